@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbipam: LoadBalancer VIP translation for Kubernetes nodes, per network
+ * namespace, through conntrack and nf_nat.
+ */
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <net/genetlink.h>
+#include <uapi/linux/lbipam.h>
+#include "lbipam.h"
+
+unsigned int lbipam_net_id __read_mostly;
+
+unsigned int lbipam_max_services __read_mostly = 131072;
+module_param_named(max_services, lbipam_max_services, uint, 0644);
+MODULE_PARM_DESC(max_services, "Most services one network namespace may hold");
+
+unsigned int lbipam_max_backends __read_mostly = 4096;
+module_param_named(max_backends, lbipam_max_backends, uint, 0644);
+MODULE_PARM_DESC(max_backends, "Most backends one service may hold");
+
+static int __net_init lbipam_net_init(struct net *net)
+{
+	struct lbipam_net *ln = lbipam_pernet(net);
+
+	mutex_init(&ln->lock);
+	ln->net = net;
+	ln->gen = 1;
+	return lbipam_table_init(ln);
+}
+
+/*
+ * The hooks go first; the core guarantees a grace period before .exit, so
+ * no packet can still be looking at the table when it is freed.
+ */
+static void __net_exit lbipam_net_pre_exit(struct net *net)
+{
+	struct lbipam_net *ln = lbipam_pernet(net);
+
+	mutex_lock(&ln->lock);
+	lbipam_nat_disable(ln, NFPROTO_IPV4);
+	mutex_unlock(&ln->lock);
+}
+
+static void __net_exit lbipam_net_exit(struct net *net)
+{
+	lbipam_table_destroy(lbipam_pernet(net));
+}
+
+static struct pernet_operations lbipam_net_ops = {
+	.init = lbipam_net_init,
+	.pre_exit = lbipam_net_pre_exit,
+	.exit = lbipam_net_exit,
+	.id = &lbipam_net_id,
+	.size = sizeof(struct lbipam_net),
+};
+
+static int __init lbipam_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&lbipam_net_ops);
+	if (err)
+		return err;
+	err = lbipam_genl_init();
+	if (err) {
+		unregister_pernet_subsys(&lbipam_net_ops);
+		return err;
+	}
+	pr_info("loaded\n");
+	return 0;
+}
+
+static void __exit lbipam_exit(void)
+{
+	/* No new requests first; in-flight ones finish before this returns. */
+	lbipam_genl_exit();
+	unregister_pernet_subsys(&lbipam_net_ops);
+}
+
+module_init(lbipam_init);
+module_exit(lbipam_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("LoadBalancer VIP translation through conntrack and nf_nat");
+MODULE_AUTHOR("The lbipam authors");
+MODULE_VERSION(LBIPAM_VERSION);
+MODULE_ALIAS_GENL_FAMILY(LBIPAM_GENL_NAME);

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The textual forms of services and backends. Strict on purpose: a typo
+ * must fail here with a message, not reach the kernel as something else.
+ */
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "lb_addr.h"
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} lb_protos[] = {
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "sctp", IPPROTO_SCTP },
+};
+
+int lb_parse_proto(const char *s, uint8_t *proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(lb_protos) / sizeof(lb_protos[0]); i++) {
+		if (!strcasecmp(s, lb_protos[i].name)) {
+			*proto = lb_protos[i].proto;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *lb_proto_name(uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(lb_protos) / sizeof(lb_protos[0]); i++)
+		if (lb_protos[i].proto == proto)
+			return lb_protos[i].name;
+	return "unknown";
+}
+
+/* Decimal only: no sign, no spaces, no hex, 1-65535. */
+static int lb_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!*s || strlen(s) > 5)
+		return -1;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
+		      char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *port;
+	size_t hlen;
+
+	memset(ep, 0, sizeof(*ep));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close) {
+			snprintf(err, errlen, "'%s': missing ']' after IPv6 address",
+				 s);
+			return -1;
+		}
+		if (close[1] != ':') {
+			snprintf(err, errlen,
+				 "'%s': missing port (expected [IPV6]:PORT)", s);
+			return -1;
+		}
+		hlen = (size_t)(close - s - 1);
+		port = close + 2;
+		if (hlen >= sizeof(host))
+			goto bad_addr;
+		memcpy(host, s + 1, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET6, host, &ep->addr.v6) != 1)
+			goto bad_addr;
+		ep->family = AF_INET6;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			snprintf(err, errlen,
+				 "'%s': missing port (expected ADDRESS:PORT)", s);
+			return -1;
+		}
+		hlen = (size_t)(colon - s);
+		port = colon + 1;
+		if (hlen >= sizeof(host))
+			goto bad_addr;
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+		if (strchr(host, ':')) {
+			snprintf(err, errlen,
+				 "'%s': IPv6 addresses are written [ADDRESS]:PORT",
+				 s);
+			return -1;
+		}
+		if (inet_pton(AF_INET, host, &ep->addr.v4) != 1)
+			goto bad_addr;
+		ep->family = AF_INET;
+	}
+	if (lb_parse_port(port, &ep->port)) {
+		snprintf(err, errlen, "'%s': port must be 1-65535, not '%s'", s,
+			 port);
+		return -1;
+	}
+	return 0;
+
+bad_addr:
+	snprintf(err, errlen, "'%s': invalid IP address '%.*s'", s,
+		 (int)(hlen < 64 ? hlen : 64), s[0] == '[' ? s + 1 : s);
+	return -1;
+}
+
+int lb_parse_service(const char *s, struct lb_service_key *key,
+		     char *err, size_t errlen)
+{
+	char buf[LB_SERVICE_STRLEN + 8];
+	const char *slash = strrchr(s, '/');
+	size_t n;
+
+	memset(key, 0, sizeof(*key));
+	if (!slash) {
+		snprintf(err, errlen,
+			 "'%s': missing protocol (expected ADDRESS:PORT/PROTO)",
+			 s);
+		return -1;
+	}
+	n = (size_t)(slash - s);
+	if (n >= sizeof(buf)) {
+		snprintf(err, errlen, "'%.64s...': too long for a service", s);
+		return -1;
+	}
+	if (lb_parse_proto(slash + 1, &key->proto)) {
+		snprintf(err, errlen,
+			 "'%s': unknown protocol '%s' (expected tcp, udp or sctp)",
+			 s, slash + 1);
+		return -1;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return lb_parse_endpoint(buf, &key->ep, err, errlen);
+}
+
+const char *lb_addr_str(const struct lb_endpoint *ep, char *buf, size_t len)
+{
+	if (!inet_ntop(ep->family, &ep->addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *lb_endpoint_str(const struct lb_endpoint *ep, char *buf,
+			    size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	lb_addr_str(ep, a, sizeof(a));
+	if (ep->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, ep->port);
+	else
+		snprintf(buf, len, "%s:%u", a, ep->port);
+	return buf;
+}
+
+const char *lb_service_str(const struct lb_service_key *key, char *buf,
+			   size_t len)
+{
+	char e[LB_SERVICE_STRLEN];
+
+	snprintf(buf, len, "%s/%s", lb_endpoint_str(&key->ep, e, sizeof(e)),
+		 lb_proto_name(key->proto));
+	return buf;
+}

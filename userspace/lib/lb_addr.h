@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LB_ADDR_H
+#define LB_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+/* An address and port as written on lbctl's command line. */
+struct lb_endpoint {
+	int family;			/* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	uint16_t port;			/* host byte order */
+};
+
+struct lb_service_key {
+	struct lb_endpoint ep;
+	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
+};
+
+/* "a.b.c.d:PORT" or "[v6]:PORT"; on failure fills @err and returns -1. */
+int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
+		      char *err, size_t errlen);
+/* "ENDPOINT/PROTO" */
+int lb_parse_service(const char *s, struct lb_service_key *key,
+		     char *err, size_t errlen);
+int lb_parse_proto(const char *s, uint8_t *proto);
+const char *lb_proto_name(uint8_t proto);
+
+/* Size enough for "[v6]:65535/sctp". */
+#define LB_SERVICE_STRLEN	(INET6_ADDRSTRLEN + 16)
+
+const char *lb_addr_str(const struct lb_endpoint *ep, char *buf, size_t len);
+const char *lb_endpoint_str(const struct lb_endpoint *ep, char *buf,
+			    size_t len);
+const char *lb_service_str(const struct lb_service_key *key, char *buf,
+			   size_t len);
+
+#endif

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The client side of the "lbipam" generic netlink family, shared by lbctl
+ * and lbipamd. Errors carry the kernel's extended ACK message and, when the
+ * kernel points at an attribute, the attribute's name.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+#include <linux/lbipam.h>
+#include "lb_nl.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct lb_req {
+	struct lb_nl *nl;
+	lb_nl_reply_fn fn;
+	void *arg;
+	int done;
+	int error;
+	int intr;
+};
+
+/* Attribute names by nest, for error messages; index = attribute type. */
+static const char *const lb_top_names[] = {
+	[LBIPAM_A_SERVICE] = "service",
+	[LBIPAM_A_BACKEND] = "backend",
+};
+
+static const char *const lb_svc_names[] = {
+	[LBIPAM_SVC_A_ADDR4] = "address",
+	[LBIPAM_SVC_A_ADDR6] = "address",
+	[LBIPAM_SVC_A_PORT] = "port",
+	[LBIPAM_SVC_A_PROTO] = "protocol",
+	[LBIPAM_SVC_A_BACKEND_COUNT] = "backend_count",
+};
+
+static const char *const lb_be_names[] = {
+	[LBIPAM_BE_A_ADDR4] = "address",
+	[LBIPAM_BE_A_ADDR6] = "address",
+	[LBIPAM_BE_A_PORT] = "port",
+};
+
+static const char *lb_name(const char *const *tbl, size_t n, int t)
+{
+	return t >= 0 && (size_t)t < n ? tbl[t] : NULL;
+}
+
+#define LB_NAME(tbl, t) lb_name(tbl, sizeof(tbl) / sizeof(tbl[0]), t)
+
+static const char *lb_child_name(int top, int type)
+{
+	if (top == LBIPAM_A_SERVICE)
+		return LB_NAME(lb_svc_names, type);
+	if (top == LBIPAM_A_BACKEND)
+		return LB_NAME(lb_be_names, type);
+	return NULL;
+}
+
+/*
+ * Names the attribute at byte @off of the last request ("service.port"),
+ * or the nest that starts there. Returns 0 if found.
+ */
+static int lb_name_at(struct lb_nl *nl, uint32_t off, char *buf, size_t len)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *a, *c;
+	int rem, crem;
+
+	if (!nl->last)
+		return -1;
+	nlh = nlmsg_hdr(nl->last);
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		uint32_t start = (uint32_t)((char *)a - (char *)nlh);
+		int top = nla_type(a);
+		const char *tn = LB_NAME(lb_top_names, top);
+
+		if (off < start || off >= start + nla_len(a) + NLA_HDRLEN)
+			continue;
+		if (!tn) {
+			snprintf(buf, len, "attribute type %d", top);
+			return 0;
+		}
+		if (off == start) {
+			snprintf(buf, len, "%s", tn);
+			return 0;
+		}
+		nla_for_each_nested(c, a, crem) {
+			uint32_t cs = (uint32_t)((char *)c - (char *)nlh);
+			const char *cn = lb_child_name(top, nla_type(c));
+
+			if (off != cs)
+				continue;
+			if (cn)
+				snprintf(buf, len, "%s.%s", tn, cn);
+			else
+				snprintf(buf, len, "%s.(type %d)", tn,
+					 nla_type(c));
+			return 0;
+		}
+		snprintf(buf, len, "%s", tn);
+		return 0;
+	}
+	return -1;
+}
+
+static void lb_parse_ext_ack(struct lb_nl *nl, struct nlmsghdr *nlh,
+			     struct nlmsgerr *e)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t ack_len = sizeof(*nlh) + sizeof(*e);
+	char name[96];
+	size_t n;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		ack_len += e->msg.nlmsg_len - sizeof(*nlh);
+	if (nlh->nlmsg_len <= ack_len)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)nlh + ack_len),
+		      (int)(nlh->nlmsg_len - ack_len), NULL))
+		return;
+
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(nl->err, sizeof(nl->err), "%.*s",
+			 nla_len(tb[NLMSGERR_ATTR_MSG]),
+			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	n = strlen(nl->err);
+
+	if (tb[NLMSGERR_ATTR_OFFS] &&
+	    !lb_name_at(nl, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]), name,
+			sizeof(name)))
+		snprintf(nl->err + n, sizeof(nl->err) - n, "%s(attribute %s)",
+			 n ? " " : "", name);
+	if (tb[NLMSGERR_ATTR_MISS_TYPE]) {
+		int top = 0, type = (int)nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+		const char *nest = NULL, *what;
+
+		if (tb[NLMSGERR_ATTR_MISS_NEST] &&
+		    !lb_name_at(nl, nla_get_u32(tb[NLMSGERR_ATTR_MISS_NEST]),
+				name, sizeof(name))) {
+			nest = name;
+			top = !strcmp(name, "service") ? LBIPAM_A_SERVICE :
+			      !strcmp(name, "backend") ? LBIPAM_A_BACKEND : -1;
+		}
+		what = top ? lb_child_name(top, type) :
+			     LB_NAME(lb_top_names, type);
+		n = strlen(nl->err);
+		snprintf(nl->err + n, sizeof(nl->err) - n,
+			 "%smissing attribute %s%s%s", n ? "; " : "",
+			 nest ? nest : "", nest ? "." : "", what ? what : "?");
+	}
+}
+
+static int lb_err_cb(struct sockaddr_nl *sa, struct nlmsgerr *e, void *arg)
+{
+	struct lb_req *req = arg;
+
+	(void)sa;
+	req->error = e->error;
+	req->done = 1;
+	lb_parse_ext_ack(req->nl, (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN),
+			 e);
+	return NL_STOP;
+}
+
+static int lb_done_cb(struct nl_msg *msg, void *arg)
+{
+	struct lb_req *req = arg;
+
+	(void)msg;
+	req->done = 1;
+	return NL_STOP;
+}
+
+static int lb_intr_cb(struct nl_msg *msg, void *arg)
+{
+	struct lb_req *req = arg;
+
+	(void)msg;
+	req->intr = 1;
+	return NL_OK;
+}
+
+static int lb_valid_cb(struct nl_msg *msg, void *arg)
+{
+	struct lb_req *req = arg;
+	int r;
+
+	if (!req->fn)
+		return NL_OK;
+	r = req->fn(nlmsg_hdr(msg), req->arg);
+	/* Keep reading to the end of a dump, but remember the failure. */
+	if (r < 0 && !req->error)
+		req->error = r;
+	return NL_OK;
+}
+
+int lb_nl_open(struct lb_nl *nl)
+{
+	int one = 1, err;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk) {
+		snprintf(nl->err, sizeof(nl->err), "out of memory");
+		return -ENOMEM;
+	}
+	err = genl_connect(nl->sk);
+	if (err) {
+		snprintf(nl->err, sizeof(nl->err),
+			 "cannot open a generic netlink socket: %s",
+			 nl_geterror(err));
+		goto fail;
+	}
+	/* Best effort: without them errors only lose their explanations. */
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+	nl_socket_set_buffer_size(nl->sk, 1 << 20, 1 << 20);
+	/* Large dump messages must not be truncated. */
+	nl_socket_enable_msg_peek(nl->sk);
+
+	/* Resolving the name makes the kernel autoload lbipam.ko. */
+	nl->family = genl_ctrl_resolve(nl->sk, LBIPAM_GENL_NAME);
+	if (nl->family < 0) {
+		snprintf(nl->err, sizeof(nl->err),
+			 "generic netlink family '%s' not found: is lbipam.ko loaded? (modprobe lbipam)",
+			 LBIPAM_GENL_NAME);
+		err = nl->family;
+		goto fail;
+	}
+	return 0;
+
+fail:
+	nl_socket_free(nl->sk);
+	nl->sk = NULL;
+	return err == -NLE_OBJ_NOTFOUND ? -ENOENT : -EIO;
+}
+
+void lb_nl_close(struct lb_nl *nl)
+{
+	nlmsg_free(nl->last);
+	nl->last = NULL;
+	if (nl->sk)
+		nl_socket_free(nl->sk);
+	nl->sk = NULL;
+}
+
+struct nl_msg *lb_nl_msg(struct lb_nl *nl, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags,
+			 cmd, LBIPAM_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int lb_nl_request(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
+		  void *arg)
+{
+	struct lb_req req = { .nl = nl, .fn = fn, .arg = arg };
+	struct nl_cb *cb;
+	int err;
+
+	nl->err[0] = '\0';
+	nlmsg_free(nl->last);
+	nl->last = msg;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		snprintf(nl->err, sizeof(nl->err), "out of memory");
+		return -ENOMEM;
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, lb_err_cb, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, lb_done_cb, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, lb_done_cb, &req);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, lb_intr_cb, &req);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, lb_valid_cb, &req);
+
+	err = nl_send_auto(nl->sk, msg);
+	if (err < 0) {
+		snprintf(nl->err, sizeof(nl->err), "netlink send: %s",
+			 nl_geterror(err));
+		nl_cb_put(cb);
+		return -EIO;
+	}
+	while (!req.done) {
+		err = nl_recvmsgs(nl->sk, cb);
+		if (err < 0 && !req.done) {
+			snprintf(nl->err, sizeof(nl->err), "netlink receive: %s",
+				 nl_geterror(err));
+			req.error = -EIO;
+			break;
+		}
+	}
+	nl_cb_put(cb);
+	if (!req.error && req.intr) {
+		snprintf(nl->err, sizeof(nl->err),
+			 "dump interrupted by a concurrent change");
+		return -EAGAIN;
+	}
+	return req.error;
+}
+
+static int lb_put_addr(struct nl_msg *msg, int a4, int a6,
+		       const struct lb_endpoint *ep)
+{
+	if (ep->family == AF_INET6)
+		return nla_put(msg, a6, sizeof(ep->addr.v6), &ep->addr.v6);
+	return nla_put(msg, a4, sizeof(ep->addr.v4), &ep->addr.v4);
+}
+
+int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBIPAM_A_SERVICE | NLA_F_NESTED);
+
+	if (!nest ||
+	    lb_put_addr(msg, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6, &key->ep) ||
+	    nla_put_u16(msg, LBIPAM_SVC_A_PORT, key->ep.port) ||
+	    nla_put_u8(msg, LBIPAM_SVC_A_PROTO, key->proto))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int lb_nl_put_backend(struct nl_msg *msg, const struct lb_endpoint *ep)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBIPAM_A_BACKEND | NLA_F_NESTED);
+
+	if (!nest ||
+	    lb_put_addr(msg, LBIPAM_BE_A_ADDR4, LBIPAM_BE_A_ADDR6, ep) ||
+	    nla_put_u16(msg, LBIPAM_BE_A_PORT, ep->port))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* Shared by services and backends: the address attributes decide the family. */
+static int lb_get_endpoint(struct nlattr **tb, int a4, int a6, int aport,
+			   struct lb_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (tb[a4] && nla_len(tb[a4]) == sizeof(ep->addr.v4)) {
+		ep->family = AF_INET;
+		memcpy(&ep->addr.v4, nla_data(tb[a4]), sizeof(ep->addr.v4));
+	} else if (tb[a6] && nla_len(tb[a6]) == sizeof(ep->addr.v6)) {
+		ep->family = AF_INET6;
+		memcpy(&ep->addr.v6, nla_data(tb[a6]), sizeof(ep->addr.v6));
+	} else {
+		return -EINVAL;
+	}
+	if (!tb[aport])
+		return -EINVAL;
+	ep->port = nla_get_u16(tb[aport]);
+	return 0;
+}
+
+int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+	struct nlattr *a, *tb[LBIPAM_SVC_A_MAX + 1];
+	struct nlattr *bt[LBIPAM_BE_A_MAX + 1];
+	size_t cap = 0;
+	int rem;
+
+	memset(r, 0, sizeof(*r));
+	nla_for_each_attr(a, genlmsg_attrdata(gh, 0), genlmsg_attrlen(gh, 0),
+			  rem) {
+		if (nla_type(a) == LBIPAM_A_SERVICE) {
+			if (nla_parse_nested(tb, LBIPAM_SVC_A_MAX, a, NULL) ||
+			    lb_get_endpoint(tb, LBIPAM_SVC_A_ADDR4,
+					    LBIPAM_SVC_A_ADDR6,
+					    LBIPAM_SVC_A_PORT, &r->key.ep) ||
+			    !tb[LBIPAM_SVC_A_PROTO])
+				goto bad;
+			r->key.proto = nla_get_u8(tb[LBIPAM_SVC_A_PROTO]);
+			if (tb[LBIPAM_SVC_A_BACKEND_COUNT])
+				r->backend_count =
+					nla_get_u32(tb[LBIPAM_SVC_A_BACKEND_COUNT]);
+		} else if (nla_type(a) == LBIPAM_A_BACKEND) {
+			if (r->nbackends == cap) {
+				struct lb_endpoint *nb;
+
+				cap = cap ? 2 * cap : 8;
+				nb = realloc(r->backends, cap * sizeof(*nb));
+				if (!nb)
+					goto bad;
+				r->backends = nb;
+			}
+			if (nla_parse_nested(bt, LBIPAM_BE_A_MAX, a, NULL) ||
+			    lb_get_endpoint(bt, LBIPAM_BE_A_ADDR4,
+					    LBIPAM_BE_A_ADDR6, LBIPAM_BE_A_PORT,
+					    &r->backends[r->nbackends]))
+				goto bad;
+			r->nbackends++;
+		}
+	}
+	if (!r->key.ep.family)
+		goto bad;
+	return 0;
+bad:
+	free(r->backends);
+	r->backends = NULL;
+	return -EBADMSG;
+}
+
+const char *lb_nl_strerror(int err)
+{
+	switch (-err) {
+	case EPERM:
+		return "permission denied (CAP_NET_ADMIN in the network namespace is required)";
+	case EEXIST:
+		return "already exists";
+	case ENOENT:
+		return "no such object";
+	case ENOSPC:
+		return "limit reached";
+	default:
+		return strerror(-err);
+	}
+}

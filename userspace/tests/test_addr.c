@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lbctl's address, port and protocol syntax, accepted and refused. */
+
+#include <stdio.h>
+#include <string.h>
+#include "lib/lb_addr.h"
+
+struct svc_case {
+	const char *in;
+	const char *canon;	/* NULL: must be refused */
+	const char *why;	/* for refusals: what the message must mention */
+};
+
+static const struct svc_case svc_cases[] = {
+	{ "203.0.113.10:80/tcp", "203.0.113.10:80/tcp", NULL },
+	{ "203.0.113.10:53/udp", "203.0.113.10:53/udp", NULL },
+	{ "203.0.113.10:80/TCP", "203.0.113.10:80/tcp", NULL },
+	{ "203.0.113.10:1/sctp", "203.0.113.10:1/sctp", NULL },
+	{ "1.2.3.4:65535/tcp", "1.2.3.4:65535/tcp", NULL },
+	{ "[2001:db8::1]:80/tcp", "[2001:db8::1]:80/tcp", NULL },
+	{ "[2001:DB8:0::1]:443/udp", "[2001:db8::1]:443/udp", NULL },
+	{ "[::ffff:1.2.3.4]:80/tcp", "[::ffff:1.2.3.4]:80/tcp", NULL },
+	{ "300.1.1.1:80/tcp", NULL, "invalid IP address" },
+	{ "1.2.3:80/tcp", NULL, "invalid IP address" },
+	{ "01.2.3.4:80/tcp", NULL, "invalid IP address" },
+	{ "1.2.3.4/tcp", NULL, "missing port" },
+	{ "1.2.3.4:80", NULL, "missing protocol" },
+	{ "1.2.3.4:80/", NULL, "unknown protocol" },
+	{ "1.2.3.4:80/icmp", NULL, "unknown protocol 'icmp'" },
+	{ "1.2.3.4:0/tcp", NULL, "port must be 1-65535" },
+	{ "1.2.3.4:65536/tcp", NULL, "port must be 1-65535" },
+	{ "1.2.3.4:-1/tcp", NULL, "port must be 1-65535" },
+	{ "1.2.3.4:+80/tcp", NULL, "port must be 1-65535" },
+	{ "1.2.3.4:0x50/tcp", NULL, "port must be 1-65535" },
+	{ "1.2.3.4: 80/tcp", NULL, "port must be 1-65535" },
+	{ "1.2.3.4:/tcp", NULL, "port must be 1-65535" },
+	{ "1.2.3.4:000080/tcp", NULL, "port must be 1-65535" },
+	{ "[::1:80/tcp", NULL, "missing ']'" },
+	{ "[::1]80/tcp", NULL, "missing port" },
+	{ "[1.2.3.4]:80/tcp", NULL, "invalid IP address" },
+	{ "2001:db8::1:80/tcp", NULL, "written [ADDRESS]:PORT" },
+	{ "abc", NULL, "missing protocol" },
+	{ "abc:80/tcp", NULL, "invalid IP address" },
+	{ "", NULL, "missing protocol" },
+	{ "/tcp", NULL, "missing port" },
+	{ ":80/tcp", NULL, "invalid IP address" },
+};
+
+static int check_service(const struct svc_case *c)
+{
+	char err[256] = "", out[LB_SERVICE_STRLEN];
+	struct lb_service_key key;
+	int r = lb_parse_service(c->in, &key, err, sizeof(err));
+
+	if (c->canon) {
+		if (r) {
+			printf("# '%s' refused: %s\n", c->in, err);
+			return 0;
+		}
+		lb_service_str(&key, out, sizeof(out));
+		if (strcmp(out, c->canon)) {
+			printf("# '%s' read as '%s'\n", c->in, out);
+			return 0;
+		}
+		return 1;
+	}
+	if (!r) {
+		printf("# '%s' accepted\n", c->in);
+		return 0;
+	}
+	if (!strstr(err, c->why)) {
+		printf("# '%s': message '%s' lacks '%s'\n", c->in, err, c->why);
+		return 0;
+	}
+	return 1;
+}
+
+int main(void)
+{
+	size_t n = sizeof(svc_cases) / sizeof(svc_cases[0]), i;
+	struct lb_endpoint ep;
+	char err[256];
+	int failed = 0, t = 0;
+
+	printf("TAP version 13\n1..%zu\n", n + 2);
+	for (i = 0; i < n; i++) {
+		int ok = check_service(&svc_cases[i]);
+
+		failed += !ok;
+		printf("%sok %d - service '%s' %s\n", ok ? "" : "not ", ++t,
+		       svc_cases[i].in,
+		       svc_cases[i].canon ? "accepted" : "refused");
+	}
+
+	/* Backends share the endpoint syntax but take no protocol. */
+	i = !lb_parse_endpoint("198.51.100.2:8080", &ep, err, sizeof(err)) &&
+	    ep.family == AF_INET && ep.port == 8080;
+	failed += !i;
+	printf("%sok %d - backend endpoint parsed\n", i ? "" : "not ", ++t);
+	i = !!lb_parse_endpoint("198.51.100.2:8080/tcp", &ep, err, sizeof(err));
+	failed += !i;
+	printf("%sok %d - backend with a protocol refused\n", i ? "" : "not ",
+	       ++t);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "addr.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int lb_addr_parse(const char *s, struct lb_addr *a)
+{
+	unsigned char b[16];
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	if (strchr(s, ':')) {
+		if (inet_pton(AF_INET6, s, b) != 1)
+			return -EINVAL;
+		for (i = 0; i < 16; i++)
+			a->v = (a->v << 8) | b[i];
+		a->fam = 6;
+		return 0;
+	}
+	if (inet_pton(AF_INET, s, b) != 1)
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		a->v = (a->v << 8) | b[i];
+	a->fam = 4;
+	return 0;
+}
+
+const char *lb_addr_fmt(const struct lb_addr *a, char *buf)
+{
+	unsigned char b[16];
+	lb_u128 v = a->v;
+	int i, n = a->fam == 4 ? 4 : 16;
+
+	for (i = n - 1; i >= 0; i--) {
+		b[i] = (unsigned char)v;
+		v >>= 8;
+	}
+	if (!inet_ntop(a->fam == 4 ? AF_INET : AF_INET6, b, buf,
+		       LB_ADDR_STRLEN))
+		strcpy(buf, "?");
+	return buf;
+}
+
+int lb_addr_cmp(const struct lb_addr *a, const struct lb_addr *b)
+{
+	if (a->fam != b->fam)
+		return a->fam < b->fam ? -1 : 1;
+	if (a->v != b->v)
+		return a->v < b->v ? -1 : 1;
+	return 0;
+}
+
+bool lb_addr_eq(const struct lb_addr *a, const struct lb_addr *b)
+{
+	return a->fam == b->fam && a->v == b->v;
+}
+
+uint64_t lb_addr_hash(const struct lb_addr *a)
+{
+	uint64_t w[2] = { (uint64_t)a->v, (uint64_t)(a->v >> 64) };
+
+	return lb_hash_bytes(w, sizeof(w), a->fam);
+}
+
+int lb_cidr_parse(const char *s, struct lb_range *r, bool *masked)
+{
+	const char *slash = strchr(s, '/');
+	char ip[LB_ADDR_STRLEN + 1];
+	struct lb_addr a;
+	unsigned long bits;
+	unsigned int width;
+	lb_u128 hostmask;
+	char *end;
+
+	if (!slash || slash == s || (size_t)(slash - s) > LB_ADDR_STRLEN)
+		return -EINVAL;
+	memcpy(ip, s, slash - s);
+	ip[slash - s] = '\0';
+	if (lb_addr_parse(ip, &a))
+		return -EINVAL;
+	if (slash[1] < '0' || slash[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	bits = strtoul(slash + 1, &end, 10);
+	if (errno || *end || (end - (slash + 1)) > 3)
+		return -EINVAL;
+	width = a.fam == 4 ? 32 : 128;
+	if (bits > width)
+		return -EINVAL;
+	hostmask = bits == width ? 0 :
+		   (((lb_u128)1 << (width - bits - 1)) << 1) - 1;
+	*masked = (a.v & hostmask) != 0;
+	r->from = a;
+	r->from.v &= ~hostmask;
+	r->to = a;
+	r->to.v = r->from.v | hostmask;
+	return 0;
+}
+
+bool lb_range_contains(const struct lb_range *r, const struct lb_addr *a)
+{
+	return a->fam == r->from.fam && a->v >= r->from.v && a->v <= r->to.v;
+}
+
+bool lb_range_overlaps(const struct lb_range *a, const struct lb_range *b)
+{
+	return a->from.fam == b->from.fam && a->from.v <= b->to.v &&
+	       b->from.v <= a->to.v;
+}
+
+const char *lb_range_fmt(const struct lb_range *r, char *buf)
+{
+	char f[LB_ADDR_STRLEN], t[LB_ADDR_STRLEN];
+
+	snprintf(buf, LB_RANGE_STRLEN, "%s - %s", lb_addr_fmt(&r->from, f),
+		 lb_addr_fmt(&r->to, t));
+	return buf;
+}
+
+void lb_count_zero(struct lb_count *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void lb_count_add(struct lb_count *c, const struct lb_count *d)
+{
+	unsigned int carry = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t s = c->w[i] + d->w[i];
+		unsigned int c1 = s < c->w[i];
+		uint64_t s2 = s + carry;
+
+		carry = c1 | (s2 < s);
+		c->w[i] = s2;
+	}
+}
+
+void lb_count_add_u64(struct lb_count *c, uint64_t n)
+{
+	struct lb_count d = { { n, 0, 0 } };
+
+	lb_count_add(c, &d);
+}
+
+void lb_count_sub(struct lb_count *c, const struct lb_count *d)
+{
+	unsigned int borrow = 0;
+	struct lb_count r;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t s = c->w[i] - d->w[i];
+		unsigned int b1 = c->w[i] < d->w[i];
+		uint64_t s2 = s - borrow;
+
+		borrow = b1 | (s < (uint64_t)borrow);
+		r.w[i] = s2;
+	}
+	if (borrow)
+		lb_count_zero(c);
+	else
+		*c = r;
+}
+
+void lb_count_add_range(struct lb_count *c, const struct lb_range *r)
+{
+	lb_u128 span = r->to.v - r->from.v;
+	struct lb_count d = { { (uint64_t)span, (uint64_t)(span >> 64), 0 } };
+
+	/* span + 1 may not fit 128 bits, so add the one separately. */
+	lb_count_add(c, &d);
+	lb_count_add_u64(c, 1);
+}
+
+bool lb_count_is_zero(const struct lb_count *c)
+{
+	return !c->w[0] && !c->w[1] && !c->w[2];
+}
+
+const char *lb_count_fmt(const struct lb_count *c, char *buf)
+{
+	struct lb_count t = *c;
+	char tmp[LB_COUNT_STRLEN];
+	int n = 0, i;
+
+	do {
+		unsigned __int128 rem = 0;
+
+		for (i = 2; i >= 0; i--) {
+			unsigned __int128 cur = (rem << 64) | t.w[i];
+
+			t.w[i] = (uint64_t)(cur / 10);
+			rem = cur % 10;
+		}
+		tmp[n++] = (char)('0' + (int)rem);
+	} while (!lb_count_is_zero(&t));
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return buf;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LB_ADDR_H
+#define _LB_ADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef unsigned __int128 lb_u128;
+
+/*
+ * Both families live in one 128-bit integer so that range arithmetic is
+ * shared; fam keeps 10.0.0.1 and ::a00:1 apart.
+ */
+struct lb_addr {
+	lb_u128 v;
+	uint8_t fam;		/* 4 or 6 */
+};
+
+/* Inclusive on both ends, as Cilium's ranges are. */
+struct lb_range {
+	struct lb_addr from;
+	struct lb_addr to;
+};
+
+#define LB_ADDR_STRLEN 46
+#define LB_RANGE_STRLEN (2 * LB_ADDR_STRLEN + 4)
+
+int lb_addr_parse(const char *s, struct lb_addr *a);
+const char *lb_addr_fmt(const struct lb_addr *a, char *buf);
+int lb_addr_cmp(const struct lb_addr *a, const struct lb_addr *b);
+bool lb_addr_eq(const struct lb_addr *a, const struct lb_addr *b);
+uint64_t lb_addr_hash(const struct lb_addr *a);
+
+/*
+ * Parse "a.b.c.d/n" or "x::/n".  Host bits are masked off as Cilium does;
+ * *masked tells the caller so it can warn about a misaligned prefix.
+ */
+int lb_cidr_parse(const char *s, struct lb_range *r, bool *masked);
+bool lb_range_contains(const struct lb_range *r, const struct lb_addr *a);
+bool lb_range_overlaps(const struct lb_range *a, const struct lb_range *b);
+const char *lb_range_fmt(const struct lb_range *r, char *buf);
+
+/*
+ * Address counts can reach 2^128 (a ::/0 block) and pools can hold many
+ * blocks, so counts carry 192 bits.
+ */
+struct lb_count {
+	uint64_t w[3];		/* little-endian words */
+};
+
+void lb_count_zero(struct lb_count *c);
+void lb_count_add(struct lb_count *c, const struct lb_count *d);
+void lb_count_add_u64(struct lb_count *c, uint64_t n);
+/* Saturates at zero. */
+void lb_count_sub(struct lb_count *c, const struct lb_count *d);
+void lb_count_add_range(struct lb_count *c, const struct lb_range *r);
+bool lb_count_is_zero(const struct lb_count *c);
+/* Decimal; buf must hold LB_COUNT_STRLEN bytes. */
+#define LB_COUNT_STRLEN 64
+const char *lb_count_fmt(const struct lb_count *c, char *buf);
+
+#endif /* _LB_ADDR_H */

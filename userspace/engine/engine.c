@@ -1,0 +1,727 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "engine_int.h"
+#include "holding.h"
+#include "store.h"
+#include "yaml_load.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t svc_hash_entry(const void *entry)
+{
+	return lb_hash_str(((const struct lb_service *)entry)->key);
+}
+
+static uint64_t str_hash_key(const void *key)
+{
+	return lb_hash_str(key);
+}
+
+static bool svc_eq(const void *entry, const void *key)
+{
+	return !strcmp(((const struct lb_service *)entry)->key, key);
+}
+
+static const struct lb_htab_ops svc_ops = {
+	.hash_entry = svc_hash_entry,
+	.hash_key = str_hash_key,
+	.eq = svc_eq,
+};
+
+static uint64_t eps_hash_entry(const void *entry)
+{
+	return lb_hash_str(((const struct lb_eps *)entry)->key);
+}
+
+static bool eps_eq(const void *entry, const void *key)
+{
+	return !strcmp(((const struct lb_eps *)entry)->key, key);
+}
+
+static const struct lb_htab_ops eps_ops = {
+	.hash_entry = eps_hash_entry,
+	.hash_key = str_hash_key,
+	.eq = eps_eq,
+};
+
+static void eps_free(struct lb_eps *x)
+{
+	if (!x)
+		return;
+	free(x->ns);
+	free(x->name);
+	free(x->key);
+	free(x->doc);
+	free(x->service);
+	free(x);
+}
+
+struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name)
+{
+	size_t lo = 0, hi = e->npools;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(e->pools[mid]->name, name);
+
+		if (!c)
+			return e->pools[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct lb_service *lb_engine_service(struct lb_engine *e, const char *key)
+{
+	return lb_htab_get(&e->svcs, key);
+}
+
+static int cmp_age_ptr(const void *a, const void *b)
+{
+	return lb_service_cmp_age(*(struct lb_service *const *)a,
+				  *(struct lb_service *const *)b);
+}
+
+void lb_engine_sort_services(struct lb_engine *e)
+{
+	struct lb_service *s;
+	size_t it = 0, i;
+
+	if (!e->order_stale)
+		return;
+	e->order = lb_xrealloc(e->order, (e->nsvcs + 1) * sizeof(*e->order));
+	e->norder = 0;
+	while ((s = lb_htab_next(&e->svcs, &it)))
+		e->order[e->norder++] = s;
+	qsort(e->order, e->norder, sizeof(*e->order), cmp_age_ptr);
+	for (i = 0; i < e->norder; i++)
+		e->order[i]->rank = i;
+	e->order_stale = false;
+}
+
+void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
+			   const char *key, bool deleted)
+{
+	struct lb_change *c;
+
+	if (!e->store)
+		return;
+	LB_GROW(e->changes, e->nchanges, e->capchanges);
+	c = &e->changes[e->nchanges++];
+	c->kind = kind;
+	c->key = lb_xstrdup(key);
+	c->deleted = deleted;
+}
+
+static void clear_changes(struct lb_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nchanges; i++)
+		free(e->changes[i].key);
+	e->nchanges = 0;
+}
+
+static int64_t stamp(struct lb_engine *e)
+{
+	struct timespec ts;
+	int64_t now;
+
+	if (e->cfg.clock) {
+		now = e->cfg.clock(e->cfg.clock_arg);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	}
+	/* Strictly increasing, so arrival order survives a coarse clock. */
+	if (now <= e->last_stamp)
+		now = e->last_stamp + 1;
+	e->last_stamp = now;
+	return now;
+}
+
+static void insert_pool(struct lb_engine *e, struct lb_pool *p)
+{
+	size_t i;
+
+	LB_GROW(e->pools, e->npools, e->cappools);
+	for (i = e->npools; i > 0; i--) {
+		if (strcmp(e->pools[i - 1]->name, p->name) < 0)
+			break;
+		e->pools[i] = e->pools[i - 1];
+	}
+	e->pools[i] = p;
+	e->npools++;
+}
+
+/* Moves the parsed spec out of o.  Returns false if nothing changed. */
+static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
+		   uint64_t generation)
+{
+	struct lb_service *s;
+	struct lb_pool *p;
+	struct lb_eps *x;
+
+	switch (o->kind) {
+	case LB_KIND_POOL:
+		p = lb_engine_pool(e, o->key);
+		if (p && !strcmp(p->doc, o->text))
+			return false;
+		if (!p) {
+			p = lb_xcalloc(1, sizeof(*p));
+			p->name = lb_xstrdup(o->name);
+			p->created = created ? created :
+				     o->created ? o->created : stamp(e);
+			p->generation = generation ? generation : 1;
+			insert_pool(e, p);
+		} else {
+			p->generation++;
+			lb_pool_spec_free(&p->spec);
+			free(p->doc);
+		}
+		p->spec = o->pool;
+		memset(&o->pool, 0, sizeof(o->pool));
+		p->doc = o->text;
+		o->text = NULL;
+		lb_pool_count_static(p);
+		break;
+	case LB_KIND_SERVICE:
+		s = lb_engine_service(e, o->key);
+		if (s && !strcmp(s->doc, o->text))
+			return false;
+		if (!s) {
+			s = lb_xcalloc(1, sizeof(*s));
+			s->ns = lb_xstrdup(o->ns);
+			s->name = lb_xstrdup(o->name);
+			s->key = lb_xstrdup(o->key);
+			s->created = created ? created :
+				     o->created ? o->created : stamp(e);
+			s->generation = generation ? generation : 1;
+			lb_htab_add(&e->svcs, s);
+			e->nsvcs++;
+			e->order_stale = true;
+		} else {
+			s->generation++;
+			lb_svc_spec_free(&s->spec);
+			free(s->doc);
+		}
+		s->spec = o->svc;
+		memset(&o->svc, 0, sizeof(o->svc));
+		s->doc = o->text;
+		o->text = NULL;
+		break;
+	case LB_KIND_ENDPOINTSLICE:
+		x = lb_htab_get(&e->eps, o->key);
+		if (x && !strcmp(x->doc, o->text))
+			return false;
+		if (!x) {
+			x = lb_xcalloc(1, sizeof(*x));
+			x->ns = lb_xstrdup(o->ns);
+			x->name = lb_xstrdup(o->name);
+			x->key = lb_xstrdup(o->key);
+			x->created = created ? created :
+				     o->created ? o->created : stamp(e);
+			x->generation = generation ? generation : 1;
+			lb_htab_add(&e->eps, x);
+		} else {
+			x->generation++;
+			free(x->doc);
+			free(x->service);
+		}
+		x->service = o->eps_service;
+		o->eps_service = NULL;
+		x->doc = o->text;
+		o->text = NULL;
+		break;
+	}
+	return true;
+}
+
+static void remove_pool(struct lb_engine *e, struct lb_pool *p)
+{
+	struct lb_holding *h;
+	size_t i, it = 0;
+
+	while ((h = lb_htab_next(&e->holdings, &it)))
+		if (h->pool == p)
+			h->pool = NULL;
+	for (i = 0; i < e->npools; i++)
+		if (e->pools[i] == p)
+			break;
+	memmove(&e->pools[i], &e->pools[i + 1],
+		(e->npools - i - 1) * sizeof(e->pools[0]));
+	e->npools--;
+	lb_pool_free(p);
+}
+
+static void remove_service(struct lb_engine *e, struct lb_service *s)
+{
+	lb_hold_release_all(e, s);
+	lb_htab_del(&e->svcs, s->key);
+	e->nsvcs--;
+	e->order_stale = true;
+	lb_service_free(s);
+}
+
+static void free_state(struct lb_engine *e)
+{
+	struct lb_service *s;
+	struct lb_eps *x;
+	size_t i, it = 0;
+
+	lb_holdings_free(e);
+	while ((s = lb_htab_next(&e->svcs, &it)))
+		lb_service_free(s);
+	lb_htab_free(&e->svcs);
+	it = 0;
+	while ((x = lb_htab_next(&e->eps, &it)))
+		eps_free(x);
+	lb_htab_free(&e->eps);
+	for (i = 0; i < e->npools; i++)
+		lb_pool_free(e->pools[i]);
+	free(e->pools);
+	e->pools = NULL;
+	e->npools = e->cappools = 0;
+	free(e->order);
+	e->order = NULL;
+	e->norder = e->nsvcs = 0;
+	e->order_stale = true;
+	clear_changes(e);
+	lb_htab_init(&e->svcs, &svc_ops);
+	lb_htab_init(&e->eps, &eps_ops);
+	lb_holdings_init(e);
+}
+
+static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
+{
+	char (*buf)[LB_ADDR_STRLEN];
+	const char **ips;
+	size_t i;
+
+	buf = lb_xmalloc((s->nheld + 1) * sizeof(*buf));
+	ips = lb_xmalloc((s->nheld + 1) * sizeof(*ips));
+	for (i = 0; i < s->nheld; i++)
+		ips[i] = lb_addr_fmt(&s->held[i]->addr, buf[i]);
+	if (!*rc)
+		*rc = lb_store_put_holdings(e->store, s->key, ips, s->nheld);
+	free(ips);
+	free(buf);
+}
+
+static int load_state(struct lb_engine *e);
+
+/*
+ * Write the objects touched by this call, the holdings that moved and
+ * the conflict flags in one transaction.  If it cannot commit, memory
+ * is rebuilt from the database so both keep telling the same story.
+ */
+static int persist(struct lb_engine *e)
+{
+	struct lb_service *s;
+	size_t i, it = 0;
+	int rc;
+
+	if (!e->store) {
+		while ((s = lb_htab_next(&e->svcs, &it)))
+			s->dirty = false;
+		clear_changes(e);
+		return 0;
+	}
+	rc = lb_store_begin(e->store);
+	for (i = 0; i < e->nchanges && !rc; i++) {
+		struct lb_change *c = &e->changes[i];
+		struct lb_store_object o = { .kind = c->kind, .key = c->key };
+		struct lb_pool *p = NULL;
+		struct lb_eps *x;
+
+		if (c->deleted) {
+			rc = lb_store_del_object(e->store, c->kind, c->key);
+			if (!rc && c->kind == LB_KIND_SERVICE)
+				rc = lb_store_put_holdings(e->store, c->key,
+							   NULL, 0);
+			if (!rc && c->kind == LB_KIND_POOL)
+				rc = lb_store_del_pool_state(e->store, c->key);
+			continue;
+		}
+		switch (c->kind) {
+		case LB_KIND_POOL:
+			p = lb_engine_pool(e, c->key);
+			if (!p)
+				continue;
+			o.created = p->created;
+			o.generation = p->generation;
+			o.doc = p->doc;
+			break;
+		case LB_KIND_SERVICE:
+			s = lb_engine_service(e, c->key);
+			if (!s)
+				continue;
+			o.created = s->created;
+			o.generation = s->generation;
+			o.doc = s->doc;
+			break;
+		case LB_KIND_ENDPOINTSLICE:
+			x = lb_htab_get(&e->eps, c->key);
+			if (!x)
+				continue;
+			o.created = x->created;
+			o.generation = x->generation;
+			o.doc = x->doc;
+			break;
+		}
+		rc = lb_store_put_object(e->store, &o);
+	}
+	it = 0;
+	while ((s = lb_htab_next(&e->svcs, &it)))
+		if (s->dirty)
+			put_holdings(e, s, &rc);
+	for (i = 0; i < e->npools && !rc; i++)
+		rc = lb_store_put_pool_state(e->store, e->pools[i]->name,
+					     e->pools[i]->conflicting,
+					     e->pools[i]->conflict_msg);
+	if (!rc)
+		rc = lb_store_set_meta(e->store, "last_stamp", e->last_stamp);
+	if (!rc)
+		rc = lb_store_commit(e->store);
+	if (rc) {
+		lb_log(e, LB_LOG_ERROR,
+		       "Database update failed, reloading last committed state",
+		       "error", lb_store_errmsg(e->store), NULL);
+		lb_store_rollback(e->store);
+		free_state(e);
+		load_state(e);
+		return -EIO;
+	}
+	it = 0;
+	while ((s = lb_htab_next(&e->svcs, &it)))
+		s->dirty = false;
+	clear_changes(e);
+	return 0;
+}
+
+struct dockey {
+	const char *key;
+	enum lb_kind kind;
+	int index;
+};
+
+static int cmp_dockey(const void *a, const void *b)
+{
+	const struct dockey *x = a, *y = b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Two versions of one object in one apply would make the result order-bound. */
+static void check_dups(const char *file, struct lb_doc *docs, size_t n,
+		       struct lb_diags *d)
+{
+	struct dockey *k;
+	size_t i;
+
+	if (n < 2)
+		return;
+	k = lb_xmalloc(n * sizeof(*k));
+	for (i = 0; i < n; i++) {
+		k[i].key = docs[i].key;
+		k[i].kind = docs[i].kind;
+		k[i].index = docs[i].index;
+	}
+	qsort(k, n, sizeof(*k), cmp_dockey);
+	for (i = 1; i < n; i++)
+		if (k[i].kind == k[i - 1].kind &&
+		    !strcmp(k[i].key, k[i - 1].key))
+			lb_diag_add(d, file, k[i].index, "metadata.name",
+				    "%s '%s' already appears in document %d",
+				    lb_kind_name(k[i].kind), k[i].key,
+				    k[i - 1].index);
+	free(k);
+}
+
+int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
+			 const char *buf, size_t len, struct lb_diags *diags)
+{
+	struct lb_diags local = { 0 };
+	struct lb_diags *d = diags ? diags : &local;
+	size_t before = d->n, n, i;
+	struct lb_doc *docs;
+	int rc;
+
+	if (!file)
+		file = "-";
+	lb_yaml_load(e, file, buf, len, &docs, &n, d);
+	check_dups(file, docs, n, d);
+	if (d->n > before) {
+		for (i = before; i < d->n; i++) {
+			char *m = lb_diag_str(&d->items[i]);
+
+			lb_log(e, LB_LOG_ERROR, "Rejected input, nothing applied",
+			       "error", m, NULL);
+			free(m);
+		}
+		lb_docs_free(docs, n);
+		lb_diags_free(&local);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!upsert(e, &docs[i], 0, 0))
+			continue;
+		lb_engine_note_change(e, docs[i].kind, docs[i].key, false);
+		lb_log(e, LB_LOG_DEBUG, "Applied object", "kind",
+		       lb_kind_name(docs[i].kind), "name", docs[i].key, NULL);
+	}
+	lb_docs_free(docs, n);
+	lb_reconcile(e);
+	rc = persist(e);
+	lb_diags_free(&local);
+	return rc;
+}
+
+int lb_engine_apply_file(struct lb_engine *e, const char *path,
+			 struct lb_diags *diags)
+{
+	struct lb_strbuf b = { 0 };
+	char chunk[65536];
+	size_t got;
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		lb_diag_add(diags, path, 0, "", "cannot open: %s",
+			    strerror(-rc));
+		return rc;
+	}
+	while ((got = fread(chunk, 1, sizeof(chunk), f)))
+		lb_sb_addn(&b, chunk, got);
+	if (ferror(f)) {
+		fclose(f);
+		lb_sb_free(&b);
+		lb_diag_add(diags, path, 0, "", "read error");
+		return -EIO;
+	}
+	fclose(f);
+	rc = lb_engine_apply_yaml(e, path, b.s ? b.s : "", b.len, diags);
+	lb_sb_free(&b);
+	return rc;
+}
+
+int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
+		     const char *name)
+{
+	struct lb_service *s;
+	struct lb_pool *p;
+	struct lb_eps *x;
+	char *key;
+
+	if (kind == LB_KIND_POOL)
+		key = lb_xstrdup(name);
+	else
+		key = lb_xasprintf("%s/%s", ns ? ns : "default", name);
+	switch (kind) {
+	case LB_KIND_POOL:
+		p = lb_engine_pool(e, key);
+		if (!p)
+			goto noent;
+		remove_pool(e, p);
+		break;
+	case LB_KIND_SERVICE:
+		s = lb_engine_service(e, key);
+		if (!s)
+			goto noent;
+		remove_service(e, s);
+		break;
+	case LB_KIND_ENDPOINTSLICE:
+		x = lb_htab_del(&e->eps, key);
+		if (!x)
+			goto noent;
+		eps_free(x);
+		break;
+	default:
+		goto noent;
+	}
+	lb_log(e, LB_LOG_DEBUG, "Deleted object", "kind", lb_kind_name(kind),
+	       "name", key, NULL);
+	lb_engine_note_change(e, kind, key, true);
+	free(key);
+	lb_reconcile(e);
+	return persist(e);
+noent:
+	free(key);
+	return -ENOENT;
+}
+
+struct load_ctx {
+	struct lb_engine *e;
+	int bad;
+};
+
+static int load_object(const struct lb_store_object *so, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_engine *e = lc->e;
+	struct lb_diags d = { 0 };
+	struct lb_doc *docs;
+	size_t n;
+
+	lb_yaml_load(e, "<database>", so->doc, strlen(so->doc), &docs, &n,
+		     &d);
+	if (d.n || n != 1 || (int)docs[0].kind != so->kind ||
+	    strcmp(docs[0].key, so->key)) {
+		lb_log(e, LB_LOG_ERROR, "Stored object no longer loads, dropped",
+		       "name", so->key, NULL);
+		lc->bad++;
+	} else {
+		upsert(e, &docs[0], so->created, so->generation);
+	}
+	lb_docs_free(docs, n);
+	lb_diags_free(&d);
+	return 0;
+}
+
+static int load_pool_state(const char *name, bool conflicting,
+			   const char *msg, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_pool *p = lb_engine_pool(lc->e, name);
+
+	if (p && conflicting) {
+		p->conflicting = true;
+		p->conflict_msg = lb_xstrdup(msg);
+	}
+	return 0;
+}
+
+static int load_holding(const char *svc, const char *ip, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_service *s = lb_engine_service(lc->e, svc);
+	struct lb_holding *h;
+	struct lb_addr a;
+
+	if (!s || lb_addr_parse(ip, &a)) {
+		lc->bad++;
+		return 0;
+	}
+	h = lb_hold_find(lc->e, &a);
+	if (h && lb_holding_has(h, s))
+		return 0;
+	lb_hold_add(lc->e, s, &a);
+	return 0;
+}
+
+/*
+ * Rebuild memory from the database: objects, conflict flags, then the
+ * holdings exactly as stored.  The reconcile that follows only drops what
+ * the current rules reject, so a clean shutdown or a crash both come back
+ * to the committed allocation.
+ */
+static int load_state(struct lb_engine *e)
+{
+	struct load_ctx lc = { .e = e };
+	struct lb_service *s;
+	size_t it = 0;
+	int64_t v;
+	int rc;
+
+	if (!lb_store_get_meta(e->store, "last_stamp", &v))
+		e->last_stamp = v;
+	rc = lb_store_each_object(e->store, load_object, &lc);
+	if (!rc)
+		rc = lb_store_each_pool_state(e->store, load_pool_state, &lc);
+	if (!rc) {
+		lb_engine_sort_services(e);
+		rc = lb_store_each_holding(e->store, load_holding, &lc);
+	}
+	clear_changes(e);
+	while ((s = lb_htab_next(&e->svcs, &it)))
+		s->dirty = lc.bad > 0;
+	if (rc)
+		return rc;
+	lb_reconcile(e);
+	return 0;
+}
+
+int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
+		   char **err)
+{
+	struct lb_engine *e = lb_xcalloc(1, sizeof(*e));
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (err)
+		*err = NULL;
+	if (cfg)
+		e->cfg = *cfg;
+	e->cfg.db_path = NULL;
+	if (cfg && cfg->lb_classes) {
+		while (cfg->lb_classes[n])
+			n++;
+		e->classes = lb_xcalloc(n + 1, sizeof(char *));
+		for (e->nclasses = 0; e->nclasses < n; e->nclasses++)
+			e->classes[e->nclasses] =
+				lb_xstrdup(cfg->lb_classes[e->nclasses]);
+	}
+	e->cfg.lb_classes = NULL;
+	lb_htab_init(&e->svcs, &svc_ops);
+	lb_htab_init(&e->eps, &eps_ops);
+	lb_holdings_init(e);
+	e->order_stale = true;
+	if (cfg && cfg->db_path) {
+		rc = lb_store_open(cfg->db_path, &e->store, err);
+		if (rc)
+			goto fail;
+		rc = load_state(e);
+		if (!rc)
+			rc = persist(e);
+		if (rc) {
+			if (err && !*err)
+				*err = lb_xasprintf("%s: cannot load state: %s",
+						    cfg->db_path,
+						    lb_store_errmsg(e->store));
+			goto fail;
+		}
+	}
+	*out = e;
+	return 0;
+fail:
+	lb_engine_close(e);
+	return rc;
+}
+
+void lb_engine_close(struct lb_engine *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	free_state(e);
+	lb_holdings_free(e);
+	lb_htab_free(&e->svcs);
+	lb_htab_free(&e->eps);
+	free(e->changes);
+	for (i = 0; i < e->nclasses; i++)
+		free(e->classes[i]);
+	free(e->classes);
+	lb_store_close(e->store);
+	free(e);
+}
+
+uint64_t lb_engine_state_seq(const struct lb_engine *e)
+{
+	return e->state_seq;
+}

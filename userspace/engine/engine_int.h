@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LB_ENGINE_INT_H
+#define _LB_ENGINE_INT_H
+
+#include "lb_engine.h"
+#include "pool.h"
+#include "service.h"
+#include "util.h"
+
+struct lb_store;
+
+struct lb_eps {
+	char *ns;
+	char *name;
+	char *key;
+	int64_t created;
+	uint64_t generation;
+	char *doc;
+	char *service;		/* kubernetes.io/service-name label */
+};
+
+/* Objects touched by the running apply/delete, to be persisted. */
+struct lb_change {
+	enum lb_kind kind;
+	char *key;		/* pool name or "ns/name" */
+	bool deleted;
+};
+
+struct lb_engine {
+	struct lb_engine_config cfg;
+	char **classes;
+	size_t nclasses;
+
+	struct lb_pool **pools;		/* name order */
+	size_t npools;
+	size_t cappools;
+	struct lb_htab svcs;		/* by "ns/name" */
+	size_t nsvcs;
+	struct lb_service **order;	/* first-come order */
+	size_t norder;
+	bool order_stale;
+	struct lb_htab eps;
+
+	struct lb_htab holdings;	/* by address */
+
+	int64_t last_stamp;
+	uint64_t state_seq;
+
+	struct lb_store *store;
+	struct lb_change *changes;
+	size_t nchanges;
+	size_t capchanges;
+};
+
+/* log.c */
+bool lb_log_on(struct lb_engine *e, enum lb_log_level lvl);
+/* Key/value pairs follow msg, terminated by NULL. */
+void lb_log(struct lb_engine *e, enum lb_log_level lvl, const char *msg, ...)
+	__attribute__((sentinel));
+
+/* engine.c */
+struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name);
+struct lb_service *lb_engine_service(struct lb_engine *e, const char *key);
+void lb_engine_sort_services(struct lb_engine *e);
+void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
+			   const char *key, bool deleted);
+
+/* conflict.c */
+void lb_settle_conflicts(struct lb_engine *e);
+
+/* sharing.c: NULL when compatible, else Cilium's reason text. */
+const char *lb_sharing_incompatible(const struct lb_engine *e,
+				    const struct lb_service *a,
+				    const struct lb_service *b);
+
+/* alloc.c */
+void lb_reconcile(struct lb_engine *e);
+
+/* diag helpers (yaml_load.c) */
+void lb_diag_add(struct lb_diags *d, const char *file, int doc,
+		 const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+#endif /* _LB_ENGINE_INT_H */

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "holding.h"
+#include "engine_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash_entry(const void *entry)
+{
+	const struct lb_holding *h = entry;
+
+	return lb_addr_hash(&h->addr);
+}
+
+static uint64_t hash_key(const void *key)
+{
+	return lb_addr_hash(key);
+}
+
+static bool eq(const void *entry, const void *key)
+{
+	const struct lb_holding *h = entry;
+
+	return lb_addr_eq(&h->addr, key);
+}
+
+static const struct lb_htab_ops holding_ops = {
+	.hash_entry = hash_entry,
+	.hash_key = hash_key,
+	.eq = eq,
+};
+
+void lb_holdings_init(struct lb_engine *e)
+{
+	lb_htab_init(&e->holdings, &holding_ops);
+}
+
+void lb_holdings_free(struct lb_engine *e)
+{
+	struct lb_holding *h;
+	size_t it = 0;
+
+	while ((h = lb_htab_next(&e->holdings, &it))) {
+		free(h->holders);
+		free(h);
+	}
+	lb_htab_free(&e->holdings);
+}
+
+struct lb_holding *lb_hold_find(struct lb_engine *e, const struct lb_addr *a)
+{
+	return lb_htab_get(&e->holdings, a);
+}
+
+bool lb_holding_has(const struct lb_holding *h, const struct lb_service *s)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->holders[i] == s)
+			return true;
+	return false;
+}
+
+struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
+			       const struct lb_addr *a)
+{
+	struct lb_holding *h = lb_hold_find(e, a);
+	size_t i;
+
+	if (!h) {
+		h = lb_xcalloc(1, sizeof(*h));
+		h->addr = *a;
+		lb_htab_add(&e->holdings, h);
+	}
+	LB_GROW(h->holders, h->n, h->cap);
+	for (i = h->n; i > 0; i--) {
+		if (lb_service_cmp_age(h->holders[i - 1], s) < 0)
+			break;
+		h->holders[i] = h->holders[i - 1];
+	}
+	h->holders[i] = s;
+	h->n++;
+	LB_GROW(s->held, s->nheld, s->capheld);
+	s->held[s->nheld++] = h;
+	s->dirty = true;
+	e->state_seq++;
+	return h;
+}
+
+static void heap_push(struct lb_block *b, lb_u128 v)
+{
+	size_t i;
+
+	LB_GROW(b->freed, b->nfreed, b->capfreed);
+	i = b->nfreed++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (b->freed[parent] <= v)
+			break;
+		b->freed[i] = b->freed[parent];
+		i = parent;
+	}
+	b->freed[i] = v;
+}
+
+static lb_u128 heap_pop(struct lb_block *b)
+{
+	lb_u128 top = b->freed[0], last = b->freed[--b->nfreed];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= b->nfreed)
+			break;
+		if (c + 1 < b->nfreed && b->freed[c + 1] < b->freed[c])
+			c++;
+		if (last <= b->freed[c])
+			break;
+		b->freed[i] = b->freed[c];
+		i = c;
+	}
+	if (b->nfreed)
+		b->freed[i] = last;
+	return top;
+}
+
+/* Hand a freed address back to every block cursor that already passed it. */
+static void note_freed(struct lb_engine *e, const struct lb_addr *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < e->npools; i++) {
+		struct lb_pool *p = e->pools[i];
+
+		for (j = 0; j < p->spec.nblocks; j++) {
+			struct lb_block *b = &p->spec.blocks[j];
+
+			if (!b->valid || !lb_range_contains(&b->r, a))
+				continue;
+			if (b->scanned || a->v < b->frontier)
+				heap_push(b, a->v);
+		}
+	}
+}
+
+void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
+{
+	struct lb_holding *h = s->held[idx];
+	size_t i;
+
+	memmove(&s->held[idx], &s->held[idx + 1],
+		(s->nheld - idx - 1) * sizeof(s->held[0]));
+	s->nheld--;
+	s->dirty = true;
+	e->state_seq++;
+	for (i = 0; i < h->n; i++) {
+		if (h->holders[i] == s) {
+			memmove(&h->holders[i], &h->holders[i + 1],
+				(h->n - i - 1) * sizeof(h->holders[0]));
+			h->n--;
+			break;
+		}
+	}
+	if (h->n)
+		return;
+	lb_htab_del(&e->holdings, &h->addr);
+	note_freed(e, &h->addr);
+	free(h->holders);
+	free(h);
+}
+
+void lb_hold_release_all(struct lb_engine *e, struct lb_service *s)
+{
+	while (s->nheld)
+		lb_hold_release(e, s, s->nheld - 1);
+}
+
+static bool addr_free(struct lb_engine *e, struct lb_pool *p,
+		      struct lb_block *b, const struct lb_addr *a)
+{
+	return !lb_hold_find(e, a) && lb_pool_reserved(p, b, a) == LB_RES_NONE;
+}
+
+bool lb_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
+		    struct lb_addr *out)
+{
+	struct lb_addr a = { .fam = b->r.from.fam };
+
+	while (b->nfreed) {
+		a.v = heap_pop(b);
+		/* Stale entries: re-taken by a request, or duplicates. */
+		if (addr_free(e, p, b, &a)) {
+			*out = a;
+			return true;
+		}
+	}
+	while (!b->scanned) {
+		a.v = b->frontier;
+		if (b->frontier == b->r.to.v)
+			b->scanned = true;
+		else
+			b->frontier++;
+		if (addr_free(e, p, b, &a)) {
+			*out = a;
+			return true;
+		}
+	}
+	return false;
+}

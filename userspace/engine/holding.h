@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LB_HOLDING_H
+#define _LB_HOLDING_H
+
+#include "addr.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lb_engine;
+struct lb_pool;
+struct lb_block;
+struct lb_service;
+
+/*
+ * One held address.  Addresses are unique engine-wide, whatever pools
+ * overlap, so an IP can never be handed out twice; sharing services sit
+ * in one holding's holder list.
+ */
+struct lb_holding {
+	struct lb_addr addr;
+	struct lb_pool *pool;		/* where it is counted; may be NULL */
+	struct lb_service **holders;	/* first-come order */
+	size_t n;
+	size_t cap;
+};
+
+struct lb_holding *lb_hold_find(struct lb_engine *e, const struct lb_addr *a);
+/* Adds s as a holder of a, creating the holding if needed. */
+struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
+			       const struct lb_addr *a);
+/* Drops s's i-th held address; the address is freed with its last holder. */
+void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t i);
+void lb_hold_release_all(struct lb_engine *e, struct lb_service *s);
+bool lb_holding_has(const struct lb_holding *h, const struct lb_service *s);
+
+/* Lowest free, unreserved address of b; false if b is full. */
+bool lb_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
+		    struct lb_addr *out);
+void lb_holdings_init(struct lb_engine *e);
+void lb_holdings_free(struct lb_engine *e);
+
+#endif /* _LB_HOLDING_H */

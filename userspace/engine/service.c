@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "service.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const proto_names[] = {
+	[LB_PROTO_TCP] = "TCP",
+	[LB_PROTO_UDP] = "UDP",
+	[LB_PROTO_SCTP] = "SCTP",
+};
+
+const char *lb_proto_name(uint8_t proto)
+{
+	return proto < LB_ARRAY_SIZE(proto_names) ? proto_names[proto] : "?";
+}
+
+int lb_proto_parse(const char *s, uint8_t *proto)
+{
+	uint8_t i;
+
+	for (i = 0; i < LB_ARRAY_SIZE(proto_names); i++) {
+		if (!strcmp(s, proto_names[i])) {
+			*proto = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void lb_svc_spec_free(struct lb_svc_spec *s)
+{
+	free(s->lb_class);
+	lb_labels_free(&s->labels);
+	lb_labels_free(&s->selector);
+	free(s->req);
+	free(s->sharing_key);
+	free_strv(s->xns, s->nxns);
+	free_strv(s->pools, s->npools);
+	free(s->ports);
+	free(s->hints);
+	memset(s, 0, sizeof(*s));
+}
+
+void lb_service_free(struct lb_service *s)
+{
+	if (!s)
+		return;
+	lb_svc_spec_free(&s->spec);
+	free(s->ns);
+	free(s->name);
+	free(s->key);
+	free(s->doc);
+	free(s->held);
+	free(s->cond_reason);
+	free(s->cond_msg);
+	free(s);
+}
+
+int lb_service_cmp_age(const struct lb_service *a, const struct lb_service *b)
+{
+	int c;
+
+	if (a->created != b->created)
+		return a->created < b->created ? -1 : 1;
+	c = strcmp(a->ns, b->ns);
+	return c ? c : strcmp(a->name, b->name);
+}
+
+size_t lb_service_families(const struct lb_service *s, bool v4on, bool v6on,
+			   uint8_t fams[2])
+{
+	const struct lb_svc_spec *sp = &s->spec;
+	size_t n = 0, i;
+
+	switch (sp->fam_policy) {
+	case LB_FP_UNSET:
+	case LB_FP_SINGLE:
+		/* The primary family wins even if disabled (cilium#34899). */
+		if (sp->nfams) {
+			fams[n++] = sp->fams[0];
+		} else if (v4on) {
+			fams[n++] = 4;
+		} else if (v6on) {
+			fams[n++] = 6;
+		}
+		break;
+	case LB_FP_PREFER_DUAL:
+		if (sp->nfams) {
+			for (i = 0; i < sp->nfams; i++)
+				if ((sp->fams[i] == 4 && v4on) ||
+				    (sp->fams[i] == 6 && v6on))
+					fams[n++] = sp->fams[i];
+			break;
+		}
+		/* fall through */
+	case LB_FP_REQUIRE_DUAL:
+		if (v4on)
+			fams[n++] = 4;
+		if (v6on)
+			fams[n++] = 6;
+		break;
+	}
+	return n;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LB_SERVICE_H
+#define _LB_SERVICE_H
+
+#include "addr.h"
+#include "selector.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum lb_proto {
+	LB_PROTO_TCP,
+	LB_PROTO_UDP,
+	LB_PROTO_SCTP,
+};
+
+struct lb_port {
+	uint16_t port;
+	uint8_t proto;
+};
+
+enum lb_fam_policy {
+	LB_FP_UNSET,
+	LB_FP_SINGLE,
+	LB_FP_PREFER_DUAL,
+	LB_FP_REQUIRE_DUAL,
+};
+
+struct lb_svc_spec {
+	bool is_lb;
+	char *lb_class;		/* NULL when unset */
+	/* Labels used by pool selectors, including the synthetic two. */
+	struct lb_labels labels;
+	struct lb_labels selector;
+	bool has_selector;
+	struct lb_addr *req;	/* specific IPs, in request order */
+	size_t nreq;
+	char *sharing_key;
+	char **xns;		/* cross-namespace permissions */
+	size_t nxns;
+	char **pools;		/* lbipam.io/pool */
+	size_t npools;
+	enum lb_fam_policy fam_policy;
+	uint8_t fams[2];	/* spec.ipFamilies */
+	size_t nfams;
+	struct lb_port *ports;
+	size_t nports;
+	bool etp_local;
+	struct lb_addr *hints;	/* status.loadBalancer.ingress */
+	size_t nhints;
+};
+
+struct lb_holding;
+
+enum lb_cond_status {
+	LB_COND_NONE,
+	LB_COND_TRUE,
+	LB_COND_FALSE,
+};
+
+struct lb_service {
+	char *ns;
+	char *name;
+	char *key;		/* "ns/name" */
+	int64_t created;
+	uint64_t generation;
+	char *doc;
+	struct lb_svc_spec spec;
+	struct lb_holding **held;	/* ingress order */
+	size_t nheld;
+	size_t capheld;
+	bool managed;
+	enum lb_cond_status cond;
+	char *cond_reason;
+	char *cond_msg;
+	bool dirty;		/* holdings differ from the database */
+	size_t rank;		/* position in first-come order */
+};
+
+const char *lb_proto_name(uint8_t proto);
+int lb_proto_parse(const char *s, uint8_t *proto);
+void lb_svc_spec_free(struct lb_svc_spec *s);
+void lb_service_free(struct lb_service *s);
+/* First-come order: creation time, then namespace/name. */
+int lb_service_cmp_age(const struct lb_service *a, const struct lb_service *b);
+/*
+ * Families to allocate, per Cilium's serviceIPFamilyRequest table;
+ * returns the count written to fams.
+ */
+size_t lb_service_families(const struct lb_service *s, bool v4on, bool v6on,
+			   uint8_t fams[2]);
+
+#endif /* _LB_SERVICE_H */

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	ST_PUT_OBJ,
+	ST_DEL_OBJ,
+	ST_DEL_HOLD,
+	ST_PUT_HOLD,
+	ST_PUT_POOL,
+	ST_DEL_POOL,
+	ST_SET_META,
+	ST_MAX,
+};
+
+static const char *const stmt_sql[ST_MAX] = {
+	[ST_PUT_OBJ] = "INSERT OR REPLACE INTO objects"
+		       "(kind, key, created, generation, doc)"
+		       " VALUES (?, ?, ?, ?, ?)",
+	[ST_DEL_OBJ] = "DELETE FROM objects WHERE kind = ? AND key = ?",
+	[ST_DEL_HOLD] = "DELETE FROM holdings WHERE svc = ?",
+	[ST_PUT_HOLD] = "INSERT INTO holdings(svc, idx, ip) VALUES (?, ?, ?)",
+	[ST_PUT_POOL] = "INSERT OR REPLACE INTO pool_state"
+			"(pool, conflicting, message) VALUES (?, ?, ?)",
+	[ST_DEL_POOL] = "DELETE FROM pool_state WHERE pool = ?",
+	[ST_SET_META] = "INSERT OR REPLACE INTO meta(key, value)"
+			" VALUES (?, ?)",
+};
+
+struct lb_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX];
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta("
+	" key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS objects("
+	" kind INTEGER NOT NULL, key TEXT NOT NULL,"
+	" created INTEGER NOT NULL, generation INTEGER NOT NULL,"
+	" doc TEXT NOT NULL, PRIMARY KEY(kind, key));"
+	"CREATE TABLE IF NOT EXISTS holdings("
+	" svc TEXT NOT NULL, idx INTEGER NOT NULL, ip TEXT NOT NULL,"
+	" PRIMARY KEY(svc, idx));"
+	"CREATE TABLE IF NOT EXISTS pool_state("
+	" pool TEXT PRIMARY KEY, conflicting INTEGER NOT NULL,"
+	" message TEXT NOT NULL);";
+
+const char *lb_store_errmsg(struct lb_store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int lb_store_open(const char *path, struct lb_store **out, char **err)
+{
+	struct lb_store *s = lb_xcalloc(1, sizeof(*s));
+	int i, rc;
+
+	*out = NULL;
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(s->db, 5000);
+	/*
+	 * WAL with synchronous=FULL: a commit survives power loss, and a
+	 * crash mid-transaction leaves the previous state.
+	 */
+	rc = sqlite3_exec(s->db,
+			  "PRAGMA journal_mode=WAL;"
+			  "PRAGMA synchronous=FULL;"
+			  "PRAGMA foreign_keys=OFF;", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < ST_MAX; i++) {
+		rc = sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i],
+					NULL);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	if (err)
+		*err = lb_xasprintf("%s: %s", path,
+				    s->db ? sqlite3_errmsg(s->db) :
+					    sqlite3_errstr(rc));
+	lb_store_close(s);
+	return -EIO;
+}
+
+void lb_store_close(struct lb_store *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int exec(struct lb_store *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
+		       0 : -EIO;
+}
+
+int lb_store_begin(struct lb_store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+int lb_store_commit(struct lb_store *s)
+{
+	return exec(s, "COMMIT");
+}
+
+void lb_store_rollback(struct lb_store *s)
+{
+	exec(s, "ROLLBACK");
+}
+
+static int step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int lb_store_put_object(struct lb_store *s, const struct lb_store_object *o)
+{
+	sqlite3_stmt *st = s->st[ST_PUT_OBJ];
+
+	sqlite3_bind_int(st, 1, o->kind);
+	sqlite3_bind_text(st, 2, o->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, o->created);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)o->generation);
+	sqlite3_bind_text(st, 5, o->doc, -1, SQLITE_STATIC);
+	return step(st);
+}
+
+int lb_store_del_object(struct lb_store *s, int kind, const char *key)
+{
+	sqlite3_stmt *st = s->st[ST_DEL_OBJ];
+
+	sqlite3_bind_int(st, 1, kind);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	return step(st);
+}
+
+int lb_store_put_holdings(struct lb_store *s, const char *svc,
+			  const char *const *ips, size_t n)
+{
+	sqlite3_stmt *st = s->st[ST_DEL_HOLD];
+	size_t i;
+
+	sqlite3_bind_text(st, 1, svc, -1, SQLITE_STATIC);
+	if (step(st))
+		return -EIO;
+	st = s->st[ST_PUT_HOLD];
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(st, 1, svc, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 3, ips[i], -1, SQLITE_STATIC);
+		if (step(st))
+			return -EIO;
+	}
+	return 0;
+}
+
+int lb_store_put_pool_state(struct lb_store *s, const char *pool,
+			    bool conflicting, const char *msg)
+{
+	sqlite3_stmt *st = s->st[ST_PUT_POOL];
+
+	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, conflicting);
+	sqlite3_bind_text(st, 3, msg ? msg : "", -1, SQLITE_STATIC);
+	return step(st);
+}
+
+int lb_store_del_pool_state(struct lb_store *s, const char *pool)
+{
+	sqlite3_stmt *st = s->st[ST_DEL_POOL];
+
+	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	return step(st);
+}
+
+int lb_store_set_meta(struct lb_store *s, const char *key, int64_t v)
+{
+	sqlite3_stmt *st = s->st[ST_SET_META];
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	return step(st);
+}
+
+int lb_store_get_meta(struct lb_store *s, const char *key, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+int lb_store_each_object(struct lb_store *s,
+			 int (*cb)(const struct lb_store_object *o, void *arg),
+			 void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT kind, key, created, generation, doc"
+			       " FROM objects ORDER BY kind, key",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct lb_store_object o = {
+			.kind = sqlite3_column_int(st, 0),
+			.key = col_text(st, 1),
+			.created = sqlite3_column_int64(st, 2),
+			.generation = (uint64_t)sqlite3_column_int64(st, 3),
+			.doc = col_text(st, 4),
+		};
+
+		ret = cb(&o, arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = -EIO;
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int lb_store_each_holding(struct lb_store *s,
+			  int (*cb)(const char *svc, const char *ip, void *arg),
+			  void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT svc, ip FROM holdings ORDER BY svc, idx",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = cb(col_text(st, 0), col_text(st, 1), arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = -EIO;
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int lb_store_each_pool_state(struct lb_store *s,
+			     int (*cb)(const char *pool, bool conflicting,
+				       const char *msg, void *arg),
+			     void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT pool, conflicting, message"
+			       " FROM pool_state ORDER BY pool",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = cb(col_text(st, 0), sqlite3_column_int(st, 1) != 0,
+			 col_text(st, 2), arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = -EIO;
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "helpers.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int tap_n, tap_fail;
+static char *logbuf;
+static size_t loglen;
+
+void ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	printf("%sok %d - ", cond ? "" : "not ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		tap_fail++;
+	fflush(stdout);
+}
+
+void is(const char *got, const char *want, const char *fmt, ...)
+{
+	bool c = got && want && !strcmp(got, want);
+	va_list ap;
+
+	tap_n++;
+	printf("%sok %d - ", c ? "" : "not ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!c) {
+		tap_fail++;
+		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)",
+		       want ? want : "(null)");
+	}
+	fflush(stdout);
+}
+
+void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+int done_testing(void)
+{
+	printf("1..%d\n", tap_n);
+	free(logbuf);
+	logbuf = NULL;
+	return tap_fail ? 1 : 0;
+}
+
+static void capture(void *arg, enum lb_log_level lvl, const char *line)
+{
+	size_t n = strlen(line);
+
+	logbuf = realloc(logbuf, loglen + n + 2);
+	memcpy(logbuf + loglen, line, n);
+	loglen += n;
+	logbuf[loglen++] = '\n';
+	logbuf[loglen] = '\0';
+}
+
+const char *logs(void)
+{
+	return logbuf ? logbuf : "";
+}
+
+void logs_reset(void)
+{
+	loglen = 0;
+	if (logbuf)
+		logbuf[0] = '\0';
+}
+
+bool logs_have(const char *needle)
+{
+	return strstr(logs(), needle) != NULL;
+}
+
+static int64_t zero_clock(void *arg)
+{
+	return 0;
+}
+
+struct lb_engine *eng_open(const char *db, const struct lb_engine_config *c)
+{
+	struct lb_engine_config cfg = { 0 };
+	struct lb_engine *e;
+	char *err = NULL;
+
+	if (c)
+		cfg = *c;
+	cfg.db_path = db;
+	if (!cfg.clock)
+		cfg.clock = zero_clock;
+	cfg.log = capture;
+	cfg.log_level = LB_LOG_DEBUG;
+	if (lb_engine_open(&cfg, &e, &err)) {
+		diag("open failed: %s", err ? err : "?");
+		free(err);
+		exit(2);
+	}
+	return e;
+}
+
+struct lb_engine *eng_new(void)
+{
+	return eng_open(NULL, NULL);
+}
+
+static char rot[16][8192];
+static int rot_i;
+
+static char *next_buf(void)
+{
+	rot_i = (rot_i + 1) % 16;
+	rot[rot_i][0] = '\0';
+	return rot[rot_i];
+}
+
+int apply(struct lb_engine *e, const char *yaml)
+{
+	struct lb_diags d = { 0 };
+	size_t i;
+	int rc;
+
+	rc = lb_engine_apply_yaml(e, "test.yaml", yaml, strlen(yaml), &d);
+	for (i = 0; i < d.n; i++) {
+		char *m = lb_diag_str(&d.items[i]);
+
+		diag("diag: %s", m);
+		free(m);
+	}
+	lb_diags_free(&d);
+	return rc;
+}
+
+const char *apply_err(struct lb_engine *e, const char *yaml)
+{
+	struct lb_diags d = { 0 };
+	char *out = next_buf();
+	int rc;
+
+	rc = lb_engine_apply_yaml(e, "test.yaml", yaml, strlen(yaml), &d);
+	if (d.n) {
+		char *m = lb_diag_str(&d.items[0]);
+
+		snprintf(out, 8192, "%s", m);
+		free(m);
+	} else {
+		snprintf(out, 8192, "rc=%d", rc);
+	}
+	lb_diags_free(&d);
+	return out;
+}
+
+int del_svc(struct lb_engine *e, const char *ns, const char *name)
+{
+	return lb_engine_delete(e, LB_KIND_SERVICE, ns, name);
+}
+
+int del_pool(struct lb_engine *e, const char *name)
+{
+	return lb_engine_delete(e, LB_KIND_POOL, NULL, name);
+}
+
+static int ips_cb(const struct lb_service_info *s, void *arg)
+{
+	char *out = arg;
+	size_t i;
+
+	for (i = 0; i < s->n_ips; i++) {
+		if (i)
+			strcat(out, ",");
+		strcat(out, s->ips[i]);
+	}
+	return 0;
+}
+
+const char *ips(struct lb_engine *e, const char *ns, const char *name)
+{
+	char *out = next_buf();
+
+	if (lb_engine_get_service(e, ns, name, ips_cb, out))
+		strcpy(out, "absent");
+	return out;
+}
+
+static int cond_cb(const struct lb_service_info *s, void *arg)
+{
+	char *out = arg;
+
+	if (!s->has_condition)
+		strcpy(out, "none");
+	else
+		snprintf(out, 8192, "%s/%s/%s", s->condition.status,
+			 s->condition.reason, s->condition.message);
+	return 0;
+}
+
+const char *cond(struct lb_engine *e, const char *ns, const char *name)
+{
+	char *out = next_buf();
+
+	if (lb_engine_get_service(e, ns, name, cond_cb, out))
+		strcpy(out, "absent");
+	return out;
+}
+
+static int reason_cb(const struct lb_service_info *s, void *arg)
+{
+	char *out = arg;
+
+	strcpy(out, s->has_condition ? s->condition.reason : "none");
+	return 0;
+}
+
+const char *reason(struct lb_engine *e, const char *ns, const char *name)
+{
+	char *out = next_buf();
+
+	if (lb_engine_get_service(e, ns, name, reason_cb, out))
+		strcpy(out, "absent");
+	return out;
+}
+
+struct pc_arg {
+	const char *type;
+	char *out;
+	int fam;
+	const char *which;
+};
+
+static int pool_cond_cb(const struct lb_pool_info *p, void *arg)
+{
+	struct pc_arg *a = arg;
+	size_t i;
+
+	for (i = 0; i < p->n_conditions; i++)
+		if (!strcmp(p->conditions[i].type, a->type))
+			snprintf(a->out, 8192, "%s/%s/%s",
+				 p->conditions[i].status,
+				 p->conditions[i].reason,
+				 p->conditions[i].message);
+	return 0;
+}
+
+const char *pool_cond(struct lb_engine *e, const char *pool, const char *type)
+{
+	struct pc_arg a = { .type = type, .out = next_buf() };
+
+	if (lb_engine_get_pool(e, pool, pool_cond_cb, &a))
+		strcpy(a.out, "absent");
+	return a.out;
+}
+
+static int pool_count_cb(const struct lb_pool_info *p, void *arg)
+{
+	struct pc_arg *a = arg;
+	const struct lb_counts *c = a->fam == 4 ? &p->v4 :
+				    a->fam == 6 ? &p->v6 : &p->all;
+
+	if (!strcmp(a->which, "total"))
+		strcpy(a->out, c->total);
+	else if (!strcmp(a->which, "used"))
+		strcpy(a->out, c->used);
+	else if (!strcmp(a->which, "available"))
+		strcpy(a->out, c->available);
+	else
+		strcpy(a->out, c->reserved);
+	return 0;
+}
+
+const char *pool_count(struct lb_engine *e, const char *pool, int fam,
+		       const char *which)
+{
+	struct pc_arg a = { .out = next_buf(), .fam = fam, .which = which };
+
+	if (lb_engine_get_pool(e, pool, pool_count_cb, &a))
+		strcpy(a.out, "absent");
+	return a.out;
+}
+
+static int pool_ips_cb(const struct lb_ip_info *ii, void *arg)
+{
+	char *out = arg;
+	size_t i;
+
+	if (*out)
+		strcat(out, " ");
+	strcat(out, ii->ip);
+	strcat(out, "=");
+	if (ii->owner == LB_OWNER_RESERVED_FIRST_LAST)
+		strcat(out, "(first-last)");
+	else if (ii->owner == LB_OWNER_RESERVED)
+		strcat(out, "(reserved)");
+	for (i = 0; i < ii->n_holders; i++) {
+		if (i)
+			strcat(out, "+");
+		strcat(out, ii->holders[i]);
+	}
+	if (ii->sharing_key) {
+		strcat(out, "[");
+		strcat(out, ii->sharing_key);
+		strcat(out, "]");
+	}
+	return 0;
+}
+
+const char *pool_ips(struct lb_engine *e, const char *pool)
+{
+	char *out = next_buf();
+
+	if (lb_engine_foreach_pool_ip(e, pool, pool_ips_cb, out))
+		strcpy(out, "absent");
+	return out;
+}
+
+const char *pool_yaml(const char *name, const char *blocks, const char *extra)
+{
+	char *out = next_buf();
+
+	snprintf(out, 8192,
+		 "apiVersion: cilium.io/v2\n"
+		 "kind: CiliumLoadBalancerIPPool\n"
+		 "metadata:\n"
+		 "  name: %s\n"
+		 "spec:\n"
+		 "  blocks: %s\n"
+		 "%s",
+		 name, blocks, extra ? extra : "");
+	return out;
+}
+
+const char *svc_yaml(const char *ns, const char *name, const char *labels,
+		     const char *annotations, const char *spec_extra)
+{
+	char *out = next_buf();
+
+	snprintf(out, 8192,
+		 "apiVersion: v1\n"
+		 "kind: Service\n"
+		 "metadata:\n"
+		 "  name: %s\n"
+		 "  namespace: %s\n"
+		 "  labels: {%s}\n"
+		 "  annotations: {%s}\n"
+		 "spec:\n"
+		 "  type: LoadBalancer\n"
+		 "  ports: [{port: 80, protocol: TCP}]\n"
+		 "%s",
+		 name, ns, labels ? labels : "", annotations ? annotations : "",
+		 spec_extra ? spec_extra : "");
+	return out;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Allocation rules and every IPAMRequestSatisfied reason. */
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void lowest_first(void)
+{
+	struct lb_engine *e = eng_new();
+
+	ok(!apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}, {start: 10.0.1.5, stop: 10.0.1.6}]", NULL)),
+	   "pool with a CIDR and a range applies");
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "b", NULL, NULL, NULL));
+	is(ips(e, "default", "a"), "10.0.0.0", "first service gets the lowest address (first IP allowed by default)");
+	is(ips(e, "default", "b"), "10.0.0.1", "second service gets the next one");
+	is(cond(e, "default", "a"), "True/satisfied/", "condition True/satisfied");
+	apply(e, svc_yaml("default", "c", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "d", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "f", NULL, NULL, NULL));
+	is(ips(e, "default", "f"), "10.0.1.5", "range block is used once the CIDR is full");
+	del_svc(e, "default", "b");
+	apply(e, svc_yaml("default", "g", NULL, NULL, NULL));
+	is(ips(e, "default", "g"), "10.0.0.1", "a freed hole is the lowest free address and is reused");
+	apply(e, svc_yaml("default", "h", NULL, NULL, NULL));
+	is(ips(e, "default", "h"), "10.0.1.6", "then allocation continues after the hole");
+	apply(e, svc_yaml("default", "i", NULL, NULL, NULL));
+	is(cond(e, "default", "i"),
+	   "False/out_of_ips/All enabled CiliumLoadBalancerIPPools that match this service ran out of allocatable IPs",
+	   "out_of_ips when every matching range is full");
+	del_svc(e, "default", "a");
+	is(ips(e, "default", "i"), "10.0.0.0", "waiting service takes the freed IP");
+	is(cond(e, "default", "i"), "True/satisfied/", "and becomes satisfied");
+	lb_engine_close(e);
+}
+
+static void reasons(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, svc_yaml("default", "early", NULL, NULL, NULL));
+	is(cond(e, "default", "early"),
+	   "False/no_pool/There are no enabled CiliumLoadBalancerIPPools that match this service",
+	   "no_pool for a generic request without pools");
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]",
+			   "  serviceSelector:\n    matchLabels: {color: blue}\n"));
+	is(reason(e, "default", "early"), "no_pool", "still no_pool when the only pool does not select it");
+	apply(e, svc_yaml("default", "s1", "color: blue", "\"lbipam.cilium.io/ips\": \"10.0.0.7\"", NULL));
+	is(ips(e, "default", "s1"), "10.0.0.7", "specific IP request honoured");
+	apply(e, svc_yaml("default", "s2", "color: blue", "\"lbipam.cilium.io/ips\": \"10.0.0.7\"", NULL));
+	is(cond(e, "default", "s2"),
+	   "False/already_allocated/The IP '10.0.0.7' is already allocated to another service",
+	   "already_allocated without a sharing key");
+	apply(e, svc_yaml("default", "s3", "color: red", "\"lbipam.cilium.io/ips\": \"10.0.0.8\"", NULL));
+	is(cond(e, "default", "s3"),
+	   "False/pool_selector_mismatch/The pool with the CIDR containing '10.0.0.8', doesn't select this service",
+	   "pool_selector_mismatch");
+	apply(e, svc_yaml("default", "s4", "color: blue", "\"lbipam.cilium.io/ips\": \"10.9.0.8\"", NULL));
+	is(cond(e, "default", "s4"),
+	   "False/no_pool/No pool exists with a CIDR containing '10.9.0.8'",
+	   "no_pool for a specific IP outside every pool");
+	apply(e, svc_yaml("default", "s5", "color: blue",
+			  "\"lbipam.cilium.io/ips\": \"10.0.0.9,10.9.9.9\"", NULL));
+	is(ips(e, "default", "s5"), "10.0.0.9", "partial success keeps the granted IP");
+	is(reason(e, "default", "s5"), "no_pool", "and reports the failure");
+	apply(e, svc_yaml("default", "s6", "color: blue",
+			  "\"lbipam.cilium.io/ips\": \"10.9.9.9,bogus, 10.0.0.7\"", NULL));
+	is(cond(e, "default", "s6"),
+	   "False/already_allocated/The IP '10.0.0.7' is already allocated to another service",
+	   "the last failure processed is reported; unparsable items are skipped");
+	ok(logs_have("Unable to parse requested IP"), "unparsable requested IP is logged");
+	lb_engine_close(e);
+}
+
+static void first_last(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/29}, {cidr: 10.0.1.0/31}, {start: 10.0.2.0, stop: 10.0.2.3}]",
+			   "  allowFirstLastIPs: \"No\"\n"));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	is(ips(e, "default", "a"), "10.0.0.1", "allowFirstLastIPs No skips the network address");
+	is(pool_count(e, "p", 0, "total"), "14", "total counts every address of valid blocks");
+	is(pool_count(e, "p", 0, "reserved"), "2", "first/last of the /29 are reserved; /31 and ranges are not");
+	is(pool_count(e, "p", 0, "used"), "1", "reserved addresses are not counted as used");
+	is(pool_count(e, "p", 0, "available"), "11", "available = total - used - reserved");
+	is(pool_cond(e, "p", "cilium.io/IPsAvailable"), "Unknown/noreason/11", "IPsAvailable condition");
+	is(pool_cond(e, "p", "lbipam.io/IPsReserved"), "Unknown/noreason/2", "IPsReserved condition");
+	apply(e, svc_yaml("default", "r", NULL, "\"lbipam.cilium.io/ips\": \"10.0.0.7\"", NULL));
+	is(cond(e, "default", "r"), "False/ip_reserved/The IP '10.0.0.7' is reserved in pool 'p'",
+	   "requesting a reserved last IP fails with ip_reserved");
+	apply(e, svc_yaml("default", "rk", NULL,
+			  "\"lbipam.cilium.io/ips\": \"10.0.0.0\", \"lbipam.cilium.io/sharing-key\": k", NULL));
+	is(reason(e, "default", "rk"), "ip_reserved",
+	   "with a sharing key too (cilium#48779 gave it away or panicked)");
+	is(pool_ips(e, "p"), "10.0.0.0=(first-last) 10.0.0.1=default/a 10.0.0.7=(first-last)",
+	   "per-IP view shows reserved owners and holders");
+	lb_engine_close(e);
+
+	e = eng_new();
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	is(ips(e, "default", "a"), "10.0.0.0", "first IP allocatable with the default Yes");
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", "  allowFirstLastIPs: \"No\"\n"));
+	is(ips(e, "default", "a"), "10.0.0.0", "Yes->No keeps a service on the now-reserved first IP");
+	is(pool_count(e, "p", 0, "used"), "1", "it counts as used");
+	is(pool_count(e, "p", 0, "reserved"), "1", "only the free last IP counts as reserved");
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", "  allowFirstLastIPs: \"Yes\"\n"));
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", "  allowFirstLastIPs: \"No\"\n"));
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", "  allowFirstLastIPs: \"Yes\"\n"));
+	apply(e, svc_yaml("default", "b", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "c", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "d", NULL, NULL, NULL));
+	is(ips(e, "default", "a"), "10.0.0.0", "Yes->No->Yes never frees a held IP");
+	is(ips(e, "default", "b"), "10.0.0.1", "next service gets .1");
+	is(ips(e, "default", "d"), "10.0.0.3", "and the last one .3: no IP handed out twice");
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", "  allowFirstLastIPs: \"No\"\n"));
+	del_svc(e, "default", "a");
+	apply(e, svc_yaml("default", "e", NULL, NULL, NULL));
+	is(cond(e, "default", "e"), "False/out_of_ips/All enabled CiliumLoadBalancerIPPools that match this service ran out of allocatable IPs",
+	   "a released reserved IP goes back to the reservation, not to the next service");
+	is(pool_ips(e, "p"), "10.0.0.0=(first-last) 10.0.0.1=default/b 10.0.0.2=default/c 10.0.0.3=default/d",
+	   "per-IP view after release");
+	lb_engine_close(e);
+}
+
+static void reservations(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/28}]",
+			   "  reserved: [\"10.0.0.0\", \"10.0.0.2-10.0.0.3\", {cidr: 10.0.0.8/30}, \"zzz\"]\n"));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "b", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "c", NULL, NULL, NULL));
+	is(ips(e, "default", "a"), "10.0.0.1", "reserved single IP skipped");
+	is(ips(e, "default", "b"), "10.0.0.4", "reserved range skipped");
+	is(pool_count(e, "p", 0, "reserved"), "7", "reserved count");
+	is(pool_count(e, "p", 0, "available"), "6", "available excludes reserved");
+	is(pool_cond(e, "p", "lbipam.io/InvalidBlocks"),
+	   "True/invalid_blocks/spec.reserved[3]: invalid start IP 'zzz'",
+	   "an unparsable reservation is reported in a condition");
+	apply(e, svc_yaml("default", "d", NULL, "\"lbipam.cilium.io/ips\": \"10.0.0.9\"", NULL));
+	is(cond(e, "default", "d"), "False/ip_reserved/The IP '10.0.0.9' is reserved in pool 'p'",
+	   "request for a reserved IP fails clearly");
+	is(pool_ips(e, "p"),
+	   "10.0.0.0=(reserved) 10.0.0.1=default/a 10.0.0.2-10.0.0.3=(reserved) 10.0.0.4=default/b 10.0.0.5=default/c 10.0.0.8-10.0.0.11=(reserved)",
+	   "per-IP view lists reservations");
+	lb_engine_close(e);
+}
+
+static void priority(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("a", "[{cidr: 10.0.1.0/24}]", NULL));
+	apply(e, pool_yaml("b", "[{cidr: 10.0.2.0/24}]", NULL));
+	apply(e, svc_yaml("default", "s1", NULL, NULL, NULL));
+	is(ips(e, "default", "s1"), "10.0.1.0", "equal priority: pools tried in name order");
+	apply(e, pool_yaml("b", "[{cidr: 10.0.2.0/24}]", "  priority: 10\n"));
+	apply(e, svc_yaml("default", "s2", NULL, NULL, NULL));
+	is(ips(e, "default", "s2"), "10.0.2.0", "higher priority pool is tried first");
+	is(ips(e, "default", "s1"), "10.0.1.0", "re-prioritising pools does not move existing IPs");
+	apply(e, svc_yaml("default", "s3", NULL, "\"lbipam.io/pool\": a", NULL));
+	is(ips(e, "default", "s3"), "10.0.1.1", "lbipam.io/pool picks the pool");
+	apply(e, svc_yaml("default", "s4", NULL, "\"lbipam.io/pool\": nope", NULL));
+	is(reason(e, "default", "s4"), "no_pool", "unknown pool in lbipam.io/pool gives no_pool");
+	apply(e, svc_yaml("default", "s5", NULL, "\"lbipam.io/pool\": \"nope, a\"", NULL));
+	is(ips(e, "default", "s5"), "10.0.1.2", "pool list is tried in order");
+	apply(e, svc_yaml("default", "s6", NULL, "\"lbipam.io/pool\": a, \"lbipam.cilium.io/ips\": \"10.0.2.77\"", NULL));
+	is(reason(e, "default", "s6"), "pool_selector_mismatch", "a specific IP outside the chosen pool is refused");
+	lb_engine_close(e);
+}
+
+static void classes(void)
+{
+	static const char *const cls[] = { "io.cilium/l2-announcer", NULL };
+	struct lb_engine_config cfg = { .lb_classes = cls };
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "l2", NULL, NULL, "  loadBalancerClass: io.cilium/l2-announcer\n"));
+	is(cond(e, "default", "l2"), "none", "a class we do not serve is ignored: no condition");
+	is(ips(e, "default", "l2"), "", "and no IP");
+	apply(e, svc_yaml("default", "cip", NULL, NULL, "  type: ClusterIP\n"));
+	is(cond(e, "default", "cip"), "none", "non-LoadBalancer services are ignored");
+	apply(e, svc_yaml("default", "h", NULL, NULL, NULL));
+	is(ips(e, "default", "h"), "10.0.0.0", "unclassed LoadBalancer is served by default");
+	apply(e, svc_yaml("default", "h", NULL, NULL, "  type: ClusterIP\n"));
+	is(ips(e, "default", "h"), "", "handover: the IP is released when the type changes");
+	is(cond(e, "default", "h"), "none", "and the condition is removed");
+	apply(e, svc_yaml("default", "h2", NULL, NULL, NULL));
+	is(ips(e, "default", "h2"), "10.0.0.0", "the released IP is free again");
+	lb_engine_close(e);
+
+	e = eng_open(NULL, &cfg);
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "l2", NULL, NULL, "  loadBalancerClass: io.cilium/l2-announcer\n"));
+	is(ips(e, "default", "l2"), "10.0.0.0", "configured class is served");
+	apply(e, svc_yaml("default", "bgp", NULL, NULL, "  loadBalancerClass: io.cilium/bgp-control-plane\n"));
+	is(cond(e, "default", "bgp"), "none", "other classes still ignored");
+	lb_engine_close(e);
+
+	cfg.no_default_class = true;
+	e = eng_open(NULL, &cfg);
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "plain", NULL, NULL, NULL));
+	is(cond(e, "default", "plain"), "none", "default-lb-service-ipam other than lbipam: unclassed ignored");
+	lb_engine_close(e);
+}
+
+static void disabled(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", "  disabled: true\n"));
+	is(ips(e, "default", "a"), "10.0.0.0", "disabling a pool keeps existing holdings");
+	apply(e, svc_yaml("default", "b", NULL, NULL, NULL));
+	is(reason(e, "default", "b"), "no_pool", "a disabled pool allocates nothing");
+	apply(e, svc_yaml("default", "c", NULL, "\"lbipam.cilium.io/ips\": \"10.0.0.9\"", NULL));
+	is(reason(e, "default", "c"), "no_pool", "specific requests in a disabled pool: no_pool");
+	is(pool_count(e, "p", 0, "used"), "1", "disabled pool still counts its holdings");
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", "  disabled: false\n"));
+	is(ips(e, "default", "b"), "10.0.0.1", "re-enabled pool serves the waiting service");
+	is(ips(e, "default", "c"), "10.0.0.9", "and the specific request");
+	lb_engine_close(e);
+}
+
+static void requested(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "lbip", NULL, NULL, "  loadBalancerIP: 10.0.0.5\n"));
+	is(ips(e, "default", "lbip"), "10.0.0.5", "spec.loadBalancerIP is honoured");
+	apply(e, svc_yaml("default", "both", NULL,
+			  "\"lbipam.cilium.io/ips\": \"10.0.0.6\", \"io.cilium/lb-ipam-ips\": \"10.0.0.7\"", NULL));
+	is(ips(e, "default", "both"), "10.0.0.6", "lbipam.cilium.io/ips wins over the io.cilium alias");
+	apply(e, svc_yaml("default", "alias", NULL, "\"io.cilium/lb-ipam-ips\": \"10.0.0.8\"", NULL));
+	is(ips(e, "default", "alias"), "10.0.0.8", "the io.cilium/lb-ipam-ips alias works alone");
+	apply(e, svc_yaml("default", "mix", NULL, "\"lbipam.cilium.io/ips\": \"10.0.0.11\"",
+			  "  loadBalancerIP: 10.0.0.10\n"));
+	is(ips(e, "default", "mix"), "10.0.0.10,10.0.0.11", "loadBalancerIP plus annotation: both, loadBalancerIP first");
+	apply(e, svc_yaml("default", "lbip", NULL, NULL, "  loadBalancerIP: 10.0.0.20\n"));
+	is(ips(e, "default", "lbip"), "10.0.0.20", "changing the requested IP moves the service");
+	apply(e, svc_yaml("default", "lbip", NULL, NULL, NULL));
+	is(ips(e, "default", "lbip"), "10.0.0.20", "dropping the request keeps the IP as the generic one");
+	apply(e, svc_yaml("default", "gen", NULL, NULL, NULL));
+	is(ips(e, "default", "gen"), "10.0.0.0", "generic after requests takes the lowest free");
+	lb_engine_close(e);
+}
+
+static void hints(void)
+{
+	struct lb_engine *e = eng_new();
+	const char *two =
+		"apiVersion: v1\nkind: Service\nmetadata: {name: old, namespace: default,"
+		" creationTimestamp: \"2020-01-01T00:00:00Z\"}\n"
+		"spec: {type: LoadBalancer}\n"
+		"---\n"
+		"apiVersion: v1\nkind: Service\nmetadata: {name: migrated, namespace: default,"
+		" creationTimestamp: \"2021-01-01T00:00:00Z\"}\n"
+		"spec: {type: LoadBalancer}\n"
+		"status: {loadBalancer: {ingress: [{ip: 10.0.0.0}, {hostname: x.example}]}}\n";
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, two);
+	is(ips(e, "default", "migrated"), "10.0.0.0",
+	   "status IPs are imported before anything new is allocated");
+	is(ips(e, "default", "old"), "10.0.0.1", "even for an older waiting service");
+	apply(e, svc_yaml("default", "x", "color: red", NULL,
+			  "status: {loadBalancer: {ingress: [{ip: 10.7.0.1}]}}\n"));
+	is(ips(e, "default", "x"), "10.0.0.2", "a status IP outside every pool is dropped");
+	lb_engine_close(e);
+}
+
+static void counts_v6(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("big", "[{cidr: \"2001:db8::/64\"}, {cidr: \"10.0.0.0/8\"}, {cidr: \"::/0\"}]", NULL));
+	is(pool_count(e, "big", 6, "total"), "340282366920938463481821351505477763072",
+	   "::/0 plus a /64 counts 2^128 + 2^64 exactly");
+	apply(e, pool_yaml("big", "[{cidr: \"2001:db8::/64\"}, {cidr: \"10.0.0.0/8\"}]", NULL));
+	is(pool_count(e, "big", 6, "total"), "18446744073709551616", "a /64 counts 2^64 exactly");
+	is(pool_count(e, "big", 0, "total"), "18446744073726328832", "pool total adds both families");
+	apply(e, svc_yaml("default", "v6", NULL, NULL, "  ipFamilies: [IPv6]\n"));
+	is(pool_count(e, "big", 6, "available"), "18446744073709551615", "available drops by one");
+	is(pool_cond(e, "big", "cilium.io/IPsTotal"), "Unknown/noreason/18446744073726328832", "IPsTotal condition");
+	is(pool_cond(e, "big", "cilium.io/IPsUsed"), "Unknown/noreason/1", "IPsUsed condition");
+	ok(logs_have("level=debug msg=\"Pool counts of 'big' changed, patching\" pool=big"),
+	   "count changes are logged as Cilium does");
+	ok(logs_have("level=debug msg=\"Updating pool counts\" pool=big"), "Updating pool counts is logged");
+	lb_engine_close(e);
+}
+
+int main(void)
+{
+	lowest_first();
+	reasons();
+	first_last();
+	reservations();
+	priority();
+	classes();
+	disabled();
+	requested();
+	hints();
+	counts_v6();
+	return done_testing();
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(void)
+{
+	fputs("lbengine: out of memory\n", stderr);
+	abort();
+}
+
+void *lb_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *lb_xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *lb_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *lb_xstrdup(const char *s)
+{
+	return lb_xstrndup(s, strlen(s));
+}
+
+char *lb_xstrndup(const char *s, size_t n)
+{
+	char *p = lb_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *lb_xasprintf(const char *fmt, ...)
+{
+	struct lb_strbuf b = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	lb_sb_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return lb_sb_steal(&b);
+}
+
+static void sb_reserve(struct lb_strbuf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	while (b->len + extra + 1 > b->cap)
+		b->cap = b->cap ? b->cap * 2 : 64;
+	b->s = lb_xrealloc(b->s, b->cap);
+}
+
+void lb_sb_addn(struct lb_strbuf *b, const char *s, size_t n)
+{
+	sb_reserve(b, n);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void lb_sb_add(struct lb_strbuf *b, const char *s)
+{
+	lb_sb_addn(b, s, strlen(s));
+}
+
+void lb_sb_addc(struct lb_strbuf *b, char c)
+{
+	lb_sb_addn(b, &c, 1);
+}
+
+void lb_sb_vprintf(struct lb_strbuf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	sb_reserve(b, (size_t)n);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void lb_sb_printf(struct lb_strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lb_sb_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void lb_sb_logfmt_val(struct lb_strbuf *b, const char *v)
+{
+	bool quote = !*v;
+	const char *p;
+
+	for (p = v; *p; p++)
+		if (*p <= ' ' || *p == '"' || *p == '=' || *p == '\\' ||
+		    (unsigned char)*p >= 0x7f)
+			quote = true;
+	if (!quote) {
+		lb_sb_add(b, v);
+		return;
+	}
+	lb_sb_addc(b, '"');
+	for (p = v; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			lb_sb_addc(b, '\\');
+			lb_sb_addc(b, *p);
+		} else if (*p == '\n') {
+			lb_sb_add(b, "\\n");
+		} else if ((unsigned char)*p < ' ') {
+			lb_sb_printf(b, "\\x%02x", (unsigned char)*p);
+		} else {
+			lb_sb_addc(b, *p);
+		}
+	}
+	lb_sb_addc(b, '"');
+}
+
+char *lb_sb_steal(struct lb_strbuf *b)
+{
+	char *s = b->s ? b->s : lb_xstrdup("");
+
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void lb_sb_free(struct lb_strbuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+/* FNV-1a folded through a final mixer; inputs are not adversarial. */
+uint64_t lb_hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+	const unsigned char *c = p;
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint64_t lb_hash_str(const char *s)
+{
+	return lb_hash_bytes(s, strlen(s), 0);
+}
+
+#define TOMB ((void *)&lb_htab_init)
+
+void lb_htab_init(struct lb_htab *t, const struct lb_htab_ops *ops)
+{
+	memset(t, 0, sizeof(*t));
+	t->ops = ops;
+}
+
+void lb_htab_free(struct lb_htab *t)
+{
+	free(t->slots);
+	t->slots = NULL;
+	t->cap = t->n = t->used = 0;
+}
+
+static size_t find_slot(const struct lb_htab *t, const void *key)
+{
+	size_t mask = t->cap - 1;
+	size_t i = t->ops->hash_key(key) & mask;
+
+	for (;;) {
+		void *e = t->slots[i];
+
+		if (!e)
+			return (size_t)-1;
+		if (e != TOMB && t->ops->eq(e, key))
+			return i;
+		i = (i + 1) & mask;
+	}
+}
+
+void *lb_htab_get(const struct lb_htab *t, const void *key)
+{
+	size_t i;
+
+	if (!t->n)
+		return NULL;
+	i = find_slot(t, key);
+	return i == (size_t)-1 ? NULL : t->slots[i];
+}
+
+static void insert_raw(struct lb_htab *t, void *entry)
+{
+	size_t mask = t->cap - 1;
+	size_t i = t->ops->hash_entry(entry) & mask;
+
+	while (t->slots[i] && t->slots[i] != TOMB)
+		i = (i + 1) & mask;
+	if (!t->slots[i])
+		t->used++;
+	t->slots[i] = entry;
+	t->n++;
+}
+
+static void rehash(struct lb_htab *t, size_t cap)
+{
+	void **old = t->slots;
+	size_t oldcap = t->cap, i;
+
+	t->slots = lb_xcalloc(cap, sizeof(void *));
+	t->cap = cap;
+	t->n = t->used = 0;
+	for (i = 0; i < oldcap; i++)
+		if (old[i] && old[i] != TOMB)
+			insert_raw(t, old[i]);
+	free(old);
+}
+
+void lb_htab_add(struct lb_htab *t, void *entry)
+{
+	if ((t->used + 1) * 10 >= t->cap * 7) {
+		size_t cap = t->cap ? t->cap : 16;
+
+		while ((t->n + 1) * 10 >= cap * 5)
+			cap *= 2;
+		rehash(t, cap);
+	}
+	insert_raw(t, entry);
+}
+
+void *lb_htab_del(struct lb_htab *t, const void *key)
+{
+	size_t i;
+	void *e;
+
+	if (!t->n)
+		return NULL;
+	i = find_slot(t, key);
+	if (i == (size_t)-1)
+		return NULL;
+	e = t->slots[i];
+	t->slots[i] = TOMB;
+	t->n--;
+	return e;
+}
+
+void *lb_htab_next(const struct lb_htab *t, size_t *iter)
+{
+	while (*iter < t->cap) {
+		void *e = t->slots[(*iter)++];
+
+		if (e && e != TOMB)
+			return e;
+	}
+	return NULL;
+}

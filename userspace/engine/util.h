@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LB_UTIL_H
+#define _LB_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Allocation failure aborts: the engine keeps in-memory state and the
+ * database in lockstep, and a half-applied change after ENOMEM would be
+ * worse than a restart that replays the database.
+ */
+void *lb_xmalloc(size_t n);
+void *lb_xcalloc(size_t n, size_t sz);
+void *lb_xrealloc(void *p, size_t n);
+char *lb_xstrdup(const char *s);
+char *lb_xstrndup(const char *s, size_t n);
+char *lb_xasprintf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+#define LB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Grow (arr, cap) so that one more element fits at index n. */
+#define LB_GROW(arr, n, cap)						\
+	do {								\
+		if ((n) >= (cap)) {					\
+			(cap) = (cap) ? (cap) * 2 : 4;			\
+			(arr) = lb_xrealloc((arr), (cap) * sizeof(*(arr))); \
+		}							\
+	} while (0)
+
+struct lb_strbuf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+void lb_sb_addn(struct lb_strbuf *b, const char *s, size_t n);
+void lb_sb_add(struct lb_strbuf *b, const char *s);
+void lb_sb_addc(struct lb_strbuf *b, char c);
+void lb_sb_printf(struct lb_strbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void lb_sb_vprintf(struct lb_strbuf *b, const char *fmt, va_list ap);
+/* Append a logfmt value, quoting only when needed. */
+void lb_sb_logfmt_val(struct lb_strbuf *b, const char *v);
+char *lb_sb_steal(struct lb_strbuf *b);
+void lb_sb_free(struct lb_strbuf *b);
+
+uint64_t lb_hash_bytes(const void *p, size_t n, uint64_t seed);
+uint64_t lb_hash_str(const char *s);
+
+/*
+ * Open-addressing hash set of pointers.  The table never owns entries;
+ * callers describe how to hash an entry and how to compare it to a key.
+ */
+struct lb_htab_ops {
+	uint64_t (*hash_entry)(const void *entry);
+	uint64_t (*hash_key)(const void *key);
+	bool (*eq)(const void *entry, const void *key);
+};
+
+struct lb_htab {
+	const struct lb_htab_ops *ops;
+	void **slots;
+	size_t cap;
+	size_t n;
+	size_t used;		/* live + tombstones */
+};
+
+void lb_htab_init(struct lb_htab *t, const struct lb_htab_ops *ops);
+void lb_htab_free(struct lb_htab *t);
+void *lb_htab_get(const struct lb_htab *t, const void *key);
+/* Entry must not already be present under its key. */
+void lb_htab_add(struct lb_htab *t, void *entry);
+void *lb_htab_del(struct lb_htab *t, const void *key);
+/* Iterate: for (i = 0; (e = lb_htab_next(t, &i)); ) */
+void *lb_htab_next(const struct lb_htab *t, size_t *iter);
+
+#endif /* _LB_UTIL_H */

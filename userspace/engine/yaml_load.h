@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LB_YAML_LOAD_H
+#define _LB_YAML_LOAD_H
+
+#include "lb_engine.h"
+#include "pool.h"
+#include "service.h"
+
+/* One object read from a YAML document, before it touches the engine. */
+struct lb_doc {
+	enum lb_kind kind;
+	int index;
+	char *ns;		/* NULL for pools */
+	char *name;
+	char *key;		/* pool name or "ns/name" */
+	int64_t created;	/* metadata.creationTimestamp in ns, or 0 */
+	char *text;		/* the document's own source text */
+	struct lb_pool_spec pool;
+	struct lb_svc_spec svc;
+	char *eps_service;
+};
+
+struct lb_engine;
+
+/*
+ * Parse and validate every document of buf.  On return *docs holds the
+ * objects that passed; the caller must treat any diag as fatal for the
+ * whole set.  Non-fatal oddities go to e's log when e is non-NULL.
+ */
+void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
+		  size_t len, struct lb_doc **docs, size_t *ndocs,
+		  struct lb_diags *diags);
+void lb_docs_free(struct lb_doc *docs, size_t n);
+
+#endif /* _LB_YAML_LOAD_H */

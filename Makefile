@@ -21,7 +21,8 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 B := build
 LIB_SRCS := userspace/lib/lb_addr.c userspace/lib/lb_nl.c
-LBCTL_SRCS := userspace/lbctl.c userspace/lbctl_table.c $(LIB_SRCS)
+LBCTL_SRCS := userspace/lbctl.c userspace/lbctl_table.c userspace/lbctl_print.c \
+	userspace/lbctl_monitor.c $(LIB_SRCS)
 LBIPAMD_SRCS := userspace/lbipamd.c
 HDRS := $(wildcard userspace/*.h userspace/lib/*.h) uapi/linux/lbipam.h
 UNIT_TESTS := $(B)/tests/test_addr

@@ -6,29 +6,80 @@
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/rhashtable-types.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <linux/netfilter.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <uapi/linux/lbipam.h>
 
 /* Zero-padded so that it can be hashed and compared as plain bytes. */
 struct lbipam_svc_key {
 	union nf_inet_addr addr;
 	__be16 port;
 	u8 proto;
-	u8 family;
+	u8 family;			/* NFPROTO_IPV4 or NFPROTO_IPV6 */
+};
+
+struct lbipam_stats {
+	u64_stats_t conns;
+	u64_stats_t rejects;
+	u64_stats_t drops;
+	struct u64_stats_sync syncp;
+};
+
+struct lbipam_stats_sum {
+	u64 conns, rejects, drops;
+};
+
+struct lbipam_cidr {
+	union nf_inet_addr addr;
+	union nf_inet_addr mask;
+	u8 plen;
+};
+
+/* A backend as the control plane gives it, before it joins a set. */
+struct lbipam_be_cfg {
+	union nf_inet_addr addr;
+	__be16 port;
+	u16 weight;
+	u8 state;
+	u8 flags;
 };
 
 struct lbipam_backend {
-	union nf_inet_addr addr;
-	__be16 port;
+	struct lbipam_be_cfg cfg;
+	/* Shared by every set the backend is part of; freed with the last. */
+	struct lbipam_stats __percpu *stats;
+	bool stats_owner;		/* control path only: free on release */
+};
+
+/* Service options as the control plane gives them. */
+struct lbipam_svc_cfg {
+	u8 sched;
+	u32 affinity;			/* seconds, 0: none */
+	u32 flags;
+	u32 nranges;
+	struct lbipam_cidr ranges[LBIPAM_MAX_SOURCE_RANGES];
 };
 
 /*
- * Immutable once published: writers build a new set and swap the pointer,
- * so the data path sees either the old or the new set, never a mix.
+ * Everything the data path reads about a service, immutable once published:
+ * a change builds a new one and swaps the pointer, so a packet sees one
+ * consistent version of the options, the backends and the lookup tables.
  */
-struct lbipam_backends {
+struct lbipam_state {
 	struct rcu_head rcu;
+	u32 gen;			/* tells affinity entries they are stale */
+	u8 sched;
+	u32 affinity;
+	u32 flags;
+	u32 nranges;
+	struct lbipam_cidr *ranges;
+	u32 m;				/* Maglev table over the usable backends */
+	u16 *lut;
+	u32 m_local;			/* ... over the usable local backends */
+	u16 *lut_local;
 	u32 n;
 	struct lbipam_backend be[];
 };
@@ -37,12 +88,14 @@ struct lbipam_service {
 	struct rhash_head node;
 	struct rb_node tree;
 	struct lbipam_svc_key key;
-	struct lbipam_backends __rcu *backends;
+	struct lbipam_state __rcu *state;
+	struct lbipam_stats __percpu *stats;
+	u64 aff_id;			/* names its affinity entries */
 	struct rcu_head rcu;
 };
 
 /*
- * Per network namespace. The rhashtable serves the data path under RCU; the
+ * Per network namespace. The rhashtables serve the data path under RCU; the
  * rbtree orders services by key for dumps, which resume from the last key
  * sent and so neither skip nor repeat entries when the table changes.
  */
@@ -51,19 +104,45 @@ struct lbipam_net {
 	struct rhashtable svc_ht;
 	struct rb_root svc_tree;
 	u32 nr_services;
+	u32 nr_family[2];		/* services per family: IPv4, IPv6 */
 	u32 gen;			/* bumped on every change, for dumps */
-	bool nat4_on;
+	bool nat_on[2];
+	struct rhashtable aff_ht;	/* ClientIP affinity entries */
+	atomic_t nr_aff;
+	struct delayed_work aff_gc;
 	struct net *net;
 };
 
 extern unsigned int lbipam_net_id;
 extern unsigned int lbipam_max_services;
 extern unsigned int lbipam_max_backends;
+extern unsigned int lbipam_max_affinity_entries;
 
 static inline struct lbipam_net *lbipam_pernet(const struct net *net)
 {
 	return net_generic(net, lbipam_net_id);
 }
+
+static inline int lbipam_family_idx(u8 family)
+{
+	return family == NFPROTO_IPV6;
+}
+
+static inline void lbipam_stats_inc(struct lbipam_stats __percpu *s,
+				    size_t off)
+{
+	struct lbipam_stats *p = this_cpu_ptr(s);
+
+	u64_stats_update_begin(&p->syncp);
+	u64_stats_inc((u64_stats_t *)((char *)p + off));
+	u64_stats_update_end(&p->syncp);
+}
+
+#define LBIPAM_STATS_INC(s, field) \
+	lbipam_stats_inc(s, offsetof(struct lbipam_stats, field))
+
+void lbipam_stats_read(struct lbipam_stats __percpu *s,
+		       struct lbipam_stats_sum *sum);
 
 /* service.c */
 int lbipam_table_init(struct lbipam_net *ln);
@@ -74,20 +153,56 @@ struct lbipam_service *lbipam_svc_find(struct lbipam_net *ln,
 				       const struct lbipam_svc_key *key);
 struct lbipam_service *lbipam_svc_next(struct lbipam_net *ln,
 				       const struct lbipam_svc_key *key);
+struct lbipam_state *lbipam_svc_state(struct lbipam_net *ln,
+				      struct lbipam_service *svc);
 int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		   const struct lbipam_svc_cfg *cfg,
+		   struct netlink_ext_ack *extack);
+int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		   const struct lbipam_svc_cfg *cfg,
 		   struct netlink_ext_ack *extack);
 int lbipam_svc_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		   struct netlink_ext_ack *extack);
+void lbipam_svc_flush(struct lbipam_net *ln);
 int lbipam_be_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
-		  const struct lbipam_backend *be,
-		  struct netlink_ext_ack *extack);
+		  const struct lbipam_be_cfg *be, struct netlink_ext_ack *extack);
+int lbipam_be_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		  const struct lbipam_be_cfg *be, struct netlink_ext_ack *extack);
 int lbipam_be_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
-		  const struct lbipam_backend *be,
+		  const struct lbipam_be_cfg *be,
 		  struct netlink_ext_ack *extack);
+int lbipam_be_replace(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		      const struct lbipam_be_cfg *bes, u32 n,
+		      struct netlink_ext_ack *extack);
+
+/* maglev.c */
+int lbipam_maglev_build(struct lbipam_state *st, gfp_t gfp);
+u32 lbipam_flow_hash(const struct nf_conntrack_tuple *t);
+
+/* affinity.c */
+int lbipam_aff_init(struct lbipam_net *ln);
+void lbipam_aff_destroy(struct lbipam_net *ln);
+const struct lbipam_backend *
+lbipam_aff_lookup(struct lbipam_net *ln, const struct lbipam_service *svc,
+		  const struct lbipam_state *st, const union nf_inet_addr *src,
+		  bool local_only);
+void lbipam_aff_update(struct lbipam_net *ln, const struct lbipam_service *svc,
+		       const struct lbipam_state *st,
+		       const union nf_inet_addr *src, u32 be_idx);
+void lbipam_aff_forget(struct lbipam_net *ln, struct lbipam_service *svc);
 
 /* nat.c */
 int lbipam_nat_enable(struct lbipam_net *ln, u8 family);
 void lbipam_nat_disable(struct lbipam_net *ln, u8 family);
+/* Which conntrack entries of a UDP service to delete. */
+struct lbipam_ct_match {
+	const struct lbipam_svc_key *key;
+	const struct lbipam_be_cfg *const *bes;	/* translated to these */
+	u32 n;					/* 0: any backend */
+	bool untranslated;			/* only null bindings */
+};
+
+void lbipam_ct_flush(struct lbipam_net *ln, const struct lbipam_ct_match *m);
 
 /* netlink.c */
 int lbipam_genl_init(void);

@@ -7,7 +7,6 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <net/genetlink.h>
-#include <uapi/linux/lbipam.h>
 #include "lbipam.h"
 
 unsigned int lbipam_net_id __read_mostly;
@@ -18,16 +17,30 @@ MODULE_PARM_DESC(max_services, "Most services one network namespace may hold");
 
 unsigned int lbipam_max_backends __read_mostly = 4096;
 module_param_named(max_backends, lbipam_max_backends, uint, 0644);
-MODULE_PARM_DESC(max_backends, "Most backends one service may hold");
+MODULE_PARM_DESC(max_backends, "Most backends one service may hold (at most 65534)");
+
+unsigned int lbipam_max_affinity_entries __read_mostly = 1 << 20;
+module_param_named(max_affinity_entries, lbipam_max_affinity_entries, uint,
+		   0644);
+MODULE_PARM_DESC(max_affinity_entries,
+		 "Most ClientIP affinity entries one network namespace may hold");
 
 static int __net_init lbipam_net_init(struct net *net)
 {
 	struct lbipam_net *ln = lbipam_pernet(net);
 
+	int err;
+
 	mutex_init(&ln->lock);
 	ln->net = net;
 	ln->gen = 1;
-	return lbipam_table_init(ln);
+	err = lbipam_table_init(ln);
+	if (err)
+		return err;
+	err = lbipam_aff_init(ln);
+	if (err)
+		lbipam_table_destroy(ln);
+	return err;
 }
 
 /*
@@ -40,12 +53,16 @@ static void __net_exit lbipam_net_pre_exit(struct net *net)
 
 	mutex_lock(&ln->lock);
 	lbipam_nat_disable(ln, NFPROTO_IPV4);
+	lbipam_nat_disable(ln, NFPROTO_IPV6);
 	mutex_unlock(&ln->lock);
 }
 
 static void __net_exit lbipam_net_exit(struct net *net)
 {
-	lbipam_table_destroy(lbipam_pernet(net));
+	struct lbipam_net *ln = lbipam_pernet(net);
+
+	lbipam_aff_destroy(ln);
+	lbipam_table_destroy(ln);
 }
 
 static struct pernet_operations lbipam_net_ops = {
@@ -77,6 +94,8 @@ static void __exit lbipam_exit(void)
 	/* No new requests first; in-flight ones finish before this returns. */
 	lbipam_genl_exit();
 	unregister_pernet_subsys(&lbipam_net_ops);
+	/* Old states and services are freed by our own RCU callbacks. */
+	rcu_barrier();
 }
 
 module_init(lbipam_init);

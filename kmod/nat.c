@@ -5,58 +5,106 @@
  * The functions here are NAT "lookup" hooks: the NAT core calls them only
  * for a connection's first packet, and rewrites that and every later packet
  * (and un-NATs the replies) itself. Registering through
- * nf_nat_ipv4_register_fn() is what brings the core's own NAT hooks up in
- * the namespace; a plain netfilter hook calling nf_nat_setup_info() would
+ * nf_nat_ipv{4,6}_register_fn() is what brings the core's own NAT hooks up
+ * in the namespace; a plain netfilter hook calling nf_nat_setup_info() would
  * record a translation that nothing applies.
  */
 
 #include <linux/ip.h>
-#include <linux/jhash.h>
+#include <linux/ipv6.h>
+#include <linux/icmpv6.h>
+#include <linux/random.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_nat.h>
+#include <net/netfilter/nf_nat_masquerade.h>
 #include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_reject.h>
 #include "lbipam.h"
 
 /*
- * Just before iptables' and nftables' NAT chains (-100): a VIP we own wins
- * deterministically over leftover rules for the same address.
+ * Just before iptables' and nftables' NAT chains (-100 / +100): a VIP we own
+ * wins deterministically over leftover rules for the same address.
  */
 #define LBIPAM_PRI_NAT_DST	(NF_IP_PRI_NAT_DST - 10)
-
-static const struct lbipam_backend *
-lbipam_pick(const struct lbipam_backends *bes,
-	    const struct nf_conntrack_tuple *t)
-{
-	u32 h;
-
-	/* Deterministic per flow, so racing UDP packets of one flow agree. */
-	h = jhash_2words((__force u32)t->src.u3.ip,
-			 (__force u32)t->src.u.all, 0);
-	return &bes->be[reciprocal_scale(h, bes->n)];
-}
+#define LBIPAM_PRI_NAT_SRC	(NF_IP_PRI_NAT_SRC - 10)
 
 static unsigned int lbipam_reject(struct sk_buff *skb,
-				  const struct nf_hook_state *state, u8 proto)
+				  const struct nf_hook_state *state,
+				  u8 family, u8 proto)
 {
-	if (proto == IPPROTO_TCP)
-		nf_send_reset(state->net, state->sk, skb, state->hook);
-	else
-		nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
+	if (family == NFPROTO_IPV4) {
+		if (proto == IPPROTO_TCP)
+			nf_send_reset(state->net, state->sk, skb, state->hook);
+		else
+			nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
+	} else {
+		if (proto == IPPROTO_TCP)
+			nf_send_reset6(state->net, state->sk, skb, state->hook);
+		else
+			nf_send_unreach6(state->net, skb, ICMPV6_PORT_UNREACH,
+					 state->hook);
+	}
 	return NF_DROP;
 }
 
-static unsigned int lbipam_dnat4(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+static bool lbipam_src_allowed(const struct lbipam_state *st,
+			       const union nf_inet_addr *src)
 {
-	const struct lbipam_backends *bes;
+	union nf_inet_addr masked;
+	u32 i;
+
+	for (i = 0; i < st->nranges; i++) {
+		nf_inet_addr_mask(src, &masked, &st->ranges[i].mask);
+		if (nf_inet_addr_cmp(&masked, &st->ranges[i].addr))
+			return true;
+	}
+	return !st->nranges;
+}
+
+/* The backend for a new connection, or NULL if none may take it. */
+static const struct lbipam_backend *
+lbipam_select(struct lbipam_net *ln, const struct lbipam_service *svc,
+	      const struct lbipam_state *st,
+	      const struct nf_conntrack_tuple *t, bool local_only)
+{
+	const struct lbipam_backend *be;
+	const u16 *lut = local_only ? st->lut_local : st->lut;
+	u32 m = local_only ? st->m_local : st->m;
+	u32 slot;
+
+	if (!m)
+		return NULL;
+	if (st->affinity) {
+		be = lbipam_aff_lookup(ln, svc, st, &t->src.u3, local_only);
+		if (be)
+			goto out;
+	}
+	if (st->sched == LBIPAM_SCHED_RANDOM)
+		slot = get_random_u32_below(m);
+	else
+		slot = reciprocal_scale(lbipam_flow_hash(t), m);
+	be = &st->be[lut[slot]];
+out:
+	if (st->affinity)
+		lbipam_aff_update(ln, svc, st, &t->src.u3, be - st->be);
+	return be;
+}
+
+static unsigned int lbipam_dnat(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	struct lbipam_net *ln = lbipam_pernet(state->net);
 	const struct nf_conntrack_tuple *t;
 	const struct lbipam_backend *be;
+	const struct lbipam_state *st;
 	struct lbipam_service *svc;
 	enum ip_conntrack_info ctinfo;
 	struct nf_nat_range2 range;
 	struct lbipam_svc_key key;
 	struct nf_conn *ct;
+	bool local_only;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	/* RELATED (e.g. ICMP errors) is translated by the core from the master. */
@@ -64,52 +112,150 @@ static unsigned int lbipam_dnat4(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	if (t->dst.protonum != IPPROTO_TCP && t->dst.protonum != IPPROTO_UDP)
+	switch (t->dst.protonum) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		break;
+	default:
 		return NF_ACCEPT;
+	}
 
 	memset(&key, 0, sizeof(key));
-	key.addr.ip = t->dst.u3.ip;
+	key.addr = t->dst.u3;
 	key.port = t->dst.u.all;
 	key.proto = t->dst.protonum;
-	key.family = NFPROTO_IPV4;
+	key.family = state->pf;
 
+	svc = lbipam_svc_lookup(ln, &key);
+	if (!svc)
+		return NF_ACCEPT;
+	st = rcu_dereference(svc->state);
+
+	if (!lbipam_src_allowed(st, &t->src.u3))
+		goto drop;
+	local_only = (st->flags & LBIPAM_SVC_F_LOCAL_ONLY) &&
+		     state->hook == NF_INET_PRE_ROUTING;
+	be = lbipam_select(ln, svc, st, t, local_only);
+	if (!be) {
+		/* kube-proxy drops external traffic with no local endpoint. */
+		if (local_only && st->m)
+			goto drop;
+		LBIPAM_STATS_INC(svc->stats, rejects);
+		return lbipam_reject(skb, state, key.family, key.proto);
+	}
+
+	LBIPAM_STATS_INC(svc->stats, conns);
+	LBIPAM_STATS_INC(be->stats, conns);
+	memset(&range, 0, sizeof(range));
+	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+	range.min_addr = be->cfg.addr;
+	range.max_addr = be->cfg.addr;
+	range.min_proto.all = be->cfg.port;
+	range.max_proto.all = be->cfg.port;
+	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+
+drop:
+	LBIPAM_STATS_INC(svc->stats, drops);
+	return NF_DROP;
+}
+
+/*
+ * Source NAT where replies would otherwise not come back through us:
+ * hairpin (the client is the backend it was sent to) and, for masquerade
+ * services, connections that came from another host.
+ */
+static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	const struct nf_conntrack_tuple *orig, *reply;
+	const struct lbipam_state *st;
+	struct lbipam_service *svc;
+	enum ip_conntrack_info ctinfo;
+	struct nf_nat_range2 range;
+	struct lbipam_svc_key key;
+	struct nf_conn *ct;
+	bool hairpin;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW || !(ct->status & IPS_DST_NAT))
+		return NF_ACCEPT;
+
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	memset(&key, 0, sizeof(key));
+	key.addr = orig->dst.u3;
+	key.port = orig->dst.u.all;
+	key.proto = orig->dst.protonum;
+	key.family = state->pf;
 	svc = lbipam_svc_lookup(lbipam_pernet(state->net), &key);
 	if (!svc)
 		return NF_ACCEPT;
+	st = rcu_dereference(svc->state);
 
-	bes = rcu_dereference(svc->backends);
-	if (!bes || !bes->n)
-		return lbipam_reject(skb, state, key.proto);
+	hairpin = nf_inet_addr_cmp(&orig->src.u3, &reply->src.u3);
+	/* skb_iif is 0 for what this host sent itself. */
+	if (!hairpin && !((st->flags & LBIPAM_SVC_F_MASQUERADE) && skb->skb_iif))
+		return NF_ACCEPT;
 
-	be = lbipam_pick(bes, t);
 	memset(&range, 0, sizeof(range));
-	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
-	range.min_addr.ip = be->addr.ip;
-	range.max_addr.ip = be->addr.ip;
-	range.min_proto.all = be->port;
-	range.max_proto.all = be->port;
-	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+	if (state->pf == NFPROTO_IPV4)
+		return nf_nat_masquerade_ipv4(skb, state->hook, &range,
+					      state->out);
+	return nf_nat_masquerade_ipv6(skb, &range, state->out);
 }
 
-static const struct nf_hook_ops lbipam_nat4_ops[] = {
+static const struct nf_hook_ops lbipam_nat_ops[2][3] = {
 	{
-		.hook = lbipam_dnat4,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = LBIPAM_PRI_NAT_DST,
+		{
+			.hook = lbipam_dnat,
+			.pf = NFPROTO_IPV4,
+			.hooknum = NF_INET_PRE_ROUTING,
+			.priority = LBIPAM_PRI_NAT_DST,
+		},
+		{
+			.hook = lbipam_dnat,
+			.pf = NFPROTO_IPV4,
+			.hooknum = NF_INET_LOCAL_OUT,
+			.priority = LBIPAM_PRI_NAT_DST,
+		},
+		{
+			.hook = lbipam_snat,
+			.pf = NFPROTO_IPV4,
+			.hooknum = NF_INET_POST_ROUTING,
+			.priority = LBIPAM_PRI_NAT_SRC,
+		},
 	},
 	{
-		.hook = lbipam_dnat4,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_LOCAL_OUT,
-		.priority = LBIPAM_PRI_NAT_DST,
+		{
+			.hook = lbipam_dnat,
+			.pf = NFPROTO_IPV6,
+			.hooknum = NF_INET_PRE_ROUTING,
+			.priority = LBIPAM_PRI_NAT_DST,
+		},
+		{
+			.hook = lbipam_dnat,
+			.pf = NFPROTO_IPV6,
+			.hooknum = NF_INET_LOCAL_OUT,
+			.priority = LBIPAM_PRI_NAT_DST,
+		},
+		{
+			.hook = lbipam_snat,
+			.pf = NFPROTO_IPV6,
+			.hooknum = NF_INET_POST_ROUTING,
+			.priority = LBIPAM_PRI_NAT_SRC,
+		},
 	},
 };
 
-static void lbipam_nat4_unregister(struct net *net, unsigned int n)
+static void lbipam_nat_unregister(struct net *net, int fam, unsigned int n)
 {
-	while (n--)
-		nf_nat_ipv4_unregister_fn(net, &lbipam_nat4_ops[n]);
+	while (n--) {
+		if (fam)
+			nf_nat_ipv6_unregister_fn(net, &lbipam_nat_ops[fam][n]);
+		else
+			nf_nat_ipv4_unregister_fn(net, &lbipam_nat_ops[fam][n]);
+	}
 }
 
 /*
@@ -118,35 +264,76 @@ static void lbipam_nat4_unregister(struct net *net, unsigned int n)
  */
 int lbipam_nat_enable(struct lbipam_net *ln, u8 family)
 {
+	int fam = lbipam_family_idx(family);
 	unsigned int i;
 	int err;
 
 	lockdep_assert_held(&ln->lock);
-	if (family != NFPROTO_IPV4)
-		return -EAFNOSUPPORT;
-	if (ln->nat4_on)
+	if (ln->nat_on[fam])
 		return 0;
 
-	err = nf_ct_netns_get(ln->net, NFPROTO_IPV4);
+	err = nf_ct_netns_get(ln->net, family);
 	if (err)
 		return err;
-	for (i = 0; i < ARRAY_SIZE(lbipam_nat4_ops); i++) {
-		err = nf_nat_ipv4_register_fn(ln->net, &lbipam_nat4_ops[i]);
+	for (i = 0; i < ARRAY_SIZE(lbipam_nat_ops[fam]); i++) {
+		if (fam)
+			err = nf_nat_ipv6_register_fn(ln->net,
+						      &lbipam_nat_ops[fam][i]);
+		else
+			err = nf_nat_ipv4_register_fn(ln->net,
+						      &lbipam_nat_ops[fam][i]);
 		if (err) {
-			lbipam_nat4_unregister(ln->net, i);
-			nf_ct_netns_put(ln->net, NFPROTO_IPV4);
+			lbipam_nat_unregister(ln->net, fam, i);
+			nf_ct_netns_put(ln->net, family);
 			return err;
 		}
 	}
-	ln->nat4_on = true;
+	ln->nat_on[fam] = true;
 	return 0;
 }
 
 void lbipam_nat_disable(struct lbipam_net *ln, u8 family)
 {
-	if (family != NFPROTO_IPV4 || !ln->nat4_on)
+	int fam = lbipam_family_idx(family);
+
+	if (!ln->nat_on[fam])
 		return;
-	lbipam_nat4_unregister(ln->net, ARRAY_SIZE(lbipam_nat4_ops));
-	nf_ct_netns_put(ln->net, NFPROTO_IPV4);
-	ln->nat4_on = false;
+	lbipam_nat_unregister(ln->net, fam, ARRAY_SIZE(lbipam_nat_ops[fam]));
+	nf_ct_netns_put(ln->net, family);
+	ln->nat_on[fam] = false;
+}
+
+static int lbipam_ct_match(struct nf_conn *ct, void *data)
+{
+	const struct lbipam_ct_match *m = data;
+	const struct nf_conntrack_tuple *orig, *reply;
+	u32 i;
+
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	if (nf_ct_l3num(ct) != m->key->family ||
+	    orig->dst.protonum != m->key->proto ||
+	    orig->dst.u.all != m->key->port ||
+	    !nf_inet_addr_cmp(&orig->dst.u3, &m->key->addr))
+		return 0;
+	if (m->untranslated)
+		return !(ct->status & IPS_DST_NAT);
+	if (!m->n)
+		return 1;
+	for (i = 0; i < m->n; i++)
+		if (reply->src.u.all == m->bes[i]->port &&
+		    nf_inet_addr_cmp(&reply->src.u3, &m->bes[i]->addr))
+			return 1;
+	return 0;
+}
+
+/* Deletes the namespace's conntrack entries @m selects; may sleep. */
+void lbipam_ct_flush(struct lbipam_net *ln, const struct lbipam_ct_match *m)
+{
+	struct nf_ct_iter_data d = {
+		.net = ln->net,
+		.data = (void *)m,
+	};
+
+	nf_ct_iterate_cleanup_net(lbipam_ct_match, &d);
 }

@@ -2,14 +2,24 @@
 /*
  * The "lbipam" generic netlink family; uapi/linux/lbipam.h is its
  * specification.
+ *
+ * Policies only check types and lengths; ranges and combinations are
+ * checked in code so that every refusal says in words which attribute is
+ * wrong.
  */
 
 #include <linux/in.h>
+#include <linux/slab.h>
 #include <linux/netfilter.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
-#include <uapi/linux/lbipam.h>
 #include "lbipam.h"
+
+static const struct nla_policy lbipam_cidr_policy[LBIPAM_CIDR_A_MAX + 1] = {
+	[LBIPAM_CIDR_A_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[LBIPAM_CIDR_A_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[LBIPAM_CIDR_A_PREFIXLEN] = { .type = NLA_U8 },
+};
 
 static const struct nla_policy lbipam_svc_policy[LBIPAM_SVC_A_MAX + 1] = {
 	[LBIPAM_SVC_A_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
@@ -20,12 +30,27 @@ static const struct nla_policy lbipam_svc_policy[LBIPAM_SVC_A_MAX + 1] = {
 		.type = NLA_REJECT,
 		.reject_message = "backend count is read-only",
 	},
+	[LBIPAM_SVC_A_SCHED] = { .type = NLA_U8 },
+	[LBIPAM_SVC_A_AFFINITY] = { .type = NLA_U32 },
+	[LBIPAM_SVC_A_FLAGS] = { .type = NLA_U32 },
+	[LBIPAM_SVC_A_SOURCE_RANGE] = NLA_POLICY_NESTED(lbipam_cidr_policy),
+	[LBIPAM_SVC_A_STATS] = {
+		.type = NLA_REJECT,
+		.reject_message = "service counters are read-only",
+	},
 };
 
 static const struct nla_policy lbipam_be_policy[LBIPAM_BE_A_MAX + 1] = {
 	[LBIPAM_BE_A_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
 	[LBIPAM_BE_A_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[LBIPAM_BE_A_PORT] = { .type = NLA_U16 },
+	[LBIPAM_BE_A_WEIGHT] = { .type = NLA_U16 },
+	[LBIPAM_BE_A_STATE] = { .type = NLA_U8 },
+	[LBIPAM_BE_A_FLAGS] = { .type = NLA_U32 },
+	[LBIPAM_BE_A_STATS] = {
+		.type = NLA_REJECT,
+		.reject_message = "backend counters are read-only",
+	},
 };
 
 /* Service commands: a backend attribute is beyond maxattr, hence rejected. */
@@ -39,6 +64,8 @@ static const struct nla_policy lbipam_be_cmd_policy[LBIPAM_A_BACKEND + 1] = {
 };
 
 static struct genl_family lbipam_genl_family;
+
+/* ----------------------------------------------------------- parsing --- */
 
 /* Where a service's or a backend's address and port live. */
 struct lbipam_endpoint_attrs {
@@ -133,77 +160,226 @@ static int lbipam_parse_endpoint(struct nlattr *nest, struct nlattr **tb,
 	return 0;
 }
 
-static int lbipam_parse_svc(struct genl_info *info, struct lbipam_svc_key *key)
+static int lbipam_parse_key(struct nlattr *nest, struct nlattr **tb,
+			    struct lbipam_svc_key *key,
+			    struct netlink_ext_ack *extack)
+{
+	int err;
+
+	memset(key, 0, sizeof(*key));
+	err = lbipam_parse_endpoint(nest, tb, &lbipam_svc_ep, &key->addr,
+				    &key->port, &key->family, extack);
+	if (err)
+		return err;
+	if (!tb[LBIPAM_SVC_A_PROTO]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "service protocol attribute is required");
+		NL_SET_ERR_ATTR_MISS(extack, nest, LBIPAM_SVC_A_PROTO);
+		return -EINVAL;
+	}
+	key->proto = nla_get_u8(tb[LBIPAM_SVC_A_PROTO]);
+	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP &&
+	    key->proto != IPPROTO_SCTP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_SVC_A_PROTO],
+				    "service protocol must be TCP (6), UDP (17) or SCTP (132)");
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+static int lbipam_parse_range(struct nlattr *attr, u8 family,
+			      struct lbipam_cidr *r,
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[LBIPAM_CIDR_A_MAX + 1];
+	union nf_inet_addr host;
+	unsigned int max;
+	int err, i;
+
+	err = nla_parse_nested(tb, LBIPAM_CIDR_A_MAX, attr, lbipam_cidr_policy,
+			       extack);
+	if (err)
+		return err;
+	memset(r, 0, sizeof(*r));
+	if (family == NFPROTO_IPV4 && tb[LBIPAM_CIDR_A_ADDR4] &&
+	    !tb[LBIPAM_CIDR_A_ADDR6]) {
+		r->addr.ip = nla_get_in_addr(tb[LBIPAM_CIDR_A_ADDR4]);
+		max = 32;
+	} else if (family == NFPROTO_IPV6 && tb[LBIPAM_CIDR_A_ADDR6] &&
+		   !tb[LBIPAM_CIDR_A_ADDR4]) {
+		r->addr.in6 = nla_get_in6_addr(tb[LBIPAM_CIDR_A_ADDR6]);
+		max = 128;
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "source range needs one address of the service's family");
+		return -EINVAL;
+	}
+	if (!tb[LBIPAM_CIDR_A_PREFIXLEN]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "source range prefix length attribute is required");
+		NL_SET_ERR_ATTR_MISS(extack, attr, LBIPAM_CIDR_A_PREFIXLEN);
+		return -EINVAL;
+	}
+	r->plen = nla_get_u8(tb[LBIPAM_CIDR_A_PREFIXLEN]);
+	if (r->plen > max) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_CIDR_A_PREFIXLEN],
+				    "source range prefix length is too long for its family");
+		return -ERANGE;
+	}
+	for (i = 0; i < 4; i++) {
+		int bits = clamp_t(int, (int)r->plen - 32 * i, 0, 32);
+
+		r->mask.all[i] = bits ? htonl(~0U << (32 - bits)) : 0;
+	}
+	nf_inet_addr_mask(&r->addr, &host, &r->mask);
+	if (!nf_inet_addr_cmp(&host, &r->addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "source range has host bits set beyond its prefix length");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Options absent from @tb take their defaults: SET replaces them all. */
+static int lbipam_parse_svc_cfg(struct nlattr *nest, struct nlattr **tb,
+				u8 family, struct lbipam_svc_cfg *cfg,
+				struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int rem, err;
+
+	cfg->sched = LBIPAM_SCHED_MAGLEV;
+	cfg->affinity = 0;
+	cfg->flags = 0;
+	cfg->nranges = 0;
+
+	if (tb[LBIPAM_SVC_A_SCHED]) {
+		cfg->sched = nla_get_u8(tb[LBIPAM_SVC_A_SCHED]);
+		if (cfg->sched > LBIPAM_SCHED_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_SVC_A_SCHED],
+					    "service scheduler must be maglev (0) or random (1)");
+			return -ERANGE;
+		}
+	}
+	if (tb[LBIPAM_SVC_A_AFFINITY]) {
+		cfg->affinity = nla_get_u32(tb[LBIPAM_SVC_A_AFFINITY]);
+		if (cfg->affinity > LBIPAM_MAX_AFFINITY) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_SVC_A_AFFINITY],
+					    "service affinity timeout must be 0-86400 seconds");
+			return -ERANGE;
+		}
+	}
+	if (tb[LBIPAM_SVC_A_FLAGS]) {
+		cfg->flags = nla_get_u32(tb[LBIPAM_SVC_A_FLAGS]);
+		if (cfg->flags & ~__LBIPAM_SVC_F_ALL) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_SVC_A_FLAGS],
+					    "service flags has unknown bits set");
+			return -EINVAL;
+		}
+	}
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != LBIPAM_SVC_A_SOURCE_RANGE)
+			continue;
+		if (cfg->nranges == LBIPAM_MAX_SOURCE_RANGES) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "too many source ranges (at most 64)");
+			return -E2BIG;
+		}
+		err = lbipam_parse_range(a, family, &cfg->ranges[cfg->nranges],
+					 extack);
+		if (err)
+			return err;
+		cfg->nranges++;
+	}
+	return 0;
+}
+
+/*
+ * The service of a request: its key and, if @cfg, its options. @cfg is
+ * large (source ranges), so callers allocate it.
+ */
+static int lbipam_parse_svc(struct genl_info *info, struct lbipam_svc_key *key,
+			    struct lbipam_svc_cfg *cfg)
 {
 	struct nlattr *nest = info->attrs[LBIPAM_A_SERVICE];
 	struct nlattr *tb[LBIPAM_SVC_A_MAX + 1];
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, LBIPAM_A_SERVICE)) {
-		GENL_SET_ERR_MSG(info, "service (LBIPAM_A_SERVICE) is required");
+		GENL_SET_ERR_MSG(info, "service attribute is required");
 		return -EINVAL;
 	}
 	err = nla_parse_nested(tb, LBIPAM_SVC_A_MAX, nest, lbipam_svc_policy,
 			       info->extack);
 	if (err)
 		return err;
-
-	memset(key, 0, sizeof(*key));
-	err = lbipam_parse_endpoint(nest, tb, &lbipam_svc_ep, &key->addr,
-				    &key->port, &key->family, info->extack);
-	if (err)
+	err = lbipam_parse_key(nest, tb, key, info->extack);
+	if (err || !cfg)
 		return err;
-	if (key->family != NFPROTO_IPV4) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[LBIPAM_SVC_A_ADDR6],
-				    "IPv6 services are not supported by this module version");
-		return -EAFNOSUPPORT;
-	}
-
-	if (!tb[LBIPAM_SVC_A_PROTO]) {
-		NL_SET_ERR_ATTR_MISS(info->extack, nest, LBIPAM_SVC_A_PROTO);
-		GENL_SET_ERR_MSG(info,
-				 "service protocol (LBIPAM_SVC_A_PROTO) is required");
-		return -EINVAL;
-	}
-	key->proto = nla_get_u8(tb[LBIPAM_SVC_A_PROTO]);
-	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[LBIPAM_SVC_A_PROTO],
-				    "service protocol must be TCP (6) or UDP (17)");
-		return -EPROTONOSUPPORT;
-	}
-	return 0;
+	return lbipam_parse_svc_cfg(nest, tb, key->family, cfg, info->extack);
 }
 
-static int lbipam_parse_be(struct genl_info *info,
-			   const struct lbipam_svc_key *key,
-			   struct lbipam_backend *be)
+static int lbipam_parse_be(struct nlattr *nest, const struct lbipam_svc_key *key,
+			   struct lbipam_be_cfg *be,
+			   struct netlink_ext_ack *extack)
 {
-	struct nlattr *nest = info->attrs[LBIPAM_A_BACKEND];
 	struct nlattr *tb[LBIPAM_BE_A_MAX + 1];
 	u8 family;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, LBIPAM_A_BACKEND)) {
-		GENL_SET_ERR_MSG(info, "backend (LBIPAM_A_BACKEND) is required");
-		return -EINVAL;
-	}
 	err = nla_parse_nested(tb, LBIPAM_BE_A_MAX, nest, lbipam_be_policy,
-			       info->extack);
+			       extack);
 	if (err)
 		return err;
 
 	memset(be, 0, sizeof(*be));
 	err = lbipam_parse_endpoint(nest, tb, &lbipam_be_ep, &be->addr,
-				    &be->port, &family, info->extack);
+				    &be->port, &family, extack);
 	if (err)
 		return err;
 	if (family != key->family) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+		NL_SET_ERR_MSG_ATTR(extack, nest,
 				    "backend address family differs from the service's");
 		return -EINVAL;
 	}
+	be->weight = 1;
+	if (tb[LBIPAM_BE_A_WEIGHT])
+		be->weight = nla_get_u16(tb[LBIPAM_BE_A_WEIGHT]);
+	be->state = LBIPAM_BE_ACTIVE;
+	if (tb[LBIPAM_BE_A_STATE]) {
+		be->state = nla_get_u8(tb[LBIPAM_BE_A_STATE]);
+		if (be->state > LBIPAM_BE_STATE_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_BE_A_STATE],
+					    "backend state must be active (0), terminating (1) or maintenance (2)");
+			return -ERANGE;
+		}
+	}
+	if (tb[LBIPAM_BE_A_FLAGS]) {
+		u32 flags = nla_get_u32(tb[LBIPAM_BE_A_FLAGS]);
+
+		if (flags & ~__LBIPAM_BE_F_ALL) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_BE_A_FLAGS],
+					    "backend flags has unknown bits set");
+			return -EINVAL;
+		}
+		be->flags = flags;
+	}
 	return 0;
 }
+
+static int lbipam_parse_one_be(struct genl_info *info,
+			       const struct lbipam_svc_key *key,
+			       struct lbipam_be_cfg *be)
+{
+	if (GENL_REQ_ATTR_CHECK(info, LBIPAM_A_BACKEND)) {
+		GENL_SET_ERR_MSG(info, "backend attribute is required");
+		return -EINVAL;
+	}
+	return lbipam_parse_be(info->attrs[LBIPAM_A_BACKEND], key, be,
+			       info->extack);
+}
+
+/* ----------------------------------------------------------- replies --- */
 
 static int lbipam_put_addr(struct sk_buff *skb, int a4, int a6, u8 family,
 			   const union nf_inet_addr *addr)
@@ -213,20 +389,22 @@ static int lbipam_put_addr(struct sk_buff *skb, int a4, int a6, u8 family,
 	return nla_put_in6_addr(skb, a6, &addr->in6);
 }
 
-static int lbipam_put_svc(struct sk_buff *skb, const struct lbipam_service *svc,
-			  const struct lbipam_backends *bes)
+static int lbipam_put_stats(struct sk_buff *skb, int type,
+			    struct lbipam_stats __percpu *s, bool svc)
 {
-	const struct lbipam_svc_key *key = &svc->key;
+	struct lbipam_stats_sum sum;
 	struct nlattr *nest;
 
-	nest = nla_nest_start(skb, LBIPAM_A_SERVICE);
+	lbipam_stats_read(s, &sum);
+	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
-	if (lbipam_put_addr(skb, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6,
-			    key->family, &key->addr) ||
-	    nla_put_u16(skb, LBIPAM_SVC_A_PORT, ntohs(key->port)) ||
-	    nla_put_u8(skb, LBIPAM_SVC_A_PROTO, key->proto) ||
-	    nla_put_u32(skb, LBIPAM_SVC_A_BACKEND_COUNT, bes ? bes->n : 0)) {
+	if (nla_put_u64_64bit(skb, LBIPAM_STATS_A_CONNS, sum.conns,
+			      LBIPAM_STATS_A_PAD) ||
+	    (svc && (nla_put_u64_64bit(skb, LBIPAM_STATS_A_REJECTS,
+				       sum.rejects, LBIPAM_STATS_A_PAD) ||
+		     nla_put_u64_64bit(skb, LBIPAM_STATS_A_DROPS, sum.drops,
+				       LBIPAM_STATS_A_PAD)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -234,8 +412,76 @@ static int lbipam_put_svc(struct sk_buff *skb, const struct lbipam_service *svc,
 	return 0;
 }
 
+static int lbipam_put_key(struct sk_buff *skb, const struct lbipam_svc_key *key)
+{
+	if (lbipam_put_addr(skb, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6,
+			    key->family, &key->addr) ||
+	    nla_put_u16(skb, LBIPAM_SVC_A_PORT, ntohs(key->port)) ||
+	    nla_put_u8(skb, LBIPAM_SVC_A_PROTO, key->proto))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int lbipam_put_ranges(struct sk_buff *skb, const struct lbipam_state *st,
+			     u8 family)
+{
+	struct nlattr *nest;
+	u32 i;
+
+	for (i = 0; i < st->nranges; i++) {
+		nest = nla_nest_start(skb, LBIPAM_SVC_A_SOURCE_RANGE);
+		if (!nest ||
+		    lbipam_put_addr(skb, LBIPAM_CIDR_A_ADDR4,
+				    LBIPAM_CIDR_A_ADDR6, family,
+				    &st->ranges[i].addr) ||
+		    nla_put_u8(skb, LBIPAM_CIDR_A_PREFIXLEN,
+			       st->ranges[i].plen))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+/* What to put beside the key of a service. */
+enum {
+	LBIPAM_PUT_OPTS		= 1 << 0,
+	LBIPAM_PUT_COUNT	= 1 << 1,
+	LBIPAM_PUT_STATS	= 1 << 2,
+};
+
+static int lbipam_put_svc(struct sk_buff *skb, const struct lbipam_svc_key *key,
+			  const struct lbipam_service *svc,
+			  const struct lbipam_state *st, unsigned int what)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, LBIPAM_A_SERVICE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (lbipam_put_key(skb, key))
+		goto cancel;
+	if ((what & LBIPAM_PUT_OPTS) &&
+	    (nla_put_u8(skb, LBIPAM_SVC_A_SCHED, st->sched) ||
+	     nla_put_u32(skb, LBIPAM_SVC_A_AFFINITY, st->affinity) ||
+	     nla_put_u32(skb, LBIPAM_SVC_A_FLAGS, st->flags) ||
+	     lbipam_put_ranges(skb, st, key->family)))
+		goto cancel;
+	if ((what & LBIPAM_PUT_COUNT) &&
+	    nla_put_u32(skb, LBIPAM_SVC_A_BACKEND_COUNT, st->n))
+		goto cancel;
+	if ((what & LBIPAM_PUT_STATS) &&
+	    lbipam_put_stats(skb, LBIPAM_SVC_A_STATS, svc->stats, true))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
 static int lbipam_put_be(struct sk_buff *skb, u8 family,
-			 const struct lbipam_backend *be)
+			 const struct lbipam_be_cfg *be,
+			 struct lbipam_stats __percpu *stats)
 {
 	struct nlattr *nest;
 
@@ -244,19 +490,16 @@ static int lbipam_put_be(struct sk_buff *skb, u8 family,
 		return -EMSGSIZE;
 	if (lbipam_put_addr(skb, LBIPAM_BE_A_ADDR4, LBIPAM_BE_A_ADDR6, family,
 			    &be->addr) ||
-	    nla_put_u16(skb, LBIPAM_BE_A_PORT, ntohs(be->port))) {
+	    nla_put_u16(skb, LBIPAM_BE_A_PORT, ntohs(be->port)) ||
+	    nla_put_u16(skb, LBIPAM_BE_A_WEIGHT, be->weight) ||
+	    nla_put_u8(skb, LBIPAM_BE_A_STATE, be->state) ||
+	    nla_put_u32(skb, LBIPAM_BE_A_FLAGS, be->flags) ||
+	    (stats && lbipam_put_stats(skb, LBIPAM_BE_A_STATS, stats, false))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
-}
-
-static struct lbipam_backends *lbipam_bes(struct lbipam_net *ln,
-					  struct lbipam_service *svc)
-{
-	return rcu_dereference_protected(svc->backends,
-					 lockdep_is_held(&ln->lock));
 }
 
 /*
@@ -268,8 +511,8 @@ static int lbipam_fill_svc(struct sk_buff *skb, struct lbipam_net *ln,
 			   u32 portid, u32 seq, int flags,
 			   struct netlink_callback *cb)
 {
-	struct lbipam_backends *bes = lbipam_bes(ln, svc);
-	u32 n = bes ? bes->n : 0, i = *be_idx;
+	struct lbipam_state *st = lbipam_svc_state(ln, svc);
+	u32 i = *be_idx;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &lbipam_genl_family, flags,
@@ -278,13 +521,15 @@ static int lbipam_fill_svc(struct sk_buff *skb, struct lbipam_net *ln,
 		return -EMSGSIZE;
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
-	if (lbipam_put_svc(skb, svc, bes))
+	if (lbipam_put_svc(skb, &svc->key, svc, st, LBIPAM_PUT_OPTS |
+			   LBIPAM_PUT_COUNT | LBIPAM_PUT_STATS))
 		goto cancel;
-	for (; i < n; i++)
-		if (lbipam_put_be(skb, svc->key.family, &bes->be[i]))
+	for (; i < st->n; i++)
+		if (lbipam_put_be(skb, svc->key.family, &st->be[i].cfg,
+				  st->be[i].stats))
 			break;
 	/* A message carrying the service but none of its pending backends is no progress. */
-	if (i == *be_idx && i < n)
+	if (i == *be_idx && i < st->n)
 		goto cancel;
 	genlmsg_end(skb, hdr);
 	*be_idx = i;
@@ -295,44 +540,104 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static size_t lbipam_svc_msg_size(const struct lbipam_backends *bes)
-{
-	size_t be = nla_total_size(0) + nla_total_size(sizeof(struct in6_addr)) +
-		    nla_total_size(sizeof(u16));
+/* Generous upper bounds; a reply must never fail to fit. */
+#define LBIPAM_BE_MSG_SIZE	160
+#define LBIPAM_SVC_MSG_SIZE	(256 + LBIPAM_MAX_SOURCE_RANGES * 32)
 
-	return nla_total_size(0) + nla_total_size(sizeof(struct in6_addr)) +
-	       nla_total_size(sizeof(u16)) + nla_total_size(sizeof(u8)) +
-	       nla_total_size(sizeof(u32)) + (bes ? bes->n : 0) * be;
+/* ------------------------------------------------------------ events --- */
+
+static void lbipam_notify(struct net *net, u8 cmd,
+			  const struct lbipam_svc_key *key,
+			  const struct lbipam_service *svc,
+			  const struct lbipam_state *st,
+			  const struct lbipam_be_cfg *be)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&lbipam_genl_family, net, 0))
+		return;
+	skb = genlmsg_new(LBIPAM_SVC_MSG_SIZE + LBIPAM_BE_MSG_SIZE,
+			  GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &lbipam_genl_family, 0, cmd);
+	if (!hdr)
+		goto fail;
+	if (key && lbipam_put_svc(skb, key, svc, st,
+				  (cmd == LBIPAM_CMD_SERVICE_NEW ||
+				   cmd == LBIPAM_CMD_SERVICE_SET ?
+				   LBIPAM_PUT_OPTS : 0) |
+				  (cmd == LBIPAM_CMD_BACKEND_REPLACE ?
+				   LBIPAM_PUT_COUNT : 0)))
+		goto fail;
+	if (be && lbipam_put_be(skb, key->family, be, NULL))
+		goto fail;
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&lbipam_genl_family, net, skb, 0, 0,
+				GFP_KERNEL);
+	return;
+fail:
+	nlmsg_free(skb);
+}
+
+/* After a successful change of @key, with ln->lock still held. */
+static void lbipam_notify_svc(struct lbipam_net *ln, u8 cmd,
+			      const struct lbipam_svc_key *key,
+			      const struct lbipam_be_cfg *be)
+{
+	struct lbipam_service *svc = lbipam_svc_find(ln, key);
+
+	lbipam_notify(ln->net, cmd, key, svc,
+		      svc ? lbipam_svc_state(ln, svc) : NULL, be);
+}
+
+/* ---------------------------------------------------------- commands --- */
+
+static int lbipam_svc_doit(struct genl_info *info, u8 cmd)
+{
+	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
+	struct lbipam_svc_cfg *cfg = NULL;
+	struct lbipam_svc_key key;
+	int err;
+
+	if (cmd != LBIPAM_CMD_SERVICE_DEL) {
+		cfg = kmalloc(sizeof(*cfg), GFP_KERNEL);
+		if (!cfg)
+			return -ENOMEM;
+	}
+	err = lbipam_parse_svc(info, &key, cfg);
+	if (err)
+		goto out;
+
+	mutex_lock(&ln->lock);
+	if (cmd == LBIPAM_CMD_SERVICE_NEW)
+		err = lbipam_svc_add(ln, &key, cfg, info->extack);
+	else if (cmd == LBIPAM_CMD_SERVICE_SET)
+		err = lbipam_svc_set(ln, &key, cfg, info->extack);
+	else
+		err = lbipam_svc_del(ln, &key, info->extack);
+	if (!err)
+		lbipam_notify_svc(ln, cmd, &key, NULL);
+	mutex_unlock(&ln->lock);
+out:
+	kfree(cfg);
+	return err;
 }
 
 static int lbipam_svc_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
-	struct lbipam_svc_key key;
-	int err;
+	return lbipam_svc_doit(info, LBIPAM_CMD_SERVICE_NEW);
+}
 
-	err = lbipam_parse_svc(info, &key);
-	if (err)
-		return err;
-	mutex_lock(&ln->lock);
-	err = lbipam_svc_add(ln, &key, info->extack);
-	mutex_unlock(&ln->lock);
-	return err;
+static int lbipam_svc_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return lbipam_svc_doit(info, LBIPAM_CMD_SERVICE_SET);
 }
 
 static int lbipam_svc_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
-	struct lbipam_svc_key key;
-	int err;
-
-	err = lbipam_parse_svc(info, &key);
-	if (err)
-		return err;
-	mutex_lock(&ln->lock);
-	err = lbipam_svc_del(ln, &key, info->extack);
-	mutex_unlock(&ln->lock);
-	return err;
+	return lbipam_svc_doit(info, LBIPAM_CMD_SERVICE_DEL);
 }
 
 static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -344,7 +649,7 @@ static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 be_idx = 0;
 	int err;
 
-	err = lbipam_parse_svc(info, &key);
+	err = lbipam_parse_svc(info, &key, NULL);
 	if (err)
 		return err;
 
@@ -355,7 +660,8 @@ static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out;
 	}
-	msg = genlmsg_new(lbipam_svc_msg_size(lbipam_bes(ln, svc)), GFP_KERNEL);
+	msg = genlmsg_new(LBIPAM_SVC_MSG_SIZE + (size_t)LBIPAM_BE_MSG_SIZE *
+			  lbipam_svc_state(ln, svc)->n, GFP_KERNEL);
 	if (!msg) {
 		err = -ENOMEM;
 		goto out;
@@ -416,8 +722,6 @@ static int lbipam_svc_get_dumpit(struct sk_buff *skb,
 	}
 
 	while (svc) {
-		struct lbipam_backends *bes = lbipam_bes(ln, svc);
-
 		err = lbipam_fill_svc(skb, ln, svc, &ctx->be_idx,
 				      NETLINK_CB(cb->skb).portid,
 				      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
@@ -425,7 +729,7 @@ static int lbipam_svc_get_dumpit(struct sk_buff *skb,
 			break;
 		ctx->last = svc->key;
 		ctx->started = true;
-		ctx->partial = bes && ctx->be_idx < bes->n;
+		ctx->partial = ctx->be_idx < lbipam_svc_state(ln, svc)->n;
 		if (ctx->partial)
 			break;
 		ctx->be_idx = 0;
@@ -441,54 +745,124 @@ static int lbipam_svc_get_dumpit(struct sk_buff *skb,
 	return ctx->partial ? skb->len : 0;
 }
 
-static int lbipam_be_doit(struct genl_info *info, bool add)
+static int lbipam_be_doit(struct genl_info *info, u8 cmd)
 {
 	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
 	struct lbipam_svc_key key;
-	struct lbipam_backend be;
+	struct lbipam_be_cfg be;
 	int err;
 
-	err = lbipam_parse_svc(info, &key);
+	err = lbipam_parse_svc(info, &key, NULL);
 	if (err)
 		return err;
-	err = lbipam_parse_be(info, &key, &be);
+	err = lbipam_parse_one_be(info, &key, &be);
 	if (err)
 		return err;
 
 	mutex_lock(&ln->lock);
-	if (add)
+	if (cmd == LBIPAM_CMD_BACKEND_NEW)
 		err = lbipam_be_add(ln, &key, &be, info->extack);
+	else if (cmd == LBIPAM_CMD_BACKEND_SET)
+		err = lbipam_be_set(ln, &key, &be, info->extack);
 	else
 		err = lbipam_be_del(ln, &key, &be, info->extack);
+	if (!err)
+		lbipam_notify_svc(ln, cmd, &key, &be);
 	mutex_unlock(&ln->lock);
 	return err;
 }
 
 static int lbipam_be_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return lbipam_be_doit(info, true);
+	return lbipam_be_doit(info, LBIPAM_CMD_BACKEND_NEW);
+}
+
+static int lbipam_be_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return lbipam_be_doit(info, LBIPAM_CMD_BACKEND_SET);
 }
 
 static int lbipam_be_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return lbipam_be_doit(info, false);
+	return lbipam_be_doit(info, LBIPAM_CMD_BACKEND_DEL);
 }
 
+static int lbipam_be_replace_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
+	struct lbipam_be_cfg *bes;
+	struct lbipam_svc_key key;
+	u32 n = 0, max;
+	struct nlattr *a;
+	int rem, err;
+
+	err = lbipam_parse_svc(info, &key, NULL);
+	if (err)
+		return err;
+
+	max = min_t(u32, lbipam_max_backends, U16_MAX - 1);
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem)
+		n += nla_type(a) == LBIPAM_A_BACKEND;
+	if (n > max) {
+		GENL_SET_ERR_MSG(info,
+				 "backend limit reached (module parameter max_backends)");
+		return -ENOSPC;
+	}
+	bes = kvmalloc_array(n + 1, sizeof(*bes), GFP_KERNEL);
+	if (!bes)
+		return -ENOMEM;
+	n = 0;
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(a) != LBIPAM_A_BACKEND)
+			continue;
+		err = lbipam_parse_be(a, &key, &bes[n++], info->extack);
+		if (err)
+			goto out;
+	}
+
+	mutex_lock(&ln->lock);
+	err = lbipam_be_replace(ln, &key, bes, n, info->extack);
+	if (!err)
+		lbipam_notify_svc(ln, LBIPAM_CMD_BACKEND_REPLACE, &key, NULL);
+	mutex_unlock(&ln->lock);
+out:
+	kvfree(bes);
+	return err;
+}
+
+static int lbipam_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
+
+	mutex_lock(&ln->lock);
+	lbipam_svc_flush(ln);
+	lbipam_notify(ln->net, LBIPAM_CMD_FLUSH, NULL, NULL, NULL, NULL);
+	mutex_unlock(&ln->lock);
+	return 0;
+}
+
+#define LBIPAM_SVC_OP(c, fn)						\
+	{								\
+		.cmd = c,						\
+		.doit = fn,						\
+		.policy = lbipam_svc_cmd_policy,			\
+		.maxattr = ARRAY_SIZE(lbipam_svc_cmd_policy) - 1,	\
+		.flags = GENL_UNS_ADMIN_PERM,				\
+	}
+
+#define LBIPAM_BE_OP(c, fn)						\
+	{								\
+		.cmd = c,						\
+		.doit = fn,						\
+		.policy = lbipam_be_cmd_policy,				\
+		.maxattr = ARRAY_SIZE(lbipam_be_cmd_policy) - 1,	\
+		.flags = GENL_UNS_ADMIN_PERM,				\
+	}
+
 static const struct genl_ops lbipam_genl_ops[] = {
-	{
-		.cmd = LBIPAM_CMD_SERVICE_NEW,
-		.doit = lbipam_svc_new_doit,
-		.policy = lbipam_svc_cmd_policy,
-		.maxattr = ARRAY_SIZE(lbipam_svc_cmd_policy) - 1,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = LBIPAM_CMD_SERVICE_DEL,
-		.doit = lbipam_svc_del_doit,
-		.policy = lbipam_svc_cmd_policy,
-		.maxattr = ARRAY_SIZE(lbipam_svc_cmd_policy) - 1,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
+	LBIPAM_SVC_OP(LBIPAM_CMD_SERVICE_NEW, lbipam_svc_new_doit),
+	LBIPAM_SVC_OP(LBIPAM_CMD_SERVICE_SET, lbipam_svc_set_doit),
+	LBIPAM_SVC_OP(LBIPAM_CMD_SERVICE_DEL, lbipam_svc_del_doit),
 	{
 		.cmd = LBIPAM_CMD_SERVICE_GET,
 		.doit = lbipam_svc_get_doit,
@@ -498,20 +872,20 @@ static const struct genl_ops lbipam_genl_ops[] = {
 		.maxattr = ARRAY_SIZE(lbipam_svc_cmd_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	LBIPAM_BE_OP(LBIPAM_CMD_BACKEND_NEW, lbipam_be_new_doit),
+	LBIPAM_BE_OP(LBIPAM_CMD_BACKEND_SET, lbipam_be_set_doit),
+	LBIPAM_BE_OP(LBIPAM_CMD_BACKEND_DEL, lbipam_be_del_doit),
+	LBIPAM_BE_OP(LBIPAM_CMD_BACKEND_REPLACE, lbipam_be_replace_doit),
 	{
-		.cmd = LBIPAM_CMD_BACKEND_NEW,
-		.doit = lbipam_be_new_doit,
-		.policy = lbipam_be_cmd_policy,
-		.maxattr = ARRAY_SIZE(lbipam_be_cmd_policy) - 1,
+		/* No policy: every attribute is refused. */
+		.cmd = LBIPAM_CMD_FLUSH,
+		.doit = lbipam_flush_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
-	{
-		.cmd = LBIPAM_CMD_BACKEND_DEL,
-		.doit = lbipam_be_del_doit,
-		.policy = lbipam_be_cmd_policy,
-		.maxattr = ARRAY_SIZE(lbipam_be_cmd_policy) - 1,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
+};
+
+static const struct genl_multicast_group lbipam_mcgrps[] = {
+	{ .name = LBIPAM_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN, },
 };
 
 static struct genl_family lbipam_genl_family __ro_after_init = {
@@ -521,6 +895,8 @@ static struct genl_family lbipam_genl_family __ro_after_init = {
 	.parallel_ops = true,
 	.ops = lbipam_genl_ops,
 	.n_ops = ARRAY_SIZE(lbipam_genl_ops),
+	.mcgrps = lbipam_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(lbipam_mcgrps),
 	.resv_start_op = 0,
 	.module = THIS_MODULE,
 };

@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The per-namespace service table: an rhashtable for the data path and an
- * rbtree in key order for dumps. Writers hold lbipam_net.lock; readers in
- * the data path only take RCU.
+ * rbtree in key order for dumps. Writers hold lbipam_net.lock; the data path
+ * only takes RCU.
+ *
+ * A service's options and backends live in one immutable struct
+ * lbipam_state. Every change builds a new state beside the old one and
+ * publishes it with one pointer swap; the old state is freed after a grace
+ * period. A backend's counters outlive the states it passes through and are
+ * freed with the last state that holds it.
  */
 
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/netlink.h>
 #include <linux/string.h>
 #include "lbipam.h"
@@ -36,24 +43,210 @@ static int lbipam_key_cmp(const struct lbipam_svc_key *a,
 	return 0;
 }
 
+static int lbipam_be_cmp(const struct lbipam_be_cfg *a,
+			 const struct lbipam_be_cfg *b)
+{
+	int r = memcmp(&a->addr, &b->addr, sizeof(a->addr));
+
+	if (r)
+		return r;
+	return (int)ntohs(a->port) - (int)ntohs(b->port);
+}
+
+void lbipam_stats_read(struct lbipam_stats __percpu *s,
+		       struct lbipam_stats_sum *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct lbipam_stats *p = per_cpu_ptr(s, cpu);
+		u64 conns, rejects, drops;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&p->syncp);
+			conns = u64_stats_read(&p->conns);
+			rejects = u64_stats_read(&p->rejects);
+			drops = u64_stats_read(&p->drops);
+		} while (u64_stats_fetch_retry(&p->syncp, start));
+		sum->conns += conns;
+		sum->rejects += rejects;
+		sum->drops += drops;
+	}
+}
+
+static struct lbipam_stats __percpu *lbipam_stats_alloc(void)
+{
+	struct lbipam_stats __percpu *s;
+	int cpu;
+
+	s = alloc_percpu_gfp(struct lbipam_stats, GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return NULL;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(s, cpu)->syncp);
+	return s;
+}
+
+/* ------------------------------------------------------------ states --- */
+
+static void lbipam_state_free(struct lbipam_state *st)
+{
+	u32 i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->be[i].stats_owner)
+			free_percpu(st->be[i].stats);
+	kvfree(st->lut);
+	kvfree(st->lut_local);
+	kfree(st->ranges);
+	kvfree(st);
+}
+
+static void lbipam_state_free_rcu(struct rcu_head *head)
+{
+	lbipam_state_free(container_of(head, struct lbipam_state, rcu));
+}
+
+/* A new, unpublished state with the given options and room for @n backends. */
+static struct lbipam_state *
+lbipam_state_alloc(struct lbipam_net *ln, u8 sched, u32 affinity, u32 flags,
+		   const struct lbipam_cidr *ranges, u32 nranges, u32 n)
+{
+	struct lbipam_state *st;
+
+	st = kvzalloc(struct_size(st, be, n), GFP_KERNEL_ACCOUNT);
+	if (!st)
+		return NULL;
+	st->gen = ++ln->gen;
+	st->sched = sched;
+	st->affinity = affinity;
+	st->flags = flags;
+	st->n = n;
+	if (nranges) {
+		st->ranges = kmemdup(ranges, nranges * sizeof(ranges[0]),
+				     GFP_KERNEL_ACCOUNT);
+		if (!st->ranges) {
+			kvfree(st);
+			return NULL;
+		}
+		st->nranges = nranges;
+	}
+	return st;
+}
+
+static struct lbipam_state *
+lbipam_state_from_cfg(struct lbipam_net *ln, const struct lbipam_svc_cfg *cfg,
+		      u32 n)
+{
+	return lbipam_state_alloc(ln, cfg->sched, cfg->affinity, cfg->flags,
+				  cfg->ranges, cfg->nranges, n);
+}
+
+/* Same options as @old, room for @n backends. */
+static struct lbipam_state *
+lbipam_state_like(struct lbipam_net *ln, const struct lbipam_state *old, u32 n)
+{
+	return lbipam_state_alloc(ln, old->sched, old->affinity, old->flags,
+				  old->ranges, old->nranges, n);
+}
+
+/* Gives backends without counters their own; then builds the tables. */
+static int lbipam_state_finish(struct lbipam_state *st)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < st->n; i++) {
+		if (st->be[i].stats)
+			continue;
+		st->be[i].stats = lbipam_stats_alloc();
+		if (!st->be[i].stats)
+			return -ENOMEM;
+		st->be[i].stats_owner = true;
+	}
+	err = lbipam_maglev_build(st, GFP_KERNEL_ACCOUNT);
+	if (err)
+		return err;
+	/* From here on the counters belong to the published state chain. */
+	for (i = 0; i < st->n; i++)
+		st->be[i].stats_owner = false;
+	return 0;
+}
+
+/* Undoes a state that was never published: only its new counters go. */
+static void lbipam_state_abort(struct lbipam_state *st)
+{
+	lbipam_state_free(st);
+}
+
+struct lbipam_state *lbipam_svc_state(struct lbipam_net *ln,
+				      struct lbipam_service *svc)
+{
+	return rcu_dereference_protected(svc->state,
+					 lockdep_is_held(&ln->lock));
+}
+
+/* Publishes @new; the old state goes after readers, with what it owns. */
+static void lbipam_state_swap(struct lbipam_net *ln,
+			      struct lbipam_service *svc,
+			      struct lbipam_state *new)
+{
+	struct lbipam_state *old;
+
+	old = rcu_replace_pointer(svc->state, new, lockdep_is_held(&ln->lock));
+	if (old)
+		call_rcu(&old->rcu, lbipam_state_free_rcu);
+	ln->gen++;
+}
+
+/* ------------------------------------------------------------- table --- */
+
 int lbipam_table_init(struct lbipam_net *ln)
 {
 	ln->svc_tree = RB_ROOT;
 	return rhashtable_init(&ln->svc_ht, &lbipam_ht_params);
 }
 
-static void lbipam_svc_free(void *ptr, void *arg)
+static void lbipam_svc_free(struct lbipam_service *svc)
 {
-	struct lbipam_service *svc = ptr;
-
-	kvfree(rcu_access_pointer(svc->backends));
+	free_percpu(svc->stats);
 	kfree(svc);
+}
+
+static void lbipam_svc_free_rcu(struct rcu_head *head)
+{
+	lbipam_svc_free(container_of(head, struct lbipam_service, rcu));
+}
+
+/* The service and everything it holds, counters included. */
+static void lbipam_svc_release(struct lbipam_net *ln,
+			       struct lbipam_service *svc, bool now)
+{
+	struct lbipam_state *st = rcu_dereference_protected(svc->state, true);
+	u32 i;
+
+	for (i = 0; i < st->n; i++)
+		st->be[i].stats_owner = true;
+	if (now) {
+		lbipam_state_free(st);
+		lbipam_svc_free(svc);
+		return;
+	}
+	call_rcu(&st->rcu, lbipam_state_free_rcu);
+	call_rcu(&svc->rcu, lbipam_svc_free_rcu);
+}
+
+static void lbipam_svc_destroy_cb(void *ptr, void *arg)
+{
+	lbipam_svc_release(arg, ptr, true);
 }
 
 /* Only once no reader can remain: after the hooks are gone and a grace period. */
 void lbipam_table_destroy(struct lbipam_net *ln)
 {
-	rhashtable_free_and_destroy(&ln->svc_ht, lbipam_svc_free, NULL);
+	rhashtable_free_and_destroy(&ln->svc_ht, lbipam_svc_destroy_cb, ln);
 	ln->svc_tree = RB_ROOT;
 	ln->nr_services = 0;
 }
@@ -123,11 +316,27 @@ static void lbipam_tree_insert(struct lbipam_net *ln,
 	rb_insert_color(&svc->tree, &ln->svc_tree);
 }
 
+static struct lbipam_service *lbipam_svc_get(struct lbipam_net *ln,
+					     const struct lbipam_svc_key *key,
+					     struct netlink_ext_ack *extack)
+{
+	struct lbipam_service *svc = lbipam_svc_find(ln, key);
+
+	if (!svc)
+		NL_SET_ERR_MSG(extack, "no such service");
+	return svc;
+}
+
+/* ---------------------------------------------------------- services --- */
+
 int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		   const struct lbipam_svc_cfg *cfg,
 		   struct netlink_ext_ack *extack)
 {
+	int fam = lbipam_family_idx(key->family);
 	struct lbipam_service *svc;
-	int err;
+	struct lbipam_state *st;
+	int err = -ENOMEM;
 
 	lockdep_assert_held(&ln->lock);
 
@@ -145,171 +354,362 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	if (!svc)
 		return -ENOMEM;
 	svc->key = *key;
+	svc->stats = lbipam_stats_alloc();
+	st = lbipam_state_from_cfg(ln, cfg, 0);
+	if (!svc->stats || !st)
+		goto err_free;
+	err = lbipam_state_finish(st);
+	if (err)
+		goto err_free;
+	RCU_INIT_POINTER(svc->state, st);
+	lbipam_aff_forget(ln, svc);
 
 	/* Hooks first: a service must never be visible without them. */
 	err = lbipam_nat_enable(ln, key->family);
 	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot register NAT hooks");
+		NL_SET_ERR_MSG(extack, "cannot register the NAT hooks");
 		goto err_free;
 	}
-
 	err = rhashtable_lookup_insert_fast(&ln->svc_ht, &svc->node,
 					    lbipam_ht_params);
 	if (err) {
-		if (!ln->nr_services)
+		if (!ln->nr_family[fam])
 			lbipam_nat_disable(ln, key->family);
 		goto err_free;
 	}
 	lbipam_tree_insert(ln, svc);
 	ln->nr_services++;
+	ln->nr_family[fam]++;
 	ln->gen++;
+
+	/* Flows that began before the VIP existed are stuck untranslated. */
+	if (key->proto == IPPROTO_UDP) {
+		struct lbipam_ct_match m = { .key = key, .untranslated = true };
+
+		lbipam_ct_flush(ln, &m);
+	}
 	return 0;
 
 err_free:
+	if (st)
+		lbipam_state_abort(st);
+	free_percpu(svc->stats);
 	kfree(svc);
 	return err;
 }
 
-int lbipam_svc_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		   const struct lbipam_svc_cfg *cfg,
 		   struct netlink_ext_ack *extack)
 {
-	struct lbipam_backends *bes;
+	struct lbipam_state *old, *st;
 	struct lbipam_service *svc;
+	int err;
 
 	lockdep_assert_held(&ln->lock);
 
-	svc = lbipam_svc_find(ln, key);
-	if (!svc) {
-		NL_SET_ERR_MSG(extack, "no such service");
+	svc = lbipam_svc_get(ln, key, extack);
+	if (!svc)
 		return -ENOENT;
+	old = lbipam_svc_state(ln, svc);
+	st = lbipam_state_from_cfg(ln, cfg, old->n);
+	if (!st)
+		return -ENOMEM;
+	memcpy(st->be, old->be, old->n * sizeof(st->be[0]));
+	err = lbipam_state_finish(st);
+	if (err) {
+		lbipam_state_abort(st);
+		return err;
 	}
+	if (st->affinity != old->affinity || st->sched != old->sched)
+		lbipam_aff_forget(ln, svc);
+	lbipam_state_swap(ln, svc, st);
+	return 0;
+}
+
+static void lbipam_svc_unlink(struct lbipam_net *ln, struct lbipam_service *svc)
+{
+	int fam = lbipam_family_idx(svc->key.family);
 
 	rhashtable_remove_fast(&ln->svc_ht, &svc->node, lbipam_ht_params);
 	rb_erase(&svc->tree, &ln->svc_tree);
 	ln->nr_services--;
 	ln->gen++;
+	if (!--ln->nr_family[fam])
+		lbipam_nat_disable(ln, svc->key.family);
 
-	bes = rcu_dereference_protected(svc->backends,
-					lockdep_is_held(&ln->lock));
-	if (bes)
-		kvfree_rcu(bes, rcu);
-	kfree_rcu(svc, rcu);
+	if (svc->key.proto == IPPROTO_UDP) {
+		struct lbipam_ct_match m = { .key = &svc->key };
 
-	if (!ln->nr_services)
-		lbipam_nat_disable(ln, key->family);
+		lbipam_ct_flush(ln, &m);
+	}
+	lbipam_svc_release(ln, svc, false);
+}
+
+int lbipam_svc_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		   struct netlink_ext_ack *extack)
+{
+	struct lbipam_service *svc;
+
+	lockdep_assert_held(&ln->lock);
+
+	svc = lbipam_svc_get(ln, key, extack);
+	if (!svc)
+		return -ENOENT;
+	lbipam_svc_unlink(ln, svc);
 	return 0;
 }
 
-static bool lbipam_be_equal(const struct lbipam_backend *a,
-			    const struct lbipam_backend *b)
+void lbipam_svc_flush(struct lbipam_net *ln)
 {
-	return a->port == b->port && !memcmp(&a->addr, &b->addr,
-					     sizeof(a->addr));
+	struct lbipam_service *svc;
+
+	lockdep_assert_held(&ln->lock);
+
+	while ((svc = lbipam_svc_next(ln, NULL))) {
+		lbipam_svc_unlink(ln, svc);
+		cond_resched();
+	}
 }
 
-static int lbipam_be_index(const struct lbipam_backends *bes,
-			   const struct lbipam_backend *be)
+/* ---------------------------------------------------------- backends --- */
+
+static int lbipam_be_index(const struct lbipam_state *st,
+			   const struct lbipam_be_cfg *be)
 {
 	u32 i;
 
-	for (i = 0; bes && i < bes->n; i++)
-		if (lbipam_be_equal(&bes->be[i], be))
+	for (i = 0; i < st->n; i++)
+		if (!lbipam_be_cmp(&st->be[i].cfg, be))
 			return i;
 	return -1;
 }
 
-static struct lbipam_backends *lbipam_bes_alloc(u32 n)
+static int lbipam_be_limit(u32 n, struct netlink_ext_ack *extack)
 {
-	struct lbipam_backends *bes;
-
-	bes = kvmalloc(struct_size(bes, be, n), GFP_KERNEL_ACCOUNT);
-	if (bes)
-		bes->n = n;
-	return bes;
-}
-
-/* Publish @new in place of the current set and free the old one after readers. */
-static void lbipam_bes_swap(struct lbipam_net *ln, struct lbipam_service *svc,
-			    struct lbipam_backends *new)
-{
-	struct lbipam_backends *old;
-
-	old = rcu_replace_pointer(svc->backends, new,
-				  lockdep_is_held(&ln->lock));
-	if (old)
-		kvfree_rcu(old, rcu);
-	ln->gen++;
-}
-
-int lbipam_be_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
-		  const struct lbipam_backend *be,
-		  struct netlink_ext_ack *extack)
-{
-	struct lbipam_backends *old, *new;
-	struct lbipam_service *svc;
-	u32 n;
-
-	lockdep_assert_held(&ln->lock);
-
-	svc = lbipam_svc_find(ln, key);
-	if (!svc) {
-		NL_SET_ERR_MSG(extack, "no such service");
-		return -ENOENT;
-	}
-	old = rcu_dereference_protected(svc->backends,
-					lockdep_is_held(&ln->lock));
-	if (lbipam_be_index(old, be) >= 0) {
-		NL_SET_ERR_MSG(extack, "backend already exists");
-		return -EEXIST;
-	}
-	n = old ? old->n : 0;
-	if (n >= lbipam_max_backends) {
+	/* Lookup tables index backends with u16, U16_MAX marking "empty". */
+	if (n > min_t(u32, lbipam_max_backends, U16_MAX - 1)) {
 		NL_SET_ERR_MSG(extack,
 			       "backend limit reached (module parameter max_backends)");
 		return -ENOSPC;
 	}
-
-	new = lbipam_bes_alloc(n + 1);
-	if (!new)
-		return -ENOMEM;
-	if (n)
-		memcpy(new->be, old->be, n * sizeof(new->be[0]));
-	new->be[n] = *be;
-	lbipam_bes_swap(ln, svc, new);
 	return 0;
 }
 
-int lbipam_be_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
-		  const struct lbipam_backend *be,
-		  struct netlink_ext_ack *extack)
+/*
+ * Finishes and publishes @st. @gone are backends of the current state that
+ * @st drops: that state, freed after readers, is the last to hold their
+ * counters, which must be known before it is handed to RCU.
+ */
+static int lbipam_be_commit(struct lbipam_net *ln, struct lbipam_service *svc,
+			    struct lbipam_state *st,
+			    const struct lbipam_be_cfg *const *gone, u32 ngone)
 {
-	struct lbipam_backends *old, *new = NULL;
+	int err = lbipam_state_finish(st);
+	u32 i;
+
+	if (err) {
+		lbipam_state_abort(st);
+		return err;
+	}
+	for (i = 0; i < ngone; i++)
+		container_of(gone[i], struct lbipam_backend, cfg)->stats_owner = true;
+	lbipam_state_swap(ln, svc, st);
+	return 0;
+}
+
+int lbipam_be_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		  const struct lbipam_be_cfg *be, struct netlink_ext_ack *extack)
+{
+	struct lbipam_state *old, *st;
+	struct lbipam_service *svc;
+	int err;
+
+	lockdep_assert_held(&ln->lock);
+
+	svc = lbipam_svc_get(ln, key, extack);
+	if (!svc)
+		return -ENOENT;
+	old = lbipam_svc_state(ln, svc);
+	if (lbipam_be_index(old, be) >= 0) {
+		NL_SET_ERR_MSG(extack, "backend already exists");
+		return -EEXIST;
+	}
+	err = lbipam_be_limit(old->n + 1, extack);
+	if (err)
+		return err;
+
+	st = lbipam_state_like(ln, old, old->n + 1);
+	if (!st)
+		return -ENOMEM;
+	memcpy(st->be, old->be, old->n * sizeof(st->be[0]));
+	st->be[old->n].cfg = *be;
+	return lbipam_be_commit(ln, svc, st, NULL, 0);
+}
+
+int lbipam_be_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		  const struct lbipam_be_cfg *be, struct netlink_ext_ack *extack)
+{
+	struct lbipam_state *old, *st;
 	struct lbipam_service *svc;
 	int idx;
 
 	lockdep_assert_held(&ln->lock);
 
-	svc = lbipam_svc_find(ln, key);
-	if (!svc) {
-		NL_SET_ERR_MSG(extack, "no such service");
+	svc = lbipam_svc_get(ln, key, extack);
+	if (!svc)
 		return -ENOENT;
-	}
-	old = rcu_dereference_protected(svc->backends,
-					lockdep_is_held(&ln->lock));
+	old = lbipam_svc_state(ln, svc);
 	idx = lbipam_be_index(old, be);
 	if (idx < 0) {
 		NL_SET_ERR_MSG(extack, "no such backend");
 		return -ENOENT;
 	}
+	st = lbipam_state_like(ln, old, old->n);
+	if (!st)
+		return -ENOMEM;
+	memcpy(st->be, old->be, old->n * sizeof(st->be[0]));
+	st->be[idx].cfg = *be;
+	return lbipam_be_commit(ln, svc, st, NULL, 0);
+}
 
-	if (old->n > 1) {
-		new = lbipam_bes_alloc(old->n - 1);
-		if (!new)
-			return -ENOMEM;
-		memcpy(new->be, old->be, idx * sizeof(new->be[0]));
-		memcpy(new->be + idx, old->be + idx + 1,
-		       (old->n - idx - 1) * sizeof(new->be[0]));
+static void lbipam_be_flush_gone(struct lbipam_net *ln,
+				 const struct lbipam_svc_key *key,
+				 const struct lbipam_be_cfg *const *gone, u32 n)
+{
+	struct lbipam_ct_match m = { .key = key, .bes = gone, .n = n };
+
+	if (n && key->proto == IPPROTO_UDP)
+		lbipam_ct_flush(ln, &m);
+}
+
+int lbipam_be_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		  const struct lbipam_be_cfg *be,
+		  struct netlink_ext_ack *extack)
+{
+	struct lbipam_state *old, *st;
+	struct lbipam_service *svc;
+	const struct lbipam_be_cfg *gone;
+	struct lbipam_be_cfg key_be;
+	int idx, err;
+
+	lockdep_assert_held(&ln->lock);
+
+	svc = lbipam_svc_get(ln, key, extack);
+	if (!svc)
+		return -ENOENT;
+	old = lbipam_svc_state(ln, svc);
+	idx = lbipam_be_index(old, be);
+	if (idx < 0) {
+		NL_SET_ERR_MSG(extack, "no such backend");
+		return -ENOENT;
 	}
-	lbipam_bes_swap(ln, svc, new);
+	st = lbipam_state_like(ln, old, old->n - 1);
+	if (!st)
+		return -ENOMEM;
+	memcpy(st->be, old->be, idx * sizeof(st->be[0]));
+	memcpy(st->be + idx, old->be + idx + 1,
+	       (old->n - idx - 1) * sizeof(st->be[0]));
+	gone = &old->be[idx].cfg;
+	key_be = *gone;		/* @old may be freed once replaced */
+	err = lbipam_be_commit(ln, svc, st, &gone, 1);
+	if (err)
+		return err;
+	gone = &key_be;
+	lbipam_be_flush_gone(ln, key, &gone, 1);
 	return 0;
+}
+
+/* Sorts pointers to backend configurations, to match sets in O(n log n). */
+static int lbipam_be_pcmp(const void *a, const void *b)
+{
+	return lbipam_be_cmp(*(const struct lbipam_be_cfg *const *)a,
+			     *(const struct lbipam_be_cfg *const *)b);
+}
+
+int lbipam_be_replace(struct lbipam_net *ln, const struct lbipam_svc_key *key,
+		      const struct lbipam_be_cfg *bes, u32 n,
+		      struct netlink_ext_ack *extack)
+{
+	const struct lbipam_be_cfg **newp = NULL, **oldp = NULL, **gone = NULL;
+	struct lbipam_be_cfg *gone_cfg = NULL;
+	struct lbipam_state *old, *st = NULL;
+	struct lbipam_service *svc;
+	u32 i, j, ngone = 0;
+	int err;
+
+	lockdep_assert_held(&ln->lock);
+
+	svc = lbipam_svc_get(ln, key, extack);
+	if (!svc)
+		return -ENOENT;
+	err = lbipam_be_limit(n, extack);
+	if (err)
+		return err;
+	old = lbipam_svc_state(ln, svc);
+
+	err = -ENOMEM;
+	newp = kvmalloc_array(n + 1, sizeof(*newp), GFP_KERNEL);
+	oldp = kvmalloc_array(old->n + 1, sizeof(*oldp), GFP_KERNEL);
+	gone = kvmalloc_array(old->n + 1, sizeof(*gone), GFP_KERNEL);
+	st = lbipam_state_like(ln, old, n);
+	if (!newp || !oldp || !gone || !st)
+		goto out;
+
+	for (i = 0; i < n; i++) {
+		st->be[i].cfg = bes[i];
+		newp[i] = &st->be[i].cfg;
+	}
+	for (i = 0; i < old->n; i++)
+		oldp[i] = &old->be[i].cfg;
+	sort(newp, n, sizeof(*newp), lbipam_be_pcmp, NULL);
+	sort(oldp, old->n, sizeof(*oldp), lbipam_be_pcmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (!lbipam_be_cmp(newp[i - 1], newp[i])) {
+			NL_SET_ERR_MSG(extack, "backend listed twice");
+			err = -EINVAL;
+			goto out;
+		}
+	}
+
+	/* Merge: backends that stay keep their counters. */
+	for (i = 0, j = 0; i < n || j < old->n; ) {
+		int r = i == n ? 1 : j == old->n ? -1 :
+			lbipam_be_cmp(newp[i], oldp[j]);
+
+		if (r < 0) {
+			i++;
+		} else if (r > 0) {
+			gone[ngone++] = oldp[j++];
+		} else {
+			struct lbipam_backend *nb = container_of(newp[i++],
+								 struct lbipam_backend, cfg);
+			const struct lbipam_backend *ob =
+				container_of(oldp[j++], struct lbipam_backend, cfg);
+
+			nb->stats = ob->stats;
+		}
+	}
+
+	/* What left is only read before the old state can be freed: copy. */
+	gone_cfg = kvmalloc_array(ngone + 1, sizeof(*gone_cfg), GFP_KERNEL);
+	if (!gone_cfg)
+		goto out;
+	for (i = 0; i < ngone; i++)
+		gone_cfg[i] = *gone[i];
+	err = lbipam_be_commit(ln, svc, st, gone, ngone);
+	st = NULL;	/* published, or freed by the commit */
+	if (!err) {
+		for (i = 0; i < ngone; i++)
+			gone[i] = &gone_cfg[i];
+		lbipam_be_flush_gone(ln, key, gone, ngone);
+	}
+out:
+	kvfree(gone_cfg);
+	if (st)
+		lbipam_state_abort(st);
+	kvfree(gone);
+	kvfree(oldp);
+	kvfree(newp);
+	return err;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lbctl: configure lbipam.ko's services and backends over generic netlink,
- * in the style of ip(8): global options, then OBJECT COMMAND ARGS.
+ * in the style of ip(8): global options, then OBJECT COMMAND ARGS, or a
+ * batch of such commands (-b) over one socket.
  */
 
 #define _GNU_SOURCE
@@ -9,7 +10,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "lbctl.h"
@@ -18,16 +20,36 @@
 #define LBIPAM_VERSION "unknown"
 #endif
 
+/* Words on one batch line, at most. */
+#define LBCTL_BATCH_MAXARGS	1024
+
 int lbctl_json;
+static unsigned long lbctl_line;	/* batch line being run, 0 outside */
+static struct lb_nl lbctl_sock;
+static int lbctl_sock_open;
 
 static void lbctl_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: lbctl [OPTIONS] OBJECT COMMAND [ARGS]\n"
+		"       lbctl [OPTIONS] -b FILE|-\n"
 		"       lbctl help\n"
-		"OBJECT := { service | backend }\n"
-		"OPTIONS := { -n[etns] NAME | -j[son] | -V[ersion] | -h[elp] }\n"
+		"OBJECT := { service | backend | stats | monitor | flush }\n"
+		"OPTIONS := { -n[etns] NAME | -j[son] | -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 		"Try \"lbctl OBJECT help\" for the commands of an object.\n");
+}
+
+void lbctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lbctl: ", stderr);
+	if (lbctl_line)
+		fprintf(stderr, "line %lu: ", lbctl_line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /* Like ip(8): any non-empty prefix of @cmd selects it. */
@@ -38,21 +60,28 @@ int lbctl_matches(const char *arg, const char *cmd)
 	return n && n <= strlen(cmd) && !strncmp(arg, cmd, n);
 }
 
-int lbctl_open(struct lb_nl *nl)
+struct lb_nl *lbctl_nl(void)
 {
-	if (lb_nl_open(nl)) {
-		fprintf(stderr, "lbctl: %s\n", nl->err);
-		return -1;
+	if (lbctl_sock_open)
+		return &lbctl_sock;
+	if (lb_nl_open(&lbctl_sock)) {
+		lbctl_err("%s", lbctl_sock.err);
+		return NULL;
 	}
-	return 0;
+	lbctl_sock_open = 1;
+	return &lbctl_sock;
+}
+
+void lbctl_nl_close(void)
+{
+	if (lbctl_sock_open)
+		lb_nl_close(&lbctl_sock);
+	lbctl_sock_open = 0;
 }
 
 int lbctl_fail(struct lb_nl *nl, int err)
 {
-	if (nl->err[0])
-		fprintf(stderr, "lbctl: Error: %s\n", nl->err);
-	else
-		fprintf(stderr, "lbctl: Error: %s\n", lb_nl_strerror(err));
+	lbctl_err("Error: %s", nl->err[0] ? nl->err : lb_nl_strerror(err));
 	return LBCTL_EXIT_FAIL;
 }
 
@@ -66,22 +95,19 @@ static int lbctl_setns(const char *name)
 	int fd;
 
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
-		fprintf(stderr, "lbctl: invalid network namespace name '%s'\n",
-			name);
+		lbctl_err("invalid network namespace name '%s'", name);
 		return LBCTL_EXIT_USAGE;
 	}
 	snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr,
-			"lbctl: cannot open network namespace '%s': %s\n",
-			name, strerror(errno));
+		lbctl_err("cannot open network namespace '%s': %s", name,
+			  strerror(errno));
 		return LBCTL_EXIT_FAIL;
 	}
 	if (setns(fd, CLONE_NEWNET)) {
-		fprintf(stderr,
-			"lbctl: cannot enter network namespace '%s': %s\n",
-			name, strerror(errno));
+		lbctl_err("cannot enter network namespace '%s': %s", name,
+			  strerror(errno));
 		close(fd);
 		return LBCTL_EXIT_FAIL;
 	}
@@ -95,28 +121,101 @@ static const struct {
 } lbctl_objects[] = {
 	{ "service", lbctl_do_service },
 	{ "backend", lbctl_do_backend },
+	{ "stats", lbctl_do_stats },
+	{ "monitor", lbctl_do_monitor },
+	{ "flush", lbctl_do_flush },
 };
+
+static int lbctl_run(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 1) {
+		lbctl_usage(stderr);
+		return LBCTL_EXIT_USAGE;
+	}
+	if (lbctl_matches(argv[0], "help")) {
+		lbctl_usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(lbctl_objects) / sizeof(lbctl_objects[0]); i++)
+		if (lbctl_matches(argv[0], lbctl_objects[i].name))
+			return lbctl_objects[i].fn(argc - 1, argv + 1);
+
+	lbctl_err("object \"%s\" is unknown, try \"lbctl help\"", argv[0]);
+	return LBCTL_EXIT_USAGE;
+}
+
+/* One command per line, in order; stops at the first that fails. */
+static int lbctl_batch(const char *path)
+{
+	char *line = NULL, *args[LBCTL_BATCH_MAXARGS], *save, *w;
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t cap = 0;
+	int rc = 0, argc;
+
+	if (!f) {
+		lbctl_err("cannot open batch file '%s': %s", path,
+			  strerror(errno));
+		return LBCTL_EXIT_FAIL;
+	}
+	while (!rc && getline(&line, &cap, f) >= 0) {
+		lbctl_line++;
+		argc = 0;
+		for (w = strtok_r(line, " \t\r\n", &save); w;
+		     w = strtok_r(NULL, " \t\r\n", &save)) {
+			if (argc == LBCTL_BATCH_MAXARGS) {
+				lbctl_err("more than %d words", LBCTL_BATCH_MAXARGS);
+				rc = LBCTL_EXIT_USAGE;
+				break;
+			}
+			args[argc++] = w;
+		}
+		if (rc || !argc || args[0][0] == '#')
+			continue;
+		if (lbctl_matches(args[0], "monitor")) {
+			lbctl_err("monitor cannot run in a batch");
+			rc = LBCTL_EXIT_USAGE;
+			break;
+		}
+		rc = lbctl_run(argc, args);
+	}
+	if (!rc && ferror(f)) {
+		lbctl_err("reading '%s': %s", path, strerror(errno));
+		rc = LBCTL_EXIT_FAIL;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
-	const char *obj;
-	size_t i;
+	const char *batch = NULL;
+	int rc;
 
 	argc--, argv++;
-	while (argc > 0 && argv[0][0] == '-') {
+	while (argc > 0 && argv[0][0] == '-' && argv[0][1]) {
 		const char *opt = argv[0] + 1;
 
 		if (*opt == '-')
 			opt++;
-		if (lbctl_matches(opt, "netns") && *opt == 'n') {
+		if (*opt == 'n' && lbctl_matches(opt, "netns")) {
 			if (argc < 2) {
-				fprintf(stderr, "lbctl: -n needs a namespace name\n");
+				lbctl_err("-n needs a namespace name");
 				return LBCTL_EXIT_USAGE;
 			}
-			int rc = lbctl_setns(argv[1]);
-
+			rc = lbctl_setns(argv[1]);
 			if (rc)
 				return rc;
+			argc--, argv++;
+		} else if (*opt == 'b' && lbctl_matches(opt, "batch")) {
+			if (argc < 2) {
+				lbctl_err("-b needs a file name (- for standard input)");
+				return LBCTL_EXIT_USAGE;
+			}
+			batch = argv[1];
 			argc--, argv++;
 		} else if (lbctl_matches(opt, "json")) {
 			lbctl_json = 1;
@@ -127,27 +226,22 @@ int main(int argc, char **argv)
 			lbctl_usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "lbctl: unknown option '%s'\n", argv[0]);
+			lbctl_err("unknown option '%s'", argv[0]);
 			lbctl_usage(stderr);
 			return LBCTL_EXIT_USAGE;
 		}
 		argc--, argv++;
 	}
 
-	if (argc < 1) {
-		lbctl_usage(stderr);
-		return LBCTL_EXIT_USAGE;
+	if (batch) {
+		if (argc) {
+			lbctl_err("-b takes no command on the command line");
+			return LBCTL_EXIT_USAGE;
+		}
+		rc = lbctl_batch(batch);
+	} else {
+		rc = lbctl_run(argc, argv);
 	}
-	obj = argv[0];
-	if (lbctl_matches(obj, "help")) {
-		lbctl_usage(stdout);
-		return 0;
-	}
-	for (i = 0; i < sizeof(lbctl_objects) / sizeof(lbctl_objects[0]); i++)
-		if (lbctl_matches(obj, lbctl_objects[i].name))
-			return lbctl_objects[i].fn(argc - 1, argv + 1);
-
-	fprintf(stderr, "lbctl: object \"%s\" is unknown, try \"lbctl help\"\n",
-		obj);
-	return LBCTL_EXIT_USAGE;
+	lbctl_nl_close();
+	return rc;
 }

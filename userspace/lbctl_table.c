@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* lbctl's "service" and "backend" objects: the kernel's table. */
+/* lbctl's "service", "backend", "stats" and "flush": the kernel's table. */
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 #include <netlink/genl/genl.h>
-#include <linux/lbipam.h>
 #include "lbctl.h"
 
 /* A dump may race with writers; the kernel flags that and we start over. */
@@ -16,18 +13,23 @@
 static void lbctl_service_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: lbctl service { add | del | show } SERVICE\n"
+		"Usage: lbctl service { add | set } SERVICE [ SVC_OPTS ]\n"
+		"       lbctl service { del | show } SERVICE\n"
 		"       lbctl service list\n"
 		"SERVICE := ADDRESS:PORT/PROTO\n"
-		"ADDRESS := { IPV4 | [IPV6] }   PORT := 1-65535   PROTO := { tcp | udp }\n");
+		"ADDRESS := { IPV4 | [IPV6] }   PORT := 1-65535   PROTO := { tcp | udp | sctp }\n"
+		"SVC_OPTS := [ sched { maglev | random } ] [ affinity SECONDS ] [ masquerade ]\n"
+		"            [ local-only ] [ source-range CIDR ]...\n");
 }
 
 static void lbctl_backend_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: lbctl backend { add | del } SERVICE BACKEND\n"
+		"Usage: lbctl backend { add | set } SERVICE BACKEND [ BE_OPTS ]\n"
+		"       lbctl backend del SERVICE BACKEND\n"
+		"       lbctl backend replace SERVICE [ BACKEND[,weight=W][,state=STATE][,local] ]...\n"
 		"SERVICE := ADDRESS:PORT/PROTO   BACKEND := ADDRESS:PORT\n"
-		"ADDRESS := { IPV4 | [IPV6] }   PORT := 1-65535   PROTO := { tcp | udp }\n");
+		"BE_OPTS := [ weight 0-65535 ] [ state { active | terminating | maintenance } ] [ local ]\n");
 }
 
 static int lbctl_parse_service(const char *s, struct lb_service_key *key)
@@ -35,48 +37,213 @@ static int lbctl_parse_service(const char *s, struct lb_service_key *key)
 	char err[256];
 
 	if (lb_parse_service(s, key, err, sizeof(err))) {
-		fprintf(stderr, "lbctl: %s\n", err);
+		lbctl_err("%s", err);
 		return -1;
 	}
 	return 0;
 }
 
-static int lbctl_parse_backend(const char *s, struct lb_endpoint *ep)
+static int lbctl_parse_state(const char *s, uint8_t *state)
+{
+	uint8_t i;
+
+	for (i = 0; i <= LBIPAM_BE_STATE_MAX; i++) {
+		if (!strcmp(s, lbctl_state_name(i))) {
+			*state = i;
+			return 0;
+		}
+	}
+	lbctl_err("unknown backend state '%s' (expected active, terminating or maintenance)",
+		  s);
+	return -1;
+}
+
+static int lbctl_parse_weight(const char *s, uint16_t *weight)
+{
+	unsigned long v;
+
+	if (lb_parse_uint(s, 0, 65535, &v)) {
+		lbctl_err("weight must be 0-65535, not '%s'", s);
+		return -1;
+	}
+	*weight = (uint16_t)v;
+	return 0;
+}
+
+/* Words after SERVICE: the options of "service add/set". */
+static int lbctl_parse_svc_opts(int argc, char **argv,
+				const struct lb_service_key *key,
+				struct lb_svc_opts *o)
 {
 	char err[256];
+	unsigned long v;
+	int i;
 
-	if (lb_parse_endpoint(s, ep, err, sizeof(err))) {
-		fprintf(stderr, "lbctl: backend %s\n", err);
-		return -1;
+	lb_svc_opts_default(o);
+	for (i = 0; i < argc; i++) {
+		const char *w = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(w, "masquerade")) {
+			o->flags |= LBIPAM_SVC_F_MASQUERADE;
+			continue;
+		}
+		if (!strcmp(w, "local-only")) {
+			o->flags |= LBIPAM_SVC_F_LOCAL_ONLY;
+			continue;
+		}
+		if (strcmp(w, "sched") && strcmp(w, "affinity") &&
+		    strcmp(w, "source-range")) {
+			lbctl_err("unknown service option '%s'", w);
+			return -1;
+		}
+		if (!val) {
+			lbctl_err("'%s' needs a value", w);
+			return -1;
+		}
+		i++;
+		if (!strcmp(w, "sched")) {
+			if (!strcmp(val, "maglev")) {
+				o->sched = LBIPAM_SCHED_MAGLEV;
+			} else if (!strcmp(val, "random")) {
+				o->sched = LBIPAM_SCHED_RANDOM;
+			} else {
+				lbctl_err("unknown scheduler '%s' (expected maglev or random)",
+					  val);
+				return -1;
+			}
+		} else if (!strcmp(w, "affinity")) {
+			if (lb_parse_uint(val, 0, LBIPAM_MAX_AFFINITY, &v)) {
+				lbctl_err("affinity must be 0-%d seconds, not '%s'",
+					  LBIPAM_MAX_AFFINITY, val);
+				return -1;
+			}
+			o->affinity = (uint32_t)v;
+		} else {
+			struct lb_cidr *c = &o->ranges[o->nranges];
+
+			if (o->nranges == LBIPAM_MAX_SOURCE_RANGES) {
+				lbctl_err("too many source ranges (at most %d)",
+					  LBIPAM_MAX_SOURCE_RANGES);
+				return -1;
+			}
+			if (lb_parse_cidr(val, c, err, sizeof(err))) {
+				lbctl_err("source-range %s", err);
+				return -1;
+			}
+			if (c->family != key->ep.family) {
+				lbctl_err("source-range '%s' is not of the service's address family",
+					  val);
+				return -1;
+			}
+			o->nranges++;
+		}
 	}
 	return 0;
 }
 
-/* Builds, sends and reports one request; the exit code for main(). */
-static int lbctl_send(uint8_t cmd, const struct lb_service_key *key,
-		      const struct lb_endpoint *be, lb_nl_reply_fn fn,
-		      void *arg)
+/* "ADDR:PORT" then the words of "backend add/set". */
+static int lbctl_parse_backend(const char *s, int argc, char **argv,
+			       const struct lb_service_key *key,
+			       struct lb_backend *b)
 {
-	struct nl_msg *msg;
-	struct lb_nl nl;
-	int err;
+	char err[256];
+	int i;
 
-	if (lbctl_open(&nl))
-		return LBCTL_EXIT_FAIL;
-	msg = lb_nl_msg(&nl, cmd, 0);
-	if (!msg || lb_nl_put_service(msg, key) ||
-	    (be && lb_nl_put_backend(msg, be))) {
-		nlmsg_free(msg);
-		lb_nl_close(&nl);
-		fprintf(stderr, "lbctl: cannot build the request\n");
-		return LBCTL_EXIT_FAIL;
+	lb_backend_default(b);
+	if (lb_parse_endpoint(s, &b->ep, err, sizeof(err))) {
+		lbctl_err("backend %s", err);
+		return -1;
 	}
-	err = lb_nl_request(&nl, msg, fn, arg);
-	if (err)
-		err = lbctl_fail(&nl, err);
-	lb_nl_close(&nl);
+	if (b->ep.family != key->ep.family) {
+		lbctl_err("backend %s and the service are of different address families",
+			  s);
+		return -1;
+	}
+	for (i = 0; i < argc; i++) {
+		const char *w = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(w, "local")) {
+			b->flags |= LBIPAM_BE_F_LOCAL;
+			continue;
+		}
+		if (strcmp(w, "weight") && strcmp(w, "state")) {
+			lbctl_err("unknown backend option '%s'", w);
+			return -1;
+		}
+		if (!val) {
+			lbctl_err("'%s' needs a value", w);
+			return -1;
+		}
+		i++;
+		if (!strcmp(w, "weight") ? lbctl_parse_weight(val, &b->weight) :
+					   lbctl_parse_state(val, &b->state))
+			return -1;
+	}
+	return 0;
+}
+
+/* "ADDR:PORT[,weight=W][,state=S][,local]" of "backend replace". */
+static int lbctl_parse_backend_item(const char *item,
+				    const struct lb_service_key *key,
+				    struct lb_backend *b)
+{
+	char *copy = strdup(item), *save = NULL, *tok;
+	int err = -1;
+
+	if (!copy) {
+		lbctl_err("out of memory");
+		return -1;
+	}
+	tok = strtok_r(copy, ",", &save);
+	if (!tok || lbctl_parse_backend(tok, 0, NULL, key, b))
+		goto out;
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(tok, "local")) {
+			b->flags |= LBIPAM_BE_F_LOCAL;
+		} else if (!strncmp(tok, "weight=", 7)) {
+			if (lbctl_parse_weight(tok + 7, &b->weight))
+				goto out;
+		} else if (!strncmp(tok, "state=", 6)) {
+			if (lbctl_parse_state(tok + 6, &b->state))
+				goto out;
+		} else {
+			lbctl_err("unknown backend option '%s' in '%s' (expected weight=W, state=STATE or local)",
+				  tok, item);
+			goto out;
+		}
+	}
+	err = 0;
+out:
+	free(copy);
 	return err;
 }
+
+/* Sends a request made by the caller; the exit code. */
+static int lbctl_send(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
+		      void *arg)
+{
+	int err = lb_nl_request(nl, msg, fn, arg);
+
+	return err ? lbctl_fail(nl, err) : 0;
+}
+
+static struct nl_msg *lbctl_msg(struct lb_nl *nl, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = lb_nl_msg(nl, cmd, flags);
+
+	if (!msg)
+		lbctl_err("out of memory");
+	return msg;
+}
+
+static int lbctl_build_failed(struct nl_msg *msg)
+{
+	nlmsg_free(msg);
+	lbctl_err("request too large");
+	return LBCTL_EXIT_FAIL;
+}
+
+/* ---------------------------------------------------- reading back --- */
 
 /* Services as read back, merged across continuation messages. */
 struct lbctl_svcs {
@@ -109,12 +276,12 @@ static int lbctl_collect(struct nlmsghdr *nlh, void *arg)
 	struct lbctl_svcs *s = arg;
 	struct lb_svc_reply r, *last;
 
-	if (lb_nl_parse_service(nlh, &r))
+	if (lb_nl_parse_service(nlh, &r) || !r.has_service)
 		return -EBADMSG;
 
 	last = s->n ? &s->v[s->n - 1] : NULL;
 	if (last && lbctl_same_key(&last->key, &r.key)) {
-		struct lb_endpoint *nb = last->backends;
+		struct lb_backend *nb = last->backends;
 
 		if (r.nbackends) {
 			nb = realloc(nb, (last->nbackends + r.nbackends) *
@@ -147,147 +314,170 @@ static int lbctl_collect(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static json_t *lbctl_endpoint_json(const struct lb_endpoint *ep)
+/* One service (@key) or all of them (NULL), into @s. */
+static int lbctl_read(const struct lb_service_key *key, struct lbctl_svcs *s)
 {
-	char a[INET6_ADDRSTRLEN];
+	struct lb_nl *nl = lbctl_nl();
+	int err = -EAGAIN, i;
 
-	return json_pack("{s:s, s:i}", "address",
-			 lb_addr_str(ep, a, sizeof(a)), "port", ep->port);
-}
+	if (!nl)
+		return LBCTL_EXIT_FAIL;
+	for (i = 0; i < LBCTL_DUMP_RETRIES && err == -EAGAIN; i++) {
+		struct nl_msg *msg = lbctl_msg(nl, LBIPAM_CMD_SERVICE_GET,
+					       key ? 0 : NLM_F_DUMP);
 
-static json_t *lbctl_service_json(const struct lb_svc_reply *r)
-{
-	json_t *o = lbctl_endpoint_json(&r->key.ep);
-	json_t *bes = json_array();
-	size_t j;
-
-	json_object_set_new(o, "protocol",
-			    json_string(lb_proto_name(r->key.proto)));
-	for (j = 0; j < r->nbackends; j++)
-		json_array_append_new(bes, lbctl_endpoint_json(&r->backends[j]));
-	json_object_set_new(o, "backends", bes);
-	return o;
-}
-
-static int lbctl_print_services(const struct lbctl_svcs *s)
-{
-	char buf[LB_SERVICE_STRLEN];
-	json_t *arr = NULL;
-	size_t i, j;
-
-	if (lbctl_json)
-		arr = json_array();
-	for (i = 0; i < s->n; i++) {
-		const struct lb_svc_reply *r = &s->v[i];
-
-		if (!lbctl_json) {
-			printf("%s\n", lb_service_str(&r->key, buf, sizeof(buf)));
-			for (j = 0; j < r->nbackends; j++)
-				printf("  -> %s\n",
-				       lb_endpoint_str(&r->backends[j], buf,
-						       sizeof(buf)));
-			continue;
-		}
-		json_array_append_new(arr, lbctl_service_json(r));
-	}
-	if (lbctl_json) {
-		char *out = json_dumps(arr, JSON_PRESERVE_ORDER);
-
-		json_decref(arr);
-		if (!out) {
-			fprintf(stderr, "lbctl: out of memory\n");
+		if (!msg)
 			return LBCTL_EXIT_FAIL;
-		}
-		printf("%s\n", out);
-		free(out);
+		if (key && lb_nl_put_service(msg, key, NULL))
+			return lbctl_build_failed(msg);
+		lbctl_svcs_free(s);
+		err = lb_nl_request(nl, msg, lbctl_collect, s);
 	}
-	return 0;
+	return err ? lbctl_fail(nl, err) : 0;
 }
 
-static int lbctl_service_list(void)
+static int lbctl_print(const struct lbctl_svcs *s, enum lbctl_print_what what)
+{
+	json_t *arr;
+	size_t i;
+
+	if (!lbctl_json) {
+		for (i = 0; i < s->n; i++)
+			lbctl_print_service(&s->v[i], what, stdout);
+		return 0;
+	}
+	arr = json_array();
+	for (i = 0; arr && i < s->n; i++)
+		json_array_append_new(arr, lbctl_service_json(&s->v[i], 1));
+	return lbctl_print_json(arr);
+}
+
+static int lbctl_show(const struct lb_service_key *key,
+		      enum lbctl_print_what what)
 {
 	struct lbctl_svcs s = { 0 };
-	struct lb_nl nl;
-	int err = 0, i;
+	int err = lbctl_read(key, &s);
 
-	if (lbctl_open(&nl))
-		return LBCTL_EXIT_FAIL;
-	for (i = 0; i < LBCTL_DUMP_RETRIES; i++) {
-		struct nl_msg *msg = lb_nl_msg(&nl, LBIPAM_CMD_SERVICE_GET,
-					       NLM_F_DUMP);
-
-		if (!msg) {
-			err = -ENOMEM;
-			break;
-		}
-		lbctl_svcs_free(&s);
-		err = lb_nl_request(&nl, msg, lbctl_collect, &s);
-		if (err != -EAGAIN)
-			break;
-	}
-	if (err)
-		err = lbctl_fail(&nl, err);
-	else
-		err = lbctl_print_services(&s);
+	if (!err)
+		err = lbctl_print(&s, what);
 	lbctl_svcs_free(&s);
-	lb_nl_close(&nl);
 	return err;
 }
 
+/* ------------------------------------------------------- commands --- */
+
 int lbctl_do_service(int argc, char **argv)
 {
-	struct lbctl_svcs s = { 0 };
 	struct lb_service_key key;
+	struct lb_svc_opts opts;
+	struct nl_msg *msg;
+	struct lb_nl *nl;
 	const char *cmd;
-	int err;
+	uint8_t op;
 
 	if (argc < 1 || lbctl_matches(argv[0], "list") ||
 	    !strcmp(argv[0], "ls")) {
 		if (argc > 1) {
-			fprintf(stderr, "lbctl: service list takes no arguments\n");
+			lbctl_err("service list takes no arguments");
 			return LBCTL_EXIT_USAGE;
 		}
-		return lbctl_service_list();
+		return lbctl_show(NULL, LBCTL_PRINT_CONFIG);
 	}
 	cmd = argv[0];
 	if (lbctl_matches(cmd, "help")) {
 		lbctl_service_usage(stdout);
 		return 0;
 	}
-	if (!lbctl_matches(cmd, "add") && !lbctl_matches(cmd, "delete") &&
-	    !lbctl_matches(cmd, "show")) {
-		fprintf(stderr, "lbctl: unknown service command '%s'\n", cmd);
+	if (lbctl_matches(cmd, "add")) {
+		op = LBIPAM_CMD_SERVICE_NEW;
+	} else if (lbctl_matches(cmd, "set")) {
+		op = LBIPAM_CMD_SERVICE_SET;
+	} else if (lbctl_matches(cmd, "delete")) {
+		op = LBIPAM_CMD_SERVICE_DEL;
+	} else if (lbctl_matches(cmd, "show")) {
+		op = LBIPAM_CMD_SERVICE_GET;
+	} else {
+		lbctl_err("unknown service command '%s'", cmd);
 		lbctl_service_usage(stderr);
 		return LBCTL_EXIT_USAGE;
 	}
-	if (argc != 2) {
-		fprintf(stderr, "lbctl: service %s takes exactly one SERVICE\n",
-			cmd);
+	if (argc < 2 || ((op == LBIPAM_CMD_SERVICE_DEL ||
+			  op == LBIPAM_CMD_SERVICE_GET) && argc != 2)) {
+		lbctl_err("service %s takes exactly one SERVICE%s", cmd,
+			  op == LBIPAM_CMD_SERVICE_NEW ||
+			  op == LBIPAM_CMD_SERVICE_SET ? " and its options" : "");
 		lbctl_service_usage(stderr);
 		return LBCTL_EXIT_USAGE;
 	}
 	if (lbctl_parse_service(argv[1], &key))
 		return LBCTL_EXIT_USAGE;
+	if (op == LBIPAM_CMD_SERVICE_GET)
+		return lbctl_show(&key, LBCTL_PRINT_CONFIG);
+	if (lbctl_parse_svc_opts(argc - 2, argv + 2, &key, &opts))
+		return LBCTL_EXIT_USAGE;
 
-	if (lbctl_matches(cmd, "add"))
-		return lbctl_send(LBIPAM_CMD_SERVICE_NEW, &key, NULL, NULL,
-				  NULL);
-	if (lbctl_matches(cmd, "delete"))
-		return lbctl_send(LBIPAM_CMD_SERVICE_DEL, &key, NULL, NULL,
-				  NULL);
+	nl = lbctl_nl();
+	if (!nl)
+		return LBCTL_EXIT_FAIL;
+	msg = lbctl_msg(nl, op, 0);
+	if (!msg)
+		return LBCTL_EXIT_FAIL;
+	if (lb_nl_put_service(msg, &key,
+			      op == LBIPAM_CMD_SERVICE_DEL ? NULL : &opts))
+		return lbctl_build_failed(msg);
+	return lbctl_send(nl, msg, NULL, NULL);
+}
 
-	err = lbctl_send(LBIPAM_CMD_SERVICE_GET, &key, NULL, lbctl_collect,
-			 &s);
-	if (!err)
-		err = lbctl_print_services(&s);
-	lbctl_svcs_free(&s);
+static int lbctl_backend_replace(const struct lb_service_key *key, int argc,
+				 char **argv)
+{
+	struct lb_backend *bes;
+	struct nl_msg *msg;
+	struct lb_nl *nl;
+	int i, err = LBCTL_EXIT_USAGE;
+
+	bes = calloc((size_t)argc + 1, sizeof(*bes));
+	if (!bes) {
+		lbctl_err("out of memory");
+		return LBCTL_EXIT_FAIL;
+	}
+	/* Parse everything first: a typo must not half-build a request. */
+	for (i = 0; i < argc; i++)
+		if (lbctl_parse_backend_item(argv[i], key, &bes[i]))
+			goto out;
+	err = LBCTL_EXIT_FAIL;
+	nl = lbctl_nl();
+	if (!nl)
+		goto out;
+	/* One message for the whole set: that is what makes it atomic. */
+	msg = lb_nl_msg_size(nl, LBIPAM_CMD_BACKEND_REPLACE, 0,
+			     256 + (size_t)argc * 64);
+	if (!msg) {
+		lbctl_err("out of memory");
+		goto out;
+	}
+	if (lb_nl_put_service(msg, key, NULL)) {
+		err = lbctl_build_failed(msg);
+		goto out;
+	}
+	for (i = 0; i < argc; i++) {
+		if (lb_nl_put_backend(msg, &bes[i], 1)) {
+			err = lbctl_build_failed(msg);
+			goto out;
+		}
+	}
+	err = lbctl_send(nl, msg, NULL, NULL);
+out:
+	free(bes);
 	return err;
 }
 
 int lbctl_do_backend(int argc, char **argv)
 {
 	struct lb_service_key key;
-	struct lb_endpoint be;
+	struct nl_msg *msg;
+	struct lb_backend b;
+	struct lb_nl *nl;
 	const char *cmd;
 	uint8_t op;
 
@@ -298,27 +488,77 @@ int lbctl_do_backend(int argc, char **argv)
 	cmd = argv[0];
 	if (lbctl_matches(cmd, "add")) {
 		op = LBIPAM_CMD_BACKEND_NEW;
+	} else if (lbctl_matches(cmd, "set")) {
+		op = LBIPAM_CMD_BACKEND_SET;
 	} else if (lbctl_matches(cmd, "delete")) {
 		op = LBIPAM_CMD_BACKEND_DEL;
+	} else if (lbctl_matches(cmd, "replace")) {
+		op = LBIPAM_CMD_BACKEND_REPLACE;
 	} else {
-		fprintf(stderr, "lbctl: unknown backend command '%s'\n", cmd);
+		lbctl_err("unknown backend command '%s'", cmd);
 		lbctl_backend_usage(stderr);
 		return LBCTL_EXIT_USAGE;
 	}
-	if (argc != 3) {
-		fprintf(stderr,
-			"lbctl: backend %s takes a SERVICE and a BACKEND\n", cmd);
+	if (op == LBIPAM_CMD_BACKEND_REPLACE) {
+		if (argc < 2) {
+			lbctl_err("backend replace takes a SERVICE and its backends");
+			lbctl_backend_usage(stderr);
+			return LBCTL_EXIT_USAGE;
+		}
+		if (lbctl_parse_service(argv[1], &key))
+			return LBCTL_EXIT_USAGE;
+		return lbctl_backend_replace(&key, argc - 2, argv + 2);
+	}
+	if (argc < 3 || (op == LBIPAM_CMD_BACKEND_DEL && argc != 3)) {
+		lbctl_err("backend %s takes a SERVICE and a BACKEND%s", cmd,
+			  op == LBIPAM_CMD_BACKEND_DEL ? "" : " and its options");
 		lbctl_backend_usage(stderr);
 		return LBCTL_EXIT_USAGE;
 	}
 	if (lbctl_parse_service(argv[1], &key) ||
-	    lbctl_parse_backend(argv[2], &be))
+	    lbctl_parse_backend(argv[2], argc - 3, argv + 3, &key, &b))
 		return LBCTL_EXIT_USAGE;
-	if (be.family != key.ep.family) {
-		fprintf(stderr,
-			"lbctl: backend %s and service %s are of different address families\n",
-			argv[2], argv[1]);
+
+	nl = lbctl_nl();
+	if (!nl)
+		return LBCTL_EXIT_FAIL;
+	msg = lbctl_msg(nl, op, 0);
+	if (!msg)
+		return LBCTL_EXIT_FAIL;
+	if (lb_nl_put_service(msg, &key, NULL) ||
+	    lb_nl_put_backend(msg, &b, op != LBIPAM_CMD_BACKEND_DEL))
+		return lbctl_build_failed(msg);
+	return lbctl_send(nl, msg, NULL, NULL);
+}
+
+int lbctl_do_stats(int argc, char **argv)
+{
+	struct lb_service_key key;
+
+	if (argc > 1) {
+		lbctl_err("stats takes at most one SERVICE");
 		return LBCTL_EXIT_USAGE;
 	}
-	return lbctl_send(op, &key, &be, NULL, NULL);
+	if (argc == 1 && lbctl_parse_service(argv[0], &key))
+		return LBCTL_EXIT_USAGE;
+	return lbctl_show(argc ? &key : NULL, LBCTL_PRINT_STATS);
+}
+
+int lbctl_do_flush(int argc, char **argv)
+{
+	struct nl_msg *msg;
+	struct lb_nl *nl;
+
+	(void)argv;
+	if (argc) {
+		lbctl_err("flush takes no arguments");
+		return LBCTL_EXIT_USAGE;
+	}
+	nl = lbctl_nl();
+	if (!nl)
+		return LBCTL_EXIT_FAIL;
+	msg = lbctl_msg(nl, LBIPAM_CMD_FLUSH, 0);
+	if (!msg)
+		return LBCTL_EXIT_FAIL;
+	return lbctl_send(nl, msg, NULL, NULL);
 }

@@ -14,7 +14,8 @@
  * "net-pf-16-proto-16-family-lbipam").
  *
  * Every command requires CAP_NET_ADMIN in the user namespace that owns the
- * network namespace; without it the request fails with -EPERM.
+ * network namespace; without it the request fails with -EPERM. Joining the
+ * "events" multicast group (LBIPAM_MCGRP_EVENTS) requires the same.
  *
  * Attributes are validated strictly: an unknown attribute, an attribute of
  * the wrong length, a nest without NLA_F_NESTED or a non-zero reserved byte
@@ -24,67 +25,161 @@
  * (NLMSGERR_ATTR_OFFS); ask for them with the NETLINK_EXT_ACK socket option.
  * A failed request changes nothing.
  *
- * Objects
- * -------
+ * Requests are independent: many may be sent in one sendmsg(), and the
+ * kernel answers each with an ACK if it asked for one (NLM_F_ACK) and with
+ * an error message whenever it fails.
+ *
+ * Services
+ * --------
  *
  * A service is identified by its key: address (LBIPAM_SVC_A_ADDR4 or
  * LBIPAM_SVC_A_ADDR6, exactly one), port (LBIPAM_SVC_A_PORT, 1-65535) and
- * transport protocol (LBIPAM_SVC_A_PROTO: IPPROTO_TCP or IPPROTO_UDP).
- * A connection whose original destination matches a service key is
- * translated (DNAT through conntrack and nf_nat) to one of the service's
- * backends on its first packet; replies are translated back by the kernel.
- * Traffic is translated when it arrives at the node (PRE_ROUTING) and when a
- * process on the node sends it (LOCAL_OUT).
+ * transport protocol (LBIPAM_SVC_A_PROTO: IPPROTO_TCP, IPPROTO_UDP or
+ * IPPROTO_SCTP). A connection whose original destination matches a service
+ * key is translated (DNAT through conntrack and nf_nat) to one of the
+ * service's backends on its first packet; later packets follow the
+ * connection, and replies are translated back by the kernel. Traffic is
+ * translated when it arrives at the node (PRE_ROUTING: "external" traffic)
+ * and when a process on the node sends it (LOCAL_OUT: "local" traffic).
  *
- * A backend is identified, within its service, by its address (of the same
- * family as the service) and port (LBIPAM_BE_A_PORT, 1-65535; it may differ
- * from the service port).
+ * Its options, all optional (defaults in brackets):
+ *   LBIPAM_SVC_A_SCHED       how a backend is chosen [LBIPAM_SCHED_MAGLEV]
+ *   LBIPAM_SVC_A_AFFINITY    ClientIP session affinity, in seconds: a new
+ *                            connection from a client that connected within
+ *                            that time goes to the same backend while it is
+ *                            active; 0 = none [0], at most 86400
+ *   LBIPAM_SVC_A_FLAGS       enum lbipam_svc_flags [0]
+ *   LBIPAM_SVC_A_SOURCE_RANGE  repeated, at most LBIPAM_MAX_SOURCE_RANGES:
+ *                            when present, connections from any other
+ *                            source are dropped (loadBalancerSourceRanges);
+ *                            each a nest { LBIPAM_CIDR_A_ADDR4 or
+ *                            LBIPAM_CIDR_A_ADDR6 (the service's family),
+ *                            LBIPAM_CIDR_A_PREFIXLEN }. Host bits must be
+ *                            zero.
  *
- * A service without backends rejects new connections: TCP with a reset,
- * other protocols with an ICMP port unreachable. It never drops them
- * silently.
+ * Backends
+ * --------
  *
- * IPv6 services are part of the protocol; this version of the module
- * rejects them with -EAFNOSUPPORT and an extended ACK message.
+ * A backend is identified, within its service, by its address
+ * (LBIPAM_BE_A_ADDR4 or LBIPAM_BE_A_ADDR6, of the service's family) and
+ * port (LBIPAM_BE_A_PORT, 1-65535; it may differ from the service port).
+ * Its options (defaults in brackets):
+ *   LBIPAM_BE_A_WEIGHT  0-65535 [1]; its share of new connections is
+ *                       weight / sum of the active backends' weights; 0
+ *                       takes no new connections
+ *   LBIPAM_BE_A_STATE   enum lbipam_be_state [LBIPAM_BE_ACTIVE]; only
+ *                       active backends take new connections, connections
+ *                       already established keep theirs in every state
+ *   LBIPAM_BE_A_FLAGS   enum lbipam_be_flags [0]
+ *
+ * Selection
+ * ---------
+ *
+ * LBIPAM_SCHED_MAGLEV hashes the connection's 5-tuple into a Maglev lookup
+ * table of M entries, M the smallest prime >= 100 x the number of usable
+ * backends (at least 101), filled in proportion to the weights. The table
+ * depends only on the backends' addresses, ports and weights, not on the
+ * order they were added in, and the hash has no per-boot secret: two nodes
+ * with the same configuration send the same 5-tuple to the same backend.
+ * Removing one of N backends moves about 1/N of the connections.
+ * LBIPAM_SCHED_RANDOM picks a usable backend at random, weighted.
+ *
+ * A service with no usable backend rejects new connections: TCP with a
+ * reset, UDP and SCTP with an ICMP (ICMPv6) port unreachable. It never
+ * drops them silently. With LBIPAM_SVC_F_LOCAL_ONLY, external connections
+ * may only use backends with LBIPAM_BE_F_LOCAL; with none, they are
+ * dropped, as kube-proxy does for externalTrafficPolicy Local.
+ *
+ * Conntrack
+ * ---------
+ *
+ * When a UDP service is created, conntrack entries of the namespace for its
+ * address and port that were not translated (made before it existed) are
+ * deleted, so that clients stop sending into a null binding. When a UDP
+ * service is deleted, its entries are deleted; when a UDP backend leaves
+ * its service (deleted or replaced away), the entries translated to it are
+ * deleted. A backend that stops being active (terminating, maintenance,
+ * weight 0) keeps its connections, UDP included; TCP and SCTP connections
+ * to removed backends drain naturally.
  *
  * Commands
  * --------
  *
  * LBIPAM_CMD_SERVICE_NEW: create a service.
- *     Request: LBIPAM_A_SERVICE { key }.
- *     Errors: -EEXIST if the service exists, -ENOSPC when the namespace
- *     holds max_services services (module parameter), -EINVAL for a bad key.
+ *     Request: LBIPAM_A_SERVICE { key, options }.
+ *     Errors: -EEXIST if it exists, -ENOSPC at max_services (module
+ *     parameter) services in the namespace.
+ *
+ * LBIPAM_CMD_SERVICE_SET: change a service's options.
+ *     Request: LBIPAM_A_SERVICE { key, options }. The options are replaced
+ *     as a whole: an option absent from the request takes its default.
+ *     Affinity entries are dropped when the affinity or the scheduler
+ *     changes. Errors: -ENOENT if there is no such service.
  *
  * LBIPAM_CMD_SERVICE_DEL: delete a service and all its backends.
- *     Request: LBIPAM_A_SERVICE { key }.
- *     Errors: -ENOENT if there is no such service.
- *     Connections already translated keep their translation.
+ *     Request: LBIPAM_A_SERVICE { key }. Errors: -ENOENT.
  *
  * LBIPAM_CMD_SERVICE_GET: read services.
  *     do:   Request LBIPAM_A_SERVICE { key }; the reply is one message.
  *     dump: No attributes; every service of the namespace, in key order
  *           (family, address, protocol, port).
- *     Reply message: LBIPAM_A_SERVICE { key, LBIPAM_SVC_A_BACKEND_COUNT }
- *     followed by one LBIPAM_A_BACKEND { LBIPAM_BE_A_ADDR4 or
- *     LBIPAM_BE_A_ADDR6, LBIPAM_BE_A_PORT } per backend, in the order the
- *     backends were added. In a dump, a service whose backends do not fit
- *     in one message continues in the next message(s), each starting with
- *     the same LBIPAM_A_SERVICE; readers merge consecutive messages with the
- *     same key. A dump that raced with a change is flagged NLM_F_DUMP_INTR.
+ *     Reply message: LBIPAM_A_SERVICE { key, options (every option, also
+ *     when at its default), LBIPAM_SVC_A_BACKEND_COUNT, LBIPAM_SVC_A_STATS }
+ *     followed by one LBIPAM_A_BACKEND { address, port, options,
+ *     LBIPAM_BE_A_STATS } per backend, in the order the backends were
+ *     added. In a dump, a service whose backends do not fit in one message
+ *     continues in the next message(s), each starting with the same
+ *     LBIPAM_A_SERVICE; readers merge consecutive messages with the same key.
+ *     A dump resumes after the last key it sent, so it neither skips nor
+ *     repeats a service that exists throughout; a dump that raced with a
+ *     change is flagged NLM_F_DUMP_INTR.
  *
  * LBIPAM_CMD_BACKEND_NEW: add a backend to a service.
- *     Request: LBIPAM_A_SERVICE { key }, LBIPAM_A_BACKEND { address, port }.
- *     Errors: -ENOENT if there is no such service, -EEXIST if the backend
- *     exists, -ENOSPC when the service holds max_backends backends (module
- *     parameter), -EINVAL if the backend's family differs from the
- *     service's.
- *     The backend set is replaced as a whole (RCU), so a connection sees the
- *     set before or after the change, never a mix.
+ *     Request: LBIPAM_A_SERVICE { key }, LBIPAM_A_BACKEND { address, port,
+ *     options }. Errors: -ENOENT (service), -EEXIST (backend), -ENOSPC at
+ *     max_backends (module parameter) backends, -EINVAL if its family
+ *     differs from the service's.
  *
- * LBIPAM_CMD_BACKEND_DEL: remove a backend from a service.
- *     Request: as for LBIPAM_CMD_BACKEND_NEW.
- *     Errors: -ENOENT if there is no such service or backend.
- *     Connections already translated to the backend keep their translation.
+ * LBIPAM_CMD_BACKEND_SET: change a backend's options (replaced as a whole,
+ *     as for LBIPAM_CMD_SERVICE_SET). Request and errors as for
+ *     LBIPAM_CMD_BACKEND_NEW; -ENOENT if there is no such backend.
+ *
+ * LBIPAM_CMD_BACKEND_DEL: remove a backend.
+ *     Request: LBIPAM_A_SERVICE { key }, LBIPAM_A_BACKEND { address, port }.
+ *     Errors: -ENOENT.
+ *
+ * LBIPAM_CMD_BACKEND_REPLACE: replace the whole backend set of a service.
+ *     Request: LBIPAM_A_SERVICE { key } followed by zero or more
+ *     LBIPAM_A_BACKEND { address, port, options }. Backends that stay keep
+ *     their counters. Errors: -ENOENT (service), -EINVAL for a duplicate
+ *     backend or a wrong family, -ENOSPC above max_backends.
+ *
+ * Every change of a backend set is atomic: the new set is built apart and
+ * published at once (RCU), so a connection sees the set before or after a
+ * request, never a mix.
+ *
+ * LBIPAM_CMD_FLUSH: delete every service of the namespace. No attributes.
+ *
+ * Events
+ * ------
+ *
+ * Members of the "events" group receive, for every change, a message with
+ * the command that made it: LBIPAM_CMD_SERVICE_NEW / _SET carry the service
+ * as in a LBIPAM_CMD_SERVICE_GET reply without backends and stats;
+ * LBIPAM_CMD_SERVICE_DEL the service key; LBIPAM_CMD_BACKEND_NEW / _SET /
+ * _DEL the service key and the backend; LBIPAM_CMD_BACKEND_REPLACE the
+ * service key and LBIPAM_SVC_A_BACKEND_COUNT (read the set with
+ * LBIPAM_CMD_SERVICE_GET); LBIPAM_CMD_FLUSH nothing.
+ *
+ * Counters
+ * --------
+ *
+ * LBIPAM_SVC_A_STATS and LBIPAM_BE_A_STATS are nests of
+ * enum lbipam_stats_attr, all u64, counted since the object was created:
+ * LBIPAM_STATS_A_CONNS new connections sent to it, LBIPAM_STATS_A_REJECTS
+ * (services) connections refused for want of a usable backend,
+ * LBIPAM_STATS_A_DROPS (services) connections dropped by a source range or
+ * local-only.
  */
 
 #ifndef _UAPI_LINUX_LBIPAM_H
@@ -92,6 +187,10 @@
 
 #define LBIPAM_GENL_NAME	"lbipam"
 #define LBIPAM_GENL_VERSION	1
+#define LBIPAM_MCGRP_EVENTS	"events"
+
+#define LBIPAM_MAX_AFFINITY	86400
+#define LBIPAM_MAX_SOURCE_RANGES 64
 
 enum lbipam_cmd {
 	LBIPAM_CMD_UNSPEC,
@@ -100,6 +199,10 @@ enum lbipam_cmd {
 	LBIPAM_CMD_SERVICE_GET,
 	LBIPAM_CMD_BACKEND_NEW,
 	LBIPAM_CMD_BACKEND_DEL,
+	LBIPAM_CMD_SERVICE_SET,
+	LBIPAM_CMD_BACKEND_SET,
+	LBIPAM_CMD_BACKEND_REPLACE,
+	LBIPAM_CMD_FLUSH,
 
 	__LBIPAM_CMD_MAX
 };
@@ -117,28 +220,101 @@ enum lbipam_attr {
 
 #define LBIPAM_A_MAX (__LBIPAM_A_MAX - 1)
 
+enum lbipam_sched {
+	LBIPAM_SCHED_MAGLEV,
+	LBIPAM_SCHED_RANDOM,
+
+	__LBIPAM_SCHED_MAX
+};
+
+#define LBIPAM_SCHED_MAX (__LBIPAM_SCHED_MAX - 1)
+
+enum lbipam_svc_flags {
+	/* SNAT external connections to the node's address, so replies come
+	 * back through this node (externalTrafficPolicy Cluster).
+	 */
+	LBIPAM_SVC_F_MASQUERADE	= 1 << 0,
+	/* External connections only to LBIPAM_BE_F_LOCAL backends
+	 * (externalTrafficPolicy Local).
+	 */
+	LBIPAM_SVC_F_LOCAL_ONLY	= 1 << 1,
+
+	__LBIPAM_SVC_F_ALL	= (1 << 2) - 1
+};
+
 enum lbipam_svc_attr {
 	LBIPAM_SVC_A_UNSPEC,
 	LBIPAM_SVC_A_ADDR4,		/* 4 bytes, network byte order */
 	LBIPAM_SVC_A_ADDR6,		/* 16 bytes, network byte order */
 	LBIPAM_SVC_A_PORT,		/* u16, host byte order, 1-65535 */
-	LBIPAM_SVC_A_PROTO,		/* u8: IPPROTO_TCP or IPPROTO_UDP */
+	LBIPAM_SVC_A_PROTO,		/* u8: IPPROTO_TCP, _UDP or _SCTP */
 	LBIPAM_SVC_A_BACKEND_COUNT,	/* u32, replies only */
+	LBIPAM_SVC_A_SCHED,		/* u8: enum lbipam_sched */
+	LBIPAM_SVC_A_AFFINITY,		/* u32: seconds, 0-86400 */
+	LBIPAM_SVC_A_FLAGS,		/* u32: enum lbipam_svc_flags */
+	LBIPAM_SVC_A_SOURCE_RANGE,	/* nest, repeated: enum lbipam_cidr_attr */
+	LBIPAM_SVC_A_STATS,		/* nest: enum lbipam_stats_attr, replies */
 
 	__LBIPAM_SVC_A_MAX
 };
 
 #define LBIPAM_SVC_A_MAX (__LBIPAM_SVC_A_MAX - 1)
 
+enum lbipam_cidr_attr {
+	LBIPAM_CIDR_A_UNSPEC,
+	LBIPAM_CIDR_A_ADDR4,		/* 4 bytes, network byte order */
+	LBIPAM_CIDR_A_ADDR6,		/* 16 bytes, network byte order */
+	LBIPAM_CIDR_A_PREFIXLEN,	/* u8: 0-32 or 0-128 */
+
+	__LBIPAM_CIDR_A_MAX
+};
+
+#define LBIPAM_CIDR_A_MAX (__LBIPAM_CIDR_A_MAX - 1)
+
+enum lbipam_be_state {
+	LBIPAM_BE_ACTIVE,
+	LBIPAM_BE_TERMINATING,
+	LBIPAM_BE_MAINTENANCE,
+
+	__LBIPAM_BE_STATE_MAX
+};
+
+#define LBIPAM_BE_STATE_MAX (__LBIPAM_BE_STATE_MAX - 1)
+
+enum lbipam_be_flags {
+	/* Runs on this node: may take external connections of a
+	 * LBIPAM_SVC_F_LOCAL_ONLY service.
+	 */
+	LBIPAM_BE_F_LOCAL	= 1 << 0,
+
+	__LBIPAM_BE_F_ALL	= (1 << 1) - 1
+};
+
 enum lbipam_be_attr {
 	LBIPAM_BE_A_UNSPEC,
 	LBIPAM_BE_A_ADDR4,		/* 4 bytes, network byte order */
 	LBIPAM_BE_A_ADDR6,		/* 16 bytes, network byte order */
 	LBIPAM_BE_A_PORT,		/* u16, host byte order, 1-65535 */
+	LBIPAM_BE_A_WEIGHT,		/* u16 */
+	LBIPAM_BE_A_STATE,		/* u8: enum lbipam_be_state */
+	LBIPAM_BE_A_FLAGS,		/* u32: enum lbipam_be_flags */
+	LBIPAM_BE_A_STATS,		/* nest: enum lbipam_stats_attr, replies */
 
 	__LBIPAM_BE_A_MAX
 };
 
 #define LBIPAM_BE_A_MAX (__LBIPAM_BE_A_MAX - 1)
+
+enum lbipam_stats_attr {
+	LBIPAM_STATS_A_UNSPEC,
+	LBIPAM_STATS_A_PAD,
+	LBIPAM_STATS_A_CONNS,		/* u64 */
+	LBIPAM_STATS_A_REJECTS,		/* u64, services only */
+	LBIPAM_STATS_A_DROPS,		/* u64, services only */
+
+	__LBIPAM_STATS_A_MAX
+};
+
+#define LBIPAM_STATS_A_MAX (__LBIPAM_STATS_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_LBIPAM_H */

@@ -42,23 +42,80 @@ const char *lb_proto_name(uint8_t proto)
 	return "unknown";
 }
 
-/* Decimal only: no sign, no spaces, no hex, 1-65535. */
-static int lb_parse_port(const char *s, uint16_t *port)
+int lb_parse_uint(const char *s, unsigned long min, unsigned long max,
+		  unsigned long *v)
 {
-	unsigned long v = 0;
+	unsigned long r = 0;
 	const char *p;
 
-	if (!*s || strlen(s) > 5)
+	/* Ten digits are enough for any u32; more could only overflow. */
+	if (!*s || strlen(s) > 10 || (s[0] == '0' && s[1]))
 		return -1;
 	for (p = s; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
+		r = r * 10 + (unsigned long)(*p - '0');
 	}
-	if (v < 1 || v > 65535)
+	if (r < min || r > max)
+		return -1;
+	*v = r;
+	return 0;
+}
+
+static int lb_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v;
+
+	if (lb_parse_uint(s, 1, 65535, &v))
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
+}
+
+int lb_parse_cidr(const char *s, struct lb_cidr *c, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long plen;
+	unsigned int i, max;
+	uint8_t *b;
+
+	memset(c, 0, sizeof(*c));
+	if (hlen >= sizeof(host))
+		goto bad_addr;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, &c->addr.v4) == 1) {
+		c->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, &c->addr.v6) == 1) {
+		c->family = AF_INET6;
+		max = 128;
+	} else {
+		goto bad_addr;
+	}
+	plen = max;
+	if (slash && lb_parse_uint(slash + 1, 0, max, &plen)) {
+		snprintf(err, errlen, "'%s': prefix length must be 0-%u", s,
+			 max);
+		return -1;
+	}
+	c->plen = (uint8_t)plen;
+	b = (uint8_t *)&c->addr;
+	for (i = c->plen; i < max; i++) {
+		if (b[i / 8] & (0x80 >> (i % 8))) {
+			snprintf(err, errlen,
+				 "'%s': host bits set beyond /%u", s, c->plen);
+			return -1;
+		}
+	}
+	return 0;
+
+bad_addr:
+	snprintf(err, errlen, "'%s': invalid IP prefix (expected ADDRESS/LEN)",
+		 s);
+	return -1;
 }
 
 int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
@@ -174,6 +231,16 @@ const char *lb_endpoint_str(const struct lb_endpoint *ep, char *buf,
 		snprintf(buf, len, "[%s]:%u", a, ep->port);
 	else
 		snprintf(buf, len, "%s:%u", a, ep->port);
+	return buf;
+}
+
+const char *lb_cidr_str(const struct lb_cidr *c, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(c->family, &c->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, c->plen);
 	return buf;
 }
 

@@ -21,6 +21,16 @@ struct lb_service_key {
 	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
 };
 
+/* A prefix, as in a service's source ranges. */
+struct lb_cidr {
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	uint8_t plen;
+};
+
 /* "a.b.c.d:PORT" or "[v6]:PORT"; on failure fills @err and returns -1. */
 int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
 		      char *err, size_t errlen);
@@ -28,6 +38,11 @@ int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
 int lb_parse_service(const char *s, struct lb_service_key *key,
 		     char *err, size_t errlen);
 int lb_parse_proto(const char *s, uint8_t *proto);
+/* "ADDRESS/LEN" (a bare address is a host route); host bits must be 0. */
+int lb_parse_cidr(const char *s, struct lb_cidr *c, char *err, size_t errlen);
+/* Decimal only, no sign, no spaces; in [min, max]. */
+int lb_parse_uint(const char *s, unsigned long min, unsigned long max,
+		  unsigned long *v);
 const char *lb_proto_name(uint8_t proto);
 
 /* Size enough for "[v6]:65535/sctp". */
@@ -36,6 +51,7 @@ const char *lb_proto_name(uint8_t proto);
 const char *lb_addr_str(const struct lb_endpoint *ep, char *buf, size_t len);
 const char *lb_endpoint_str(const struct lb_endpoint *ep, char *buf,
 			    size_t len);
+const char *lb_cidr_str(const struct lb_cidr *c, char *buf, size_t len);
 const char *lb_service_str(const struct lb_service_key *key, char *buf,
 			   size_t len);
 

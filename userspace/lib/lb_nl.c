@@ -42,12 +42,21 @@ static const char *const lb_svc_names[] = {
 	[LBIPAM_SVC_A_PORT] = "port",
 	[LBIPAM_SVC_A_PROTO] = "protocol",
 	[LBIPAM_SVC_A_BACKEND_COUNT] = "backend_count",
+	[LBIPAM_SVC_A_SCHED] = "sched",
+	[LBIPAM_SVC_A_AFFINITY] = "affinity",
+	[LBIPAM_SVC_A_FLAGS] = "flags",
+	[LBIPAM_SVC_A_SOURCE_RANGE] = "source_range",
+	[LBIPAM_SVC_A_STATS] = "stats",
 };
 
 static const char *const lb_be_names[] = {
 	[LBIPAM_BE_A_ADDR4] = "address",
 	[LBIPAM_BE_A_ADDR6] = "address",
 	[LBIPAM_BE_A_PORT] = "port",
+	[LBIPAM_BE_A_WEIGHT] = "weight",
+	[LBIPAM_BE_A_STATE] = "state",
+	[LBIPAM_BE_A_FLAGS] = "flags",
+	[LBIPAM_BE_A_STATS] = "stats",
 };
 
 static const char *lb_name(const char *const *tbl, size_t n, int t)
@@ -99,7 +108,8 @@ static int lb_name_at(struct lb_nl *nl, uint32_t off, char *buf, size_t len)
 			uint32_t cs = (uint32_t)((char *)c - (char *)nlh);
 			const char *cn = lb_child_name(top, nla_type(c));
 
-			if (off != cs)
+			/* Inside a child nest (a source range): name the child. */
+			if (off < cs || off >= cs + nla_len(c) + NLA_HDRLEN)
 				continue;
 			if (cn)
 				snprintf(buf, len, "%s.%s", tn, cn);
@@ -262,7 +272,13 @@ void lb_nl_close(struct lb_nl *nl)
 
 struct nl_msg *lb_nl_msg(struct lb_nl *nl, uint8_t cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	return lb_nl_msg_size(nl, cmd, flags, 4096);
+}
+
+struct nl_msg *lb_nl_msg_size(struct lb_nl *nl, uint8_t cmd, int flags,
+			      size_t size)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(size);
 
 	if (!msg)
 		return NULL;
@@ -321,84 +337,198 @@ int lb_nl_request(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
 	return req.error;
 }
 
-static int lb_put_addr(struct nl_msg *msg, int a4, int a6,
-		       const struct lb_endpoint *ep)
+static int lb_put_addr(struct nl_msg *msg, int a4, int a6, int family,
+		       const void *addr)
 {
-	if (ep->family == AF_INET6)
-		return nla_put(msg, a6, sizeof(ep->addr.v6), &ep->addr.v6);
-	return nla_put(msg, a4, sizeof(ep->addr.v4), &ep->addr.v4);
+	if (family == AF_INET6)
+		return nla_put(msg, a6, sizeof(struct in6_addr), addr);
+	return nla_put(msg, a4, sizeof(struct in_addr), addr);
 }
 
-int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key)
+void lb_svc_opts_default(struct lb_svc_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sched = LBIPAM_SCHED_MAGLEV;
+}
+
+void lb_backend_default(struct lb_backend *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->weight = 1;
+	b->state = LBIPAM_BE_ACTIVE;
+}
+
+int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
+		      const struct lb_svc_opts *o)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBIPAM_A_SERVICE | NLA_F_NESTED);
+	size_t i;
 
 	if (!nest ||
-	    lb_put_addr(msg, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6, &key->ep) ||
+	    lb_put_addr(msg, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6,
+			key->ep.family, &key->ep.addr) ||
 	    nla_put_u16(msg, LBIPAM_SVC_A_PORT, key->ep.port) ||
 	    nla_put_u8(msg, LBIPAM_SVC_A_PROTO, key->proto))
 		return -EMSGSIZE;
+	if (o) {
+		if (nla_put_u8(msg, LBIPAM_SVC_A_SCHED, o->sched) ||
+		    nla_put_u32(msg, LBIPAM_SVC_A_AFFINITY, o->affinity) ||
+		    nla_put_u32(msg, LBIPAM_SVC_A_FLAGS, o->flags))
+			return -EMSGSIZE;
+		for (i = 0; i < o->nranges; i++) {
+			struct nlattr *r = nla_nest_start(msg,
+				LBIPAM_SVC_A_SOURCE_RANGE | NLA_F_NESTED);
+
+			if (!r ||
+			    lb_put_addr(msg, LBIPAM_CIDR_A_ADDR4,
+					LBIPAM_CIDR_A_ADDR6,
+					o->ranges[i].family,
+					&o->ranges[i].addr) ||
+			    nla_put_u8(msg, LBIPAM_CIDR_A_PREFIXLEN,
+				       o->ranges[i].plen))
+				return -EMSGSIZE;
+			nla_nest_end(msg, r);
+		}
+	}
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
-int lb_nl_put_backend(struct nl_msg *msg, const struct lb_endpoint *ep)
+int lb_nl_put_backend(struct nl_msg *msg, const struct lb_backend *be,
+		      int full)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBIPAM_A_BACKEND | NLA_F_NESTED);
 
 	if (!nest ||
-	    lb_put_addr(msg, LBIPAM_BE_A_ADDR4, LBIPAM_BE_A_ADDR6, ep) ||
-	    nla_put_u16(msg, LBIPAM_BE_A_PORT, ep->port))
+	    lb_put_addr(msg, LBIPAM_BE_A_ADDR4, LBIPAM_BE_A_ADDR6,
+			be->ep.family, &be->ep.addr) ||
+	    nla_put_u16(msg, LBIPAM_BE_A_PORT, be->ep.port))
+		return -EMSGSIZE;
+	if (full &&
+	    (nla_put_u16(msg, LBIPAM_BE_A_WEIGHT, be->weight) ||
+	     nla_put_u8(msg, LBIPAM_BE_A_STATE, be->state) ||
+	     nla_put_u32(msg, LBIPAM_BE_A_FLAGS, be->flags)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
-/* Shared by services and backends: the address attributes decide the family. */
-static int lb_get_endpoint(struct nlattr **tb, int a4, int a6, int aport,
-			   struct lb_endpoint *ep)
+/* Address attributes decide the family; the caller checks there is one. */
+static int lb_get_addr(struct nlattr *a4, struct nlattr *a6, int *family,
+		       void *addr)
 {
-	memset(ep, 0, sizeof(*ep));
-	if (tb[a4] && nla_len(tb[a4]) == sizeof(ep->addr.v4)) {
-		ep->family = AF_INET;
-		memcpy(&ep->addr.v4, nla_data(tb[a4]), sizeof(ep->addr.v4));
-	} else if (tb[a6] && nla_len(tb[a6]) == sizeof(ep->addr.v6)) {
-		ep->family = AF_INET6;
-		memcpy(&ep->addr.v6, nla_data(tb[a6]), sizeof(ep->addr.v6));
+	if (a4 && nla_len(a4) == sizeof(struct in_addr)) {
+		*family = AF_INET;
+		memcpy(addr, nla_data(a4), sizeof(struct in_addr));
+	} else if (a6 && nla_len(a6) == sizeof(struct in6_addr)) {
+		*family = AF_INET6;
+		memcpy(addr, nla_data(a6), sizeof(struct in6_addr));
 	} else {
 		return -EINVAL;
 	}
-	if (!tb[aport])
-		return -EINVAL;
-	ep->port = nla_get_u16(tb[aport]);
+	return 0;
+}
+
+static void lb_get_stats(struct nlattr *nest, struct lb_counters *c)
+{
+	struct nlattr *tb[LBIPAM_STATS_A_MAX + 1];
+
+	if (nla_parse_nested(tb, LBIPAM_STATS_A_MAX, nest, NULL))
+		return;
+	if (tb[LBIPAM_STATS_A_CONNS])
+		c->conns = nla_get_u64(tb[LBIPAM_STATS_A_CONNS]);
+	if (tb[LBIPAM_STATS_A_REJECTS])
+		c->rejects = nla_get_u64(tb[LBIPAM_STATS_A_REJECTS]);
+	if (tb[LBIPAM_STATS_A_DROPS])
+		c->drops = nla_get_u64(tb[LBIPAM_STATS_A_DROPS]);
+}
+
+static int lb_parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
+{
+	struct nlattr *tb[LBIPAM_SVC_A_MAX + 1], *c, *ct[LBIPAM_CIDR_A_MAX + 1];
+	int rem;
+
+	if (nla_parse_nested(tb, LBIPAM_SVC_A_MAX, a, NULL) ||
+	    lb_get_addr(tb[LBIPAM_SVC_A_ADDR4], tb[LBIPAM_SVC_A_ADDR6],
+			&r->key.ep.family, &r->key.ep.addr) ||
+	    !tb[LBIPAM_SVC_A_PORT] || !tb[LBIPAM_SVC_A_PROTO])
+		return -EBADMSG;
+	r->has_service = 1;
+	r->key.ep.port = nla_get_u16(tb[LBIPAM_SVC_A_PORT]);
+	r->key.proto = nla_get_u8(tb[LBIPAM_SVC_A_PROTO]);
+	if (tb[LBIPAM_SVC_A_BACKEND_COUNT]) {
+		r->has_count = 1;
+		r->backend_count = nla_get_u32(tb[LBIPAM_SVC_A_BACKEND_COUNT]);
+	}
+	if (tb[LBIPAM_SVC_A_SCHED]) {
+		r->has_opts = 1;
+		r->opts.sched = nla_get_u8(tb[LBIPAM_SVC_A_SCHED]);
+	}
+	if (tb[LBIPAM_SVC_A_AFFINITY])
+		r->opts.affinity = nla_get_u32(tb[LBIPAM_SVC_A_AFFINITY]);
+	if (tb[LBIPAM_SVC_A_FLAGS])
+		r->opts.flags = nla_get_u32(tb[LBIPAM_SVC_A_FLAGS]);
+	if (tb[LBIPAM_SVC_A_STATS])
+		lb_get_stats(tb[LBIPAM_SVC_A_STATS], &r->stats);
+	nla_for_each_nested(c, a, rem) {
+		struct lb_cidr *cidr;
+
+		if (nla_type(c) != LBIPAM_SVC_A_SOURCE_RANGE ||
+		    r->opts.nranges == LBIPAM_MAX_SOURCE_RANGES)
+			continue;
+		cidr = &r->opts.ranges[r->opts.nranges];
+		if (nla_parse_nested(ct, LBIPAM_CIDR_A_MAX, c, NULL) ||
+		    lb_get_addr(ct[LBIPAM_CIDR_A_ADDR4], ct[LBIPAM_CIDR_A_ADDR6],
+				&cidr->family, &cidr->addr) ||
+		    !ct[LBIPAM_CIDR_A_PREFIXLEN])
+			return -EBADMSG;
+		cidr->plen = nla_get_u8(ct[LBIPAM_CIDR_A_PREFIXLEN]);
+		r->opts.nranges++;
+	}
+	return 0;
+}
+
+static int lb_parse_be_nest(struct nlattr *a, struct lb_backend *b)
+{
+	struct nlattr *tb[LBIPAM_BE_A_MAX + 1];
+	struct lb_counters c = { 0 };
+
+	lb_backend_default(b);
+	if (nla_parse_nested(tb, LBIPAM_BE_A_MAX, a, NULL) ||
+	    lb_get_addr(tb[LBIPAM_BE_A_ADDR4], tb[LBIPAM_BE_A_ADDR6],
+			&b->ep.family, &b->ep.addr) || !tb[LBIPAM_BE_A_PORT])
+		return -EBADMSG;
+	b->ep.port = nla_get_u16(tb[LBIPAM_BE_A_PORT]);
+	if (tb[LBIPAM_BE_A_WEIGHT])
+		b->weight = nla_get_u16(tb[LBIPAM_BE_A_WEIGHT]);
+	if (tb[LBIPAM_BE_A_STATE])
+		b->state = nla_get_u8(tb[LBIPAM_BE_A_STATE]);
+	if (tb[LBIPAM_BE_A_FLAGS])
+		b->flags = nla_get_u32(tb[LBIPAM_BE_A_FLAGS]);
+	if (tb[LBIPAM_BE_A_STATS])
+		lb_get_stats(tb[LBIPAM_BE_A_STATS], &c);
+	b->conns = c.conns;
 	return 0;
 }
 
 int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlh);
-	struct nlattr *a, *tb[LBIPAM_SVC_A_MAX + 1];
-	struct nlattr *bt[LBIPAM_BE_A_MAX + 1];
 	size_t cap = 0;
+	struct nlattr *a;
 	int rem;
 
 	memset(r, 0, sizeof(*r));
+	lb_svc_opts_default(&r->opts);
+	r->cmd = gh->cmd;
 	nla_for_each_attr(a, genlmsg_attrdata(gh, 0), genlmsg_attrlen(gh, 0),
 			  rem) {
 		if (nla_type(a) == LBIPAM_A_SERVICE) {
-			if (nla_parse_nested(tb, LBIPAM_SVC_A_MAX, a, NULL) ||
-			    lb_get_endpoint(tb, LBIPAM_SVC_A_ADDR4,
-					    LBIPAM_SVC_A_ADDR6,
-					    LBIPAM_SVC_A_PORT, &r->key.ep) ||
-			    !tb[LBIPAM_SVC_A_PROTO])
+			if (lb_parse_svc_nest(a, r))
 				goto bad;
-			r->key.proto = nla_get_u8(tb[LBIPAM_SVC_A_PROTO]);
-			if (tb[LBIPAM_SVC_A_BACKEND_COUNT])
-				r->backend_count =
-					nla_get_u32(tb[LBIPAM_SVC_A_BACKEND_COUNT]);
 		} else if (nla_type(a) == LBIPAM_A_BACKEND) {
 			if (r->nbackends == cap) {
-				struct lb_endpoint *nb;
+				struct lb_backend *nb;
 
 				cap = cap ? 2 * cap : 8;
 				nb = realloc(r->backends, cap * sizeof(*nb));
@@ -406,21 +536,63 @@ int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r)
 					goto bad;
 				r->backends = nb;
 			}
-			if (nla_parse_nested(bt, LBIPAM_BE_A_MAX, a, NULL) ||
-			    lb_get_endpoint(bt, LBIPAM_BE_A_ADDR4,
-					    LBIPAM_BE_A_ADDR6, LBIPAM_BE_A_PORT,
-					    &r->backends[r->nbackends]))
+			if (lb_parse_be_nest(a, &r->backends[r->nbackends]))
 				goto bad;
 			r->nbackends++;
 		}
 	}
-	if (!r->key.ep.family)
-		goto bad;
 	return 0;
 bad:
 	free(r->backends);
 	r->backends = NULL;
 	return -EBADMSG;
+}
+
+static int lb_event_cb(struct nl_msg *msg, void *arg)
+{
+	struct lb_req *req = arg;
+	int r = req->fn(nlmsg_hdr(msg), req->arg);
+
+	if (r < 0) {
+		req->error = r;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+int lb_nl_monitor(struct lb_nl *nl, lb_nl_reply_fn fn, void *arg)
+{
+	struct lb_req req = { .nl = nl, .fn = fn, .arg = arg };
+	int grp, err;
+
+	grp = genl_ctrl_resolve_grp(nl->sk, LBIPAM_GENL_NAME,
+				    LBIPAM_MCGRP_EVENTS);
+	if (grp < 0) {
+		snprintf(nl->err, sizeof(nl->err),
+			 "no multicast group '%s' in family '%s': %s",
+			 LBIPAM_MCGRP_EVENTS, LBIPAM_GENL_NAME,
+			 nl_geterror(grp));
+		return -ENOENT;
+	}
+	err = nl_socket_add_membership(nl->sk, grp);
+	if (err) {
+		snprintf(nl->err, sizeof(nl->err),
+			 "cannot join the events group: %s", nl_geterror(err));
+		return err == -NLE_PERM ? -EPERM : -EIO;
+	}
+	/* Events are not answers to anything we sent. */
+	nl_socket_disable_seq_check(nl->sk);
+	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, lb_event_cb,
+			    &req);
+	while (!req.error) {
+		err = nl_recvmsgs_default(nl->sk);
+		if (err < 0 && !req.error) {
+			snprintf(nl->err, sizeof(nl->err),
+				 "netlink receive: %s", nl_geterror(err));
+			return -EIO;
+		}
+	}
+	return req.error;
 }
 
 const char *lb_nl_strerror(int err)

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <netlink/msg.h>
+#include <linux/lbipam.h>
 #include "lb_addr.h"
 
 /* One long-lived generic netlink socket to the lbipam family. */
@@ -17,24 +18,61 @@ struct lb_nl {
 /* Called for every reply message of a request or dump. */
 typedef int (*lb_nl_reply_fn)(struct nlmsghdr *nlh, void *arg);
 
+/* A service's options, as in LBIPAM_A_SERVICE. */
+struct lb_svc_opts {
+	uint8_t sched;			/* enum lbipam_sched */
+	uint32_t affinity;		/* seconds, 0: none */
+	uint32_t flags;			/* enum lbipam_svc_flags */
+	size_t nranges;
+	struct lb_cidr ranges[LBIPAM_MAX_SOURCE_RANGES];
+};
+
+/* A backend and its options, as in LBIPAM_A_BACKEND. */
+struct lb_backend {
+	struct lb_endpoint ep;
+	uint16_t weight;
+	uint8_t state;			/* enum lbipam_be_state */
+	uint32_t flags;			/* enum lbipam_be_flags */
+	uint64_t conns;			/* replies only */
+};
+
+struct lb_counters {
+	uint64_t conns, rejects, drops;
+};
+
+/* A service reply or event, decoded. */
+struct lb_svc_reply {
+	uint8_t cmd;			/* genetlink command of the message */
+	int has_service, has_opts, has_count;
+	struct lb_service_key key;
+	struct lb_svc_opts opts;
+	uint32_t backend_count;
+	struct lb_counters stats;
+	size_t nbackends;
+	struct lb_backend *backends;	/* malloc'd, caller frees */
+};
+
 int lb_nl_open(struct lb_nl *nl);
 void lb_nl_close(struct lb_nl *nl);
 struct nl_msg *lb_nl_msg(struct lb_nl *nl, uint8_t cmd, int flags);
+/* For requests that may not fit the default page-sized message. */
+struct nl_msg *lb_nl_msg_size(struct lb_nl *nl, uint8_t cmd, int flags,
+			      size_t size);
 /* Sends @msg (consumed) and waits for the ACK or the end of the dump.
  * Returns 0 or a negative errno; nl->err then says why. */
 int lb_nl_request(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
 		  void *arg);
+/* Joins the "events" group and calls @fn for every event, until it fails. */
+int lb_nl_monitor(struct lb_nl *nl, lb_nl_reply_fn fn, void *arg);
 
-int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key);
-int lb_nl_put_backend(struct nl_msg *msg, const struct lb_endpoint *ep);
-
-/* A service reply, decoded; backends point into the message. */
-struct lb_svc_reply {
-	struct lb_service_key key;
-	uint32_t backend_count;
-	size_t nbackends;
-	struct lb_endpoint *backends;	/* malloc'd, caller frees */
-};
+void lb_svc_opts_default(struct lb_svc_opts *o);
+void lb_backend_default(struct lb_backend *b);
+/* @opts may be NULL: the key only. */
+int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
+		      const struct lb_svc_opts *opts);
+/* @full: with the options, else the address and port only. */
+int lb_nl_put_backend(struct nl_msg *msg, const struct lb_backend *be,
+		      int full);
 
 int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r);
 

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Maglev consistent hashing (Eisenbud et al., NSDI 2016), weighted.
+ *
+ * Each usable backend gets a quota of table slots proportional to its
+ * weight, then backends take turns claiming the next free slot of their own
+ * permutation of the table until their quota is used up. Everything is
+ * derived from the backends' addresses, ports and weights with fixed hash
+ * seeds, in a canonical order, so two nodes with the same configuration
+ * build the same table and send a 5-tuple to the same backend.
+ */
+
+#include <linux/jhash.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <net/netfilter/nf_conntrack_tuple.h>
+#include "lbipam.h"
+
+/* Fixed on purpose: a random seed would differ between nodes. */
+#define LBIPAM_SEED_OFFSET	0x6c62697a
+#define LBIPAM_SEED_SKIP	0x6d61676c
+#define LBIPAM_SEED_FLOW	0x666c6f77
+
+#define LBIPAM_LUT_FACTOR	100
+#define LBIPAM_LUT_MIN		101
+
+static bool lbipam_is_prime(u32 n)
+{
+	u32 d;
+
+	if (n < 2)
+		return false;
+	if (n % 2 == 0)
+		return n == 2;
+	for (d = 3; d <= n / d; d += 2)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+static u32 lbipam_lut_size(u32 n)
+{
+	u32 m = max_t(u32, LBIPAM_LUT_MIN, n * LBIPAM_LUT_FACTOR);
+
+	while (!lbipam_is_prime(m))
+		m++;
+	return m;
+}
+
+static u32 lbipam_be_hash(const struct lbipam_be_cfg *be, u32 seed)
+{
+	u32 w[5];
+
+	memcpy(w, &be->addr, sizeof(be->addr));
+	w[4] = (__force u32)be->port;
+	return jhash2(w, ARRAY_SIZE(w), seed);
+}
+
+u32 lbipam_flow_hash(const struct nf_conntrack_tuple *t)
+{
+	u32 w[9];
+
+	memcpy(w, &t->src.u3, sizeof(t->src.u3));
+	memcpy(w + 4, &t->dst.u3, sizeof(t->dst.u3));
+	w[8] = ((__force u32)t->src.u.all << 16) ^ (__force u32)t->dst.u.all ^
+	       t->dst.protonum;
+	return jhash2(w, ARRAY_SIZE(w), LBIPAM_SEED_FLOW);
+}
+
+struct lbipam_mg_be {
+	const struct lbipam_be_cfg *cfg;
+	u32 idx;			/* into st->be[] */
+	u32 offset, skip, next;
+	u64 quota;
+};
+
+static int lbipam_mg_cmp(const void *a, const void *b)
+{
+	const struct lbipam_be_cfg *x = ((const struct lbipam_mg_be *)a)->cfg;
+	const struct lbipam_be_cfg *y = ((const struct lbipam_mg_be *)b)->cfg;
+	int r = memcmp(&x->addr, &y->addr, sizeof(x->addr));
+
+	if (r)
+		return r;
+	return ntohs(x->port) - ntohs(y->port);
+}
+
+static bool lbipam_be_usable(const struct lbipam_backend *be, bool local)
+{
+	if (be->cfg.state != LBIPAM_BE_ACTIVE || !be->cfg.weight)
+		return false;
+	return !local || (be->cfg.flags & LBIPAM_BE_F_LOCAL);
+}
+
+static int lbipam_maglev_fill(struct lbipam_state *st, bool local,
+			      u16 **lutp, u32 *mp, gfp_t gfp)
+{
+	u32 n = 0, i, m, filled;
+	struct lbipam_mg_be *mg;
+	u64 wsum = 0, given = 0;
+	u16 *lut;
+
+	*lutp = NULL;
+	*mp = 0;
+	mg = kvcalloc(max_t(u32, st->n, 1), sizeof(*mg), gfp);
+	if (!mg)
+		return -ENOMEM;
+	for (i = 0; i < st->n; i++) {
+		if (!lbipam_be_usable(&st->be[i], local))
+			continue;
+		mg[n].cfg = &st->be[i].cfg;
+		mg[n].idx = i;
+		wsum += st->be[i].cfg.weight;
+		n++;
+	}
+	if (!n) {
+		kvfree(mg);
+		return 0;
+	}
+	/* Canonical order: the table must not depend on insertion order. */
+	sort(mg, n, sizeof(*mg), lbipam_mg_cmp, NULL);
+
+	m = lbipam_lut_size(n);
+	lut = kvmalloc_array(m, sizeof(*lut), gfp);
+	if (!lut) {
+		kvfree(mg);
+		return -ENOMEM;
+	}
+
+	for (i = 0; i < n; i++) {
+		mg[i].offset = lbipam_be_hash(mg[i].cfg, LBIPAM_SEED_OFFSET) % m;
+		mg[i].skip = lbipam_be_hash(mg[i].cfg, LBIPAM_SEED_SKIP) %
+			     (m - 1) + 1;
+		mg[i].quota = div64_u64((u64)m * mg[i].cfg->weight, wsum);
+		given += mg[i].quota;
+	}
+	/* What rounding left over goes one slot each, in canonical order. */
+	for (i = 0; given < m; i = (i + 1) % n, given++)
+		mg[i].quota++;
+
+	/*
+	 * The quotas add up to m, and each backend's permutation visits every
+	 * slot (m is prime, skip is not 0 mod m): this fills the table.
+	 */
+	memset(lut, 0xff, m * sizeof(*lut));
+	for (filled = 0; filled < m; ) {
+		for (i = 0; i < n; i++) {
+			u32 c;
+
+			if (!mg[i].quota)
+				continue;
+			do {
+				c = (u32)(((u64)mg[i].offset +
+					   (u64)mg[i].next * mg[i].skip) % m);
+				mg[i].next++;
+			} while (lut[c] != U16_MAX);
+			lut[c] = mg[i].idx;
+			mg[i].quota--;
+			filled++;
+		}
+	}
+	kvfree(mg);
+	*lutp = lut;
+	*mp = m;
+	return 0;
+}
+
+/* Fills st->lut (and st->lut_local for a local-only service). */
+int lbipam_maglev_build(struct lbipam_state *st, gfp_t gfp)
+{
+	int err;
+
+	err = lbipam_maglev_fill(st, false, &st->lut, &st->m, gfp);
+	if (err || !(st->flags & LBIPAM_SVC_F_LOCAL_ONLY))
+		return err;
+	err = lbipam_maglev_fill(st, true, &st->lut_local, &st->m_local, gfp);
+	if (err) {
+		kvfree(st->lut);
+		st->lut = NULL;
+		st->m = 0;
+	}
+	return err;
+}

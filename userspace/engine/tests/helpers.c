@@ -92,9 +92,10 @@ bool logs_have(const char *needle)
 	return strstr(logs(), needle) != NULL;
 }
 
+/* Frozen at 2020-01-01: arrival order then comes from the engine alone. */
 static int64_t zero_clock(void *arg)
 {
-	return 0;
+	return 1577836800LL * 1000000000LL;
 }
 
 struct lb_engine *eng_open(const char *db, const struct lb_engine_config *c)

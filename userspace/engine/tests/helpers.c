@@ -7,9 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The default 256 MB ASan quarantine keeps handing out fresh pages, and
+ * page faults then dominate the run time of the longer tests.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=8";
+}
+
 static int tap_n, tap_fail;
 static char *logbuf;
-static size_t loglen;
+static size_t loglen, logcap;
 
 void ok(bool cond, const char *fmt, ...)
 {
@@ -61,6 +71,7 @@ int done_testing(void)
 	printf("1..%d\n", tap_n);
 	free(logbuf);
 	logbuf = NULL;
+	loglen = logcap = 0;
 	return tap_fail ? 1 : 0;
 }
 
@@ -68,7 +79,13 @@ static void capture(void *arg, enum lb_log_level lvl, const char *line)
 {
 	size_t n = strlen(line);
 
-	logbuf = realloc(logbuf, loglen + n + 2);
+	if (loglen + n + 2 > logcap) {
+		while (loglen + n + 2 > logcap)
+			logcap = logcap ? logcap * 2 : 65536;
+		logbuf = realloc(logbuf, logcap);
+		if (!logbuf)
+			abort();
+	}
 	memcpy(logbuf + loglen, line, n);
 	loglen += n;
 	logbuf[loglen++] = '\n';

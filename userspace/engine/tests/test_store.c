@@ -14,16 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/*
- * Killed children are torn down by the kernel; a small ASan quarantine
- * keeps that from dominating the run time.
- */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "quarantine_size_mb=4:malloc_context_size=5";
-}
-
 static char db[128];
 
 static void newdb(const char *tag)

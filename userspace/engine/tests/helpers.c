@@ -69,6 +69,7 @@ void diag(const char *fmt, ...)
 int done_testing(void)
 {
 	printf("1..%d\n", tap_n);
+	fflush(stdout);
 	free(logbuf);
 	logbuf = NULL;
 	loglen = logcap = 0;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Cilium marks the newer pool; equal timestamps fall back to the name. */
+/* Visit pools oldest first, names settling equal creation times. */
 static int cmp_age(const void *a, const void *b)
 {
 	const struct lb_pool *p = *(const struct lb_pool *const *)a;
@@ -58,8 +58,8 @@ static void mark(struct lb_engine *e, struct lb_pool *target,
 }
 
 /*
- * Same two passes as Cilium's settleConflicts, but over pools in age
- * order instead of Go map order so that the outcome is reproducible.  A
+ * Same two passes as Cilium's settleConflicts, but over pools in age and
+ * name order instead of Go map order so that the outcome is reproducible.  A
  * marked pool stays marked while it overlaps anything, which keeps the
  * pool that has been serving in place.
  */
@@ -90,7 +90,12 @@ void lb_settle_conflicts(struct lb_engine *e)
 			if (q == p || q->conflicting ||
 			    !blocks_overlap(p, q, &bp, &bq))
 				continue;
-			if (j > i)
+			/*
+			 * Cilium marks P unless P is strictly older, so a
+			 * tie marks the pool visited first: the one whose
+			 * name sorts first.
+			 */
+			if (p->created < q->created)
 				mark(e, q, bq, p, bp);
 			else
 				mark(e, p, bp, q, bq);

@@ -128,21 +128,28 @@ static void clear_changes(struct lb_engine *e)
 	e->nchanges = 0;
 }
 
+/*
+ * Objects created by one call share a creation time, as objects of one
+ * kubectl apply share a creationTimestamp second; later calls are
+ * strictly newer even with a coarse or frozen clock.
+ */
 static int64_t stamp(struct lb_engine *e)
 {
 	struct timespec ts;
 	int64_t now;
 
+	if (e->call_stamp)
+		return e->call_stamp;
 	if (e->cfg.clock) {
 		now = e->cfg.clock(e->cfg.clock_arg);
 	} else {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	}
-	/* Strictly increasing, so arrival order survives a coarse clock. */
 	if (now <= e->last_stamp)
 		now = e->last_stamp + 1;
 	e->last_stamp = now;
+	e->call_stamp = now;
 	return now;
 }
 
@@ -461,6 +468,7 @@ int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 
 	if (!file)
 		file = "-";
+	e->call_stamp = 0;
 	lb_yaml_load(e, file, buf, len, &docs, &n, d);
 	check_dups(file, docs, n, d);
 	if (d->n > before) {

@@ -44,6 +44,7 @@ struct lb_engine {
 	struct lb_htab holdings;	/* by address */
 
 	int64_t last_stamp;
+	int64_t call_stamp;		/* creation time for this call, or 0 */
 	uint64_t state_seq;
 
 	struct lb_store *store;

@@ -79,9 +79,11 @@ struct lb_engine_config {
 	enum lb_log_level log_level;
 	/*
 	 * Clock used to stamp objects that carry no creationTimestamp, in
-	 * nanoseconds since the epoch; NULL uses CLOCK_REALTIME.  The engine
-	 * makes stamps strictly increasing, so a constant clock gives a
-	 * deterministic arrival order.
+	 * nanoseconds since the epoch; NULL uses CLOCK_REALTIME.  Objects
+	 * first seen in one apply call share a stamp (as one kubectl apply
+	 * shares a creationTimestamp second) and later calls get strictly
+	 * greater ones, so even a constant clock gives a deterministic
+	 * arrival order.  Ties are broken by name.
 	 */
 	int64_t (*clock)(void *arg);
 	void *clock_arg;

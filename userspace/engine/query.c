@@ -386,6 +386,30 @@ static int dump_ip(const struct lb_ip_info *ii, void *arg)
 	return 0;
 }
 
+static int cmp_eps(const void *a, const void *b)
+{
+	return strcmp((*(struct lb_eps *const *)a)->key,
+		      (*(struct lb_eps *const *)b)->key);
+}
+
+static void dump_eps(struct lb_engine *e, struct lb_strbuf *b)
+{
+	struct lb_eps **v = NULL, *x;
+	size_t n = 0, cap = 0, i, it = 0;
+
+	while ((x = lb_htab_next(&e->eps, &it))) {
+		LB_GROW(v, n, cap);
+		v[n++] = x;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_eps);
+	for (i = 0; i < n; i++)
+		lb_sb_printf(b, "endpointslice %s service=%s gen=%llu\n",
+			     v[i]->key, v[i]->service ? v[i]->service : "",
+			     (unsigned long long)v[i]->generation);
+	free(v);
+}
+
 char *lb_engine_dump(struct lb_engine *e)
 {
 	struct lb_strbuf b = { 0 };
@@ -393,5 +417,6 @@ char *lb_engine_dump(struct lb_engine *e)
 	lb_engine_foreach_pool(e, dump_pool, &b);
 	lb_engine_foreach_service(e, dump_service, &b);
 	lb_engine_foreach_pool_ip(e, NULL, dump_ip, &b);
+	dump_eps(e, &b);
 	return lb_sb_steal(&b);
 }

@@ -7,9 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The default 256 MB ASan quarantine keeps handing out fresh pages, and
+ * page faults then dominate the run time of the longer tests.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=8";
+}
+
 static int tap_n, tap_fail;
 static char *logbuf;
-static size_t loglen;
+static size_t loglen, logcap;
 
 void ok(bool cond, const char *fmt, ...)
 {
@@ -59,8 +69,10 @@ void diag(const char *fmt, ...)
 int done_testing(void)
 {
 	printf("1..%d\n", tap_n);
+	fflush(stdout);
 	free(logbuf);
 	logbuf = NULL;
+	loglen = logcap = 0;
 	return tap_fail ? 1 : 0;
 }
 
@@ -68,7 +80,13 @@ static void capture(void *arg, enum lb_log_level lvl, const char *line)
 {
 	size_t n = strlen(line);
 
-	logbuf = realloc(logbuf, loglen + n + 2);
+	if (loglen + n + 2 > logcap) {
+		while (loglen + n + 2 > logcap)
+			logcap = logcap ? logcap * 2 : 65536;
+		logbuf = realloc(logbuf, logcap);
+		if (!logbuf)
+			abort();
+	}
 	memcpy(logbuf + loglen, line, n);
 	loglen += n;
 	logbuf[loglen++] = '\n';
@@ -92,9 +110,10 @@ bool logs_have(const char *needle)
 	return strstr(logs(), needle) != NULL;
 }
 
+/* Frozen at 2020-01-01: arrival order then comes from the engine alone. */
 static int64_t zero_clock(void *arg)
 {
-	return 0;
+	return 1577836800LL * 1000000000LL;
 }
 
 struct lb_engine *eng_open(const char *db, const struct lb_engine_config *c)
@@ -367,4 +386,136 @@ const char *svc_yaml(const char *ns, const char *name, const char *labels,
 		 name, ns, labels ? labels : "", annotations ? annotations : "",
 		 spec_extra ? spec_extra : "");
 	return out;
+}
+
+unsigned gen_rand(unsigned *seed)
+{
+	/* xorshift32: tiny, deterministic, good enough to shuffle tests. */
+	unsigned x = *seed ? *seed : 0x9e3779b9u;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*seed = x;
+	return x;
+}
+
+#define PICK(seed, arr) (arr[gen_rand(seed) % (sizeof(arr) / sizeof(arr[0]))])
+
+static void gen_pool(unsigned *seed, struct gen_op *op)
+{
+	static const char *const blocks[] = {
+		"{cidr: 10.0.0.0/29}", "{cidr: 10.0.0.8/29}", "{cidr: 10.0.1.0/30}",
+		"{start: 10.0.0.4, stop: 10.0.0.12}", "{start: 10.0.2.1}",
+		"{cidr: \"fd00::/126\"}", "{cidr: \"fd00::8/125\"}",
+		"{start: \"fd00::2\", stop: \"fd00::9\"}", "{cidr: 10.0.3.0/31}",
+		"{start: 10.0.4.9, stop: 10.0.4.1}", "{cidr: bogus}",
+	};
+	static const char *const sels[] = {
+		"", "", "  serviceSelector: {matchLabels: {color: red}}\n",
+		"  serviceSelector: {matchLabels: {color: blue}}\n",
+		"  serviceSelector: {matchExpressions: [{key: color, operator: In, values: [red, blue]}]}\n",
+		"  serviceSelector: {matchExpressions: [{key: io.kubernetes.service.namespace, operator: NotIn, values: [ns1]}]}\n",
+	};
+	static const char *const extras[] = {
+		"", "", "", "  disabled: true\n", "  allowFirstLastIPs: \"No\"\n",
+		"  priority: 5\n", "  reserved: [\"10.0.0.3\", \"fd00::1\"]\n",
+	};
+	char b[512] = "[";
+	int n = 1 + gen_rand(seed) % 3, i;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			strcat(b, ", ");
+		strcat(b, PICK(seed, blocks));
+	}
+	strcat(b, "]");
+	snprintf(op->name, sizeof(op->name), "p%u", gen_rand(seed) % 4);
+	snprintf(op->text, sizeof(op->text),
+		 "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n"
+		 "metadata: {name: %s}\nspec:\n  blocks: %s\n%s%s",
+		 op->name, b, PICK(seed, sels), PICK(seed, extras));
+}
+
+static void gen_svc(unsigned *seed, struct gen_op *op)
+{
+	static const char *const labels[] = { "", "color: red", "color: blue" };
+	static const char *const anns[] = {
+		"", "", "", "\"lbipam.cilium.io/sharing-key\": k0",
+		"\"lbipam.cilium.io/sharing-key\": k1",
+		"\"lbipam.cilium.io/sharing-key\": k0, \"lbipam.cilium.io/sharing-cross-namespace\": \"*\"",
+		"\"lbipam.cilium.io/ips\": \"10.0.0.5\"",
+		"\"lbipam.cilium.io/ips\": \"10.0.0.9, fd00::3\", \"lbipam.cilium.io/sharing-key\": k0",
+		"\"lbipam.cilium.io/ips\": \"10.0.2.1\"",
+		"\"lbipam.io/pool\": p1", "\"lbipam.io/pool\": \"p3, p0\"",
+	};
+	static const char *const specs[] = {
+		"", "", "  ports: [{port: 53, protocol: UDP}]\n",
+		"  ports: [{port: 443}]\n",
+		"  ipFamilyPolicy: PreferDualStack\n",
+		"  ipFamilies: [IPv6]\n",
+		"  externalTrafficPolicy: Local\n  selector: {app: x}\n",
+		"  type: ClusterIP\n", "  loadBalancerClass: other\n",
+		"  ipFamilyPolicy: RequireDualStack\n  ports: [{port: 8080}]\n",
+	};
+
+	snprintf(op->ns, sizeof(op->ns), "ns%u", gen_rand(seed) % 2);
+	snprintf(op->name, sizeof(op->name), "s%u", gen_rand(seed) % 16);
+	snprintf(op->text, sizeof(op->text), "%s",
+		 svc_yaml(op->ns, op->name, PICK(seed, labels),
+			  PICK(seed, anns), PICK(seed, specs)));
+}
+
+void gen_op(unsigned *seed, struct gen_op *op)
+{
+	unsigned r = gen_rand(seed) % 100;
+
+	memset(op, 0, sizeof(*op));
+	if (r < 50) {
+		op->type = GEN_APPLY;
+		gen_svc(seed, op);
+	} else if (r < 70) {
+		op->type = GEN_APPLY;
+		gen_pool(seed, op);
+	} else if (r < 83) {
+		op->type = GEN_DEL_SVC;
+		snprintf(op->ns, sizeof(op->ns), "ns%u", gen_rand(seed) % 2);
+		snprintf(op->name, sizeof(op->name), "s%u",
+			 gen_rand(seed) % 16);
+	} else if (r < 90) {
+		op->type = GEN_DEL_POOL;
+		snprintf(op->name, sizeof(op->name), "p%u",
+			 gen_rand(seed) % 4);
+	} else if (r < 95) {
+		/* A valid service and a broken pool in one call. */
+		op->type = GEN_BAD;
+		gen_svc(seed, op);
+		strcat(op->text, "---\napiVersion: cilium.io/v2\n"
+		       "kind: CiliumLoadBalancerIPPool\nmetadata: {name: p0}\n"
+		       "spec: {disabled: perhaps}\n");
+	} else {
+		struct gen_op p;
+
+		/* Two objects in one call share a creation time. */
+		op->type = GEN_APPLY;
+		gen_svc(seed, op);
+		gen_pool(seed, &p);
+		strcat(op->text, "---\n");
+		strcat(op->text, p.text);
+	}
+}
+
+int gen_run(struct lb_engine *e, const struct gen_op *op)
+{
+	switch (op->type) {
+	case GEN_APPLY:
+	case GEN_BAD:
+		return lb_engine_apply_yaml(e, "gen.yaml", op->text,
+					    strlen(op->text), NULL);
+	case GEN_DEL_SVC:
+		return lb_engine_delete(e, LB_KIND_SERVICE, op->ns, op->name);
+	case GEN_DEL_POOL:
+		return lb_engine_delete(e, LB_KIND_POOL, NULL, op->name);
+	}
+	return -1;
 }

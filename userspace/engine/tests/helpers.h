@@ -48,3 +48,23 @@ const char *svc_yaml(const char *ns, const char *name, const char *labels,
 		     const char *annotations, const char *spec_extra);
 
 #endif /* _LB_TEST_HELPERS_H */
+
+/* Random operation generator shared by the randomized and crash tests. */
+enum gen_type {
+	GEN_APPLY,		/* text is valid YAML */
+	GEN_BAD,		/* text must be rejected */
+	GEN_DEL_SVC,
+	GEN_DEL_POOL,
+};
+
+struct gen_op {
+	enum gen_type type;
+	char ns[16];
+	char name[16];
+	char text[4096];
+};
+
+unsigned gen_rand(unsigned *seed);
+void gen_op(unsigned *seed, struct gen_op *op);
+/* Apply one op; returns the engine's rc. */
+int gen_run(struct lb_engine *e, const struct gen_op *op);

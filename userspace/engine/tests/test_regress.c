@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User complaints (lbipam-semantics.md section 5) turned into tests, and
+ * the zero-churn rule they all come down to.
+ */
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dbpath[64];
+
+static const char *tmpdb(void)
+{
+	int fd;
+
+	strcpy(dbpath, "/tmp/lbengine-regress-XXXXXX");
+	fd = mkstemp(dbpath);
+	if (fd >= 0)
+		close(fd);
+	unlink(dbpath);
+	return dbpath;
+}
+
+static void rmdb(void)
+{
+	char p[96];
+
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+}
+
+static struct lb_engine *fill(const char *db)
+{
+	struct lb_engine *e = eng_open(db, NULL);
+	int i;
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/28}, {cidr: 10.0.1.0/28}]", NULL));
+	for (i = 0; i < 8; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "s%d", i);
+		apply(e, svc_yaml("default", n, NULL, NULL, NULL));
+	}
+	return e;
+}
+
+static void widen_shrink(void)
+{
+	struct lb_engine *e = fill(NULL);
+	char *before = lb_engine_dump(e);
+
+	is(ips(e, "default", "s7"), "10.0.0.7", "setup: eight services in the first block");
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/27}, {cidr: 10.0.1.0/28}]", NULL));
+	is(ips(e, "default", "s3"), "10.0.0.3", "cilium#40358: widening a block keeps every IP");
+	is(ips(e, "default", "s7"), "10.0.0.7", "cilium#40358: ... including the last one");
+	apply(e, pool_yaml("p", "[{cidr: 10.0.1.0/28}, {start: 10.0.0.4, stop: 10.0.0.7}, {start: 10.0.0.0, stop: 10.0.0.3}]", NULL));
+	is(ips(e, "default", "s0"), "10.0.0.0", "re-ordering and re-expressing blocks keeps IPs");
+	is(ips(e, "default", "s5"), "10.0.0.5", "... for every service");
+	apply(e, pool_yaml("p", "[{start: 10.0.0.0, stop: 10.0.0.5}, {cidr: 10.0.1.0/28}]", NULL));
+	is(ips(e, "default", "s4"), "10.0.0.4", "cilium#41458: shrinking keeps IPs still in range");
+	is(ips(e, "default", "s6"), "10.0.1.0", "IPs no longer in any range move, lowest free first");
+	is(ips(e, "default", "s7"), "10.0.1.1", "... in first-come order");
+	apply(e, pool_yaml("p", "[{start: 10.0.0.0, stop: 10.0.0.5}, {cidr: 10.0.1.0/28}]",
+			   "  serviceSelector: {matchExpressions: [{key: io.kubernetes.service.namespace, operator: In, values: [default]}]}\n"));
+	is(ips(e, "default", "s2"), "10.0.0.2", "editing the selector (still matching) keeps IPs");
+	free(before);
+	lb_engine_close(e);
+}
+
+static void deletes(void)
+{
+	struct lb_engine *e = fill(NULL);
+
+	del_svc(e, "default", "s2");
+	is(ips(e, "default", "s3"), "10.0.0.3", "metallb#2723: deleting a service moves nobody");
+	is(ips(e, "default", "s7"), "10.0.0.7", "metallb#2723: ... at all");
+	apply(e, pool_yaml("q", "[{cidr: 10.9.0.0/28}]", NULL));
+	apply(e, svc_yaml("default", "inq", NULL, "\"lbipam.io/pool\": \"q\"", NULL));
+	del_pool(e, "q");
+	is(ips(e, "default", "s5"), "10.0.0.5", "deleting another pool moves nobody else");
+	is(ips(e, "default", "inq"), "", "metallb#2449: IPs of a deleted pool are revoked");
+	is(reason(e, "default", "inq"), "no_pool", "and the service reports no_pool");
+	apply(e, pool_yaml("q2", "[{cidr: 10.8.0.0/28}]", NULL));
+	apply(e, svc_yaml("default", "mv", NULL, "\"lbipam.io/pool\": \"q2\"", NULL));
+	apply(e, pool_yaml("q3", "[{cidr: 10.7.0.0/28}]", NULL));
+	apply(e, svc_yaml("default", "mv", NULL, "\"lbipam.io/pool\": \"q2,q3\"", NULL));
+	del_pool(e, "q2");
+	is(ips(e, "default", "mv"), "10.7.0.0", "a service of a deleted pool is re-allocated from another matching pool");
+	lb_engine_close(e);
+}
+
+static void counters(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("one", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, pool_yaml("two", "[{cidr: 10.0.1.0/24}]", NULL));
+	is(pool_cond(e, "two", "cilium.io/IPsAvailable"), "Unknown/noreason/256",
+	   "cilium#41536: a second pool has IPsAvailable");
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	is(pool_count(e, "one", 0, "used"), "1", "used goes up");
+	del_svc(e, "default", "a");
+	is(pool_cond(e, "one", "cilium.io/IPsUsed"), "Unknown/noreason/0",
+	   "cilium#41321: IPsUsed drops after a delete");
+	is(pool_cond(e, "one", "cilium.io/IPsAvailable"), "Unknown/noreason/256",
+	   "cilium#41321: and IPsAvailable goes back up");
+	lb_engine_close(e);
+}
+
+static void misc(void)
+{
+	struct lb_engine_config none = { .no_default_class = true };
+	struct lb_engine *e = eng_open(NULL, &none);
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}, {cidr: \"fd00::/120\"}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	is(ips(e, "default", "a"), "", "cilium#40888: default-lb-service-ipam none is honoured");
+	lb_engine_close(e);
+
+	e = eng_new();
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}, {cidr: \"fd00::/120\"}]", NULL));
+	apply(e, svc_yaml("default", "v6first", NULL, NULL, "  ipFamilies: [IPv6, IPv4]\n"));
+	is(ips(e, "default", "v6first"), "fd00::", "cilium#34899: the primary family decides for SingleStack");
+	apply(e, svc_yaml("default", "dns-tcp", NULL, "\"lbipam.cilium.io/sharing-key\": dns",
+			  "  ports: [{port: 53, protocol: TCP}]\n"));
+	apply(e, svc_yaml("default", "dns-udp", NULL, "\"lbipam.cilium.io/sharing-key\": dns",
+			  "  ports: [{port: 53, protocol: UDP}]\n"));
+	is(ips(e, "default", "dns-udp"), ips(e, "default", "dns-tcp"), "cilium#39172: TCP/53 and UDP/53 share");
+	lb_engine_close(e);
+
+	e = eng_new();
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", "  allowFirstLastIPs: \"No\"\n"));
+	apply(e, svc_yaml("default", "x", NULL,
+			  "\"lbipam.cilium.io/sharing-key\": k, \"lbipam.cilium.io/ips\": \"10.0.0.255\"", NULL));
+	is(reason(e, "default", "x"), "ip_reserved", "cilium#48779: reserved IP with a sharing key: clear refusal");
+	apply(e, pool_yaml("pref", "[{cidr: 10.5.0.0/24}]", "  priority: 100\n"));
+	apply(e, svc_yaml("default", "y", NULL, NULL, NULL));
+	is(ips(e, "default", "y"), "10.5.0.0", "cilium#22008: pool preference by priority");
+	apply(e, svc_yaml("default", "z", NULL, "\"lbipam.io/pool\": p", NULL));
+	is(ips(e, "default", "z"), "10.0.0.1", "cilium#45327: per-service pool choice");
+	lb_engine_close(e);
+}
+
+static void restart(void)
+{
+	struct lb_engine *e;
+	char *before, *after;
+
+	tmpdb();
+	e = fill(dbpath);
+	apply(e, svc_yaml("default", "k1", NULL, "\"lbipam.cilium.io/sharing-key\": k", "  ports: [{port: 80}]\n"));
+	apply(e, svc_yaml("default", "k2", NULL, "\"lbipam.cilium.io/sharing-key\": k", "  ports: [{port: 80}]\n"));
+	apply(e, svc_yaml("default", "k3", NULL, "\"lbipam.cilium.io/sharing-key\": k", "  ports: [{port: 81}]\n"));
+	is(ips(e, "default", "k2"), "10.0.0.9", "setup: key k owns two IPs");
+	is(ips(e, "default", "k3"), "10.0.0.8", "setup: k3 shares the first");
+	del_svc(e, "default", "s1");
+	/* A waiting service sees a hole that is the lowest free IP. */
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/28}, {cidr: 10.0.1.0/28}]", "  disabled: true\n"));
+	apply(e, svc_yaml("default", "waiting", NULL, NULL, NULL));
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/28}, {cidr: 10.0.1.0/28}]", NULL));
+	is(ips(e, "default", "waiting"), "10.0.0.1", "setup: waiting service served after re-enable");
+	before = lb_engine_dump(e);
+	lb_engine_close(e);
+
+	e = eng_open(dbpath, NULL);
+	after = lb_engine_dump(e);
+	is(after, before, "cilium#43131/#39033: restart gives exactly the same state");
+	is(ips(e, "default", "k2"), "10.0.0.9", "cilium#46262: a key owning several IPs keeps each after restart");
+	ok(strstr(pool_ips(e, "p"), "10.0.0.8=default/k1+default/k3[k]") != NULL,
+	   "cilium#30700: shared IPs stay shared after restart");
+	free(before);
+	free(after);
+	lb_engine_close(e);
+	rmdb();
+
+	tmpdb();
+	e = eng_open(dbpath, NULL);
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", "  disabled: true\n"));
+	apply(e, pool_yaml("c", "[{cidr: 10.0.0.0/31}]", NULL));
+	ok(!strncmp(pool_cond(e, "c", "cilium.io/PoolConflict"), "True/", 5), "setup: a conflicting pool");
+	apply(e, svc_yaml("default", "b", NULL, "\"lbipam.io/pool\": c", "  loadBalancerIP: 10.0.0.1\n"));
+	lb_engine_close(e);
+	e = eng_open(dbpath, NULL);
+	is(ips(e, "default", "a"), "10.0.0.0", "holdings of a disabled pool survive a restart");
+	ok(!strncmp(pool_cond(e, "c", "cilium.io/PoolConflict"), "True/", 5), "conflict flags survive a restart");
+	apply(e, svc_yaml("default", "pending", NULL, NULL, NULL));
+	is(ips(e, "default", "pending"), "", "metallb#1774: a pending service steals nothing after a restart");
+	lb_engine_close(e);
+	rmdb();
+}
+
+int main(void)
+{
+	widen_shrink();
+	deletes();
+	counters();
+	misc();
+	restart();
+	return done_testing();
+}

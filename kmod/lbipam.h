@@ -6,6 +6,7 @@
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/rhashtable-types.h>
+#include <linux/bottom_half.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
@@ -128,14 +129,21 @@ static inline int lbipam_family_idx(u8 family)
 	return family == NFPROTO_IPV6;
 }
 
+/*
+ * LOCAL_OUT runs in process context, PRE_ROUTING in softirq: keep the one
+ * from interrupting the other on this CPU mid-update (as nft_counter does).
+ */
 static inline void lbipam_stats_inc(struct lbipam_stats __percpu *s,
 				    size_t off)
 {
-	struct lbipam_stats *p = this_cpu_ptr(s);
+	struct lbipam_stats *p;
 
+	local_bh_disable();
+	p = this_cpu_ptr(s);
 	u64_stats_update_begin(&p->syncp);
 	u64_stats_inc((u64_stats_t *)((char *)p + off));
 	u64_stats_update_end(&p->syncp);
+	local_bh_enable();
 }
 
 #define LBIPAM_STATS_INC(s, field) \

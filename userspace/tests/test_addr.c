@@ -46,6 +46,43 @@ static const struct svc_case svc_cases[] = {
 	{ ":80/tcp", NULL, "invalid IP address" },
 };
 
+static const struct svc_case cidr_cases[] = {
+	{ "192.0.2.0/24", "192.0.2.0/24", NULL },
+	{ "192.0.2.7", "192.0.2.7/32", NULL },
+	{ "0.0.0.0/0", "0.0.0.0/0", NULL },
+	{ "2001:db8::/32", "2001:db8::/32", NULL },
+	{ "2001:db8::1/128", "2001:db8::1/128", NULL },
+	{ "192.0.2.1/24", NULL, "host bits set beyond /24" },
+	{ "2001:db8::1/64", NULL, "host bits set beyond /64" },
+	{ "192.0.2.0/33", NULL, "prefix length must be 0-32" },
+	{ "2001:db8::/129", NULL, "prefix length must be 0-128" },
+	{ "192.0.2.0/", NULL, "prefix length must be 0-32" },
+	{ "192.0.2.0/08", NULL, "prefix length must be 0-32" },
+	{ "192.0.2.0/-1", NULL, "prefix length must be 0-32" },
+	{ "300.0.0.0/8", NULL, "invalid IP prefix" },
+	{ "/8", NULL, "invalid IP prefix" },
+};
+
+static int check_cidr(const struct svc_case *c)
+{
+	char err[256] = "", out[64];
+	struct lb_cidr cidr;
+	int r = lb_parse_cidr(c->in, &cidr, err, sizeof(err));
+
+	if (c->canon) {
+		if (r || strcmp(lb_cidr_str(&cidr, out, sizeof(out)), c->canon)) {
+			printf("# '%s': %s\n", c->in, r ? err : out);
+			return 0;
+		}
+		return 1;
+	}
+	if (!r || !strstr(err, c->why)) {
+		printf("# '%s': %s\n", c->in, r ? err : "accepted");
+		return 0;
+	}
+	return 1;
+}
+
 static int check_service(const struct svc_case *c)
 {
 	char err[256] = "", out[LB_SERVICE_STRLEN];
@@ -78,11 +115,12 @@ static int check_service(const struct svc_case *c)
 int main(void)
 {
 	size_t n = sizeof(svc_cases) / sizeof(svc_cases[0]), i;
+	size_t nc = sizeof(cidr_cases) / sizeof(cidr_cases[0]);
 	struct lb_endpoint ep;
 	char err[256];
 	int failed = 0, t = 0;
 
-	printf("TAP version 13\n1..%zu\n", n + 2);
+	printf("TAP version 13\n1..%zu\n", n + nc + 2);
 	for (i = 0; i < n; i++) {
 		int ok = check_service(&svc_cases[i]);
 
@@ -90,6 +128,15 @@ int main(void)
 		printf("%sok %d - service '%s' %s\n", ok ? "" : "not ", ++t,
 		       svc_cases[i].in,
 		       svc_cases[i].canon ? "accepted" : "refused");
+	}
+
+	for (i = 0; i < nc; i++) {
+		int ok = check_cidr(&cidr_cases[i]);
+
+		failed += !ok;
+		printf("%sok %d - prefix '%s' %s\n", ok ? "" : "not ", ++t,
+		       cidr_cases[i].in,
+		       cidr_cases[i].canon ? "accepted" : "refused");
 	}
 
 	/* Backends share the endpoint syntax but take no protocol. */

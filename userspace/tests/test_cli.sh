@@ -11,8 +11,29 @@ cases=(
 	"1|-n needs a namespace name|-n"
 	"1|object \"frob\" is unknown|frob"
 	"1|unknown service command 'zap'|service zap 1.2.3.4:80/tcp"
-	"1|takes exactly one SERVICE|service add"
-	"1|takes exactly one SERVICE|service add 1.2.3.4:80/tcp extra"
+	"1|takes exactly one SERVICE and its options|service add"
+	"1|unknown service option 'extra'|service add 1.2.3.4:80/tcp extra"
+	"1|takes exactly one SERVICE|service del 1.2.3.4:80/tcp extra"
+	"1|'affinity' needs a value|service add 1.2.3.4:80/tcp affinity"
+	"1|affinity must be 0-86400 seconds, not '86401'|service add 1.2.3.4:80/tcp affinity 86401"
+	"1|affinity must be 0-86400 seconds, not '-1'|service set 1.2.3.4:80/tcp affinity -1"
+	"1|unknown scheduler 'rr'|service add 1.2.3.4:80/tcp sched rr"
+	"1|source-range '10.0.0.1/8': host bits set beyond /8|service add 1.2.3.4:80/tcp source-range 10.0.0.1/8"
+	"1|prefix length must be 0-32|service add 1.2.3.4:80/tcp source-range 10.0.0.0/33"
+	"1|invalid IP prefix|service add 1.2.3.4:80/tcp source-range bogus/8"
+	"1|not of the service's address family|service add 1.2.3.4:80/tcp source-range 2001:db8::/32"
+	"1|unknown backend option 'heavy'|backend add 1.2.3.4:80/tcp 10.0.0.1:80 heavy"
+	"1|weight must be 0-65535, not '65536'|backend add 1.2.3.4:80/tcp 10.0.0.1:80 weight 65536"
+	"1|unknown backend state 'draining'|backend set 1.2.3.4:80/tcp 10.0.0.1:80 state draining"
+	"1|unknown backend option 'weight:3'|backend replace 1.2.3.4:80/tcp 10.0.0.1:80,weight:3"
+	"1|weight must be 0-65535, not 'x'|backend replace 1.2.3.4:80/tcp 10.0.0.1:80,weight=x"
+	"1|backend '10.0.0.1': missing port|backend replace 1.2.3.4:80/tcp 10.0.0.2:80 10.0.0.1"
+	"1|takes a SERVICE and its backends|backend replace"
+	"1|stats takes at most one SERVICE|stats 1.2.3.4:80/tcp 1.2.3.5:80/tcp"
+	"1|flush takes no arguments|flush now"
+	"1|monitor takes no arguments|monitor now"
+	"1|-b takes no command|-b - service list"
+	"2|cannot open batch file|-b /nonexistent/batch"
 	"1|service list takes no arguments|service list extra"
 	"1|invalid IP address '300.1.1.1'|service add 300.1.1.1:80/tcp"
 	"1|missing port|service add 1.2.3.4/tcp"
@@ -22,17 +43,20 @@ cases=(
 	"1|port must be 1-65535, not '65536'|service del 1.2.3.4:65536/udp"
 	"1|missing '\\]'|service add [::1:80/tcp"
 	"1|takes a SERVICE and a BACKEND|backend add 1.2.3.4:80/tcp"
+	"1|takes a SERVICE and a BACKEND|backend del 1.2.3.4:80/tcp 10.0.0.1:80 weight 2"
 	"1|backend '10.0.0.1': missing port|backend add 1.2.3.4:80/tcp 10.0.0.1"
 	"1|different address families|backend add 1.2.3.4:80/tcp [2001:db8::2]:80"
 	"1|unknown backend command 'move'|backend move 1.2.3.4:80/tcp 1.1.1.1:1"
 	"2|cannot open network namespace 'no-such-ns-$$'|-n no-such-ns-$$ service list"
 	"1|invalid network namespace name '../x'|-n ../x service list"
 	"0|^lbctl [0-9]|-V"
+	"0|^Usage: lbctl service|service help"
+	"0|^Usage: lbctl backend|backend help"
 	"0|^Usage: lbctl|help"
 )
 
 echo "TAP version 13"
-echo "1..${#cases[@]}"
+echo "1..$((${#cases[@]} + 1))"
 n=0 bad=0
 for c in "${cases[@]}"; do
 	IFS='|' read -r want re args <<<"$c"
@@ -48,4 +72,16 @@ for c in "${cases[@]}"; do
 		bad=$((bad + 1))
 	fi
 done
+# A batch names the line that failed and stops there: the bogus line after
+# it would fail differently.
+n=$((n + 1))
+err=$(printf '# comment\n\nservice add 1.2.3.4:0/tcp\nbogus\n' | "$lbctl" -b - 2>&1)
+rc=$?
+if [[ $rc -eq 1 && $err == "lbctl: line 3: '1.2.3.4:0': port must be 1-65535, not '0'" ]]; then
+	echo "ok $n - lbctl -b stops at the first bad line and names it"
+else
+	echo "not ok $n - lbctl -b stops at the first bad line and names it"
+	echo "# exit $rc, stderr: $err"
+	bad=$((bad + 1))
+fi
 ((bad == 0))

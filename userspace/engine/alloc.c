@@ -548,10 +548,14 @@ static void update_counts(struct rctx *c)
 		struct lb_block *b = NULL;
 		int f = lb_fam_idx(h->addr.fam);
 
-		h->pool = h->n ? keeping_pool(c, h->holders[0], &h->addr, &b) :
-				 NULL;
+		if (e->pools_dirty || h->stale) {
+			h->pool = h->n ? keeping_pool(c, h->holders[0],
+						      &h->addr, NULL) : NULL;
+			h->stale = false;
+		}
 		if (!h->pool)
 			continue;
+		b = lb_pool_block_of(h->pool, &h->addr);
 		h->pool->used[f]++;
 		if (lb_pool_reserved(h->pool, b, &h->addr) != LB_RES_NONE)
 			h->pool->used_reserved[f]++;
@@ -619,6 +623,10 @@ void lb_reconcile(struct lb_engine *e)
 			set_cond(e, s, LB_COND_NONE, "", "");
 			continue;
 		}
+		/* Untouched services in untouched pools stay valid. */
+		if (!e->pools_dirty && !s->check)
+			continue;
+		s->check = false;
 		nf = lb_service_families(s, !e->cfg.ipv4_disabled,
 					 !e->cfg.ipv6_disabled, fams);
 		strip_invalid(&c, s, fams, nf);
@@ -655,6 +663,7 @@ void lb_reconcile(struct lb_engine *e)
 	}
 	free(c.msg);
 	update_counts(&c);
+	e->pools_dirty = false;
 	free_groups(&c);
 	free(c.pools);
 }

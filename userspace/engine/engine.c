@@ -95,7 +95,11 @@ void lb_engine_sort_services(struct lb_engine *e)
 
 	if (!e->order_stale)
 		return;
-	e->order = lb_xrealloc(e->order, (e->nsvcs + 1) * sizeof(*e->order));
+	if (e->nsvcs + 1 > e->caporder) {
+		e->caporder = e->nsvcs + 1;
+		e->order = lb_xrealloc(e->order,
+				       e->caporder * sizeof(*e->order));
+	}
 	e->norder = 0;
 	while ((s = lb_htab_next(&e->svcs, &it)))
 		e->order[e->norder++] = s;
@@ -103,6 +107,37 @@ void lb_engine_sort_services(struct lb_engine *e)
 	for (i = 0; i < e->norder; i++)
 		e->order[i]->rank = i;
 	e->order_stale = false;
+}
+
+/*
+ * New services are usually the newest, so the first-come order is kept by
+ * appending instead of re-sorting on every call.
+ */
+void lb_engine_order_add(struct lb_engine *e, struct lb_service *s)
+{
+	if (e->order_stale || (e->norder &&
+			       lb_service_cmp_age(e->order[e->norder - 1], s) > 0)) {
+		e->order_stale = true;
+		return;
+	}
+	LB_GROW(e->order, e->norder, e->caporder);
+	s->rank = e->norder;
+	e->order[e->norder++] = s;
+}
+
+void lb_engine_order_del(struct lb_engine *e, struct lb_service *s)
+{
+	size_t i;
+
+	if (e->order_stale || s->rank >= e->norder || e->order[s->rank] != s) {
+		e->order_stale = true;
+		return;
+	}
+	memmove(&e->order[s->rank], &e->order[s->rank + 1],
+		(e->norder - s->rank - 1) * sizeof(e->order[0]));
+	e->norder--;
+	for (i = s->rank; i < e->norder; i++)
+		e->order[i]->rank = i;
 }
 
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
@@ -197,6 +232,7 @@ static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		p->doc = o->text;
 		o->text = NULL;
 		lb_pool_count_static(p);
+		e->pools_dirty = true;
 		break;
 	case LB_KIND_SERVICE:
 		s = lb_engine_service(e, o->key);
@@ -212,12 +248,19 @@ static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 			s->generation = generation ? generation : 1;
 			lb_htab_add(&e->svcs, s);
 			e->nsvcs++;
-			e->order_stale = true;
+			lb_engine_order_add(e, s);
 		} else {
+			size_t i, j;
+
 			s->generation++;
 			lb_svc_spec_free(&s->spec);
 			free(s->doc);
+			/* Co-holders must re-check compatibility with s. */
+			for (i = 0; i < s->nheld; i++)
+				for (j = 0; j < s->held[i]->n; j++)
+					s->held[i]->holders[j]->check = true;
 		}
+		s->check = true;
 		s->spec = o->svc;
 		memset(&o->svc, 0, sizeof(o->svc));
 		s->doc = o->text;
@@ -265,14 +308,15 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 		(e->npools - i - 1) * sizeof(e->pools[0]));
 	e->npools--;
 	lb_pool_free(p);
+	e->pools_dirty = true;
 }
 
 static void remove_service(struct lb_engine *e, struct lb_service *s)
 {
 	lb_hold_release_all(e, s);
+	lb_engine_order_del(e, s);
 	lb_htab_del(&e->svcs, s->key);
 	e->nsvcs--;
-	e->order_stale = true;
 	lb_service_free(s);
 }
 
@@ -297,8 +341,9 @@ static void free_state(struct lb_engine *e)
 	e->npools = e->cappools = 0;
 	free(e->order);
 	e->order = NULL;
-	e->norder = e->nsvcs = 0;
+	e->norder = e->nsvcs = e->caporder = 0;
 	e->order_stale = true;
+	e->pools_dirty = true;
 	clear_changes(e);
 	lb_htab_init(&e->svcs, &svc_ops);
 	lb_htab_init(&e->eps, &eps_ops);

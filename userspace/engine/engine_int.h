@@ -39,6 +39,12 @@ struct lb_engine {
 	struct lb_service **order;	/* first-come order */
 	size_t norder;
 	bool order_stale;
+	size_t caporder;
+	/*
+	 * Pools changed since the last reconcile: every holding must be
+	 * re-validated and re-attributed, not just those of touched services.
+	 */
+	bool pools_dirty;
 	struct lb_htab eps;
 
 	struct lb_htab holdings;	/* by address */
@@ -63,6 +69,8 @@ void lb_log(struct lb_engine *e, enum lb_log_level lvl, const char *msg, ...)
 struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name);
 struct lb_service *lb_engine_service(struct lb_engine *e, const char *key);
 void lb_engine_sort_services(struct lb_engine *e);
+void lb_engine_order_add(struct lb_engine *e, struct lb_service *s);
+void lb_engine_order_del(struct lb_engine *e, struct lb_service *s);
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted);
 

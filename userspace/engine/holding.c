@@ -81,6 +81,7 @@ struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
 	}
 	h->holders[i] = s;
 	h->n++;
+	h->stale = true;
 	LB_GROW(s->held, s->nheld, s->capheld);
 	s->held[s->nheld++] = h;
 	s->dirty = true;
@@ -161,6 +162,7 @@ void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
 			memmove(&h->holders[i], &h->holders[i + 1],
 				(h->n - i - 1) * sizeof(h->holders[0]));
 			h->n--;
+			h->stale = true;
 			break;
 		}
 	}

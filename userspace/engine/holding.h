@@ -20,6 +20,7 @@ struct lb_service;
 struct lb_holding {
 	struct lb_addr addr;
 	struct lb_pool *pool;		/* where it is counted; may be NULL */
+	bool stale;			/* holders changed: re-attribute */
 	struct lb_service **holders;	/* first-come order */
 	size_t n;
 	size_t cap;

@@ -62,7 +62,6 @@ struct lb_pool {
 	uint64_t used[2];
 	uint64_t used_reserved[2];
 	char *counts_seen;	/* last counts logged, to log changes only */
-	bool conflict_seen;
 };
 
 static inline int lb_fam_idx(uint8_t fam)

@@ -75,6 +75,7 @@ struct lb_service {
 	char *cond_reason;
 	char *cond_msg;
 	bool dirty;		/* holdings differ from the database */
+	bool check;		/* spec or a co-holder changed: re-validate */
 	size_t rank;		/* position in first-come order */
 };
 

@@ -55,7 +55,7 @@ static void eps_free(struct lb_eps *x)
 	free(x->name);
 	free(x->key);
 	free(x->doc);
-	free(x->service);
+	lb_eps_spec_free(&x->spec);
 	free(x);
 }
 
@@ -282,10 +282,10 @@ static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		} else {
 			x->generation++;
 			free(x->doc);
-			free(x->service);
+			lb_eps_spec_free(&x->spec);
 		}
-		x->service = o->eps_service;
-		o->eps_service = NULL;
+		x->spec = o->eps;
+		memset(&o->eps, 0, sizeof(o->eps));
 		x->doc = o->text;
 		o->text = NULL;
 		break;

@@ -2,6 +2,7 @@
 #ifndef _LB_ENGINE_INT_H
 #define _LB_ENGINE_INT_H
 
+#include "endpoints.h"
 #include "lb_engine.h"
 #include "pool.h"
 #include "service.h"
@@ -16,7 +17,7 @@ struct lb_eps {
 	int64_t created;
 	uint64_t generation;
 	char *doc;
-	char *service;		/* kubernetes.io/service-name label */
+	struct lb_eps_spec spec;
 };
 
 /* Objects touched by the running apply/delete, to be persisted. */

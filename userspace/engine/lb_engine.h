@@ -187,6 +187,7 @@ int lb_engine_get_pool(struct lb_engine *e, const char *name, lb_pool_cb cb,
 struct lb_port_info {
 	uint16_t port;
 	const char *protocol;	/* "TCP", "UDP", "SCTP" */
+	const char *name;	/* "" when unnamed */
 };
 
 struct lb_service_info {
@@ -249,6 +250,24 @@ struct lb_holding_info {
 typedef int (*lb_holding_cb)(const struct lb_holding_info *h, void *arg);
 /* Every (service, IP) pair, in namespace/name then ingress order. */
 int lb_engine_foreach_holding(struct lb_engine *e, lb_holding_cb cb,
+			      void *arg);
+
+struct lb_backend_info {
+	const char *slice;		/* EndpointSlice name */
+	const char *address;
+	bool ready;			/* conditions.ready, unset = true */
+	size_t n_ports;
+	const struct lb_port_info *ports;	/* the slice's ports */
+};
+
+typedef int (*lb_backend_cb)(const struct lb_backend_info *b, void *arg);
+/*
+ * Endpoints of the EndpointSlices labelled kubernetes.io/service-name=
+ * service in ns, slices in name order; FQDN slices carry none.  Service
+ * ports map to slice ports by name, as in Kubernetes.
+ */
+int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
+			      const char *service, lb_backend_cb cb,
 			      void *arg);
 
 /*

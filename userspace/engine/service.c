@@ -41,6 +41,8 @@ static void free_strv(char **v, size_t n)
 
 void lb_svc_spec_free(struct lb_svc_spec *s)
 {
+	size_t i;
+
 	free(s->lb_class);
 	lb_labels_free(&s->labels);
 	lb_labels_free(&s->selector);
@@ -48,6 +50,8 @@ void lb_svc_spec_free(struct lb_svc_spec *s)
 	free(s->sharing_key);
 	free_strv(s->xns, s->nxns);
 	free_strv(s->pools, s->npools);
+	for (i = 0; i < s->nports; i++)
+		free(s->ports[i].name);
 	free(s->ports);
 	free(s->hints);
 	memset(s, 0, sizeof(*s));

@@ -18,6 +18,7 @@ enum lb_proto {
 struct lb_port {
 	uint16_t port;
 	uint8_t proto;
+	char *name;		/* "" when unnamed */
 };
 
 enum lb_fam_policy {

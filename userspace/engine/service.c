@@ -92,13 +92,12 @@ size_t lb_service_families(const struct lb_service *s, bool v4on, bool v6on,
 	case LB_FP_UNSET:
 	case LB_FP_SINGLE:
 		/* The primary family wins even if disabled (cilium#34899). */
-		if (sp->nfams) {
+		if (sp->nfams)
 			fams[n++] = sp->fams[0];
-		} else if (v4on) {
+		else if (v4on)
 			fams[n++] = 4;
-		} else if (v6on) {
+		else if (v6on)
 			fams[n++] = 6;
-		}
 		break;
 	case LB_FP_PREFER_DUAL:
 		if (sp->nfams) {

@@ -73,6 +73,27 @@ static void widen_shrink(void)
 	lb_engine_close(e);
 }
 
+static void selection_changes(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("blue", "[{cidr: 10.0.1.0/24}]", "  serviceSelector: {matchLabels: {color: blue}}\n"));
+	apply(e, pool_yaml("any", "[{cidr: 10.0.9.0/24}]", "  priority: -1\n"));
+	apply(e, svc_yaml("default", "a", "color: blue", NULL, NULL));
+	apply(e, svc_yaml("default", "b", "color: blue", NULL, NULL));
+	is(ips(e, "default", "b"), "10.0.1.1", "setup");
+	apply(e, pool_yaml("blue", "[{cidr: 10.0.1.0/24}]",
+			   "  serviceSelector: {matchLabels: {color: blue}}\n  priority: 4\n"
+			   "  allowFirstLastIPs: \"No\"\n  reserved: [\"10.0.1.1\"]\n"));
+	is(ips(e, "default", "a"), "10.0.1.0", "editing priority, allowFirstLastIPs and reservations moves nobody");
+	is(ips(e, "default", "b"), "10.0.1.1", "... even a service on a newly reserved IP");
+	apply(e, svc_yaml("default", "b", "color: green", NULL, NULL));
+	is(ips(e, "default", "b"), "10.0.9.0", "a service whose labels no longer match moves to a matching pool");
+	apply(e, pool_yaml("blue", "[{cidr: 10.0.1.0/24}]", "  serviceSelector: {matchLabels: {color: cyan}}\n"));
+	is(ips(e, "default", "a"), "10.0.9.1", "a pool whose selector stops matching gives its services up (as Cilium)");
+	lb_engine_close(e);
+}
+
 static void deletes(void)
 {
 	struct lb_engine *e = fill(NULL);
@@ -248,6 +269,7 @@ int main(void)
 {
 	deterministic();
 	widen_shrink();
+	selection_changes();
 	deletes();
 	counters();
 	misc();

@@ -140,6 +140,36 @@ void lb_engine_order_del(struct lb_engine *e, struct lb_service *s)
 		e->order[i]->rank = i;
 }
 
+void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s)
+{
+	if (s->queued)
+		return;
+	LB_GROW(e->work, e->nwork, e->capwork);
+	e->work[e->nwork++] = s;
+	s->queued = true;
+}
+
+void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s)
+{
+	if (s->dirty)
+		return;
+	LB_GROW(e->dirty, e->ndirty, e->capdirty);
+	e->dirty[e->ndirty++] = s;
+	s->dirty = true;
+}
+
+static void drop_from(struct lb_service **v, size_t *n, struct lb_service *s)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (v[i] == s) {
+			v[i] = v[--*n];
+			return;
+		}
+	}
+}
+
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted)
 {
@@ -256,11 +286,18 @@ static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 			lb_svc_spec_free(&s->spec);
 			free(s->doc);
 			/* Co-holders must re-check compatibility with s. */
-			for (i = 0; i < s->nheld; i++)
-				for (j = 0; j < s->held[i]->n; j++)
-					s->held[i]->holders[j]->check = true;
+			for (i = 0; i < s->nheld; i++) {
+				for (j = 0; j < s->held[i]->n; j++) {
+					struct lb_service *co =
+						s->held[i]->holders[j];
+
+					co->check = true;
+					lb_engine_enqueue(e, co);
+				}
+			}
 		}
 		s->check = true;
+		lb_engine_enqueue(e, s);
 		s->spec = o->svc;
 		memset(&o->svc, 0, sizeof(o->svc));
 		s->doc = o->text;
@@ -314,6 +351,10 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 static void remove_service(struct lb_engine *e, struct lb_service *s)
 {
 	lb_hold_release_all(e, s);
+	if (s->queued)
+		drop_from(e->work, &e->nwork, s);
+	if (s->dirty)
+		drop_from(e->dirty, &e->ndirty, s);
 	lb_engine_order_del(e, s);
 	lb_htab_del(&e->svcs, s->key);
 	e->nsvcs--;
@@ -344,6 +385,12 @@ static void free_state(struct lb_engine *e)
 	e->norder = e->nsvcs = e->caporder = 0;
 	e->order_stale = true;
 	e->pools_dirty = true;
+	free(e->work);
+	e->work = NULL;
+	e->nwork = e->capwork = 0;
+	free(e->dirty);
+	e->dirty = NULL;
+	e->ndirty = e->capdirty = 0;
 	clear_changes(e);
 	lb_htab_init(&e->svcs, &svc_ops);
 	lb_htab_init(&e->eps, &eps_ops);
@@ -376,12 +423,13 @@ static int load_state(struct lb_engine *e);
 static int persist(struct lb_engine *e)
 {
 	struct lb_service *s;
-	size_t i, it = 0;
+	size_t i;
 	int rc;
 
 	if (!e->store) {
-		while ((s = lb_htab_next(&e->svcs, &it)))
-			s->dirty = false;
+		for (i = 0; i < e->ndirty; i++)
+			e->dirty[i]->dirty = false;
+		e->ndirty = 0;
 		clear_changes(e);
 		return 0;
 	}
@@ -429,10 +477,8 @@ static int persist(struct lb_engine *e)
 		}
 		rc = lb_store_put_object(e->store, &o);
 	}
-	it = 0;
-	while ((s = lb_htab_next(&e->svcs, &it)))
-		if (s->dirty)
-			put_holdings(e, s, &rc);
+	for (i = 0; i < e->ndirty; i++)
+		put_holdings(e, e->dirty[i], &rc);
 	for (i = 0; i < e->npools && !rc; i++)
 		rc = lb_store_put_pool_state(e->store, e->pools[i]->name,
 					     e->pools[i]->conflicting,
@@ -450,9 +496,9 @@ static int persist(struct lb_engine *e)
 		load_state(e);
 		return -EIO;
 	}
-	it = 0;
-	while ((s = lb_htab_next(&e->svcs, &it)))
-		s->dirty = false;
+	for (i = 0; i < e->ndirty; i++)
+		e->dirty[i]->dirty = false;
+	e->ndirty = 0;
 	clear_changes(e);
 	return 0;
 }
@@ -686,7 +732,7 @@ static int load_state(struct lb_engine *e)
 {
 	struct load_ctx lc = { .e = e };
 	struct lb_service *s;
-	size_t it = 0;
+	size_t it = 0, i;
 	int64_t v;
 	int rc;
 
@@ -700,8 +746,12 @@ static int load_state(struct lb_engine *e)
 		rc = lb_store_each_holding(e->store, load_holding, &lc);
 	}
 	clear_changes(e);
-	while ((s = lb_htab_next(&e->svcs, &it)))
-		s->dirty = lc.bad > 0;
+	for (i = 0; i < e->ndirty; i++)
+		e->dirty[i]->dirty = false;
+	e->ndirty = 0;
+	/* Rows that no longer load are rewritten from what did. */
+	while (lc.bad && (s = lb_htab_next(&e->svcs, &it)))
+		lb_engine_mark_dirty(e, s);
 	if (rc)
 		return rc;
 	lb_reconcile(e);

@@ -46,6 +46,19 @@ struct lb_engine {
 	 * re-validated and re-attributed, not just those of touched services.
 	 */
 	bool pools_dirty;
+	bool always_full;		/* tests: never use the work list */
+	/*
+	 * Services the next reconcile must look at: changed ones and every
+	 * unsatisfied one.  Everything else is settled, so a change costs in
+	 * proportion to what it touches, not to the number of services.
+	 */
+	struct lb_service **work;
+	size_t nwork;
+	size_t capwork;
+	/* Services whose holdings differ from the database. */
+	struct lb_service **dirty;
+	size_t ndirty;
+	size_t capdirty;
 	struct lb_htab eps;
 
 	struct lb_htab holdings;	/* by address */
@@ -72,6 +85,8 @@ struct lb_service *lb_engine_service(struct lb_engine *e, const char *key);
 void lb_engine_sort_services(struct lb_engine *e);
 void lb_engine_order_add(struct lb_engine *e, struct lb_service *s);
 void lb_engine_order_del(struct lb_engine *e, struct lb_service *s);
+void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s);
+void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s);
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted);
 

@@ -84,7 +84,7 @@ struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
 	h->stale = true;
 	LB_GROW(s->held, s->nheld, s->capheld);
 	s->held[s->nheld++] = h;
-	s->dirty = true;
+	lb_engine_mark_dirty(e, s);
 	e->state_seq++;
 	return h;
 }
@@ -155,7 +155,7 @@ void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
 	memmove(&s->held[idx], &s->held[idx + 1],
 		(s->nheld - idx - 1) * sizeof(s->held[0]));
 	s->nheld--;
-	s->dirty = true;
+	lb_engine_mark_dirty(e, s);
 	e->state_seq++;
 	for (i = 0; i < h->n; i++) {
 		if (h->holders[i] == s) {

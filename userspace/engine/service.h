@@ -77,6 +77,7 @@ struct lb_service {
 	char *cond_msg;
 	bool dirty;		/* holdings differ from the database */
 	bool check;		/* spec or a co-holder changed: re-validate */
+	bool queued;		/* on the engine's work list */
 	size_t rank;		/* position in first-come order */
 };
 

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	}
 	t_inc = now() - t0;
 	printf("incremental: 1000 single-service applies on top of %d: %.2f ms each "
-	       "(one transaction, full reconcile)\n", n, t_inc);
+	       "(one SQLite transaction each)\n", n, t_inc);
 	lb_engine_close(e);
 	printf("peak RSS:    %ld MB\n", rss_mb());
 	unlink(db);

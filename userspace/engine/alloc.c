@@ -208,7 +208,7 @@ static void strip_invalid(struct rctx *c, struct lb_service *s,
 		}
 		seen[f] = true;
 		/* The spec may select other pools now; count it again. */
-		h->stale = true;
+		lb_hold_touch(e, h);
 		i++;
 	}
 }
@@ -542,34 +542,48 @@ static void free_groups(struct rctx *c)
 	lb_htab_free(&c->groups);
 }
 
+static void attribute(struct rctx *c, struct lb_holding *h)
+{
+	struct lb_block *b = NULL;
+
+	h->stale = false;
+	h->pool = h->n ? keeping_pool(c, h->holders[0], &h->addr, &b) : NULL;
+	h->counted_res = h->pool &&
+			 lb_pool_reserved(h->pool, b, &h->addr) != LB_RES_NONE;
+	lb_hold_count(h, 1);
+}
+
 static void update_counts(struct rctx *c)
 {
 	struct lb_engine *e = c->e;
 	struct lb_holding *h;
 	size_t i, it = 0;
 
-	for (i = 0; i < e->npools; i++) {
-		struct lb_pool *p = e->pools[i];
+	/*
+	 * After a pool change everything is recounted; otherwise only the
+	 * holdings touched by this reconcile move between counters.
+	 */
+	if (e->pools_dirty) {
+		for (i = 0; i < e->npools; i++) {
+			struct lb_pool *p = e->pools[i];
 
-		p->used[0] = p->used[1] = 0;
-		p->used_reserved[0] = p->used_reserved[1] = 0;
-	}
-	while ((h = lb_htab_next(&e->holdings, &it))) {
-		struct lb_block *b = NULL;
-		int f = lb_fam_idx(h->addr.fam);
-
-		if (e->pools_dirty || h->stale) {
-			h->pool = h->n ? keeping_pool(c, h->holders[0],
-						      &h->addr, NULL) : NULL;
-			h->stale = false;
+			p->used[0] = p->used[1] = 0;
+			p->used_reserved[0] = p->used_reserved[1] = 0;
 		}
-		if (!h->pool)
-			continue;
-		b = lb_pool_block_of(h->pool, &h->addr);
-		h->pool->used[f]++;
-		if (lb_pool_reserved(h->pool, b, &h->addr) != LB_RES_NONE)
-			h->pool->used_reserved[f]++;
+		while ((h = lb_htab_next(&e->holdings, &it))) {
+			h->pool = NULL;
+			attribute(c, h);
+		}
+	} else {
+		for (i = 0; i < e->ntouched; i++) {
+			h = lb_hold_find(e, &e->touched[i]);
+			if (!h || !h->stale)
+				continue;
+			lb_hold_count(h, -1);
+			attribute(c, h);
+		}
 	}
+	e->ntouched = 0;
 	for (i = 0; i < e->npools; i++) {
 		struct lb_pool *p = e->pools[i];
 		struct lb_counts k;

@@ -335,6 +335,7 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 	struct lb_holding *h;
 	size_t i, it = 0;
 
+	/* Deleting the pool forces a full recount; just forget it here. */
 	while ((h = lb_htab_next(&e->holdings, &it)))
 		if (h->pool == p)
 			h->pool = NULL;

@@ -62,6 +62,9 @@ struct lb_engine {
 	struct lb_htab eps;
 
 	struct lb_htab holdings;	/* by address */
+	struct lb_addr *touched;	/* holdings to recount */
+	size_t ntouched;
+	size_t captouched;
 
 	int64_t last_stamp;
 	int64_t call_stamp;		/* creation time for this call, or 0 */

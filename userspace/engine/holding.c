@@ -45,6 +45,9 @@ void lb_holdings_free(struct lb_engine *e)
 		free(h);
 	}
 	lb_htab_free(&e->holdings);
+	free(e->touched);
+	e->touched = NULL;
+	e->ntouched = e->captouched = 0;
 }
 
 struct lb_holding *lb_hold_find(struct lb_engine *e, const struct lb_addr *a)
@@ -81,7 +84,7 @@ struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
 	}
 	h->holders[i] = s;
 	h->n++;
-	h->stale = true;
+	lb_hold_touch(e, h);
 	LB_GROW(s->held, s->nheld, s->capheld);
 	s->held[s->nheld++] = h;
 	lb_engine_mark_dirty(e, s);
@@ -147,6 +150,27 @@ static void note_freed(struct lb_engine *e, const struct lb_addr *a)
 	}
 }
 
+void lb_hold_touch(struct lb_engine *e, struct lb_holding *h)
+{
+	if (h->stale)
+		return;
+	h->stale = true;
+	/* Addresses, not pointers: the holding may be gone by then. */
+	LB_GROW(e->touched, e->ntouched, e->captouched);
+	e->touched[e->ntouched++] = h->addr;
+}
+
+void lb_hold_count(struct lb_holding *h, int sign)
+{
+	int f = lb_fam_idx(h->addr.fam);
+
+	if (!h->pool)
+		return;
+	h->pool->used[f] += sign;
+	if (h->counted_res)
+		h->pool->used_reserved[f] += sign;
+}
+
 void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
 {
 	struct lb_holding *h = s->held[idx];
@@ -162,12 +186,13 @@ void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
 			memmove(&h->holders[i], &h->holders[i + 1],
 				(h->n - i - 1) * sizeof(h->holders[0]));
 			h->n--;
-			h->stale = true;
+			lb_hold_touch(e, h);
 			break;
 		}
 	}
 	if (h->n)
 		return;
+	lb_hold_count(h, -1);
 	lb_htab_del(&e->holdings, &h->addr);
 	note_freed(e, &h->addr);
 	free(h->holders);

@@ -67,6 +67,24 @@ static void basic(void)
 	lb_engine_close(e);
 	free(a);
 	free(b);
+	{
+		char cmd[300], *err = NULL;
+		struct lb_engine_config cfg = { .db_path = db };
+		struct lb_engine *x;
+
+		snprintf(cmd, sizeof(cmd),
+			 "sqlite3 %s \"UPDATE meta SET value = 99 WHERE key = 'schema'\" 2>/dev/null", db);
+		if (system(cmd) == 0) {
+			int rc = lb_engine_open(&cfg, &x, &err);
+
+			ok(rc != 0 && err && strstr(err, "schema version 99"),
+			   "a database of another schema version is refused: %s",
+			   err ? err : "");
+			free(err);
+		} else {
+			ok(1, "# SKIP sqlite3 CLI not installed");
+		}
+	}
 	rmdb();
 }
 

@@ -225,12 +225,22 @@ bool lb_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
 		}
 	}
 	while (!b->scanned) {
+		const struct lb_range *res;
+		lb_u128 last;
+
 		a.v = b->frontier;
-		if (b->frontier == b->r.to.v)
+		/*
+		 * Step over a whole reservation at once: it may span more
+		 * addresses than could ever be visited one by one.
+		 */
+		res = lb_pool_user_reserved(p, &a);
+		last = res && res->to.v < b->r.to.v ? res->to.v :
+		       res ? b->r.to.v : a.v;
+		if (last == b->r.to.v)
 			b->scanned = true;
 		else
-			b->frontier++;
-		if (addr_free(e, p, b, &a)) {
+			b->frontier = last + 1;
+		if (!res && addr_free(e, p, b, &a)) {
 			*out = a;
 			return true;
 		}

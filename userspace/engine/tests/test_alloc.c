@@ -151,6 +151,19 @@ static void reservations(void)
 	lb_engine_close(e);
 }
 
+static void huge_reservation(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: \"2001:db8::/48\"}]",
+			   "  reserved: [\"2001:db8::/64\", \"2001:db8:0:1::/65\"]\n"));
+	apply(e, svc_yaml("default", "a", NULL, NULL, "  ipFamilies: [IPv6]\n"));
+	is(ips(e, "default", "a"), "2001:db8:0:1:8000::",
+	   "a reservation of 2^64 addresses is stepped over, not walked");
+	is(pool_count(e, "p", 0, "reserved"), "27670116110564327424", "and counted exactly (2^64 + 2^63)");
+	lb_engine_close(e);
+}
+
 static void priority(void)
 {
 	struct lb_engine *e = eng_new();
@@ -346,6 +359,7 @@ int main(void)
 	reasons();
 	first_last();
 	reservations();
+	huge_reservation();
 	priority();
 	classes();
 	disabled();

@@ -351,8 +351,27 @@ static void ends_v6(void)
 	lb_engine_close(e);
 }
 
+static void log_format(void)
+{
+	struct lb_engine *e = eng_new();
+
+	logs_reset();
+	apply(e, pool_yaml("blue-pool", "[{cidr: 10.0.0.0/30}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	ok(logs_have("level=info msg=\"Allocated IP\" service=default/a ip=10.0.0.0 pool=blue-pool\n"),
+	   "allocation log line in logfmt");
+	ok(logs_have("level=debug msg=\"Pool counts of 'blue-pool' changed, patching\" pool=blue-pool total=4 available=3 used=1\n"),
+	   "pool count log line");
+	apply(e, svc_yaml("default", "b", NULL, "\"lbipam.cilium.io/ips\": \"10.9.9.9\"", NULL));
+	ok(logs_have("level=info msg=\"Service IPAM request condition changed\" service=default/b status=False reason=no_pool "
+		     "message=\"No pool exists with a CIDR containing '10.9.9.9'\"\n"),
+	   "condition changes are logged with quoted values");
+	lb_engine_close(e);
+}
+
 int main(void)
 {
+	log_format();
 	fifo();
 	ends_v6();
 	lowest_first();

@@ -76,7 +76,7 @@ struct lb_engine_config {
 	bool sharing_port_only;
 	lb_log_fn log;
 	void *log_arg;
-	enum lb_log_level log_level;
+	enum lb_log_level log_level;	/* lowest level passed to log */
 	/*
 	 * Clock used to stamp objects that carry no creationTimestamp, in
 	 * nanoseconds since the epoch; NULL uses CLOCK_REALTIME.  Objects
@@ -127,6 +127,7 @@ void lb_engine_close(struct lb_engine *e);
  * and diags (if given) names each problem.  Documents of other kinds are
  * skipped with a log line.  One database transaction per call; -EIO if it
  * fails, in which case the engine reloads its last committed state.
+ * Diagnostics are appended to diags; free them with lb_diags_free().
  */
 int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 			 const char *buf, size_t len, struct lb_diags *diags);

@@ -15,7 +15,8 @@ struct key_group {
 struct rctx {
 	struct lb_engine *e;
 	struct lb_pool **pools;		/* priority, then name */
-	struct lb_htab groups;
+	struct lb_htab groups;		/* built on first use */
+	bool have_groups;
 	/* Last failure of the service being satisfied. */
 	const char *reason;
 	char *msg;
@@ -206,6 +207,8 @@ static void strip_invalid(struct rctx *c, struct lb_service *s,
 			continue;
 		}
 		seen[f] = true;
+		/* The spec may select other pools now; count it again. */
+		lb_hold_touch(e, h);
 		i++;
 	}
 }
@@ -335,6 +338,8 @@ static void satisfy_specific(struct rctx *c, struct lb_service *s)
 	}
 }
 
+static void build_groups(struct rctx *c);
+
 static int cmp_holding_addr(const void *a, const void *b)
 {
 	const struct lb_holding *x = *(const struct lb_holding *const *)a;
@@ -355,6 +360,8 @@ static bool join_shared(struct rctx *c, struct lb_service *s, uint8_t fam)
 	struct key_group *g;
 	bool ok = false;
 
+	if (!c->have_groups)
+		build_groups(c);
 	g = lb_htab_get(&c->groups, s->spec.sharing_key);
 	if (!g)
 		return false;
@@ -503,6 +510,7 @@ static void build_groups(struct rctx *c)
 	size_t i;
 
 	lb_htab_init(&c->groups, &group_ops);
+	c->have_groups = true;
 	for (i = 0; i < e->norder; i++) {
 		struct lb_service *s = e->order[i];
 		struct key_group *g;
@@ -525,11 +533,24 @@ static void free_groups(struct rctx *c)
 	struct key_group *g;
 	size_t it = 0;
 
+	if (!c->have_groups)
+		return;
 	while ((g = lb_htab_next(&c->groups, &it))) {
 		free(g->svcs);
 		free(g);
 	}
 	lb_htab_free(&c->groups);
+}
+
+static void attribute(struct rctx *c, struct lb_holding *h)
+{
+	struct lb_block *b = NULL;
+
+	h->stale = false;
+	h->pool = h->n ? keeping_pool(c, h->holders[0], &h->addr, &b) : NULL;
+	h->counted_res = h->pool &&
+			 lb_pool_reserved(h->pool, b, &h->addr) != LB_RES_NONE;
+	lb_hold_count(h, 1);
 }
 
 static void update_counts(struct rctx *c)
@@ -538,24 +559,31 @@ static void update_counts(struct rctx *c)
 	struct lb_holding *h;
 	size_t i, it = 0;
 
-	for (i = 0; i < e->npools; i++) {
-		struct lb_pool *p = e->pools[i];
+	/*
+	 * After a pool change everything is recounted; otherwise only the
+	 * holdings touched by this reconcile move between counters.
+	 */
+	if (e->pools_dirty) {
+		for (i = 0; i < e->npools; i++) {
+			struct lb_pool *p = e->pools[i];
 
-		p->used[0] = p->used[1] = 0;
-		p->used_reserved[0] = p->used_reserved[1] = 0;
+			p->used[0] = p->used[1] = 0;
+			p->used_reserved[0] = p->used_reserved[1] = 0;
+		}
+		while ((h = lb_htab_next(&e->holdings, &it))) {
+			h->pool = NULL;
+			attribute(c, h);
+		}
+	} else {
+		for (i = 0; i < e->ntouched; i++) {
+			h = lb_hold_find(e, &e->touched[i]);
+			if (!h || !h->stale)
+				continue;
+			lb_hold_count(h, -1);
+			attribute(c, h);
+		}
 	}
-	while ((h = lb_htab_next(&e->holdings, &it))) {
-		struct lb_block *b = NULL;
-		int f = lb_fam_idx(h->addr.fam);
-
-		h->pool = h->n ? keeping_pool(c, h->holders[0], &h->addr, &b) :
-				 NULL;
-		if (!h->pool)
-			continue;
-		h->pool->used[f]++;
-		if (lb_pool_reserved(h->pool, b, &h->addr) != LB_RES_NONE)
-			h->pool->used_reserved[f]++;
-	}
+	e->ntouched = 0;
 	for (i = 0; i < e->npools; i++) {
 		struct lb_pool *p = e->pools[i];
 		struct lb_counts k;
@@ -586,27 +614,53 @@ static void update_counts(struct rctx *c)
 	}
 }
 
+static int cmp_rank(const void *a, const void *b)
+{
+	size_t x = (*(struct lb_service *const *)a)->rank;
+	size_t y = (*(struct lb_service *const *)b)->rank;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * One deterministic pass over the whole state: settle conflicts, drop
- * holdings that lost their basis, take back status IPs, then serve the
- * waiting services oldest first.  Running it twice changes nothing.
+ * One deterministic pass: settle conflicts, drop holdings that lost their
+ * basis, take back status IPs, then serve the waiting services oldest
+ * first.  After a pool change every service is looked at; otherwise only
+ * the work list (changed and unsatisfied services), which gives the same
+ * result because nothing else can have moved.  Running it twice changes
+ * nothing.
  */
 void lb_reconcile(struct lb_engine *e)
 {
 	struct rctx c = { .e = e };
+	struct lb_service **v;
 	uint8_t fams[2];
-	size_t i, nf;
+	size_t i, n, nf;
 
+	if (e->always_full)
+		e->pools_dirty = true;
 	lb_settle_conflicts(e);
 	lb_engine_sort_services(e);
 	c.pools = lb_xmalloc((e->npools + 1) * sizeof(*c.pools));
 	if (e->npools)
 		memcpy(c.pools, e->pools, e->npools * sizeof(*c.pools));
 	qsort(c.pools, e->npools, sizeof(*c.pools), cmp_priority);
-	build_groups(&c);
+	if (e->pools_dirty) {
+		n = e->norder;
+		v = lb_xmalloc((n + 1) * sizeof(*v));
+		if (n)
+			memcpy(v, e->order, n * sizeof(*v));
+	} else {
+		n = e->nwork;
+		v = lb_xmalloc((n + 1) * sizeof(*v));
+		if (n)
+			memcpy(v, e->work, n * sizeof(*v));
+		if (n > 1)
+			qsort(v, n, sizeof(*v), cmp_rank);
+	}
 
-	for (i = 0; i < e->norder; i++) {
-		struct lb_service *s = e->order[i];
+	for (i = 0; i < n; i++) {
+		struct lb_service *s = v[i];
 
 		s->managed = responsible(e, s);
 		if (!s->managed) {
@@ -619,12 +673,15 @@ void lb_reconcile(struct lb_engine *e)
 			set_cond(e, s, LB_COND_NONE, "", "");
 			continue;
 		}
+		if (!e->pools_dirty && !s->check)
+			continue;
+		s->check = false;
 		nf = lb_service_families(s, !e->cfg.ipv4_disabled,
 					 !e->cfg.ipv6_disabled, fams);
 		strip_invalid(&c, s, fams, nf);
 	}
-	for (i = 0; i < e->norder; i++) {
-		struct lb_service *s = e->order[i];
+	for (i = 0; i < n; i++) {
+		struct lb_service *s = v[i];
 
 		if (!s->managed || !s->spec.nhints)
 			continue;
@@ -632,8 +689,8 @@ void lb_reconcile(struct lb_engine *e)
 					 !e->cfg.ipv6_disabled, fams);
 		import_hints(&c, s, fams, nf);
 	}
-	for (i = 0; i < e->norder; i++) {
-		struct lb_service *s = e->order[i];
+	for (i = 0; i < n; i++) {
+		struct lb_service *s = v[i];
 
 		if (!s->managed)
 			continue;
@@ -654,7 +711,18 @@ void lb_reconcile(struct lb_engine *e)
 				 c.msg ? c.msg : "");
 	}
 	free(c.msg);
+
+	/* Only the unsatisfied stay on the work list. */
+	for (i = 0; i < e->nwork; i++)
+		e->work[i]->queued = false;
+	e->nwork = 0;
+	for (i = 0; i < n; i++)
+		if (v[i]->managed && v[i]->cond != LB_COND_TRUE)
+			lb_engine_enqueue(e, v[i]);
+	free(v);
+
 	update_counts(&c);
+	e->pools_dirty = false;
 	free_groups(&c);
 	free(c.pools);
 }

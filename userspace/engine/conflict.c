@@ -47,6 +47,7 @@ static void mark(struct lb_engine *e, struct lb_pool *target,
 	char a[LB_RANGE_STRLEN], b[LB_RANGE_STRLEN];
 
 	target->conflicting = true;
+	e->pools_dirty = true;
 	free(target->conflict_msg);
 	target->conflict_msg =
 		lb_xasprintf("Pool conflicts since range '%s' overlaps range '%s' from IP Pool '%s'",
@@ -114,6 +115,7 @@ void lb_settle_conflicts(struct lb_engine *e)
 		if (hit)
 			continue;
 		p->conflicting = false;
+		e->pools_dirty = true;
 		free(p->conflict_msg);
 		p->conflict_msg = NULL;
 		e->state_seq++;

@@ -55,7 +55,7 @@ static void eps_free(struct lb_eps *x)
 	free(x->name);
 	free(x->key);
 	free(x->doc);
-	free(x->service);
+	lb_eps_spec_free(&x->spec);
 	free(x);
 }
 
@@ -95,7 +95,11 @@ void lb_engine_sort_services(struct lb_engine *e)
 
 	if (!e->order_stale)
 		return;
-	e->order = lb_xrealloc(e->order, (e->nsvcs + 1) * sizeof(*e->order));
+	if (e->nsvcs + 1 > e->caporder) {
+		e->caporder = e->nsvcs + 1;
+		e->order = lb_xrealloc(e->order,
+				       e->caporder * sizeof(*e->order));
+	}
 	e->norder = 0;
 	while ((s = lb_htab_next(&e->svcs, &it)))
 		e->order[e->norder++] = s;
@@ -103,6 +107,67 @@ void lb_engine_sort_services(struct lb_engine *e)
 	for (i = 0; i < e->norder; i++)
 		e->order[i]->rank = i;
 	e->order_stale = false;
+}
+
+/*
+ * New services are usually the newest, so the first-come order is kept by
+ * appending instead of re-sorting on every call.
+ */
+void lb_engine_order_add(struct lb_engine *e, struct lb_service *s)
+{
+	if (e->order_stale || (e->norder &&
+			       lb_service_cmp_age(e->order[e->norder - 1], s) > 0)) {
+		e->order_stale = true;
+		return;
+	}
+	LB_GROW(e->order, e->norder, e->caporder);
+	s->rank = e->norder;
+	e->order[e->norder++] = s;
+}
+
+void lb_engine_order_del(struct lb_engine *e, struct lb_service *s)
+{
+	size_t i;
+
+	if (e->order_stale || s->rank >= e->norder || e->order[s->rank] != s) {
+		e->order_stale = true;
+		return;
+	}
+	memmove(&e->order[s->rank], &e->order[s->rank + 1],
+		(e->norder - s->rank - 1) * sizeof(e->order[0]));
+	e->norder--;
+	for (i = s->rank; i < e->norder; i++)
+		e->order[i]->rank = i;
+}
+
+void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s)
+{
+	if (s->queued)
+		return;
+	LB_GROW(e->work, e->nwork, e->capwork);
+	e->work[e->nwork++] = s;
+	s->queued = true;
+}
+
+void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s)
+{
+	if (s->dirty)
+		return;
+	LB_GROW(e->dirty, e->ndirty, e->capdirty);
+	e->dirty[e->ndirty++] = s;
+	s->dirty = true;
+}
+
+static void drop_from(struct lb_service **v, size_t *n, struct lb_service *s)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (v[i] == s) {
+			v[i] = v[--*n];
+			return;
+		}
+	}
 }
 
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
@@ -197,6 +262,7 @@ static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		p->doc = o->text;
 		o->text = NULL;
 		lb_pool_count_static(p);
+		e->pools_dirty = true;
 		break;
 	case LB_KIND_SERVICE:
 		s = lb_engine_service(e, o->key);
@@ -212,12 +278,26 @@ static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 			s->generation = generation ? generation : 1;
 			lb_htab_add(&e->svcs, s);
 			e->nsvcs++;
-			e->order_stale = true;
+			lb_engine_order_add(e, s);
 		} else {
+			size_t i, j;
+
 			s->generation++;
 			lb_svc_spec_free(&s->spec);
 			free(s->doc);
+			/* Co-holders must re-check compatibility with s. */
+			for (i = 0; i < s->nheld; i++) {
+				for (j = 0; j < s->held[i]->n; j++) {
+					struct lb_service *co =
+						s->held[i]->holders[j];
+
+					co->check = true;
+					lb_engine_enqueue(e, co);
+				}
+			}
 		}
+		s->check = true;
+		lb_engine_enqueue(e, s);
 		s->spec = o->svc;
 		memset(&o->svc, 0, sizeof(o->svc));
 		s->doc = o->text;
@@ -239,10 +319,10 @@ static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		} else {
 			x->generation++;
 			free(x->doc);
-			free(x->service);
+			lb_eps_spec_free(&x->spec);
 		}
-		x->service = o->eps_service;
-		o->eps_service = NULL;
+		x->spec = o->eps;
+		memset(&o->eps, 0, sizeof(o->eps));
 		x->doc = o->text;
 		o->text = NULL;
 		break;
@@ -255,6 +335,7 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 	struct lb_holding *h;
 	size_t i, it = 0;
 
+	/* Deleting the pool forces a full recount; just forget it here. */
 	while ((h = lb_htab_next(&e->holdings, &it)))
 		if (h->pool == p)
 			h->pool = NULL;
@@ -265,14 +346,19 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 		(e->npools - i - 1) * sizeof(e->pools[0]));
 	e->npools--;
 	lb_pool_free(p);
+	e->pools_dirty = true;
 }
 
 static void remove_service(struct lb_engine *e, struct lb_service *s)
 {
 	lb_hold_release_all(e, s);
+	if (s->queued)
+		drop_from(e->work, &e->nwork, s);
+	if (s->dirty)
+		drop_from(e->dirty, &e->ndirty, s);
+	lb_engine_order_del(e, s);
 	lb_htab_del(&e->svcs, s->key);
 	e->nsvcs--;
-	e->order_stale = true;
 	lb_service_free(s);
 }
 
@@ -297,8 +383,15 @@ static void free_state(struct lb_engine *e)
 	e->npools = e->cappools = 0;
 	free(e->order);
 	e->order = NULL;
-	e->norder = e->nsvcs = 0;
+	e->norder = e->nsvcs = e->caporder = 0;
 	e->order_stale = true;
+	e->pools_dirty = true;
+	free(e->work);
+	e->work = NULL;
+	e->nwork = e->capwork = 0;
+	free(e->dirty);
+	e->dirty = NULL;
+	e->ndirty = e->capdirty = 0;
 	clear_changes(e);
 	lb_htab_init(&e->svcs, &svc_ops);
 	lb_htab_init(&e->eps, &eps_ops);
@@ -331,12 +424,13 @@ static int load_state(struct lb_engine *e);
 static int persist(struct lb_engine *e)
 {
 	struct lb_service *s;
-	size_t i, it = 0;
+	size_t i;
 	int rc;
 
 	if (!e->store) {
-		while ((s = lb_htab_next(&e->svcs, &it)))
-			s->dirty = false;
+		for (i = 0; i < e->ndirty; i++)
+			e->dirty[i]->dirty = false;
+		e->ndirty = 0;
 		clear_changes(e);
 		return 0;
 	}
@@ -384,10 +478,8 @@ static int persist(struct lb_engine *e)
 		}
 		rc = lb_store_put_object(e->store, &o);
 	}
-	it = 0;
-	while ((s = lb_htab_next(&e->svcs, &it)))
-		if (s->dirty)
-			put_holdings(e, s, &rc);
+	for (i = 0; i < e->ndirty; i++)
+		put_holdings(e, e->dirty[i], &rc);
 	for (i = 0; i < e->npools && !rc; i++)
 		rc = lb_store_put_pool_state(e->store, e->pools[i]->name,
 					     e->pools[i]->conflicting,
@@ -405,9 +497,9 @@ static int persist(struct lb_engine *e)
 		load_state(e);
 		return -EIO;
 	}
-	it = 0;
-	while ((s = lb_htab_next(&e->svcs, &it)))
-		s->dirty = false;
+	for (i = 0; i < e->ndirty; i++)
+		e->dirty[i]->dirty = false;
+	e->ndirty = 0;
 	clear_changes(e);
 	return 0;
 }
@@ -641,7 +733,7 @@ static int load_state(struct lb_engine *e)
 {
 	struct load_ctx lc = { .e = e };
 	struct lb_service *s;
-	size_t it = 0;
+	size_t it = 0, i;
 	int64_t v;
 	int rc;
 
@@ -655,8 +747,12 @@ static int load_state(struct lb_engine *e)
 		rc = lb_store_each_holding(e->store, load_holding, &lc);
 	}
 	clear_changes(e);
-	while ((s = lb_htab_next(&e->svcs, &it)))
-		s->dirty = lc.bad > 0;
+	for (i = 0; i < e->ndirty; i++)
+		e->dirty[i]->dirty = false;
+	e->ndirty = 0;
+	/* Rows that no longer load are rewritten from what did. */
+	while (lc.bad && (s = lb_htab_next(&e->svcs, &it)))
+		lb_engine_mark_dirty(e, s);
 	if (rc)
 		return rc;
 	lb_reconcile(e);

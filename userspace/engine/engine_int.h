@@ -2,6 +2,7 @@
 #ifndef _LB_ENGINE_INT_H
 #define _LB_ENGINE_INT_H
 
+#include "endpoints.h"
 #include "lb_engine.h"
 #include "pool.h"
 #include "service.h"
@@ -16,7 +17,7 @@ struct lb_eps {
 	int64_t created;
 	uint64_t generation;
 	char *doc;
-	char *service;		/* kubernetes.io/service-name label */
+	struct lb_eps_spec spec;
 };
 
 /* Objects touched by the running apply/delete, to be persisted. */
@@ -39,9 +40,31 @@ struct lb_engine {
 	struct lb_service **order;	/* first-come order */
 	size_t norder;
 	bool order_stale;
+	size_t caporder;
+	/*
+	 * Pools changed since the last reconcile: every holding must be
+	 * re-validated and re-attributed, not just those of touched services.
+	 */
+	bool pools_dirty;
+	bool always_full;		/* tests: never use the work list */
+	/*
+	 * Services the next reconcile must look at: changed ones and every
+	 * unsatisfied one.  Everything else is settled, so a change costs in
+	 * proportion to what it touches, not to the number of services.
+	 */
+	struct lb_service **work;
+	size_t nwork;
+	size_t capwork;
+	/* Services whose holdings differ from the database. */
+	struct lb_service **dirty;
+	size_t ndirty;
+	size_t capdirty;
 	struct lb_htab eps;
 
 	struct lb_htab holdings;	/* by address */
+	struct lb_addr *touched;	/* holdings to recount */
+	size_t ntouched;
+	size_t captouched;
 
 	int64_t last_stamp;
 	int64_t call_stamp;		/* creation time for this call, or 0 */
@@ -63,6 +86,10 @@ void lb_log(struct lb_engine *e, enum lb_log_level lvl, const char *msg, ...)
 struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name);
 struct lb_service *lb_engine_service(struct lb_engine *e, const char *key);
 void lb_engine_sort_services(struct lb_engine *e);
+void lb_engine_order_add(struct lb_engine *e, struct lb_service *s);
+void lb_engine_order_del(struct lb_engine *e, struct lb_service *s);
+void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s);
+void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s);
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted);
 

@@ -45,6 +45,9 @@ void lb_holdings_free(struct lb_engine *e)
 		free(h);
 	}
 	lb_htab_free(&e->holdings);
+	free(e->touched);
+	e->touched = NULL;
+	e->ntouched = e->captouched = 0;
 }
 
 struct lb_holding *lb_hold_find(struct lb_engine *e, const struct lb_addr *a)
@@ -81,9 +84,10 @@ struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
 	}
 	h->holders[i] = s;
 	h->n++;
+	lb_hold_touch(e, h);
 	LB_GROW(s->held, s->nheld, s->capheld);
 	s->held[s->nheld++] = h;
-	s->dirty = true;
+	lb_engine_mark_dirty(e, s);
 	e->state_seq++;
 	return h;
 }
@@ -146,6 +150,27 @@ static void note_freed(struct lb_engine *e, const struct lb_addr *a)
 	}
 }
 
+void lb_hold_touch(struct lb_engine *e, struct lb_holding *h)
+{
+	if (h->stale)
+		return;
+	h->stale = true;
+	/* Addresses, not pointers: the holding may be gone by then. */
+	LB_GROW(e->touched, e->ntouched, e->captouched);
+	e->touched[e->ntouched++] = h->addr;
+}
+
+void lb_hold_count(struct lb_holding *h, int sign)
+{
+	int f = lb_fam_idx(h->addr.fam);
+
+	if (!h->pool)
+		return;
+	h->pool->used[f] += sign;
+	if (h->counted_res)
+		h->pool->used_reserved[f] += sign;
+}
+
 void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
 {
 	struct lb_holding *h = s->held[idx];
@@ -154,18 +179,20 @@ void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
 	memmove(&s->held[idx], &s->held[idx + 1],
 		(s->nheld - idx - 1) * sizeof(s->held[0]));
 	s->nheld--;
-	s->dirty = true;
+	lb_engine_mark_dirty(e, s);
 	e->state_seq++;
 	for (i = 0; i < h->n; i++) {
 		if (h->holders[i] == s) {
 			memmove(&h->holders[i], &h->holders[i + 1],
 				(h->n - i - 1) * sizeof(h->holders[0]));
 			h->n--;
+			lb_hold_touch(e, h);
 			break;
 		}
 	}
 	if (h->n)
 		return;
+	lb_hold_count(h, -1);
 	lb_htab_del(&e->holdings, &h->addr);
 	note_freed(e, &h->addr);
 	free(h->holders);
@@ -198,12 +225,22 @@ bool lb_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
 		}
 	}
 	while (!b->scanned) {
+		const struct lb_range *res;
+		lb_u128 last;
+
 		a.v = b->frontier;
-		if (b->frontier == b->r.to.v)
+		/*
+		 * Step over a whole reservation at once: it may span more
+		 * addresses than could ever be visited one by one.
+		 */
+		res = lb_pool_user_reserved(p, &a);
+		last = res && res->to.v < b->r.to.v ? res->to.v :
+		       res ? b->r.to.v : a.v;
+		if (last == b->r.to.v)
 			b->scanned = true;
 		else
-			b->frontier++;
-		if (addr_free(e, p, b, &a)) {
+			b->frontier = last + 1;
+		if (!res && addr_free(e, p, b, &a)) {
 			*out = a;
 			return true;
 		}

@@ -20,6 +20,8 @@ struct lb_service;
 struct lb_holding {
 	struct lb_addr addr;
 	struct lb_pool *pool;		/* where it is counted; may be NULL */
+	bool stale;			/* holders changed: re-attribute */
+	bool counted_res;		/* counted as a reserved address */
 	struct lb_service **holders;	/* first-come order */
 	size_t n;
 	size_t cap;
@@ -33,6 +35,10 @@ struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
 void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t i);
 void lb_hold_release_all(struct lb_engine *e, struct lb_service *s);
 bool lb_holding_has(const struct lb_holding *h, const struct lb_service *s);
+/* Queue h for re-attribution and recounting at the end of the reconcile. */
+void lb_hold_touch(struct lb_engine *e, struct lb_holding *h);
+/* Add (sign 1) or remove (-1) h's share of its pool's counters. */
+void lb_hold_count(struct lb_holding *h, int sign);
 
 /* Lowest free, unreserved address of b; false if b is full. */
 bool lb_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,

@@ -76,7 +76,7 @@ struct lb_engine_config {
 	bool sharing_port_only;
 	lb_log_fn log;
 	void *log_arg;
-	enum lb_log_level log_level;
+	enum lb_log_level log_level;	/* lowest level passed to log */
 	/*
 	 * Clock used to stamp objects that carry no creationTimestamp, in
 	 * nanoseconds since the epoch; NULL uses CLOCK_REALTIME.  Objects
@@ -127,6 +127,7 @@ void lb_engine_close(struct lb_engine *e);
  * and diags (if given) names each problem.  Documents of other kinds are
  * skipped with a log line.  One database transaction per call; -EIO if it
  * fails, in which case the engine reloads its last committed state.
+ * Diagnostics are appended to diags; free them with lb_diags_free().
  */
 int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 			 const char *buf, size_t len, struct lb_diags *diags);
@@ -187,6 +188,7 @@ int lb_engine_get_pool(struct lb_engine *e, const char *name, lb_pool_cb cb,
 struct lb_port_info {
 	uint16_t port;
 	const char *protocol;	/* "TCP", "UDP", "SCTP" */
+	const char *name;	/* "" when unnamed */
 };
 
 struct lb_service_info {
@@ -249,6 +251,24 @@ struct lb_holding_info {
 typedef int (*lb_holding_cb)(const struct lb_holding_info *h, void *arg);
 /* Every (service, IP) pair, in namespace/name then ingress order. */
 int lb_engine_foreach_holding(struct lb_engine *e, lb_holding_cb cb,
+			      void *arg);
+
+struct lb_backend_info {
+	const char *slice;		/* EndpointSlice name */
+	const char *address;
+	bool ready;			/* conditions.ready, unset = true */
+	size_t n_ports;
+	const struct lb_port_info *ports;	/* the slice's ports */
+};
+
+typedef int (*lb_backend_cb)(const struct lb_backend_info *b, void *arg);
+/*
+ * Endpoints of the EndpointSlices labelled kubernetes.io/service-name=
+ * service in ns, slices in name order; FQDN slices carry none.  Service
+ * ports map to slice ports by name, as in Kubernetes.
+ */
+int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
+			      const char *service, lb_backend_cb cb,
 			      void *arg);
 
 /*

@@ -132,14 +132,20 @@ enum lb_reserved_kind lb_pool_reserved(const struct lb_pool *p,
 	return LB_RES_NONE;
 }
 
-static bool in_user_reserved(const struct lb_pool *p, const struct lb_addr *a)
+const struct lb_range *lb_pool_user_reserved(const struct lb_pool *p,
+					     const struct lb_addr *a)
 {
 	size_t i;
 
 	for (i = 0; i < p->spec.nreserved; i++)
 		if (lb_range_contains(&p->spec.reserved[i], a))
-			return true;
-	return false;
+			return &p->spec.reserved[i];
+	return NULL;
+}
+
+static bool in_user_reserved(const struct lb_pool *p, const struct lb_addr *a)
+{
+	return lb_pool_user_reserved(p, a) != NULL;
 }
 
 void lb_pool_count_static(struct lb_pool *p)

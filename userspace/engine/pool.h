@@ -62,7 +62,6 @@ struct lb_pool {
 	uint64_t used[2];
 	uint64_t used_reserved[2];
 	char *counts_seen;	/* last counts logged, to log changes only */
-	bool conflict_seen;
 };
 
 static inline int lb_fam_idx(uint8_t fam)
@@ -84,6 +83,9 @@ struct lb_block *lb_pool_block_of(const struct lb_pool *p,
 enum lb_reserved_kind lb_pool_reserved(const struct lb_pool *p,
 				       const struct lb_block *b,
 				       const struct lb_addr *a);
+/* The spec.reserved range holding a, if any. */
+const struct lb_range *lb_pool_user_reserved(const struct lb_pool *p,
+					     const struct lb_addr *a);
 /* Fill total[] and reserved[] from the spec. */
 void lb_pool_count_static(struct lb_pool *p);
 struct lb_counts;

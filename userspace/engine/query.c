@@ -127,6 +127,7 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 	for (i = 0; i < s->spec.nports; i++) {
 		ports[i].port = s->spec.ports[i].port;
 		ports[i].protocol = lb_proto_name(s->spec.ports[i].proto);
+		ports[i].name = s->spec.ports[i].name;
 	}
 	si.ips = ips;
 	si.ports = ports;
@@ -392,6 +393,53 @@ static int cmp_eps(const void *a, const void *b)
 		      (*(struct lb_eps *const *)b)->key);
 }
 
+int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
+			      const char *service, lb_backend_cb cb,
+			      void *arg)
+{
+	struct lb_eps **v = NULL, *x;
+	size_t n = 0, cap = 0, i, j, it = 0;
+	int rc = 0;
+
+	if (!ns)
+		ns = "default";
+	while ((x = lb_htab_next(&e->eps, &it))) {
+		if (strcmp(x->ns, ns) || !x->spec.service ||
+		    strcmp(x->spec.service, service))
+			continue;
+		LB_GROW(v, n, cap);
+		v[n++] = x;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_eps);
+	for (i = 0; i < n && !rc; i++) {
+		struct lb_port_info *pi = lb_xcalloc(v[i]->spec.nports + 1,
+						     sizeof(*pi));
+
+		for (j = 0; j < v[i]->spec.nports; j++) {
+			pi[j].port = v[i]->spec.ports[j].port;
+			pi[j].protocol = lb_proto_name(v[i]->spec.ports[j].proto);
+			pi[j].name = v[i]->spec.ports[j].name;
+		}
+		for (j = 0; j < v[i]->spec.neps && !rc; j++) {
+			char ip[LB_ADDR_STRLEN];
+			struct lb_backend_info bi = {
+				.slice = v[i]->name,
+				.address = lb_addr_fmt(&v[i]->spec.eps[j].addr,
+						       ip),
+				.ready = v[i]->spec.eps[j].ready,
+				.n_ports = v[i]->spec.nports,
+				.ports = pi,
+			};
+
+			rc = cb(&bi, arg);
+		}
+		free(pi);
+	}
+	free(v);
+	return rc;
+}
+
 static void dump_eps(struct lb_engine *e, struct lb_strbuf *b)
 {
 	struct lb_eps **v = NULL, *x;
@@ -405,7 +453,7 @@ static void dump_eps(struct lb_engine *e, struct lb_strbuf *b)
 		qsort(v, n, sizeof(*v), cmp_eps);
 	for (i = 0; i < n; i++)
 		lb_sb_printf(b, "endpointslice %s service=%s gen=%llu\n",
-			     v[i]->key, v[i]->service ? v[i]->service : "",
+			     v[i]->key, v[i]->spec.service ? v[i]->spec.service : "",
 			     (unsigned long long)v[i]->generation);
 	free(v);
 }

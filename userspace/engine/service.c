@@ -41,6 +41,8 @@ static void free_strv(char **v, size_t n)
 
 void lb_svc_spec_free(struct lb_svc_spec *s)
 {
+	size_t i;
+
 	free(s->lb_class);
 	lb_labels_free(&s->labels);
 	lb_labels_free(&s->selector);
@@ -48,6 +50,8 @@ void lb_svc_spec_free(struct lb_svc_spec *s)
 	free(s->sharing_key);
 	free_strv(s->xns, s->nxns);
 	free_strv(s->pools, s->npools);
+	for (i = 0; i < s->nports; i++)
+		free(s->ports[i].name);
 	free(s->ports);
 	free(s->hints);
 	memset(s, 0, sizeof(*s));
@@ -88,13 +92,12 @@ size_t lb_service_families(const struct lb_service *s, bool v4on, bool v6on,
 	case LB_FP_UNSET:
 	case LB_FP_SINGLE:
 		/* The primary family wins even if disabled (cilium#34899). */
-		if (sp->nfams) {
+		if (sp->nfams)
 			fams[n++] = sp->fams[0];
-		} else if (v4on) {
+		else if (v4on)
 			fams[n++] = 4;
-		} else if (v6on) {
+		else if (v6on)
 			fams[n++] = 6;
-		}
 		break;
 	case LB_FP_PREFER_DUAL:
 		if (sp->nfams) {

@@ -18,6 +18,7 @@ enum lb_proto {
 struct lb_port {
 	uint16_t port;
 	uint8_t proto;
+	char *name;		/* "" when unnamed */
 };
 
 enum lb_fam_policy {
@@ -75,6 +76,8 @@ struct lb_service {
 	char *cond_reason;
 	char *cond_msg;
 	bool dirty;		/* holdings differ from the database */
+	bool check;		/* spec or a co-holder changed: re-validate */
+	bool queued;		/* on the engine's work list */
 	size_t rank;		/* position in first-come order */
 };
 

@@ -32,6 +32,8 @@ static const char *const stmt_sql[ST_MAX] = {
 			" VALUES (?, ?)",
 };
 
+#define LB_STORE_SCHEMA 1
+
 struct lb_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX];
@@ -59,6 +61,7 @@ const char *lb_store_errmsg(struct lb_store *s)
 int lb_store_open(const char *path, struct lb_store **out, char **err)
 {
 	struct lb_store *s = lb_xcalloc(1, sizeof(*s));
+	int64_t ver;
 	int i, rc;
 
 	*out = NULL;
@@ -85,6 +88,22 @@ int lb_store_open(const char *path, struct lb_store **out, char **err)
 					NULL);
 		if (rc != SQLITE_OK)
 			goto fail;
+	}
+	/* Refuse a database written by an incompatible layout. */
+	rc = lb_store_get_meta(s, "schema", &ver);
+	if (rc == -ENOENT) {
+		rc = lb_store_set_meta(s, "schema", LB_STORE_SCHEMA);
+	} else if (!rc && ver != LB_STORE_SCHEMA) {
+		if (err)
+			*err = lb_xasprintf("%s: schema version %lld, expected %d",
+					    path, (long long)ver,
+					    LB_STORE_SCHEMA);
+		lb_store_close(s);
+		return -EPROTO;
+	}
+	if (rc) {
+		rc = SQLITE_ERROR;
+		goto fail;
 	}
 	*out = s;
 	return 0;

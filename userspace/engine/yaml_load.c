@@ -641,7 +641,7 @@ static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 		size_t idx = it - n->data.sequence.items.start;
 		yaml_node_t *en = node(y, *it), *pn;
 		struct lb_port *pt = &ss->ports[ss->nports];
-		const char *proto;
+		const char *proto, *name;
 		long long port;
 
 		snprintf(p, sizeof(p), "spec.ports[%zu]", idx);
@@ -665,6 +665,9 @@ static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 			    proto);
 			continue;
 		}
+		snprintf(q, sizeof(q), "%s.name", p);
+		name = get_str(y, en, "name", q);
+		pt->name = lb_xstrdup(name ? name : "");
 		ss->nports++;
 	}
 }
@@ -823,7 +826,99 @@ static void load_service(struct yl *y, const yaml_node_t *root,
 	read_status(y, ss, root);
 }
 
-static void load_eps(struct yl *y, const yaml_node_t *md, struct lb_doc *o)
+static void read_ep_ports(struct yl *y, struct lb_eps_spec *es,
+			  const yaml_node_t *n)
+{
+	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
+	yaml_node_item_t *it;
+
+	if (!want_seq(y, n, "ports"))
+		return;
+	es->ports = lb_xcalloc(n->data.sequence.items.top -
+			       n->data.sequence.items.start,
+			       sizeof(*es->ports));
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		size_t idx = it - n->data.sequence.items.start;
+		struct lb_ep_port *pt = &es->ports[es->nports];
+		yaml_node_t *en = node(y, *it), *pn;
+		const char *name, *proto;
+		long long port = 0;
+
+		snprintf(p, sizeof(p), "ports[%zu]", idx);
+		if (!en || en->type != YAML_MAPPING_NODE) {
+			err(y, p, "expected a mapping");
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.port", p);
+		pn = get(y, en, "port");
+		if (pn && !parse_int(y, pn, q, 1, 65535, &port))
+			continue;
+		snprintf(q, sizeof(q), "%s.protocol", p);
+		proto = get_str(y, en, "protocol", q);
+		if (proto && lb_proto_parse(proto, &pt->proto)) {
+			err(y, q, "protocol must be TCP, UDP or SCTP, got '%s'",
+			    proto);
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.name", p);
+		name = get_str(y, en, "name", q);
+		pt->name = lb_xstrdup(name ? name : "");
+		pt->port = (uint16_t)port;
+		es->nports++;
+	}
+}
+
+static void read_endpoints(struct yl *y, struct lb_eps_spec *es,
+			   const yaml_node_t *n, bool fqdn)
+{
+	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
+	yaml_node_item_t *it, *ai;
+
+	if (!want_seq(y, n, "endpoints"))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		size_t idx = it - n->data.sequence.items.start;
+		yaml_node_t *en = node(y, *it), *addrs, *cond;
+		bool ready = true;
+
+		snprintf(p, sizeof(p), "endpoints[%zu]", idx);
+		if (!en || en->type != YAML_MAPPING_NODE) {
+			err(y, p, "expected a mapping");
+			continue;
+		}
+		cond = get(y, en, "conditions");
+		snprintf(q, sizeof(q), "%s.conditions", p);
+		if (cond && want_map(y, cond, q)) {
+			snprintf(q, sizeof(q), "%s.conditions.ready", p);
+			/* An unknown readiness counts as ready, as kube-proxy does. */
+			get_bool(y, cond, "ready", q, &ready);
+		}
+		snprintf(q, sizeof(q), "%s.addresses", p);
+		addrs = get(y, en, "addresses");
+		if (!want_seq(y, addrs, q) || fqdn)
+			continue;
+		for (ai = addrs->data.sequence.items.start;
+		     ai < addrs->data.sequence.items.top; ai++) {
+			const char *v = scalar(y, node(y, *ai), q);
+			struct lb_ep ep = { .ready = ready };
+
+			if (!v)
+				continue;
+			if (lb_addr_parse(v, &ep.addr)) {
+				err(y, q, "invalid address '%s'", v);
+				continue;
+			}
+			es->eps = lb_xrealloc(es->eps, (es->neps + 1) *
+					      sizeof(*es->eps));
+			es->eps[es->neps++] = ep;
+		}
+	}
+}
+
+static void load_eps(struct yl *y, const yaml_node_t *root,
+		     const yaml_node_t *md, struct lb_doc *o)
 {
 	struct lb_labels l = { 0 };
 	yaml_node_t *n = get(y, md, "labels");
@@ -833,8 +928,17 @@ static void load_eps(struct yl *y, const yaml_node_t *md, struct lb_doc *o)
 		read_strmap(y, n, "metadata.labels", &l);
 	v = lb_labels_get(&l, "kubernetes.io/service-name");
 	if (v)
-		o->eps_service = lb_xstrdup(v);
+		o->eps.service = lb_xstrdup(v);
 	lb_labels_free(&l);
+	v = get_str(y, root, "addressType", "addressType");
+	if (v && strcmp(v, "IPv4") && strcmp(v, "IPv6") && strcmp(v, "FQDN"))
+		err(y, "addressType", "must be IPv4, IPv6 or FQDN, got '%s'", v);
+	n = get(y, root, "endpoints");
+	if (n)
+		read_endpoints(y, &o->eps, n, v && !strcmp(v, "FQDN"));
+	n = get(y, root, "ports");
+	if (n)
+		read_ep_ports(y, &o->eps, n);
 }
 
 static const char *const kind_names[] = {
@@ -883,7 +987,7 @@ static void doc_free(struct lb_doc *o)
 	free(o->text);
 	lb_pool_spec_free(&o->pool);
 	lb_svc_spec_free(&o->svc);
-	free(o->eps_service);
+	lb_eps_spec_free(&o->eps);
 }
 
 void lb_docs_free(struct lb_doc *docs, size_t n)
@@ -964,7 +1068,7 @@ static bool load_doc(struct yl *y, const char *buf, struct lb_doc *o)
 		load_service(y, root, md, o);
 		break;
 	case LB_KIND_ENDPOINTSLICE:
-		load_eps(y, md, o);
+		load_eps(y, root, md, o);
 		break;
 	}
 	start = y->doc->start_mark.index;

@@ -2,6 +2,7 @@
 #ifndef _LB_YAML_LOAD_H
 #define _LB_YAML_LOAD_H
 
+#include "endpoints.h"
 #include "lb_engine.h"
 #include "pool.h"
 #include "service.h"
@@ -17,7 +18,7 @@ struct lb_doc {
 	char *text;		/* the document's own source text */
 	struct lb_pool_spec pool;
 	struct lb_svc_spec svc;
-	char *eps_service;
+	struct lb_eps_spec eps;
 };
 
 struct lb_engine;

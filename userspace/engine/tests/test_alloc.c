@@ -151,6 +151,19 @@ static void reservations(void)
 	lb_engine_close(e);
 }
 
+static void huge_reservation(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: \"2001:db8::/48\"}]",
+			   "  reserved: [\"2001:db8::/64\", \"2001:db8:0:1::/65\"]\n"));
+	apply(e, svc_yaml("default", "a", NULL, NULL, "  ipFamilies: [IPv6]\n"));
+	is(ips(e, "default", "a"), "2001:db8:0:1:8000::",
+	   "a reservation of 2^64 addresses is stepped over, not walked");
+	is(pool_count(e, "p", 0, "reserved"), "27670116110564327424", "and counted exactly (2^64 + 2^63)");
+	lb_engine_close(e);
+}
+
 static void priority(void)
 {
 	struct lb_engine *e = eng_new();
@@ -298,12 +311,74 @@ static void counts_v6(void)
 	lb_engine_close(e);
 }
 
+static void fifo(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/32}]", NULL));
+	apply(e, svc_yaml("default", "holder", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "zz-first", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "aa-second", NULL, NULL, NULL));
+	is(reason(e, "default", "zz-first"), "out_of_ips", "both wait");
+	del_svc(e, "default", "holder");
+	is(ips(e, "default", "zz-first"), "10.0.0.0",
+	   "a freed IP goes to the longest-waiting service, not the first name");
+	is(reason(e, "default", "aa-second"), "out_of_ips", "the later one keeps waiting");
+	lb_engine_close(e);
+
+	e = eng_new();
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/32}]", NULL));
+	apply(e, "apiVersion: v1\nkind: Service\nmetadata: {name: b, creationTimestamp: \"2019-01-01T00:00:00Z\"}\n"
+		 "spec: {type: LoadBalancer}\n---\n"
+		 "apiVersion: v1\nkind: Service\nmetadata: {name: a, creationTimestamp: \"2019-06-01T00:00:00Z\"}\n"
+		 "spec: {type: LoadBalancer}\n");
+	is(ips(e, "default", "b"), "10.0.0.0", "creationTimestamp orders services, not document order or name");
+	lb_engine_close(e);
+}
+
+static void ends_v6(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: \"fd00::/126\"}, {cidr: \"fd00:1::/127\"}]",
+			   "  allowFirstLastIPs: \"No\"\n"));
+	is(pool_count(e, "p", 6, "reserved"), "2", "IPv6 first/last reserved only for the /126, not the /127");
+	apply(e, svc_yaml("default", "a", NULL, NULL, "  ipFamilies: [IPv6]\n"));
+	apply(e, svc_yaml("default", "b", NULL, NULL, "  ipFamilies: [IPv6]\n"));
+	apply(e, svc_yaml("default", "c", NULL, NULL, "  ipFamilies: [IPv6]\n"));
+	is(ips(e, "default", "a"), "fd00::1", "first IPv6 skipped");
+	is(ips(e, "default", "c"), "fd00:1::", "/127 hands out both addresses");
+	lb_engine_close(e);
+}
+
+static void log_format(void)
+{
+	struct lb_engine *e = eng_new();
+
+	logs_reset();
+	apply(e, pool_yaml("blue-pool", "[{cidr: 10.0.0.0/30}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	ok(logs_have("level=info msg=\"Allocated IP\" service=default/a ip=10.0.0.0 pool=blue-pool\n"),
+	   "allocation log line in logfmt");
+	ok(logs_have("level=debug msg=\"Pool counts of 'blue-pool' changed, patching\" pool=blue-pool total=4 available=3 used=1\n"),
+	   "pool count log line");
+	apply(e, svc_yaml("default", "b", NULL, "\"lbipam.cilium.io/ips\": \"10.9.9.9\"", NULL));
+	ok(logs_have("level=info msg=\"Service IPAM request condition changed\" service=default/b status=False reason=no_pool "
+		     "message=\"No pool exists with a CIDR containing '10.9.9.9'\"\n"),
+	   "condition changes are logged with quoted values");
+	lb_engine_close(e);
+}
+
 int main(void)
 {
+	log_format();
+	fifo();
+	ends_v6();
 	lowest_first();
 	reasons();
 	first_last();
 	reservations();
+	huge_reservation();
 	priority();
 	classes();
 	disabled();

@@ -269,11 +269,13 @@ static bool subset(const char *before, const char *after)
 
 static void run_seed(unsigned seed0, const char *db)
 {
-	struct lb_engine *a = eng_new(), *b;
+	struct lb_engine *a = eng_new(), *b, *full = eng_new();
 	unsigned seed = seed0;
 	int k, mismatch = 0, reopen_bad = 0, churn = 0, bad_ok = 0;
+	int full_bad = 0;
 
 	b = eng_open(db, NULL);
+	full->always_full = true;
 	for (k = 0; k < OPS_PER_SEED; k++) {
 		struct gen_op op;
 		char key[40];
@@ -294,6 +296,7 @@ static void run_seed(unsigned seed0, const char *db)
 			}
 		rc = gen_run(a, &op);
 		gen_run(b, &op);
+		gen_run(full, &op);
 		if (op.type == GEN_BAD)
 			bad_ok += rc != 0;
 		else if (op.type == GEN_APPLY)
@@ -328,8 +331,20 @@ static void run_seed(unsigned seed0, const char *db)
 				free(before[n][x]);
 		if (k % 10 == 9 || k == OPS_PER_SEED - 1) {
 			char *da = lb_engine_dump(a), *dbs = lb_engine_dump(b);
+			char *df = lb_engine_dump(full);
 
 			mismatch += strcmp(da, dbs) != 0;
+			if (strcmp(da, df) && !full_bad++ && getenv("LB_DEBUG")) {
+				FILE *f = fopen("/tmp/da.txt", "w");
+
+				fputs(da, f);
+				fclose(f);
+				f = fopen("/tmp/df.txt", "w");
+				fputs(df, f);
+				fclose(f);
+				diag("first mismatch after op %d", k);
+			}
+			free(df);
 			if ((k + 1) % REOPEN_EVERY == 0) {
 				char *dr;
 
@@ -348,7 +363,9 @@ static void run_seed(unsigned seed0, const char *db)
 	ok(!churn, "seed %u: touching one service never moved another", seed0);
 	ok(!mismatch, "seed %u: database-backed engine matches the in-memory one", seed0);
 	ok(!reopen_bad, "seed %u: reopening the database gives the same state", seed0);
+	ok(!full_bad, "seed %u: the work-list reconcile equals a full one", seed0);
 	failures = 0;
+	lb_engine_close(full);
 	lb_engine_close(a);
 	lb_engine_close(b);
 }

@@ -73,6 +73,27 @@ static void widen_shrink(void)
 	lb_engine_close(e);
 }
 
+static void selection_changes(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("blue", "[{cidr: 10.0.1.0/24}]", "  serviceSelector: {matchLabels: {color: blue}}\n"));
+	apply(e, pool_yaml("any", "[{cidr: 10.0.9.0/24}]", "  priority: -1\n"));
+	apply(e, svc_yaml("default", "a", "color: blue", NULL, NULL));
+	apply(e, svc_yaml("default", "b", "color: blue", NULL, NULL));
+	is(ips(e, "default", "b"), "10.0.1.1", "setup");
+	apply(e, pool_yaml("blue", "[{cidr: 10.0.1.0/24}]",
+			   "  serviceSelector: {matchLabels: {color: blue}}\n  priority: 4\n"
+			   "  allowFirstLastIPs: \"No\"\n  reserved: [\"10.0.1.1\"]\n"));
+	is(ips(e, "default", "a"), "10.0.1.0", "editing priority, allowFirstLastIPs and reservations moves nobody");
+	is(ips(e, "default", "b"), "10.0.1.1", "... even a service on a newly reserved IP");
+	apply(e, svc_yaml("default", "b", "color: green", NULL, NULL));
+	is(ips(e, "default", "b"), "10.0.9.0", "a service whose labels no longer match moves to a matching pool");
+	apply(e, pool_yaml("blue", "[{cidr: 10.0.1.0/24}]", "  serviceSelector: {matchLabels: {color: cyan}}\n"));
+	is(ips(e, "default", "a"), "10.0.9.1", "a pool whose selector stops matching gives its services up (as Cilium)");
+	lb_engine_close(e);
+}
+
 static void deletes(void)
 {
 	struct lb_engine *e = fill(NULL);
@@ -197,9 +218,58 @@ static void restart(void)
 	rmdb();
 }
 
+/* Same input, any document order, any engine: same allocation. */
+static void deterministic(void)
+{
+	static const char *const docs[] = {
+		"apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: a}\n"
+		"spec: {blocks: [{cidr: 10.0.0.0/29}]}\n",
+		"apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: b}\n"
+		"spec: {blocks: [{cidr: 10.0.0.0/28}, {cidr: \"fd00::/126\"}], priority: 1}\n",
+		"apiVersion: v1\nkind: Service\nmetadata: {name: x, namespace: n1}\n"
+		"spec: {type: LoadBalancer, ipFamilyPolicy: PreferDualStack}\n",
+		"apiVersion: v1\nkind: Service\nmetadata: {name: y, namespace: n1}\n"
+		"spec: {type: LoadBalancer}\n",
+		"apiVersion: v1\nkind: Service\nmetadata: {name: x, namespace: n0}\n"
+		"spec: {type: LoadBalancer}\n",
+	};
+	static const int perms[][5] = {
+		{ 0, 1, 2, 3, 4 }, { 4, 3, 2, 1, 0 }, { 2, 0, 4, 1, 3 }, { 3, 4, 1, 0, 2 },
+	};
+	char *first = NULL, buf[4096];
+	size_t i, j;
+	int same = 0;
+
+	for (i = 0; i < sizeof(perms) / sizeof(perms[0]); i++) {
+		struct lb_engine *e = eng_new();
+		char *d;
+
+		buf[0] = '\0';
+		for (j = 0; j < 5; j++) {
+			strcat(buf, "---\n");
+			strcat(buf, docs[perms[i][j]]);
+		}
+		apply(e, buf);
+		d = lb_engine_dump(e);
+		if (!first)
+			first = d;
+		else {
+			same += !strcmp(first, d);
+			free(d);
+		}
+		lb_engine_close(e);
+	}
+	ok(same == 3, "document order within one call does not change the allocation");
+	ok(strstr(first, "service n0/x created=1577836800000000000 gen=1 managed=1 ips=10.0.0.0 ") != NULL,
+	   "ties are served in namespace/name order; priority picks pool b (a conflicts anyway)");
+	free(first);
+}
+
 int main(void)
 {
+	deterministic();
 	widen_shrink();
+	selection_changes();
 	deletes();
 	counters();
 	misc();

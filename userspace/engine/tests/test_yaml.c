@@ -160,8 +160,57 @@ static void generations(void)
 	lb_engine_close(e);
 }
 
+static int backend_cb(const struct lb_backend_info *b, void *arg)
+{
+	char *out = arg;
+	size_t i;
+
+	sprintf(out + strlen(out), "%s%s/%s/%s", *out ? " " : "", b->slice,
+		b->address, b->ready ? "ready" : "notready");
+	for (i = 0; i < b->n_ports; i++)
+		sprintf(out + strlen(out), "/%s:%u:%s", b->ports[i].name,
+			b->ports[i].port, b->ports[i].protocol);
+	return 0;
+}
+
+static void endpoints(void)
+{
+	struct lb_engine *e = eng_new();
+	char out[1024] = "";
+
+	ok(!apply(e, "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		     "metadata: {name: web-b, namespace: prod, labels: {kubernetes.io/service-name: web}}\n"
+		     "addressType: IPv4\n"
+		     "endpoints:\n- addresses: [10.244.1.7]\n  conditions: {ready: false}\n"
+		     "- addresses: [10.244.2.9, 10.244.2.10]\n"
+		     "ports: [{name: http, port: 8080}, {name: dns, port: 53, protocol: UDP}]\n"
+		     "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		     "metadata: {name: web-a, namespace: prod, labels: {kubernetes.io/service-name: web}}\n"
+		     "addressType: IPv6\nendpoints: [{addresses: [\"fd00::7\"]}]\nports: [{name: http, port: 8080}]\n"
+		     "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		     "metadata: {name: other, namespace: prod, labels: {kubernetes.io/service-name: other}}\n"
+		     "addressType: IPv4\nendpoints: [{addresses: [10.0.0.1]}]\n"),
+	   "EndpointSlices apply");
+	lb_engine_foreach_backend(e, "prod", "web", backend_cb, out);
+	is(out, "web-a/fd00::7/ready/http:8080:TCP "
+		"web-b/10.244.1.7/notready/http:8080:TCP/dns:53:UDP "
+		"web-b/10.244.2.9/ready/http:8080:TCP/dns:53:UDP "
+		"web-b/10.244.2.10/ready/http:8080:TCP/dns:53:UDP",
+	   "backends of a service, slices in name order, readiness kept");
+	is(apply_err(e, "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		     "metadata: {name: bad}\naddressType: IPv4\nendpoints: [{addresses: [not-an-ip]}]\n"),
+	   "test.yaml: document 0: endpoints[0].addresses: invalid address 'not-an-ip'",
+	   "invalid endpoint address is a validation error");
+	ok(!lb_engine_delete(e, LB_KIND_ENDPOINTSLICE, "prod", "web-b"), "delete a slice");
+	out[0] = '\0';
+	lb_engine_foreach_backend(e, "prod", "web", backend_cb, out);
+	is(out, "web-a/fd00::7/ready/http:8080:TCP", "its backends are gone");
+	lb_engine_close(e);
+}
+
 int main(void)
 {
+	endpoints();
 	errors();
 	shapes();
 	generations();

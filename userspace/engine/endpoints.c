@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "endpoints.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void lb_eps_spec_free(struct lb_eps_spec *s)
+{
+	size_t i;
+
+	free(s->service);
+	free(s->eps);
+	for (i = 0; i < s->nports; i++)
+		free(s->ports[i].name);
+	free(s->ports);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark (not a test): allocate 100k services over pools of mixed
+ * IPv4/IPv6 blocks, in memory and on SQLite, then restart from the
+ * database.  Prints timings and peak RSS.
+ */
+#include "lb_engine.h"
+#include "util.h"
+#include "yaml_load.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NSVC 100000
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long rss_mb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+static const char pools[] =
+	"apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n"
+	"metadata: {name: pool-a}\nspec:\n  blocks:\n"
+	"  - cidr: 10.0.0.0/17\n  - cidr: \"2001:db8:a::/64\"\n"
+	"  serviceSelector: {matchLabels: {tier: a}}\n---\n"
+	"apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n"
+	"metadata: {name: pool-b}\nspec:\n  priority: 10\n  allowFirstLastIPs: \"No\"\n"
+	"  reserved: [\"10.1.0.7\", \"10.1.1.0-10.1.1.255\"]\n  blocks:\n"
+	"  - cidr: 10.1.0.0/18\n  - {start: 10.2.0.1, stop: 10.2.127.254}\n"
+	"  - cidr: \"2001:db8:b::/48\"\n"
+	"  serviceSelector: {matchExpressions: [{key: tier, operator: In, values: [b, c]}]}\n---\n"
+	"apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n"
+	"metadata: {name: pool-c}\nspec:\n  blocks:\n"
+	"  - cidr: 10.8.0.0/16\n  - cidr: \"fd00::/8\"\n";
+
+static char *services(int n, int salt)
+{
+	struct lb_strbuf b = { 0 };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *tier = i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c";
+
+		lb_sb_printf(&b, "---\napiVersion: v1\nkind: Service\n"
+			     "metadata:\n  name: svc-%d-%d\n  namespace: ns%d\n"
+			     "  labels: {tier: %s}\n", salt, i, i % 50, tier);
+		if (i % 10 == 0)
+			lb_sb_printf(&b, "  annotations: {lbipam.cilium.io/sharing-key: k%d}\n",
+				     i / 20);
+		lb_sb_printf(&b, "spec:\n  type: LoadBalancer\n  ports: [{port: %d}]\n%s",
+			     80 + (i % 20 == 10),
+			     i % 4 == 0 ? "  ipFamilyPolicy: PreferDualStack\n" : "");
+	}
+	return lb_sb_steal(&b);
+}
+
+static int count_holding(const struct lb_holding_info *h, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";
+	struct lb_engine_config cfg = { .log_level = LB_LOG_ERROR };
+	char db[256], p[300], *err = NULL, *svc, *d1, *d2;
+	struct lb_engine *e;
+	struct lb_doc *docs;
+	size_t ndocs, held = 0, i;
+	double t0, t_parse, t_mem, t_db, t_open, t_inc;
+	int n = argc > 1 ? atoi(argv[1]) : NSVC;
+
+	svc = services(n, 0);
+	printf("input: %d services, %zu bytes of YAML, 3 pools (v4+v6 blocks)\n",
+	       n, strlen(svc));
+
+	t0 = now();
+	lb_yaml_load(NULL, "bench", svc, strlen(svc), &docs, &ndocs, NULL);
+	t_parse = now() - t0;
+	lb_docs_free(docs, ndocs);
+
+	lb_engine_open(&cfg, &e, &err);
+	lb_engine_apply_yaml(e, "pools", pools, strlen(pools), NULL);
+	t0 = now();
+	if (lb_engine_apply_yaml(e, "svc", svc, strlen(svc), NULL))
+		return 1;
+	t_mem = now() - t0;
+	lb_engine_foreach_holding(e, count_holding, &held);
+	lb_engine_close(e);
+	printf("in memory:   parse+validate %.3f s, apply total %.3f s, allocation %.3f s "
+	       "(%zu service IPs)\n", t_parse, t_mem, t_mem - t_parse, held);
+
+	snprintf(db, sizeof(db), "%s/lbengine-bench-%d.db", dir, getpid());
+	cfg.db_path = db;
+	lb_engine_open(&cfg, &e, &err);
+	lb_engine_apply_yaml(e, "pools", pools, strlen(pools), NULL);
+	t0 = now();
+	if (lb_engine_apply_yaml(e, "svc", svc, strlen(svc), NULL))
+		return 1;
+	t_db = now() - t0;
+	d1 = lb_engine_dump(e);
+	lb_engine_close(e);
+	printf("sqlite:      apply in one transaction %.3f s\n", t_db);
+
+	t0 = now();
+	if (lb_engine_open(&cfg, &e, &err)) {
+		fprintf(stderr, "reopen: %s\n", err);
+		return 1;
+	}
+	t_open = now() - t0;
+	d2 = lb_engine_dump(e);
+	printf("restart:     reopen and rebuild %.3f s, state %s\n", t_open,
+	       strcmp(d1, d2) ? "DIFFERS" : "identical to before the restart");
+	free(d1);
+	free(d2);
+
+	free(svc);
+	svc = services(1000, 1);
+	t0 = now();
+	for (i = 0; i < 1000; i++) {
+		char *one = strstr(svc + 1, "---");
+		char *start = svc;
+		size_t k;
+
+		/* Apply the i-th document on its own: one transaction each. */
+		for (k = 0; k < i && start; k++)
+			start = strstr(start + 3, "---");
+		if (!start)
+			break;
+		one = strstr(start + 3, "---");
+		lb_engine_apply_yaml(e, "one", start,
+				     one ? (size_t)(one - start) : strlen(start),
+				     NULL);
+	}
+	t_inc = now() - t0;
+	printf("incremental: 1000 single-service applies on top of %d: %.2f ms each "
+	       "(one SQLite transaction each)\n", n, t_inc);
+	lb_engine_close(e);
+	printf("peak RSS:    %ld MB\n", rss_mb());
+	unlink(db);
+	snprintf(p, sizeof(p), "%s-wal", db);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db);
+	unlink(p);
+	free(svc);
+	return 0;
+}

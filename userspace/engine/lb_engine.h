@@ -55,6 +55,25 @@ enum lb_log_level {
 typedef void (*lb_log_fn)(void *arg, enum lb_log_level level,
 			  const char *line);
 
+/*
+ * What happens to a Service whose IP no longer lies in any pool that
+ * selects it (pool deleted, shrunk, or its selector changed).
+ */
+enum lb_revoke_policy {
+	/* Release it and allocate a new one right away (Cilium). */
+	LB_REVOKE_REALLOCATE,
+	/*
+	 * Release it and leave that family pending, condition False with
+	 * reason "ip_revoked", until the Service itself is changed.
+	 */
+	LB_REVOKE_PENDING,
+	/*
+	 * Keep the IP; the condition stays True with reason
+	 * "ip_outside_pools" so the stale address is visible.
+	 */
+	LB_REVOKE_KEEP,
+};
+
 struct lb_engine_config {
 	/* SQLite file; NULL keeps state in memory only. */
 	const char *db_path;
@@ -74,6 +93,7 @@ struct lb_engine_config {
 	const char *const *lb_classes;
 	/* Compare sharing ports by number only (bpf-lb-proto-diff=false). */
 	bool sharing_port_only;
+	enum lb_revoke_policy revoke_policy;
 	lb_log_fn log;
 	void *log_arg;
 	enum lb_log_level log_level;	/* lowest level passed to log */
@@ -200,6 +220,8 @@ struct lb_service_info {
 	bool managed;
 	const char *sharing_key;	/* NULL if none */
 	bool etp_local;
+	/* LB_REVOKE_PENDING: bit 0 IPv4, bit 1 IPv6 left pending */
+	unsigned int revoked;
 	size_t n_ips;
 	const char *const *ips;		/* status.loadBalancer.ingress order */
 	size_t n_ports;

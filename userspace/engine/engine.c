@@ -554,6 +554,25 @@ static void check_dups(const char *file, struct lb_doc *docs, size_t n,
 	free(k);
 }
 
+int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
+			    const char *buf, size_t len, struct lb_diags *diags)
+{
+	struct lb_diags local = { 0 };
+	struct lb_diags *d = diags ? diags : &local;
+	size_t before = d->n, n;
+	struct lb_doc *docs;
+	int rc;
+
+	if (!file)
+		file = "-";
+	lb_yaml_load(e, file, buf, len, &docs, &n, d);
+	check_dups(file, docs, n, d);
+	rc = d->n > before ? -EINVAL : 0;
+	lb_docs_free(docs, n);
+	lb_diags_free(&local);
+	return rc;
+}
+
 int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 			 const char *buf, size_t len, struct lb_diags *diags)
 {

@@ -153,6 +153,9 @@ int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 			 const char *buf, size_t len, struct lb_diags *diags);
 int lb_engine_apply_file(struct lb_engine *e, const char *path,
 			 struct lb_diags *diags);
+/* The checks of lb_engine_apply_yaml without applying anything. */
+int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
+			    const char *buf, size_t len, struct lb_diags *diags);
 
 /* ns is ignored for pools (cluster scoped).  -ENOENT if absent. */
 int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,

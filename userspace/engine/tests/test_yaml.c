@@ -2,6 +2,7 @@
 /* YAML input: accepted shapes, validation errors, all-or-nothing. */
 #include "helpers.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,19 @@ static void errors(void)
 	is(ips(e, "default", "new"), "absent", "all or nothing: the valid service was not created");
 	is(pool_count(e, "keep", 0, "total"), "256", "all or nothing: the valid pool edit was not applied");
 	ok(logs_have("level=error msg=\"Rejected input, nothing applied\""), "rejection is logged");
+	{
+		struct lb_diags dg = { 0 };
+		uint64_t seq = lb_engine_state_seq(e);
+
+		ok(lb_engine_validate_yaml(e, "v.yaml", buf, strlen(buf), &dg) == -EINVAL &&
+		   dg.n == 1 && dg.items[0].doc == 2 && !strcmp(dg.items[0].path, "spec.disabled"),
+		   "validate-only reports the same diagnostic");
+		lb_diags_free(&dg);
+		snprintf(buf, sizeof(buf), "%s", svc_yaml("default", "v", NULL, NULL, NULL));
+		ok(!lb_engine_validate_yaml(e, "v.yaml", buf, strlen(buf), NULL) &&
+		   lb_engine_state_seq(e) == seq && !strcmp(ips(e, "default", "v"), "absent"),
+		   "validate-only of a good document changes nothing");
+	}
 	snprintf(buf, sizeof(buf), "%s---\n%s", pool_yaml("dup", "[]", NULL), pool_yaml("dup", "[]", NULL));
 	is(apply_err(e, buf),
 	   "test.yaml: document 1: metadata.name: CiliumLoadBalancerIPPool 'dup' already appears in document 0",

@@ -153,6 +153,45 @@ static void shapes(void)
 	lb_engine_close(e);
 }
 
+static const char list[] =
+	"apiVersion: v1\n"
+	"kind: List\n"
+	"metadata: {resourceVersion: \"\"}\n"
+	"items:\n"
+	"- apiVersion: cilium.io/v2\n"
+	"  kind: CiliumLoadBalancerIPPool\n"
+	"  metadata: {name: listed, creationTimestamp: \"2024-01-01T00:00:00Z\"}\n"
+	"  spec:\n"
+	"    blocks: [{cidr: 10.3.0.0/24}]\n"
+	"    disabled: false\n"
+	"- apiVersion: v1\n"
+	"  kind: Service\n"
+	"  metadata:\n"
+	"    name: web\n"
+	"    namespace: prod\n"
+	"    annotations: {lbipam.cilium.io/sharing-key: \"k: with colon\"}\n"
+	"  spec:\n"
+	"    type: LoadBalancer\n"
+	"    ports: [{port: 443, name: \"true\"}]\n"
+	"  status:\n"
+	"    loadBalancer:\n"
+	"      ingress: [{ip: 10.3.0.77}]\n";
+
+static void lists(void)
+{
+	struct lb_engine *e = eng_new();
+	char buf[2048];
+
+	ok(!apply(e, list), "a kubectl List applies item by item");
+	is(ips(e, "prod", "web"), "10.3.0.77", "its Service imports the status IP");
+	is(pool_count(e, "listed", 0, "total"), "256", "its pool is there");
+	snprintf(buf, sizeof(buf), "%s", list);
+	strcpy(strstr(buf, "port: 443"), "port: 0}]\n");
+	is(apply_err(e, buf), "test.yaml: document 0: items[1].spec.ports[0].port: 0 is out of range [1, 65535]",
+	   "errors inside a List name the item");
+	lb_engine_close(e);
+}
+
 static void generations(void)
 {
 	struct lb_engine *e = eng_new();
@@ -225,6 +264,7 @@ static void endpoints(void)
 int main(void)
 {
 	endpoints();
+	lists();
 	errors();
 	shapes();
 	generations();

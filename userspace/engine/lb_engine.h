@@ -6,7 +6,8 @@
  * EndpointSlice objects, decides which Service holds which load-balancer
  * IPs, and keeps all of it in a SQLite database so that a restart
  * rebuilds exactly the same holdings.  Behaviour follows Cilium LB-IPAM
- * 1.18 (docs/lbipam-semantics.md), with these deliberate differences:
+ * 1.18 (the project's lbipam-semantics.md), with these deliberate
+ * differences (README.md in this directory has the full list):
  *
  *  - a Service keeps its IP while the IP lies in a valid block of some
  *    pool that selects it, whatever happens to other pools or services,
@@ -21,7 +22,7 @@
  *    while the pool's other blocks keep working.
  *
  * Extensions to the pool schema: spec.priority (integer, default 0) and
- * spec.reserved (list of "ip", "cidr", "first-last" strings or
+ * spec.reserved (list of "ip", "cidr", "start-stop" strings or
  * {cidr}/{start,stop} mappings).  Service annotation lbipam.io/pool names
  * the pool(s), comma separated and tried in that order, to allocate from.
  *

@@ -192,8 +192,15 @@ static void strip_invalid(struct rctx *c, struct lb_service *s,
 		} else if (seen[f]) {
 			why = "family already satisfied";
 		}
-		if (!why && !keeping_pool(c, s, &h->addr, NULL))
+		if (!why && !keeping_pool(c, s, &h->addr, NULL) &&
+		    e->cfg.revoke_policy != LB_REVOKE_KEEP) {
 			why = "no pool selecting the service contains the IP";
+			if (e->cfg.revoke_policy == LB_REVOKE_PENDING) {
+				s->revoked |= 1u << f;
+				/* The flag is state: it must reach the database. */
+				lb_engine_mark_dirty(e, s);
+			}
+		}
 		/* Earlier holders keep a shared IP; the newcomer yields. */
 		for (j = 0; !why && j < h->n; j++) {
 			struct lb_service *o = h->holders[j];
@@ -439,6 +446,12 @@ static void satisfy_generic(struct rctx *c, struct lb_service *s,
 
 		if (holds_family(s, fams[i]))
 			continue;
+		if (s->revoked & (1u << lb_fam_idx(fams[i]))) {
+			fail(c, "ip_revoked",
+			     lb_xasprintf("The IPv%d address left every pool that selects this service and is not replaced until the service changes",
+					  fams[i]));
+			continue;
+		}
 		if (s->spec.sharing_key && join_shared(c, s, fams[i]))
 			continue;
 		if (s->spec.npools) {
@@ -614,6 +627,25 @@ static void update_counts(struct rctx *c)
 	}
 }
 
+/* Under LB_REVOKE_KEEP: says which held IP no pool covers any more. */
+static bool outside_pools(struct rctx *c, struct lb_service *s)
+{
+	char ip[LB_ADDR_STRLEN];
+	size_t i;
+
+	if (c->e->cfg.revoke_policy != LB_REVOKE_KEEP)
+		return false;
+	for (i = 0; i < s->nheld; i++) {
+		if (keeping_pool(c, s, &s->held[i]->addr, NULL))
+			continue;
+		fail(c, "ip_outside_pools",
+		     lb_xasprintf("The IP '%s' is no longer in any pool that selects this service; kept by the revocation policy",
+				  lb_addr_fmt(&s->held[i]->addr, ip)));
+		return true;
+	}
+	return false;
+}
+
 static int cmp_rank(const void *a, const void *b)
 {
 	size_t x = (*(struct lb_service *const *)a)->rank;
@@ -703,7 +735,10 @@ void lb_reconcile(struct lb_engine *e)
 			else
 				satisfy_generic(&c, s, fams, nf);
 		}
-		if (satisfied(s, fams, nf))
+		if (satisfied(s, fams, nf) && outside_pools(&c, s))
+			set_cond(e, s, LB_COND_TRUE, "ip_outside_pools",
+				 c.msg ? c.msg : "");
+		else if (satisfied(s, fams, nf))
 			set_cond(e, s, LB_COND_TRUE, "satisfied", "");
 		else
 			set_cond(e, s, LB_COND_FALSE,

@@ -298,6 +298,10 @@ static bool upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		}
 		s->check = true;
 		lb_engine_enqueue(e, s);
+		if (s->revoked) {
+			s->revoked = 0;
+			lb_engine_mark_dirty(e, s);
+		}
 		s->spec = o->svc;
 		memset(&o->svc, 0, sizeof(o->svc));
 		s->doc = o->text;
@@ -409,7 +413,8 @@ static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
 	for (i = 0; i < s->nheld; i++)
 		ips[i] = lb_addr_fmt(&s->held[i]->addr, buf[i]);
 	if (!*rc)
-		*rc = lb_store_put_holdings(e->store, s->key, ips, s->nheld);
+		*rc = lb_store_put_holdings(e->store, s->key, ips, s->nheld,
+					    s->revoked);
 	free(ips);
 	free(buf);
 }
@@ -445,7 +450,7 @@ static int persist(struct lb_engine *e)
 			rc = lb_store_del_object(e->store, c->kind, c->key);
 			if (!rc && c->kind == LB_KIND_SERVICE)
 				rc = lb_store_put_holdings(e->store, c->key,
-							   NULL, 0);
+							   NULL, 0, 0);
 			if (!rc && c->kind == LB_KIND_POOL)
 				rc = lb_store_del_pool_state(e->store, c->key);
 			continue;
@@ -547,6 +552,25 @@ static void check_dups(const char *file, struct lb_doc *docs, size_t n,
 				    lb_kind_name(k[i].kind), k[i].key,
 				    k[i - 1].index);
 	free(k);
+}
+
+int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
+			    const char *buf, size_t len, struct lb_diags *diags)
+{
+	struct lb_diags local = { 0 };
+	struct lb_diags *d = diags ? diags : &local;
+	size_t before = d->n, n;
+	struct lb_doc *docs;
+	int rc;
+
+	if (!file)
+		file = "-";
+	lb_yaml_load(e, file, buf, len, &docs, &n, d);
+	check_dups(file, docs, n, d);
+	rc = d->n > before ? -EINVAL : 0;
+	lb_docs_free(docs, n);
+	lb_diags_free(&local);
+	return rc;
 }
 
 int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
@@ -705,6 +729,16 @@ static int load_pool_state(const char *name, bool conflicting,
 	return 0;
 }
 
+static int load_svc_state(const char *svc, int revoked, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_service *s = lb_engine_service(lc->e, svc);
+
+	if (s)
+		s->revoked = (uint8_t)revoked;
+	return 0;
+}
+
 static int load_holding(const char *svc, const char *ip, void *arg)
 {
 	struct load_ctx *lc = arg;
@@ -742,6 +776,8 @@ static int load_state(struct lb_engine *e)
 	rc = lb_store_each_object(e->store, load_object, &lc);
 	if (!rc)
 		rc = lb_store_each_pool_state(e->store, load_pool_state, &lc);
+	if (!rc)
+		rc = lb_store_each_svc_state(e->store, load_svc_state, &lc);
 	if (!rc) {
 		lb_engine_sort_services(e);
 		rc = lb_store_each_holding(e->store, load_holding, &lc);

@@ -144,8 +144,20 @@ static void note_freed(struct lb_engine *e, const struct lb_addr *a)
 
 			if (!b->valid || !lb_range_contains(&b->r, a))
 				continue;
-			if (b->scanned || a->v < b->frontier)
-				heap_push(b, a->v);
+			if (!b->scanned && a->v >= b->frontier)
+				continue;
+			/*
+			 * A block that stopped allocating would collect
+			 * stale entries forever; past a bound, rescanning
+			 * from the start is cheaper and just as exact.
+			 */
+			if (b->nfreed >= 4096 && b->nfreed > 2 * e->holdings.n) {
+				b->nfreed = 0;
+				b->scanned = false;
+				b->frontier = b->r.from.v;
+				continue;
+			}
+			heap_push(b, a->v);
 		}
 	}
 }

@@ -6,7 +6,8 @@
  * EndpointSlice objects, decides which Service holds which load-balancer
  * IPs, and keeps all of it in a SQLite database so that a restart
  * rebuilds exactly the same holdings.  Behaviour follows Cilium LB-IPAM
- * 1.18 (docs/lbipam-semantics.md), with these deliberate differences:
+ * 1.18 (the project's lbipam-semantics.md), with these deliberate
+ * differences (README.md in this directory has the full list):
  *
  *  - a Service keeps its IP while the IP lies in a valid block of some
  *    pool that selects it, whatever happens to other pools or services,
@@ -21,7 +22,7 @@
  *    while the pool's other blocks keep working.
  *
  * Extensions to the pool schema: spec.priority (integer, default 0) and
- * spec.reserved (list of "ip", "cidr", "first-last" strings or
+ * spec.reserved (list of "ip", "cidr", "start-stop" strings or
  * {cidr}/{start,stop} mappings).  Service annotation lbipam.io/pool names
  * the pool(s), comma separated and tried in that order, to allocate from.
  *
@@ -55,6 +56,25 @@ enum lb_log_level {
 typedef void (*lb_log_fn)(void *arg, enum lb_log_level level,
 			  const char *line);
 
+/*
+ * What happens to a Service whose IP no longer lies in any pool that
+ * selects it (pool deleted, shrunk, or its selector changed).
+ */
+enum lb_revoke_policy {
+	/* Release it and allocate a new one right away (Cilium). */
+	LB_REVOKE_REALLOCATE,
+	/*
+	 * Release it and leave that family pending, condition False with
+	 * reason "ip_revoked", until the Service itself is changed.
+	 */
+	LB_REVOKE_PENDING,
+	/*
+	 * Keep the IP; the condition stays True with reason
+	 * "ip_outside_pools" so the stale address is visible.
+	 */
+	LB_REVOKE_KEEP,
+};
+
 struct lb_engine_config {
 	/* SQLite file; NULL keeps state in memory only. */
 	const char *db_path;
@@ -74,6 +94,7 @@ struct lb_engine_config {
 	const char *const *lb_classes;
 	/* Compare sharing ports by number only (bpf-lb-proto-diff=false). */
 	bool sharing_port_only;
+	enum lb_revoke_policy revoke_policy;
 	lb_log_fn log;
 	void *log_arg;
 	enum lb_log_level log_level;	/* lowest level passed to log */
@@ -133,6 +154,9 @@ int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 			 const char *buf, size_t len, struct lb_diags *diags);
 int lb_engine_apply_file(struct lb_engine *e, const char *path,
 			 struct lb_diags *diags);
+/* The checks of lb_engine_apply_yaml without applying anything. */
+int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
+			    const char *buf, size_t len, struct lb_diags *diags);
 
 /* ns is ignored for pools (cluster scoped).  -ENOENT if absent. */
 int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
@@ -200,6 +224,8 @@ struct lb_service_info {
 	bool managed;
 	const char *sharing_key;	/* NULL if none */
 	bool etp_local;
+	/* LB_REVOKE_PENDING: bit 0 IPv4, bit 1 IPv6 left pending */
+	unsigned int revoked;
 	size_t n_ips;
 	const char *const *ips;		/* status.loadBalancer.ingress order */
 	size_t n_ports;

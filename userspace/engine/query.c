@@ -110,6 +110,7 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 		.managed = s->managed,
 		.sharing_key = s->spec.sharing_key,
 		.etp_local = s->spec.etp_local,
+		.revoked = s->revoked,
 		.n_ips = s->nheld,
 		.n_ports = s->spec.nports,
 		.has_condition = s->cond != LB_COND_NONE,
@@ -367,6 +368,8 @@ static int dump_service(const struct lb_service_info *s, void *arg)
 		     (unsigned long long)s->generation, s->managed);
 	for (i = 0; i < s->n_ips; i++)
 		lb_sb_printf(b, "%s%s", i ? "," : "", s->ips[i]);
+	if (s->revoked)
+		lb_sb_printf(b, " revoked=%u", s->revoked);
 	if (s->has_condition)
 		lb_sb_printf(b, " cond=%s/%s/'%s'", s->condition.status,
 			     s->condition.reason, s->condition.message);

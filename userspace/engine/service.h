@@ -78,6 +78,11 @@ struct lb_service {
 	bool dirty;		/* holdings differ from the database */
 	bool check;		/* spec or a co-holder changed: re-validate */
 	bool queued;		/* on the engine's work list */
+	/*
+	 * Families whose IP was revoked under LB_REVOKE_PENDING (bit 0 IPv4,
+	 * bit 1 IPv6); cleared when the Service changes.
+	 */
+	uint8_t revoked;
 	size_t rank;		/* position in first-come order */
 };
 

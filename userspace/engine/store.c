@@ -15,6 +15,8 @@ enum {
 	ST_PUT_POOL,
 	ST_DEL_POOL,
 	ST_SET_META,
+	ST_PUT_SVC,
+	ST_DEL_SVC,
 	ST_MAX,
 };
 
@@ -30,6 +32,9 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_DEL_POOL] = "DELETE FROM pool_state WHERE pool = ?",
 	[ST_SET_META] = "INSERT OR REPLACE INTO meta(key, value)"
 			" VALUES (?, ?)",
+	[ST_PUT_SVC] = "INSERT OR REPLACE INTO svc_state(svc, revoked)"
+		       " VALUES (?, ?)",
+	[ST_DEL_SVC] = "DELETE FROM svc_state WHERE svc = ?",
 };
 
 #define LB_STORE_SCHEMA 1
@@ -49,6 +54,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS holdings("
 	" svc TEXT NOT NULL, idx INTEGER NOT NULL, ip TEXT NOT NULL,"
 	" PRIMARY KEY(svc, idx));"
+	"CREATE TABLE IF NOT EXISTS svc_state("
+	" svc TEXT PRIMARY KEY, revoked INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS pool_state("
 	" pool TEXT PRIMARY KEY, conflicting INTEGER NOT NULL,"
 	" message TEXT NOT NULL);";
@@ -180,10 +187,17 @@ int lb_store_del_object(struct lb_store *s, int kind, const char *key)
 }
 
 int lb_store_put_holdings(struct lb_store *s, const char *svc,
-			  const char *const *ips, size_t n)
+			  const char *const *ips, size_t n, int revoked)
 {
-	sqlite3_stmt *st = s->st[ST_DEL_HOLD];
+	sqlite3_stmt *st = s->st[revoked ? ST_PUT_SVC : ST_DEL_SVC];
 	size_t i;
+
+	sqlite3_bind_text(st, 1, svc, -1, SQLITE_STATIC);
+	if (revoked)
+		sqlite3_bind_int(st, 2, revoked);
+	if (step(st))
+		return -EIO;
+	st = s->st[ST_DEL_HOLD];
 
 	sqlite3_bind_text(st, 1, svc, -1, SQLITE_STATIC);
 	if (step(st))
@@ -294,6 +308,28 @@ int lb_store_each_holding(struct lb_store *s,
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ret = cb(col_text(st, 0), col_text(st, 1), arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = -EIO;
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int lb_store_each_svc_state(struct lb_store *s,
+			    int (*cb)(const char *svc, int revoked, void *arg),
+			    void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT svc, revoked FROM svc_state ORDER BY svc",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = cb(col_text(st, 0), sqlite3_column_int(st, 1), arg);
 		if (ret)
 			break;
 	}

@@ -26,9 +26,9 @@ void lb_store_rollback(struct lb_store *s);
 
 int lb_store_put_object(struct lb_store *s, const struct lb_store_object *o);
 int lb_store_del_object(struct lb_store *s, int kind, const char *key);
-/* Replaces every holding row of one service. */
+/* Replaces every holding row, and the revoked-family mask, of a service. */
 int lb_store_put_holdings(struct lb_store *s, const char *svc,
-			  const char *const *ips, size_t n);
+			  const char *const *ips, size_t n, int revoked);
 int lb_store_put_pool_state(struct lb_store *s, const char *pool,
 			    bool conflicting, const char *msg);
 int lb_store_del_pool_state(struct lb_store *s, const char *pool);
@@ -42,6 +42,9 @@ int lb_store_each_object(struct lb_store *s,
 int lb_store_each_holding(struct lb_store *s,
 			  int (*cb)(const char *svc, const char *ip, void *arg),
 			  void *arg);
+int lb_store_each_svc_state(struct lb_store *s,
+			    int (*cb)(const char *svc, int revoked, void *arg),
+			    void *arg);
 int lb_store_each_pool_state(struct lb_store *s,
 			     int (*cb)(const char *pool, bool conflicting,
 				       const char *msg, void *arg),

@@ -19,6 +19,7 @@ struct yl {
 	yaml_document_t *doc;
 	const char *file;
 	int index;
+	const char *prefix;	/* "items[3]" inside a List, else "" */
 	struct lb_diags *d;
 	size_t errors;
 };
@@ -75,10 +76,17 @@ static void err(struct yl *y, const char *path, const char *fmt, ...)
 	struct lb_strbuf b = { 0 };
 	va_list ap;
 
+	char full[PATH_MAX_LEN + 32];
+
 	va_start(ap, fmt);
 	lb_sb_vprintf(&b, fmt, ap);
 	va_end(ap);
-	lb_diag_add(y->d, y->file, y->index, path, "%s", b.s);
+	if (*y->prefix)
+		snprintf(full, sizeof(full), "%s%s%s", y->prefix,
+			 *path ? "." : "", path);
+	else
+		snprintf(full, sizeof(full), "%s", path);
+	lb_diag_add(y->d, y->file, y->index, full, "%s", b.s);
 	lb_sb_free(&b);
 	y->errors++;
 }
@@ -999,13 +1007,13 @@ void lb_docs_free(struct lb_doc *docs, size_t n)
 	free(docs);
 }
 
-/* Returns true when the document yields an object in *o. */
-static bool load_doc(struct yl *y, const char *buf, struct lb_doc *o)
+/* Returns true when root yields an object in *o (text not yet set). */
+static bool load_object(struct yl *y, const yaml_node_t *root,
+			struct lb_doc *o)
 {
-	yaml_node_t *root = yaml_document_get_root_node(y->doc), *md;
 	const char *kind, *api, *name, *ns;
 	size_t before = y->errors;
-	size_t start, end;
+	yaml_node_t *md;
 
 	memset(o, 0, sizeof(*o));
 	o->index = y->index;
@@ -1071,12 +1079,170 @@ static bool load_doc(struct yl *y, const char *buf, struct lb_doc *o)
 		load_eps(y, root, md, o);
 		break;
 	}
+	return y->errors == before;
+}
+
+struct emit_ctx {
+	yaml_emitter_t em;
+	yaml_document_t *doc;
+	struct lb_strbuf out;
+	size_t budget;		/* nodes left; aliases can multiply them */
+};
+
+static int emit_write(void *data, unsigned char *buf, size_t size)
+{
+	lb_sb_addn(data, (const char *)buf, size);
+	return 1;
+}
+
+static bool emit_node(struct emit_ctx *c, yaml_node_t *n, int depth)
+{
+	yaml_event_t ev;
+	yaml_node_item_t *it;
+	yaml_node_pair_t *pr;
+
+	if (!n || depth > 64 || !c->budget)
+		return false;
+	c->budget--;
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		yaml_scalar_event_initialize(&ev, NULL, NULL,
+					     n->data.scalar.value,
+					     (int)n->data.scalar.length, 1, 1,
+					     n->data.scalar.style);
+		return yaml_emitter_emit(&c->em, &ev);
+	case YAML_SEQUENCE_NODE:
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+						     YAML_ANY_SEQUENCE_STYLE);
+		if (!yaml_emitter_emit(&c->em, &ev))
+			return false;
+		for (it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++)
+			if (!emit_node(c, yaml_document_get_node(c->doc, *it),
+				       depth + 1))
+				return false;
+		yaml_sequence_end_event_initialize(&ev);
+		return yaml_emitter_emit(&c->em, &ev);
+	case YAML_MAPPING_NODE:
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+						    YAML_ANY_MAPPING_STYLE);
+		if (!yaml_emitter_emit(&c->em, &ev))
+			return false;
+		for (pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++)
+			if (!emit_node(c, yaml_document_get_node(c->doc, pr->key),
+				       depth + 1) ||
+			    !emit_node(c, yaml_document_get_node(c->doc,
+								 pr->value),
+				       depth + 1))
+				return false;
+		yaml_mapping_end_event_initialize(&ev);
+		return yaml_emitter_emit(&c->em, &ev);
+	default:
+		return false;
+	}
+}
+
+/*
+ * A List item has no source text of its own that parses alone (it is
+ * indented inside the list), so the stored copy is re-emitted YAML.
+ */
+static char *emit_item(yaml_document_t *doc, yaml_node_t *n)
+{
+	struct emit_ctx c = { .doc = doc, .budget = 200000 };
+	yaml_event_t ev;
+	bool ok;
+
+	if (!yaml_emitter_initialize(&c.em))
+		return NULL;
+	yaml_emitter_set_output(&c.em, emit_write, &c.out);
+	yaml_emitter_set_unicode(&c.em, 1);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	ok = yaml_emitter_emit(&c.em, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	ok = ok && yaml_emitter_emit(&c.em, &ev);
+	ok = ok && emit_node(&c, n, 0);
+	if (ok) {
+		yaml_document_end_event_initialize(&ev, 1);
+		ok = yaml_emitter_emit(&c.em, &ev);
+	}
+	if (ok) {
+		yaml_stream_end_event_initialize(&ev);
+		ok = yaml_emitter_emit(&c.em, &ev) && yaml_emitter_flush(&c.em);
+	}
+	yaml_emitter_delete(&c.em);
+	if (!ok) {
+		lb_sb_free(&c.out);
+		return NULL;
+	}
+	return lb_sb_steal(&c.out);
+}
+
+static void add_doc(struct lb_doc **out, size_t *n, size_t *cap,
+		    struct lb_doc *o)
+{
+	LB_GROW(*out, *n, *cap);
+	(*out)[(*n)++] = *o;
+}
+
+/* kubectl get -o yaml wraps objects in "kind: List"; take its items. */
+static bool is_list(struct yl *y, const yaml_node_t *root)
+{
+	yaml_node_t *k = get(y, root, "kind"), *a = get(y, root, "apiVersion");
+
+	return k && a && k->type == YAML_SCALAR_NODE &&
+	       a->type == YAML_SCALAR_NODE &&
+	       !strcmp((const char *)k->data.scalar.value, "List") &&
+	       !strcmp((const char *)a->data.scalar.value, "v1");
+}
+
+static void load_doc(struct yl *y, const char *buf, struct lb_doc **out,
+		     size_t *n, size_t *cap)
+{
+	yaml_node_t *root = yaml_document_get_root_node(y->doc), *items;
+	char prefix[32];
+	size_t start, end;
+	struct lb_doc o;
+
+	y->prefix = "";
+	if (root && root->type == YAML_MAPPING_NODE && is_list(y, root)) {
+		yaml_node_item_t *it;
+
+		items = get(y, root, "items");
+		if (!items)
+			return;
+		if (!want_seq(y, items, "items"))
+			return;
+		for (it = items->data.sequence.items.start;
+		     it < items->data.sequence.items.top; it++) {
+			yaml_node_t *item = node(y, *it);
+
+			snprintf(prefix, sizeof(prefix), "items[%zu]",
+				 (size_t)(it - items->data.sequence.items.start));
+			y->prefix = prefix;
+			if (load_object(y, item, &o)) {
+				o.text = emit_item(y->doc, item);
+				if (o.text) {
+					add_doc(out, n, cap, &o);
+					continue;
+				}
+				err(y, "", "object too large or too deeply nested");
+			}
+			doc_free(&o);
+		}
+		y->prefix = "";
+		return;
+	}
+	if (!load_object(y, root, &o)) {
+		doc_free(&o);
+		return;
+	}
 	start = y->doc->start_mark.index;
 	end = y->doc->end_mark.index;
 	if (end < start)
 		end = start;
-	o->text = lb_xstrndup(buf + start, end - start);
-	return y->errors == before;
+	o.text = lb_xstrndup(buf + start, end - start);
+	add_doc(out, n, cap, &o);
 }
 
 void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
@@ -1084,7 +1250,8 @@ void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 		  struct lb_diags *diags)
 {
 	yaml_parser_t parser;
-	struct yl y = { .e = e, .file = file ? file : "-", .d = diags };
+	struct yl y = { .e = e, .file = file ? file : "-", .d = diags,
+			.prefix = "" };
 	struct lb_doc *out = NULL;
 	size_t n = 0, cap = 0;
 	int index = 0;
@@ -1098,7 +1265,6 @@ void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	for (;; index++) {
 		yaml_document_t doc;
-		struct lb_doc o;
 		bool done;
 
 		if (!yaml_parser_load(&parser, &doc)) {
@@ -1117,12 +1283,7 @@ void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 		}
 		y.doc = &doc;
 		y.index = index;
-		if (load_doc(&y, buf, &o)) {
-			LB_GROW(out, n, cap);
-			out[n++] = o;
-		} else {
-			doc_free(&o);
-		}
+		load_doc(&y, buf, &out, &n, &cap);
 		yaml_document_delete(&doc);
 	}
 	yaml_parser_delete(&parser);

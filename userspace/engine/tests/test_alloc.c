@@ -164,6 +164,30 @@ static void huge_reservation(void)
 	lb_engine_close(e);
 }
 
+static void churn(void)
+{
+	struct lb_engine *e = eng_new();
+	char name[32];
+	int i;
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/18}]", NULL));
+	for (i = 0; i < 4500; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		apply(e, svc_yaml("default", name, NULL, NULL, NULL));
+	}
+	is(ips(e, "default", "s4499"), "10.0.17.147", "4500 services allocated in order");
+	for (i = 4499; i >= 1; i--) {
+		snprintf(name, sizeof(name), "s%d", i);
+		del_svc(e, "default", name);
+	}
+	apply(e, svc_yaml("default", "new1", NULL, NULL, NULL));
+	apply(e, svc_yaml("default", "new2", NULL, NULL, NULL));
+	is(ips(e, "default", "new1"), "10.0.0.1", "after mass deletion the lowest free address is still found");
+	is(ips(e, "default", "new2"), "10.0.0.2", "... and the next");
+	logs_reset();
+	lb_engine_close(e);
+}
+
 static void priority(void)
 {
 	struct lb_engine *e = eng_new();
@@ -379,6 +403,7 @@ int main(void)
 	first_last();
 	reservations();
 	huge_reservation();
+	churn();
 	priority();
 	classes();
 	disabled();

@@ -116,6 +116,60 @@ static void deletes(void)
 	lb_engine_close(e);
 }
 
+/* metallb#2449/#1755: when an IP leaves every pool, keep or revoke? */
+static void revocation(void)
+{
+	struct lb_engine_config pend = { .revoke_policy = LB_REVOKE_PENDING };
+	struct lb_engine_config keep = { .revoke_policy = LB_REVOKE_KEEP };
+	struct lb_engine *e;
+	char *before, *after;
+
+	e = eng_open(NULL, &keep);
+	apply(e, pool_yaml("a", "[{cidr: 10.0.0.0/30}]", NULL));
+	apply(e, pool_yaml("b", "[{cidr: 10.0.9.0/30}]", NULL));
+	apply(e, svc_yaml("default", "s", NULL, NULL, NULL));
+	del_pool(e, "a");
+	is(ips(e, "default", "s"), "10.0.0.0", "keep policy: the IP stays after its pool is deleted");
+	is(cond(e, "default", "s"),
+	   "True/ip_outside_pools/The IP '10.0.0.0' is no longer in any pool that selects this service; kept by the revocation policy",
+	   "keep policy: flagged in the condition");
+	apply(e, pool_yaml("c", "[{cidr: 10.0.0.0/29}]", NULL));
+	apply(e, svc_yaml("default", "t", NULL, NULL, NULL));
+	is(ips(e, "default", "t"), "10.0.9.0", "keep policy: a kept IP is never handed out twice");
+	is(cond(e, "default", "s"), "True/satisfied/", "keep policy: flag cleared once a pool covers it again");
+	lb_engine_close(e);
+
+	tmpdb();
+	e = eng_open(dbpath, &pend);
+	apply(e, pool_yaml("a", "[{cidr: 10.0.0.0/30}]", NULL));
+	apply(e, pool_yaml("b", "[{cidr: 10.0.9.0/30}]", NULL));
+	apply(e, svc_yaml("default", "s", NULL, NULL, NULL));
+	del_pool(e, "a");
+	is(ips(e, "default", "s"), "", "pending policy: the IP is released");
+	is(cond(e, "default", "s"),
+	   "False/ip_revoked/The IPv4 address left every pool that selects this service and is not replaced until the service changes",
+	   "pending policy: and not replaced");
+	before = lb_engine_dump(e);
+	lb_engine_close(e);
+	e = eng_open(dbpath, &pend);
+	after = lb_engine_dump(e);
+	is(after, before, "pending policy: survives a restart");
+	apply(e, svc_yaml("default", "s", "touched: \"yes\"", NULL, NULL));
+	is(ips(e, "default", "s"), "10.0.9.0", "pending policy: changing the service allocates again");
+	free(before);
+	free(after);
+	lb_engine_close(e);
+	rmdb();
+
+	e = eng_new();
+	apply(e, pool_yaml("a", "[{cidr: 10.0.0.0/30}]", NULL));
+	apply(e, pool_yaml("b", "[{cidr: 10.0.9.0/30}]", NULL));
+	apply(e, svc_yaml("default", "s", NULL, NULL, NULL));
+	del_pool(e, "a");
+	is(ips(e, "default", "s"), "10.0.9.0", "default policy: re-allocated at once, as Cilium");
+	lb_engine_close(e);
+}
+
 static void counters(void)
 {
 	struct lb_engine *e = eng_new();
@@ -271,6 +325,7 @@ int main(void)
 	widen_shrink();
 	selection_changes();
 	deletes();
+	revocation();
 	counters();
 	misc();
 	restart();

@@ -52,6 +52,13 @@ static void basic(void)
 		 "endpoints: [{addresses: [10.244.0.5]}]\n");
 	del_svc(e, "default", "b");
 	apply(e, svc_yaml("default", "c", NULL, NULL, NULL));
+	ok(!apply(e, "apiVersion: v1\nkind: List\nitems:\n"
+		     "- apiVersion: v1\n  kind: Service\n  metadata:\n    name: listed\n"
+		     "    labels: {\"quoted: key\": \"v: 1\", plain: \"true\"}\n"
+		     "    annotations: {lbipam.cilium.io/sharing-key: \"a b\"}\n"
+		     "  spec:\n    type: LoadBalancer\n    ports: [{port: 81, protocol: UDP}]\n"
+		     "    ipFamilyPolicy: PreferDualStack\n"),
+	   "a List item is stored as re-emitted YAML");
 	a = lb_engine_dump(e);
 	lb_engine_close(e);
 	e = eng_open(db, NULL);

@@ -2,6 +2,7 @@
 /* YAML input: accepted shapes, validation errors, all-or-nothing. */
 #include "helpers.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,19 @@ static void errors(void)
 	is(ips(e, "default", "new"), "absent", "all or nothing: the valid service was not created");
 	is(pool_count(e, "keep", 0, "total"), "256", "all or nothing: the valid pool edit was not applied");
 	ok(logs_have("level=error msg=\"Rejected input, nothing applied\""), "rejection is logged");
+	{
+		struct lb_diags dg = { 0 };
+		uint64_t seq = lb_engine_state_seq(e);
+
+		ok(lb_engine_validate_yaml(e, "v.yaml", buf, strlen(buf), &dg) == -EINVAL &&
+		   dg.n == 1 && dg.items[0].doc == 2 && !strcmp(dg.items[0].path, "spec.disabled"),
+		   "validate-only reports the same diagnostic");
+		lb_diags_free(&dg);
+		snprintf(buf, sizeof(buf), "%s", svc_yaml("default", "v", NULL, NULL, NULL));
+		ok(!lb_engine_validate_yaml(e, "v.yaml", buf, strlen(buf), NULL) &&
+		   lb_engine_state_seq(e) == seq && !strcmp(ips(e, "default", "v"), "absent"),
+		   "validate-only of a good document changes nothing");
+	}
 	snprintf(buf, sizeof(buf), "%s---\n%s", pool_yaml("dup", "[]", NULL), pool_yaml("dup", "[]", NULL));
 	is(apply_err(e, buf),
 	   "test.yaml: document 1: metadata.name: CiliumLoadBalancerIPPool 'dup' already appears in document 0",
@@ -136,6 +150,45 @@ static void shapes(void)
 		 "---\napiVersion: v1\nkind: Service\nmetadata: {name: b, annotations: {\"lbipam.io/pool\": n}}\n"
 		 "spec: {type: LoadBalancer}\n");
 	is(ips(e, "default", "b"), "10.6.0.1", "multi-document service file");
+	lb_engine_close(e);
+}
+
+static const char list[] =
+	"apiVersion: v1\n"
+	"kind: List\n"
+	"metadata: {resourceVersion: \"\"}\n"
+	"items:\n"
+	"- apiVersion: cilium.io/v2\n"
+	"  kind: CiliumLoadBalancerIPPool\n"
+	"  metadata: {name: listed, creationTimestamp: \"2024-01-01T00:00:00Z\"}\n"
+	"  spec:\n"
+	"    blocks: [{cidr: 10.3.0.0/24}]\n"
+	"    disabled: false\n"
+	"- apiVersion: v1\n"
+	"  kind: Service\n"
+	"  metadata:\n"
+	"    name: web\n"
+	"    namespace: prod\n"
+	"    annotations: {lbipam.cilium.io/sharing-key: \"k: with colon\"}\n"
+	"  spec:\n"
+	"    type: LoadBalancer\n"
+	"    ports: [{port: 443, name: \"true\"}]\n"
+	"  status:\n"
+	"    loadBalancer:\n"
+	"      ingress: [{ip: 10.3.0.77}]\n";
+
+static void lists(void)
+{
+	struct lb_engine *e = eng_new();
+	char buf[2048];
+
+	ok(!apply(e, list), "a kubectl List applies item by item");
+	is(ips(e, "prod", "web"), "10.3.0.77", "its Service imports the status IP");
+	is(pool_count(e, "listed", 0, "total"), "256", "its pool is there");
+	snprintf(buf, sizeof(buf), "%s", list);
+	strcpy(strstr(buf, "port: 443"), "port: 0}]\n");
+	is(apply_err(e, buf), "test.yaml: document 0: items[1].spec.ports[0].port: 0 is out of range [1, 65535]",
+	   "errors inside a List name the item");
 	lb_engine_close(e);
 }
 
@@ -211,6 +264,7 @@ static void endpoints(void)
 int main(void)
 {
 	endpoints();
+	lists();
 	errors();
 	shapes();
 	generations();

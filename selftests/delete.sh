@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Deleting configuration takes effect for new connections:
+# - after "backend del" of the only backend, the service still exists and
+#   rejects new connections at once: TCP with a reset, UDP with an ICMP port
+#   unreachable (both make the client fail with "Connection refused"); a
+#   client must never be left waiting for a silently dropped packet;
+# - after "service del", the VIP is not translated any more: nothing answers;
+# - adding the configuration again makes it work again (no stale state);
+# - connections translated before a delete keep their translation: a TCP
+#   and a (one-way) UDP flow to VIP:81 keep flowing after "backend del" of
+#   their backend and after "service del".
+#
+#   client 192.0.2.2 --> node (lbipam) --> be1 198.51.100.2:8080
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+lb_require
+lb_plan 42
+
+client=$LB_RUN-client
+node=$LB_RUN-node
+be1=$LB_RUN-be1
+tcp_svc=$VIP:$VPORT/tcp
+udp_svc=$VIP:$VPORT/udp
+be=$BE1_IP:$BPORT
+answer="be1 $CLIENT_IP"
+
+lb_check "build topology client - node - backend" lb_topology "$LB_RUN" 1
+lb_check "backend servers listen on tcp and udp $BPORT" lb_servers "$be1" be1
+
+lb_cfg "service add $tcp_svc" lbctl -n "$node" service add "$tcp_svc"
+lb_cfg "backend add $tcp_svc $be" lbctl -n "$node" backend add "$tcp_svc" "$be"
+lb_cfg "service add $udp_svc" lbctl -n "$node" service add "$udp_svc"
+lb_cfg "backend add $udp_svc $be" lbctl -n "$node" backend add "$udp_svc" "$be"
+
+out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+lb_expect_eq "TCP via VIP works before deleting" "$answer" "$out"
+out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
+lb_expect_eq "UDP via VIP works before deleting" "$answer" "$out"
+
+# Long-lived flows through VIP:81 to sinks on be1:9090.
+fsvc=$VIP:81/tcp
+fusvc=$VIP:81/udp
+fbe=$BE1_IP:9090
+lb_check "sinks listen on be1 port 9090" lb_sinks "$be1" 9090
+lb_cfg "service add $fsvc" lbctl -n "$node" service add "$fsvc"
+lb_cfg "backend add $fsvc $fbe" lbctl -n "$node" backend add "$fsvc" "$fbe"
+lb_cfg "service add $fusvc" lbctl -n "$node" service add "$fusvc"
+lb_cfg "backend add $fusvc $fbe" lbctl -n "$node" backend add "$fusvc" "$fbe"
+lb_check "start TCP and UDP flows to VIP:81" lb_flows "$client" "$VIP" 81
+lb_check "flows to VIP:81 pass" lb_growing "$be1" 9090
+lb_cfg "backend del $fsvc $fbe" lbctl -n "$node" backend del "$fsvc" "$fbe"
+lb_cfg "backend del $fusvc $fbe" lbctl -n "$node" backend del "$fusvc" "$fbe"
+lb_check "established flows keep flowing after backend del" lb_growing "$be1" 9090
+lb_cfg "service del $fsvc" lbctl -n "$node" service del "$fsvc"
+lb_cfg "service del $fusvc" lbctl -n "$node" service del "$fusvc"
+lb_check "established flows keep flowing after service del" lb_growing "$be1" 9090
+
+# --- the only backend goes away: reject, don't drop ---
+lb_cfg "backend del $tcp_svc $be" lbctl -n "$node" backend del "$tcp_svc" "$be"
+lb_cfg "backend del $udp_svc $be" lbctl -n "$node" backend del "$udp_svc" "$be"
+
+out=$(lbctl -n "$node" service list 2>&1)
+lb_expect_eq "service list keeps both services, without backends" \
+	"$(printf '%s\n%s' "$tcp_svc" "$udp_svc")" "$out"
+
+# Baselines: how long successful calls of the same kind take right now.
+lb_timed lb_tcp "$client" "$BE1_IP" "$BPORT"
+lb_expect_eq "client reaches backend directly (TCP baseline)" "$answer" "$LB_OUT"
+tcp_base=$LB_MS
+lb_timed lb_tcp "$node" "$BE1_IP" "$BPORT"
+lb_expect_eq "node reaches backend directly (TCP baseline)" \
+	"be1 $NODE_BACKEND_IP" "$LB_OUT"
+node_base=$LB_MS
+
+# A silently dropped SYN would end at the connect timeout, LB_DROP_WAIT,
+# well past the limit.
+lb_timed lb_tcp "$client" "$VIP" "$VPORT" "$LB_DROP_WAIT"
+lb_expect_refused "TCP to a service without backends is reset at once" \
+	"$LB_RC" "$LB_OUT" "$LB_MS" "$tcp_base"
+
+# The UDP client sends and then waits up to LB_UDP_WAIT for an answer: an
+# ICMP error ends that wait early, so the baseline is the TCP one.
+lb_timed lb_udp "$client" "$VIP" "$VPORT"
+lb_expect_refused "UDP to a service without backends gets port unreachable" \
+	"$LB_RC" "$LB_OUT" "$LB_MS" "$tcp_base"
+
+# The same from a process on the node (LOCAL_OUT).
+lb_timed lb_tcp "$node" "$VIP" "$VPORT" "$LB_DROP_WAIT"
+lb_expect_refused "TCP from the node to a service without backends is reset" \
+	"$LB_RC" "$LB_OUT" "$LB_MS" "$node_base"
+
+# A backend added back is used again.
+lb_cfg "backend add $tcp_svc $be again" lbctl -n "$node" backend add "$tcp_svc" "$be"
+lb_cfg "backend add $udp_svc $be again" lbctl -n "$node" backend add "$udp_svc" "$be"
+out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+lb_expect_eq "TCP via VIP works after the backend is back" "$answer" "$out"
+out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
+lb_expect_eq "UDP via VIP works after the backend is back" "$answer" "$out"
+
+# --- the service goes away (with its backend): no translation at all ---
+lb_cfg "service del $tcp_svc" lbctl -n "$node" service del "$tcp_svc"
+lb_cfg "service del $udp_svc" lbctl -n "$node" service del "$udp_svc"
+
+out=$(lbctl -n "$node" -j service list 2>&1 | tr -d ' \t\n')
+lb_expect_eq "service list -j is empty" "[]" "$out"
+
+out=$(lb_tcp "$client" "$VIP" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
+lb_expect_silent "TCP to a deleted service: nothing answers" tcp $? "$out"
+out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
+lb_expect_silent "UDP to a deleted service: nothing answers" udp $? "$out"
+
+# The backend itself is still up: the silence above is lbipam's doing.
+out=$(lb_tcp "$client" "$BE1_IP" "$BPORT" 2>&1)
+lb_expect_eq "backend still reachable directly" "$answer" "$out"
+
+# Re-created from scratch, the service works again.
+lb_cfg "service add $tcp_svc again" lbctl -n "$node" service add "$tcp_svc"
+lb_cfg "backend add $tcp_svc $be after re-adding the service" \
+	lbctl -n "$node" backend add "$tcp_svc" "$be"
+out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+lb_expect_eq "TCP via VIP works after re-adding the service" "$answer" "$out"
+
+lb_exit

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel's own checks, below lbctl: genl_raw.py hands the lbipam family
+# requests that lbctl would refuse to build (port 0, a wrong protocol, a
+# missing or doubled address, wrong attribute lengths, a nest without
+# NLA_F_NESTED, unknown attributes, a non-zero reserved byte, ...). Each must
+# be rejected with the errno uapi/linux/lbipam.h documents and an extended
+# ACK message (with the offending attribute's offset where one attribute is
+# to blame), and none may change the configuration. Well-formed requests
+# from the same tool succeed first, so the rejections are about the defect
+# each case carries and not about the tool.
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+lb_require
+lb_require_tools python3
+lb_plan 35
+
+node=$LB_RUN-node
+svc=(svc "addr4=$VIP" "port=$VPORT" proto=6)
+be=(be "addr4=$BE1_IP" "port=$BPORT")
+
+raw() {
+	ip netns exec "$node" python3 "$LB_SELFTEST_DIR/genl_raw.py" "$@"
+}
+
+# lb_raw DESC ERRNO_ERE MSG_ERE CMD ITEM...: the kernel's answer must be an
+# errno matching ERRNO_ERE (whole word) with an extack message matching
+# MSG_ERE (case-insensitive); ERRNO_ERE 0 means success.
+lb_raw() {
+	local desc=$1 want=$2 pat=$3 out rc err msg
+	shift 3
+	out=$(raw "$@" 2>&1)
+	rc=$?
+	err=${out%% *}
+	msg=${out#"$err"}
+	msg=${msg# }
+	if [ $rc -ne 0 ]; then
+		lb_not_ok "$desc" "genl_raw.py $* failed (exit $rc)" "$out"
+	elif ! [[ $err =~ ^($want)$ ]]; then
+		lb_not_ok "$desc" "genl_raw.py $*" "want errno /$want/, got: $out"
+	elif [ "$want" != 0 ] && ! grep -Eqi -- "$pat" <<<"$msg"; then
+		lb_not_ok "$desc" "genl_raw.py $*" "extack message does not match /$pat/: $out"
+	else
+		lb_ok "$desc"
+		if [ "$want" != 0 ]; then
+			lb_diag "$out"
+		fi
+	fi
+}
+
+lb_check "create node netns" lb_ns_add "$node"
+lb_cfg "service add $VIP:$VPORT/tcp" lbctl -n "$node" service add "$VIP:$VPORT/tcp"
+lb_cfg "backend add $VIP:$VPORT/tcp $BE1_IP:$BPORT" \
+	lbctl -n "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
+
+# Well-formed requests work: the tool itself is sound.
+lb_raw "raw: get existing service" 0 '' service-get "${svc[@]}"
+lb_raw "raw: add $VIP2:$VPORT/udp" 0 '' service-new svc "addr4=$VIP2" "port=$VPORT" proto=17
+lb_raw "raw: add a backend to it" 0 '' backend-new svc "addr4=$VIP2" "port=$VPORT" proto=17 "${be[@]}"
+lb_raw "raw: delete that backend" 0 '' backend-del svc "addr4=$VIP2" "port=$VPORT" proto=17 "${be[@]}"
+lb_raw "raw: delete $VIP2:$VPORT/udp" 0 '' service-del svc "addr4=$VIP2" "port=$VPORT" proto=17
+
+lbctl -n "$node" -j service list >"$LB_TMP/before.json"
+
+# Values out of range.
+lb_raw "service port 0" ERANGE 'port.*\(offset [0-9]+\)' service-new svc "addr4=$VIP2" port=0 proto=6
+lb_raw "service protocol 1 (ICMP)" 'EINVAL|ERANGE|EPROTONOSUPPORT' 'proto.*\(offset [0-9]+\)' \
+	service-new svc "addr4=$VIP2" port=80 proto=1
+lb_raw "service protocol 132 (SCTP)" 'EINVAL|ERANGE|EPROTONOSUPPORT' 'proto' \
+	service-new svc "addr4=$VIP2" port=80 proto=132
+lb_raw "backend port 0" ERANGE 'port.*\(offset [0-9]+\)' backend-new "${svc[@]}" be "addr4=$BE2_IP" port=0
+
+# Missing or conflicting attributes.
+lb_raw "no service nest" EINVAL 'service' service-new
+lb_raw "service without port" EINVAL 'port' service-new svc "addr4=$VIP2" proto=6
+lb_raw "service without protocol" EINVAL 'proto' service-new svc "addr4=$VIP2" port=80
+lb_raw "service without address" EINVAL 'addr' service-new svc port=80 proto=6
+lb_raw "service with IPv4 and IPv6 address" EINVAL 'addr' \
+	service-new svc "addr4=$VIP2" addr6=2001:db8::1 port=80 proto=6
+lb_raw "backend without service" EINVAL 'service' backend-new "${be[@]}"
+lb_raw "backend without address" EINVAL 'addr' backend-new "${svc[@]}" be port=8081
+lb_raw "backend without port" EINVAL 'port' backend-new "${svc[@]}" be "addr4=$BE2_IP"
+lb_raw "IPv6 backend for an IPv4 service" 'EINVAL|EAFNOSUPPORT' 'famil|ipv6' \
+	backend-new "${svc[@]}" be addr6=2001:db8::2 port=8080
+lb_raw "IPv6 service (not supported yet)" EAFNOSUPPORT 'ipv6' \
+	service-new svc addr6=2001:db8::1 port=80 proto=6
+
+# Malformed attributes.
+lb_raw "3-byte IPv4 address" 'EINVAL|ERANGE' '.' \
+	service-new svc attr=1:cb0071 port=80 proto=6
+lb_raw "port as u32" 'EINVAL|ERANGE' '.' service-new svc "addr4=$VIP2" port32=80 proto=6
+lb_raw "service nest without NLA_F_NESTED" EINVAL 'nest' \
+	service-new svc! "addr4=$VIP2" port=80 proto=6
+lb_raw "unknown attribute in the service nest" EINVAL '(unknown|attr).*\(offset [0-9]+\)' \
+	service-new svc "addr4=$VIP2" port=80 proto=6 attr=9:00000000
+lb_raw "unknown top-level attribute" EINVAL 'unknown|attr' \
+	service-new attr=7:00000000 svc "addr4=$VIP2" port=80 proto=6
+lb_raw "non-zero reserved byte in the genetlink header" EINVAL 'reserved' \
+	service-new resv=1 svc "addr4=$VIP2" port=80 proto=6
+
+# Objects that exist or do not.
+lb_raw "duplicate service" EEXIST 'exist' service-new "${svc[@]}"
+lb_raw "duplicate backend" EEXIST 'exist' backend-new "${svc[@]}" "${be[@]}"
+lb_raw "delete missing service" ENOENT 'no such|not found' \
+	service-del svc "addr4=$VIP2" port=80 proto=6
+lb_raw "get missing service" ENOENT 'no such|not found' \
+	service-get svc "addr4=$VIP2" port=80 proto=6
+lb_raw "delete missing backend" ENOENT 'no such|not found' \
+	backend-del "${svc[@]}" be "addr4=$BE2_IP" port=8080
+lb_raw "backend for a missing service" ENOENT 'no such|not found' \
+	backend-new svc "addr4=$VIP2" port=80 proto=6 "${be[@]}"
+
+lbctl -n "$node" -j service list >"$LB_TMP/after.json"
+lb_check "configuration unchanged by the rejected requests" \
+	cmp "$LB_TMP/before.json" "$LB_TMP/after.json"
+
+lb_exit

@@ -1,0 +1,576 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Constants and helpers here are used by the sourcing tests:
+# shellcheck disable=SC2034
+#
+# Shared helpers for the lbipam selftests. Source it, then call
+# lb_require ... before lb_plan.
+#
+# Topology built by lb_topology PREFIX [NBACKENDS]:
+#
+#   PREFIX-client            PREFIX-node                       PREFIX-beN
+#  +--------------+       +------------------------+       +------------------+
+#  | eth0         |       | c0          bN         |       | eth0             |
+#  | 192.0.2.2/24 +-------+ 192.0.2.1   198.51.100.1/32 +--+ 198.51.100.(N+1) |
+#  | default via  |       | ip_forward=1           |       | default via      |
+#  |   192.0.2.1  |       | lbipam translates VIP  |       |   198.51.100.1   |
+#  +--------------+       +------------------------+       +------------------+
+#
+# The VIP (203.0.113.10, TEST-NET-3) lives only inside these namespaces. The
+# client reaches it through its default route, so every packet to the VIP
+# passes the node's PRE_ROUTING hook. Backends get one veth each (no bridge:
+# on a kind node br_netfilter may be loaded and would run bridged frames
+# through the IP hooks, muddying what we measure).
+#
+# The tests must also run on a kind node (a container with its own netns, the
+# module loaded by the host). So: never assume the init netns, never write a
+# sysctl outside our own namespaces, never unload the module unless running
+# in the throw-away test VM (LBIPAM_IN_VM=1).
+
+set -u
+
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+
+LB_SELFTEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Unique per run, so parallel runs and leftovers of a killed run never clash.
+LB_RUN="lb-$$-$RANDOM"
+
+readonly VIP=203.0.113.10
+readonly VIP2=203.0.113.11
+readonly VPORT=80
+readonly BPORT=8080
+readonly CLIENT_IP=192.0.2.2
+readonly NODE_CLIENT_IP=192.0.2.1
+readonly NODE_BACKEND_IP=198.51.100.1
+readonly BE1_IP=198.51.100.2
+readonly BE2_IP=198.51.100.3
+
+# Upper bound (seconds) on any single client call. Emulated (TCG) VMs are
+# 10-50x slower than hardware, so be generous for things expected to work.
+LB_TIMEOUT=${LB_TIMEOUT:-10}
+# How long a UDP client waits for an answer after sending. Also the time a
+# "nothing answers" UDP check costs, so keep it modest.
+LB_UDP_WAIT=${LB_UDP_WAIT:-2}
+# A refused connection must fail at most this many seconds later than a
+# successful one (see lb_expect_refused); LB_DROP_WAIT is the connect
+# timeout of such calls, what a silently dropped SYN would cost instead.
+LB_FAST_SECS=${LB_FAST_SECS:-3}
+LB_DROP_WAIT=${LB_DROP_WAIT:-8}
+# How long a TCP check that expects *no* answer waits.
+LB_SILENT_WAIT=${LB_SILENT_WAIT:-3}
+
+_lb_ns=()
+_lb_pids=()
+_lb_tmp=
+_lb_planned=
+_lb_n=0
+_lb_failed=0
+
+# ---------------------------------------------------------------- TAP ---
+
+lb_diag() {
+	local line l
+	for line in "$@"; do
+		while IFS= read -r l; do
+			printf '# %s\n' "$l"
+		done <<<"$line"
+	done
+}
+
+lb_plan() {
+	_lb_planned=$1
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+lb_ok() {
+	_lb_n=$((_lb_n + 1))
+	echo "ok $_lb_n - $1"
+}
+
+# lb_not_ok DESC [DIAG...]
+lb_not_ok() {
+	_lb_n=$((_lb_n + 1))
+	_lb_failed=$((_lb_failed + 1))
+	echo "not ok $_lb_n - $1"
+	shift
+	if [ $# -gt 0 ]; then
+		lb_diag "$@"
+	fi
+}
+
+# lb_result RC DESC [DIAG...]: ok when RC is 0.
+lb_result() {
+	local rc=$1
+	shift
+	if [ "$rc" -eq 0 ]; then
+		lb_ok "$1"
+	else
+		lb_not_ok "$@"
+	fi
+}
+
+# lb_check DESC CMD...: one test point, ok when CMD succeeds. CMD runs in
+# this shell (not in $(...)), so it may create namespaces and start servers
+# that cleanup must know about; its output is shown only on failure.
+lb_check() {
+	local desc=$1 rc
+	shift
+	"$@" >"$_lb_tmp/out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		lb_ok "$desc"
+	else
+		lb_not_ok "$desc" "command: $*" "exit: $rc" "$(cat "$_lb_tmp/out")"
+	fi
+}
+
+# lb_check_fail DESC CMD...: ok when CMD fails.
+lb_check_fail() {
+	local desc=$1 rc
+	shift
+	"$@" >"$_lb_tmp/out" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		lb_ok "$desc"
+	else
+		lb_not_ok "$desc" "command unexpectedly succeeded: $*" "$(cat "$_lb_tmp/out")"
+	fi
+}
+
+# lb_expect_eq DESC EXPECTED ACTUAL
+lb_expect_eq() {
+	if [ "$2" = "$3" ]; then
+		lb_ok "$1"
+	else
+		lb_not_ok "$1" "expected: '$2'" "got:      '$3'"
+	fi
+}
+
+# lb_expect_silent DESC tcp|udp RC OUTPUT: a client call (lb_tcp, lb_udp)
+# that nothing may answer: no backend ("beN ..."), no reset or ICMP error
+# ("Connection refused"), and for TCP no established connection.
+lb_expect_silent() {
+	local why=
+	if grep -q '^be' <<<"$4"; then
+		why="a backend answered"
+	elif grep -qi 'refused' <<<"$4"; then
+		why="actively refused, expected silence"
+	elif [ "$2" = tcp ] && [ "$3" -eq 0 ]; then
+		why="connection was established"
+	fi
+	if [ -z "$why" ]; then
+		lb_ok "$1"
+	else
+		lb_not_ok "$1" "$why (exit $3)" "$4"
+	fi
+}
+
+# lb_expect_refused DESC RC OUTPUT ELAPSED_MS BASE_MS: the call must fail
+# with "Connection refused" (TCP reset, ICMP port unreachable), and quickly:
+# at most LB_FAST_SECS slower than BASE_MS, the time a successful call of
+# the same kind took (see lb_timed). Starting ip and socat costs seconds in
+# a loaded emulated VM, so an absolute limit would be flaky; a silently
+# dropped SYN would instead run into the client's connect timeout.
+lb_expect_refused() {
+	local limit=$(($5 + LB_FAST_SECS * 1000))
+	if [ "$2" -ne 0 ] && grep -qi 'connection refused' <<<"$3" &&
+		[ "$4" -le "$limit" ]; then
+		lb_ok "$1"
+		lb_diag "refused after ${4}ms (a successful call took ${5}ms)"
+	else
+		lb_not_ok "$1" "want: fails with 'Connection refused' within ${limit}ms" \
+			"got: exit $2 after ${4}ms" "$3"
+	fi
+}
+
+# lb_timed CMD...: run CMD, its output (stdout and stderr) in LB_OUT, its
+# exit status in LB_RC, the milliseconds it took in LB_MS.
+lb_timed() {
+	local t0
+	t0=$(lb_now_ms)
+	"$@" >"$_lb_tmp/timed" 2>&1
+	LB_RC=$?
+	LB_MS=$(($(lb_now_ms) - t0))
+	LB_OUT=$(cat "$_lb_tmp/timed")
+}
+
+# lb_cfg DESC CMD...: a configuration step. Per the lbctl contract add/del
+# succeed silently, so any output counts as a failure too.
+lb_cfg() {
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && [ -z "$out" ]; then
+		lb_ok "$desc"
+	else
+		lb_not_ok "$desc" "command: $*" "exit: $rc (want 0, no output)" "$out"
+	fi
+}
+
+# Print the summary and exit with the kselftest status. Running a different
+# number of points than planned is a failure: some check was skipped over.
+lb_exit() {
+	if [ -n "$_lb_planned" ] && [ "$_lb_n" -ne "$_lb_planned" ]; then
+		lb_diag "planned $_lb_planned test points, ran $_lb_n"
+		_lb_failed=$((_lb_failed + 1))
+	fi
+	if [ "$_lb_failed" -ne 0 ]; then
+		if [ -s "$_lb_tmp/bg.log" ]; then
+			lb_diag "background process output:" "$(cat "$_lb_tmp/bg.log")"
+		fi
+		lb_diag "FAIL: $_lb_failed of $_lb_n failed (${SECONDS}s)"
+		exit $ksft_fail
+	fi
+	lb_diag "PASS: $_lb_n of $_lb_n (${SECONDS}s)"
+	exit $ksft_pass
+}
+
+# Whole-script skip; only valid before lb_plan.
+lb_skip() {
+	echo "TAP version 13"
+	echo "1..0 # SKIP $1"
+	exit $ksft_skip
+}
+
+# A missing module or tool is a skip on a foreign machine (e.g. a kind node
+# without lbipam), but a failure where we promised to provide it (our CI and
+# VM set LBIPAM_REQUIRE_MODULE=1).
+lb_skip_or_fail() {
+	if [ "${LBIPAM_REQUIRE_MODULE:-0}" = 1 ]; then
+		echo "TAP version 13"
+		echo "1..1"
+		echo "not ok 1 - $1 (LBIPAM_REQUIRE_MODULE=1)"
+		exit $ksft_fail
+	fi
+	lb_skip "$1"
+}
+
+# ------------------------------------------------------- requirements ---
+
+lb_require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		lb_skip_or_fail "must run as root"
+	fi
+}
+
+lb_require_tools() {
+	local t
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			lb_skip_or_fail "$t not found"
+		fi
+	done
+}
+
+# LBCTL from the environment; else lbctl on PATH; else the tree's build.
+# LBIPAM_LBCTL is accepted too because the VM harness only passes LBIPAM_*
+# variables through.
+lb_require_lbctl() {
+	LBCTL=${LBCTL:-${LBIPAM_LBCTL:-}}
+	if [ -z "$LBCTL" ]; then
+		# type -P: a PATH search only (the lbctl function below would
+		# satisfy "command -v").
+		if type -P lbctl >/dev/null 2>&1; then
+			LBCTL=$(type -P lbctl)
+		else
+			LBCTL=$LB_SELFTEST_DIR/../userspace/lbctl
+		fi
+	fi
+	if [ ! -x "$LBCTL" ]; then
+		lb_skip_or_fail "lbctl not found (tried ${LBCTL}; set LBCTL=)"
+	fi
+}
+
+lb_module_loaded() {
+	[ -d /sys/module/lbipam ]
+}
+
+lb_require_module() {
+	if ! lb_module_loaded; then
+		modprobe lbipam >/dev/null 2>&1
+	fi
+	if ! lb_module_loaded; then
+		lb_skip_or_fail "module lbipam not loaded"
+	fi
+}
+
+# Tests that unload the module may run only in the throw-away test VM.
+# Anywhere else (a developer's host, a kind node) other users may depend on
+# the loaded module, so this is a foreign-machine skip, never a failure.
+lb_require_vm() {
+	if [ "${LBIPAM_IN_VM:-0}" != 1 ]; then
+		lb_skip "unloads the module: runs only in the test VM (LBIPAM_IN_VM=1)"
+	fi
+}
+
+# The common set: root, the tools every data-path test uses, lbctl and the
+# module.
+lb_require() {
+	lb_require_root
+	lb_require_tools ip ss socat timeout
+	lb_require_lbctl
+	lb_require_module
+}
+
+# lbctl as a command, so tests read like the documentation.
+lbctl() {
+	"$LBCTL" "$@"
+}
+
+# ------------------------------------------------------------ cleanup ---
+
+# lb_ns_kill NS: end every process inside NS. Only our namespaces are ever
+# passed, so these are processes this test started (socat forks one child
+# per connection, which lb_bg cannot know about).
+lb_ns_kill() {
+	local pids
+	pids=$(ip netns pids "$1" 2>/dev/null)
+	if [ -n "$pids" ]; then
+		# shellcheck disable=SC2086 # one pid per word
+		kill $pids 2>/dev/null
+	fi
+	return 0
+}
+
+lb_cleanup() {
+	local pid ns
+
+	for pid in "${_lb_pids[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for ns in "${_lb_ns[@]}"; do
+		lb_ns_kill "$ns"
+	done
+	for ns in "${_lb_ns[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$_lb_tmp" ]; then
+		rm -rf "$_lb_tmp"
+	fi
+}
+
+# Private scratch directory (check output, server logs). Created here, not
+# lazily, so that it is never first set inside a $(...) subshell.
+_lb_tmp=$(mktemp -d "${TMPDIR:-/tmp}/$LB_RUN.XXXXXX") || exit $ksft_fail
+chmod 755 "$_lb_tmp"
+LB_TMP=$_lb_tmp
+
+trap lb_cleanup EXIT
+# The kselftest runner ends a test that overruns with SIGTERM: still clean
+# up (the EXIT trap runs on exit, not on death by signal).
+trap 'exit $ksft_fail' INT TERM HUP
+
+# Run a command in the background and remember it for cleanup. Sets LB_PID.
+# Its output goes to a log that is shown if the test fails.
+lb_bg() {
+	"$@" >>"$_lb_tmp/bg.log" 2>&1 &
+	LB_PID=$!
+	_lb_pids+=("$LB_PID")
+}
+
+# ------------------------------------------------------------ netns ---
+
+# lb_ns_add NAME: a fresh netns with lo up and forwarding off. Forwarding is
+# set explicitly because a new netns may inherit the parent's ipv4 settings
+# (net.core.devconf_inherit_init_net), and a kind node forwards.
+lb_ns_add() {
+	local ns=$1
+	ip netns add "$ns" || return 1
+	_lb_ns+=("$ns")
+	ip -n "$ns" link set lo up || return 1
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0 || return 1
+}
+
+# lb_topology PREFIX [NBACKENDS]: the picture at the top of this file.
+lb_topology() {
+	local p=$1 n=${2:-1} i be ip
+	local node=$p-node client=$p-client
+
+	lb_ns_add "$client" || return 1
+	lb_ns_add "$node" || return 1
+	ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	# Untranslated VIP traffic is sent back out of c0 (see the default
+	# route below); don't tell the client to take another path.
+	ip netns exec "$node" sysctl -qw net.ipv4.conf.all.send_redirects=0 || return 1
+	ip netns exec "$node" sysctl -qw net.ipv4.conf.default.send_redirects=0 || return 1
+
+	ip link add c0 netns "$node" type veth peer name eth0 netns "$client" || return 1
+	ip -n "$client" addr add "$CLIENT_IP/24" dev eth0 || return 1
+	ip -n "$client" link set eth0 up || return 1
+	ip -n "$client" route add default via "$NODE_CLIENT_IP" || return 1
+	ip -n "$node" addr add "$NODE_CLIENT_IP/24" dev c0 || return 1
+	ip -n "$node" link set c0 up || return 1
+
+	for ((i = 1; i <= n; i++)); do
+		be=$p-be$i
+		ip=198.51.100.$((i + 1))
+		lb_ns_add "$be" || return 1
+		ip link add "b$i" netns "$node" type veth peer name eth0 netns "$be" || return 1
+		ip -n "$node" addr add "$NODE_BACKEND_IP/32" dev "b$i" || return 1
+		ip -n "$node" link set "b$i" up || return 1
+		ip -n "$node" route add "$ip/32" dev "b$i" src "$NODE_BACKEND_IP" || return 1
+		ip -n "$be" addr add "$ip/24" dev eth0 || return 1
+		ip -n "$be" link set eth0 up || return 1
+		ip -n "$be" route add default via "$NODE_BACKEND_IP" || return 1
+	done
+
+	# A connect() from the node to the VIP needs a route before the packet
+	# reaches LOCAL_OUT, where lbipam rewrites it. A real node has a default
+	# route; ours points at the client, which does not forward, so traffic
+	# to the VIP that lbipam does not translate goes nowhere and nothing
+	# answers.
+	ip -n "$node" route add default via "$CLIENT_IP" || return 1
+}
+
+# ---------------------------------------------------------- servers ---
+
+# The servers' reply: "TAG PEERADDR", PEERADDR being the client's address
+# as the backend sees it. The shell first reads the client's line (or EOF):
+# if it answered and exited before socat had handed it the request, socat
+# would fail with EPIPE and could drop the answer.
+_lb_reply() {
+	echo "SYSTEM:read -r _; echo $1 \$SOCAT_PEERADDR"
+}
+
+# lb_server_tcp NS PORT TAG: answers every connection and closes.
+lb_server_tcp() {
+	# -t: keep the connection until the reply is written even if the client
+	# half-closes first (forking a shell is slow in an emulated VM).
+	lb_bg ip netns exec "$1" socat -t "$LB_TIMEOUT" \
+		"TCP4-LISTEN:$2,fork,reuseaddr" "$(_lb_reply "$3")"
+}
+
+# lb_server_udp NS PORT TAG: answers every datagram, then sends an empty
+# datagram (shut-null) that tells lb_udp the answer is complete, so it need
+# not wait out LB_UDP_WAIT.
+lb_server_udp() {
+	lb_bg ip netns exec "$1" socat -t "$LB_TIMEOUT" \
+		"UDP4-RECVFROM:$2,fork,shut-null" "$(_lb_reply "$3")"
+}
+
+# lb_wait_listen NS tcp|udp PORT: poll until a socket is bound, instead of
+# guessing with sleep. Fails after LB_TIMEOUT seconds.
+lb_wait_listen() {
+	local ns=$1 proto=$2 port=$3 flag i
+	case $proto in
+	tcp) flag=-Hltn ;;
+	udp) flag=-Hlun ;;
+	*) return 2 ;;
+	esac
+	for ((i = 0; i < LB_TIMEOUT * 10; i++)); do
+		if [ -n "$(ip netns exec "$ns" ss "$flag" "sport = :$port")" ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "nothing listens on $proto port $port in $ns" >&2
+	return 1
+}
+
+# lb_servers NS TAG: TCP and UDP servers on BPORT, ready when it returns 0.
+lb_servers() {
+	lb_server_tcp "$1" "$BPORT" "$2"
+	lb_server_udp "$1" "$BPORT" "$2"
+	lb_wait_listen "$1" tcp "$BPORT" && lb_wait_listen "$1" udp "$BPORT"
+}
+
+# ------------------------------------------------------------ flows ---
+#
+# Long-lived flows: a client sends a line every 20 ms over one TCP
+# connection and one UDP socket; the backend's sinks append what arrives to
+# files, so a growing file shows a flow passing right now.
+
+# lb_sinks NS PORT: TCP and UDP sinks on PORT writing $LB_TMP/NS-PORT.tcp
+# and .udp. Ready when it returns 0.
+lb_sinks() {
+	lb_bg ip netns exec "$1" socat -u "TCP4-LISTEN:$2,fork,reuseaddr" \
+		"OPEN:$_lb_tmp/$1-$2.tcp,creat,append"
+	lb_bg ip netns exec "$1" socat -u "UDP4-RECV:$2" \
+		"OPEN:$_lb_tmp/$1-$2.udp,creat,append"
+	lb_wait_listen "$1" tcp "$2" && lb_wait_listen "$1" udp "$2"
+}
+
+# lb_flows NS ADDR PORT: start a TCP and a UDP flow from NS to ADDR:PORT.
+lb_flows() {
+	# The ticker waits with "read -t" on a FIFO nobody writes to: no fork
+	# per tick (forks are expensive in an emulated VM).
+	if [ ! -x "$_lb_tmp/ticker" ]; then
+		mkfifo "$_lb_tmp/never" || return 1
+		printf '%s\n' '#!/bin/bash' "exec 9<>'$_lb_tmp/never'" \
+			'while echo tick; do read -r -t 0.02 -u 9; done' >"$_lb_tmp/ticker"
+		chmod 755 "$_lb_tmp/ticker" || return 1
+	fi
+	lb_bg ip netns exec "$1" socat -u "EXEC:$_lb_tmp/ticker" "TCP4:$2:$3"
+	lb_bg ip netns exec "$1" socat -u "EXEC:$_lb_tmp/ticker" "UDP4:$2:$3"
+}
+
+_lb_size() {
+	stat -c %s "$1" 2>/dev/null || echo 0
+}
+
+# lb_growing NS PORT: both sink files of lb_sinks NS PORT grow within a
+# second. Waits up to LB_TIMEOUT for the first data: flows start slowly in
+# an emulated VM.
+lb_growing() {
+	local f=$_lb_tmp/$1-$2 i t0 u0
+	for ((i = 0; i < LB_TIMEOUT * 10; i++)); do
+		if [ "$(_lb_size "$f.tcp")" -gt 0 ] && [ "$(_lb_size "$f.udp")" -gt 0 ]; then
+			break
+		fi
+		sleep 0.1
+	done
+	t0=$(_lb_size "$f.tcp")
+	u0=$(_lb_size "$f.udp")
+	sleep 1
+	if [ "$(_lb_size "$f.tcp")" -gt "$t0" ] && [ "$(_lb_size "$f.udp")" -gt "$u0" ]; then
+		return 0
+	fi
+	echo "in 1s: tcp sink $t0 -> $(_lb_size "$f.tcp") bytes, udp sink $u0 -> $(_lb_size "$f.udp") bytes"
+	return 1
+}
+
+# ---------------------------------------------------------- clients ---
+
+# lb_tcp NS ADDR PORT [TIMEOUT]: connect, print what the server says.
+# Exit status is socat's (124 if timeout had to kill it).
+lb_tcp() {
+	local t=${4:-$LB_TIMEOUT}
+	# The outer timeout is the backstop; socat's own connect-timeout
+	# normally fires first and says why.
+	timeout $((t + 2)) ip netns exec "$1" \
+		socat -t "$t" - "TCP4:$2:$3,connect-timeout=$t" </dev/null
+}
+
+# lb_udp NS ADDR PORT: send one datagram from a connected socket and print
+# the answers that arrive within LB_UDP_WAIT seconds (or until an empty
+# datagram ends the answer, see lb_server_udp). The socket is
+# connected to ADDR:PORT, so the kernel delivers only datagrams whose source
+# is exactly ADDR:PORT: an answer proves the reply was translated back.
+# An ICMP port unreachable makes socat fail with "Connection refused".
+lb_udp() {
+	echo ping | timeout $((LB_UDP_WAIT + LB_TIMEOUT)) ip netns exec "$1" \
+		socat -t "$LB_UDP_WAIT" - "UDP4:$2:$3,null-eof"
+}
+
+# Milliseconds since the epoch, for "fails fast" checks.
+lb_now_ms() {
+	date +%s%3N
+}
+
+# lb_dmesg_mark: remember how far the kernel log goes; lb_dmesg_new prints
+# the lines that came after it (empty if dmesg is not readable here).
+lb_dmesg_mark() {
+	LB_DMESG_MARK=$(dmesg 2>/dev/null | wc -l)
+}
+
+lb_dmesg_new() {
+	dmesg 2>/dev/null | tail -n +$((${LB_DMESG_MARK:-0} + 1))
+}
+
+# Kernel log lines that mean a kernel bug.
+readonly LB_DMESG_BAD='WARNING:|BUG:|Call Trace|Oops|refcount_t|general protection|list_(add|del) corruption'

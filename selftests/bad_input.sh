@@ -108,16 +108,16 @@ lb_expect_error "service add without a service: usage error" \
 lb_expect_error "backend add without a backend: usage error" \
 	1 'backend' nlbctl backend add "$svc"
 
-# Refused by the kernel, or by lbctl before it gets there: SCTP is not a
-# protocol lbipam serves, an IPv4 service takes no IPv6 backend.
-lb_expect_error "service add 1.2.3.4:80/sctp: unsupported protocol" \
-	nz 'proto|sctp' nlbctl service add 1.2.3.4:80/sctp
+# Refused by the kernel, or by lbctl before it gets there: an IPv4
+# service takes no IPv6 backend.
 lb_expect_error "backend add $svc [2001:db8::2]:8080: address family mismatch" \
 	nz 'famil|ipv6' nlbctl backend add "$svc" '[2001:db8::2]:8080'
 
 # Refused by the kernel (exit 2, extack message).
-lb_expect_error "service add [2001:db8::1]:80/tcp: IPv6 not supported yet" \
-	2 'ipv6|famil|support' nlbctl service add '[2001:db8::1]:80/tcp'
+lb_expect_error "backend replace $svc with $be twice: listed twice" \
+	2 'twice' nlbctl backend replace "$svc" "$be" "$be"
+lb_expect_error "backend set $svc $BE2_IP:$BPORT: no such backend" \
+	2 'no such' nlbctl backend set "$svc" "$BE2_IP:$BPORT" weight 2
 lb_expect_error "service add $svc twice: already exists" \
 	2 'exist' nlbctl service add "$svc"
 lb_expect_error "backend add $svc $be twice: already exists" \

@@ -54,10 +54,15 @@ lb_check "start TCP and UDP flows to VIP:81" lb_flows "$client" "$VIP" 81
 lb_check "flows to VIP:81 pass" lb_growing "$be1" 9090
 lb_cfg "backend del $fsvc $fbe" lbctl -n "$node" backend del "$fsvc" "$fbe"
 lb_cfg "backend del $fusvc $fbe" lbctl -n "$node" backend del "$fusvc" "$fbe"
-lb_check "established flows keep flowing after backend del" lb_growing "$be1" 9090
+# TCP drains naturally; the UDP flow's conntrack entry is deleted with its
+# backend (uapi: "Conntrack"), so its next datagrams are refused instead of
+# reaching a backend that is gone.
+lb_check "established TCP keeps flowing, UDP is cut after backend del" \
+	lb_flowing "$be1" 9090 grows stops
 lb_cfg "service del $fsvc" lbctl -n "$node" service del "$fsvc"
 lb_cfg "service del $fusvc" lbctl -n "$node" service del "$fusvc"
-lb_check "established flows keep flowing after service del" lb_growing "$be1" 9090
+lb_check "established TCP keeps flowing, UDP stays cut after service del" \
+	lb_flowing "$be1" 9090 grows stops
 
 # --- the only backend goes away: reject, don't drop ---
 lb_cfg "backend del $tcp_svc $be" lbctl -n "$node" backend del "$tcp_svc" "$be"

@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools python3
-lb_plan 35
+lb_plan 39
 
 node=$LB_RUN-node
 svc=(svc "addr4=$VIP" "port=$VPORT" proto=6)
@@ -69,8 +69,20 @@ lbctl -n "$node" -j service list >"$LB_TMP/before.json"
 lb_raw "service port 0" ERANGE 'port.*\(offset [0-9]+\)' service-new svc "addr4=$VIP2" port=0 proto=6
 lb_raw "service protocol 1 (ICMP)" 'EINVAL|ERANGE|EPROTONOSUPPORT' 'proto.*\(offset [0-9]+\)' \
 	service-new svc "addr4=$VIP2" port=80 proto=1
-lb_raw "service protocol 132 (SCTP)" 'EINVAL|ERANGE|EPROTONOSUPPORT' 'proto' \
-	service-new svc "addr4=$VIP2" port=80 proto=132
+lb_raw "service protocol 2 (IGMP)" 'EINVAL|ERANGE|EPROTONOSUPPORT' 'proto' \
+	service-new svc "addr4=$VIP2" port=80 proto=2
+# Options, as raw attributes: types from uapi/linux/lbipam.h, values little
+# endian. sched (6, u8) 9; affinity (7, u32) 86401; flags (8, u32) 0x80.
+lb_raw "service scheduler 9" ERANGE 'sched.*\(offset [0-9]+\)' \
+	service-new svc "addr4=$VIP2" port=80 proto=6 attr=6:09
+lb_raw "service affinity 86401 s" ERANGE 'affinity.*\(offset [0-9]+\)' \
+	service-new svc "addr4=$VIP2" port=80 proto=6 attr=7:81510100
+lb_raw "service flags with an unknown bit" EINVAL 'flags.*\(offset [0-9]+\)' \
+	service-new svc "addr4=$VIP2" port=80 proto=6 attr=8:80000000
+lb_raw "service counters given by the caller" EINVAL 'read-only' \
+	service-new svc "addr4=$VIP2" port=80 proto=6 attr=10:00000000
+lb_raw "backend state 7" ERANGE 'state.*\(offset [0-9]+\)' \
+	backend-new "${svc[@]}" be "addr4=$BE2_IP" port=8080 attr=5:07
 lb_raw "backend port 0" ERANGE 'port.*\(offset [0-9]+\)' backend-new "${svc[@]}" be "addr4=$BE2_IP" port=0
 
 # Missing or conflicting attributes.
@@ -85,8 +97,6 @@ lb_raw "backend without address" EINVAL 'addr' backend-new "${svc[@]}" be port=8
 lb_raw "backend without port" EINVAL 'port' backend-new "${svc[@]}" be "addr4=$BE2_IP"
 lb_raw "IPv6 backend for an IPv4 service" 'EINVAL|EAFNOSUPPORT' 'famil|ipv6' \
 	backend-new "${svc[@]}" be addr6=2001:db8::2 port=8080
-lb_raw "IPv6 service (not supported yet)" EAFNOSUPPORT 'ipv6' \
-	service-new svc addr6=2001:db8::1 port=80 proto=6
 
 # Malformed attributes.
 lb_raw "3-byte IPv4 address" 'EINVAL|ERANGE' '.' \
@@ -95,7 +105,7 @@ lb_raw "port as u32" 'EINVAL|ERANGE' '.' service-new svc "addr4=$VIP2" port32=80
 lb_raw "service nest without NLA_F_NESTED" EINVAL 'nest' \
 	service-new svc! "addr4=$VIP2" port=80 proto=6
 lb_raw "unknown attribute in the service nest" EINVAL '(unknown|attr).*\(offset [0-9]+\)' \
-	service-new svc "addr4=$VIP2" port=80 proto=6 attr=9:00000000
+	service-new svc "addr4=$VIP2" port=80 proto=6 attr=99:00000000
 lb_raw "unknown top-level attribute" EINVAL 'unknown|attr' \
 	service-new attr=7:00000000 svc "addr4=$VIP2" port=80 proto=6
 lb_raw "non-zero reserved byte in the genetlink header" EINVAL 'reserved' \

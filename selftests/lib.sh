@@ -513,11 +513,12 @@ _lb_size() {
 	stat -c %s "$1" 2>/dev/null || echo 0
 }
 
-# lb_growing NS PORT: both sink files of lb_sinks NS PORT grow within a
-# second. Waits up to LB_TIMEOUT for the first data: flows start slowly in
-# an emulated VM.
-lb_growing() {
-	local f=$_lb_tmp/$1-$2 i t0 u0
+# lb_flowing NS PORT TCP UDP: within a second the TCP sink file of
+# lb_sinks NS PORT grows (TCP=grows) or does not (TCP=stops), and likewise
+# the UDP one. Waits up to LB_TIMEOUT for the first data: flows start slowly
+# in an emulated VM.
+lb_flowing() {
+	local f=$_lb_tmp/$1-$2 want_t=$3 want_u=$4 i t0 u0 t u
 	for ((i = 0; i < LB_TIMEOUT * 10; i++)); do
 		if [ "$(_lb_size "$f.tcp")" -gt 0 ] && [ "$(_lb_size "$f.udp")" -gt 0 ]; then
 			break
@@ -527,11 +528,21 @@ lb_growing() {
 	t0=$(_lb_size "$f.tcp")
 	u0=$(_lb_size "$f.udp")
 	sleep 1
-	if [ "$(_lb_size "$f.tcp")" -gt "$t0" ] && [ "$(_lb_size "$f.udp")" -gt "$u0" ]; then
+	t=$(_lb_size "$f.tcp")
+	u=$(_lb_size "$f.udp")
+	if { [ "$t" -gt "$t0" ] && [ "$want_t" = grows ] ||
+	     [ "$t" -eq "$t0" ] && [ "$want_t" = stops ]; } &&
+	   { [ "$u" -gt "$u0" ] && [ "$want_u" = grows ] ||
+	     [ "$u" -eq "$u0" ] && [ "$want_u" = stops ]; }; then
 		return 0
 	fi
-	echo "in 1s: tcp sink $t0 -> $(_lb_size "$f.tcp") bytes, udp sink $u0 -> $(_lb_size "$f.udp") bytes"
+	echo "in 1s: tcp sink $t0 -> $t bytes (want: $want_t), udp sink $u0 -> $u bytes (want: $want_u)"
 	return 1
+}
+
+# lb_growing NS PORT: both sink files of lb_sinks NS PORT grow.
+lb_growing() {
+	lb_flowing "$1" "$2" grows grows
 }
 
 # ---------------------------------------------------------- clients ---

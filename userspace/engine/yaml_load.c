@@ -93,13 +93,15 @@ static void err(struct yl *y, const char *path, const char *fmt, ...)
 
 static void warn(struct yl *y, const char *path, const char *what)
 {
-	char idx[16];
+	char idx[16], full[PATH_MAX_LEN + 32];
 
 	if (!y->e)
 		return;
 	snprintf(idx, sizeof(idx), "%d", y->index);
+	snprintf(full, sizeof(full), "%s%s%s", y->prefix,
+		 *y->prefix && *path ? "." : "", path);
 	lb_log(y->e, LB_LOG_WARN, what, "file", y->file, "document", idx,
-	       "path", path, NULL);
+	       "path", full, NULL);
 }
 
 static yaml_node_t *node(struct yl *y, int id)

@@ -694,12 +694,18 @@ void lb_reconcile(struct lb_engine *e)
 	for (i = 0; i < n; i++) {
 		struct lb_service *s = v[i];
 
-		s->managed = responsible(e, s);
+		/*
+		 * Without any pool LB-IPAM is dormant, as in Cilium: it
+		 * leaves Services alone, so a cluster that does not use it
+		 * sees no conditions from it.
+		 */
+		s->managed = e->npools && responsible(e, s);
 		if (!s->managed) {
 			while (s->nheld) {
 				log_ip(e, "Releasing IP", s,
 				       &s->held[s->nheld - 1]->addr, "reason",
-				       "service not handled by LB-IPAM");
+				       e->npools ? "service not handled by LB-IPAM" :
+						   "no pools left");
 				lb_hold_release(e, s, s->nheld - 1);
 			}
 			set_cond(e, s, LB_COND_NONE, "", "");

@@ -92,6 +92,19 @@ void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s);
 void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s);
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted);
+void lb_engine_clear_changes(struct lb_engine *e);
+struct lb_doc;
+/*
+ * Create or replace the object of o, moving its parsed spec; created and
+ * generation come from the database when non-zero.  False if unchanged.
+ */
+bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
+		      uint64_t generation);
+void lb_engine_free_state(struct lb_engine *e);
+
+/* persist.c */
+int lb_engine_persist(struct lb_engine *e);
+int lb_engine_load(struct lb_engine *e);
 
 /* conflict.c */
 void lb_settle_conflicts(struct lb_engine *e);

@@ -220,7 +220,10 @@ struct lb_service_info {
 	const char *name;
 	int64_t created;
 	uint64_t generation;
-	/* false: not a LoadBalancer of a class we serve; holds nothing. */
+	/*
+	 * false: not a LoadBalancer of a class we serve, or no pool exists
+	 * (LB-IPAM is dormant); it then holds nothing and has no condition.
+	 */
 	bool managed;
 	const char *sharing_key;	/* NULL if none */
 	bool etp_local;

@@ -41,12 +41,12 @@ static void reasons(void)
 	struct lb_engine *e = eng_new();
 
 	apply(e, svc_yaml("default", "early", NULL, NULL, NULL));
-	is(cond(e, "default", "early"),
-	   "False/no_pool/There are no enabled CiliumLoadBalancerIPPools that match this service",
-	   "no_pool for a generic request without pools");
+	is(cond(e, "default", "early"), "none", "dormant without pools: no condition at all");
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]",
 			   "  serviceSelector:\n    matchLabels: {color: blue}\n"));
-	is(reason(e, "default", "early"), "no_pool", "still no_pool when the only pool does not select it");
+	is(cond(e, "default", "early"),
+	   "False/no_pool/There are no enabled CiliumLoadBalancerIPPools that match this service",
+	   "the first pool wakes it: no_pool for a generic request no pool selects");
 	apply(e, svc_yaml("default", "s1", "color: blue", "\"lbipam.cilium.io/ips\": \"10.0.0.7\"", NULL));
 	is(ips(e, "default", "s1"), "10.0.0.7", "specific IP request honoured");
 	apply(e, svc_yaml("default", "s2", "color: blue", "\"lbipam.cilium.io/ips\": \"10.0.0.7\"", NULL));
@@ -71,6 +71,16 @@ static void reasons(void)
 	   "False/already_allocated/The IP '10.0.0.7' is already allocated to another service",
 	   "the last failure processed is reported; unparsable items are skipped");
 	ok(logs_have("Unable to parse requested IP"), "unparsable requested IP is logged");
+	lb_engine_close(e);
+
+	e = eng_new();
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	del_pool(e, "p");
+	is(ips(e, "default", "a"), "", "deleting the last pool releases every IP");
+	is(cond(e, "default", "a"), "none", "and LB-IPAM goes dormant, removing its condition");
+	apply(e, pool_yaml("q", "[{cidr: 10.1.0.0/24}]", NULL));
+	is(ips(e, "default", "a"), "10.1.0.0", "a new pool wakes it up again");
 	lb_engine_close(e);
 }
 

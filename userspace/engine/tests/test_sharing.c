@@ -160,8 +160,30 @@ static void breakup(void)
 	lb_engine_close(e);
 }
 
+static void key_changes(void)
+{
+	struct lb_engine *e = eng_new();
+
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, "\"lbipam.cilium.io/sharing-key\": k", NULL));
+	apply(e, svc_yaml("default", "b", NULL, "\"lbipam.cilium.io/sharing-key\": k", "  ports: [{port: 81}]\n"));
+	apply(e, svc_yaml("default", "c", NULL, "\"lbipam.cilium.io/sharing-key\": k", "  ports: [{port: 82}]\n"));
+	is(pool_ips(e, "p"), "10.0.0.0=default/a+default/b+default/c[k]", "three share");
+	apply(e, svc_yaml("default", "b", NULL, "\"lbipam.cilium.io/sharing-key\": other", "  ports: [{port: 81}]\n"));
+	is(ips(e, "default", "b"), "10.0.0.1", "changing the key moves only that service");
+	apply(e, svc_yaml("default", "c", NULL, NULL, "  ports: [{port: 82}]\n"));
+	is(ips(e, "default", "c"), "10.0.0.2", "dropping the key moves that service");
+	is(pool_ips(e, "p"), "10.0.0.0=default/a[k] 10.0.0.1=default/b[other] 10.0.0.2=default/c",
+	   "the first holder kept the IP throughout");
+	del_svc(e, "default", "a");
+	apply(e, svc_yaml("default", "d", NULL, "\"lbipam.cilium.io/sharing-key\": other", "  ports: [{port: 83}]\n"));
+	is(ips(e, "default", "d"), "10.0.0.1", "a newcomer joins the key's existing IP rather than the lowest free one");
+	lb_engine_close(e);
+}
+
 int main(void)
 {
+	key_changes();
 	basics();
 	proto();
 	reasons();

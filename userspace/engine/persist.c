@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Keeping the engine and its SQLite database telling the same story. */
+#include "engine_int.h"
+#include "holding.h"
+#include "store.h"
+#include "yaml_load.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
+{
+	char (*buf)[LB_ADDR_STRLEN];
+	const char **ips;
+	size_t i;
+
+	buf = lb_xmalloc((s->nheld + 1) * sizeof(*buf));
+	ips = lb_xmalloc((s->nheld + 1) * sizeof(*ips));
+	for (i = 0; i < s->nheld; i++)
+		ips[i] = lb_addr_fmt(&s->held[i]->addr, buf[i]);
+	if (!*rc)
+		*rc = lb_store_put_holdings(e->store, s->key, ips, s->nheld,
+					    s->revoked);
+	free(ips);
+	free(buf);
+}
+
+/*
+ * Write the objects touched by this call, the holdings that moved and
+ * the conflict flags in one transaction.  If it cannot commit, memory
+ * is rebuilt from the database so both keep telling the same story.
+ */
+int lb_engine_persist(struct lb_engine *e)
+{
+	struct lb_service *s;
+	size_t i;
+	int rc;
+
+	if (!e->store) {
+		for (i = 0; i < e->ndirty; i++)
+			e->dirty[i]->dirty = false;
+		e->ndirty = 0;
+		lb_engine_clear_changes(e);
+		return 0;
+	}
+	rc = lb_store_begin(e->store);
+	for (i = 0; i < e->nchanges && !rc; i++) {
+		struct lb_change *c = &e->changes[i];
+		struct lb_store_object o = { .kind = c->kind, .key = c->key };
+		struct lb_pool *p = NULL;
+		struct lb_eps *x;
+
+		if (c->deleted) {
+			rc = lb_store_del_object(e->store, c->kind, c->key);
+			if (!rc && c->kind == LB_KIND_SERVICE)
+				rc = lb_store_put_holdings(e->store, c->key,
+							   NULL, 0, 0);
+			if (!rc && c->kind == LB_KIND_POOL)
+				rc = lb_store_del_pool_state(e->store, c->key);
+			continue;
+		}
+		switch (c->kind) {
+		case LB_KIND_POOL:
+			p = lb_engine_pool(e, c->key);
+			if (!p)
+				continue;
+			o.created = p->created;
+			o.generation = p->generation;
+			o.doc = p->doc;
+			break;
+		case LB_KIND_SERVICE:
+			s = lb_engine_service(e, c->key);
+			if (!s)
+				continue;
+			o.created = s->created;
+			o.generation = s->generation;
+			o.doc = s->doc;
+			break;
+		case LB_KIND_ENDPOINTSLICE:
+			x = lb_htab_get(&e->eps, c->key);
+			if (!x)
+				continue;
+			o.created = x->created;
+			o.generation = x->generation;
+			o.doc = x->doc;
+			break;
+		}
+		rc = lb_store_put_object(e->store, &o);
+	}
+	for (i = 0; i < e->ndirty; i++)
+		put_holdings(e, e->dirty[i], &rc);
+	for (i = 0; i < e->npools && !rc; i++)
+		rc = lb_store_put_pool_state(e->store, e->pools[i]->name,
+					     e->pools[i]->conflicting,
+					     e->pools[i]->conflict_msg);
+	if (!rc)
+		rc = lb_store_set_meta(e->store, "last_stamp", e->last_stamp);
+	if (!rc)
+		rc = lb_store_commit(e->store);
+	if (rc) {
+		lb_log(e, LB_LOG_ERROR,
+		       "Database update failed, reloading last committed state",
+		       "error", lb_store_errmsg(e->store), NULL);
+		lb_store_rollback(e->store);
+		lb_engine_free_state(e);
+		lb_engine_load(e);
+		return -EIO;
+	}
+	for (i = 0; i < e->ndirty; i++)
+		e->dirty[i]->dirty = false;
+	e->ndirty = 0;
+	lb_engine_clear_changes(e);
+	return 0;
+}
+
+struct load_ctx {
+	struct lb_engine *e;
+	int bad;
+};
+
+static int load_object(const struct lb_store_object *so, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_engine *e = lc->e;
+	struct lb_diags d = { 0 };
+	struct lb_doc *docs;
+	size_t n;
+
+	lb_yaml_load(e, "<database>", so->doc, strlen(so->doc), &docs, &n,
+		     &d);
+	if (d.n || n != 1 || (int)docs[0].kind != so->kind ||
+	    strcmp(docs[0].key, so->key)) {
+		lb_log(e, LB_LOG_ERROR, "Stored object no longer loads, dropped",
+		       "name", so->key, NULL);
+		lc->bad++;
+	} else {
+		lb_engine_upsert(e, &docs[0], so->created, so->generation);
+	}
+	lb_docs_free(docs, n);
+	lb_diags_free(&d);
+	return 0;
+}
+
+static int load_pool_state(const char *name, bool conflicting,
+			   const char *msg, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_pool *p = lb_engine_pool(lc->e, name);
+
+	if (p && conflicting) {
+		p->conflicting = true;
+		p->conflict_msg = lb_xstrdup(msg);
+	}
+	return 0;
+}
+
+static int load_svc_state(const char *svc, int revoked, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_service *s = lb_engine_service(lc->e, svc);
+
+	if (s)
+		s->revoked = (uint8_t)revoked;
+	return 0;
+}
+
+static int load_holding(const char *svc, const char *ip, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_service *s = lb_engine_service(lc->e, svc);
+	struct lb_holding *h;
+	struct lb_addr a;
+
+	if (!s || lb_addr_parse(ip, &a)) {
+		lc->bad++;
+		return 0;
+	}
+	h = lb_hold_find(lc->e, &a);
+	if (h && lb_holding_has(h, s))
+		return 0;
+	lb_hold_add(lc->e, s, &a);
+	return 0;
+}
+
+/*
+ * Rebuild memory from the database: objects, conflict flags, then the
+ * holdings exactly as stored.  The reconcile that follows only drops what
+ * the current rules reject, so a clean shutdown or a crash both come back
+ * to the committed allocation.
+ */
+int lb_engine_load(struct lb_engine *e)
+{
+	struct load_ctx lc = { .e = e };
+	struct lb_service *s;
+	size_t it = 0, i;
+	int64_t v;
+	int rc;
+
+	if (!lb_store_get_meta(e->store, "last_stamp", &v))
+		e->last_stamp = v;
+	rc = lb_store_each_object(e->store, load_object, &lc);
+	if (!rc)
+		rc = lb_store_each_pool_state(e->store, load_pool_state, &lc);
+	if (!rc)
+		rc = lb_store_each_svc_state(e->store, load_svc_state, &lc);
+	if (!rc) {
+		lb_engine_sort_services(e);
+		rc = lb_store_each_holding(e->store, load_holding, &lc);
+	}
+	lb_engine_clear_changes(e);
+	for (i = 0; i < e->ndirty; i++)
+		e->dirty[i]->dirty = false;
+	e->ndirty = 0;
+	/* Rows that no longer load are rewritten from what did. */
+	while (lc.bad && (s = lb_htab_next(&e->svcs, &it)))
+		lb_engine_mark_dirty(e, s);
+	if (rc)
+		return rc;
+	lb_reconcile(e);
+	return 0;
+}

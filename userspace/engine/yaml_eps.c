@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/* EndpointSlice documents. */
+#include "yaml_node.h"
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void read_ep_ports(struct yl *y, struct lb_eps_spec *es,
+			  const yaml_node_t *n)
+{
+	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
+	yaml_node_item_t *it;
+
+	if (!lb_y_want_seq(y, n, "ports"))
+		return;
+	es->ports = lb_xcalloc(n->data.sequence.items.top -
+			       n->data.sequence.items.start,
+			       sizeof(*es->ports));
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		size_t idx = it - n->data.sequence.items.start;
+		struct lb_ep_port *pt = &es->ports[es->nports];
+		yaml_node_t *en = lb_y_node(y, *it), *pn;
+		const char *name, *proto;
+		long long port = 0;
+
+		snprintf(p, sizeof(p), "ports[%zu]", idx);
+		if (!en || en->type != YAML_MAPPING_NODE) {
+			lb_y_err(y, p, "expected a mapping");
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.port", p);
+		pn = lb_y_get(y, en, "port");
+		if (pn && !lb_y_parse_int(y, pn, q, 1, 65535, &port))
+			continue;
+		snprintf(q, sizeof(q), "%s.protocol", p);
+		proto = lb_y_get_str(y, en, "protocol", q);
+		if (proto && lb_proto_parse(proto, &pt->proto)) {
+			lb_y_err(y, q, "protocol must be TCP, UDP or SCTP, got '%s'",
+				 proto);
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.name", p);
+		name = lb_y_get_str(y, en, "name", q);
+		pt->name = lb_xstrdup(name ? name : "");
+		pt->port = (uint16_t)port;
+		es->nports++;
+	}
+}
+
+static void read_endpoints(struct yl *y, struct lb_eps_spec *es,
+			   const yaml_node_t *n, bool fqdn)
+{
+	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
+	yaml_node_item_t *it, *ai;
+
+	if (!lb_y_want_seq(y, n, "endpoints"))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		size_t idx = it - n->data.sequence.items.start;
+		yaml_node_t *en = lb_y_node(y, *it), *addrs, *cond;
+		bool ready = true;
+
+		snprintf(p, sizeof(p), "endpoints[%zu]", idx);
+		if (!en || en->type != YAML_MAPPING_NODE) {
+			lb_y_err(y, p, "expected a mapping");
+			continue;
+		}
+		cond = lb_y_get(y, en, "conditions");
+		snprintf(q, sizeof(q), "%s.conditions", p);
+		if (cond && lb_y_want_map(y, cond, q)) {
+			snprintf(q, sizeof(q), "%s.conditions.ready", p);
+			/* An unknown readiness counts as ready, as kube-proxy does. */
+			lb_y_get_bool(y, cond, "ready", q, &ready);
+		}
+		snprintf(q, sizeof(q), "%s.addresses", p);
+		addrs = lb_y_get(y, en, "addresses");
+		if (!lb_y_want_seq(y, addrs, q) || fqdn)
+			continue;
+		for (ai = addrs->data.sequence.items.start;
+		     ai < addrs->data.sequence.items.top; ai++) {
+			const char *v = lb_y_scalar(y, lb_y_node(y, *ai), q);
+			struct lb_ep ep = { .ready = ready };
+
+			if (!v)
+				continue;
+			if (lb_addr_parse(v, &ep.addr)) {
+				lb_y_err(y, q, "invalid address '%s'", v);
+				continue;
+			}
+			es->eps = lb_xrealloc(es->eps, (es->neps + 1) *
+					      sizeof(*es->eps));
+			es->eps[es->neps++] = ep;
+		}
+	}
+}
+
+void lb_y_load_eps(struct yl *y, const yaml_node_t *root,
+		   const yaml_node_t *md, struct lb_doc *o)
+{
+	struct lb_labels l = { 0 };
+	yaml_node_t *n = lb_y_get(y, md, "labels");
+	const char *v;
+
+	if (n)
+		lb_y_read_strmap(y, n, "metadata.labels", &l);
+	v = lb_labels_get(&l, "kubernetes.io/service-name");
+	if (v)
+		o->eps.service = lb_xstrdup(v);
+	lb_labels_free(&l);
+	v = lb_y_get_str(y, root, "addressType", "addressType");
+	if (v && strcmp(v, "IPv4") && strcmp(v, "IPv6") && strcmp(v, "FQDN"))
+		lb_y_err(y, "addressType", "must be IPv4, IPv6 or FQDN, got '%s'", v);
+	n = lb_y_get(y, root, "endpoints");
+	if (n)
+		read_endpoints(y, &o->eps, n, v && !strcmp(v, "FQDN"));
+	n = lb_y_get(y, root, "ports");
+	if (n)
+		read_ep_ports(y, &o->eps, n);
+}

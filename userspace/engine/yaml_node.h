@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LB_YAML_NODE_H
+#define _LB_YAML_NODE_H
+
+#include "yaml_load.h"
+
+#include <stdbool.h>
+#include <yaml.h>
+
+#define PATH_MAX_LEN 256
+
+/* Where the reader is: for diagnostics and for resolving node ids. */
+struct yl {
+	struct lb_engine *e;
+	yaml_document_t *doc;
+	const char *file;
+	int index;
+	const char *prefix;	/* "items[3]" inside a List, else "" */
+	struct lb_diags *d;
+	size_t errors;
+};
+
+void lb_y_err(struct yl *y, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Non-fatal: goes to the engine log, not to the diagnostics. */
+void lb_y_warn(struct yl *y, const char *path, const char *what);
+yaml_node_t *lb_y_node(struct yl *y, int id);
+bool lb_y_is_null(const yaml_node_t *n);
+/* Value of key in map; NULL when absent or null. */
+yaml_node_t *lb_y_get(struct yl *y, const yaml_node_t *map, const char *key);
+/* The string of a scalar node; NULL (with a diagnostic) otherwise. */
+const char *lb_y_scalar(struct yl *y, const yaml_node_t *n, const char *path);
+const char *lb_y_get_str(struct yl *y, const yaml_node_t *map,
+			 const char *key, const char *path);
+bool lb_y_want_map(struct yl *y, const yaml_node_t *n, const char *path);
+bool lb_y_want_seq(struct yl *y, const yaml_node_t *n, const char *path);
+bool lb_y_plain(const yaml_node_t *n);
+void lb_y_get_bool(struct yl *y, const yaml_node_t *map, const char *key,
+		   const char *path, bool *out);
+bool lb_y_parse_int(struct yl *y, const yaml_node_t *n, const char *path,
+		    long long min, long long max, long long *out);
+void lb_y_read_strmap(struct yl *y, const yaml_node_t *n, const char *path,
+		      struct lb_labels *out);
+
+void lb_y_load_pool(struct yl *y, const yaml_node_t *root, struct lb_doc *o);
+void lb_y_load_service(struct yl *y, const yaml_node_t *root,
+		       const yaml_node_t *md, struct lb_doc *o);
+void lb_y_load_eps(struct yl *y, const yaml_node_t *root,
+		   const yaml_node_t *md, struct lb_doc *o);
+
+#endif /* _LB_YAML_NODE_H */

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/* CiliumLoadBalancerIPPool documents. */
+#include "yaml_node.h"
+#include "engine_int.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct lb_selector *read_selector(struct yl *y, const yaml_node_t *n,
+					 const char *path)
+{
+	struct lb_selector *s;
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN];
+	yaml_node_t *ml, *me;
+
+	if (!lb_y_want_map(y, n, path))
+		return NULL;
+	s = lb_xcalloc(1, sizeof(*s));
+	snprintf(p, sizeof(p), "%s.matchLabels", path);
+	ml = lb_y_get(y, n, "matchLabels");
+	if (ml)
+		lb_y_read_strmap(y, ml, p, &s->match);
+	snprintf(p, sizeof(p), "%s.matchExpressions", path);
+	me = lb_y_get(y, n, "matchExpressions");
+	if (!lb_y_want_seq(y, me, p))
+		return s;
+	s->exprs = lb_xcalloc(me->data.sequence.items.top -
+			      me->data.sequence.items.start,
+			      sizeof(*s->exprs));
+	for (it = me->data.sequence.items.start;
+	     it < me->data.sequence.items.top; it++) {
+		size_t idx = it - me->data.sequence.items.start;
+		struct lb_sel_expr *x = &s->exprs[s->nexprs];
+		yaml_node_t *en = lb_y_node(y, *it), *vals;
+		char q[PATH_MAX_LEN + 32];
+		const char *key, *op;
+		yaml_node_item_t *vi;
+
+		snprintf(p, sizeof(p), "%s.matchExpressions[%zu]", path, idx);
+		if (!lb_y_want_map(y, en, p)) {
+			if (!en || lb_y_is_null(en))
+				lb_y_err(y, p, "expected a mapping");
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.key", p);
+		key = lb_y_get_str(y, en, "key", q);
+		if (!key || !*key) {
+			lb_y_err(y, q, "key is required");
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.operator", p);
+		op = lb_y_get_str(y, en, "operator", q);
+		if (!op || lb_sel_op_parse(op, &x->op)) {
+			lb_y_err(y, q,
+				 "operator must be one of In, NotIn, Exists, DoesNotExist");
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.values", p);
+		vals = lb_y_get(y, en, "values");
+		if (vals && !lb_y_want_seq(y, vals, q))
+			continue;
+		x->key = lb_xstrdup(key);
+		s->nexprs++;
+		if (vals) {
+			x->vals = lb_xcalloc(vals->data.sequence.items.top -
+					     vals->data.sequence.items.start,
+					     sizeof(char *));
+			for (vi = vals->data.sequence.items.start;
+			     vi < vals->data.sequence.items.top; vi++) {
+				const char *v = lb_y_scalar(y, lb_y_node(y, *vi), q);
+
+				if (v)
+					x->vals[x->nvals++] = lb_xstrdup(v);
+			}
+		}
+		if ((x->op == LB_SEL_IN || x->op == LB_SEL_NOT_IN) &&
+		    !x->nvals)
+			lb_y_err(y, q, "values must be non-empty for %s", op);
+		if ((x->op == LB_SEL_EXISTS ||
+		     x->op == LB_SEL_DOES_NOT_EXIST) && x->nvals)
+			lb_y_err(y, q, "values must be empty for %s", op);
+	}
+	return s;
+}
+
+/* Reserved entries: "ip", "cidr", "first-last" or {cidr}/{start,stop}. */
+static void read_reserved(struct yl *y, struct lb_pool_spec *ps,
+			  const yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN];
+	size_t i;
+
+	if (!lb_y_want_seq(y, n, "spec.reserved"))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		size_t idx = it - n->data.sequence.items.start;
+		yaml_node_t *en = lb_y_node(y, *it);
+		struct lb_block b = { 0 };
+		const char *v, *dash;
+		char *start = NULL;
+
+		snprintf(p, sizeof(p), "spec.reserved[%zu]", idx);
+		if (en && en->type == YAML_MAPPING_NODE) {
+			const char *cidr = lb_y_get_str(y, en, "cidr", p);
+			const char *st = lb_y_get_str(y, en, "start", p);
+			const char *sp = lb_y_get_str(y, en, "stop", p);
+
+			if (cidr && *cidr)
+				lb_block_set_cidr(&b, cidr);
+			else if (st && *st)
+				lb_block_set_range(&b, st, sp && *sp ? sp : NULL);
+			else
+				b.error = lb_xstrdup("needs cidr or start");
+		} else {
+			v = lb_y_scalar(y, en, p);
+			if (!v) {
+				if (!en || lb_y_is_null(en))
+					lb_y_err(y, p, "expected a string or mapping");
+				continue;
+			}
+			dash = strchr(v, '-');
+			if (strchr(v, '/')) {
+				lb_block_set_cidr(&b, v);
+			} else if (dash) {
+				start = lb_xstrndup(v, dash - v);
+				lb_block_set_range(&b, start, dash + 1);
+				free(start);
+			} else {
+				lb_block_set_range(&b, v, NULL);
+			}
+		}
+		for (i = 0; b.valid && i < ps->nreserved; i++) {
+			if (lb_range_overlaps(&ps->reserved[i], &b.r)) {
+				b.valid = false;
+				b.error = lb_xasprintf("overlaps reserved[%zu]",
+						       i);
+			}
+		}
+		if (b.valid) {
+			ps->reserved = lb_xrealloc(ps->reserved,
+						   (ps->nreserved + 1) *
+						   sizeof(*ps->reserved));
+			ps->reserved[ps->nreserved++] = b.r;
+		} else {
+			ps->problems = lb_xrealloc(ps->problems,
+						   (ps->nproblems + 1) *
+						   sizeof(char *));
+			ps->problems[ps->nproblems++] =
+				lb_xasprintf("%s: %s", p, b.error);
+		}
+		lb_block_free(&b);
+	}
+}
+
+static void read_blocks(struct yl *y, struct lb_pool_spec *ps,
+			const yaml_node_t *n, const char *field)
+{
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
+
+	if (!lb_y_want_seq(y, n, field))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		size_t idx = it - n->data.sequence.items.start;
+		yaml_node_t *en = lb_y_node(y, *it);
+		const char *cidr, *start, *stop;
+		struct lb_block *b;
+
+		snprintf(p, sizeof(p), "%s[%zu]", field, idx);
+		if (!en || en->type != YAML_MAPPING_NODE) {
+			lb_y_err(y, p, "expected a mapping with cidr or start/stop");
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.cidr", p);
+		cidr = lb_y_get_str(y, en, "cidr", q);
+		snprintf(q, sizeof(q), "%s.start", p);
+		start = lb_y_get_str(y, en, "start", q);
+		snprintf(q, sizeof(q), "%s.stop", p);
+		stop = lb_y_get_str(y, en, "stop", q);
+		ps->blocks = lb_xrealloc(ps->blocks, (ps->nblocks + 1) *
+					 sizeof(*ps->blocks));
+		b = &ps->blocks[ps->nblocks++];
+		memset(b, 0, sizeof(*b));
+		/* A block's own problems become a condition, not an error. */
+		if (cidr && *cidr) {
+			bool masked = false;
+			struct lb_range r;
+
+			lb_block_set_cidr(b, cidr);
+			if (!lb_cidr_parse(cidr, &r, &masked) && masked)
+				lb_y_warn(y, p, "CIDR has host bits set; they are ignored");
+		} else if (start && *start) {
+			lb_block_set_range(b, start, stop && *stop ? stop : NULL);
+		} else {
+			b->spec = lb_xstrdup("");
+			b->error = lb_xstrdup("block has neither cidr nor start");
+		}
+	}
+}
+
+void lb_y_load_pool(struct yl *y, const yaml_node_t *root,
+		    struct lb_doc *o)
+{
+	struct lb_pool_spec *ps = &o->pool;
+	yaml_node_t *spec, *n;
+	const char *v;
+	long long pr;
+
+	ps->allow_first_last = true;
+	spec = lb_y_get(y, root, "spec");
+	if (spec && !lb_y_want_map(y, spec, "spec"))
+		return;
+	n = lb_y_get(y, spec, "blocks");
+	if (n)
+		read_blocks(y, ps, n, "spec.blocks");
+	/* v2alpha1 before 1.16 spelled blocks as cidrs. */
+	n = lb_y_get(y, spec, "cidrs");
+	if (n)
+		read_blocks(y, ps, n, "spec.cidrs");
+	n = lb_y_get(y, spec, "serviceSelector");
+	if (n)
+		ps->sel = read_selector(y, n, "spec.serviceSelector");
+	lb_y_get_bool(y, spec, "disabled", "spec.disabled", &ps->disabled);
+	v = lb_y_get_str(y, spec, "allowFirstLastIPs", "spec.allowFirstLastIPs");
+	if (v) {
+		if (!strcmp(v, "Yes"))
+			ps->allow_first_last = true;
+		else if (!strcmp(v, "No"))
+			ps->allow_first_last = false;
+		else
+			lb_y_err(y, "spec.allowFirstLastIPs",
+				 "must be Yes or No, got '%s'", v);
+	}
+	n = lb_y_get(y, spec, "priority");
+	if (n && lb_y_parse_int(y, n, "spec.priority", INT32_MIN, INT32_MAX, &pr))
+		ps->priority = pr;
+	n = lb_y_get(y, spec, "reserved");
+	if (n)
+		read_reserved(y, ps, n);
+}

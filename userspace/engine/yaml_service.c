@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Service documents: spec, annotations and status. */
+#include "yaml_node.h"
+#include "engine_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *annotation(const struct lb_labels *ann, const char *key,
+			      const char *alias)
+{
+	const char *v = lb_labels_get(ann, key);
+
+	return v ? v : lb_labels_get(ann, alias);
+}
+
+static void add_req(struct lb_svc_spec *ss, const struct lb_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < ss->nreq; i++)
+		if (lb_addr_eq(&ss->req[i], a))
+			return;
+	ss->req = lb_xrealloc(ss->req, (ss->nreq + 1) * sizeof(*ss->req));
+	ss->req[ss->nreq++] = *a;
+}
+
+/* Split on commas; trim when asked (Cilium does not for namespaces). */
+static char **split(const char *v, bool trim, size_t *n)
+{
+	char **out = NULL;
+	const char *p = v;
+
+	*n = 0;
+	for (;;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		const char *s = p;
+
+		if (trim) {
+			while (len && isspace((unsigned char)*s)) {
+				s++;
+				len--;
+			}
+			while (len && isspace((unsigned char)s[len - 1]))
+				len--;
+		}
+		if (len || !trim) {
+			out = lb_xrealloc(out, (*n + 1) * sizeof(char *));
+			out[(*n)++] = lb_xstrndup(s, len);
+		}
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return out;
+}
+
+static void read_annotations(struct yl *y, struct lb_svc_spec *ss,
+			     const struct lb_labels *ann)
+{
+	const char *v;
+	char **parts;
+	size_t n, i;
+
+	v = annotation(ann, "lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips");
+	if (v && *v) {
+		parts = split(v, true, &n);
+		for (i = 0; i < n; i++) {
+			struct lb_addr a;
+
+			if (lb_addr_parse(parts[i], &a))
+				lb_y_warn(y, "metadata.annotations",
+					  "Unable to parse requested IP, skipping it");
+			else
+				add_req(ss, &a);
+			free(parts[i]);
+		}
+		free(parts);
+	}
+	v = annotation(ann, "lbipam.cilium.io/sharing-key",
+		       "io.cilium/lb-ipam-sharing-key");
+	if (v && *v)
+		ss->sharing_key = lb_xstrdup(v);
+	v = annotation(ann, "lbipam.cilium.io/sharing-cross-namespace",
+		       "io.cilium/lb-ipam-sharing-cross-namespace");
+	if (v && *v)
+		ss->xns = split(v, false, &ss->nxns);
+	v = lb_labels_get(ann, "lbipam.io/pool");
+	if (v && *v)
+		ss->pools = split(v, true, &ss->npools);
+}
+
+static void read_ports(struct yl *y, struct lb_svc_spec *ss,
+		       const yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
+
+	if (!lb_y_want_seq(y, n, "spec.ports"))
+		return;
+	ss->ports = lb_xcalloc(n->data.sequence.items.top -
+			       n->data.sequence.items.start,
+			       sizeof(*ss->ports));
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		size_t idx = it - n->data.sequence.items.start;
+		yaml_node_t *en = lb_y_node(y, *it), *pn;
+		struct lb_port *pt = &ss->ports[ss->nports];
+		const char *proto, *name;
+		long long port;
+
+		snprintf(p, sizeof(p), "spec.ports[%zu]", idx);
+		if (!en || en->type != YAML_MAPPING_NODE) {
+			lb_y_err(y, p, "expected a mapping");
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.port", p);
+		pn = lb_y_get(y, en, "port");
+		if (!pn) {
+			lb_y_err(y, q, "port is required");
+			continue;
+		}
+		if (!lb_y_parse_int(y, pn, q, 1, 65535, &port))
+			continue;
+		pt->port = (uint16_t)port;
+		snprintf(q, sizeof(q), "%s.protocol", p);
+		proto = lb_y_get_str(y, en, "protocol", q);
+		if (proto && lb_proto_parse(proto, &pt->proto)) {
+			lb_y_err(y, q, "protocol must be TCP, UDP or SCTP, got '%s'",
+				 proto);
+			continue;
+		}
+		snprintf(q, sizeof(q), "%s.name", p);
+		name = lb_y_get_str(y, en, "name", q);
+		pt->name = lb_xstrdup(name ? name : "");
+		ss->nports++;
+	}
+}
+
+static void read_families(struct yl *y, struct lb_svc_spec *ss,
+			  const yaml_node_t *spec)
+{
+	yaml_node_t *n = lb_y_get(y, spec, "ipFamilies");
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN];
+	const char *v;
+
+	if (n && lb_y_want_seq(y, n, "spec.ipFamilies")) {
+		for (it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			size_t idx = it - n->data.sequence.items.start;
+			uint8_t fam;
+
+			snprintf(p, sizeof(p), "spec.ipFamilies[%zu]", idx);
+			v = lb_y_scalar(y, lb_y_node(y, *it), p);
+			if (!v)
+				continue;
+			if (!strcmp(v, "IPv4")) {
+				fam = 4;
+			} else if (!strcmp(v, "IPv6")) {
+				fam = 6;
+			} else {
+				lb_y_err(y, p, "must be IPv4 or IPv6, got '%s'", v);
+				continue;
+			}
+			if (ss->nfams == 2 ||
+			    (ss->nfams == 1 && ss->fams[0] == fam)) {
+				lb_y_err(y, p, "duplicate or extra family");
+				continue;
+			}
+			ss->fams[ss->nfams++] = fam;
+		}
+	}
+	v = lb_y_get_str(y, spec, "ipFamilyPolicy", "spec.ipFamilyPolicy");
+	if (!v)
+		return;
+	if (!strcmp(v, "SingleStack"))
+		ss->fam_policy = LB_FP_SINGLE;
+	else if (!strcmp(v, "PreferDualStack"))
+		ss->fam_policy = LB_FP_PREFER_DUAL;
+	else if (!strcmp(v, "RequireDualStack"))
+		ss->fam_policy = LB_FP_REQUIRE_DUAL;
+	else
+		lb_y_err(y, "spec.ipFamilyPolicy",
+			 "must be SingleStack, PreferDualStack or RequireDualStack, got '%s'",
+		    v);
+	if (ss->fam_policy == LB_FP_SINGLE && ss->nfams > 1)
+		lb_y_err(y, "spec.ipFamilies", "SingleStack allows one family");
+}
+
+static void read_status(struct yl *y, struct lb_svc_spec *ss,
+			const yaml_node_t *root)
+{
+	yaml_node_t *st = lb_y_get(y, root, "status"), *lb, *ing;
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN];
+
+	if (!lb_y_want_map(y, st, "status"))
+		return;
+	lb = lb_y_get(y, st, "loadBalancer");
+	if (!lb_y_want_map(y, lb, "status.loadBalancer"))
+		return;
+	ing = lb_y_get(y, lb, "ingress");
+	if (!lb_y_want_seq(y, ing, "status.loadBalancer.ingress"))
+		return;
+	for (it = ing->data.sequence.items.start;
+	     it < ing->data.sequence.items.top; it++) {
+		size_t idx = it - ing->data.sequence.items.start;
+		yaml_node_t *en = lb_y_node(y, *it);
+		struct lb_addr a;
+		const char *ip;
+		size_t i;
+
+		snprintf(p, sizeof(p), "status.loadBalancer.ingress[%zu].ip",
+			 idx);
+		if (!en || en->type != YAML_MAPPING_NODE)
+			continue;
+		ip = lb_y_get_str(y, en, "ip", p);
+		/* Hostname-only entries are dropped, as Cilium does. */
+		if (!ip || lb_addr_parse(ip, &a))
+			continue;
+		for (i = 0; i < ss->nhints; i++)
+			if (lb_addr_eq(&ss->hints[i], &a))
+				break;
+		if (i < ss->nhints)
+			continue;
+		ss->hints = lb_xrealloc(ss->hints,
+					(ss->nhints + 1) * sizeof(*ss->hints));
+		ss->hints[ss->nhints++] = a;
+	}
+}
+
+void lb_y_load_service(struct yl *y, const yaml_node_t *root,
+		       const yaml_node_t *md, struct lb_doc *o)
+{
+	struct lb_svc_spec *ss = &o->svc;
+	struct lb_labels ann = { 0 };
+	yaml_node_t *spec, *n;
+	const char *v;
+
+	n = lb_y_get(y, md, "labels");
+	if (n)
+		lb_y_read_strmap(y, n, "metadata.labels", &ss->labels);
+	lb_labels_set(&ss->labels, "io.kubernetes.service.namespace", o->ns);
+	lb_labels_set(&ss->labels, "io.kubernetes.service.name", o->name);
+	n = lb_y_get(y, md, "annotations");
+	if (n)
+		lb_y_read_strmap(y, n, "metadata.annotations", &ann);
+
+	spec = lb_y_get(y, root, "spec");
+	if (spec && !lb_y_want_map(y, spec, "spec"))
+		spec = NULL;
+	v = lb_y_get_str(y, spec, "type", "spec.type");
+	if (v && strcmp(v, "ClusterIP") && strcmp(v, "NodePort") &&
+	    strcmp(v, "LoadBalancer") && strcmp(v, "ExternalName"))
+		lb_y_err(y, "spec.type",
+			 "must be ClusterIP, NodePort, LoadBalancer or ExternalName, got '%s'",
+		    v);
+	ss->is_lb = v && !strcmp(v, "LoadBalancer");
+	v = lb_y_get_str(y, spec, "loadBalancerClass", "spec.loadBalancerClass");
+	if (v && *v)
+		ss->lb_class = lb_xstrdup(v);
+	v = lb_y_get_str(y, spec, "loadBalancerIP", "spec.loadBalancerIP");
+	if (v && *v) {
+		struct lb_addr a;
+
+		if (lb_addr_parse(v, &a))
+			lb_y_warn(y, "spec.loadBalancerIP",
+				  "Unable to parse requested IP, skipping it");
+		else
+			add_req(ss, &a);
+	}
+	/* Requested IPs: loadBalancerIP first, then the annotation. */
+	read_annotations(y, ss, &ann);
+	lb_labels_free(&ann);
+	read_families(y, ss, spec);
+	n = lb_y_get(y, spec, "ports");
+	if (n)
+		read_ports(y, ss, n);
+	v = lb_y_get_str(y, spec, "externalTrafficPolicy",
+			 "spec.externalTrafficPolicy");
+	if (v && strcmp(v, "Cluster") && strcmp(v, "Local"))
+		lb_y_err(y, "spec.externalTrafficPolicy",
+			 "must be Cluster or Local, got '%s'", v);
+	ss->etp_local = v && !strcmp(v, "Local");
+	n = lb_y_get(y, spec, "selector");
+	if (n) {
+		lb_y_read_strmap(y, n, "spec.selector", &ss->selector);
+		ss->has_selector = ss->selector.n > 0;
+	}
+	read_status(y, ss, root);
+}

@@ -22,13 +22,13 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 B := build
 LIB_SRCS := userspace/lib/lb_addr.c userspace/lib/lb_nl.c
 LBCTL_SRCS := userspace/lbctl.c userspace/lbctl_table.c userspace/lbctl_print.c \
-	userspace/lbctl_monitor.c $(LIB_SRCS)
-LBIPAMD_SRCS := userspace/lbipamd.c
-HDRS := $(wildcard userspace/*.h userspace/lib/*.h) uapi/linux/lbipam.h
+	userspace/lbctl_monitor.c userspace/lbctl_daemon.c $(LIB_SRCS)
+HDRS := $(wildcard userspace/*.h userspace/lib/*.h) uapi/linux/lbipam.h \
+	userspace/daemon/lbipamd_proto.h
 UNIT_TESTS := $(B)/tests/test_addr
 
 .PHONY: all module userspace clean install dkms-install check test bench \
-	style module-check unit-tests kselftest vm-test
+	style module-check unit-tests kselftest vm-test daemon-check
 
 all: module userspace
 
@@ -45,8 +45,9 @@ userspace: userspace/lbctl userspace/lbipamd
 userspace/lbctl: $(LBCTL_SRCS) $(HDRS)
 	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBCTL_SRCS) $(LB_LIBS)
 
-userspace/lbipamd: $(LBIPAMD_SRCS) $(HDRS)
-	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBIPAMD_SRCS) $(LB_LIBS)
+# userspace/lbipamd and daemon-check. After "all:" so that it stays the
+# default goal.
+include userspace/daemon/daemon.mk
 
 # Host unit tests run under ASan and UBSan.
 $(B)/tests/test_%: userspace/tests/test_%.c $(LIB_SRCS) $(HDRS)
@@ -88,6 +89,8 @@ install: all
 	install -D -m 0644 man/lbctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/lbctl.8
 	install -D -m 0644 man/lbipamd.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/lbipamd.8
+	install -D -m 0644 systemd/lbipamd.service \
+		$(DESTDIR)/lib/systemd/system/lbipamd.service
 	install -D -m 0644 lbipam.ko \
 		$(DESTDIR)/lib/modules/$(KV)/updates/lbipam.ko
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KV); fi
@@ -102,4 +105,4 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f userspace/lbctl userspace/lbipamd
-	rm -rf $(B)/tests $(B)/check
+	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests

@@ -60,6 +60,7 @@ tap lbctl-cli userspace/tests/test_cli.sh
 if [[ -f userspace/engine/Makefile ]]; then
 	tap engine make -s -C userspace/engine check
 fi
+tap daemon make -s daemon-check
 step install-destdir scripts/install-check.sh
 step dkms scripts/dkms-check.sh
 tap vm-selftests make -s vm-test

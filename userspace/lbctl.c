@@ -35,6 +35,7 @@ static void lbctl_usage(FILE *f)
 		"       lbctl [OPTIONS] -b FILE|-\n"
 		"       lbctl help\n"
 		"OBJECT := { service | backend | stats | monitor | flush }\n"
+		"       lbctl { apply | delete | get | describe } ... (lbipamd; try \"lbctl get help\")\n"
 		"OPTIONS := { -n[etns] NAME | -j[son] | -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 		"Try \"lbctl OBJECT help\" for the commands of an object.\n");
 }
@@ -124,6 +125,10 @@ static const struct {
 	{ "stats", lbctl_do_stats },
 	{ "monitor", lbctl_do_monitor },
 	{ "flush", lbctl_do_flush },
+	{ "apply", lbctl_do_apply },
+	{ "delete", lbctl_do_delete },
+	{ "get", lbctl_do_get },
+	{ "describe", lbctl_do_describe },
 };
 
 static int lbctl_run(int argc, char **argv)

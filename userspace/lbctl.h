@@ -26,6 +26,11 @@ int lbctl_do_backend(int argc, char **argv);
 int lbctl_do_stats(int argc, char **argv);
 int lbctl_do_flush(int argc, char **argv);
 int lbctl_do_monitor(int argc, char **argv);
+/* lbctl_daemon.c: kubectl-like verbs served by lbipamd. */
+int lbctl_do_apply(int argc, char **argv);
+int lbctl_do_delete(int argc, char **argv);
+int lbctl_do_get(int argc, char **argv);
+int lbctl_do_describe(int argc, char **argv);
 
 /* lbctl_print.c: one rendering of services for list, show, stats, monitor. */
 enum lbctl_print_what {

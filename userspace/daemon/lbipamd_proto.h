@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lbipamd control protocol, spoken by lbctl's daemon verbs.
+ *
+ * Transport: a Unix stream socket (LBIPAMD_SOCKET by default). A client
+ * sends one request and reads one response; both are a single JSON object
+ * (UTF-8, no raw newline inside) terminated by "\n". The daemon closes the
+ * connection after the response. A request larger than
+ * LBIPAMD_MAX_REQUEST bytes is refused.
+ *
+ * Requests ("op" selects one):
+ *   {"op":"apply",  "file":NAME, "yaml":TEXT}      write
+ *   {"op":"delete", "file":NAME, "yaml":TEXT}      write
+ *   {"op":"delete", "kind":"ippool"|"service", "namespace":NS, "name":N}
+ *                                                   write
+ *   {"op":"get",    "kind":"ippools"}              read
+ *   {"op":"get",    "kind":"services", "namespace":NS}  read; NS absent:
+ *                                                   every namespace
+ *   {"op":"describe", "kind":"ippool"|"service", "namespace":NS,
+ *                     "name":N}                    read
+ *   {"op":"status"}                                read
+ *
+ * Write requests need the peer (SO_PEERCRED) to be root, the daemon's own
+ * user, or a member of group LBIPAMD_GROUP; anyone who can connect may
+ * read.
+ *
+ * Every response has "ok" (boolean). On failure: "error" (one line) and,
+ * for validation failures, "diags": [{"file","doc","path","reason"}]
+ * (doc is the 0-based document index). Nothing of a failed write is
+ * applied.
+ *
+ * apply/delete with YAML: "results": [{"kind","namespace","name",
+ *   "action": "created"|"configured"|"unchanged"|"deleted"}].
+ * get ippools: "items": [POOL...]; describe ippool: "item": POOL with
+ *   "ips": [{"ip","owner":"service"|"reserved"|"reserved-first-last",
+ *   "holders":["ns/name"...], "sharingKey"}].
+ *   POOL = {"name","created" (seconds since the epoch),"generation",
+ *   "priority","disabled","conflicting","allowFirstLastIPs",
+ *   "counts":{"total","used","available","reserved"} (decimal strings),
+ *   "countsV4":{...},"countsV6":{...}, "conditions":[COND...],
+ *   "blocks":[{"spec","range","valid","error"}],
+ *   "object": the stored object with status in Kubernetes form}
+ * get services: "items": [SVC...]; describe service: "item": SVC with
+ *   "endpoints": [{"slice","address","ready","serving","terminating",
+ *   "nodeName"}] and "kernel": [{"service":"ADDR:PORT/PROTO",
+ *   "backends":[{"address","state","local"}]}].
+ *   SVC = {"namespace","name","created","type","clusterIPs":[...],
+ *   "ips":[...],"ports":[{"name","port","protocol","targetPort",
+ *   "nodePort"}],"managed","sharingKey","externalTrafficPolicy",
+ *   "selector":{...},"condition":COND (managed only),"object":{...}}
+ *   COND = {"type","status","reason","message","observedGeneration"}
+ * status: "kernel": {"state":"synced"|"missing"|"error","message",
+ *   "services"}, "pools", "services", "version", "netns".
+ */
+#ifndef LBIPAMD_PROTO_H
+#define LBIPAMD_PROTO_H
+
+#define LBIPAMD_SOCKET		"/run/lbipam/lbipamd.sock"
+#define LBIPAMD_SOCKET_ENV	"LBIPAM_SOCKET"
+#define LBIPAMD_GROUP		"lbipam"
+#define LBIPAMD_MAX_REQUEST	(64u << 20)
+
+#endif

@@ -1,0 +1,181 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lbipamd and lbctl's daemon verbs over the real socket, on the host (no
+# kernel module needed: the daemon keeps allocating and reports the kernel
+# as missing). TAP output.
+#
+#   LBIPAMD=path/to/lbipamd LBCTL=path/to/lbctl cli.sh
+
+set -u
+LBIPAMD=${LBIPAMD:-userspace/lbipamd}
+LBCTL=${LBCTL:-userspace/lbctl}
+tmp=$(mktemp -d)
+export LBIPAM_SOCKET=$tmp/s.sock
+n=0
+failed=0
+pid=
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=1
+		[ -s "$tmp/out" ] && sed 's/^/#   /' "$tmp/out"
+	fi
+}
+
+check() {
+	local d=$1
+	shift
+	"$@" >"$tmp/chk" 2>&1
+	local rc=$?
+	cp "$tmp/chk" "$tmp/out"
+	ok $rc "$d"
+}
+
+start() {
+	local i
+	ASAN_OPTIONS=detect_leaks=1 "$LBIPAMD" --state "$tmp/state.db" \
+		--socket "$tmp/s.sock" --log-level debug "$@" 2>>"$tmp/log" &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		"$LBCTL" get status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop() {
+	kill -TERM "$pid"
+	wait "$pid"
+	local rc=$?
+	pid=
+	[ $rc -ne 0 ] && echo "lbipamd exited with $rc" && tail -n 30 "$tmp/log"
+	return $rc
+}
+
+cat >"$tmp/pools.yaml" <<'YAML'
+apiVersion: "cilium.io/v2alpha1"
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: "blue-pool"
+spec:
+  blocks:
+  - cidr: "20.0.10.0/24"
+  serviceSelector:
+    matchExpressions:
+      - {key: color, operator: In, values: [blue, cyan]}
+---
+apiVersion: "cilium.io/v2alpha1"
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: "red-pool"
+spec:
+  blocks:
+  - cidr: "20.0.10.0/24"
+  serviceSelector:
+    matchLabels:
+      color: red
+YAML
+cat >"$tmp/svc.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: service-blue, namespace: default, labels: {color: blue}}
+spec:
+  type: LoadBalancer
+  clusterIP: 10.96.0.10
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: service-red, namespace: default, labels: {color: red}}
+spec:
+  type: LoadBalancer
+  clusterIP: 10.96.0.11
+  ports: [{name: http, port: 80, targetPort: 8080}]
+YAML
+
+: >"$tmp/out"
+check "lbipamd starts without the kernel module" start
+check "apply -f FILE (pools)" "$LBCTL" apply -f "$tmp/pools.yaml"
+check "apply -f - (services)" sh -c "\"$LBCTL\" apply -f - <\"$tmp/svc.yaml\""
+"$LBCTL" get ippools >"$tmp/pools" 2>&1
+check "get ippools header" grep -q '^NAME  *DISABLED  *CONFLICTING  *IPS AVAILABLE  *AGE$' "$tmp/pools"
+check "exactly one pool CONFLICTING True" test "$(awk '$3 == "True"' "$tmp/pools" | wc -l)" = 1
+"$LBCTL" get services >"$tmp/svcs" 2>&1
+check "get services header" grep -q '^NAMESPACE  *NAME  *TYPE  *CLUSTER-IP  *EXTERNAL-IP  *PORT(S)  *AGE$' "$tmp/svcs"
+check "blue Service <pending>" grep -q 'service-blue .*<pending> *80/TCP' "$tmp/svcs"
+check "get services -o yaml has status.loadBalancer" sh -c \
+	"\"$LBCTL\" get services -o yaml | grep -q '^      - ip: 20.0.10.'"
+check "get ippools -o json is a List" sh -c \
+	"\"$LBCTL\" get ippools -o json | jq -e '.kind == \"List\" and (.items | length) == 2' >/dev/null"
+check "describe ippool shows the holder" sh -c \
+	"\"$LBCTL\" describe ippool red-pool | grep -q '20.0.10.0 *default/service-red'"
+check "describe service shows the condition" sh -c \
+	"\"$LBCTL\" describe service default/service-blue | grep -q 'IPAMRequestSatisfied *False'"
+check "get status says the kernel is missing" sh -c \
+	"\"$LBCTL\" get status | grep -q 'kernel: *missing'"
+
+printf 'apiVersion: v1\nkind: Ingress\nmetadata: {name: x}\n' >"$tmp/bad.yaml"
+"$LBCTL" apply -f "$tmp/bad.yaml" >"$tmp/res" 2>&1
+rc=$?
+ok $((rc == 2 ? 0 : 1)) "unknown kind: exit 2"
+check "unknown kind: file, document, field" grep -q "bad.yaml: document 0: kind: unknown kind 'Ingress'" "$tmp/res"
+"$LBCTL" get ippools -o yaml >"$tmp/before"
+printf -- '---\napiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: ok}\nspec: {blocks: [{cidr: 20.0.40.0/24}]}\n---\napiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: bad}\nspec: {blocks: [{cidr: 20.0.300.0/24}]}\n' >"$tmp/bad2.yaml"
+"$LBCTL" apply -f "$tmp/bad2.yaml" >"$tmp/res" 2>&1
+check "invalid CIDR named with its path" grep -q "bad2.yaml: document 1: spec.blocks\[0\].cidr: invalid CIDR '20.0.300.0/24'" "$tmp/res"
+printf 'a: [\n' >"$tmp/bad3.yaml"
+"$LBCTL" apply -f "$tmp/bad3.yaml" >"$tmp/res" 2>&1
+check "bad YAML: syntax error with line" grep -q "bad3.yaml: document 0: YAML syntax error" "$tmp/res"
+"$LBCTL" get ippools -o yaml >"$tmp/after"
+check "state unchanged after rejected applies" diff "$tmp/before" "$tmp/after"
+
+sed -i 's/20.0.10.0\/24"$/20.0.20.0\/24"/;0,/20.0.20.0/!{s/20.0.20.0\/24"/20.0.10.0\/24"/}' "$tmp/pools.yaml"
+check "apply blue-pool with 20.0.20.0/24" "$LBCTL" apply -f "$tmp/pools.yaml"
+check "blue Service gets 20.0.20.x" sh -c \
+	"\"$LBCTL\" get services | grep -q 'service-blue .* 20.0.20.[0-9]* '"
+check "log has the pool-count line" grep -q "msg=\"Pool counts of 'blue-pool' changed, patching\"" "$tmp/log"
+"$LBCTL" get services -o json >"$tmp/ips1"
+check "SIGTERM: clean exit" stop
+check "restart" start
+"$LBCTL" get services -o json >"$tmp/ips2"
+check "IPs and objects survive the restart" diff "$tmp/ips1" "$tmp/ips2"
+check "delete service NS/NAME" "$LBCTL" delete service default/service-red
+check "delete -f FILE" "$LBCTL" delete -f "$tmp/pools.yaml"
+"$LBCTL" delete ippool nope >"$tmp/out" 2>&1
+ok $(($? == 2 ? 0 : 1)) "delete of a missing pool fails"
+"$LBCTL" get ippools --socket "$tmp/nope.sock" >"$tmp/res" 2>&1
+check "--socket is honoured" grep -q "nope.sock" "$tmp/res"
+
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	stop >/dev/null 2>&1
+	start --socket-mode 0666
+	chmod 755 "$tmp"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		env LBIPAM_SOCKET="$tmp/s.sock" "$LBCTL" get services >"$tmp/res" 2>&1
+	ok $? "a user without group lbipam may get"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		env LBIPAM_SOCKET="$tmp/s.sock" "$LBCTL" apply -f "$tmp/svc.yaml" >"$tmp/res" 2>&1
+	rc=$?
+	ok $((rc != 0 ? 0 : 1)) "... but not apply"
+	check "... and is told why" grep -q "permission denied" "$tmp/res"
+fi
+check "final SIGTERM: clean exit (and no leaks)" stop
+if grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/log"; then
+	ok 1 "no sanitizer reports"
+	grep -A20 "ERROR: AddressSanitizer\|runtime error" "$tmp/log" | sed 's/^/#   /'
+else
+	ok 0 "no sanitizer reports"
+fi
+echo "1..$n"
+exit $failed

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon's request handling and desired kernel table, with an
+ * in-memory engine and no kernel (the module is absent on the host: the
+ * daemon must keep allocating and say so).
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include "daemon/lbipamd.h"
+#include "tap.h"
+
+static const char pools[] =
+	"apiVersion: \"cilium.io/v2alpha1\"\n"
+	"kind: CiliumLoadBalancerIPPool\n"
+	"metadata:\n  name: \"blue-pool\"\n"
+	"spec:\n  blocks:\n  - cidr: \"20.0.10.0/24\"\n"
+	"  serviceSelector:\n    matchExpressions:\n"
+	"      - {key: color, operator: In, values: [blue, cyan]}\n"
+	"---\n"
+	"apiVersion: \"cilium.io/v2alpha1\"\n"
+	"kind: CiliumLoadBalancerIPPool\n"
+	"metadata:\n  name: \"red-pool\"\n"
+	"spec:\n  blocks:\n  - cidr: \"20.0.10.0/24\"\n"
+	"  serviceSelector:\n    matchLabels:\n      color: red\n";
+
+static const char svcs[] =
+	"apiVersion: v1\nkind: Service\n"
+	"metadata: {name: red, namespace: default, labels: {color: red}}\n"
+	"spec:\n  type: LoadBalancer\n  clusterIP: 10.96.0.11\n"
+	"  sessionAffinity: ClientIP\n"
+	"  loadBalancerSourceRanges: [\"192.0.2.7/24\", \"2001:db8::/64\"]\n"
+	"  ports:\n  - {name: http, port: 80, targetPort: web}\n"
+	"  - {name: dns, port: 53, protocol: UDP, targetPort: 53}\n"
+	"---\n"
+	"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	"metadata:\n  name: red-1\n  labels: {kubernetes.io/service-name: red}\n"
+	"addressType: IPv4\n"
+	"ports:\n- {name: http, port: 8080}\n- {name: dns, port: 5353, protocol: UDP}\n"
+	"endpoints:\n"
+	"- addresses: [198.51.100.2]\n"
+	"- addresses: [198.51.100.3]\n  conditions: {ready: false}\n"
+	"- addresses: [198.51.100.4]\n"
+	"  conditions: {ready: false, serving: true, terminating: true}\n";
+
+static json_t *req(struct lbipamd *d, bool w, const char *fmt, ...)
+{
+	json_error_t je;
+	json_t *r, *resp;
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = json_vpack_ex(&je, 0, fmt, ap);
+	va_end(ap);
+	resp = lbipamd_handle(d, r, w);
+	json_decref(r);
+	return resp;
+}
+
+static bool resp_ok(json_t *r)
+{
+	return json_is_true(json_object_get(r, "ok"));
+}
+
+static const struct lbipamd_ksvc *find(struct lbipamd *d, const char *addr,
+				       uint16_t port, uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < d->want.n; i++) {
+		char a[64];
+
+		lb_addr_str(&d->want.v[i].key.ep, a, sizeof(a));
+		if (!strcmp(a, addr) && d->want.v[i].key.ep.port == port &&
+		    d->want.v[i].key.proto == proto)
+			return &d->want.v[i];
+	}
+	return NULL;
+}
+
+static const struct lb_backend *be(const struct lbipamd_ksvc *k,
+				   const char *addr)
+{
+	size_t i;
+
+	for (i = 0; k && i < k->nbe; i++) {
+		char a[64];
+
+		lb_addr_str(&k->be[i].ep, a, sizeof(a));
+		if (!strcmp(a, addr))
+			return &k->be[i];
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	struct lb_engine_config cfg = { .log = lbipamd_log_engine,
+					.log_level = LB_LOG_WARN };
+	struct lbipamd d = { .dcfg.masquerade = true };
+	const struct lbipamd_ksvc *k;
+	const struct lb_backend *b;
+	json_t *r, *items;
+	char *before, *after;
+
+	lbipamd_log_set_level(LB_LOG_ERROR);
+	if (lb_engine_open(&cfg, &d.eng, NULL))
+		return 1;
+	d.objs = json_object();
+	lbipamd_kernel_init(&d.kern);
+
+	r = req(&d, false, "{s:s, s:s}", "op", "apply", "yaml", pools);
+	ok(!resp_ok(r) && strstr(json_string_value(json_object_get(r, "error")),
+				 "permission denied"),
+	   "apply without write permission is refused");
+	json_decref(r);
+
+	r = req(&d, true, "{s:s, s:s, s:s}", "op", "apply", "file", "pools.yaml",
+		"yaml", pools);
+	ok(resp_ok(r), "apply the seed pools");
+	is_str(json_string_value(json_object_get(json_array_get(
+		json_object_get(r, "results"), 0), "action")), "created",
+	       "first apply says created");
+	json_decref(r);
+
+	r = req(&d, true, "{s:s, s:s, s:s}", "op", "apply", "file", "s.yaml",
+		"yaml", svcs);
+	ok(resp_ok(r), "apply a Service with its EndpointSlice");
+	json_decref(r);
+	ok(d.kern.state == LBIPAMD_K_MISSING || d.kern.state == LBIPAMD_K_SYNCED,
+	   "kernel state reported (%s: %s)", lbipamd_kstate_name(d.kern.state),
+	   d.kern.msg);
+
+	r = req(&d, false, "{s:s, s:s}", "op", "get", "kind", "ippools");
+	items = json_object_get(r, "items");
+	ok(resp_ok(r) && json_array_size(items) == 2, "get ippools lists two");
+	ok(json_is_true(json_object_get(json_array_get(items, 0), "conflicting")) &&
+	   json_is_false(json_object_get(json_array_get(items, 1), "conflicting")),
+	   "blue-pool conflicts, red-pool does not");
+	json_decref(r);
+
+	/* The desired kernel table. */
+	k = find(&d, "20.0.10.0", 80, IPPROTO_TCP);
+	ok(k != NULL, "LB IP 20.0.10.0:80/tcp wanted");
+	ok(k && k->opts.affinity == 10800, "sessionAffinity ClientIP -> 10800 s");
+	ok(k && (k->opts.flags & LBIPAM_SVC_F_MASQUERADE),
+	   "externalTrafficPolicy Cluster -> masquerade");
+	ok(k && k->opts.nranges == 1 && k->opts.ranges[0].plen == 24 &&
+	   k->opts.ranges[0].addr.v4.s_addr == inet_addr("192.0.2.0"),
+	   "source range of the family, host bits cleared");
+	b = be(k, "198.51.100.2");
+	ok(b && b->ep.port == 8080 && b->state == LBIPAM_BE_ACTIVE &&
+	   (b->flags & LBIPAM_BE_F_LOCAL),
+	   "ready endpoint -> active on the slice's named port 8080");
+	b = be(k, "198.51.100.3");
+	ok(b && b->state == LBIPAM_BE_MAINTENANCE, "not ready -> maintenance");
+	b = be(k, "198.51.100.4");
+	ok(b && b->state == LBIPAM_BE_TERMINATING, "terminating -> terminating");
+	k = find(&d, "20.0.10.0", 53, IPPROTO_UDP);
+	ok(k && be(k, "198.51.100.2") && be(k, "198.51.100.2")->ep.port == 5353,
+	   "UDP port maps to the slice's UDP port");
+	k = find(&d, "10.96.0.11", 80, IPPROTO_TCP);
+	ok(k && k->opts.flags == 0 && k->opts.nranges == 0 && k->nbe == 3,
+	   "ClusterIP programmed without LB flags or ranges");
+
+	/* Terminating fallback: only serving terminating endpoints left. */
+	r = req(&d, true, "{s:s, s:s}", "op", "apply", "yaml",
+		"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		"metadata:\n  name: red-1\n  labels: {kubernetes.io/service-name: red}\n"
+		"addressType: IPv4\nports:\n- {name: http, port: 8080}\n"
+		"endpoints:\n- addresses: [198.51.100.4]\n"
+		"  conditions: {ready: false, serving: true, terminating: true}\n");
+	json_decref(r);
+	k = find(&d, "20.0.10.0", 80, IPPROTO_TCP);
+	ok(k && k->nbe == 1 && k->be[0].state == LBIPAM_BE_ACTIVE,
+	   "no ready endpoint: serving terminating one takes connections");
+
+	/* All or nothing: a bad document anywhere rejects the call. */
+	before = lb_engine_dump(d.eng);
+	r = req(&d, true, "{s:s, s:s, s:s}", "op", "apply", "file", "bad.yaml",
+		"yaml",
+		"apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n"
+		"metadata: {name: green}\nspec:\n  blocks:\n  - cidr: 20.0.30.0/24\n"
+		"---\nkind: Ingress\napiVersion: v1\nmetadata: {name: x}\n");
+	ok(!resp_ok(r), "unknown kind rejects the whole apply");
+	is_str(json_string_value(json_object_get(json_array_get(
+		json_object_get(r, "diags"), 0), "path")), "kind",
+	       "diag names the field");
+	ok(json_integer_value(json_object_get(json_array_get(
+		json_object_get(r, "diags"), 0), "doc")) == 1,
+	   "diag names document 1");
+	json_decref(r);
+	r = req(&d, true, "{s:s, s:s}", "op", "apply", "yaml",
+		"apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n"
+		"metadata: {name: green}\nspec:\n  blocks:\n  - cidr: 20.0.300.0/24\n");
+	is_str(json_string_value(json_object_get(json_array_get(
+		json_object_get(r, "diags"), 0), "path")), "spec.blocks[0].cidr",
+	       "invalid CIDR rejected with its path");
+	json_decref(r);
+	r = req(&d, true, "{s:s, s:s}", "op", "apply", "yaml",
+		"apiVersion: v1\nkind: Service\nmetadata: {name: Bad_Name}\n");
+	ok(!resp_ok(r) && json_array_size(json_object_get(r, "diags")) >= 1,
+	   "engine validation errors come back as diags");
+	json_decref(r);
+	after = lb_engine_dump(d.eng);
+	is_str(after, before, "state unchanged by rejected applies");
+	free(before);
+	free(after);
+
+	r = req(&d, true, "{s:s, s:s, s:s, s:s}", "op", "delete", "kind",
+		"service", "namespace", "default", "name", "nope");
+	ok(!resp_ok(r), "deleting a missing service fails");
+	json_decref(r);
+	r = req(&d, true, "{s:s, s:s, s:s}", "op", "delete", "kind", "ippool",
+		"name", "red-pool");
+	ok(resp_ok(r), "delete ippool red-pool");
+	json_decref(r);
+	r = req(&d, false, "{s:s, s:s, s:s, s:s}", "op", "describe", "kind",
+		"service", "namespace", "default", "name", "red");
+	ok(resp_ok(r) && !json_array_size(json_object_get(json_object_get(r, "item"), "ips")),
+	   "the red Service lost its IP with its pool");
+	json_decref(r);
+	ok(find(&d, "20.0.10.0", 80, IPPROTO_TCP) == NULL &&
+	   find(&d, "10.96.0.11", 80, IPPROTO_TCP) != NULL,
+	   "LB IP left the wanted table, ClusterIP stayed");
+
+	ok(lbipamd_peer_may_write(0, 0, NULL, 0, 1000, 77), "root may write");
+	ok(!lbipamd_peer_may_write(1001, 1001, NULL, 0, 1000, 77),
+	   "other user may not");
+	{
+		gid_t g[] = { 5, 77 };
+
+		ok(lbipamd_peer_may_write(1001, 1001, g, 2, 1000, 77),
+		   "supplementary group lbipam may");
+	}
+	ok(!lbipamd_peer_may_write(1001, 1001, NULL, 0, 1000, (gid_t)-1),
+	   "no group lbipam: only root and the daemon's user");
+
+	lbipamd_kernel_close(&d.kern);
+	lbipamd_kset_free(&d.want);
+	json_decref(d.objs);
+	lb_engine_close(d.eng);
+	return lb_tap_done();
+}

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The README's main command: on a fresh Debian 12 (as root) install what is
-# needed, build, and show one VIP translated end to end by lbipam.ko inside
-# the test VM (the host itself may not be able to load modules).
+# needed, build, and show inside the test VM (the host itself may not be
+# able to load modules) one VIP translated end to end by lbipam.ko, then the
+# user's walk-through with lbipamd: the blue/red pool conflict, the pending
+# Service, the fix, and the LB IP and ClusterIP answering.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 scripts/deps.sh
 make -s all kselftest
-LBIPAM_REQUIRE_MODULE=1 exec scripts/vm-run.sh --module "$top/lbipam.ko" \
-	-- scripts/demo-vm.sh
+LBIPAM_REQUIRE_MODULE=1 exec scripts/vm-run.sh --timeout 1200 \
+	--module "$top/lbipam.ko" \
+	-- sh -c 'scripts/demo-vm.sh && echo && echo "== the user scenario (seed-scenario.md) with lbipamd" && selftests/e2e_seed.sh' 

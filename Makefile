@@ -69,7 +69,8 @@ style: $(B)/kselftest/lib.mk
 
 # The selftests in the qemu VM (the host cannot load modules).
 vm-test: module userspace kselftest
-	LBIPAM_REQUIRE_MODULE=1 scripts/vm-run.sh --timeout 3000 \
+	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$(CURDIR)/userspace/lbctl \
+		scripts/vm-run.sh --timeout 3000 \
 		--module $(CURDIR)/lbipam.ko \
 		-- make -s -C selftests run_tests
 

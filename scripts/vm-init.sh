@@ -46,6 +46,12 @@ mount_opt() {
 	if [[ -d "$2" ]]; then mount -t "$1" "$1" "$2" 2>/dev/null || true; fi
 }
 mkdir -p /dev/pts /dev/shm
+# A bare devtmpfs lacks what udev would add: the kselftest runner writes to
+# /dev/stdout and bash's <(...) needs /dev/fd.
+[[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
+[[ -e /dev/stdin ]] || ln -s fd/0 /dev/stdin
+[[ -e /dev/stdout ]] || ln -s fd/1 /dev/stdout
+[[ -e /dev/stderr ]] || ln -s fd/2 /dev/stderr
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount_opt debugfs /sys/kernel/debug

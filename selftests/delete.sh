@@ -18,7 +18,7 @@
 source "$(dirname "$0")/lib.sh"
 
 lb_require
-lb_plan 42
+lb_plan 40
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -72,31 +72,35 @@ out=$(lbctl -n "$node" service list 2>&1)
 lb_expect_eq "service list keeps both services, without backends" \
 	"$(printf '%s\n%s' "$tcp_svc" "$udp_svc")" "$out"
 
-# Baselines: how long successful calls of the same kind take right now.
-lb_timed lb_tcp "$client" "$BE1_IP" "$BPORT"
-lb_expect_eq "client reaches backend directly (TCP baseline)" "$answer" "$LB_OUT"
-tcp_base=$LB_MS
-lb_timed lb_tcp "$node" "$BE1_IP" "$BPORT"
-lb_expect_eq "node reaches backend directly (TCP baseline)" \
-	"be1 $NODE_BACKEND_IP" "$LB_OUT"
-node_base=$LB_MS
+# refused DESC NS tcp|udp: a call from NS to the VIP must be refused at
+# once. Its baseline is the same kind of call from NS straight to the
+# backend, made just before (load in an emulated VM drifts within seconds).
+# A slow answer is retried once with a fresh baseline, so a load spike does
+# not fail the test; a reject that is really late is late twice.
+refused() {
+	local desc=$1 ns=$2 proto=$3 try base
+	for try in 1 2; do
+		lb_timed "lb_$proto" "$ns" "$BE1_IP" "$BPORT"
+		base=$LB_MS
+		if [ "$proto" = tcp ]; then
+			# A silently dropped SYN would end at the connect
+			# timeout, LB_DROP_WAIT, well past the limit.
+			lb_timed lb_tcp "$ns" "$VIP" "$VPORT" "$LB_DROP_WAIT"
+		else
+			lb_timed lb_udp "$ns" "$VIP" "$VPORT"
+		fi
+		if [ "$LB_MS" -le $((base + LB_FAST_SECS * 1000)) ]; then
+			break
+		fi
+		lb_diag "try $try: ${LB_MS}ms, baseline ${base}ms"
+	done
+	lb_expect_refused "$desc" "$LB_RC" "$LB_OUT" "$LB_MS" "$base"
+}
 
-# A silently dropped SYN would end at the connect timeout, LB_DROP_WAIT,
-# well past the limit.
-lb_timed lb_tcp "$client" "$VIP" "$VPORT" "$LB_DROP_WAIT"
-lb_expect_refused "TCP to a service without backends is reset at once" \
-	"$LB_RC" "$LB_OUT" "$LB_MS" "$tcp_base"
-
-# The UDP client sends and then waits up to LB_UDP_WAIT for an answer: an
-# ICMP error ends that wait early, so the baseline is the TCP one.
-lb_timed lb_udp "$client" "$VIP" "$VPORT"
-lb_expect_refused "UDP to a service without backends gets port unreachable" \
-	"$LB_RC" "$LB_OUT" "$LB_MS" "$tcp_base"
-
+refused "TCP to a service without backends is reset at once" "$client" tcp
+refused "UDP to a service without backends gets port unreachable" "$client" udp
 # The same from a process on the node (LOCAL_OUT).
-lb_timed lb_tcp "$node" "$VIP" "$VPORT" "$LB_DROP_WAIT"
-lb_expect_refused "TCP from the node to a service without backends is reset" \
-	"$LB_RC" "$LB_OUT" "$LB_MS" "$node_base"
+refused "TCP from the node to a service without backends is reset" "$node" tcp
 
 # A backend added back is used again.
 lb_cfg "backend add $tcp_svc $be again" lbctl -n "$node" backend add "$tcp_svc" "$be"

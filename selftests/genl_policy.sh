@@ -22,33 +22,56 @@ node=$LB_RUN-node
 svc=(svc "addr4=$VIP" "port=$VPORT" proto=6)
 be=(be "addr4=$BE1_IP" "port=$BPORT")
 
-raw() {
-	ip netns exec "$node" python3 "$LB_SELFTEST_DIR/genl_raw.py" "$@"
-}
+# Cases are collected with lb_raw and sent in one batch by lb_raw_run: one
+# Python start instead of one per case.
+_raw_desc=()
+_raw_want=()
+_raw_pat=()
+_raw_req=()
 
 # lb_raw DESC ERRNO_ERE MSG_ERE CMD ITEM...: the kernel's answer must be an
 # errno matching ERRNO_ERE (whole word) with an extack message matching
-# MSG_ERE (case-insensitive); ERRNO_ERE 0 means success.
+# MSG_ERE (case-insensitive); ERRNO_ERE 0 means success. Items must not
+# contain blanks.
 lb_raw() {
-	local desc=$1 want=$2 pat=$3 out rc err msg
+	_raw_desc+=("$1")
+	_raw_want+=("$2")
+	_raw_pat+=("$3")
 	shift 3
-	out=$(raw "$@" 2>&1)
-	rc=$?
-	err=${out%% *}
-	msg=${out#"$err"}
-	msg=${msg# }
-	if [ $rc -ne 0 ]; then
-		lb_not_ok "$desc" "genl_raw.py $* failed (exit $rc)" "$out"
-	elif ! [[ $err =~ ^($want)$ ]]; then
-		lb_not_ok "$desc" "genl_raw.py $*" "want errno /$want/, got: $out"
-	elif [ "$want" != 0 ] && ! grep -Eqi -- "$pat" <<<"$msg"; then
-		lb_not_ok "$desc" "genl_raw.py $*" "extack message does not match /$pat/: $out"
-	else
-		lb_ok "$desc"
-		if [ "$want" != 0 ]; then
-			lb_diag "$out"
+	_raw_req+=("$*")
+}
+
+# Send the collected cases, one test point each.
+lb_raw_run() {
+	local i out err msg results=()
+	# Through a file, not <(...): that needs /dev/fd, which a minimal /dev
+	# (the test VM's) lacks.
+	printf '%s\n' "${_raw_req[@]}" |
+		ip netns exec "$node" python3 "$LB_SELFTEST_DIR/genl_raw.py" \
+			>"$LB_TMP/raw.out" 2>&1
+	mapfile -t results <"$LB_TMP/raw.out"
+	for i in "${!_raw_req[@]}"; do
+		out=${results[$i]:-"(no answer; genl_raw.py said: ${results[*]})"}
+		err=${out%% *}
+		msg=${out#"$err"}
+		msg=${msg# }
+		if ! [[ $err =~ ^(${_raw_want[$i]})$ ]]; then
+			lb_not_ok "${_raw_desc[$i]}" "request: ${_raw_req[$i]}" \
+				"want errno /${_raw_want[$i]}/, got: $out"
+		elif [ "${_raw_want[$i]}" != 0 ] && ! grep -Eqi -- "${_raw_pat[$i]}" <<<"$msg"; then
+			lb_not_ok "${_raw_desc[$i]}" "request: ${_raw_req[$i]}" \
+				"extack message does not match /${_raw_pat[$i]}/: $out"
+		else
+			lb_ok "${_raw_desc[$i]}"
+			if [ "${_raw_want[$i]}" != 0 ]; then
+				lb_diag "$out"
+			fi
 		fi
-	fi
+	done
+	_raw_desc=()
+	_raw_want=()
+	_raw_pat=()
+	_raw_req=()
 }
 
 lb_check "create node netns" lb_ns_add "$node"
@@ -62,6 +85,7 @@ lb_raw "raw: add $VIP2:$VPORT/udp" 0 '' service-new svc "addr4=$VIP2" "port=$VPO
 lb_raw "raw: add a backend to it" 0 '' backend-new svc "addr4=$VIP2" "port=$VPORT" proto=17 "${be[@]}"
 lb_raw "raw: delete that backend" 0 '' backend-del svc "addr4=$VIP2" "port=$VPORT" proto=17 "${be[@]}"
 lb_raw "raw: delete $VIP2:$VPORT/udp" 0 '' service-del svc "addr4=$VIP2" "port=$VPORT" proto=17
+lb_raw_run
 
 lbctl -n "$node" -j service list >"$LB_TMP/before.json"
 
@@ -122,6 +146,8 @@ lb_raw "delete missing backend" ENOENT 'no such|not found' \
 	backend-del "${svc[@]}" be "addr4=$BE2_IP" port=8080
 lb_raw "backend for a missing service" ENOENT 'no such|not found' \
 	backend-new svc "addr4=$VIP2" port=80 proto=6 "${be[@]}"
+
+lb_raw_run
 
 lbctl -n "$node" -j service list >"$LB_TMP/after.json"
 lb_check "configuration unchanged by the rejected requests" \

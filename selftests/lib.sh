@@ -8,13 +8,14 @@
 #
 # Topology built by lb_topology PREFIX [NBACKENDS]:
 #
-#   PREFIX-client            PREFIX-node                       PREFIX-beN
-#  +--------------+       +------------------------+       +------------------+
-#  | eth0         |       | c0          bN         |       | eth0             |
-#  | 192.0.2.2/24 +-------+ 192.0.2.1   198.51.100.1/32 +--+ 198.51.100.(N+1) |
-#  | default via  |       | ip_forward=1           |       | default via      |
-#  |   192.0.2.1  |       | lbipam translates VIP  |       |   198.51.100.1   |
-#  +--------------+       +------------------------+       +------------------+
+#   PREFIX-client          PREFIX-node                     PREFIX-beN
+#  +--------------+     +------------------------+     +-------------------+
+#  | eth0         |     | c0                  bN |     | eth0              |
+#  | 192.0.2.2/24 +-----+ 192.0.2.1/24           +-----+ 198.51.100.(N+1)  |
+#  | default via  |     |     198.51.100.1/32 on |     |   /24             |
+#  |   192.0.2.1  |     |     every bN           |     | default via       |
+#  |              |     | ip_forward=1, lbipam   |     |   198.51.100.1    |
+#  +--------------+     +------------------------+     +-------------------+
 #
 # The VIP (203.0.113.10, TEST-NET-3) lives only inside these namespaces. The
 # client reaches it through its default route, so every packet to the VIP

@@ -123,6 +123,11 @@ fail:
 	return -EIO;
 }
 
+void lb_store_set_busy_timeout(struct lb_store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+}
+
 void lb_store_close(struct lb_store *s)
 {
 	int i;

@@ -19,6 +19,8 @@ struct lb_store_object {
 int lb_store_open(const char *path, struct lb_store **out, char **err);
 void lb_store_close(struct lb_store *s);
 const char *lb_store_errmsg(struct lb_store *s);
+/* How long to wait for another writer before failing (default 5 s). */
+void lb_store_set_busy_timeout(struct lb_store *s, int ms);
 
 int lb_store_begin(struct lb_store *s);
 int lb_store_commit(struct lb_store *s);

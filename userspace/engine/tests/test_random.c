@@ -390,11 +390,18 @@ int main(void)
 	char db[128], p[160];
 	size_t i;
 
-	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+	/* LB_RANDOM_SEEDS=n runs seeds 1..n instead, for longer soaks. */
+	size_t extra = getenv("LB_RANDOM_SEEDS") ?
+		       strtoul(getenv("LB_RANDOM_SEEDS"), NULL, 10) : 0;
+	size_t nseeds = extra ? extra : sizeof(seeds) / sizeof(seeds[0]);
+
+	for (i = 0; i < nseeds; i++) {
+		unsigned seed = extra ? (unsigned)i + 1 : seeds[i];
+
 		snprintf(db, sizeof(db), "%s/lbengine-random-%d-%zu.db",
 			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm",
 			 getpid(), i);
-		run_seed(seeds[i], db, i == 6 ? &pend : i == 7 ? &keep : NULL);
+		run_seed(seed, db, i % 8 == 6 ? &pend : i % 8 == 7 ? &keep : NULL);
 		unlink(db);
 		snprintf(p, sizeof(p), "%s-wal", db);
 		unlink(p);

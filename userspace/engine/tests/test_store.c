@@ -6,6 +6,11 @@
  * to the same final state.
  */
 #include "helpers.h"
+#include "engine_int.h"
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -94,6 +99,56 @@ static void basic(void)
 			ok(1, "# SKIP sqlite3 CLI not installed");
 		}
 	}
+	rmdb();
+}
+
+/* A commit that fails leaves memory as the database has it. */
+static void failed_commit(void)
+{
+	struct lb_engine *e;
+	sqlite3 *other;
+	char *a, *b, path[160];
+	FILE *f;
+	int rc;
+
+	newdb("fail");
+	rmdb();
+	e = eng_open(db, NULL);
+	lb_store_set_busy_timeout(e->store, 20);
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	a = lb_engine_dump(e);
+	if (sqlite3_open(db, &other) != SQLITE_OK ||
+	    sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		diag("cannot lock: %s", sqlite3_errmsg(other));
+	rc = lb_engine_apply_yaml(e, "t.yaml", svc_yaml("default", "b", NULL, NULL, NULL),
+				  strlen(svc_yaml("default", "b", NULL, NULL, NULL)), NULL);
+	ok(rc == -EIO, "a commit blocked by another writer fails with -EIO (%d)", rc);
+	b = lb_engine_dump(e);
+	is(b, a, "and the engine is back at the last committed state");
+	ok(logs_have("Database update failed, reloading last committed state"), "the failure is logged");
+	free(b);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	ok(!apply(e, svc_yaml("default", "b", NULL, NULL, NULL)), "the same change applies once the lock is gone");
+	is(ips(e, "default", "b"), "10.0.0.1", "with the expected result");
+	free(a);
+
+	snprintf(path, sizeof(path), "%s.yaml", db);
+	f = fopen(path, "w");
+	fputs(svc_yaml("default", "fromfile", NULL, NULL, NULL), f);
+	fclose(f);
+	ok(!lb_engine_apply_file(e, path, NULL), "apply a file");
+	is(ips(e, "default", "fromfile"), "10.0.0.2", "its service is served");
+	unlink(path);
+	{
+		struct lb_diags dg = { 0 };
+
+		ok(lb_engine_apply_file(e, path, &dg) == -ENOENT && dg.n == 1 &&
+		   strstr(dg.items[0].reason, "cannot open"), "a missing file is reported");
+		lb_diags_free(&dg);
+	}
+	lb_engine_close(e);
 	rmdb();
 }
 
@@ -209,6 +264,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "--child"))
 		return child(argv[2], atoi(argv[3]));
 	basic();
+	failed_commit();
 	crash();
 	return done_testing();
 }

@@ -8,9 +8,10 @@
 #   client must never be left waiting for a silently dropped packet;
 # - after "service del", the VIP is not translated any more: nothing answers;
 # - adding the configuration again makes it work again (no stale state);
-# - connections translated before a delete keep their translation: a TCP
-#   and a (one-way) UDP flow to VIP:81 keep flowing after "backend del" of
-#   their backend and after "service del".
+# - connections translated before a delete: a TCP flow to VIP:81 keeps
+#   flowing after "backend del" of its backend and after "service del"; a
+#   (one-way) UDP flow is cut, because lbipam deletes the UDP conntrack
+#   entries of a removed backend so that clients do not send into the void.
 #
 #   client 192.0.2.2 --> node (lbipam) --> be1 198.51.100.2:8080
 

@@ -19,8 +19,9 @@
  *
  * Attributes are validated strictly: an unknown attribute, an attribute of
  * the wrong length, a nest without NLA_F_NESTED or a non-zero reserved byte
- * in the genetlink header is rejected with -EINVAL (-ERANGE for a value out
- * of range). Every rejected request carries an extended ACK message
+ * in the genetlink header is rejected with -EINVAL (-ERANGE for a value or
+ * an address length out of range, -EPROTONOSUPPORT for a transport protocol
+ * other than TCP, UDP and SCTP). Every rejected request carries an extended ACK message
  * (NLMSGERR_ATTR_MSG) and, where one attribute is to blame, its offset
  * (NLMSGERR_ATTR_OFFS); ask for them with the NETLINK_EXT_ACK socket option.
  * A failed request changes nothing.

@@ -70,7 +70,7 @@ style: $(B)/kselftest/lib.mk
 # The selftests in the qemu VM (the host cannot load modules).
 vm-test: module userspace kselftest
 	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$(CURDIR)/userspace/lbctl \
-		scripts/vm-run.sh --timeout 3000 \
+		scripts/vm-run.sh --timeout 4200 \
 		--module $(CURDIR)/lbipam.ko \
 		-- make -s -C selftests run_tests
 

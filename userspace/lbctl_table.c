@@ -7,8 +7,13 @@
 #include <netlink/genl/genl.h>
 #include "lbctl.h"
 
-/* A dump may race with writers; the kernel flags that and we start over. */
-#define LBCTL_DUMP_RETRIES	8
+/*
+ * A dump may race with writers; the kernel flags that, and we try again for
+ * a consistent snapshot. On a large table that changes all the time none
+ * may come: the key-ordered cursor still lists every service that existed
+ * throughout exactly once, so the last listing is shown, with a warning.
+ */
+#define LBCTL_DUMP_RETRIES	3
 
 static void lbctl_service_usage(FILE *f)
 {
@@ -332,6 +337,10 @@ static int lbctl_read(const struct lb_service_key *key, struct lbctl_svcs *s)
 			return lbctl_build_failed(msg);
 		lbctl_svcs_free(s);
 		err = lb_nl_request(nl, msg, lbctl_collect, s);
+	}
+	if (err == -EAGAIN) {
+		lbctl_err("warning: the table changed while it was read; services added or deleted meanwhile may be missing or shown");
+		return 0;
 	}
 	return err ? lbctl_fail(nl, err) : 0;
 }

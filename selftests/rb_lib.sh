@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Helpers shared by the robustness tests (rb_*.sh); sourced after lib.sh.
+# Not a test itself. Flows and the echo server are rb_lib.py's: one python
+# process per flow, no fork per packet (emulated VMs fork slowly).
+
+RB_PY=$LB_SELFTEST_DIR/rb_lib.py
+RB_STOP=$LB_TMP/flows.stop
+
+rb_secs() {
+	awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'
+}
+
+# rb_echo NS PORT: a TCP+UDP echo server in NS, ready when it returns 0.
+rb_echo() {
+	lb_bg ip netns exec "$1" python3 "$RB_PY" echo-server "$2"
+	lb_wait_listen "$1" tcp "$2" && lb_wait_listen "$1" udp "$2"
+}
+
+# rb_flow NAME NS tcp|udp ADDR PORT INTERVAL: start a long-lived flow (see
+# flow() in rb_lib.py); it runs until rb_flows_stop. Its report is
+# $LB_TMP/NAME.json, its answer count so far $LB_TMP/NAME.json.progress.
+rb_flow() {
+	lb_bg ip netns exec "$2" python3 "$RB_PY" flow "$3" "$4" "$5" "$6" \
+		"$RB_STOP" "$LB_TMP/$1.json"
+	eval "RB_FLOW_PID_$1=\$LB_PID"
+}
+
+# rb_answers NAME: answers the flow got so far.
+rb_answers() {
+	cat "$LB_TMP/$1.json.progress" 2>/dev/null || echo 0
+}
+
+# rb_growing NAME...: every named flow gets new answers within LB_TIMEOUT
+# seconds, i.e. it passes right now.
+rb_growing() {
+	local n a0=() i k ok
+	for n in "$@"; do
+		a0+=("$(rb_answers "$n")")
+	done
+	for ((i = 0; i < LB_TIMEOUT * 10; i++)); do
+		ok=1
+		k=0
+		for n in "$@"; do
+			if [ "$(rb_answers "$n")" -le "${a0[$k]}" ]; then
+				ok=0
+			fi
+			k=$((k + 1))
+		done
+		if [ "$ok" = 1 ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	k=0
+	for n in "$@"; do
+		echo "flow $n: ${a0[$k]} -> $(rb_answers "$n") answers in ${LB_TIMEOUT}s"
+		k=$((k + 1))
+	done
+	return 1
+}
+
+# rb_flows_stop NAME...: stop every flow, wait for the reports of NAMEs.
+rb_flows_stop() {
+	local n pid
+	touch "$RB_STOP"
+	for n in "$@"; do
+		eval "pid=\${RB_FLOW_PID_$n:-}"
+		if [ -n "$pid" ]; then
+			# A flow waits at most 5 s for an answer before it sees STOP.
+			timeout 30 tail --pid="$pid" -f /dev/null 2>/dev/null
+		fi
+	done
+}
+
+# rb_report NAME KEY: a field of a flow's final report.
+rb_report() {
+	python3 -c 'import json, sys
+try:
+    r = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    print("no report"); sys.exit(0)
+print(r.get(sys.argv[2]))' "$LB_TMP/$1.json" "$2"
+}
+
+# rb_dmesg_clean: no kernel warning since lb_dmesg_mark.
+rb_dmesg_clean() {
+	local bad
+	bad=$(lb_dmesg_new | grep -E "$LB_DMESG_BAD")
+	if [ -n "$bad" ]; then
+		echo "$bad"
+		return 1
+	fi
+}
+
+# rb_dmesg_point DESC: a test point for rb_dmesg_clean; skipped where the
+# kernel log cannot be read (dmesg_restrict in a container).
+rb_dmesg_point() {
+	if ! dmesg >/dev/null 2>&1; then
+		lb_ok "$1 # SKIP dmesg not readable"
+	else
+		lb_check "$1" rb_dmesg_clean
+	fi
+}

@@ -11,6 +11,7 @@
  */
 
 #include <linux/jhash.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -39,9 +40,18 @@ static bool lbipam_is_prime(u32 n)
 	return true;
 }
 
+/*
+ * The smallest prime >= 100 x the power of two above @n. A table whose size
+ * followed @n exactly would change size, and so every slot, whenever one
+ * backend comes or goes; this way it only does when the count crosses a
+ * power of two, and removing one of N backends otherwise moves only the
+ * flows of that backend. Still a function of the configuration alone, so
+ * nodes agree.
+ */
 static u32 lbipam_lut_size(u32 n)
 {
-	u32 m = max_t(u32, LBIPAM_LUT_MIN, n * LBIPAM_LUT_FACTOR);
+	u32 m = max_t(u32, LBIPAM_LUT_MIN,
+		      (u32)roundup_pow_of_two(n + 1) * LBIPAM_LUT_FACTOR);
 
 	while (!lbipam_is_prime(m))
 		m++;

@@ -567,7 +567,7 @@ static void lbipam_notify(struct net *net, u8 cmd,
 	if (key && lbipam_put_svc(skb, key, svc, st,
 				  (cmd == LBIPAM_CMD_SERVICE_NEW ||
 				   cmd == LBIPAM_CMD_SERVICE_SET ?
-				   LBIPAM_PUT_OPTS : 0) |
+				   LBIPAM_PUT_OPTS | LBIPAM_PUT_COUNT : 0) |
 				  (cmd == LBIPAM_CMD_BACKEND_REPLACE ?
 				   LBIPAM_PUT_COUNT : 0)))
 		goto fail;

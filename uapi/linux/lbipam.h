@@ -77,12 +77,15 @@
  * ---------
  *
  * LBIPAM_SCHED_MAGLEV hashes the connection's 5-tuple into a Maglev lookup
- * table of M entries, M the smallest prime >= 100 x the number of usable
- * backends (at least 101), filled in proportion to the weights. The table
- * depends only on the backends' addresses, ports and weights, not on the
- * order they were added in, and the hash has no per-boot secret: two nodes
- * with the same configuration send the same 5-tuple to the same backend.
- * Removing one of N backends moves about 1/N of the connections.
+ * table of M entries, filled in proportion to the weights; M is the
+ * smallest prime >= 100 x the power of two above the number N of usable
+ * backends (N = 4: 809), so at least 100 x N. The table depends only on the
+ * backends' addresses, ports and weights, not on the order they were added
+ * in, and the hash has no per-boot secret: two nodes with the same
+ * configuration send the same 5-tuple to the same backend. Removing one of
+ * N backends moves about 1/N of the connections (those of the removed
+ * backend), except when N - 1 is a power of two: then M changes and most
+ * connections move.
  * LBIPAM_SCHED_RANDOM picks a usable backend at random, weighted.
  *
  * A service with no usable backend rejects new connections: TCP with a

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ClientIP session affinity:
+#
+#   client --> node (lbipam) --> be1, be2, be3   (TCP VIP:80)
+#
+# Without affinity, connections from one client (different source ports)
+# spread over the backends (Maglev hashes the whole 5-tuple). With
+# "service set VIP affinity 60" all of the client's new connections go to
+# one backend; when that backend turns terminating, or is deleted, the
+# client moves, again as a whole, to another one; with affinity turned off
+# they spread again.
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
+source "$(dirname "$0")/dp_lib.sh"
+
+dp_require
+lb_plan 15
+
+client=$LB_RUN-client
+node=$LB_RUN-node
+svc="$VIP:$VPORT/tcp"
+N=20
+
+lb_check "build topology with 3 backends" lb_topology "$LB_RUN" 3
+lb_check "TCP servers on the 3 backends" dp_servers \
+	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
+	"$LB_RUN-be3,be3,tcp,4,$BPORT"
+
+# shellcheck disable=SC2317 # called through lb_check
+conf() {
+	local i
+	lbctl -n "$node" service add "$svc" || return 1
+	for i in 1 2 3; do
+		lbctl -n "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
+	done
+}
+lb_check "service with 3 backends" conf
+
+# conns: N new connections from the client; prints the distinct backends
+# that answered, one line each, and anything that was not an answer.
+conns() {
+	dp_cli "$client" tcp "$VIP" "$VPORT" --count "$N" | awk '{print $2}' | sort -u
+}
+
+out=$(conns)
+if [ "$(grep -c '^be' <<<"$out")" -ge 2 ] && ! grep -qv '^be' <<<"$out"; then
+	lb_ok "no affinity: $N connections spread over $(wc -l <<<"$out") backends"
+else
+	lb_not_ok "no affinity: $N connections spread over >= 2 backends" "got: $out"
+fi
+
+lb_cfg "service set $svc affinity 60" lbctl -n "$node" service set "$svc" affinity 60
+out=$(lbctl -n "$node" -j service show "$svc" | jq -r '.[0].affinity')
+lb_expect_eq "service show reports affinity 60" 60 "$out"
+
+out=$(conns)
+if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q '^be[123]$' <<<"$out"; then
+	lb_ok "affinity: all $N connections reach one backend ($out)"
+else
+	lb_not_ok "affinity: all $N connections reach one backend" "got: $out"
+fi
+x=$(head -n 1 <<<"$out")
+x=${x:-be1}
+
+# The binding holds across separate client runs (new sockets, new ports).
+out=$(conns)
+lb_expect_eq "affinity: a second round of $N connections stays on $x" "$x" "$out"
+
+# A binding holds only while its backend is usable: put x in terminating
+# and the client moves, as a whole, to another backend y.
+xip=$(dp_be_ip "${x#be}")
+lb_cfg "backend set $x state terminating" lbctl -n "$node" backend set "$svc" "$xip:$BPORT" state terminating
+out=$(conns)
+if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q '^be[123]$' <<<"$out" && [ "$out" != "$x" ]; then
+	lb_ok "$x terminating: all $N connections move to one other backend ($out)"
+else
+	lb_not_ok "$x terminating: all $N connections move to one other backend" "got: $out"
+fi
+y=$(head -n 1 <<<"$out")
+y=${y:-be1}
+
+# Delete y: the client moves again, to the only usable backend left.
+z=$(printf '%s\n' be1 be2 be3 | grep -vx -e "$x" -e "$y" | head -n 1)
+lb_cfg "backend del $y" lbctl -n "$node" backend del "$svc" "$(dp_be_ip "${y#be}"):$BPORT"
+out=$(conns)
+lb_expect_eq "after deleting $y: all $N connections move to $z" "$z" "$out"
+
+# With x active again and affinity off (options are replaced as a whole),
+# connections spread over x and z again.
+lb_cfg "backend set $x (active)" lbctl -n "$node" backend set "$svc" "$xip:$BPORT"
+lb_cfg "service set $svc (affinity off)" lbctl -n "$node" service set "$svc"
+out=$(conns)
+if [ "$(grep -c '^be' <<<"$out")" -eq 2 ] && ! grep -qv '^be' <<<"$out"; then
+	lb_ok "affinity off: $N connections spread over $x and $z"
+else
+	lb_not_ok "affinity off: $N connections spread over $x and $z" "got: $out"
+fi
+
+lb_exit

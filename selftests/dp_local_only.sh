@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# local-only (externalTrafficPolicy Local):
+#
+#   client --> node (lbipam) --> be1 (marked local), be2 (not local)
+#
+# External connections (PRE_ROUTING) may only use backends marked local;
+# with none they are dropped (kube-proxy's behaviour: no answer, no reset)
+# and counted as drops. Connections from the node itself (LOCAL_OUT) use
+# every backend, so they keep working with no local backend at all.
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
+source "$(dirname "$0")/dp_lib.sh"
+
+dp_require
+lb_plan 17
+
+client=$LB_RUN-client
+node=$LB_RUN-node
+tsvc="$VIP:$VPORT/tcp"
+usvc="$VIP:$VPORT/udp"
+N=16
+
+lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
+lb_check "servers on be1 and be2" dp_servers \
+	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,udp,4,$BPORT" \
+	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
+
+# shellcheck disable=SC2317 # called through lb_check
+conf() {
+	lbctl -n "$node" service add "$tsvc" local-only || return 1
+	lbctl -n "$node" backend add "$tsvc" "$BE1_IP:$BPORT" local || return 1
+	lbctl -n "$node" backend add "$tsvc" "$BE2_IP:$BPORT" || return 1
+	lbctl -n "$node" service add "$usvc" local-only || return 1
+	lbctl -n "$node" backend add "$usvc" "$BE2_IP:$BPORT" || return 1
+}
+lb_check "local-only TCP service (be1 local, be2 not), UDP service (be2 only)" conf
+
+out=$(lbctl -n "$node" -j service show "$tsvc" | jq -c '[.[0].local_only, [.[0].backends[].local]]')
+lb_expect_eq "service show reports local-only and the local flags" '[true,[true,false]]' "$out"
+
+# backends NS: the distinct backends N connections from NS reach.
+backends() {
+	dp_cli "$1" tcp "$VIP" "$VPORT" --count "$N" | awk '{print $2}' | sort -u | tr '\n' ' '
+}
+
+lb_expect_eq "external: all $N connections go to the local be1" "be1 " "$(backends "$client")"
+lb_expect_eq "node itself: $N connections use be1 and be2" "be1 be2 " "$(backends "$node")"
+
+lb_cfg "backend set be1 (no longer local)" lbctl -n "$node" backend set "$tsvc" "$BE1_IP:$BPORT"
+out=$(lb_tcp "$client" "$VIP" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
+lb_expect_silent "no local backend: external TCP is dropped" tcp $? "$out"
+out=$(backends "$node")
+lb_expect_eq "no local backend: the node itself still reaches be1 and be2" "be1 be2 " "$out"
+out=$(dp_stat "$node" "$tsvc" '"\(.stats.drops >= 1) \(.stats.rejects)"')
+lb_expect_eq "stats $tsvc: drops counted, no rejects" "true 0" "$out"
+
+out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
+lb_expect_silent "no local backend: external UDP is dropped" udp $? "$out"
+out=$(lb_udp "$node" "$VIP" "$VPORT" 2>&1)
+lb_expect_eq "no local backend: UDP from the node itself reaches be2" "be2 $NODE_CLIENT_IP" "$out"
+out=$(dp_stat "$node" "$usvc" '"\(.stats.conns) \(.stats.drops) \(.stats.rejects)"')
+lb_expect_eq "stats $usvc: 1 conn, 1 drop, 0 rejects" "1 1 0" "$out"
+
+lb_cfg "backend set be2 local" lbctl -n "$node" backend set "$tsvc" "$BE2_IP:$BPORT" local
+lb_expect_eq "external: all $N connections go to the now local be2" "be2 " "$(backends "$client")"
+
+lb_cfg "service set $tsvc (local-only off)" lbctl -n "$node" service set "$tsvc"
+lb_expect_eq "without local-only external connections use both" "be1 be2 " "$(backends "$client")"
+
+lb_exit

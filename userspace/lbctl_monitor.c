@@ -47,7 +47,8 @@ static void lbctl_event_text(const struct lb_svc_reply *r, const char *name)
 		if (r->cmd != LBIPAM_CMD_BACKEND_DEL)
 			lbctl_print_backend_opts(&r->backends[0], stdout);
 	}
-	if (r->has_count)
+	/* The one event whose backends are not on the line itself. */
+	if (r->has_count && r->cmd == LBIPAM_CMD_BACKEND_REPLACE)
 		printf(" (%u backend%s)", r->backend_count,
 		       r->backend_count == 1 ? "" : "s");
 	putchar('\n');

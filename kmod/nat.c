@@ -63,6 +63,17 @@ static bool lbipam_src_allowed(const struct lbipam_state *st,
 	return !st->nranges;
 }
 
+/* The service a connection was addressed to is named by its original tuple. */
+static void lbipam_key_from_tuple(struct lbipam_svc_key *key,
+				  const struct nf_conntrack_tuple *t, u8 pf)
+{
+	memset(key, 0, sizeof(*key));
+	key->addr = t->dst.u3;
+	key->port = t->dst.u.all;
+	key->proto = t->dst.protonum;
+	key->family = pf;
+}
+
 /* The backend for a new connection, or NULL if none may take it. */
 static const struct lbipam_backend *
 lbipam_select(struct lbipam_net *ln, const struct lbipam_service *svc,
@@ -121,12 +132,7 @@ static unsigned int lbipam_dnat(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	memset(&key, 0, sizeof(key));
-	key.addr = t->dst.u3;
-	key.port = t->dst.u.all;
-	key.proto = t->dst.protonum;
-	key.family = state->pf;
-
+	lbipam_key_from_tuple(&key, t, state->pf);
 	svc = lbipam_svc_lookup(ln, &key);
 	if (!svc)
 		return NF_ACCEPT;
@@ -183,11 +189,7 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	memset(&key, 0, sizeof(key));
-	key.addr = orig->dst.u3;
-	key.port = orig->dst.u.all;
-	key.proto = orig->dst.protonum;
-	key.family = state->pf;
+	lbipam_key_from_tuple(&key, orig, state->pf);
 	svc = lbipam_svc_lookup(lbipam_pernet(state->net), &key);
 	if (!svc)
 		return NF_ACCEPT;

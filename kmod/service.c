@@ -485,6 +485,28 @@ static int lbipam_be_index(const struct lbipam_state *st,
 	return -1;
 }
 
+/* The service of @key, its current state and the index of @be in it. */
+static int lbipam_be_find(struct lbipam_net *ln,
+			  const struct lbipam_svc_key *key,
+			  const struct lbipam_be_cfg *be,
+			  struct lbipam_service **svcp,
+			  struct lbipam_state **oldp,
+			  struct netlink_ext_ack *extack)
+{
+	int idx;
+
+	*svcp = lbipam_svc_get(ln, key, extack);
+	if (!*svcp)
+		return -ENOENT;
+	*oldp = lbipam_svc_state(ln, *svcp);
+	idx = lbipam_be_index(*oldp, be);
+	if (idx < 0) {
+		NL_SET_ERR_MSG(extack, "no such backend");
+		return -ENOENT;
+	}
+	return idx;
+}
+
 static int lbipam_be_limit(u32 n, struct netlink_ext_ack *extack)
 {
 	/* Lookup tables index backends with u16, U16_MAX marking "empty". */
@@ -556,15 +578,9 @@ int lbipam_be_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 
 	lockdep_assert_held(&ln->lock);
 
-	svc = lbipam_svc_get(ln, key, extack);
-	if (!svc)
-		return -ENOENT;
-	old = lbipam_svc_state(ln, svc);
-	idx = lbipam_be_index(old, be);
-	if (idx < 0) {
-		NL_SET_ERR_MSG(extack, "no such backend");
-		return -ENOENT;
-	}
+	idx = lbipam_be_find(ln, key, be, &svc, &old, extack);
+	if (idx < 0)
+		return idx;
 	st = lbipam_state_like(ln, old, old->n);
 	if (!st)
 		return -ENOMEM;
@@ -595,15 +611,9 @@ int lbipam_be_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 
 	lockdep_assert_held(&ln->lock);
 
-	svc = lbipam_svc_get(ln, key, extack);
-	if (!svc)
-		return -ENOENT;
-	old = lbipam_svc_state(ln, svc);
-	idx = lbipam_be_index(old, be);
-	if (idx < 0) {
-		NL_SET_ERR_MSG(extack, "no such backend");
-		return -ENOENT;
-	}
+	idx = lbipam_be_find(ln, key, be, &svc, &old, extack);
+	if (idx < 0)
+		return idx;
 	st = lbipam_state_like(ln, old, old->n - 1);
 	if (!st)
 		return -ENOMEM;

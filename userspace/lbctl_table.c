@@ -375,6 +375,37 @@ static int lbctl_show(const struct lb_service_key *key,
 
 /* ------------------------------------------------------- commands --- */
 
+/* A command word (any prefix of it) and the request it makes. */
+struct lbctl_verb_op {
+	const char *name;
+	uint8_t op;
+};
+
+static const struct lbctl_verb_op lbctl_service_verbs[] = {
+	{ "add", LBIPAM_CMD_SERVICE_NEW },
+	{ "set", LBIPAM_CMD_SERVICE_SET },
+	{ "delete", LBIPAM_CMD_SERVICE_DEL },
+	{ "show", LBIPAM_CMD_SERVICE_GET },
+	{ NULL, 0 },
+};
+
+static const struct lbctl_verb_op lbctl_backend_verbs[] = {
+	{ "add", LBIPAM_CMD_BACKEND_NEW },
+	{ "set", LBIPAM_CMD_BACKEND_SET },
+	{ "delete", LBIPAM_CMD_BACKEND_DEL },
+	{ "replace", LBIPAM_CMD_BACKEND_REPLACE },
+	{ NULL, 0 },
+};
+
+/* The request @cmd names; 0 (LBIPAM_CMD_UNSPEC) if none. */
+static uint8_t lbctl_verb(const char *cmd, const struct lbctl_verb_op *v)
+{
+	for (; v->name; v++)
+		if (lbctl_matches(cmd, v->name))
+			return v->op;
+	return LBIPAM_CMD_UNSPEC;
+}
+
 int lbctl_do_service(int argc, char **argv)
 {
 	struct lb_service_key key;
@@ -397,15 +428,8 @@ int lbctl_do_service(int argc, char **argv)
 		lbctl_service_usage(stdout);
 		return 0;
 	}
-	if (lbctl_matches(cmd, "add")) {
-		op = LBIPAM_CMD_SERVICE_NEW;
-	} else if (lbctl_matches(cmd, "set")) {
-		op = LBIPAM_CMD_SERVICE_SET;
-	} else if (lbctl_matches(cmd, "delete")) {
-		op = LBIPAM_CMD_SERVICE_DEL;
-	} else if (lbctl_matches(cmd, "show")) {
-		op = LBIPAM_CMD_SERVICE_GET;
-	} else {
+	op = lbctl_verb(cmd, lbctl_service_verbs);
+	if (!op) {
 		lbctl_err("unknown service command '%s'", cmd);
 		lbctl_service_usage(stderr);
 		return LBCTL_EXIT_USAGE;
@@ -495,15 +519,8 @@ int lbctl_do_backend(int argc, char **argv)
 		return argc < 1 ? LBCTL_EXIT_USAGE : 0;
 	}
 	cmd = argv[0];
-	if (lbctl_matches(cmd, "add")) {
-		op = LBIPAM_CMD_BACKEND_NEW;
-	} else if (lbctl_matches(cmd, "set")) {
-		op = LBIPAM_CMD_BACKEND_SET;
-	} else if (lbctl_matches(cmd, "delete")) {
-		op = LBIPAM_CMD_BACKEND_DEL;
-	} else if (lbctl_matches(cmd, "replace")) {
-		op = LBIPAM_CMD_BACKEND_REPLACE;
-	} else {
+	op = lbctl_verb(cmd, lbctl_backend_verbs);
+	if (!op) {
 		lbctl_err("unknown backend command '%s'", cmd);
 		lbctl_backend_usage(stderr);
 		return LBCTL_EXIT_USAGE;

@@ -29,7 +29,7 @@ lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
 lb_check "echo servers on the backends" eval \
 	'e2e_echo_server "$LB_RUN-be1" 9090 && e2e_echo_server "$LB_RUN-be2" 9090'
 lb_check "lbipamd starts" e2e_start "$node"
-lb_check "apply a pool and the web Service" e2e_pool_and_svc big 20.0.0.0/20
+lb_check "apply a pool and the web Service" e2e_pool_and_svc big 20.0.0.0/18
 ip=$(e2e_wait_ip default/web '^20\.0\.')
 lb_check "web got an LB IP ($ip)" test -n "$ip"
 lb_check "open a long-lived flow to $ip:9090" e2e_flow_open "$client" "$ip" 9090

@@ -514,6 +514,15 @@ _lb_size() {
 	stat -c %s "$1" 2>/dev/null || echo 0
 }
 
+# _lb_moved BEFORE AFTER grows|stops: a sink's size went as wanted.
+_lb_moved() {
+	case $3 in
+	grows) [ "$2" -gt "$1" ] ;;
+	stops) [ "$2" -eq "$1" ] ;;
+	*) return 2 ;;
+	esac
+}
+
 # lb_flowing NS PORT TCP UDP: within a second the TCP sink file of
 # lb_sinks NS PORT grows (TCP=grows) or does not (TCP=stops), and likewise
 # the UDP one. Waits up to LB_TIMEOUT for the first data: flows start slowly
@@ -531,10 +540,7 @@ lb_flowing() {
 	sleep 1
 	t=$(_lb_size "$f.tcp")
 	u=$(_lb_size "$f.udp")
-	if { [ "$t" -gt "$t0" ] && [ "$want_t" = grows ] ||
-	     [ "$t" -eq "$t0" ] && [ "$want_t" = stops ]; } &&
-	   { [ "$u" -gt "$u0" ] && [ "$want_u" = grows ] ||
-	     [ "$u" -eq "$u0" ] && [ "$want_u" = stops ]; }; then
+	if _lb_moved "$t0" "$t" "$want_t" && _lb_moved "$u0" "$u" "$want_u"; then
 		return 0
 	fi
 	echo "in 1s: tcp sink $t0 -> $t bytes (want: $want_t), udp sink $u0 -> $u bytes (want: $want_u)"

@@ -80,9 +80,10 @@ check:
 test:
 	scripts/test.sh
 
-bench:
-	@echo "make bench: the benchmarks arrive with the data-plane issue" >&2
-	@exit 1
+# Not part of check: ratios against iptables, nftables and IPVS in one VM
+# run, and the engine at 100k services; writes bench/RESULTS.md.
+bench: module userspace
+	scripts/bench.sh
 
 install: all
 	install -D -m 0755 userspace/lbctl $(DESTDIR)$(PREFIX)/sbin/lbctl

@@ -54,7 +54,7 @@ echo "# kernel headers: $kv"
 step build-module-W1 make -s module-check
 step build-userspace make -s userspace
 step checkpatch-strict make -s style
-step shellcheck shellcheck -x scripts/*.sh selftests/*.sh .ci/run \
+step shellcheck shellcheck -x scripts/*.sh selftests/*.sh bench/*.sh .ci/run \
 	userspace/tests/*.sh userspace/daemon/tests/*.sh
 tap unit-tests make -s unit-tests
 tap lbctl-cli userspace/tests/test_cli.sh

@@ -1,0 +1,382 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The data-plane benchmark proper. Runs as root inside the throw-away test
+# VM (scripts/vm-run.sh), with lbipam.ko installed there; started by
+# scripts/bench.sh, which also generated the tables (bench/gentables.sh).
+#
+# Usage: bench/vm-bench.sh OUTDIR TABLEDIR FLOWGEN LBCTL
+# Environment (set by scripts/bench.sh, passed through by vm-run.sh):
+#   LBIPAM_BENCH_NS     service counts, e.g. "1 1000 10000 30000"
+#   LBIPAM_BENCH_REPS   repetitions of every measurement (default 3)
+#   LBIPAM_BENCH_SECS   seconds per flow measurement (default 3)
+#   LBIPAM_BENCH_UPD_REPS  repetitions of add/remove one service (default:
+#                       LBIPAM_BENCH_REPS)
+#   LBIPAM_BENCH_LOAD_TIMEOUT  seconds one table load may take (default 240);
+#                       a data plane whose load takes longer is recorded as
+#                       such and skipped at the larger N, to bound the run
+#   LBIPAM_BENCH_PLANES data planes, in the order they run (default
+#                       "lbipam nftables ipvs iptables": the slowest last)
+#
+# Topology (every packet to a VIP is forwarded by the node namespace):
+#
+#   bn-client            bn-node                   bn-be
+#   eth0 192.0.2.2/24 -- c0 192.0.2.1/24
+#   + one 172.16.x.y      b0 198.51.100.1/24  ---- eth0 198.51.100.2-5/24
+#   per run (source)      ip_forward=1             flowgen -s on 0.0.0.0:8080
+#
+# Each data plane gets its own copy of this topology (bn-PLANE-client,
+# bn-PLANE-node, bn-PLANE-be), so that all four tables are loaded at once
+# and the traffic runs interleave: REPS x {UDP, TCP} x the four planes, in
+# turn. Drifts in the host's load (other VMs on the machine) then hit every
+# data plane alike instead of whichever happened to run at the time.
+#
+# For each N: per data plane, load the table (timed) with kernel memory
+# before and after; then the interleaved flow runs against the target
+# service (conntrack -F before each); then REPS x add and remove one
+# service, interleaved too. The results go to OUTDIR/raw.tsv as
+# "plane N metric rep value" lines.
+set -uo pipefail
+
+if [[ $# -ne 4 ]]; then
+	echo "usage: $0 OUTDIR TABLEDIR FLOWGEN LBCTL" >&2
+	exit 2
+fi
+out=$1
+tables=$2
+flowgen=$3
+lbctl=$4
+ns_list=${LBIPAM_BENCH_NS:-1 1000 10000 30000}
+reps=${LBIPAM_BENCH_REPS:-3}
+secs=${LBIPAM_BENCH_SECS:-3}
+upd_reps=${LBIPAM_BENCH_UPD_REPS:-$reps}
+load_to=${LBIPAM_BENCH_LOAD_TIMEOUT:-240}
+declare -A skip=()
+minflows=200
+planes=${LBIPAM_BENCH_PLANES:-lbipam nftables ipvs iptables}
+
+C=
+N=
+B=
+raw=$out/raw.tsv
+log=$out/flows.log
+srcn=0
+
+say() { echo "bench: $*" >&2; }
+die() {
+	say "FAILED: $*"
+	exit 1
+}
+
+# use_plane PLANE: the namespaces of PLANE's topology.
+use_plane() {
+	C=bn-$1-client
+	N=bn-$1-node
+	B=bn-$1-be
+}
+
+cleanup_plane() {
+	local pids
+	use_plane "$1"
+	pids=$(ip netns pids "$B" 2>/dev/null)
+	if [[ -n "$pids" ]]; then
+		# shellcheck disable=SC2086 # one pid per word; only our flowgen
+		kill $pids 2>/dev/null
+	fi
+	ip netns del "$C" 2>/dev/null
+	ip netns del "$N" 2>/dev/null
+	ip netns del "$B" 2>/dev/null
+}
+
+cleanup() {
+	local p
+	for p in $planes; do
+		cleanup_plane "$p"
+	done
+}
+trap cleanup EXIT
+
+inn() { ip netns exec "$N" "$@"; }
+
+# Milliseconds since the epoch with microseconds, without a fork.
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo "$((t / 1000)).$(printf '%03d' $((t % 1000)))"
+}
+
+# timed_ms CMD...: run CMD, print how long it took in ms; fail if CMD did.
+timed_ms() {
+	local t0 t1 rc
+	t0=${EPOCHREALTIME/./}
+	"$@" >"$out/cmd.out" 2>&1
+	rc=$?
+	t1=${EPOCHREALTIME/./}
+	echo "$rc" >"$out/cmd.rc"
+	if ((rc != 0)); then
+		say "command failed ($rc): $*"
+		head -n 20 "$out/cmd.out" >&2
+		return 1
+	fi
+	awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f\n", d / 1000 }'
+}
+
+# Unreclaimable slab + per-CPU + vmalloc (iptables-legacy's blob, module
+# text, big kvmalloc tables), in kB.
+kmem_kb() {
+	awk '/^(SUnreclaim|Percpu|VmallocUsed):/ { s += $2 } END { print s }' \
+		/proc/meminfo
+}
+
+# Let freed objects go (RCU callbacks, conntrack gc) before reading memory.
+settle() {
+	sleep 2
+}
+
+put() { # plane n metric rep value
+	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$raw"
+}
+
+topology() { # plane
+	local ns
+	cleanup_plane "$1"
+	use_plane "$1"
+	for ns in "$C" "$N" "$B"; do
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link set lo up || return 1
+	done
+	inn sysctl -qw net.ipv4.ip_forward=1 || return 1
+	inn sysctl -qw net.ipv4.conf.all.send_redirects=0
+	inn sysctl -qw net.ipv4.conf.default.send_redirects=0
+	ip link add c0 netns "$N" type veth peer name eth0 netns "$C" || return 1
+	ip link add b0 netns "$N" type veth peer name eth0 netns "$B" || return 1
+	ip -n "$C" addr add 192.0.2.2/24 dev eth0
+	ip -n "$C" link set eth0 up
+	ip -n "$C" route add default via 192.0.2.1
+	# Flow source ports are 10000-60000: keep the kernel's own elsewhere.
+	ip netns exec "$C" sysctl -qw net.ipv4.ip_local_port_range="61000 65000"
+	ip -n "$N" addr add 192.0.2.1/24 dev c0
+	ip -n "$N" link set c0 up
+	ip -n "$N" route add 172.16.0.0/16 via 192.0.2.2 dev c0
+	ip -n "$N" addr add 198.51.100.1/24 dev b0
+	ip -n "$N" link set b0 up
+	for i in 2 3 4 5; do
+		ip -n "$B" addr add "198.51.100.$i/24" dev eth0 || return 1
+	done
+	ip -n "$B" link set eth0 up
+	ip -n "$B" route add default via 198.51.100.1
+	# Client and responder share one vCPU: a wake-up across vCPUs costs
+	# milliseconds under TCG and would land on some flows, not others.
+	ip netns exec "$B" taskset -c 1 "$flowgen" -s -p 8080 &
+	sleep 1
+	ip netns exec "$B" ss -Hlnt 'sport = :8080' | grep -q . ||
+		die "the responder does not listen"
+}
+
+# ------------------------------------------------------- data planes ---
+
+# inn with the load time limit (timeout exits 124 when it strikes).
+tinn() { timeout "$load_to" ip netns exec "$N" "$@"; }
+
+load() { # plane dir
+	case $1 in
+	lbipam) tinn "$lbctl" -b "$2/lbipam.batch" ;;
+	iptables) tinn iptables-restore <"$2/iptables.rules" ;;
+	nftables) tinn nft -f "$2/nft.rules" ;;
+	ipvs)
+		inn ip link add kube-ipvs0 type dummy &&
+			tinn ip -batch "$2/ipvs.addrs" &&
+			tinn ipvsadm-restore <"$2/ipvs.rules"
+		;;
+	esac
+}
+
+add_one() {
+	case $1 in
+	lbipam) inn "$lbctl" -b "$2/lbipam-add.batch" ;;
+	iptables) inn iptables-restore --noflush <"$2/iptables-add.rules" ;;
+	nftables) inn nft -f "$2/nft-add.rules" ;;
+	ipvs)
+		# ipvsadm-restore starts by clearing the whole table: one
+		# ipvsadm per change instead (kube-proxy sends the same
+		# netlink messages from its own process).
+		inn ip -batch "$2/ipvs-add.addrs" || return 1
+		while read -r -a args; do
+			inn ipvsadm "${args[@]}" </dev/null || return 1
+		done <"$2/ipvs-add.rules"
+		;;
+	esac
+}
+
+del_one() {
+	case $1 in
+	lbipam) inn "$lbctl" -b "$2/lbipam-del.batch" ;;
+	iptables) inn iptables-restore --noflush <"$2/iptables-del.rules" ;;
+	nftables) inn nft -f "$2/nft-del.rules" ;;
+	ipvs)
+		while read -r -a args; do
+			inn ipvsadm "${args[@]}" </dev/null || return 1
+		done <"$2/ipvs-del.rules"
+		inn ip -batch "$2/ipvs-del.addrs"
+		;;
+	esac
+}
+
+# Back to an empty node: no service, no rule, no conntrack entry.
+flush_all() {
+	inn "$lbctl" flush >/dev/null 2>&1
+	inn nft flush ruleset 2>/dev/null
+	inn ipvsadm -C 2>/dev/null
+	inn ip link del kube-ipvs0 2>/dev/null
+	inn conntrack -F >/dev/null 2>&1
+	return 0
+}
+
+# flows plane n rep proto vip: one flow run from a fresh source address.
+flows() {
+	local plane=$1 n=$2 rep=$3 proto=$4 vip=$5 src line rc
+	use_plane "$plane"
+	srcn=$((srcn + 1))
+	src=172.16.$((srcn / 250)).$((srcn % 250 + 1))
+	ip -n "$C" addr add "$src/32" dev eth0 || return 1
+	inn conntrack -F >/dev/null 2>&1
+	line=$(ip netns exec "$C" taskset -c 1 "$flowgen" -c "$vip:80" "-${proto:0:1}" \
+		-S "$src" -n 50000 -m "$minflows" -d "$secs" -P 10000 -L 60000 -w 2000)
+	rc=$?
+	printf '%s\t%s\t%s\t%s\t%s\n' "$plane" "$n" "$rep" "$rc" "$line" >>"$log"
+	if ((rc != 0)) && [[ -z "$line" ]]; then
+		say "$plane N=$n $proto: flowgen failed ($rc)"
+		return 1
+	fi
+	kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }
+	put "$plane" "$n" "${proto}_rate" "$rep" "$(kv rate)"
+	put "$plane" "$n" "${proto}_p50_us" "$rep" "$(kv rtt_p50_us)"
+	put "$plane" "$n" "${proto}_p99_us" "$rep" "$(kv rtt_p99_us)"
+	put "$plane" "$n" "${proto}_fails" "$rep" "$(kv fails)"
+	say "$plane N=$n rep $rep: $line"
+}
+
+# load_one plane n dir: flush, load the table, memory; 1 if skipped.
+load_one() {
+	local plane=$1 n=$2 dir=$3 m0 m1 ms NPORTS
+	# shellcheck disable=SC1091 # generated: VIP, NPORTS, ...
+	source "$dir/target"
+	use_plane "$plane"
+
+	flush_all
+	settle
+	m0=$(kmem_kb)
+	if ! ms=$(timed_ms load "$plane" "$dir"); then
+		if [[ "$(cat "$out/cmd.rc")" != 124 ]]; then
+			die "$plane N=$n: load failed"
+		fi
+		say "$plane N=$n: load takes over ${load_to} s; skipped from here on"
+		put "$plane" "$n" load_timeout_s 1 "$load_to"
+		skip[$plane]=1
+		flush_all
+		return 1
+	fi
+	put "$plane" "$n" load_ms 1 "$ms"
+	settle
+	m1=$(kmem_kb)
+	put "$plane" "$n" mem_kb 1 "$((m1 - m0))"
+	put "$plane" "$n" mem_b_per_svc 1 "$(((m1 - m0) * 1024 / NPORTS))"
+	say "$plane N=$n: load ${ms} ms, kernel memory +$((m1 - m0)) kB"
+}
+
+# bench_n n dir: every measurement at one N, data planes interleaved.
+bench_n() {
+	local n=$1 dir=$2 plane rep proto ms VIP active=()
+	# shellcheck disable=SC1091 # generated: VIP, NPORTS, ...
+	source "$dir/target"
+
+	for plane in $planes; do
+		if [[ -n "${skip[$plane]:-}" ]]; then
+			say "--- $plane, N=$n: skipped (a smaller table's load timed out)"
+			put "$plane" "$n" load_timeout_s 1 "$load_to"
+			continue
+		fi
+		say "--- $plane, N=$n: load"
+		if load_one "$plane" "$n" "$dir"; then
+			active+=("$plane")
+		fi
+	done
+	for ((rep = 1; rep <= reps; rep++)); do
+		for proto in udp tcp; do
+			for plane in "${active[@]}"; do
+				flows "$plane" "$n" "$rep" "$proto" "$VIP" ||
+					die "$plane N=$n: flows"
+			done
+		done
+	done
+	for ((rep = 1; rep <= upd_reps; rep++)); do
+		for plane in "${active[@]}"; do
+			use_plane "$plane"
+			# What starting one process costs here, for scale.
+			ms=$(timed_ms inn true) || die "exec"
+			put "$plane" "$n" exec_ms "$rep" "$ms"
+			ms=$(timed_ms add_one "$plane" "$dir") ||
+				die "$plane N=$n: add one"
+			put "$plane" "$n" add_ms "$rep" "$ms"
+			ms=$(timed_ms del_one "$plane" "$dir") ||
+				die "$plane N=$n: remove one"
+			put "$plane" "$n" del_ms "$rep" "$ms"
+		done
+	done
+	for plane in "${active[@]}"; do
+		use_plane "$plane"
+		flush_all
+	done
+}
+
+# ------------------------------------------------------------- main ---
+
+mkdir -p "$out"
+: >"$raw"
+: >"$log"
+{
+	echo "kernel=$(uname -r)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "vcpus=$(nproc)"
+	echo "mem=$(awk '/^MemTotal:/ { print $2 " kB" }' /proc/meminfo)"
+	echo "iptables=$(iptables -V)"
+	echo "nft=$(nft -V | head -n 1)"
+	echo "ipvsadm=$(ipvsadm -v 2>&1 | head -n 1)"
+} >"$out/sysinfo"
+
+for m in lbipam nf_conntrack nf_nat nf_tables nft_chain_nat nft_numgen \
+	nft_ct nft_masq nft_compat xt_statistic xt_comment xt_mark \
+	xt_MASQUERADE xt_tcpudp ip_vs ip_vs_rr dummy veth; do
+	modprobe "$m" || say "modprobe $m failed"
+done
+[[ -d /sys/module/lbipam ]] || die "lbipam is not loaded"
+# Room for every flow of a run; the hash as a 2 GB host would have it.
+sysctl -qw net.netfilter.nf_conntrack_max=262144
+echo 65536 >/sys/module/nf_conntrack/parameters/hashsize
+
+for plane in $planes; do
+	topology "$plane" || die "topology"
+done
+if [[ " $planes " == *" ipvs "* ]]; then
+	use_plane ipvs
+	inn sysctl -qw net.ipv4.vs.conntrack=1 || die "net.ipv4.vs.conntrack"
+fi
+
+# Warm-up: loads every module the tables use (and the first-use
+# allocations) outside the memory measurement, and checks each data plane
+# really translates.
+save="$raw $reps $secs $upd_reps"
+raw=$out/warmup.tsv
+reps=1
+secs=0.2
+upd_reps=1
+minflows=20
+bench_n 1 "$tables/1"
+read -r raw reps secs upd_reps <<<"$save"
+minflows=200
+
+: >"$log"
+srcn=1000
+
+for n in $ns_list; do
+	bench_n "$n" "$tables/$n"
+done
+say "done"

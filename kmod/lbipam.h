@@ -10,6 +10,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/lbipam.h>
@@ -33,6 +34,18 @@ struct lbipam_stats_sum {
 	u64 conns, rejects, drops;
 };
 
+/*
+ * What conntrack holds about the connections of a service or a backend, as
+ * gathered by the last request that asked for it (LBIPAM_A_CT_STATS).
+ * Control path only: written and read under lbipam_net.lock, never by the
+ * data path, so it may sit in otherwise immutable published state.
+ */
+struct lbipam_ct_stats {
+	u64 tracked;
+	u64 packets[IP_CT_DIR_MAX];
+	u64 bytes[IP_CT_DIR_MAX];
+};
+
 struct lbipam_cidr {
 	union nf_inet_addr addr;
 	union nf_inet_addr mask;
@@ -53,6 +66,7 @@ struct lbipam_backend {
 	/* Shared by every set the backend is part of; freed with the last. */
 	struct lbipam_stats __percpu *stats;
 	bool stats_owner;		/* control path only: free on release */
+	struct lbipam_ct_stats ct;	/* copied along to the next state */
 };
 
 /* Service options as the control plane gives them. */
@@ -91,6 +105,7 @@ struct lbipam_service {
 	struct lbipam_svc_key key;
 	struct lbipam_state __rcu *state;
 	struct lbipam_stats __percpu *stats;
+	struct lbipam_ct_stats ct;
 	u64 aff_id;			/* names its affinity entries */
 	struct rcu_head rcu;
 };
@@ -211,6 +226,12 @@ struct lbipam_ct_match {
 };
 
 void lbipam_ct_flush(struct lbipam_net *ln, const struct lbipam_ct_match *m);
+void lbipam_key_from_tuple(struct lbipam_svc_key *key,
+			   const struct nf_conntrack_tuple *t, u8 pf);
+
+/* ctstats.c */
+void lbipam_ct_stats_gather(struct lbipam_net *ln);
+bool lbipam_ct_stats_acct(const struct lbipam_net *ln);
 
 /* netlink.c */
 int lbipam_genl_init(void);

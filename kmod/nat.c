@@ -64,8 +64,8 @@ static bool lbipam_src_allowed(const struct lbipam_state *st,
 }
 
 /* The service a connection was addressed to is named by its original tuple. */
-static void lbipam_key_from_tuple(struct lbipam_svc_key *key,
-				  const struct nf_conntrack_tuple *t, u8 pf)
+void lbipam_key_from_tuple(struct lbipam_svc_key *key,
+			   const struct nf_conntrack_tuple *t, u8 pf)
 {
 	memset(key, 0, sizeof(*key));
 	key->addr = t->dst.u3;

@@ -63,6 +63,16 @@ static const struct nla_policy lbipam_be_cmd_policy[LBIPAM_A_BACKEND + 1] = {
 	[LBIPAM_A_BACKEND] = NLA_POLICY_NESTED(lbipam_be_policy),
 };
 
+/* A get: one service's key or none (a dump), and whether to walk conntrack. */
+static const struct nla_policy lbipam_get_cmd_policy[LBIPAM_A_CT_STATS + 1] = {
+	[LBIPAM_A_SERVICE] = NLA_POLICY_NESTED(lbipam_svc_policy),
+	[LBIPAM_A_BACKEND] = {
+		.type = NLA_REJECT,
+		.reject_message = "a get takes no backend; the reply lists them all",
+	},
+	[LBIPAM_A_CT_STATS] = { .type = NLA_FLAG },
+};
+
 static struct genl_family lbipam_genl_family;
 
 /* ----------------------------------------------------------- parsing --- */
@@ -389,8 +399,46 @@ static int lbipam_put_addr(struct sk_buff *skb, int a4, int a6, u8 family,
 	return nla_put_in6_addr(skb, a6, &addr->in6);
 }
 
+/* What to put beside the key of a service (and, for the counters, its backends). */
+enum {
+	LBIPAM_PUT_OPTS		= 1 << 0,
+	LBIPAM_PUT_COUNT	= 1 << 1,
+	LBIPAM_PUT_STATS	= 1 << 2,
+	LBIPAM_PUT_CT		= 1 << 3,	/* lbipam_ct_stats: tracked */
+	LBIPAM_PUT_ACCT		= 1 << 4,	/* ... and traffic */
+};
+
+static int lbipam_put_u64(struct sk_buff *skb, int type, u64 v)
+{
+	return nla_put_u64_64bit(skb, type, v, LBIPAM_STATS_A_PAD);
+}
+
+static int lbipam_put_ct_stats(struct sk_buff *skb,
+			       const struct lbipam_ct_stats *ct,
+			       unsigned int what)
+{
+	if (!(what & LBIPAM_PUT_CT))
+		return 0;
+	if (lbipam_put_u64(skb, LBIPAM_STATS_A_TRACKED, ct->tracked))
+		return -EMSGSIZE;
+	if (!(what & LBIPAM_PUT_ACCT))
+		return 0;
+	if (lbipam_put_u64(skb, LBIPAM_STATS_A_PACKETS_IN,
+			   ct->packets[IP_CT_DIR_ORIGINAL]) ||
+	    lbipam_put_u64(skb, LBIPAM_STATS_A_BYTES_IN,
+			   ct->bytes[IP_CT_DIR_ORIGINAL]) ||
+	    lbipam_put_u64(skb, LBIPAM_STATS_A_PACKETS_OUT,
+			   ct->packets[IP_CT_DIR_REPLY]) ||
+	    lbipam_put_u64(skb, LBIPAM_STATS_A_BYTES_OUT,
+			   ct->bytes[IP_CT_DIR_REPLY]))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int lbipam_put_stats(struct sk_buff *skb, int type,
-			    struct lbipam_stats __percpu *s, bool svc)
+			    struct lbipam_stats __percpu *s,
+			    const struct lbipam_ct_stats *ct, bool svc,
+			    unsigned int what)
 {
 	struct lbipam_stats_sum sum;
 	struct nlattr *nest;
@@ -399,12 +447,10 @@ static int lbipam_put_stats(struct sk_buff *skb, int type,
 	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, LBIPAM_STATS_A_CONNS, sum.conns,
-			      LBIPAM_STATS_A_PAD) ||
-	    (svc && (nla_put_u64_64bit(skb, LBIPAM_STATS_A_REJECTS,
-				       sum.rejects, LBIPAM_STATS_A_PAD) ||
-		     nla_put_u64_64bit(skb, LBIPAM_STATS_A_DROPS, sum.drops,
-				       LBIPAM_STATS_A_PAD)))) {
+	if (lbipam_put_u64(skb, LBIPAM_STATS_A_CONNS, sum.conns) ||
+	    (svc && (lbipam_put_u64(skb, LBIPAM_STATS_A_REJECTS, sum.rejects) ||
+		     lbipam_put_u64(skb, LBIPAM_STATS_A_DROPS, sum.drops))) ||
+	    lbipam_put_ct_stats(skb, ct, what)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -442,13 +488,6 @@ static int lbipam_put_ranges(struct sk_buff *skb, const struct lbipam_state *st,
 	return 0;
 }
 
-/* What to put beside the key of a service. */
-enum {
-	LBIPAM_PUT_OPTS		= 1 << 0,
-	LBIPAM_PUT_COUNT	= 1 << 1,
-	LBIPAM_PUT_STATS	= 1 << 2,
-};
-
 static int lbipam_put_svc(struct sk_buff *skb, const struct lbipam_svc_key *key,
 			  const struct lbipam_service *svc,
 			  const struct lbipam_state *st, unsigned int what)
@@ -470,7 +509,8 @@ static int lbipam_put_svc(struct sk_buff *skb, const struct lbipam_svc_key *key,
 	    nla_put_u32(skb, LBIPAM_SVC_A_BACKEND_COUNT, st->n))
 		goto cancel;
 	if ((what & LBIPAM_PUT_STATS) &&
-	    lbipam_put_stats(skb, LBIPAM_SVC_A_STATS, svc->stats, true))
+	    lbipam_put_stats(skb, LBIPAM_SVC_A_STATS, svc->stats, &svc->ct,
+			     true, what))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -481,7 +521,8 @@ cancel:
 
 static int lbipam_put_be(struct sk_buff *skb, u8 family,
 			 const struct lbipam_be_cfg *be,
-			 struct lbipam_stats __percpu *stats)
+			 struct lbipam_stats __percpu *stats,
+			 const struct lbipam_ct_stats *ct, unsigned int what)
 {
 	struct nlattr *nest;
 
@@ -494,7 +535,8 @@ static int lbipam_put_be(struct sk_buff *skb, u8 family,
 	    nla_put_u16(skb, LBIPAM_BE_A_WEIGHT, be->weight) ||
 	    nla_put_u8(skb, LBIPAM_BE_A_STATE, be->state) ||
 	    nla_put_u32(skb, LBIPAM_BE_A_FLAGS, be->flags) ||
-	    (stats && lbipam_put_stats(skb, LBIPAM_BE_A_STATS, stats, false))) {
+	    (stats && lbipam_put_stats(skb, LBIPAM_BE_A_STATS, stats, ct,
+				       false, what))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -505,11 +547,12 @@ static int lbipam_put_be(struct sk_buff *skb, u8 family,
 /*
  * One reply message for @svc holding backends from *@be_idx on, as many as
  * fit. Advances *@be_idx; -EMSGSIZE if not even the service itself fit.
+ * @ct_what: 0 or the LBIPAM_PUT_CT / _ACCT counters to add.
  */
 static int lbipam_fill_svc(struct sk_buff *skb, struct lbipam_net *ln,
 			   struct lbipam_service *svc, u32 *be_idx,
 			   u32 portid, u32 seq, int flags,
-			   struct netlink_callback *cb)
+			   struct netlink_callback *cb, unsigned int ct_what)
 {
 	struct lbipam_state *st = lbipam_svc_state(ln, svc);
 	u32 i = *be_idx;
@@ -522,11 +565,11 @@ static int lbipam_fill_svc(struct sk_buff *skb, struct lbipam_net *ln,
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
 	if (lbipam_put_svc(skb, &svc->key, svc, st, LBIPAM_PUT_OPTS |
-			   LBIPAM_PUT_COUNT | LBIPAM_PUT_STATS))
+			   LBIPAM_PUT_COUNT | LBIPAM_PUT_STATS | ct_what))
 		goto cancel;
 	for (; i < st->n; i++)
 		if (lbipam_put_be(skb, svc->key.family, &st->be[i].cfg,
-				  st->be[i].stats))
+				  st->be[i].stats, &st->be[i].ct, ct_what))
 			break;
 	/* A message carrying the service but none of its pending backends is no progress. */
 	if (i == *be_idx && i < st->n)
@@ -541,8 +584,8 @@ cancel:
 }
 
 /* Generous upper bounds; a reply must never fail to fit. */
-#define LBIPAM_BE_MSG_SIZE	160
-#define LBIPAM_SVC_MSG_SIZE	(256 + LBIPAM_MAX_SOURCE_RANGES * 32)
+#define LBIPAM_BE_MSG_SIZE	256
+#define LBIPAM_SVC_MSG_SIZE	(384 + LBIPAM_MAX_SOURCE_RANGES * 32)
 
 /* ------------------------------------------------------------ events --- */
 
@@ -571,7 +614,7 @@ static void lbipam_notify(struct net *net, u8 cmd,
 				  (cmd == LBIPAM_CMD_BACKEND_REPLACE ?
 				   LBIPAM_PUT_COUNT : 0)))
 		goto fail;
-	if (be && lbipam_put_be(skb, key->family, be, NULL))
+	if (be && lbipam_put_be(skb, key->family, be, NULL, NULL, 0))
 		goto fail;
 	genlmsg_end(skb, hdr);
 	genlmsg_multicast_netns(&lbipam_genl_family, net, skb, 0, 0,
@@ -640,11 +683,26 @@ static int lbipam_svc_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return lbipam_svc_doit(info, LBIPAM_CMD_SERVICE_DEL);
 }
 
+/*
+ * With LBIPAM_A_CT_STATS: walks conntrack (ln->lock held) and says which
+ * counters the replies then carry.
+ */
+static unsigned int lbipam_ct_what(struct lbipam_net *ln,
+				   const struct nlattr *flag)
+{
+	if (!flag)
+		return 0;
+	lbipam_ct_stats_gather(ln);
+	return LBIPAM_PUT_CT |
+	       (lbipam_ct_stats_acct(ln) ? LBIPAM_PUT_ACCT : 0);
+}
+
 static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
 	struct lbipam_service *svc;
 	struct lbipam_svc_key key;
+	unsigned int ct_what;
 	struct sk_buff *msg;
 	u32 be_idx = 0;
 	int err;
@@ -660,6 +718,7 @@ static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out;
 	}
+	ct_what = lbipam_ct_what(ln, info->attrs[LBIPAM_A_CT_STATS]);
 	msg = genlmsg_new(LBIPAM_SVC_MSG_SIZE + (size_t)LBIPAM_BE_MSG_SIZE *
 			  lbipam_svc_state(ln, svc)->n, GFP_KERNEL);
 	if (!msg) {
@@ -667,7 +726,7 @@ static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	err = lbipam_fill_svc(msg, ln, svc, &be_idx, info->snd_portid,
-			      info->snd_seq, 0, NULL);
+			      info->snd_seq, 0, NULL, ct_what);
 	if (err) {
 		nlmsg_free(msg);
 		goto out;
@@ -683,6 +742,7 @@ out:
 struct lbipam_dump_ctx {
 	struct lbipam_svc_key last;
 	u32 be_idx;		/* next backend of @last, when @partial */
+	u8 ct_what;		/* LBIPAM_PUT_CT / _ACCT, gathered at the start */
 	bool started;
 	bool partial;
 };
@@ -699,6 +759,17 @@ static int lbipam_svc_get_start(struct netlink_callback *cb)
 		return -EINVAL;
 	}
 	memset(ctx, 0, sizeof(*ctx));
+	if (di->attrs[LBIPAM_A_CT_STATS]) {
+		struct lbipam_net *ln = lbipam_pernet(sock_net(cb->skb->sk));
+
+		/*
+		 * One walk for the whole dump: later messages show what it
+		 * found (zero for services and backends added since).
+		 */
+		mutex_lock(&ln->lock);
+		ctx->ct_what = lbipam_ct_what(ln, di->attrs[LBIPAM_A_CT_STATS]);
+		mutex_unlock(&ln->lock);
+	}
 	return 0;
 }
 
@@ -724,7 +795,8 @@ static int lbipam_svc_get_dumpit(struct sk_buff *skb,
 	while (svc) {
 		err = lbipam_fill_svc(skb, ln, svc, &ctx->be_idx,
 				      NETLINK_CB(cb->skb).portid,
-				      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb,
+				      ctx->ct_what);
 		if (err)
 			break;
 		ctx->last = svc->key;
@@ -868,8 +940,8 @@ static const struct genl_ops lbipam_genl_ops[] = {
 		.doit = lbipam_svc_get_doit,
 		.start = lbipam_svc_get_start,
 		.dumpit = lbipam_svc_get_dumpit,
-		.policy = lbipam_svc_cmd_policy,
-		.maxattr = ARRAY_SIZE(lbipam_svc_cmd_policy) - 1,
+		.policy = lbipam_get_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbipam_get_cmd_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	LBIPAM_BE_OP(LBIPAM_CMD_BACKEND_NEW, lbipam_be_new_doit),

@@ -698,6 +698,7 @@ int lbipam_be_replace(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 				container_of(oldp[j++], struct lbipam_backend, cfg);
 
 			nb->stats = ob->stats;
+			nb->ct = ob->ct;
 		}
 	}
 

@@ -21,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/dp_lib.sh"
 
 dp_require
-lb_plan 17
+lb_plan 18
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -93,5 +93,8 @@ lb_expect_silent "IPv4 VIP:$VPORT is not translated by the IPv6 service" tcp $? 
 
 out=$(lbctl -n "$node" -j stats "$tsvc" | jq -r '.[0].stats.conns, .[0].backends[0].stats.conns' | tr '\n' ' ')
 lb_expect_eq "stats count the 2 IPv6 TCP connections (service, backend)" "2 2 " "$out"
+n=$(dp_conntrack "$node" -f ipv6 -p tcp --orig-dst "$VIP6" --orig-port-dst "$VPORT" | wc -l)
+out=$(dp_stat "$node" "$tsvc" '.stats.tracked')
+lb_expect_eq "conntrack(8) and lbctl stats both track the 2 IPv6 TCP connections" "2 2" "$n $out"
 
 lb_exit

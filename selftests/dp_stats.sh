@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Per-service and per-backend connection counters (lbctl stats):
+# Per-service and per-backend counters (lbctl stats):
 #
 #   client --> node (lbipam) --> be1, be2   (TCP and UDP VIP:80)
 #
@@ -9,7 +9,12 @@
 # it went to (the client learns which from the answer), from outside and
 # from the node itself; a UDP flow of many datagrams is one connection;
 # services count independently; counters start at 0 when the object is
-# created. Checked in JSON (the stable interface) and once in the text form.
+# created. What conntrack holds (LBIPAM_A_CT_STATS): "tracked" equals what
+# conntrack(8) lists for the VIP and for each backend; packets and bytes
+# appear only with nf_conntrack_acct on, then match the datagrams sent and
+# conntrack(8)'s own sums, in the single get and in the dump; they fall when
+# the entries go while the connection counters stay. Checked in JSON (the
+# stable interface) and in the text form.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -17,7 +22,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/dp_lib.sh"
 
 dp_require
-lb_plan 16
+lb_plan 30
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -84,11 +89,39 @@ esac
 lb_expect_eq "UDP: 11 flows counted once each, per backend as answered" \
 	"11 0 0 $u1 $u2" "$(counters "$usvc")"
 
+# ct_count PROTO [CONNTRACK FILTER...]: conntrack(8)'s entries for the VIP.
+ct_count() {
+	dp_conntrack "$node" -p "$1" --orig-dst "$VIP" --orig-port-dst "$VPORT" \
+		"${@:2}" | wc -l
+}
+
+# tracked SVC: "SVC BE1 BE2" tracked entries as lbctl stats reports them.
+tracked() {
+	dp_stat "$node" "$1" '([.stats.tracked] + [.backends[] | .stats.tracked]) |
+		map(tostring) | join(" ")'
+}
+
+# TCP entries stay in TIME_WAIT for 120 s: all 24 are still there.
+t0=$(ct_count tcp)
+t1=$(ct_count tcp --reply-src "$BE1_IP")
+t2=$(ct_count tcp --reply-src "$BE2_IP")
+lb_expect_eq "conntrack(8) lists the 24 TCP connections" 24 "$t0"
+lb_expect_eq "tracked: what conntrack(8) lists, for the service and each backend" \
+	"$t0 $t1 $t2" "$(tracked "$tsvc")"
+out=$(dp_stat "$node" "$tsvc" '[.stats.packets_in, .backends[0].stats.bytes_out] | map(tostring) | join(" ")')
+lb_expect_eq "no packets or bytes without conntrack accounting" "null null" "$out"
+
 # The text form.
-expect="$tsvc conns 24 rejects 0 drops 0
-  -> $BE1_IP:$BPORT conns $((n1 + m1))
-  -> $BE2_IP:$BPORT conns $((n2 + m2))"
+expect="$tsvc conns 24 rejects 0 drops 0 tracked $t0
+  -> $BE1_IP:$BPORT conns $((n1 + m1)) tracked $t1
+  -> $BE2_IP:$BPORT conns $((n2 + m2)) tracked $t2"
 lb_expect_eq "lbctl stats $tsvc (text)" "$expect" "$(lbctl -n "$node" stats "$tsvc" 2>&1)"
+out=$(lbctl -n "$node" service show "$tsvc" 2>&1)
+if grep -Eq 'conns|tracked' <<<"$out"; then
+	lb_not_ok "service show carries no counters" "$out"
+else
+	lb_ok "service show carries no counters"
+fi
 out=$(lbctl -n "$node" -j stats | jq -r '[.[] | "\(.protocol)=\(.stats.conns)"] | join(" ")')
 lb_expect_eq "lbctl -j stats (all services)" "tcp=24 udp=11" "$out"
 
@@ -100,5 +133,46 @@ lb_expect_eq "the re-added backend counts from 0" 0 "$out"
 lb_cfg "service del and add $usvc" sh -c \
 	"'$LBCTL' -n '$node' service del '$usvc' && '$LBCTL' -n '$node' service add '$usvc'"
 lb_expect_eq "the re-created service counts from 0" "0 0 0 " "$(counters "$usvc")"
+
+# Conntrack accounting on: 5 UDP flows of one datagram each way plus the
+# server's empty end-of-answer datagram, from known source ports.
+lb_cfg "conntrack accounting on in the node" \
+	ip netns exec "$node" sysctl -qw net.netfilter.nf_conntrack_acct=1
+lb_cfg "be1 and be2 back in $usvc" sh -c \
+	"'$LBCTL' -n '$node' backend replace '$usvc' '$BE1_IP:$BPORT' '$BE2_IP:$BPORT'"
+out=$(dp_cli "$client" udp "$VIP" "$VPORT" --count 5 --sport-base 41000 --tries 1)
+u1=$(dp_count be1 <<<"$out")
+u2=$(dp_count be2 <<<"$out")
+lb_expect_eq "5 UDP flows answered" 5 $((u1 + u2))
+# In: 20 (IP) + 8 (UDP) + "4100N\n"; out: the answer "beN 192.0.2.2\n" and
+# the empty datagram.
+bin=$(((28 + 6) * 5))
+bout=$(((28 + 5 + ${#CLIENT_IP}) * 5 + 28 * 5))
+traffic='[.stats.tracked, .stats.packets_in, .stats.bytes_in, .stats.packets_out, .stats.bytes_out] | map(tostring) | join(" ")'
+lb_expect_eq "service: tracked, packets and bytes in and out" \
+	"5 5 $bin 10 $bout" "$(dp_stat "$node" "$usvc" "$traffic")"
+# conntrack(8) -o extended sums the same extension.
+ctsum=$(dp_conntrack "$node" -p udp --orig-dst "$VIP" --orig-port-dst "$VPORT" |
+	awk '{ n = 0; for (i = 1; i <= NF; i++) { split($i, kv, "=")
+		if (kv[1] == "packets") { p[n % 2] += kv[2] }
+		if (kv[1] == "bytes") { b[n % 2] += kv[2]; n++ } } }
+	END { printf "%d %d %d %d\n", p[0], b[0], p[1], b[1] }')
+lb_expect_eq "the same as conntrack(8)'s packets and bytes" "$ctsum" \
+	"$(dp_stat "$node" "$usvc" '[.stats.packets_in, .stats.bytes_in, .stats.packets_out, .stats.bytes_out] | map(tostring) | join(" ")')"
+per_be='[.backends[] | "\(.stats.tracked):\(.stats.packets_in):\(.stats.packets_out)"] | join(" ")'
+lb_expect_eq "per backend: the flows it answered" \
+	"$u1:$u1:$((2 * u1)) $u2:$u2:$((2 * u2))" "$(dp_stat "$node" "$usvc" "$per_be")"
+out=$(lbctl -n "$node" -j stats | jq -r ".[] | select(.protocol == \"udp\") | $traffic")
+lb_expect_eq "the dump (lbctl stats, every service) says the same" \
+	"5 5 $bin 10 $bout" "$out"
+out=$(lbctl -n "$node" stats "$usvc" 2>&1 | head -n 1)
+lb_expect_eq "lbctl stats $usvc (text)" \
+	"$usvc conns 5 rejects 0 drops 0 tracked 5 packets-in 5 bytes-in $bin packets-out 10 bytes-out $bout" "$out"
+
+# They describe tracked connections: gone with the entries, unlike conns.
+lb_cfg "delete the UDP entries from conntrack" sh -c \
+	"ip netns exec '$node' conntrack -D -p udp --orig-dst '$VIP' >/dev/null 2>&1; true"
+lb_expect_eq "without entries: nothing tracked, conns stay" "5 0 0 0" \
+	"$(dp_stat "$node" "$usvc" '[.stats.conns, .stats.tracked, .stats.packets_in, .stats.bytes_out] | map(tostring) | join(" ")')"
 
 lb_exit

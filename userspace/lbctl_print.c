@@ -58,6 +58,47 @@ void lbctl_print_backend_opts(const struct lb_backend *b, FILE *f)
 		fprintf(f, " local");
 }
 
+/* @svc: a service's counters (with rejects and drops), else a backend's. */
+static void lbctl_print_counters(const struct lb_counters *c, int svc, FILE *f)
+{
+	fprintf(f, " conns %llu", (unsigned long long)c->conns);
+	if (svc)
+		fprintf(f, " rejects %llu drops %llu",
+			(unsigned long long)c->rejects,
+			(unsigned long long)c->drops);
+	if (c->has_tracked)
+		fprintf(f, " tracked %llu", (unsigned long long)c->tracked);
+	if (c->has_traffic)
+		fprintf(f, " packets-in %llu bytes-in %llu packets-out %llu bytes-out %llu",
+			(unsigned long long)c->packets_in,
+			(unsigned long long)c->bytes_in,
+			(unsigned long long)c->packets_out,
+			(unsigned long long)c->bytes_out);
+}
+
+static json_t *lbctl_counters_json(const struct lb_counters *c, int svc)
+{
+	json_t *o = json_pack("{s:I}", "conns", (json_int_t)c->conns);
+
+	if (!o)
+		return NULL;
+	if (svc) {
+		json_object_set_new(o, "rejects", json_integer(c->rejects));
+		json_object_set_new(o, "drops", json_integer(c->drops));
+	}
+	if (c->has_tracked)
+		json_object_set_new(o, "tracked", json_integer(c->tracked));
+	if (c->has_traffic) {
+		json_object_set_new(o, "packets_in",
+				    json_integer(c->packets_in));
+		json_object_set_new(o, "bytes_in", json_integer(c->bytes_in));
+		json_object_set_new(o, "packets_out",
+				    json_integer(c->packets_out));
+		json_object_set_new(o, "bytes_out", json_integer(c->bytes_out));
+	}
+	return o;
+}
+
 void lbctl_print_service(const struct lb_svc_reply *r,
 			 enum lbctl_print_what what, FILE *f)
 {
@@ -66,10 +107,7 @@ void lbctl_print_service(const struct lb_svc_reply *r,
 
 	fprintf(f, "%s", lb_service_str(&r->key, buf, sizeof(buf)));
 	if (what == LBCTL_PRINT_STATS)
-		fprintf(f, " conns %llu rejects %llu drops %llu",
-			(unsigned long long)r->stats.conns,
-			(unsigned long long)r->stats.rejects,
-			(unsigned long long)r->stats.drops);
+		lbctl_print_counters(&r->stats, 1, f);
 	else
 		lbctl_print_service_opts(&r->opts, f);
 	fputc('\n', f);
@@ -78,7 +116,7 @@ void lbctl_print_service(const struct lb_svc_reply *r,
 
 		fprintf(f, "  -> %s", lb_endpoint_str(&b->ep, buf, sizeof(buf)));
 		if (what == LBCTL_PRINT_STATS)
-			fprintf(f, " conns %llu", (unsigned long long)b->conns);
+			lbctl_print_counters(&b->stats, 0, f);
 		else
 			lbctl_print_backend_opts(b, f);
 		fputc('\n', f);
@@ -89,13 +127,13 @@ json_t *lbctl_backend_json(const struct lb_backend *b)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	return json_pack("{s:s, s:i, s:i, s:s, s:b, s:{s:I}}",
+	return json_pack("{s:s, s:i, s:i, s:s, s:b, s:o*}",
 			 "address", lb_addr_str(&b->ep, a, sizeof(a)),
 			 "port", b->ep.port,
 			 "weight", b->weight,
 			 "state", lbctl_state_name(b->state),
 			 "local", !!(b->flags & LBIPAM_BE_F_LOCAL),
-			 "stats", "conns", (json_int_t)b->conns);
+			 "stats", lbctl_counters_json(&b->stats, 0));
 }
 
 json_t *lbctl_service_json(const struct lb_svc_reply *r, int backends)
@@ -129,10 +167,8 @@ json_t *lbctl_service_json(const struct lb_svc_reply *r, int backends)
 		json_object_set_new(o, "backend_count",
 				    json_integer(r->backend_count));
 	if (backends) {
-		json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I}",
-			"conns", (json_int_t)r->stats.conns,
-			"rejects", (json_int_t)r->stats.rejects,
-			"drops", (json_int_t)r->stats.drops));
+		json_object_set_new(o, "stats",
+				    lbctl_counters_json(&r->stats, 1));
 		bes = json_array();
 		for (i = 0; i < r->nbackends; i++)
 			json_array_append_new(bes,

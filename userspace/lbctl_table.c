@@ -319,8 +319,12 @@ static int lbctl_collect(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-/* One service (@key) or all of them (NULL), into @s. */
-static int lbctl_read(const struct lb_service_key *key, struct lbctl_svcs *s)
+/*
+ * One service (@key) or all of them (NULL), into @s; @ct: with what
+ * conntrack holds about their connections (a walk of its table).
+ */
+static int lbctl_read(const struct lb_service_key *key, int ct,
+		      struct lbctl_svcs *s)
 {
 	struct lb_nl *nl = lbctl_nl();
 	int err = -EAGAIN, i;
@@ -333,7 +337,8 @@ static int lbctl_read(const struct lb_service_key *key, struct lbctl_svcs *s)
 
 		if (!msg)
 			return LBCTL_EXIT_FAIL;
-		if (key && lb_nl_put_service(msg, key, NULL))
+		if ((key && lb_nl_put_service(msg, key, NULL)) ||
+		    (ct && nla_put_flag(msg, LBIPAM_A_CT_STATS)))
 			return lbctl_build_failed(msg);
 		lbctl_svcs_free(s);
 		err = lb_nl_request(nl, msg, lbctl_collect, s);
@@ -365,7 +370,7 @@ static int lbctl_show(const struct lb_service_key *key,
 		      enum lbctl_print_what what)
 {
 	struct lbctl_svcs s = { 0 };
-	int err = lbctl_read(key, &s);
+	int err = lbctl_read(key, what == LBCTL_PRINT_STATS, &s);
 
 	if (!err)
 		err = lbctl_print(&s, what);

@@ -125,8 +125,12 @@
  *
  * LBIPAM_CMD_SERVICE_GET: read services.
  *     do:   Request LBIPAM_A_SERVICE { key }; the reply is one message.
- *     dump: No attributes; every service of the namespace, in key order
+ *     dump: No service; every service of the namespace, in key order
  *           (family, address, protocol, port).
+ *     Either may carry the flag LBIPAM_A_CT_STATS: the counters then also
+ *     say what conntrack holds about the connections (see Counters). That
+ *     walks the namespace's conntrack entries once per request, with the
+ *     table locked against changes meanwhile: ask for it when it is wanted.
  *     Reply message: LBIPAM_A_SERVICE { key, options (every option, also
  *     when at its default), LBIPAM_SVC_A_BACKEND_COUNT, LBIPAM_SVC_A_STATS }
  *     followed by one LBIPAM_A_BACKEND { address, port, options,
@@ -184,6 +188,20 @@
  * (services) connections refused for want of a usable backend,
  * LBIPAM_STATS_A_DROPS (services) connections dropped by a source range or
  * local-only.
+ *
+ * With LBIPAM_A_CT_STATS in the request, the nests also hold what conntrack
+ * tracks at that moment for the service's translated connections (counted
+ * to the service by the original destination, to a backend by the reply's
+ * source): LBIPAM_STATS_A_TRACKED connections (every entry conntrack still
+ * holds, closing ones such as TIME_WAIT included), and, when conntrack
+ * accounting is on in the namespace (sysctl net.netfilter.nf_conntrack_acct
+ * =1), LBIPAM_STATS_A_PACKETS_IN / _BYTES_IN (client to service) and
+ * LBIPAM_STATS_A_PACKETS_OUT / _BYTES_OUT (replies) summed over those
+ * connections; bytes are whole IP packets, as conntrack counts them. These
+ * describe the tracked connections, not totals since creation: they fall as
+ * entries expire, and connections made while accounting was off count as
+ * tracked without traffic. Without accounting the four traffic attributes
+ * are absent.
  */
 
 #ifndef _UAPI_LINUX_LBIPAM_H
@@ -218,6 +236,7 @@ enum lbipam_attr {
 	LBIPAM_A_UNSPEC,
 	LBIPAM_A_SERVICE,		/* nest: enum lbipam_svc_attr */
 	LBIPAM_A_BACKEND,		/* nest: enum lbipam_be_attr */
+	LBIPAM_A_CT_STATS,		/* flag: LBIPAM_CMD_SERVICE_GET only */
 
 	__LBIPAM_A_MAX
 };
@@ -315,6 +334,11 @@ enum lbipam_stats_attr {
 	LBIPAM_STATS_A_CONNS,		/* u64 */
 	LBIPAM_STATS_A_REJECTS,		/* u64, services only */
 	LBIPAM_STATS_A_DROPS,		/* u64, services only */
+	LBIPAM_STATS_A_TRACKED,		/* u64, with LBIPAM_A_CT_STATS */
+	LBIPAM_STATS_A_PACKETS_IN,	/* u64, ... and conntrack accounting */
+	LBIPAM_STATS_A_BYTES_IN,	/* u64, ... */
+	LBIPAM_STATS_A_PACKETS_OUT,	/* u64, ... */
+	LBIPAM_STATS_A_BYTES_OUT,	/* u64, ... */
 
 	__LBIPAM_STATS_A_MAX
 };

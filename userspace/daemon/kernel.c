@@ -176,7 +176,8 @@ static int lb_k_dump(struct lbipamd_kernel *k)
 			size_t j;
 
 			for (j = 0; j < v->nbe; j++)
-				v->be[j].conns = 0;
+				memset(&v->be[j].stats, 0,
+				       sizeof(v->be[j].stats));
 		}
 		qsort(v->be, v->nbe, sizeof(*v->be), lbipamd_backend_cmp);
 	}

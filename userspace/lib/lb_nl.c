@@ -441,6 +441,18 @@ static void lb_get_stats(struct nlattr *nest, struct lb_counters *c)
 		c->rejects = nla_get_u64(tb[LBIPAM_STATS_A_REJECTS]);
 	if (tb[LBIPAM_STATS_A_DROPS])
 		c->drops = nla_get_u64(tb[LBIPAM_STATS_A_DROPS]);
+	if (tb[LBIPAM_STATS_A_TRACKED]) {
+		c->has_tracked = 1;
+		c->tracked = nla_get_u64(tb[LBIPAM_STATS_A_TRACKED]);
+	}
+	if (tb[LBIPAM_STATS_A_PACKETS_IN] && tb[LBIPAM_STATS_A_BYTES_IN] &&
+	    tb[LBIPAM_STATS_A_PACKETS_OUT] && tb[LBIPAM_STATS_A_BYTES_OUT]) {
+		c->has_traffic = 1;
+		c->packets_in = nla_get_u64(tb[LBIPAM_STATS_A_PACKETS_IN]);
+		c->bytes_in = nla_get_u64(tb[LBIPAM_STATS_A_BYTES_IN]);
+		c->packets_out = nla_get_u64(tb[LBIPAM_STATS_A_PACKETS_OUT]);
+		c->bytes_out = nla_get_u64(tb[LBIPAM_STATS_A_BYTES_OUT]);
+	}
 }
 
 static int lb_parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
@@ -491,7 +503,6 @@ static int lb_parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 static int lb_parse_be_nest(struct nlattr *a, struct lb_backend *b)
 {
 	struct nlattr *tb[LBIPAM_BE_A_MAX + 1];
-	struct lb_counters c = { 0 };
 
 	lb_backend_default(b);
 	if (nla_parse_nested(tb, LBIPAM_BE_A_MAX, a, NULL) ||
@@ -506,8 +517,7 @@ static int lb_parse_be_nest(struct nlattr *a, struct lb_backend *b)
 	if (tb[LBIPAM_BE_A_FLAGS])
 		b->flags = nla_get_u32(tb[LBIPAM_BE_A_FLAGS]);
 	if (tb[LBIPAM_BE_A_STATS])
-		lb_get_stats(tb[LBIPAM_BE_A_STATS], &c);
-	b->conns = c.conns;
+		lb_get_stats(tb[LBIPAM_BE_A_STATS], &b->stats);
 	return 0;
 }
 

@@ -27,17 +27,21 @@ struct lb_svc_opts {
 	struct lb_cidr ranges[LBIPAM_MAX_SOURCE_RANGES];
 };
 
+/* LBIPAM_STATS_A_*: rejects and drops are the service's only. */
+struct lb_counters {
+	uint64_t conns, rejects, drops;
+	/* Asked for with LBIPAM_A_CT_STATS; traffic needs ct accounting. */
+	int has_tracked, has_traffic;
+	uint64_t tracked, packets_in, bytes_in, packets_out, bytes_out;
+};
+
 /* A backend and its options, as in LBIPAM_A_BACKEND. */
 struct lb_backend {
 	struct lb_endpoint ep;
 	uint16_t weight;
 	uint8_t state;			/* enum lbipam_be_state */
 	uint32_t flags;			/* enum lbipam_be_flags */
-	uint64_t conns;			/* replies only */
-};
-
-struct lb_counters {
-	uint64_t conns, rejects, drops;
+	struct lb_counters stats;	/* replies only */
 };
 
 /* A service reply or event, decoded. */

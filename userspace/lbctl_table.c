@@ -250,99 +250,20 @@ static int lbctl_build_failed(struct nl_msg *msg)
 
 /* ---------------------------------------------------- reading back --- */
 
-/* Services as read back, merged across continuation messages. */
-struct lbctl_svcs {
-	struct lb_svc_reply *v;
-	size_t n, cap;
-};
-
-static void lbctl_svcs_free(struct lbctl_svcs *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i].backends);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-static int lbctl_same_key(const struct lb_service_key *a,
-			  const struct lb_service_key *b)
-{
-	return a->proto == b->proto && a->ep.port == b->ep.port &&
-	       a->ep.family == b->ep.family &&
-	       !memcmp(&a->ep.addr, &b->ep.addr,
-		       a->ep.family == AF_INET6 ? sizeof(a->ep.addr.v6) :
-						  sizeof(a->ep.addr.v4));
-}
-
-static int lbctl_collect(struct nlmsghdr *nlh, void *arg)
-{
-	struct lbctl_svcs *s = arg;
-	struct lb_svc_reply r, *last;
-
-	if (lb_nl_parse_service(nlh, &r) || !r.has_service)
-		return -EBADMSG;
-
-	last = s->n ? &s->v[s->n - 1] : NULL;
-	if (last && lbctl_same_key(&last->key, &r.key)) {
-		struct lb_backend *nb = last->backends;
-
-		if (r.nbackends) {
-			nb = realloc(nb, (last->nbackends + r.nbackends) *
-					 sizeof(*nb));
-			if (!nb) {
-				free(r.backends);
-				return -ENOMEM;
-			}
-			memcpy(nb + last->nbackends, r.backends,
-			       r.nbackends * sizeof(*nb));
-		}
-		last->backends = nb;
-		last->nbackends += r.nbackends;
-		free(r.backends);
-		return 0;
-	}
-	if (s->n == s->cap) {
-		struct lb_svc_reply *nv;
-		size_t cap = s->cap ? 2 * s->cap : 64;
-
-		nv = realloc(s->v, cap * sizeof(*nv));
-		if (!nv) {
-			free(r.backends);
-			return -ENOMEM;
-		}
-		s->v = nv;
-		s->cap = cap;
-	}
-	s->v[s->n++] = r;
-	return 0;
-}
-
 /*
  * One service (@key) or all of them (NULL), into @s; @ct: with what
  * conntrack holds about their connections (a walk of its table).
  */
 static int lbctl_read(const struct lb_service_key *key, int ct,
-		      struct lbctl_svcs *s)
+		      struct lb_svc_list *s)
 {
 	struct lb_nl *nl = lbctl_nl();
 	int err = -EAGAIN, i;
 
 	if (!nl)
 		return LBCTL_EXIT_FAIL;
-	for (i = 0; i < LBCTL_DUMP_RETRIES && err == -EAGAIN; i++) {
-		struct nl_msg *msg = lbctl_msg(nl, LBIPAM_CMD_SERVICE_GET,
-					       key ? 0 : NLM_F_DUMP);
-
-		if (!msg)
-			return LBCTL_EXIT_FAIL;
-		if ((key && lb_nl_put_service(msg, key, NULL)) ||
-		    (ct && nla_put_flag(msg, LBIPAM_A_CT_STATS)))
-			return lbctl_build_failed(msg);
-		lbctl_svcs_free(s);
-		err = lb_nl_request(nl, msg, lbctl_collect, s);
-	}
+	for (i = 0; i < LBCTL_DUMP_RETRIES && err == -EAGAIN; i++)
+		err = lb_nl_get_services(nl, key, ct ? LB_GET_CT_STATS : 0, s);
 	if (err == -EAGAIN) {
 		lbctl_err("warning: the table changed while it was read; services added or deleted meanwhile may be missing or shown");
 		return 0;
@@ -350,7 +271,7 @@ static int lbctl_read(const struct lb_service_key *key, int ct,
 	return err ? lbctl_fail(nl, err) : 0;
 }
 
-static int lbctl_print(const struct lbctl_svcs *s, enum lbctl_print_what what)
+static int lbctl_print(const struct lb_svc_list *s, enum lbctl_print_what what)
 {
 	json_t *arr;
 	size_t i;
@@ -369,12 +290,12 @@ static int lbctl_print(const struct lbctl_svcs *s, enum lbctl_print_what what)
 static int lbctl_show(const struct lb_service_key *key,
 		      enum lbctl_print_what what)
 {
-	struct lbctl_svcs s = { 0 };
+	struct lb_svc_list s = { 0 };
 	int err = lbctl_read(key, what == LBCTL_PRINT_STATS, &s);
 
 	if (!err)
 		err = lbctl_print(&s, what);
-	lbctl_svcs_free(&s);
+	lb_svc_list_free(&s);
 	return err;
 }
 

@@ -101,71 +101,43 @@ static int lb_ksvc_copy(struct lbipamd_ksvc *dst,
 
 /* ------------------------------------------------------------ dump --- */
 
-static int lb_dump_cb(struct nlmsghdr *nlh, void *arg)
+/* The services of @l, their backends moved over, as the kernel's set. */
+static int lb_k_take(struct lbipamd_kset *s, struct lb_svc_list *l)
 {
-	struct lbipamd_kset *s = arg;
-	struct lb_svc_reply r;
-	struct lbipamd_ksvc *last;
+	size_t i;
 
-	if (lb_nl_parse_service(nlh, &r) || !r.has_service)
-		return -EBADMSG;
-	last = s->n ? &s->v[s->n - 1] : NULL;
-	if (!last || lbipamd_ksvc_cmp_key(&last->key, &r.key)) {
-		if (s->n == s->cap) {
-			size_t nc = s->cap ? 2 * s->cap : 64;
-			struct lbipamd_ksvc *nv = realloc(s->v,
-							  nc * sizeof(*nv));
+	s->v = calloc(l->n ? l->n : 1, sizeof(*s->v));
+	if (!s->v)
+		return -ENOMEM;
+	s->cap = l->n;
+	for (i = 0; i < l->n; i++) {
+		struct lbipamd_ksvc *v = &s->v[s->n++];
 
-			if (!nv) {
-				free(r.backends);
-				return -ENOMEM;
-			}
-			s->v = nv;
-			s->cap = nc;
-		}
-		last = &s->v[s->n++];
-		memset(last, 0, sizeof(*last));
-		last->key = r.key;
-		last->opts = r.opts;
-		last->be = r.backends;
-		last->nbe = r.nbackends;
-		return 0;
+		v->key = l->v[i].key;
+		v->opts = l->v[i].opts;
+		v->be = l->v[i].backends;
+		v->nbe = l->v[i].nbackends;
+		l->v[i].backends = NULL;
 	}
-	/* A service whose backends continue in the next message. */
-	if (r.nbackends) {
-		struct lb_backend *nb = realloc(last->be,
-			(last->nbe + r.nbackends) * sizeof(*nb));
-
-		if (!nb) {
-			free(r.backends);
-			return -ENOMEM;
-		}
-		memcpy(nb + last->nbe, r.backends,
-		       r.nbackends * sizeof(*nb));
-		last->be = nb;
-		last->nbe += r.nbackends;
-	}
-	free(r.backends);
 	return 0;
 }
 
 static int lb_k_dump(struct lbipamd_kernel *k)
 {
+	struct lb_svc_list l = { 0 };
 	int tries, err = 0;
 	size_t i;
 
+	lbipamd_kset_free(&k->cur);
 	for (tries = 0; tries < 5; tries++) {
-		struct nl_msg *m = lb_nl_msg(&k->nl, LBIPAM_CMD_SERVICE_GET,
-					     NLM_F_DUMP);
-
-		if (!m)
-			return -ENOMEM;
-		lbipamd_kset_free(&k->cur);
 		k->ops++;
-		err = lb_nl_request(&k->nl, m, lb_dump_cb, &k->cur);
+		err = lb_nl_get_services(&k->nl, NULL, 0, &l);
 		if (err != -EAGAIN)	/* a dump raced with a change */
 			break;
 	}
+	if (!err)
+		err = lb_k_take(&k->cur, &l);
+	lb_svc_list_free(&l);
 	if (err)
 		return err;
 	for (i = 0; i < k->cur.n; i++) {

@@ -558,6 +558,89 @@ bad:
 	return -EBADMSG;
 }
 
+void lb_svc_list_free(struct lb_svc_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].backends);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int lb_same_key(const struct lb_service_key *a,
+		       const struct lb_service_key *b)
+{
+	return a->proto == b->proto && a->ep.port == b->ep.port &&
+	       a->ep.family == b->ep.family &&
+	       !memcmp(&a->ep.addr, &b->ep.addr,
+		       a->ep.family == AF_INET6 ? sizeof(a->ep.addr.v6) :
+						  sizeof(a->ep.addr.v4));
+}
+
+/* The kernel continues a service whose backends do not fit in the next
+ * message, which starts with the same key. */
+static int lb_svc_list_add(struct nlmsghdr *nlh, void *arg)
+{
+	struct lb_svc_list *l = arg;
+	struct lb_svc_reply r, *last;
+
+	if (lb_nl_parse_service(nlh, &r) || !r.has_service)
+		return -EBADMSG;
+
+	last = l->n ? &l->v[l->n - 1] : NULL;
+	if (last && lb_same_key(&last->key, &r.key)) {
+		struct lb_backend *nb = last->backends;
+
+		if (r.nbackends) {
+			nb = realloc(nb, (last->nbackends + r.nbackends) *
+					 sizeof(*nb));
+			if (!nb) {
+				free(r.backends);
+				return -ENOMEM;
+			}
+			memcpy(nb + last->nbackends, r.backends,
+			       r.nbackends * sizeof(*nb));
+		}
+		last->backends = nb;
+		last->nbackends += r.nbackends;
+		free(r.backends);
+		return 0;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct lb_svc_reply *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			free(r.backends);
+			return -ENOMEM;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = r;
+	return 0;
+}
+
+int lb_nl_get_services(struct lb_nl *nl, const struct lb_service_key *key,
+		       unsigned int flags, struct lb_svc_list *l)
+{
+	struct nl_msg *msg = lb_nl_msg(nl, LBIPAM_CMD_SERVICE_GET,
+				       key ? 0 : NLM_F_DUMP);
+
+	lb_svc_list_free(l);
+	nl->err[0] = '\0';
+	if (!msg)
+		return -ENOMEM;
+	if ((key && lb_nl_put_service(msg, key, NULL)) ||
+	    ((flags & LB_GET_CT_STATS) &&
+	     nla_put_flag(msg, LBIPAM_A_CT_STATS))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return lb_nl_request(nl, msg, lb_svc_list_add, l);
+}
+
 static int lb_event_cb(struct nl_msg *msg, void *arg)
 {
 	struct lb_req *req = arg;

@@ -80,6 +80,27 @@ int lb_nl_put_backend(struct nl_msg *msg, const struct lb_backend *be,
 
 int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r);
 
+/* Services read back, each with all its backends. */
+struct lb_svc_list {
+	struct lb_svc_reply *v;
+	size_t n, cap;
+};
+
+void lb_svc_list_free(struct lb_svc_list *l);
+
+/* For lb_nl_get_services(): also what conntrack holds (LBIPAM_A_CT_STATS). */
+#define LB_GET_CT_STATS	1u
+
+/*
+ * LBIPAM_CMD_SERVICE_GET of one service (@key) or of all (NULL: a dump), into
+ * @l (emptied first), a service continued over several messages merged into
+ * one. Returns 0; -EAGAIN when a dump raced with a change (NLM_F_DUMP_INTR:
+ * @l holds what was read, which may miss or show changed services; try
+ * again); or a negative errno (nl->err then says why).
+ */
+int lb_nl_get_services(struct lb_nl *nl, const struct lb_service_key *key,
+		       unsigned int flags, struct lb_svc_list *l);
+
 /* For errors the kernel did not explain: errno in words, lbipam's terms. */
 const char *lb_nl_strerror(int err);
 

@@ -269,28 +269,17 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
-int lb_store_each_object(struct lb_store *s,
-			 int (*cb)(const struct lb_store_object *o, void *arg),
-			 void *arg)
+/* Runs @sql and hands every row to @row until it returns non-zero. */
+static int lb_store_rows(struct lb_store *s, const char *sql,
+			 int (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
 {
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT kind, key, created, generation, doc"
-			       " FROM objects ORDER BY kind, key",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct lb_store_object o = {
-			.kind = sqlite3_column_int(st, 0),
-			.key = col_text(st, 1),
-			.created = sqlite3_column_int64(st, 2),
-			.generation = (uint64_t)sqlite3_column_int64(st, 3),
-			.doc = col_text(st, 4),
-		};
-
-		ret = cb(&o, arg);
+		ret = row(st, ctx);
 		if (ret)
 			break;
 	}
@@ -298,50 +287,87 @@ int lb_store_each_object(struct lb_store *s,
 		ret = -EIO;
 	sqlite3_finalize(st);
 	return ret;
+}
+
+/* The caller's callback and argument, for the per-table row adapters. */
+struct lb_store_each {
+	union {
+		int (*object)(const struct lb_store_object *o, void *arg);
+		int (*holding)(const char *svc, const char *ip, void *arg);
+		int (*svc_state)(const char *svc, int revoked, void *arg);
+		int (*pool_state)(const char *pool, bool conflicting,
+				  const char *msg, void *arg);
+	} cb;
+	void *arg;
+};
+
+static int lb_object_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct lb_store_each *e = ctx;
+	struct lb_store_object o = {
+		.kind = sqlite3_column_int(st, 0),
+		.key = col_text(st, 1),
+		.created = sqlite3_column_int64(st, 2),
+		.generation = (uint64_t)sqlite3_column_int64(st, 3),
+		.doc = col_text(st, 4),
+	};
+
+	return e->cb.object(&o, e->arg);
+}
+
+int lb_store_each_object(struct lb_store *s,
+			 int (*cb)(const struct lb_store_object *o, void *arg),
+			 void *arg)
+{
+	struct lb_store_each e = { .cb.object = cb, .arg = arg };
+
+	return lb_store_rows(s, "SELECT kind, key, created, generation, doc"
+			     " FROM objects ORDER BY kind, key",
+			     lb_object_row, &e);
+}
+
+static int lb_holding_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct lb_store_each *e = ctx;
+
+	return e->cb.holding(col_text(st, 0), col_text(st, 1), e->arg);
 }
 
 int lb_store_each_holding(struct lb_store *s,
 			  int (*cb)(const char *svc, const char *ip, void *arg),
 			  void *arg)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct lb_store_each e = { .cb.holding = cb, .arg = arg };
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT svc, ip FROM holdings ORDER BY svc, idx",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = cb(col_text(st, 0), col_text(st, 1), arg);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = -EIO;
-	sqlite3_finalize(st);
-	return ret;
+	return lb_store_rows(s, "SELECT svc, ip FROM holdings ORDER BY svc, idx",
+			     lb_holding_row, &e);
+}
+
+static int lb_svc_state_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct lb_store_each *e = ctx;
+
+	return e->cb.svc_state(col_text(st, 0), sqlite3_column_int(st, 1),
+			       e->arg);
 }
 
 int lb_store_each_svc_state(struct lb_store *s,
 			    int (*cb)(const char *svc, int revoked, void *arg),
 			    void *arg)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct lb_store_each e = { .cb.svc_state = cb, .arg = arg };
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT svc, revoked FROM svc_state ORDER BY svc",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = cb(col_text(st, 0), sqlite3_column_int(st, 1), arg);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = -EIO;
-	sqlite3_finalize(st);
-	return ret;
+	return lb_store_rows(s, "SELECT svc, revoked FROM svc_state ORDER BY svc",
+			     lb_svc_state_row, &e);
+}
+
+static int lb_pool_state_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct lb_store_each *e = ctx;
+
+	return e->cb.pool_state(col_text(st, 0),
+				sqlite3_column_int(st, 1) != 0,
+				col_text(st, 2), e->arg);
 }
 
 int lb_store_each_pool_state(struct lb_store *s,
@@ -349,22 +375,9 @@ int lb_store_each_pool_state(struct lb_store *s,
 				       const char *msg, void *arg),
 			     void *arg)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct lb_store_each e = { .cb.pool_state = cb, .arg = arg };
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT pool, conflicting, message"
-			       " FROM pool_state ORDER BY pool",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = cb(col_text(st, 0), sqlite3_column_int(st, 1) != 0,
-			 col_text(st, 2), arg);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = -EIO;
-	sqlite3_finalize(st);
-	return ret;
+	return lb_store_rows(s, "SELECT pool, conflicting, message"
+			     " FROM pool_state ORDER BY pool",
+			     lb_pool_state_row, &e);
 }

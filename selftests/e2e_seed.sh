@@ -31,31 +31,10 @@ lb_check "TCP servers on the backends" eval \
 	 lb_wait_listen "$LB_RUN-be1" tcp "$BPORT" && lb_wait_listen "$LB_RUN-be2" tcp "$BPORT"'
 lb_check "lbipamd starts in the node namespace" e2e_start "$node"
 
-# Step 1 of the write-up, exactly as written there.
+# Step 1 of the write-up, exactly as written there (shared with the
+# daemon's host tests).
 pools() {
-	e2e_apply <<'YAML'
-apiVersion: "cilium.io/v2alpha1"
-kind: CiliumLoadBalancerIPPool
-metadata:
-  name: "blue-pool"
-spec:
-  blocks:
-  - cidr: "20.0.10.0/24"
-  serviceSelector:
-    matchExpressions:
-      - {key: color, operator: In, values: [blue, cyan]}
----
-apiVersion: "cilium.io/v2alpha1"
-kind: CiliumLoadBalancerIPPool
-metadata:
-  name: "red-pool"
-spec:
-  blocks:
-  - cidr: "20.0.10.0/24"
-  serviceSelector:
-    matchLabels:
-      color: red
-YAML
+	e2e_apply <"$LB_SELFTEST_DIR/seed-pools.yaml"
 }
 lb_check "apply blue-pool and red-pool (same block)" pools
 

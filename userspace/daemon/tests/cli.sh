@@ -66,29 +66,8 @@ stop() {
 	return $rc
 }
 
-cat >"$tmp/pools.yaml" <<'YAML'
-apiVersion: "cilium.io/v2alpha1"
-kind: CiliumLoadBalancerIPPool
-metadata:
-  name: "blue-pool"
-spec:
-  blocks:
-  - cidr: "20.0.10.0/24"
-  serviceSelector:
-    matchExpressions:
-      - {key: color, operator: In, values: [blue, cyan]}
----
-apiVersion: "cilium.io/v2alpha1"
-kind: CiliumLoadBalancerIPPool
-metadata:
-  name: "red-pool"
-spec:
-  blocks:
-  - cidr: "20.0.10.0/24"
-  serviceSelector:
-    matchLabels:
-      color: red
-YAML
+# The user's pools, verbatim (selftests/e2e_seed.sh applies the same file).
+cp "$(dirname "$0")/../../../selftests/seed-pools.yaml" "$tmp/pools.yaml"
 cat >"$tmp/svc.yaml" <<'YAML'
 apiVersion: v1
 kind: Service

@@ -174,6 +174,7 @@ drop:
 static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
+	struct lbipam_net *ln = lbipam_pernet(state->net);
 	const struct nf_conntrack_tuple *orig, *reply;
 	const struct lbipam_state *st;
 	struct lbipam_service *svc;
@@ -189,15 +190,20 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	hairpin = nf_inet_addr_cmp(&orig->src.u3, &reply->src.u3);
+	/*
+	 * skb_iif is 0 for what this host sent itself. The common case needs
+	 * no SNAT whatever the service: spare it the lookup.
+	 */
+	if (!hairpin && (!skb->skb_iif || !READ_ONCE(ln->nr_masquerade)))
+		return NF_ACCEPT;
+
 	lbipam_key_from_tuple(&key, orig, state->pf);
-	svc = lbipam_svc_lookup(lbipam_pernet(state->net), &key);
+	svc = lbipam_svc_lookup(ln, &key);
 	if (!svc)
 		return NF_ACCEPT;
 	st = rcu_dereference(svc->state);
-
-	hairpin = nf_inet_addr_cmp(&orig->src.u3, &reply->src.u3);
-	/* skb_iif is 0 for what this host sent itself. */
-	if (!hairpin && !((st->flags & LBIPAM_SVC_F_MASQUERADE) && skb->skb_iif))
+	if (!hairpin && !(st->flags & LBIPAM_SVC_F_MASQUERADE))
 		return NF_ACCEPT;
 
 	memset(&range, 0, sizeof(range));

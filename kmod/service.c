@@ -329,6 +329,20 @@ static struct lbipam_service *lbipam_svc_get(struct lbipam_net *ln,
 
 /* ---------------------------------------------------------- services --- */
 
+/*
+ * lbipam_snat() looks a connection's service up only while some service
+ * masquerades (or for hairpin): count them. Callers raise the count before
+ * a masquerading state is published and lower it after one is withdrawn.
+ */
+static void lbipam_masq_count(struct lbipam_net *ln, u32 old_flags,
+			      u32 new_flags)
+{
+	int d = !!(new_flags & LBIPAM_SVC_F_MASQUERADE) -
+		!!(old_flags & LBIPAM_SVC_F_MASQUERADE);
+
+	WRITE_ONCE(ln->nr_masquerade, ln->nr_masquerade + d);
+}
+
 int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		   const struct lbipam_svc_cfg *cfg,
 		   struct netlink_ext_ack *extack)
@@ -370,9 +384,11 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		NL_SET_ERR_MSG(extack, "cannot register the NAT hooks");
 		goto err_free;
 	}
+	lbipam_masq_count(ln, 0, st->flags);
 	err = rhashtable_lookup_insert_fast(&ln->svc_ht, &svc->node,
 					    lbipam_ht_params);
 	if (err) {
+		lbipam_masq_count(ln, st->flags, 0);
 		if (!ln->nr_family[fam])
 			lbipam_nat_disable(ln, key->family);
 		goto err_free;
@@ -404,6 +420,7 @@ int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 {
 	struct lbipam_state *old, *st;
 	struct lbipam_service *svc;
+	u32 old_flags;
 	int err;
 
 	lockdep_assert_held(&ln->lock);
@@ -412,6 +429,7 @@ int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	if (!svc)
 		return -ENOENT;
 	old = lbipam_svc_state(ln, svc);
+	old_flags = old->flags;
 	st = lbipam_state_from_cfg(ln, cfg, old->n);
 	if (!st)
 		return -ENOMEM;
@@ -423,7 +441,11 @@ int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	}
 	if (st->affinity != old->affinity || st->sched != old->sched)
 		lbipam_aff_forget(ln, svc);
+	if (cfg->flags & LBIPAM_SVC_F_MASQUERADE)
+		lbipam_masq_count(ln, old_flags, cfg->flags);
 	lbipam_state_swap(ln, svc, st);
+	if (!(cfg->flags & LBIPAM_SVC_F_MASQUERADE))
+		lbipam_masq_count(ln, old_flags, cfg->flags);
 	return 0;
 }
 
@@ -432,6 +454,7 @@ static void lbipam_svc_unlink(struct lbipam_net *ln, struct lbipam_service *svc)
 	int fam = lbipam_family_idx(svc->key.family);
 
 	rhashtable_remove_fast(&ln->svc_ht, &svc->node, lbipam_ht_params);
+	lbipam_masq_count(ln, lbipam_svc_state(ln, svc)->flags, 0);
 	rb_erase(&svc->tree, &ln->svc_tree);
 	ln->nr_services--;
 	ln->gen++;

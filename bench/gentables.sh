@@ -21,6 +21,15 @@
 #                      whole, only the changed KUBE-SVC/SEP chains are sent
 #   nft.rules          nft -f: table ip kube-proxy, vmap @service-ips,
 #                      numgen random mod 4 vmap to endpoint chains
+#   nft-dp.rules       nft.rules with the same map elements, chains and
+#                      target service, but the other services' chains
+#                      pick no endpoint (a goto to their first one), so
+#                      the target's vmap is the only anonymous set. The
+#                      kernel names each anonymous set by scanning all sets
+#                      of the table, so nft.rules loads in O(N^2) (over
+#                      240 s at 10k under TCG); nft-dp.rules loads in O(N)
+#                      and still gives the target's packets kube-proxy's
+#                      exact path (map lookup, numgen vmap, endpoint chain)
 #   nft-add.rules      nft-del.rules (element + chains only: O(changes))
 #   ipvs.addrs         ip -batch: the VIPs on the dummy device kube-ipvs0
 #   ipvs.rules         ipvsadm-restore: -A ... -s rr, -a ... -m (NAT)
@@ -103,10 +112,14 @@ function ipt_all_jumps(f, extra,   i) {
 
 # nftables
 function nft_elem(i, p) { return sprintf("%s . %s . 80 : goto %s", vip(i), p, nsvc(i, p)) }
-function nft_chains(f, i, p,   j, l) {
+# dp: nft-dp.rules, where only the target keeps its anonymous vmap; the
+# others carry no traffic, so which endpoint they pick does not matter.
+function nft_chains(f, i, p, dp,   j, l) {
 	l = "numgen random mod 4 vmap {"
 	for (j = 0; j < 4; j++)
 		l = l sprintf(" %d : goto %s%s", j, nep(i, p, j), j < 3 ? "," : " }")
+	if (dp && i != t)
+		l = "goto " nep(i, p, 0)
 	for (j = 0; j < 4; j++) {
 		printf "add chain ip kube-proxy %s\n", nep(i, p, j) > f
 		printf "add rule ip kube-proxy %s ip saddr %s jump mark-for-masquerade\n",
@@ -117,6 +130,47 @@ function nft_chains(f, i, p,   j, l) {
 	# After the endpoint chains: a goto needs its chain to exist.
 	printf "add chain ip kube-proxy %s\n", nsvc(i, p) > f
 	printf "add rule ip kube-proxy %s %s\n", nsvc(i, p), l > f
+}
+# The whole table, nft.rules or (dp) nft-dp.rules.
+function nft_table(f, dp,   i, k, l) {
+	print "add table ip kube-proxy" > f
+	print "add map ip kube-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }" > f
+	print "add chain ip kube-proxy mark-for-masquerade" > f
+	print "add rule ip kube-proxy mark-for-masquerade mark set mark or 0x4000" > f
+	print "add chain ip kube-proxy masquerading" > f
+	print "add rule ip kube-proxy masquerading mark and 0x4000 == 0 return" > f
+	print "add rule ip kube-proxy masquerading mark set mark xor 0x4000" > f
+	print "add rule ip kube-proxy masquerading masquerade fully-random" > f
+	print "add chain ip kube-proxy services" > f
+	print "add rule ip kube-proxy services ip daddr . meta l4proto . th dport vmap @service-ips" > f
+	print "add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority -100 ; }" > f
+	print "add rule ip kube-proxy nat-prerouting jump services" > f
+	print "add chain ip kube-proxy nat-output { type nat hook output priority -100 ; }" > f
+	print "add rule ip kube-proxy nat-output jump services" > f
+	print "add chain ip kube-proxy nat-postrouting { type nat hook postrouting priority 100 ; }" > f
+	print "add rule ip kube-proxy nat-postrouting jump masquerading" > f
+	for (i = 0; i < n; i++) {
+		nft_chains(f, i, "tcp", dp)
+		if (i == t)
+			nft_chains(f, i, "udp", dp)
+	}
+	# The elements in chunks, as kube-proxy writes them.
+	l = ""
+	k = 0
+	for (i = 0; i < n; i++) {
+		l = l (k ? ", " : "") nft_elem(i, "tcp")
+		k++
+		if (i == t) {
+			l = l ", " nft_elem(i, "udp")
+			k++
+		}
+		if (k >= 1000 || i == n - 1) {
+			printf "add element ip kube-proxy service-ips { %s }\n", l > f
+			l = ""
+			k = 0
+		}
+	}
+	close(f)
 }
 # ipvs
 function ipvs_svc(f, i, p,   j, o) {
@@ -201,48 +255,11 @@ BEGIN {
 	close(f)
 
 	# nftables
-	f = out "/nft.rules"
-	print "add table ip kube-proxy" > f
-	print "add map ip kube-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }" > f
-	print "add chain ip kube-proxy mark-for-masquerade" > f
-	print "add rule ip kube-proxy mark-for-masquerade mark set mark or 0x4000" > f
-	print "add chain ip kube-proxy masquerading" > f
-	print "add rule ip kube-proxy masquerading mark and 0x4000 == 0 return" > f
-	print "add rule ip kube-proxy masquerading mark set mark xor 0x4000" > f
-	print "add rule ip kube-proxy masquerading masquerade fully-random" > f
-	print "add chain ip kube-proxy services" > f
-	print "add rule ip kube-proxy services ip daddr . meta l4proto . th dport vmap @service-ips" > f
-	print "add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority -100 ; }" > f
-	print "add rule ip kube-proxy nat-prerouting jump services" > f
-	print "add chain ip kube-proxy nat-output { type nat hook output priority -100 ; }" > f
-	print "add rule ip kube-proxy nat-output jump services" > f
-	print "add chain ip kube-proxy nat-postrouting { type nat hook postrouting priority 100 ; }" > f
-	print "add rule ip kube-proxy nat-postrouting jump masquerading" > f
-	for (i = 0; i < n; i++) {
-		nft_chains(f, i, "tcp")
-		if (i == t)
-			nft_chains(f, i, "udp")
-	}
-	# The elements in chunks, as kube-proxy writes them.
-	l = ""
-	k = 0
-	for (i = 0; i < n; i++) {
-		l = l (k ? ", " : "") nft_elem(i, "tcp")
-		k++
-		if (i == t) {
-			l = l ", " nft_elem(i, "udp")
-			k++
-		}
-		if (k >= 1000 || i == n - 1) {
-			printf "add element ip kube-proxy service-ips { %s }\n", l > f
-			l = ""
-			k = 0
-		}
-	}
-	close(f)
+	nft_table(out "/nft.rules", 0)
+	nft_table(out "/nft-dp.rules", 1)
 
 	f = out "/nft-add.rules"
-	nft_chains(f, X, "tcp")
+	nft_chains(f, X, "tcp", 0)
 	printf "add element ip kube-proxy service-ips { %s }\n", nft_elem(X, "tcp") > f
 	close(f)
 	f = out "/nft-del.rules"

@@ -443,7 +443,7 @@ LBIPAM_BENCH_REPS=${LBIPAM_BENCH_REPS:-3}, LBIPAM_BENCH_SECS=${LBIPAM_BENCH_SECS
 LBIPAM_BENCH_UPD_REPS=${LBIPAM_BENCH_UPD_REPS:-2}, LBIPAM_BENCH_NFT_TIMEOUT=${LBIPAM_BENCH_NFT_TIMEOUT:-120}).
 
 **Read ratios, not absolute numbers.** Everything below ran in one qemu VM under TCG
-(software emulation, no KVM), on a shared 2-core host where other VMs ran at the same time:
+(software emulation, no KVM), on a 2-core host (anything else running there shows as noise):
 absolute times are 10-50x those of real hardware and noisy; the ratios between data planes
 measured in the same run are what this benchmark shows. Each data plane is measured on its
 own, minutes apart from the others, so those ratios carry the host's drift over minutes (a

@@ -16,8 +16,8 @@ LBIPAMD_HDRS := $(wildcard $(LBIPAMD_DIR)/*.h) \
 	userspace/engine/lb_engine.h
 
 LBENGINE_DIR := userspace/engine
-LBENGINE_LIB := $(B)/daemon/liblbengine.a
-LBENGINE_SAN_LIB := $(B)/daemon/liblbengine-san.a
+LBENGINE_LIB := $(LBENGINE_DIR)/build/liblbengine.a
+LBENGINE_SAN_LIB := $(LBENGINE_DIR)/build/liblbengine-san.a
 LBIPAMD_PKGS := libnl-genl-3.0 jansson yaml-0.1 sqlite3 libsystemd
 LBIPAMD_CFLAGS := $(LB_CFLAGS) $(shell pkg-config --cflags $(LBIPAMD_PKGS))
 LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS)
@@ -31,17 +31,6 @@ $(LBENGINE_DIR)/build/liblbengine.a: $(LBENGINE_FILES)
 	$(MAKE) -C $(LBENGINE_DIR) build/liblbengine.a
 $(LBENGINE_DIR)/build/liblbengine-san.a: $(LBENGINE_FILES)
 	$(MAKE) -C $(LBENGINE_DIR) build/liblbengine-san.a
-
-# The engine exports its internals unprefixed and its lb_proto_name()
-# clashes with userspace/lib/lb_addr.c's; until it is renamed there, link
-# a copy with the engine's one renamed (its own callers follow).
-LBENGINE_RENAME := --redefine-sym lb_proto_name=lbengine_proto_name
-$(B)/daemon/liblbengine.a: $(LBENGINE_DIR)/build/liblbengine.a
-	@mkdir -p $(dir $@)
-	objcopy $(LBENGINE_RENAME) $(LBENGINE_DIR)/build/liblbengine.a $@
-$(B)/daemon/liblbengine-san.a: $(LBENGINE_DIR)/build/liblbengine-san.a
-	@mkdir -p $(dir $@)
-	objcopy $(LBENGINE_RENAME) $(LBENGINE_DIR)/build/liblbengine-san.a $@
 
 userspace/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) $(LBIPAMD_HDRS) \
 		$(LBENGINE_LIB)

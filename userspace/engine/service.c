@@ -12,7 +12,7 @@ static const char *const proto_names[] = {
 	[LB_PROTO_SCTP] = "SCTP",
 };
 
-const char *lb_proto_name(uint8_t proto)
+const char *lb_svc_proto_name(uint8_t proto)
 {
 	return proto < LB_ARRAY_SIZE(proto_names) ? proto_names[proto] : "?";
 }

@@ -86,7 +86,7 @@ struct lb_service {
 	size_t rank;		/* position in first-come order */
 };
 
-const char *lb_proto_name(uint8_t proto);
+const char *lb_svc_proto_name(uint8_t proto);
 int lb_proto_parse(const char *s, uint8_t *proto);
 void lb_svc_spec_free(struct lb_svc_spec *s);
 void lb_service_free(struct lb_service *s);

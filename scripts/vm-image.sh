@@ -17,7 +17,14 @@ out="$top/build/vm/$kv"
 # Rebuild whenever this script (and so the initramfs init below) changes.
 stamp_want="$kv $(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
 
-is_ready() { [[ -f "$out/.stamp" && "$(cat "$out/.stamp")" == "$stamp_want" ]]; }
+# "make clean" runs kbuild's clean over the whole checkout, which deletes
+# every *.ko and modules.order below it, ours here included: check that the
+# modules are still there, not only the stamp.
+is_ready() {
+	[[ -f "$out/.stamp" && "$(cat "$out/.stamp")" == "$stamp_want" &&
+		-f "$out/root/lib/modules/$kv/modules.order" ]] &&
+		find "$out/root/lib/modules/$kv" -name '*.ko' -print -quit | grep -q .
+}
 if is_ready; then
 	echo "$out"
 	exit 0
@@ -55,7 +62,8 @@ rm -f "$out/.stamp"
 # 1. Kernel image package of exactly the headers' version. The plain name
 # is the signed build; -unsigned is the same kernel and modules, either boots
 # with qemu -kernel. Downloaded, never installed (no hooks, host untouched).
-if [[ ! -f "$out/root/boot/vmlinuz-$kv" || ! -d "$out/root/lib/modules/$kv/kernel" ]]; then
+if [[ ! -f "$out/root/boot/vmlinuz-$kv" ||
+	! -f "$out/root/lib/modules/$kv/modules.order" ]]; then
 	dl="$out/dl"
 	rm -rf "$dl" "$out/root"
 	mkdir -p "$dl"

@@ -64,8 +64,7 @@ static int lbipam_ct_stats_one(struct nf_conn *ct, void *data)
 	st = lbipam_svc_state(ln, svc);
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	for (i = 0; i < st->n; i++) {
-		if (st->be[i].cfg.port == reply->src.u.all &&
-		    nf_inet_addr_cmp(&st->be[i].cfg.addr, &reply->src.u3)) {
+		if (lbipam_tuple_from_be(reply, &st->be[i].cfg)) {
 			lbipam_ct_stats_add(&st->be[i].ct, acct);
 			break;
 		}

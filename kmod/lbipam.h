@@ -229,6 +229,8 @@ struct lbipam_ct_match {
 void lbipam_ct_flush(struct lbipam_net *ln, const struct lbipam_ct_match *m);
 void lbipam_key_from_tuple(struct lbipam_svc_key *key,
 			   const struct nf_conntrack_tuple *t, u8 pf);
+bool lbipam_tuple_from_be(const struct nf_conntrack_tuple *reply,
+			  const struct lbipam_be_cfg *be);
 
 /* ctstats.c */
 void lbipam_ct_stats_gather(struct lbipam_net *ln);

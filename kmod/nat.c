@@ -74,6 +74,14 @@ void lbipam_key_from_tuple(struct lbipam_svc_key *key,
 	key->family = pf;
 }
 
+/* Whether a connection was translated to @be: its replies come from it. */
+bool lbipam_tuple_from_be(const struct nf_conntrack_tuple *reply,
+			  const struct lbipam_be_cfg *be)
+{
+	return reply->src.u.all == be->port &&
+	       nf_inet_addr_cmp(&reply->src.u3, &be->addr);
+}
+
 /* The backend for a new connection, or NULL if none may take it. */
 static const struct lbipam_backend *
 lbipam_select(struct lbipam_net *ln, const struct lbipam_service *svc,
@@ -329,8 +337,7 @@ static int lbipam_ct_match(struct nf_conn *ct, void *data)
 	if (!m->n)
 		return 1;
 	for (i = 0; i < m->n; i++)
-		if (reply->src.u.all == m->bes[i]->port &&
-		    nf_inet_addr_cmp(&reply->src.u3, &m->bes[i]->addr))
+		if (lbipam_tuple_from_be(reply, m->bes[i]))
 			return 1;
 	return 0;
 }

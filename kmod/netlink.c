@@ -684,14 +684,11 @@ static int lbipam_svc_del_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * With LBIPAM_A_CT_STATS: walks conntrack (ln->lock held) and says which
+ * For LBIPAM_A_CT_STATS: walks conntrack (ln->lock held) and says which
  * counters the replies then carry.
  */
-static unsigned int lbipam_ct_what(struct lbipam_net *ln,
-				   const struct nlattr *flag)
+static unsigned int lbipam_ct_gather(struct lbipam_net *ln)
 {
-	if (!flag)
-		return 0;
 	lbipam_ct_stats_gather(ln);
 	return LBIPAM_PUT_CT |
 	       (lbipam_ct_stats_acct(ln) ? LBIPAM_PUT_ACCT : 0);
@@ -718,7 +715,7 @@ static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out;
 	}
-	ct_what = lbipam_ct_what(ln, info->attrs[LBIPAM_A_CT_STATS]);
+	ct_what = info->attrs[LBIPAM_A_CT_STATS] ? lbipam_ct_gather(ln) : 0;
 	msg = genlmsg_new(LBIPAM_SVC_MSG_SIZE + (size_t)LBIPAM_BE_MSG_SIZE *
 			  lbipam_svc_state(ln, svc)->n, GFP_KERNEL);
 	if (!msg) {
@@ -767,7 +764,7 @@ static int lbipam_svc_get_start(struct netlink_callback *cb)
 		 * found (zero for services and backends added since).
 		 */
 		mutex_lock(&ln->lock);
-		ctx->ct_what = lbipam_ct_what(ln, di->attrs[LBIPAM_A_CT_STATS]);
+		ctx->ct_what = lbipam_ct_gather(ln);
 		mutex_unlock(&ln->lock);
 	}
 	return 0;

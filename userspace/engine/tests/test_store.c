@@ -102,6 +102,91 @@ static void basic(void)
 	rmdb();
 }
 
+/*
+ * The engine reaches its store only through struct lb_store_ops: a shim
+ * in front of the SQLite store sees every transaction, and a store that
+ * fails a write gets the same recovery as a failed SQLite commit.
+ */
+static const struct lb_store_ops *real;
+static int n_begin, n_commit, n_rollback, n_put_obj, n_put_hold, fail_hold;
+
+static int shim_begin(struct lb_store *s)
+{
+	n_begin++;
+	return real->begin(s);
+}
+
+static int shim_commit(struct lb_store *s)
+{
+	n_commit++;
+	return real->commit(s);
+}
+
+static void shim_rollback(struct lb_store *s)
+{
+	n_rollback++;
+	real->rollback(s);
+}
+
+static int shim_put_object(struct lb_store *s, const struct lb_store_object *o)
+{
+	n_put_obj++;
+	return real->put_object(s, o);
+}
+
+static int shim_put_holdings(struct lb_store *s, const char *svc,
+			     const char *const *ips, size_t n, int revoked)
+{
+	n_put_hold++;
+	return fail_hold ? -EIO : real->put_holdings(s, svc, ips, n, revoked);
+}
+
+static void through_ops(void)
+{
+	static struct lb_store_ops shim;
+	struct lb_engine *e;
+	char *a, *b;
+	int rc;
+
+	newdb("ops");
+	rmdb();
+	e = eng_open(db, NULL);
+	real = e->store->ops;
+	shim = *real;
+	shim.begin = shim_begin;
+	shim.commit = shim_commit;
+	shim.rollback = shim_rollback;
+	shim.put_object = shim_put_object;
+	shim.put_holdings = shim_put_holdings;
+	e->store->ops = &shim;
+	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
+	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
+	ok(n_begin == 2 && n_commit == 2 && !n_rollback,
+	   "one transaction per apply, through the ops (%d begin, %d commit)",
+	   n_begin, n_commit);
+	ok(n_put_obj == 2 && n_put_hold >= 1,
+	   "objects and holdings are written through the ops (%d, %d)",
+	   n_put_obj, n_put_hold);
+	a = lb_engine_dump(e);
+	fail_hold = 1;
+	rc = lb_engine_apply_yaml(e, "t.yaml", svc_yaml("default", "b", NULL, NULL, NULL),
+				  strlen(svc_yaml("default", "b", NULL, NULL, NULL)), NULL);
+	fail_hold = 0;
+	ok(rc == -EIO && n_rollback == 1,
+	   "a store that fails a write fails the apply and is rolled back (%d)", rc);
+	b = lb_engine_dump(e);
+	is(b, a, "and the engine is back at what the store holds");
+	free(b);
+	lb_engine_close(e);
+	e = eng_open(db, NULL);
+	b = lb_engine_dump(e);
+	is(b, a, "reopening reads back exactly what went through the ops");
+	free(b);
+	free(a);
+	lb_engine_close(e);
+	rmdb();
+}
+
 /* A commit that fails leaves memory as the database has it. */
 static void failed_commit(void)
 {
@@ -264,6 +349,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "--child"))
 		return child(argv[2], atoi(argv[3]));
 	basic();
+	through_ops();
 	failed_commit();
 	crash();
 	return done_testing();

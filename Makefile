@@ -21,10 +21,10 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 B := build
 LIB_SRCS := userspace/lib/lb_addr.c userspace/lib/lb_nl.c
-LBCTL_SRCS := userspace/lbctl.c userspace/lbctl_table.c userspace/lbctl_print.c \
-	userspace/lbctl_monitor.c userspace/lbctl_daemon.c $(LIB_SRCS)
-HDRS := $(wildcard userspace/*.h userspace/lib/*.h) uapi/linux/lbipam.h \
-	userspace/daemon/lbipamd_proto.h
+# lbctl: userspace/lbctl/ holds its sources and, once built, the program.
+LBCTL := userspace/lbctl/lbctl
+LBCTL_SRCS := $(wildcard userspace/lbctl/*.c) $(LIB_SRCS)
+HDRS := $(wildcard userspace/lbctl/*.h userspace/lib/*.h) uapi/linux/lbipam.h
 UNIT_TESTS := $(B)/tests/test_addr
 
 .PHONY: all module userspace clean install dkms-install check test bench \
@@ -40,9 +40,9 @@ module-check:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) LBIPAM_VERSION=$(VERSION) W=1 \
 		KCFLAGS=-Werror modules
 
-userspace: userspace/lbctl userspace/lbipamd
+userspace: $(LBCTL) userspace/lbipamd
 
-userspace/lbctl: $(LBCTL_SRCS) $(HDRS)
+$(LBCTL): $(LBCTL_SRCS) $(HDRS)
 	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBCTL_SRCS) $(LB_LIBS)
 
 # userspace/lbipamd and daemon-check. After "all:" so that it stays the
@@ -69,7 +69,7 @@ style: $(B)/kselftest/lib.mk
 
 # The selftests in the qemu VM (the host cannot load modules).
 vm-test: module userspace kselftest
-	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$(CURDIR)/userspace/lbctl \
+	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$(CURDIR)/$(LBCTL) \
 		scripts/vm-run.sh --timeout 4200 \
 		--module $(CURDIR)/lbipam.ko \
 		-- make -s -C selftests run_tests
@@ -86,7 +86,7 @@ bench: module userspace
 	scripts/bench.sh
 
 install: all
-	install -D -m 0755 userspace/lbctl $(DESTDIR)$(PREFIX)/sbin/lbctl
+	install -D -m 0755 $(LBCTL) $(DESTDIR)$(PREFIX)/sbin/lbctl
 	install -D -m 0755 userspace/lbipamd $(DESTDIR)$(PREFIX)/sbin/lbipamd
 	install -D -m 0644 man/lbctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/lbctl.8
 	install -D -m 0644 man/lbipamd.8 \
@@ -106,5 +106,5 @@ dkms-install:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f userspace/lbctl userspace/lbipamd
+	rm -f $(LBCTL) userspace/lbipamd
 	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests

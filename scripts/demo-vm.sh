@@ -3,7 +3,7 @@
 # translated end to end, printing what a user would look at.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The freshly built lbctl, not whatever the machine has installed.
-export LBCTL=${LBCTL:-$top/userspace/lbctl}
+export LBCTL=${LBCTL:-$top/userspace/lbctl/lbctl}
 # shellcheck source=selftests/lib.sh
 source "$top/selftests/lib.sh"
 

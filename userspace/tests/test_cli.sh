@@ -3,7 +3,7 @@
 # with exit code 1 and a message that names the problem. Needs no module.
 set -uo pipefail
 
-lbctl=${LBCTL:-$(dirname "$0")/../lbctl}
+lbctl=${LBCTL:-$(dirname "$0")/../lbctl/lbctl}
 
 # exit-code | expected output, stdout and stderr (ERE) | arguments
 cases=(

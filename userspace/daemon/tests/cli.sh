@@ -12,7 +12,7 @@
 # shellcheck disable=SC2016,SC2317
 set -u
 LBIPAMD=${LBIPAMD:-userspace/lbipamd}
-LBCTL=${LBCTL:-userspace/lbctl}
+LBCTL=${LBCTL:-userspace/lbctl/lbctl}
 tmp=$(mktemp -d)
 export LBIPAM_SOCKET=$tmp/s.sock
 n=0

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lbctl.h"
-#include "daemon/lbipamd_proto.h"
+#include "lib/lbipamd_proto.h"
 
 int lbctl_do_apply(int argc, char **argv);
 int lbctl_do_delete(int argc, char **argv);

@@ -7,14 +7,6 @@
 #include <netlink/genl/genl.h>
 #include "lbctl.h"
 
-/*
- * A dump may race with writers; the kernel flags that, and we try again for
- * a consistent snapshot. On a large table that changes all the time none
- * may come: the key-ordered cursor still lists every service that existed
- * throughout exactly once, so the last listing is shown, with a warning.
- */
-#define LBCTL_DUMP_RETRIES	3
-
 static void lbctl_service_usage(FILE *f)
 {
 	fprintf(f,
@@ -258,12 +250,12 @@ static int lbctl_read(const struct lb_service_key *key, int ct,
 		      struct lb_svc_list *s)
 {
 	struct lb_nl *nl = lbctl_nl();
-	int err = -EAGAIN, i;
+	int err;
 
 	if (!nl)
 		return LBCTL_EXIT_FAIL;
-	for (i = 0; i < LBCTL_DUMP_RETRIES && err == -EAGAIN; i++)
-		err = lb_nl_get_services(nl, key, ct ? LB_GET_CT_STATS : 0, s);
+	/* lb_nl dumps again after a race; this is what is left after all. */
+	err = lb_nl_get_services(nl, key, ct ? LB_GET_CT_STATS : 0, s);
 	if (err == -EAGAIN) {
 		lbctl_err("warning: the table changed while it was read; services added or deleted meanwhile may be missing or shown");
 		return 0;

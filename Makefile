@@ -25,6 +25,7 @@ LIB_SRCS := userspace/lib/lb_addr.c userspace/lib/lb_names.c \
 # lbctl: userspace/lbctl/ holds its sources and, once built, the program.
 LBCTL := userspace/lbctl/lbctl
 LBCTL_SRCS := $(wildcard userspace/lbctl/*.c) $(LIB_SRCS)
+LBCTL_LIBS := $(LB_LIBS) $(shell pkg-config --libs yaml-0.1)
 HDRS := $(wildcard userspace/lbctl/*.h userspace/lib/*.h) uapi/linux/lbipam.h
 UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names
 
@@ -44,7 +45,7 @@ module-check:
 userspace: $(LBCTL) userspace/lbipamd
 
 $(LBCTL): $(LBCTL_SRCS) $(HDRS)
-	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBCTL_SRCS) $(LB_LIBS)
+	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBCTL_SRCS) $(LBCTL_LIBS)
 
 # userspace/lbipamd and daemon-check. After "all:" so that it stays the
 # default goal.

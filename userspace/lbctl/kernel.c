@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* lbctl's "service", "backend", "stats" and "flush": the kernel's table. */
+/*
+ * lbctl's "service", "backend", "stats" and "flush": the kernel's table of
+ * services and backends, read and changed over generic netlink.
+ */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,7 +10,7 @@
 #include <netlink/genl/genl.h>
 #include "lbctl.h"
 
-static void lbctl_service_usage(FILE *f)
+static void service_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: lbctl service { add | set } SERVICE [ SVC_OPTS ]\n"
@@ -19,7 +22,7 @@ static void lbctl_service_usage(FILE *f)
 		"            [ local-only ] [ source-range CIDR ]...\n");
 }
 
-static void lbctl_backend_usage(FILE *f)
+static void backend_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: lbctl backend { add | set } SERVICE BACKEND [ BE_OPTS ]\n"
@@ -29,7 +32,7 @@ static void lbctl_backend_usage(FILE *f)
 		"BE_OPTS := [ weight 0-65535 ] [ state { active | terminating | maintenance } ] [ local ]\n");
 }
 
-static int lbctl_parse_service(const char *s, struct lb_service_key *key)
+static int parse_service(const char *s, struct lb_service_key *key)
 {
 	char err[256];
 
@@ -40,22 +43,16 @@ static int lbctl_parse_service(const char *s, struct lb_service_key *key)
 	return 0;
 }
 
-static int lbctl_parse_state(const char *s, uint8_t *state)
+static int parse_state(const char *s, uint8_t *state)
 {
-	uint8_t i;
-
-	for (i = 0; i <= LBIPAM_BE_STATE_MAX; i++) {
-		if (!strcmp(s, lbctl_state_name(i))) {
-			*state = i;
-			return 0;
-		}
-	}
+	if (!lb_be_state_parse(s, state))
+		return 0;
 	lbctl_err("unknown backend state '%s' (expected active, terminating or maintenance)",
 		  s);
 	return -1;
 }
 
-static int lbctl_parse_weight(const char *s, uint16_t *weight)
+static int parse_weight(const char *s, uint16_t *weight)
 {
 	unsigned long v;
 
@@ -68,8 +65,8 @@ static int lbctl_parse_weight(const char *s, uint16_t *weight)
 }
 
 /* Words after SERVICE: the options of "service add/set". */
-static int lbctl_parse_svc_opts(int argc, char **argv,
-				const struct lb_service_key *key,
+static int parse_svc_opts(int argc, char **argv,
+			  const struct lb_service_key *key,
 				struct lb_svc_opts *o)
 {
 	char err[256];
@@ -99,11 +96,7 @@ static int lbctl_parse_svc_opts(int argc, char **argv,
 		}
 		i++;
 		if (!strcmp(w, "sched")) {
-			if (!strcmp(val, "maglev")) {
-				o->sched = LBIPAM_SCHED_MAGLEV;
-			} else if (!strcmp(val, "random")) {
-				o->sched = LBIPAM_SCHED_RANDOM;
-			} else {
+			if (lb_sched_parse(val, &o->sched)) {
 				lbctl_err("unknown scheduler '%s' (expected maglev or random)",
 					  val);
 				return -1;
@@ -139,8 +132,8 @@ static int lbctl_parse_svc_opts(int argc, char **argv,
 }
 
 /* "ADDR:PORT" then the words of "backend add/set". */
-static int lbctl_parse_backend(const char *s, int argc, char **argv,
-			       const struct lb_service_key *key,
+static int parse_backend(const char *s, int argc, char **argv,
+			 const struct lb_service_key *key,
 			       struct lb_backend *b)
 {
 	char err[256];
@@ -172,16 +165,16 @@ static int lbctl_parse_backend(const char *s, int argc, char **argv,
 			return -1;
 		}
 		i++;
-		if (!strcmp(w, "weight") ? lbctl_parse_weight(val, &b->weight) :
-					   lbctl_parse_state(val, &b->state))
+		if (!strcmp(w, "weight") ? parse_weight(val, &b->weight) :
+					   parse_state(val, &b->state))
 			return -1;
 	}
 	return 0;
 }
 
 /* "ADDR:PORT[,weight=W][,state=S][,local]" of "backend replace". */
-static int lbctl_parse_backend_item(const char *item,
-				    const struct lb_service_key *key,
+static int parse_backend_item(const char *item,
+			      const struct lb_service_key *key,
 				    struct lb_backend *b)
 {
 	char *copy = strdup(item), *save = NULL, *tok;
@@ -192,16 +185,16 @@ static int lbctl_parse_backend_item(const char *item,
 		return -1;
 	}
 	tok = strtok_r(copy, ",", &save);
-	if (!tok || lbctl_parse_backend(tok, 0, NULL, key, b))
+	if (!tok || parse_backend(tok, 0, NULL, key, b))
 		goto out;
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		if (!strcmp(tok, "local")) {
 			b->flags |= LBIPAM_BE_F_LOCAL;
 		} else if (!strncmp(tok, "weight=", 7)) {
-			if (lbctl_parse_weight(tok + 7, &b->weight))
+			if (parse_weight(tok + 7, &b->weight))
 				goto out;
 		} else if (!strncmp(tok, "state=", 6)) {
-			if (lbctl_parse_state(tok + 6, &b->state))
+			if (parse_state(tok + 6, &b->state))
 				goto out;
 		} else {
 			lbctl_err("unknown backend option '%s' in '%s' (expected weight=W, state=STATE or local)",
@@ -216,15 +209,15 @@ out:
 }
 
 /* Sends a request made by the caller; the exit code. */
-static int lbctl_send(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
-		      void *arg)
+static int send_msg(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
+		    void *arg)
 {
 	int err = lb_nl_request(nl, msg, fn, arg);
 
 	return err ? lbctl_fail(nl, err) : 0;
 }
 
-static struct nl_msg *lbctl_msg(struct lb_nl *nl, uint8_t cmd, int flags)
+static struct nl_msg *new_msg(struct lb_nl *nl, uint8_t cmd, int flags)
 {
 	struct nl_msg *msg = lb_nl_msg(nl, cmd, flags);
 
@@ -233,7 +226,7 @@ static struct nl_msg *lbctl_msg(struct lb_nl *nl, uint8_t cmd, int flags)
 	return msg;
 }
 
-static int lbctl_build_failed(struct nl_msg *msg)
+static int build_failed(struct nl_msg *msg)
 {
 	nlmsg_free(msg);
 	lbctl_err("request too large");
@@ -246,8 +239,8 @@ static int lbctl_build_failed(struct nl_msg *msg)
  * One service (@key) or all of them (NULL), into @s; @ct: with what
  * conntrack holds about their connections (a walk of its table).
  */
-static int lbctl_read(const struct lb_service_key *key, int ct,
-		      struct lb_svc_list *s)
+static int read_services(const struct lb_service_key *key, int ct,
+			 struct lb_svc_list *s)
 {
 	struct lb_nl *nl = lbctl_nl();
 	int err;
@@ -263,30 +256,22 @@ static int lbctl_read(const struct lb_service_key *key, int ct,
 	return err ? lbctl_fail(nl, err) : 0;
 }
 
-static int lbctl_print(const struct lb_svc_list *s, enum lbctl_print_what what)
-{
-	json_t *arr;
-	size_t i;
-
-	if (!lbctl_json) {
-		for (i = 0; i < s->n; i++)
-			lbctl_print_service(&s->v[i], what, stdout);
-		return 0;
-	}
-	arr = json_array();
-	for (i = 0; arr && i < s->n; i++)
-		json_array_append_new(arr, lbctl_service_json(&s->v[i], 1));
-	return lbctl_print_json(arr);
-}
-
-static int lbctl_show(const struct lb_service_key *key,
-		      enum lbctl_print_what what)
+static int show(const struct lb_service_key *key, enum lbctl_show what,
+		bool json)
 {
 	struct lb_svc_list s = { 0 };
-	int err = lbctl_read(key, what == LBCTL_PRINT_STATS, &s);
+	struct lbctl_out p;
+	int err = read_services(key, what == LBCTL_SHOW_STATS, &s);
+	size_t i;
 
-	if (!err)
-		err = lbctl_print(&s, what);
+	if (!err) {
+		lbctl_out_init(&p, json);
+		lbctl_out_open(&p, NULL, true);
+		for (i = 0; i < s.n; i++)
+			lbctl_print_service(&p, &s.v[i], what);
+		lbctl_out_close(&p);
+		err = lbctl_out_finish(&p);
+	}
 	lb_svc_list_free(&s);
 	return err;
 }
@@ -294,12 +279,12 @@ static int lbctl_show(const struct lb_service_key *key,
 /* ------------------------------------------------------- commands --- */
 
 /* A command word (any prefix of it) and the request it makes. */
-struct lbctl_verb_op {
+struct verb_op {
 	const char *name;
 	uint8_t op;
 };
 
-static const struct lbctl_verb_op lbctl_service_verbs[] = {
+static const struct verb_op service_verbs[] = {
 	{ "add", LBIPAM_CMD_SERVICE_NEW },
 	{ "set", LBIPAM_CMD_SERVICE_SET },
 	{ "delete", LBIPAM_CMD_SERVICE_DEL },
@@ -307,7 +292,7 @@ static const struct lbctl_verb_op lbctl_service_verbs[] = {
 	{ NULL, 0 },
 };
 
-static const struct lbctl_verb_op lbctl_backend_verbs[] = {
+static const struct verb_op backend_verbs[] = {
 	{ "add", LBIPAM_CMD_BACKEND_NEW },
 	{ "set", LBIPAM_CMD_BACKEND_SET },
 	{ "delete", LBIPAM_CMD_BACKEND_DEL },
@@ -316,7 +301,7 @@ static const struct lbctl_verb_op lbctl_backend_verbs[] = {
 };
 
 /* The request @cmd names; 0 (LBIPAM_CMD_UNSPEC) if none. */
-static uint8_t lbctl_verb(const char *cmd, const struct lbctl_verb_op *v)
+static uint8_t verb(const char *cmd, const struct verb_op *v)
 {
 	for (; v->name; v++)
 		if (lbctl_matches(cmd, v->name))
@@ -324,7 +309,7 @@ static uint8_t lbctl_verb(const char *cmd, const struct lbctl_verb_op *v)
 	return LBIPAM_CMD_UNSPEC;
 }
 
-int lbctl_do_service(int argc, char **argv)
+int lbctl_do_service(const struct lbctl_opts *o)
 {
 	struct lb_service_key key;
 	struct lb_svc_opts opts;
@@ -332,6 +317,8 @@ int lbctl_do_service(int argc, char **argv)
 	struct lb_nl *nl;
 	const char *cmd;
 	uint8_t op;
+	int argc = o->argc;
+	char **argv = o->argv;
 
 	if (argc < 1 || lbctl_matches(argv[0], "list") ||
 	    !strcmp(argv[0], "ls")) {
@@ -339,17 +326,17 @@ int lbctl_do_service(int argc, char **argv)
 			lbctl_err("service list takes no arguments");
 			return LBCTL_EXIT_USAGE;
 		}
-		return lbctl_show(NULL, LBCTL_PRINT_CONFIG);
+		return show(NULL, LBCTL_SHOW_CONFIG, o->fmt == LBCTL_FMT_JSON);
 	}
 	cmd = argv[0];
 	if (lbctl_matches(cmd, "help")) {
-		lbctl_service_usage(stdout);
+		service_usage(stdout);
 		return 0;
 	}
-	op = lbctl_verb(cmd, lbctl_service_verbs);
+	op = verb(cmd, service_verbs);
 	if (!op) {
 		lbctl_err("unknown service command '%s'", cmd);
-		lbctl_service_usage(stderr);
+		service_usage(stderr);
 		return LBCTL_EXIT_USAGE;
 	}
 	if (argc < 2 || ((op == LBIPAM_CMD_SERVICE_DEL ||
@@ -357,30 +344,30 @@ int lbctl_do_service(int argc, char **argv)
 		lbctl_err("service %s takes exactly one SERVICE%s", cmd,
 			  op == LBIPAM_CMD_SERVICE_NEW ||
 			  op == LBIPAM_CMD_SERVICE_SET ? " and its options" : "");
-		lbctl_service_usage(stderr);
+		service_usage(stderr);
 		return LBCTL_EXIT_USAGE;
 	}
-	if (lbctl_parse_service(argv[1], &key))
+	if (parse_service(argv[1], &key))
 		return LBCTL_EXIT_USAGE;
 	if (op == LBIPAM_CMD_SERVICE_GET)
-		return lbctl_show(&key, LBCTL_PRINT_CONFIG);
-	if (lbctl_parse_svc_opts(argc - 2, argv + 2, &key, &opts))
+		return show(&key, LBCTL_SHOW_CONFIG, o->fmt == LBCTL_FMT_JSON);
+	if (parse_svc_opts(argc - 2, argv + 2, &key, &opts))
 		return LBCTL_EXIT_USAGE;
 
 	nl = lbctl_nl();
 	if (!nl)
 		return LBCTL_EXIT_FAIL;
-	msg = lbctl_msg(nl, op, 0);
+	msg = new_msg(nl, op, 0);
 	if (!msg)
 		return LBCTL_EXIT_FAIL;
 	if (lb_nl_put_service(msg, &key,
 			      op == LBIPAM_CMD_SERVICE_DEL ? NULL : &opts))
-		return lbctl_build_failed(msg);
-	return lbctl_send(nl, msg, NULL, NULL);
+		return build_failed(msg);
+	return send_msg(nl, msg, NULL, NULL);
 }
 
-static int lbctl_backend_replace(const struct lb_service_key *key, int argc,
-				 char **argv)
+static int backend_replace(const struct lb_service_key *key, int argc,
+			   char **argv)
 {
 	struct lb_backend *bes;
 	struct nl_msg *msg;
@@ -394,7 +381,7 @@ static int lbctl_backend_replace(const struct lb_service_key *key, int argc,
 	}
 	/* Parse everything first: a typo must not half-build a request. */
 	for (i = 0; i < argc; i++)
-		if (lbctl_parse_backend_item(argv[i], key, &bes[i]))
+		if (parse_backend_item(argv[i], key, &bes[i]))
 			goto out;
 	err = LBCTL_EXIT_FAIL;
 	nl = lbctl_nl();
@@ -408,22 +395,22 @@ static int lbctl_backend_replace(const struct lb_service_key *key, int argc,
 		goto out;
 	}
 	if (lb_nl_put_service(msg, key, NULL)) {
-		err = lbctl_build_failed(msg);
+		err = build_failed(msg);
 		goto out;
 	}
 	for (i = 0; i < argc; i++) {
 		if (lb_nl_put_backend(msg, &bes[i], 1)) {
-			err = lbctl_build_failed(msg);
+			err = build_failed(msg);
 			goto out;
 		}
 	}
-	err = lbctl_send(nl, msg, NULL, NULL);
+	err = send_msg(nl, msg, NULL, NULL);
 out:
 	free(bes);
 	return err;
 }
 
-int lbctl_do_backend(int argc, char **argv)
+int lbctl_do_backend(const struct lbctl_opts *o)
 {
 	struct lb_service_key key;
 	struct nl_msg *msg;
@@ -431,78 +418,90 @@ int lbctl_do_backend(int argc, char **argv)
 	struct lb_nl *nl;
 	const char *cmd;
 	uint8_t op;
+	int argc = o->argc;
+	char **argv = o->argv;
 
 	if (argc < 1 || lbctl_matches(argv[0], "help")) {
-		lbctl_backend_usage(argc < 1 ? stderr : stdout);
+		backend_usage(argc < 1 ? stderr : stdout);
 		return argc < 1 ? LBCTL_EXIT_USAGE : 0;
 	}
 	cmd = argv[0];
-	op = lbctl_verb(cmd, lbctl_backend_verbs);
+	op = verb(cmd, backend_verbs);
 	if (!op) {
 		lbctl_err("unknown backend command '%s'", cmd);
-		lbctl_backend_usage(stderr);
+		backend_usage(stderr);
 		return LBCTL_EXIT_USAGE;
 	}
 	if (op == LBIPAM_CMD_BACKEND_REPLACE) {
 		if (argc < 2) {
 			lbctl_err("backend replace takes a SERVICE and its backends");
-			lbctl_backend_usage(stderr);
+			backend_usage(stderr);
 			return LBCTL_EXIT_USAGE;
 		}
-		if (lbctl_parse_service(argv[1], &key))
+		if (parse_service(argv[1], &key))
 			return LBCTL_EXIT_USAGE;
-		return lbctl_backend_replace(&key, argc - 2, argv + 2);
+		return backend_replace(&key, argc - 2, argv + 2);
 	}
 	if (argc < 3 || (op == LBIPAM_CMD_BACKEND_DEL && argc != 3)) {
 		lbctl_err("backend %s takes a SERVICE and a BACKEND%s", cmd,
 			  op == LBIPAM_CMD_BACKEND_DEL ? "" : " and its options");
-		lbctl_backend_usage(stderr);
+		backend_usage(stderr);
 		return LBCTL_EXIT_USAGE;
 	}
-	if (lbctl_parse_service(argv[1], &key) ||
-	    lbctl_parse_backend(argv[2], argc - 3, argv + 3, &key, &b))
+	if (parse_service(argv[1], &key) ||
+	    parse_backend(argv[2], argc - 3, argv + 3, &key, &b))
 		return LBCTL_EXIT_USAGE;
 
 	nl = lbctl_nl();
 	if (!nl)
 		return LBCTL_EXIT_FAIL;
-	msg = lbctl_msg(nl, op, 0);
+	msg = new_msg(nl, op, 0);
 	if (!msg)
 		return LBCTL_EXIT_FAIL;
 	if (lb_nl_put_service(msg, &key, NULL) ||
 	    lb_nl_put_backend(msg, &b, op != LBIPAM_CMD_BACKEND_DEL))
-		return lbctl_build_failed(msg);
-	return lbctl_send(nl, msg, NULL, NULL);
+		return build_failed(msg);
+	return send_msg(nl, msg, NULL, NULL);
 }
 
-int lbctl_do_stats(int argc, char **argv)
+int lbctl_do_stats(const struct lbctl_opts *o)
 {
 	struct lb_service_key key;
+	int argc = o->argc;
+	char **argv = o->argv;
 
+	if (argc == 1 && lbctl_matches(argv[0], "help")) {
+		printf("Usage: lbctl [-N NETNS] [-j] stats [ SERVICE ]\n");
+		return 0;
+	}
 	if (argc > 1) {
 		lbctl_err("stats takes at most one SERVICE");
 		return LBCTL_EXIT_USAGE;
 	}
-	if (argc == 1 && lbctl_parse_service(argv[0], &key))
+	if (argc == 1 && parse_service(argv[0], &key))
 		return LBCTL_EXIT_USAGE;
-	return lbctl_show(argc ? &key : NULL, LBCTL_PRINT_STATS);
+	return show(argc ? &key : NULL, LBCTL_SHOW_STATS,
+		    o->fmt == LBCTL_FMT_JSON);
 }
 
-int lbctl_do_flush(int argc, char **argv)
+int lbctl_do_flush(const struct lbctl_opts *o)
 {
 	struct nl_msg *msg;
 	struct lb_nl *nl;
 
-	(void)argv;
-	if (argc) {
+	if (o->argc == 1 && lbctl_matches(o->argv[0], "help")) {
+		printf("Usage: lbctl [-N NETNS] flush\n");
+		return 0;
+	}
+	if (o->argc) {
 		lbctl_err("flush takes no arguments");
 		return LBCTL_EXIT_USAGE;
 	}
 	nl = lbctl_nl();
 	if (!nl)
 		return LBCTL_EXIT_FAIL;
-	msg = lbctl_msg(nl, LBIPAM_CMD_FLUSH, 0);
+	msg = new_msg(nl, LBIPAM_CMD_FLUSH, 0);
 	if (!msg)
 		return LBCTL_EXIT_FAIL;
-	return lbctl_send(nl, msg, NULL, NULL);
+	return send_msg(nl, msg, NULL, NULL);
 }

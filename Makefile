@@ -56,6 +56,15 @@ $(B)/tests/test_%: userspace/tests/test_%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(LB_CFLAGS) -o $@ $< $(LIB_SRCS) $(LB_LIBS)
 
+# lbctl's printers, without its main().
+LBCTL_PRINT_SRCS := userspace/lbctl/kernel_print.c userspace/lbctl/output.c
+UNIT_TESTS += $(B)/tests/test_lbctl_print
+$(B)/tests/test_lbctl_print: userspace/tests/test_lbctl_print.c \
+		$(LBCTL_PRINT_SRCS) $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(LB_CFLAGS) -Iuserspace/lbctl -o $@ $< \
+		$(LBCTL_PRINT_SRCS) $(LIB_SRCS) $(LB_LIBS)
+
 unit-tests: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
 

@@ -43,101 +43,175 @@ static int parse_service(const char *s, struct lb_service_key *key)
 	return 0;
 }
 
-static int parse_state(const char *s, uint8_t *state)
+/*
+ * The option words of services and backends: a flag ("masquerade"), or a
+ * word and its value ("weight 3" on the command line, "weight=3" in an item
+ * of "backend replace"). @set gets the value, NULL for a flag.
+ */
+struct opt_word {
+	const char *word;
+	bool has_value;
+	int (*set)(void *obj, const char *val);
+};
+
+/* What the service's setters need: the family of its address too. */
+struct svc_target {
+	struct lb_svc_opts *o;
+	const struct lb_service_key *key;
+};
+
+static int set_masquerade(void *obj, const char *val)
 {
-	if (!lb_be_state_parse(s, state))
+	(void)val;
+	((struct svc_target *)obj)->o->flags |= LBIPAM_SVC_F_MASQUERADE;
+	return 0;
+}
+
+static int set_local_only(void *obj, const char *val)
+{
+	(void)val;
+	((struct svc_target *)obj)->o->flags |= LBIPAM_SVC_F_LOCAL_ONLY;
+	return 0;
+}
+
+static int set_sched(void *obj, const char *val)
+{
+	if (!lb_sched_parse(val, &((struct svc_target *)obj)->o->sched))
 		return 0;
-	lbctl_err("unknown backend state '%s' (expected active, terminating or maintenance)",
-		  s);
+	lbctl_err("unknown scheduler '%s' (expected maglev or random)", val);
 	return -1;
 }
 
-static int parse_weight(const char *s, uint16_t *weight)
+static int set_affinity(void *obj, const char *val)
 {
 	unsigned long v;
 
-	if (lb_parse_uint(s, 0, 65535, &v)) {
-		lbctl_err("weight must be 0-65535, not '%s'", s);
+	if (lb_parse_uint(val, 0, LBIPAM_MAX_AFFINITY, &v)) {
+		lbctl_err("affinity must be 0-%d seconds, not '%s'",
+			  LBIPAM_MAX_AFFINITY, val);
 		return -1;
 	}
-	*weight = (uint16_t)v;
+	((struct svc_target *)obj)->o->affinity = (uint32_t)v;
+	return 0;
+}
+
+static int set_source_range(void *obj, const char *val)
+{
+	struct svc_target *t = obj;
+	struct lb_cidr *c = &t->o->ranges[t->o->nranges];
+	char err[256];
+
+	if (t->o->nranges == LBIPAM_MAX_SOURCE_RANGES) {
+		lbctl_err("too many source ranges (at most %d)",
+			  LBIPAM_MAX_SOURCE_RANGES);
+		return -1;
+	}
+	if (lb_parse_cidr(val, c, err, sizeof(err))) {
+		lbctl_err("source-range %s", err);
+		return -1;
+	}
+	if (c->family != t->key->ep.family) {
+		lbctl_err("source-range '%s' is not of the service's address family",
+			  val);
+		return -1;
+	}
+	t->o->nranges++;
+	return 0;
+}
+
+static const struct opt_word svc_words[] = {
+	{ "masquerade", false, set_masquerade },
+	{ "local-only", false, set_local_only },
+	{ "sched", true, set_sched },
+	{ "affinity", true, set_affinity },
+	{ "source-range", true, set_source_range },
+	{ NULL, false, NULL },
+};
+
+static int set_weight(void *obj, const char *val)
+{
+	unsigned long v;
+
+	if (lb_parse_uint(val, 0, 65535, &v)) {
+		lbctl_err("weight must be 0-65535, not '%s'", val);
+		return -1;
+	}
+	((struct lb_backend *)obj)->weight = (uint16_t)v;
+	return 0;
+}
+
+static int set_state(void *obj, const char *val)
+{
+	if (!lb_be_state_parse(val, &((struct lb_backend *)obj)->state))
+		return 0;
+	lbctl_err("unknown backend state '%s' (expected active, terminating or maintenance)",
+		  val);
+	return -1;
+}
+
+static int set_local(void *obj, const char *val)
+{
+	(void)val;
+	((struct lb_backend *)obj)->flags |= LBIPAM_BE_F_LOCAL;
+	return 0;
+}
+
+static const struct opt_word be_words[] = {
+	{ "weight", true, set_weight },
+	{ "state", true, set_state },
+	{ "local", false, set_local },
+	{ NULL, false, NULL },
+};
+
+static const struct opt_word *find_word(const struct opt_word *words,
+					const char *w, size_t len)
+{
+	for (; words->word; words++)
+		if (strlen(words->word) == len && !strncmp(w, words->word, len))
+			return words;
+	return NULL;
+}
+
+/* "WORD [VALUE]"... as on the command line; @what names them in errors. */
+static int parse_words(int argc, char **argv, const struct opt_word *words,
+		       const char *what, void *obj)
+{
+	const struct opt_word *d;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		d = find_word(words, argv[i], strlen(argv[i]));
+		if (!d) {
+			lbctl_err("unknown %s option '%s'", what, argv[i]);
+			return -1;
+		}
+		if (d->has_value && i + 1 == argc) {
+			lbctl_err("'%s' needs a value", argv[i]);
+			return -1;
+		}
+		if (d->set(obj, d->has_value ? argv[++i] : NULL))
+			return -1;
+	}
 	return 0;
 }
 
 /* Words after SERVICE: the options of "service add/set". */
 static int parse_svc_opts(int argc, char **argv,
 			  const struct lb_service_key *key,
-				struct lb_svc_opts *o)
+			  struct lb_svc_opts *o)
 {
-	char err[256];
-	unsigned long v;
-	int i;
+	struct svc_target t = { .o = o, .key = key };
 
 	lb_svc_opts_default(o);
-	for (i = 0; i < argc; i++) {
-		const char *w = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(w, "masquerade")) {
-			o->flags |= LBIPAM_SVC_F_MASQUERADE;
-			continue;
-		}
-		if (!strcmp(w, "local-only")) {
-			o->flags |= LBIPAM_SVC_F_LOCAL_ONLY;
-			continue;
-		}
-		if (strcmp(w, "sched") && strcmp(w, "affinity") &&
-		    strcmp(w, "source-range")) {
-			lbctl_err("unknown service option '%s'", w);
-			return -1;
-		}
-		if (!val) {
-			lbctl_err("'%s' needs a value", w);
-			return -1;
-		}
-		i++;
-		if (!strcmp(w, "sched")) {
-			if (lb_sched_parse(val, &o->sched)) {
-				lbctl_err("unknown scheduler '%s' (expected maglev or random)",
-					  val);
-				return -1;
-			}
-		} else if (!strcmp(w, "affinity")) {
-			if (lb_parse_uint(val, 0, LBIPAM_MAX_AFFINITY, &v)) {
-				lbctl_err("affinity must be 0-%d seconds, not '%s'",
-					  LBIPAM_MAX_AFFINITY, val);
-				return -1;
-			}
-			o->affinity = (uint32_t)v;
-		} else {
-			struct lb_cidr *c = &o->ranges[o->nranges];
-
-			if (o->nranges == LBIPAM_MAX_SOURCE_RANGES) {
-				lbctl_err("too many source ranges (at most %d)",
-					  LBIPAM_MAX_SOURCE_RANGES);
-				return -1;
-			}
-			if (lb_parse_cidr(val, c, err, sizeof(err))) {
-				lbctl_err("source-range %s", err);
-				return -1;
-			}
-			if (c->family != key->ep.family) {
-				lbctl_err("source-range '%s' is not of the service's address family",
-					  val);
-				return -1;
-			}
-			o->nranges++;
-		}
-	}
-	return 0;
+	return parse_words(argc, argv, svc_words, "service", &t);
 }
 
 /* "ADDR:PORT" then the words of "backend add/set". */
 static int parse_backend(const char *s, int argc, char **argv,
 			 const struct lb_service_key *key,
-			       struct lb_backend *b)
+			 struct lb_backend *b)
 {
 	char err[256];
-	int i;
 
 	lb_backend_default(b);
 	if (lb_parse_endpoint(s, &b->ep, err, sizeof(err))) {
@@ -149,35 +223,16 @@ static int parse_backend(const char *s, int argc, char **argv,
 			  s);
 		return -1;
 	}
-	for (i = 0; i < argc; i++) {
-		const char *w = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(w, "local")) {
-			b->flags |= LBIPAM_BE_F_LOCAL;
-			continue;
-		}
-		if (strcmp(w, "weight") && strcmp(w, "state")) {
-			lbctl_err("unknown backend option '%s'", w);
-			return -1;
-		}
-		if (!val) {
-			lbctl_err("'%s' needs a value", w);
-			return -1;
-		}
-		i++;
-		if (!strcmp(w, "weight") ? parse_weight(val, &b->weight) :
-					   parse_state(val, &b->state))
-			return -1;
-	}
-	return 0;
+	return parse_words(argc, argv, be_words, "backend", b);
 }
 
 /* "ADDR:PORT[,weight=W][,state=S][,local]" of "backend replace". */
 static int parse_backend_item(const char *item,
 			      const struct lb_service_key *key,
-				    struct lb_backend *b)
+			      struct lb_backend *b)
 {
-	char *copy = strdup(item), *save = NULL, *tok;
+	char *copy = strdup(item), *save = NULL, *tok, *eq;
+	const struct opt_word *d;
 	int err = -1;
 
 	if (!copy) {
@@ -188,19 +243,15 @@ static int parse_backend_item(const char *item,
 	if (!tok || parse_backend(tok, 0, NULL, key, b))
 		goto out;
 	while ((tok = strtok_r(NULL, ",", &save))) {
-		if (!strcmp(tok, "local")) {
-			b->flags |= LBIPAM_BE_F_LOCAL;
-		} else if (!strncmp(tok, "weight=", 7)) {
-			if (parse_weight(tok + 7, &b->weight))
-				goto out;
-		} else if (!strncmp(tok, "state=", 6)) {
-			if (parse_state(tok + 6, &b->state))
-				goto out;
-		} else {
+		eq = strchr(tok, '=');
+		d = find_word(be_words, tok, eq ? (size_t)(eq - tok) : strlen(tok));
+		if (!d || d->has_value != !!eq) {
 			lbctl_err("unknown backend option '%s' in '%s' (expected weight=W, state=STATE or local)",
 				  tok, item);
 			goto out;
 		}
+		if (d->set(b, eq ? eq + 1 : NULL))
+			goto out;
 	}
 	err = 0;
 out:
@@ -208,22 +259,30 @@ out:
 	return err;
 }
 
-/* Sends a request made by the caller; the exit code. */
-static int send_msg(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
-		    void *arg)
+/*
+ * A request for the shared socket; NULL: the error is printed. @size: 0
+ * for the default, else room for that many bytes of attributes.
+ */
+static struct nl_msg *new_request(uint8_t cmd, size_t size)
 {
-	int err = lb_nl_request(nl, msg, fn, arg);
+	struct lb_nl *nl = lbctl_nl();
+	struct nl_msg *msg;
 
-	return err ? lbctl_fail(nl, err) : 0;
-}
-
-static struct nl_msg *new_msg(struct lb_nl *nl, uint8_t cmd, int flags)
-{
-	struct nl_msg *msg = lb_nl_msg(nl, cmd, flags);
-
+	if (!nl)
+		return NULL;
+	msg = size ? lb_nl_msg_size(nl, cmd, 0, size) : lb_nl_msg(nl, cmd, 0);
 	if (!msg)
 		lbctl_err("out of memory");
 	return msg;
+}
+
+/* Sends @msg (consumed) and waits for the kernel's answer; the exit code. */
+static int send_request(struct nl_msg *msg)
+{
+	struct lb_nl *nl = lbctl_nl();
+	int err = lb_nl_request(nl, msg, NULL, NULL);
+
+	return err ? lbctl_fail(nl, err) : 0;
 }
 
 static int build_failed(struct nl_msg *msg)
@@ -314,7 +373,6 @@ int lbctl_do_service(const struct lbctl_opts *o)
 	struct lb_service_key key;
 	struct lb_svc_opts opts;
 	struct nl_msg *msg;
-	struct lb_nl *nl;
 	const char *cmd;
 	uint8_t op;
 	int argc = o->argc;
@@ -354,16 +412,13 @@ int lbctl_do_service(const struct lbctl_opts *o)
 	if (parse_svc_opts(argc - 2, argv + 2, &key, &opts))
 		return LBCTL_EXIT_USAGE;
 
-	nl = lbctl_nl();
-	if (!nl)
-		return LBCTL_EXIT_FAIL;
-	msg = new_msg(nl, op, 0);
+	msg = new_request(op, 0);
 	if (!msg)
 		return LBCTL_EXIT_FAIL;
 	if (lb_nl_put_service(msg, &key,
 			      op == LBIPAM_CMD_SERVICE_DEL ? NULL : &opts))
 		return build_failed(msg);
-	return send_msg(nl, msg, NULL, NULL);
+	return send_request(msg);
 }
 
 static int backend_replace(const struct lb_service_key *key, int argc,
@@ -371,7 +426,6 @@ static int backend_replace(const struct lb_service_key *key, int argc,
 {
 	struct lb_backend *bes;
 	struct nl_msg *msg;
-	struct lb_nl *nl;
 	int i, err = LBCTL_EXIT_USAGE;
 
 	bes = calloc((size_t)argc + 1, sizeof(*bes));
@@ -384,16 +438,10 @@ static int backend_replace(const struct lb_service_key *key, int argc,
 		if (parse_backend_item(argv[i], key, &bes[i]))
 			goto out;
 	err = LBCTL_EXIT_FAIL;
-	nl = lbctl_nl();
-	if (!nl)
-		goto out;
 	/* One message for the whole set: that is what makes it atomic. */
-	msg = lb_nl_msg_size(nl, LBIPAM_CMD_BACKEND_REPLACE, 0,
-			     256 + (size_t)argc * 64);
-	if (!msg) {
-		lbctl_err("out of memory");
+	msg = new_request(LBIPAM_CMD_BACKEND_REPLACE, 256 + (size_t)argc * 64);
+	if (!msg)
 		goto out;
-	}
 	if (lb_nl_put_service(msg, key, NULL)) {
 		err = build_failed(msg);
 		goto out;
@@ -404,7 +452,7 @@ static int backend_replace(const struct lb_service_key *key, int argc,
 			goto out;
 		}
 	}
-	err = send_msg(nl, msg, NULL, NULL);
+	err = send_request(msg);
 out:
 	free(bes);
 	return err;
@@ -415,7 +463,6 @@ int lbctl_do_backend(const struct lbctl_opts *o)
 	struct lb_service_key key;
 	struct nl_msg *msg;
 	struct lb_backend b;
-	struct lb_nl *nl;
 	const char *cmd;
 	uint8_t op;
 	int argc = o->argc;
@@ -452,16 +499,13 @@ int lbctl_do_backend(const struct lbctl_opts *o)
 	    parse_backend(argv[2], argc - 3, argv + 3, &key, &b))
 		return LBCTL_EXIT_USAGE;
 
-	nl = lbctl_nl();
-	if (!nl)
-		return LBCTL_EXIT_FAIL;
-	msg = new_msg(nl, op, 0);
+	msg = new_request(op, 0);
 	if (!msg)
 		return LBCTL_EXIT_FAIL;
 	if (lb_nl_put_service(msg, &key, NULL) ||
 	    lb_nl_put_backend(msg, &b, op != LBIPAM_CMD_BACKEND_DEL))
 		return build_failed(msg);
-	return send_msg(nl, msg, NULL, NULL);
+	return send_request(msg);
 }
 
 int lbctl_do_stats(const struct lbctl_opts *o)
@@ -487,7 +531,6 @@ int lbctl_do_stats(const struct lbctl_opts *o)
 int lbctl_do_flush(const struct lbctl_opts *o)
 {
 	struct nl_msg *msg;
-	struct lb_nl *nl;
 
 	if (o->argc == 1 && lbctl_matches(o->argv[0], "help")) {
 		printf("Usage: lbctl [-N NETNS] flush\n");
@@ -497,11 +540,8 @@ int lbctl_do_flush(const struct lbctl_opts *o)
 		lbctl_err("flush takes no arguments");
 		return LBCTL_EXIT_USAGE;
 	}
-	nl = lbctl_nl();
-	if (!nl)
-		return LBCTL_EXIT_FAIL;
-	msg = new_msg(nl, LBIPAM_CMD_FLUSH, 0);
+	msg = new_request(LBIPAM_CMD_FLUSH, 0);
 	if (!msg)
 		return LBCTL_EXIT_FAIL;
-	return send_msg(nl, msg, NULL, NULL);
+	return send_request(msg);
 }

@@ -96,6 +96,18 @@ static const char *request_kind(enum resource r)
 	       "endpointslice";
 }
 
+/* A request about one object, "[NS/]NAME" with -n's namespace or default. */
+static json_t *ask_about(const struct lbctl_opts *o, const char *op,
+			 enum resource res, char *arg, int *rc)
+{
+	const char *ns, *name;
+
+	split_name(arg, o->ns, &ns, &name);
+	return lbctl_request(o, json_pack("{s:s, s:s, s:s, s:s}", "op", op,
+					  "kind", request_kind(res),
+					  "namespace", ns, "name", name), rc);
+}
+
 /* ------------------------------------------------------- apply/delete --- */
 
 static int print_results(const struct lbctl_opts *o, json_t *resp)
@@ -164,9 +176,8 @@ int lbctl_do_apply(const struct lbctl_opts *o)
 
 int lbctl_do_delete(const struct lbctl_opts *o)
 {
-	const char *ns, *name;
 	enum resource res;
-	json_t *req, *resp;
+	json_t *resp;
 	int rc;
 
 	if (is_help(o)) {
@@ -188,10 +199,7 @@ int lbctl_do_delete(const struct lbctl_opts *o)
 		lbctl_err("Usage: lbctl delete -f FILE | ippool NAME | service [NS/]NAME");
 		return LBCTL_EXIT_USAGE;
 	}
-	split_name(o->argv[1], o->ns, &ns, &name);
-	req = json_pack("{s:s, s:s, s:s, s:s}", "op", "delete", "kind",
-			request_kind(res), "namespace", ns, "name", name);
-	resp = lbctl_request(o, req, &rc);
+	resp = ask_about(o, "delete", res, o->argv[1], &rc);
 	if (!resp)
 		return rc;
 	rc = print_results(o, resp);
@@ -322,8 +330,7 @@ int lbctl_do_get(const struct lbctl_opts *o)
 int lbctl_do_describe(const struct lbctl_opts *o)
 {
 	enum resource res = RES_NONE;
-	const char *ns, *name;
-	json_t *req, *resp, *item;
+	json_t *resp, *item;
 	int rc;
 
 	if (is_help(o)) {
@@ -337,10 +344,7 @@ int lbctl_do_describe(const struct lbctl_opts *o)
 		lbctl_err("Usage: lbctl describe ippool NAME | service [NS/]NAME");
 		return LBCTL_EXIT_USAGE;
 	}
-	split_name(o->argv[1], o->ns, &ns, &name);
-	req = json_pack("{s:s, s:s, s:s, s:s}", "op", "describe", "kind",
-			request_kind(res), "namespace", ns, "name", name);
-	resp = lbctl_request(o, req, &rc);
+	resp = ask_about(o, "describe", res, o->argv[1], &rc);
 	if (!resp)
 		return rc;
 	item = json_object_get(resp, "item");

@@ -35,9 +35,6 @@ enum lbctl_format {
 	LBCTL_FMT_JSON,
 };
 
-/* Most positional words a command takes, plus room to name the excess. */
-#define LBCTL_MAX_ARGS	8
-
 /* The options of one command line (or one batch line) and its words. */
 struct lbctl_opts {
 	const char *netns;		/* -N: network namespace (ip -n) */

@@ -275,10 +275,10 @@ int main(int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	if (o.batch && o.argc) {
+	if (o.batch && o.argc && !o.help) {
 		lbctl_err("-b takes no command on the command line");
 		rc = LBCTL_EXIT_USAGE;
-	} else if (o.batch) {
+	} else if (o.batch && !o.help) {
 		rc = run_batch(&o);
 	} else {
 		rc = run(&o);

@@ -76,6 +76,7 @@ cases=(
 	"0|^Usage: lbctl service|service -h"
 	"0|^Usage: lbctl \\[OPTIONS\\]|-h"
 	"0|^lbctl [0-9]|get services --version"
+	"0|^Usage: lbctl \\[OPTIONS\\]|-b /nonexistent -h"
 	"0|^lbctl [0-9]|-V"
 	"0|^Usage: lbctl service|service help"
 	"0|^Usage: lbctl backend|backend help"

@@ -34,12 +34,12 @@ lb_check "servers on be1" dp_servers "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BP
 # Every service has be1 as its only backend.
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
-	lbctl -n "$node" service add "$VIP:$VPORT/tcp" || return 1
-	lbctl -n "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" || return 1
-	lbctl -n "$node" service add "$VIP:$VPORT/udp" || return 1
-	lbctl -n "$node" backend add "$VIP:$VPORT/udp" "$BE1_IP:$BPORT" || return 1
-	lbctl -n "$node" service add "[$VIP6]:$VPORT/tcp" || return 1
-	lbctl -n "$node" backend add "[$VIP6]:$VPORT/tcp" "[$(dp_be6_ip 1)]:$BPORT" || return 1
+	lbctl -N "$node" service add "$VIP:$VPORT/tcp" || return 1
+	lbctl -N "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" || return 1
+	lbctl -N "$node" service add "$VIP:$VPORT/udp" || return 1
+	lbctl -N "$node" backend add "$VIP:$VPORT/udp" "$BE1_IP:$BPORT" || return 1
+	lbctl -N "$node" service add "[$VIP6]:$VPORT/tcp" || return 1
+	lbctl -N "$node" backend add "[$VIP6]:$VPORT/tcp" "[$(dp_be6_ip 1)]:$BPORT" || return 1
 }
 lb_check "TCP, UDP and IPv6 TCP services, be1 the only backend" conf
 

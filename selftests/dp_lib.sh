@@ -147,7 +147,7 @@ dp_tcp_from() {
 # e.g. dp_stat ns 203.0.113.10:80/tcp .stats.conns, or
 # '.backends[] | select(.address=="198.51.100.2") | .stats.conns'.
 dp_stat() {
-	lbctl -n "$1" -j stats "$2" | jq -r "if type == \"array\" then .[0] else . end | $3"
+	lbctl -N "$1" -j stats "$2" | jq -r "if type == \"array\" then .[0] else . end | $3"
 }
 
 # dp_count WORD: how many lines of stdin have WORD as their second field (the

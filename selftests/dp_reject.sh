@@ -32,10 +32,10 @@ lb_check "servers on be1 (tcp, udp; IPv4, IPv6)" dp_servers \
 conf() {
 	local p
 	for p in tcp udp; do
-		lbctl -n "$node" service add "$VIP:$VPORT/$p" || return 1
-		lbctl -n "$node" backend add "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
-		lbctl -n "$node" service add "[$VIP6]:$VPORT/$p" || return 1
-		lbctl -n "$node" backend add "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
+		lbctl -N "$node" service add "$VIP:$VPORT/$p" || return 1
+		lbctl -N "$node" backend add "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
+		lbctl -N "$node" service add "[$VIP6]:$VPORT/$p" || return 1
+		lbctl -N "$node" backend add "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
 	done
 }
 lb_check "IPv4 and IPv6, TCP and UDP services with be1" conf
@@ -74,8 +74,8 @@ refused() {
 unconf() {
 	local p
 	for p in tcp udp; do
-		lbctl -n "$node" backend del "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
-		lbctl -n "$node" backend del "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
+		lbctl -N "$node" backend del "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
+		lbctl -N "$node" backend del "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
 	done
 }
 lb_check "delete every backend" unconf
@@ -99,16 +99,16 @@ refused "no backend: TCP from the node itself is reset" "$node" "$VIP" tcp
 
 # A backend that is there but not usable is the same as none.
 lb_cfg "backend add be1 state terminating" \
-	lbctl -n "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state terminating
+	lbctl -N "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state terminating
 refused "only a terminating backend: TCP is reset" "$client" "$VIP" tcp
 lb_cfg "backend set be1 state maintenance" \
-	lbctl -n "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state maintenance
+	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state maintenance
 refused "only a backend in maintenance: TCP is reset" "$client" "$VIP" tcp
 lb_cfg "backend set be1 weight 0" \
-	lbctl -n "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" weight 0
+	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" weight 0
 refused "only a backend of weight 0: TCP is reset" "$client" "$VIP" tcp
 lb_cfg "backend set be1 (active, weight 1)" \
-	lbctl -n "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
+	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "usable again: IPv4 TCP works" "be1 $CLIENT_IP" "$out"
 

@@ -36,9 +36,9 @@ lb_check "TCP servers on the 4 backends" dp_servers \
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
 	local i
-	lbctl -n "$node" service add "$svc" || return 1
+	lbctl -N "$node" service add "$svc" || return 1
 	for i in 1 2 3; do
-		lbctl -n "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
+		lbctl -N "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
 	done
 }
 lb_check "service with be1, be2, be3" conf
@@ -51,7 +51,7 @@ conns() {
 
 # backends: the set as "ADDR:PORT/WEIGHT", sorted.
 backends() {
-	lbctl -n "$node" -j service show "$svc" |
+	lbctl -N "$node" -j service show "$svc" |
 		jq -r '[.[0].backends[] | "\(.address):\(.port)/\(.weight)"] | sort | join(" ")'
 }
 
@@ -70,7 +70,7 @@ svc_conns=$(dp_stat "$node" "$svc" .stats.conns)
 lb_expect_eq "service conns counts the $N connections" "$N" "$svc_conns"
 
 lb_cfg "backend replace: be2, be3 weight 2, be4" \
-	lbctl -n "$node" backend replace "$svc" "$BE2_IP:$BPORT" "$BE3_IP:$BPORT,weight=2" "$BE4_IP:$BPORT"
+	lbctl -N "$node" backend replace "$svc" "$BE2_IP:$BPORT" "$BE3_IP:$BPORT,weight=2" "$BE4_IP:$BPORT"
 lb_expect_eq "service show lists exactly the new set" \
 	"$BE2_IP:$BPORT/1 $BE3_IP:$BPORT/2 $BE4_IP:$BPORT/1" "$(backends)"
 lb_expect_eq "be2 and be3 kept their counters, be4 starts at 0" \
@@ -87,8 +87,8 @@ else
 fi
 
 # Refused requests change nothing.
-before=$(lbctl -n "$node" -j service list)
-out=$(lbctl -n "$node" backend replace "$svc" "$BE1_IP:$BPORT" "$BE1_IP:$BPORT" 2>&1)
+before=$(lbctl -N "$node" -j service list)
+out=$(lbctl -N "$node" backend replace "$svc" "$BE1_IP:$BPORT" "$BE1_IP:$BPORT" 2>&1)
 rc=$?
 lb_expect_eq "a duplicate backend is refused (exit 2)" 2 "$rc"
 if grep -Eqi 'duplicate|twice' <<<"$out"; then
@@ -96,23 +96,23 @@ if grep -Eqi 'duplicate|twice' <<<"$out"; then
 else
 	lb_not_ok "the error names the duplicate" "got: $out"
 fi
-lb_expect_eq "the refused replace changed nothing" "$before" "$(lbctl -n "$node" -j service list)"
+lb_expect_eq "the refused replace changed nothing" "$before" "$(lbctl -N "$node" -j service list)"
 
-out=$(lbctl -n "$node" backend replace "$svc" "$BE1_IP:$BPORT" "[$(dp_be6_ip 1)]:$BPORT" 2>&1)
+out=$(lbctl -N "$node" backend replace "$svc" "$BE1_IP:$BPORT" "[$(dp_be6_ip 1)]:$BPORT" 2>&1)
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	lb_ok "an IPv6 backend for an IPv4 service is refused: $out"
 else
 	lb_not_ok "an IPv6 backend for an IPv4 service is refused" "exit $rc: $out"
 fi
-lb_expect_eq "that refused replace changed nothing either" "$before" "$(lbctl -n "$node" -j service list)"
+lb_expect_eq "that refused replace changed nothing either" "$before" "$(lbctl -N "$node" -j service list)"
 
 # Atomic swaps under traffic: the set is never seen empty.
 # shellcheck disable=SC2317 # runs in the background
 swapper() {
 	while [ ! -e "$LB_TMP/stop" ]; do
-		"$LBCTL" -n "$node" backend replace "$svc" "$BE1_IP:$BPORT" "$BE2_IP:$BPORT" || exit 1
-		"$LBCTL" -n "$node" backend replace "$svc" "$BE3_IP:$BPORT" "$BE4_IP:$BPORT" || exit 1
+		"$LBCTL" -N "$node" backend replace "$svc" "$BE1_IP:$BPORT" "$BE2_IP:$BPORT" || exit 1
+		"$LBCTL" -N "$node" backend replace "$svc" "$BE3_IP:$BPORT" "$BE4_IP:$BPORT" || exit 1
 		echo swapped >>"$LB_TMP/swaps"
 	done
 }
@@ -134,7 +134,7 @@ else
 	lb_not_ok "the set was swapped at least 4 times during the traffic" "swaps: ${swaps:-0}"
 fi
 
-lb_cfg "backend replace with no backend empties the set" lbctl -n "$node" backend replace "$svc"
+lb_cfg "backend replace with no backend empties the set" lbctl -N "$node" backend replace "$svc"
 lb_expect_eq "service show lists no backend" "" "$(backends)"
 
 lb_exit

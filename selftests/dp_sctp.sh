@@ -64,15 +64,15 @@ lb_expect_eq "SCTP from the client straight to be1 works" "be1 $CLIENT_IP" "$out
 out=$(dp_cli "$client" tcp "$VIP" "$VPORT" --proto sctp --timeout "$LB_SILENT_WAIT" 2>&1)
 lb_expect_eq "unconfigured VIP: no SCTP association" timeout "$(awk '{print $2}' <<<"$out")"
 
-lb_cfg "service add $svc" lbctl -n "$node" service add "$svc"
-lb_cfg "backend add $svc be1" lbctl -n "$node" backend add "$svc" "$BE1_IP:$BPORT"
+lb_cfg "service add $svc" lbctl -N "$node" service add "$svc"
+lb_cfg "backend add $svc be1" lbctl -N "$node" backend add "$svc" "$BE1_IP:$BPORT"
 out=$(sctp_peer "$client" "$VIP")
 lb_expect_eq "SCTP to VIP:$VPORT reaches be1:$BPORT, client address kept" \
 	"be1 $CLIENT_IP" "$out"
 out=$(socat_sctp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "socat's SCTP client to VIP:$VPORT gets be1's answer" "be1 $CLIENT_IP" "$out"
 
-lb_cfg "backend add $svc be2" lbctl -n "$node" backend add "$svc" "$BE2_IP:$BPORT"
+lb_cfg "backend add $svc be2" lbctl -N "$node" backend add "$svc" "$BE2_IP:$BPORT"
 out=$(dp_cli "$client" tcp "$VIP" "$VPORT" --proto sctp --count 16 2>&1)
 used=$(awk '{print $2}' <<<"$out" | sort -u | tr '\n' ' ')
 lb_expect_eq "16 associations, all answered, spread over be1 and be2" "be1 be2 " "$used"
@@ -90,7 +90,7 @@ out=$(dp_stat "$node" "$svc" '"\(.stats.conns) \([.backends[].stats.conns] | add
 lb_expect_eq "stats: 19 associations, per backend adding up" "19 19" "$out"
 
 # No backend: refused with ICMP port unreachable, and counted.
-lb_check "backend replace $svc with nothing" lbctl -n "$node" backend replace "$svc"
+lb_check "backend replace $svc with nothing" lbctl -N "$node" backend replace "$svc"
 out=$(dp_cli "$client" tcp "$VIP" "$VPORT" --proto sctp 2>&1)
 lb_expect_eq "no backend: the association is refused" refused "$(awk '{print $2}' <<<"$out")"
 out=$(dp_stat "$node" "$svc" '.stats.rejects >= 1')
@@ -99,8 +99,8 @@ lb_expect_eq "stats: the refusal is counted" true "$out"
 # IPv6, with socat's SCTP6 client.
 # shellcheck disable=SC2317 # called through lb_check
 conf6() {
-	lbctl -n "$node" service add "$svc6" &&
-		lbctl -n "$node" backend add "$svc6" "[$(dp_be6_ip 1)]:$BPORT"
+	lbctl -N "$node" service add "$svc6" &&
+		lbctl -N "$node" backend add "$svc6" "[$(dp_be6_ip 1)]:$BPORT"
 }
 lb_check "service $svc6 with be1" conf6
 out=$(sctp_peer "$client" "$VIP6")

@@ -38,9 +38,9 @@ lb_check "TCP and UDP servers on both backends" dp_servers \
 conf() {
 	local s
 	for s in "$tsvc" "$usvc"; do
-		lbctl -n "$node" service add "$s" || return 1
-		lbctl -n "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
-		lbctl -n "$node" backend add "$s" "$BE2_IP:$BPORT" || return 1
+		lbctl -N "$node" service add "$s" || return 1
+		lbctl -N "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
+		lbctl -N "$node" backend add "$s" "$BE2_IP:$BPORT" || return 1
 	done
 }
 lb_check "TCP and UDP services with be1 and be2" conf
@@ -76,8 +76,8 @@ lb_expect_eq "active: the connection echoes" "$x msg1" "$(ask 1)"
 step=2
 for state in terminating maintenance; do
 	lb_cfg "backend set $x state $state" \
-		lbctl -n "$node" backend set "$tsvc" "$xip:$BPORT" state "$state"
-	out=$(lbctl -n "$node" -j service show "$tsvc" |
+		lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT" state "$state"
+	out=$(lbctl -N "$node" -j service show "$tsvc" |
 		jq -r ".[0].backends[] | select(.address == \"$xip\") | .state")
 	lb_expect_eq "service show reports $x $state" "$state" "$out"
 	lb_expect_eq "$state: all $NEW new connections go to $other" "$NEW" "$(new_conns)"
@@ -87,12 +87,12 @@ for state in terminating maintenance; do
 done
 
 # Options are replaced as a whole: this also sets the state back to active.
-lb_cfg "backend set $x weight 0" lbctl -n "$node" backend set "$tsvc" "$xip:$BPORT" weight 0
+lb_cfg "backend set $x weight 0" lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT" weight 0
 lb_expect_eq "weight 0: all $NEW new connections go to $other" "$NEW" "$(new_conns)"
 lb_expect_eq "weight 0: the established connection still echoes via $x" \
 	"$x msg$step" "$(ask $step)"
 
-lb_cfg "backend set $x (active, weight 1)" lbctl -n "$node" backend set "$tsvc" "$xip:$BPORT"
+lb_cfg "backend set $x (active, weight 1)" lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT"
 n=$(dp_cli "$client" tcp "$VIP" "$VPORT" --count 20 | dp_count "$x")
 if [ "$n" -gt 0 ]; then
 	lb_ok "active again: $x takes new connections ($n of 20)"
@@ -103,7 +103,7 @@ fi
 # Even deleting the backend leaves an established TCP connection alone: it
 # drains naturally (only UDP entries are flushed).
 step=$((step + 1))
-lb_cfg "backend del $x" lbctl -n "$node" backend del "$tsvc" "$xip:$BPORT"
+lb_cfg "backend del $x" lbctl -N "$node" backend del "$tsvc" "$xip:$BPORT"
 lb_expect_eq "deleted: the established connection still echoes via $x" \
 	"$x msg$step" "$(ask $step)"
 touch "$ctl.end"
@@ -117,7 +117,7 @@ ux=${ux:-be1}
 if [ "$ux" = be1 ]; then other=be2; else other=be1; fi
 uxip=$(ip_of "$ux")
 lb_cfg "UDP: backend set $ux state terminating" \
-	lbctl -n "$node" backend set "$usvc" "$uxip:$BPORT" state terminating
+	lbctl -N "$node" backend set "$usvc" "$uxip:$BPORT" state terminating
 mark=$(wc -l <"$LB_TMP/uhold")
 # Five more answers, at 0.2 s per datagram.
 ok=1

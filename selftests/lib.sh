@@ -279,7 +279,7 @@ lb_require_lbctl() {
 		if type -P lbctl >/dev/null 2>&1; then
 			LBCTL=$(type -P lbctl)
 		else
-			LBCTL=$LB_SELFTEST_DIR/../userspace/lbctl
+			LBCTL=$LB_SELFTEST_DIR/../userspace/lbctl/lbctl
 		fi
 	fi
 	if [ ! -x "$LBCTL" ]; then

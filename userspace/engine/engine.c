@@ -151,6 +151,8 @@ void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s)
 
 void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s)
 {
+	/* Holdings moved: the Service's LB IPs in the kernel too. */
+	lb_view_changed_svc(e, s);
 	if (s->dirty)
 		return;
 	LB_GROW(e->dirty, e->ndirty, e->capdirty);
@@ -297,6 +299,7 @@ bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 			}
 		}
 		s->check = true;
+		lb_view_changed_svc(e, s);
 		lb_engine_enqueue(e, s);
 		if (s->revoked) {
 			s->revoked = 0;
@@ -323,10 +326,12 @@ bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		} else {
 			x->generation++;
 			free(x->doc);
+			lb_eps_index_del(e, x);
 			lb_eps_spec_free(&x->spec);
 		}
 		x->spec = o->eps;
 		memset(&o->eps, 0, sizeof(o->eps));
+		lb_eps_index_add(e, x);
 		x->doc = o->text;
 		o->text = NULL;
 		break;
@@ -355,6 +360,7 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 
 static void remove_service(struct lb_engine *e, struct lb_service *s)
 {
+	lb_view_changed(e, s->key);
 	lb_hold_release_all(e, s);
 	if (s->queued)
 		drop_from(e->work, &e->nwork, s);
@@ -380,6 +386,9 @@ void lb_engine_free_state(struct lb_engine *e)
 	while ((x = lb_htab_next(&e->eps, &it)))
 		eps_free(x);
 	lb_htab_free(&e->eps);
+	lb_eps_index_free(e);
+	/* Whatever comes back (a reload) is news to every reader. */
+	e->changed_all = true;
 	for (i = 0; i < e->npools; i++)
 		lb_pool_free(e->pools[i]);
 	free(e->pools);
@@ -399,6 +408,7 @@ void lb_engine_free_state(struct lb_engine *e)
 	lb_engine_clear_changes(e);
 	lb_htab_init(&e->svcs, &svc_ops);
 	lb_htab_init(&e->eps, &eps_ops);
+	lb_eps_index_init(e);
 	lb_holdings_init(e);
 }
 
@@ -466,8 +476,104 @@ int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
 	return rc;
 }
 
-int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
-			 const char *buf, size_t len, struct lb_diags *diags)
+static char *object_key(enum lb_kind kind, const char *ns, const char *name)
+{
+	if (kind == LB_KIND_POOL)
+		return lb_xstrdup(name);
+	return lb_xasprintf("%s/%s", ns && *ns ? ns : "default", name);
+}
+
+const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
+				  const char *ns, const char *name)
+{
+	char *key = object_key(kind, ns, name);
+	const char *doc = NULL;
+	struct lb_service *s;
+	struct lb_pool *p;
+	struct lb_eps *x;
+
+	switch (kind) {
+	case LB_KIND_POOL:
+		p = lb_engine_pool(e, key);
+		doc = p ? p->doc : NULL;
+		break;
+	case LB_KIND_SERVICE:
+		s = lb_engine_service(e, key);
+		doc = s ? s->doc : NULL;
+		break;
+	case LB_KIND_ENDPOINTSLICE:
+		x = lb_htab_get(&e->eps, key);
+		doc = x ? x->doc : NULL;
+		break;
+	}
+	free(key);
+	return doc;
+}
+
+bool lb_engine_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
+		      const char *name)
+{
+	return lb_engine_object_text(e, kind, ns, name) != NULL;
+}
+
+static const char *const action_names[] = {
+	[LB_ACTION_CREATED] = "created",
+	[LB_ACTION_CONFIGURED] = "configured",
+	[LB_ACTION_UNCHANGED] = "unchanged",
+	[LB_ACTION_DELETED] = "deleted",
+};
+
+const char *lb_action_name(enum lb_action a)
+{
+	return (size_t)a < LB_ARRAY_SIZE(action_names) ? action_names[a] : "?";
+}
+
+static void add_result(struct lb_results *r, enum lb_kind kind, int doc,
+		       const char *ns, const char *name, enum lb_action a)
+{
+	struct lb_result *x;
+
+	if (!r)
+		return;
+	LB_GROW(r->items, r->n, r->cap);
+	x = &r->items[r->n++];
+	x->kind = kind;
+	x->doc = doc;
+	x->ns = lb_xstrdup(kind == LB_KIND_POOL || !ns ? "" : ns);
+	x->name = lb_xstrdup(name);
+	x->action = a;
+}
+
+void lb_results_free(struct lb_results *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->items[i].ns);
+		free(r->items[i].name);
+	}
+	free(r->items);
+	memset(r, 0, sizeof(*r));
+}
+
+static void log_rejected(struct lb_engine *e, struct lb_diags *d,
+			 size_t before)
+{
+	size_t i;
+
+	for (i = before; i < d->n; i++) {
+		char *m = lb_diag_str(&d->items[i]);
+
+		lb_log(e, LB_LOG_ERROR, "Rejected input, nothing applied",
+		       "error", m, NULL);
+		free(m);
+	}
+}
+
+int lb_engine_apply_yaml_results(struct lb_engine *e, const char *file,
+				 const char *buf, size_t len,
+				 struct lb_diags *diags,
+				 struct lb_results *results)
 {
 	struct lb_diags local = { 0 };
 	struct lb_diags *d = diags ? diags : &local;
@@ -481,19 +587,21 @@ int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 	lb_yaml_load(e, file, buf, len, &docs, &n, d);
 	check_dups(file, docs, n, d);
 	if (d->n > before) {
-		for (i = before; i < d->n; i++) {
-			char *m = lb_diag_str(&d->items[i]);
-
-			lb_log(e, LB_LOG_ERROR, "Rejected input, nothing applied",
-			       "error", m, NULL);
-			free(m);
-		}
+		log_rejected(e, d, before);
 		lb_docs_free(docs, n);
 		lb_diags_free(&local);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		if (!lb_engine_upsert(e, &docs[i], 0, 0))
+		bool existed = lb_engine_exists(e, docs[i].kind, docs[i].ns,
+						docs[i].name);
+		bool changed = lb_engine_upsert(e, &docs[i], 0, 0);
+
+		add_result(results, docs[i].kind, docs[i].index, docs[i].ns,
+			   docs[i].name, !existed ? LB_ACTION_CREATED :
+			   changed ? LB_ACTION_CONFIGURED :
+			   LB_ACTION_UNCHANGED);
+		if (!changed)
 			continue;
 		lb_engine_note_change(e, docs[i].kind, docs[i].key, false);
 		lb_log(e, LB_LOG_DEBUG, "Applied object", "kind",
@@ -502,6 +610,64 @@ int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 	lb_docs_free(docs, n);
 	lb_reconcile(e);
 	rc = lb_engine_persist(e);
+	lb_diags_free(&local);
+	return rc;
+}
+
+int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
+			 const char *buf, size_t len, struct lb_diags *diags)
+{
+	return lb_engine_apply_yaml_results(e, file, buf, len, diags, NULL);
+}
+
+struct del_ctx {
+	struct lb_engine *e;
+	const char *file;
+	struct lb_diags *d;
+	struct lb_results r;
+};
+
+static void del_ident(const struct lb_ident *id, void *arg)
+{
+	struct del_ctx *c = arg;
+
+	if (!lb_engine_exists(c->e, id->kind, id->ns, id->name)) {
+		lb_diag_add(c->d, c->file, id->doc, "metadata.name",
+			    "%s \"%s\" not found", lb_kind_resource(id->kind),
+			    id->name);
+		return;
+	}
+	add_result(&c->r, id->kind, id->doc, id->ns, id->name,
+		   LB_ACTION_DELETED);
+}
+
+int lb_engine_delete_yaml(struct lb_engine *e, const char *file,
+			  const char *buf, size_t len, struct lb_diags *diags,
+			  struct lb_results *results)
+{
+	struct lb_diags local = { 0 };
+	struct del_ctx c = { .e = e, .file = file ? file : "-",
+			     .d = diags ? diags : &local };
+	size_t before = c.d->n, i;
+	int rc = 0;
+
+	lb_yaml_idents(c.file, buf, len, del_ident, &c, c.d);
+	if (c.d->n > before) {
+		lb_results_free(&c.r);
+		lb_diags_free(&local);
+		return -EINVAL;
+	}
+	for (i = 0; i < c.r.n && !rc; i++) {
+		const struct lb_result *x = &c.r.items[i];
+
+		rc = lb_engine_delete(e, x->kind, x->ns, x->name);
+		if (rc == -ENOENT)	/* named twice in the file */
+			rc = 0;
+		if (!rc && results)
+			add_result(results, x->kind, x->doc, x->ns, x->name,
+				   LB_ACTION_DELETED);
+	}
+	lb_results_free(&c.r);
 	lb_diags_free(&local);
 	return rc;
 }
@@ -565,6 +731,7 @@ int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
 		x = lb_htab_del(&e->eps, key);
 		if (!x)
 			goto noent;
+		lb_eps_index_del(e, x);
 		eps_free(x);
 		break;
 	default:
@@ -605,8 +772,10 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 	e->cfg.lb_classes = NULL;
 	lb_htab_init(&e->svcs, &svc_ops);
 	lb_htab_init(&e->eps, &eps_ops);
+	lb_eps_index_init(e);
 	lb_holdings_init(e);
 	e->order_stale = true;
+	e->changed_all = true;
 	if (cfg && cfg->db_path) {
 		rc = lb_store_open(cfg->db_path, &e->store, err);
 		if (rc)
@@ -639,6 +808,9 @@ void lb_engine_close(struct lb_engine *e)
 	lb_holdings_free(e);
 	lb_htab_free(&e->svcs);
 	lb_htab_free(&e->eps);
+	lb_eps_index_free(e);
+	lb_engine_changed_clear(e);
+	free(e->changed);
 	free(e->changes);
 	for (i = 0; i < e->nclasses; i++)
 		free(e->classes[i]);

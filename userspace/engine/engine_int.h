@@ -20,6 +20,14 @@ struct lb_eps {
 	struct lb_eps_spec spec;
 };
 
+/* The EndpointSlices labelled for one Service, in no order. */
+struct lb_svc_eps {
+	char *key;		/* "ns/service" */
+	struct lb_eps **v;
+	size_t n;
+	size_t cap;
+};
+
 /* Objects touched by the running apply/delete, to be persisted. */
 struct lb_change {
 	enum lb_kind kind;
@@ -60,6 +68,13 @@ struct lb_engine {
 	size_t ndirty;
 	size_t capdirty;
 	struct lb_htab eps;
+	struct lb_htab eps_by_svc;	/* "ns/service" -> lb_svc_eps */
+
+	/* Services whose kernel view may have changed (kview.c). */
+	char **changed;
+	size_t nchanged;
+	size_t capchanged;
+	bool changed_all;
 
 	struct lb_htab holdings;	/* by address */
 	struct lb_addr *touched;	/* holdings to recount */
@@ -101,6 +116,18 @@ struct lb_doc;
 bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation);
 void lb_engine_free_state(struct lb_engine *e);
+/* The stored YAML text of an object, or NULL. */
+const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
+				  const char *ns, const char *name);
+
+/* kview.c */
+void lb_view_changed(struct lb_engine *e, const char *key);
+void lb_view_changed_svc(struct lb_engine *e, struct lb_service *s);
+/* Keeps eps_by_svc right: add after x's spec is set, del before. */
+void lb_eps_index_add(struct lb_engine *e, struct lb_eps *x);
+void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x);
+void lb_eps_index_init(struct lb_engine *e);
+void lb_eps_index_free(struct lb_engine *e);
 
 /* persist.c */
 int lb_engine_persist(struct lb_engine *e);

@@ -68,13 +68,14 @@ static const struct lbipamd_ksvc *find(struct lbipamd *d, const char *addr,
 {
 	size_t i;
 
-	for (i = 0; i < d->want.n; i++) {
+	for (i = 0; i < d->want.by_key.n; i++) {
+		const struct lbipamd_ksvc *k = d->want.by_key.v[i];
 		char a[64];
 
-		lb_addr_str(&d->want.v[i].key.ep, a, sizeof(a));
-		if (!strcmp(a, addr) && d->want.v[i].key.ep.port == port &&
-		    d->want.v[i].key.proto == proto)
-			return &d->want.v[i];
+		lb_addr_str(&k->key.ep, a, sizeof(a));
+		if (!strcmp(a, addr) && k->key.ep.port == port &&
+		    k->key.proto == proto)
+			return k;
 	}
 	return NULL;
 }
@@ -97,7 +98,8 @@ static const struct lb_backend *be(const struct lbipamd_ksvc *k,
 int main(void)
 {
 	struct lb_engine_config cfg = { .log = lbipamd_log_engine,
-					.log_level = LB_LOG_WARN };
+					.log_level = LB_LOG_WARN,
+					.strict = true };
 	struct lbipamd d = { .dcfg.masquerade = true };
 	const struct lbipamd_ksvc *k;
 	const struct lb_backend *b;
@@ -107,7 +109,7 @@ int main(void)
 	lbipamd_log_set_level(LB_LOG_ERROR);
 	if (lb_engine_open(&cfg, &d.eng, NULL))
 		return 1;
-	d.objs = json_object();
+	d.want.by_owner.by_owner = true;
 	lbipamd_kernel_init(&d.kern);
 
 	r = req(&d, false, "{s:s, s:s}", "op", "apply", "yaml", pools);
@@ -238,8 +240,7 @@ int main(void)
 	   "no group lbipam: only root and the daemon's user");
 
 	lbipamd_kernel_close(&d.kern);
-	lbipamd_kset_free(&d.want);
-	json_decref(d.objs);
+	lbipamd_want_free(&d.want);
 	lb_engine_close(d.eng);
 	return lb_tap_done();
 }

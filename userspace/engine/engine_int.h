@@ -116,6 +116,7 @@ struct lb_doc;
 bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation);
 void lb_engine_free_state(struct lb_engine *e);
+int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key);
 /* The stored YAML text of an object, or NULL. */
 const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name);

@@ -28,7 +28,8 @@ HDRS := $(wildcard userspace/*.h userspace/lib/*.h) uapi/linux/lbipam.h \
 UNIT_TESTS := $(B)/tests/test_addr
 
 .PHONY: all module userspace clean install dkms-install check test bench \
-	style module-check unit-tests kselftest vm-test daemon-check
+	style module-check unit-tests kselftest vm-test daemon-check \
+	bench-apply
 
 all: module userspace
 
@@ -84,6 +85,12 @@ test:
 # run, and the engine at 100k services; writes bench/RESULTS.md.
 bench: module userspace
 	scripts/bench.sh
+
+# Only the one-Service apply latency (issue 10), in the VM.
+bench-apply: module userspace
+	scripts/vm-run.sh --timeout 3000 --module $(CURDIR)/lbipam.ko -- \
+		$(CURDIR)/bench/apply-latency.sh $(CURDIR)/build/bench/apply \
+		$(CURDIR)/userspace/lbipamd $(CURDIR)/userspace/lbctl
 
 install: all
 	install -D -m 0755 userspace/lbctl $(DESTDIR)$(PREFIX)/sbin/lbctl

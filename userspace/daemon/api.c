@@ -129,7 +129,7 @@ static json_t *lb_result(enum lb_kind kind, const char *ns, const char *name,
 			 const char *action)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind",
-			 lb_kind_name(kind), "resource", lb_kind_resource(kind),
+			 lb_kind_name(kind), "resource", lb_kind_singular(kind),
 			 "namespace", ns, "name", name, "action", action);
 }
 
@@ -227,12 +227,12 @@ static json_t *lb_op_delete(struct lbipamd *d, json_t *req)
 
 	if (json_is_string(yaml))
 		return lb_delete_yaml(d, req, yaml);
-	if (lbipamd_kind_arg(lb_js(req, "kind"), &kind) || !name)
+	if (lb_kind_parse_alias(lb_js(req, "kind"), &kind) || !name)
 		return lbipamd_fail("delete needs a kind (ippool, service, endpointslice) and a name");
 	ns = kind == LB_KIND_POOL ? "" : ns && *ns ? ns : "default";
 	if (!lb_engine_exists(d->eng, kind, ns, name))
 		return lbipamd_fail("%s \"%s\" not found%s%s",
-				    lb_kind_resource(kind), name,
+				    lb_kind_singular(kind), name,
 				    *ns ? " in namespace " : "", ns);
 	rc = lb_engine_delete(d->eng, kind, ns, name);
 	lbipamd_log(LB_LOG_INFO, "Object deleted", "kind", lb_kind_name(kind),
@@ -240,7 +240,7 @@ static json_t *lb_op_delete(struct lbipamd *d, json_t *req)
 	lbipamd_reconcile(d, false);
 	if (rc && rc != -ENOENT)
 		return lbipamd_fail("deleting %s \"%s\": %s",
-				    lb_kind_resource(kind), name,
+				    lb_kind_singular(kind), name,
 				    strerror(-rc));
 	res = lbipamd_ok();
 	json_object_set_new(res, "results",

@@ -32,20 +32,6 @@ const char *lbipamd_kstate_name(enum lbipamd_kstate s)
 	}
 }
 
-const char *lbipamd_be_state_name(uint8_t s)
-{
-	switch (s) {
-	case LBIPAM_BE_ACTIVE:
-		return "active";
-	case LBIPAM_BE_TERMINATING:
-		return "terminating";
-	case LBIPAM_BE_MAINTENANCE:
-		return "maintenance";
-	default:
-		return "?";
-	}
-}
-
 void lbipamd_kernel_init(struct lbipamd_kernel *k)
 {
 	memset(k, 0, sizeof(*k));

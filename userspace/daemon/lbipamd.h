@@ -161,7 +161,6 @@ int lbipamd_kernel_sync_keys(struct lbipamd_kernel *k,
 			     const struct lbipamd_kset *want,
 			     const struct lb_service_key *keys, size_t nkeys);
 const char *lbipamd_kstate_name(enum lbipamd_kstate s);
-const char *lbipamd_be_state_name(uint8_t s);
 
 /* ---------------------------------------------------------------- api */
 
@@ -195,8 +194,6 @@ json_t *lbipamd_view_status(struct lbipamd *d);
 /* The stored object as JSON (from the engine), or NULL. */
 json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 			    const char *ns, const char *name);
-/* kubectl's spelling of a kind accepted on the command line. */
-int lbipamd_kind_arg(const char *s, enum lb_kind *k);
 /* ns since the epoch -> "2026-11-26T04:30:00Z" */
 void lb_rfc3339(int64_t ns, char *buf, size_t len);
 /* Optional fields of a JSON object: "a.b.c" or NULL. */

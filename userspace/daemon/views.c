@@ -76,25 +76,6 @@ json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 	return j;
 }
 
-int lbipamd_kind_arg(const char *s, enum lb_kind *k)
-{
-	if (!s)
-		return -EINVAL;
-	if (!strcmp(s, "ippool") || !strcmp(s, "ippools") ||
-	    !strcmp(s, "pool") || !strcmp(s, "CiliumLoadBalancerIPPool"))
-		*k = LB_KIND_POOL;
-	else if (!strcmp(s, "service") || !strcmp(s, "services") ||
-		 !strcmp(s, "svc") || !strcmp(s, "Service"))
-		*k = LB_KIND_SERVICE;
-	else if (!strcmp(s, "endpointslice") || !strcmp(s, "endpointslices") ||
-		 !strcmp(s, "EndpointSlice"))
-		*k = LB_KIND_ENDPOINTSLICE;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-
 static json_t *lb_cond_json(const struct lb_condition *c)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", c->type,
@@ -332,7 +313,7 @@ static json_t *lb_kernel_of(struct lbipamd *d, const char *owner)
 			lb_endpoint_str(&v->be[k].ep, es, sizeof(es));
 			json_array_append_new(bes, json_pack("{s:s, s:s, s:b}",
 				"address", es, "state",
-				lbipamd_be_state_name(v->be[k].state), "local",
+				lb_be_state_name(v->be[k].state), "local",
 				!!(v->be[k].flags & LBIPAM_BE_F_LOCAL)));
 		}
 		lb_service_str(&v->key, ks, sizeof(ks));
@@ -378,7 +359,7 @@ json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
 	enum lb_kind k;
 	int rc;
 
-	if (lbipamd_kind_arg(kind, &k) || k == LB_KIND_ENDPOINTSLICE)
+	if (lb_kind_parse_alias(kind, &k) || k == LB_KIND_ENDPOINTSLICE)
 		return lbipamd_fail("unknown resource type '%s': use ippools or services",
 				    kind ? kind : "");
 	if (describe && !name)

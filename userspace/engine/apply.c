@@ -192,7 +192,7 @@ static void del_ident(const struct lb_ident *id, void *arg)
 
 	if (!lb_engine_exists(c->e, id->kind, id->ns, id->name)) {
 		lb_diag_add(c->d, c->file, id->doc, "metadata.name",
-			    "%s \"%s\" not found", lb_kind_resource(id->kind),
+			    "%s \"%s\" not found", lb_kind_singular(id->kind),
 			    id->name);
 		return;
 	}

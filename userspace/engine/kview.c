@@ -181,12 +181,6 @@ static void to_ip(const struct lb_addr *a, struct lb_ip *ip)
 		memcpy(&ip->v6, b, 16);
 }
 
-static uint8_t ip_proto(uint8_t p)
-{
-	return p == LB_PROTO_UDP ? IPPROTO_UDP :
-	       p == LB_PROTO_SCTP ? IPPROTO_SCTP : IPPROTO_TCP;
-}
-
 /*
  * The endpoint port a Service port maps to in one slice, or -1.  The
  * slice's port carries the Service port's name and the resolved number,
@@ -318,7 +312,7 @@ static int emit_view(struct lb_engine *e, struct lb_service *s,
 	b.per_port = lb_xcalloc(sp->nports + 1, sizeof(*b.per_port));
 	for (i = 0; i < sp->nports; i++) {
 		b.ports[i].port = sp->ports[i].port;
-		b.ports[i].proto = ip_proto(sp->ports[i].proto);
+		b.ports[i].proto = sp->ports[i].proto;
 		b.ports[i].name = sp->ports[i].name;
 	}
 	if (se && se->n) {

@@ -131,7 +131,7 @@ static int lbctl_parse_svc_opts(int argc, char **argv,
 					  LBIPAM_MAX_SOURCE_RANGES);
 				return -1;
 			}
-			if (lb_parse_cidr(val, c, err, sizeof(err))) {
+			if (lb_cidr_parse(val, LB_CIDR_HOST, c, NULL, err, sizeof(err))) {
 				lbctl_err("source-range %s", err);
 				return -1;
 			}

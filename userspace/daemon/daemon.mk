@@ -26,7 +26,7 @@ LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS)
 # changed.
 .PHONY: daemon-check
 LBENGINE_FILES := $(wildcard $(LBENGINE_DIR)/*.c $(LBENGINE_DIR)/*.h \
-	$(LBENGINE_DIR)/Makefile) userspace/lib/lb_names.c userspace/lib/lb_names.h
+	$(LBENGINE_DIR)/Makefile) $(wildcard userspace/lib/lb_names.* userspace/lib/lb_addr.*)
 $(LBENGINE_DIR)/build/liblbengine.a: $(LBENGINE_FILES)
 	$(MAKE) -C $(LBENGINE_DIR) build/liblbengine.a
 $(LBENGINE_DIR)/build/liblbengine-san.a: $(LBENGINE_FILES)

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef _LB_ADDR_H
-#define _LB_ADDR_H
+/* Addresses as 128-bit integers for range arithmetic: containment,
+ * overlap, ordering and 192-bit counts.  Text goes through lib/lb_addr. */
+#ifndef _LB_ENGINE_ADDR_H
+#define _LB_ENGINE_ADDR_H
+
+#include "../lib/lb_addr.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,17 +29,20 @@ struct lb_range {
 #define LB_ADDR_STRLEN 46
 #define LB_RANGE_STRLEN (2 * LB_ADDR_STRLEN + 4)
 
+/* lb_ip_parse() and lb_ip_str() on the 128-bit form. */
 int lb_addr_parse(const char *s, struct lb_addr *a);
 const char *lb_addr_fmt(const struct lb_addr *a, char *buf);
+void lb_addr_from_ip(struct lb_addr *a, int family, const void *bytes);
 int lb_addr_cmp(const struct lb_addr *a, const struct lb_addr *b);
 bool lb_addr_eq(const struct lb_addr *a, const struct lb_addr *b);
 uint64_t lb_addr_hash(const struct lb_addr *a);
 
 /*
- * Parse "a.b.c.d/n" or "x::/n".  Host bits are masked off as Cilium does;
- * *masked tells the caller so it can warn about a misaligned prefix.
+ * lb_cidr_parse() of "a.b.c.d/n" or "x::/n" as a range.  Host bits are
+ * masked off as Cilium does; *masked tells the caller so it can warn
+ * about a misaligned prefix.
  */
-int lb_cidr_parse(const char *s, struct lb_range *r, bool *masked);
+int lb_range_parse_cidr(const char *s, struct lb_range *r, bool *masked);
 bool lb_range_contains(const struct lb_range *r, const struct lb_addr *a);
 bool lb_range_overlaps(const struct lb_range *a, const struct lb_range *b);
 const char *lb_range_fmt(const struct lb_range *r, char *buf);
@@ -59,4 +66,4 @@ bool lb_count_is_zero(const struct lb_count *c);
 #define LB_COUNT_STRLEN 64
 const char *lb_count_fmt(const struct lb_count *c, char *buf);
 
-#endif /* _LB_ADDR_H */
+#endif /* _LB_ENGINE_ADDR_H */

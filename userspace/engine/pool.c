@@ -12,7 +12,7 @@ void lb_block_set_cidr(struct lb_block *b, const char *cidr)
 
 	b->spec = lb_xstrdup(cidr);
 	b->from_cidr = true;
-	if (lb_cidr_parse(cidr, &b->r, &masked)) {
+	if (lb_range_parse_cidr(cidr, &b->r, &masked)) {
 		b->error = lb_xasprintf("invalid CIDR '%s'", cidr);
 		return;
 	}

@@ -221,7 +221,7 @@ static void read_blocks(struct yl *y, struct lb_pool_spec *ps,
 			struct lb_range r;
 
 			lb_block_set_cidr(b, cidr);
-			if (!lb_cidr_parse(cidr, &r, &masked) && masked)
+			if (!lb_range_parse_cidr(cidr, &r, &masked) && masked)
 				lb_y_warn(y, p, "CIDR has host bits set; they are ignored");
 		} else if (start && *start) {
 			lb_block_set_range(b, start, stop && *stop ? stop : NULL);

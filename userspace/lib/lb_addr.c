@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * The textual forms of services and backends. Strict on purpose: a typo
- * must fail here with a message, not reach the kernel as something else.
- */
+/* IP addresses, prefixes, endpoints and service keys to and from text.
+ * Strict on purpose: a typo must fail here, not reach the kernel. */
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -40,49 +39,97 @@ static int lb_parse_port(const char *s, uint16_t *port)
 	return 0;
 }
 
-int lb_parse_cidr(const char *s, struct lb_cidr *c, char *err, size_t errlen)
+int lb_ip_parse(const char *s, int *family, void *addr)
+{
+	if (!s)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int lb_ip_cmp(int fa, const void *a, int fb, const void *b)
+{
+	if (fa != fb)
+		return fa == AF_INET ? -1 : 1;
+	return memcmp(a, b, fa == AF_INET ? 4 : 16);
+}
+
+const char *lb_ip_str(int family, const void *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Clears the bits after @plen; true if any was set. */
+static bool mask_host_bits(uint8_t *b, unsigned int plen, unsigned int max)
+{
+	bool set = false;
+	unsigned int i;
+
+	for (i = plen; i < max; i++) {
+		set |= !!(b[i / 8] & (0x80 >> (i % 8)));
+		b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	}
+	return set;
+}
+
+int lb_cidr_parse(const char *s, unsigned int flags, struct lb_cidr *c,
+		  bool *masked, char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(s, '/');
 	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	struct lb_cidr orig;
 	unsigned long plen;
-	unsigned int i, max;
-	uint8_t *b;
+	unsigned int max;
 
 	memset(c, 0, sizeof(*c));
+	if (masked)
+		*masked = false;
+	if (!slash && !(flags & LB_CIDR_HOST))
+		goto bad_addr;
 	if (hlen >= sizeof(host))
 		goto bad_addr;
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, &c->addr.v4) == 1) {
-		c->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, host, &c->addr.v6) == 1) {
-		c->family = AF_INET6;
-		max = 128;
-	} else {
+	if (lb_ip_parse(host, &c->family, &c->addr))
 		goto bad_addr;
-	}
+	max = c->family == AF_INET ? 32 : 128;
 	plen = max;
 	if (slash && lb_parse_uint(slash + 1, 0, max, &plen)) {
-		snprintf(err, errlen, "'%s': prefix length must be 0-%u", s,
-			 max);
+		if (err)
+			snprintf(err, errlen, "'%s': prefix length must be 0-%u",
+				 s, max);
 		return -1;
 	}
 	c->plen = (uint8_t)plen;
-	b = (uint8_t *)&c->addr;
-	for (i = c->plen; i < max; i++) {
-		if (b[i / 8] & (0x80 >> (i % 8))) {
-			snprintf(err, errlen,
-				 "'%s': host bits set beyond /%u", s, c->plen);
+	orig = *c;
+	if (mask_host_bits((uint8_t *)&c->addr, c->plen, max)) {
+		if (!(flags & LB_CIDR_MASK)) {
+			*c = orig;
+			if (err)
+				snprintf(err, errlen,
+					 "'%s': host bits set beyond /%u", s,
+					 c->plen);
 			return -1;
 		}
+		if (masked)
+			*masked = true;
 	}
 	return 0;
 
 bad_addr:
-	snprintf(err, errlen, "'%s': invalid IP prefix (expected ADDRESS/LEN)",
-		 s);
+	if (err)
+		snprintf(err, errlen,
+			 "'%s': invalid IP prefix (expected ADDRESS/LEN)", s);
 	return -1;
 }
 
@@ -113,9 +160,9 @@ int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
 			goto bad_addr;
 		memcpy(host, s + 1, hlen);
 		host[hlen] = '\0';
-		if (inet_pton(AF_INET6, host, &ep->addr.v6) != 1)
+		if (lb_ip_parse(host, &ep->family, &ep->addr) ||
+		    ep->family != AF_INET6)
 			goto bad_addr;
-		ep->family = AF_INET6;
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon) {
@@ -135,9 +182,8 @@ int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
 				 s);
 			return -1;
 		}
-		if (inet_pton(AF_INET, host, &ep->addr.v4) != 1)
+		if (lb_ip_parse(host, &ep->family, &ep->addr))
 			goto bad_addr;
-		ep->family = AF_INET;
 	}
 	if (lb_parse_port(port, &ep->port)) {
 		snprintf(err, errlen, "'%s': port must be 1-65535, not '%s'", s,
@@ -184,9 +230,7 @@ int lb_parse_service(const char *s, struct lb_service_key *key,
 
 const char *lb_addr_str(const struct lb_endpoint *ep, char *buf, size_t len)
 {
-	if (!inet_ntop(ep->family, &ep->addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
+	return lb_ip_str(ep->family, &ep->addr, buf, len);
 }
 
 const char *lb_endpoint_str(const struct lb_endpoint *ep, char *buf,
@@ -206,9 +250,8 @@ const char *lb_cidr_str(const struct lb_cidr *c, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	if (!inet_ntop(c->family, &c->addr, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	snprintf(buf, len, "%s/%u", a, c->plen);
+	snprintf(buf, len, "%s/%u", lb_ip_str(c->family, &c->addr, a, sizeof(a)),
+		 c->plen);
 	return buf;
 }
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* The one reader and writer of IP addresses, prefixes, endpoints and
+ * service keys as text, for lbctl, lbipamd and the engine alike. */
 #ifndef LB_ADDR_H
 #define LB_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -32,14 +35,42 @@ struct lb_cidr {
 	uint8_t plen;
 };
 
+/*
+ * A bare address of either family, as inet_pton reads it: no zone, no
+ * spaces, no leading zeros in IPv4.  @addr gets 4 or 16 bytes in network
+ * order and must hold 16.  0 or -EINVAL.
+ */
+int lb_ip_parse(const char *s, int *family, void *addr);
+/* IPv4 sorts before IPv6, then by address. */
+int lb_ip_cmp(int fa, const void *a, int fb, const void *b);
+const char *lb_ip_str(int family, const void *addr, char *buf, size_t len);
+
+/* lb_cidr_parse() flags. */
+enum {
+	/* A bare address is accepted as a /32 or /128 (lbctl, Kubernetes
+	 * loadBalancerSourceRanges). */
+	LB_CIDR_HOST = 1 << 0,
+	/*
+	 * Host bits are cleared and *masked set, as Cilium does for pool
+	 * blocks and Kubernetes for source ranges; without it they are an
+	 * error (lbctl, where they are more likely a typo).
+	 */
+	LB_CIDR_MASK = 1 << 1,
+};
+
+/*
+ * "ADDRESS/LEN": LEN decimal without sign or leading zeros, at most 32 or
+ * 128.  On failure fills @err (may be NULL) and returns -1.
+ */
+int lb_cidr_parse(const char *s, unsigned int flags, struct lb_cidr *c,
+		  bool *masked, char *err, size_t errlen);
+
 /* "a.b.c.d:PORT" or "[v6]:PORT"; on failure fills @err and returns -1. */
 int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
 		      char *err, size_t errlen);
 /* "ENDPOINT/PROTO" */
 int lb_parse_service(const char *s, struct lb_service_key *key,
 		     char *err, size_t errlen);
-/* "ADDRESS/LEN" (a bare address is a host route); host bits must be 0. */
-int lb_parse_cidr(const char *s, struct lb_cidr *c, char *err, size_t errlen);
 /* Decimal only, no sign, no spaces; in [min, max]. */
 int lb_parse_uint(const char *s, unsigned long min, unsigned long max,
 		  unsigned long *v);

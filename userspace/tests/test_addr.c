@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* lbctl's address, port and protocol syntax, accepted and refused. */
+/* The address, prefix, port and protocol syntax of lib/lb_addr.c,
+ * accepted and refused, in lbctl's and in Kubernetes' dialect. */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "lib/lb_addr.h"
@@ -63,11 +65,98 @@ static const struct svc_case cidr_cases[] = {
 	{ "/8", NULL, "invalid IP prefix" },
 };
 
+/* The Kubernetes/Cilium dialect: host bits cleared and reported. */
+static const struct svc_case masked_cases[] = {
+	{ "192.168.100.200/28", "192.168.100.192/28 masked", NULL },
+	{ "10.0.0.0/24", "10.0.0.0/24", NULL },
+	{ "10.0.0.1/0", "0.0.0.0/0 masked", NULL },
+	{ "2001:db8::1/64", "2001:db8::/64 masked", NULL },
+	{ "2001:db8::ff/121", "2001:db8::80/121 masked", NULL },
+	{ "2001:db8::1/128", "2001:db8::1/128", NULL },
+	{ "10.0.0.1", NULL, "invalid IP prefix" },
+	{ "10.0.0.0/33", NULL, "prefix length must be 0-32" },
+	{ "10.0.0.0/8x", NULL, "prefix length must be 0-32" },
+	{ "fe80::1%eth0/64", NULL, "invalid IP prefix" },
+};
+
+static int check_masked(const struct svc_case *c)
+{
+	char err[256] = "", out[64], got[80];
+	struct lb_cidr cidr;
+	bool masked = true;
+	int r = lb_cidr_parse(c->in, LB_CIDR_MASK, &cidr, &masked, err,
+			       sizeof(err));
+
+	if (c->canon) {
+		snprintf(got, sizeof(got), "%s%s",
+			 lb_cidr_str(&cidr, out, sizeof(out)),
+			 masked ? " masked" : "");
+		if (r || strcmp(got, c->canon)) {
+			printf("# '%s': %s\n", c->in, r ? err : got);
+			return 0;
+		}
+		return 1;
+	}
+	if (!r || !strstr(err, c->why)) {
+		printf("# '%s': %s\n", c->in, r ? err : "accepted");
+		return 0;
+	}
+	return 1;
+}
+
+static const struct {
+	const char *in;
+	int family;		/* 0: refused */
+} ip_cases[] = {
+	{ "10.0.0.1", AF_INET },
+	{ "0.0.0.0", AF_INET },
+	{ "255.255.255.255", AF_INET },
+	{ "::", AF_INET6 },
+	{ "::ffff:10.0.0.1", AF_INET6 },	/* mapped stays IPv6 */
+	{ "2001:DB8::1", AF_INET6 },
+	{ "10.0.0.256", 0 },
+	{ "010.0.0.1", 0 },
+	{ "10.0.0", 0 },
+	{ " 10.0.0.1", 0 },
+	{ "10.0.0.1 ", 0 },
+	{ "fe80::1%eth0", 0 },
+	{ "[::1]", 0 },
+	{ "", 0 },
+	{ "1:2:3:4:5:6:7:8:9", 0 },
+};
+
+static int check_ip(size_t i)
+{
+	unsigned char a[16];
+	int fam = 0, r = lb_ip_parse(ip_cases[i].in, &fam, a);
+
+	if (ip_cases[i].family ? r || fam != ip_cases[i].family : !r) {
+		printf("# '%s': rc %d family %d\n", ip_cases[i].in, r, fam);
+		return 0;
+	}
+	return 1;
+}
+
+static int check_ip_order(void)
+{
+	unsigned char a[16], b[16], c[16];
+	int fa, fb, fc;
+
+	/* Same bits, different families: IPv4 first; then by address. */
+	return !lb_ip_parse("10.0.0.1", &fa, a) &&
+	       !lb_ip_parse("::a00:1", &fb, b) &&
+	       !lb_ip_parse("10.0.0.2", &fc, c) &&
+	       lb_ip_cmp(fa, a, fb, b) < 0 && lb_ip_cmp(fb, b, fa, a) > 0 &&
+	       lb_ip_cmp(fa, a, fc, c) < 0 && !lb_ip_cmp(fa, a, fa, a) &&
+	       lb_ip_parse(NULL, &fa, a) == -EINVAL;
+}
+
 static int check_cidr(const struct svc_case *c)
 {
 	char err[256] = "", out[64];
 	struct lb_cidr cidr;
-	int r = lb_parse_cidr(c->in, &cidr, err, sizeof(err));
+	int r = lb_cidr_parse(c->in, LB_CIDR_HOST, &cidr, NULL, err,
+			       sizeof(err));
 
 	if (c->canon) {
 		if (r || strcmp(lb_cidr_str(&cidr, out, sizeof(out)), c->canon)) {
@@ -118,9 +207,11 @@ int main(void)
 	size_t nc = sizeof(cidr_cases) / sizeof(cidr_cases[0]);
 	struct lb_endpoint ep;
 	char err[256];
+	size_t nm = sizeof(masked_cases) / sizeof(masked_cases[0]);
+	size_t ni = sizeof(ip_cases) / sizeof(ip_cases[0]);
 	int failed = 0, t = 0;
 
-	printf("TAP version 13\n1..%zu\n", n + nc + 2);
+	printf("TAP version 13\n1..%zu\n", n + nc + nm + ni + 3);
 	for (i = 0; i < n; i++) {
 		int ok = check_service(&svc_cases[i]);
 
@@ -138,6 +229,27 @@ int main(void)
 		       cidr_cases[i].in,
 		       cidr_cases[i].canon ? "accepted" : "refused");
 	}
+
+	for (i = 0; i < nm; i++) {
+		int ok = check_masked(&masked_cases[i]);
+
+		failed += !ok;
+		printf("%sok %d - masked prefix '%s' %s\n", ok ? "" : "not ",
+		       ++t, masked_cases[i].in,
+		       masked_cases[i].canon ? "accepted" : "refused");
+	}
+
+	for (i = 0; i < ni; i++) {
+		int ok = check_ip(i);
+
+		failed += !ok;
+		printf("%sok %d - address '%s' %s\n", ok ? "" : "not ", ++t,
+		       ip_cases[i].in, ip_cases[i].family ? "accepted" : "refused");
+	}
+	i = check_ip_order();
+	failed += !i;
+	printf("%sok %d - addresses order IPv4 first, then by bytes\n",
+	       i ? "" : "not ", ++t);
 
 	/* Backends share the endpoint syntax but take no protocol. */
 	i = !lb_parse_endpoint("198.51.100.2:8080", &ep, err, sizeof(err)) &&

@@ -14,7 +14,7 @@ static const char *cidr(const char *s)
 	bool masked;
 
 	i = (i + 1) % 4;
-	if (lb_cidr_parse(s, &r, &masked))
+	if (lb_range_parse_cidr(s, &r, &masked))
 		return "invalid";
 	snprintf(buf[i], sizeof(buf[i]), "%s%s", lb_range_fmt(&r, buf[(i + 1) % 4]),
 		 masked ? " (masked)" : "");
@@ -66,12 +66,12 @@ int main(void)
 	is(cidr("10.0.0.0/-1"), "invalid", "negative prefix");
 	is(cidr("10.0.0.0/8x"), "invalid", "trailing junk");
 	is(cidr("/8"), "invalid", "no address");
-	lb_cidr_parse("10.0.0.0/24", &x, &m);
-	lb_cidr_parse("10.0.0.255/32", &y, &m);
+	lb_range_parse_cidr("10.0.0.0/24", &x, &m);
+	lb_range_parse_cidr("10.0.0.255/32", &y, &m);
 	ok(lb_range_overlaps(&x, &y) && lb_range_overlaps(&y, &x), "touching at one address overlaps");
-	lb_cidr_parse("10.0.1.0/32", &y, &m);
+	lb_range_parse_cidr("10.0.1.0/32", &y, &m);
 	ok(!lb_range_overlaps(&x, &y), "adjacent ranges do not overlap");
-	lb_cidr_parse("::a00:0/120", &y, &m);
+	lb_range_parse_cidr("::a00:0/120", &y, &m);
 	ok(!lb_range_overlaps(&x, &y), "families never overlap");
 	is(count("10.0.0.0", "10.0.0.255", 1), "256", "count /24");
 	is(count("2001:db8::", "2001:db8::ffff:ffff:ffff:ffff", 1), "18446744073709551616", "count /64 = 2^64");

@@ -76,7 +76,7 @@ static int backends(const struct lbipamd_desired_cfg *cfg,
 	qsort(k->be, k->nbe, sizeof(*k->be), lbipamd_backend_cmp);
 	for (i = 1, j = 0; i < k->nbe; i++) {
 		if (k->be[i].ep.port == k->be[j].ep.port &&
-		    !lbipamd_ip_cmp(k->be[i].ep.family, &k->be[i].ep.addr,
+		    !lb_ip_cmp(k->be[i].ep.family, &k->be[i].ep.addr,
 				    k->be[j].ep.family, &k->be[j].ep.addr))
 			continue;
 		k->be[++j] = k->be[i];

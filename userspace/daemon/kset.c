@@ -38,17 +38,10 @@ struct lbipamd_ksvc *lbipamd_ksvc_dup(const struct lbipamd_ksvc *k)
 	return d;
 }
 
-int lbipamd_ip_cmp(int fa, const void *a, int fb, const void *b)
-{
-	if (fa != fb)
-		return fa == AF_INET ? -1 : 1;
-	return memcmp(a, b, fa == AF_INET ? 4 : 16);
-}
-
 int lbipamd_ksvc_cmp_key(const struct lb_service_key *a,
 			 const struct lb_service_key *b)
 {
-	int c = lbipamd_ip_cmp(a->ep.family, &a->ep.addr, b->ep.family,
+	int c = lb_ip_cmp(a->ep.family, &a->ep.addr, b->ep.family,
 			       &b->ep.addr);
 
 	if (c)
@@ -63,7 +56,7 @@ int lbipamd_ksvc_cmp_key(const struct lb_service_key *a,
 int lbipamd_backend_cmp(const void *pa, const void *pb)
 {
 	const struct lb_backend *a = pa, *b = pb;
-	int c = lbipamd_ip_cmp(a->ep.family, &a->ep.addr, b->ep.family,
+	int c = lb_ip_cmp(a->ep.family, &a->ep.addr, b->ep.family,
 			       &b->ep.addr);
 
 	if (c)

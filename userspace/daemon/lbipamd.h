@@ -76,7 +76,6 @@ int lbipamd_ksvc_cmp_key(const struct lb_service_key *a,
 			 const struct lb_service_key *b);
 /* Backends sorted and compared by address, then port. */
 int lbipamd_backend_cmp(const void *a, const void *b);
-int lbipamd_ip_cmp(int fa, const void *a, int fb, const void *b);
 
 /* Frees the entries too; an index (by_owner) set must use _reset. */
 void lbipamd_kset_free(struct lbipamd_kset *s);

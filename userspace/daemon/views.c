@@ -5,7 +5,6 @@
  */
 
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,12 +261,6 @@ static int lb_ip_json_cb(const struct lb_ip_info *ip, void *arg)
 	return 0;
 }
 
-static void lb_ip_str(const struct lb_ip *ip, char *buf, size_t len)
-{
-	if (!inet_ntop(ip->family, &ip->v6, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
 /* describe service: every endpoint of its slices, with its conditions. */
 static int lb_eps_json_cb(const struct lb_kservice *s, void *arg)
 {
@@ -279,7 +272,7 @@ static int lb_eps_json_cb(const struct lb_kservice *s, void *arg)
 		char a[INET6_ADDRSTRLEN];
 		json_t *j;
 
-		lb_ip_str(&ep->ip, a, sizeof(a));
+		lb_ip_str(ep->ip.family, &ep->ip.v6, a, sizeof(a));
 		j = json_pack("{s:s, s:s, s:b, s:b, s:b}", "slice",
 			      ep->slice ? ep->slice : "", "address", a,
 			      "ready", ep->ready, "serving", ep->serving,

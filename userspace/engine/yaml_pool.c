@@ -171,7 +171,7 @@ static void check_block(struct yl *y, const char *p, const char *cidr,
 
 	if (cidr) {
 		snprintf(q, sizeof(q), "%s.cidr", p);
-		if (lb_cidr_parse(cidr, &r, &masked))
+		if (lb_range_parse_cidr(cidr, &r, &masked))
 			lb_y_err(y, q, "invalid CIDR '%s'", cidr);
 		return;
 	}

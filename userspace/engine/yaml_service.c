@@ -309,30 +309,12 @@ static void read_affinity(struct yl *y, struct lb_svc_spec *ss,
 /* "a.b.c.d/n", "x::/n" or a bare address; host bits are cleared. */
 static int parse_src_range(const char *v, struct lb_src_range *r)
 {
-	char buf[LB_ADDR_STRLEN + 8], *slash, *end;
-	unsigned long plen;
-	int bits, k;
+	struct lb_cidr c;
 
-	if (strlen(v) >= sizeof(buf))
+	if (lb_cidr_parse(v, LB_CIDR_HOST | LB_CIDR_MASK, &c, NULL, NULL, 0))
 		return -1;
-	strcpy(buf, v);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (lb_addr_parse(buf, &r->addr))
-		return -1;
-	bits = r->addr.fam == 4 ? 32 : 128;
-	plen = (unsigned long)bits;
-	if (slash) {
-		if (!*slash)
-			return -1;
-		plen = strtoul(slash, &end, 10);
-		if (*end || plen > (unsigned long)bits)
-			return -1;
-	}
-	for (k = (int)plen; k < bits; k++)
-		r->addr.v &= ~((lb_u128)1 << (bits - 1 - k));
-	r->plen = (uint8_t)plen;
+	lb_addr_from_ip(&r->addr, c.family, &c.addr);
+	r->plen = c.plen;
 	return 0;
 }
 

@@ -47,8 +47,10 @@ userspace: userspace/lbctl userspace/lbipamd
 userspace/lbctl: $(LBCTL_SRCS) $(HDRS)
 	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBCTL_SRCS) $(LB_LIBS)
 
-# userspace/lbipamd and daemon-check. After "all:" so that it stays the
-# default goal.
+# The engine (build/engine/liblbengine.a, engine-check), then
+# userspace/lbipamd and daemon-check, which link it. After "all:" so that
+# it stays the default goal.
+include userspace/engine/engine.mk
 include userspace/daemon/daemon.mk
 
 # Host unit tests run under ASan and UBSan.
@@ -115,4 +117,4 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f userspace/lbctl userspace/lbipamd
-	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests
+	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine

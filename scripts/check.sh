@@ -58,9 +58,7 @@ step shellcheck shellcheck -x scripts/*.sh selftests/*.sh bench/*.sh .ci/run \
 	userspace/tests/*.sh userspace/daemon/tests/*.sh
 tap unit-tests make -s unit-tests
 tap lbctl-cli userspace/tests/test_cli.sh
-if [[ -f userspace/engine/Makefile ]]; then
-	tap engine make -s -C userspace/engine check
-fi
+tap engine make -s engine-check
 tap daemon make -s daemon-check
 step install-destdir scripts/install-check.sh
 step dkms scripts/dkms-check.sh

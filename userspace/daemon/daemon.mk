@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # lbipamd: included from the top-level Makefile, which defines LB_CFLAGS,
-# LB_LIBS, LIB_SRCS, SAN, CC and CFLAGS. Paths are relative to the top.
+# LB_LIBS, LIB_SRCS, SAN, CC and CFLAGS, and includes engine.mk first.
+# Paths are relative to the top.
 #
 #   make userspace/lbipamd   the daemon
 #   make daemon-check        host tests (ASan/UBSan, TAP)
@@ -15,22 +16,12 @@ LBIPAMD_LIB_SRCS := $(filter-out $(LBIPAMD_DIR)/main.c,$(LBIPAMD_SRCS))
 LBIPAMD_HDRS := $(wildcard $(LBIPAMD_DIR)/*.h) \
 	userspace/engine/lb_engine.h
 
-LBENGINE_DIR := userspace/engine
-LBENGINE_LIB := $(LBENGINE_DIR)/build/liblbengine.a
-LBENGINE_SAN_LIB := $(LBENGINE_DIR)/build/liblbengine-san.a
 LBIPAMD_PKGS := libnl-genl-3.0 jansson yaml-0.1 sqlite3 libsystemd
 LBIPAMD_CFLAGS := $(LB_CFLAGS) $(shell pkg-config --cflags $(LBIPAMD_PKGS))
 LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS)
 
-# The engine is built by its own Makefile, whenever one of its files
-# changed.
+# LBENGINE_LIB and LBENGINE_SAN_LIB come from userspace/engine/engine.mk.
 .PHONY: daemon-check
-LBENGINE_FILES := $(wildcard $(LBENGINE_DIR)/*.c $(LBENGINE_DIR)/*.h \
-	$(LBENGINE_DIR)/Makefile) $(wildcard userspace/lib/lb_names.* userspace/lib/lb_addr.*)
-$(LBENGINE_DIR)/build/liblbengine.a: $(LBENGINE_FILES)
-	$(MAKE) -C $(LBENGINE_DIR) build/liblbengine.a
-$(LBENGINE_DIR)/build/liblbengine-san.a: $(LBENGINE_FILES)
-	$(MAKE) -C $(LBENGINE_DIR) build/liblbengine-san.a
 
 userspace/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) $(LBIPAMD_HDRS) \
 		$(LBENGINE_LIB)

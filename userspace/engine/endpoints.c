@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* EndpointSlice objects as the engine keeps them: the parsed spec and
+ * its release. */
 #include "endpoints.h"
 
 #include <stdlib.h>

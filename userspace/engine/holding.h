@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* Holdings: which Services hold an IP address, and the calls that add
+ * and release them. */
 #ifndef _LB_HOLDING_H
 #define _LB_HOLDING_H
 

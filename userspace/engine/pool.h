@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* CiliumLoadBalancerIPPool objects: spec, blocks with their allocation
+ * state, and pool status. */
 #ifndef _LB_POOL_H
 #define _LB_POOL_H
 

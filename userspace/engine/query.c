@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Read-only views for callers: pools, Services and EndpointSlices with
+ * their conditions, counts and held IPs, passed to callbacks. */
 #include "engine_int.h"
 #include "holding.h"
 

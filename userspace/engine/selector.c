@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Labels and label selectors (matchLabels, matchExpressions), as pools'
+ * serviceSelector matches Services. */
 #include "selector.h"
 #include "util.h"
 

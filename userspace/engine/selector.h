@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* Labels and label selectors, matched the Kubernetes way. */
 #ifndef _LB_SELECTOR_H
 #define _LB_SELECTOR_H
 

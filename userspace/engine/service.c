@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Service objects as the engine keeps them: spec release, first-come
+ * ordering and which IP families a Service asks for. */
 #include "service.h"
 #include "util.h"
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The SQLite database: schema, prepared statements, transactions and
+ * row iteration for objects and holdings. */
 #include "store.h"
 #include "util.h"
 

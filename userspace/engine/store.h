@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* The engine's persistent store: objects and holdings in one database
+ * transaction per change. */
 #ifndef _LB_STORE_H
 #define _LB_STORE_H
 

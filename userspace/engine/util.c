@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Small helpers used across the engine: allocation, string buffers,
+ * hashing and an open-addressing hash set. */
 #include "util.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* Reading multi-document YAML into parsed documents with diagnostics. */
 #ifndef _LB_YAML_LOAD_H
 #define _LB_YAML_LOAD_H
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* YAML node access and diagnostics shared by the per-kind readers. */
 #ifndef _LB_YAML_NODE_H
 #define _LB_YAML_NODE_H
 

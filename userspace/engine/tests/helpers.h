@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* TAP helpers and engine fixtures shared by the engine's test programs. */
 #ifndef _LB_TEST_HELPERS_H
 #define _LB_TEST_HELPERS_H
 

@@ -21,12 +21,12 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 B := build
 LIB_SRCS := userspace/lib/lb_addr.c userspace/lib/lb_names.c \
-	userspace/lib/lb_nl.c
+	userspace/lib/lb_mem.c userspace/lib/lb_nl.c
 LBCTL_SRCS := userspace/lbctl.c userspace/lbctl_table.c userspace/lbctl_print.c \
 	userspace/lbctl_monitor.c userspace/lbctl_daemon.c $(LIB_SRCS)
 HDRS := $(wildcard userspace/*.h userspace/lib/*.h) uapi/linux/lbipam.h \
 	userspace/daemon/lbipamd_proto.h
-UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names
+UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 
 .PHONY: all module userspace clean install dkms-install check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check \

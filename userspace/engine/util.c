@@ -7,63 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void oom(void)
-{
-	fputs("lbengine: out of memory\n", stderr);
-	abort();
-}
-
-void *lb_xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		oom();
-	return p;
-}
-
-void *lb_xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz ? sz : 1);
-
-	if (!p)
-		oom();
-	return p;
-}
-
-void *lb_xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		oom();
-	return p;
-}
-
-char *lb_xstrdup(const char *s)
-{
-	return lb_xstrndup(s, strlen(s));
-}
-
-char *lb_xstrndup(const char *s, size_t n)
-{
-	char *p = lb_xmalloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *lb_xasprintf(const char *fmt, ...)
-{
-	struct lb_strbuf b = { 0 };
-	va_list ap;
-
-	va_start(ap, fmt);
-	lb_sb_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return lb_sb_steal(&b);
-}
-
 static void sb_reserve(struct lb_strbuf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)

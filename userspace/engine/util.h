@@ -9,18 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * Allocation failure aborts: the engine keeps in-memory state and the
- * database in lockstep, and a half-applied change after ENOMEM would be
- * worse than a restart that replays the database.
- */
-void *lb_xmalloc(size_t n);
-void *lb_xcalloc(size_t n, size_t sz);
-void *lb_xrealloc(void *p, size_t n);
-char *lb_xstrdup(const char *s);
-char *lb_xstrndup(const char *s, size_t n);
-char *lb_xasprintf(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+/* lb_x*(): allocation failure aborts with a log line, see lib/lb_mem.h. */
+#include "../lib/lb_mem.h"
 
 #define LB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -29,7 +19,7 @@ char *lb_xasprintf(const char *fmt, ...)
 	do {								\
 		if ((n) >= (cap)) {					\
 			(cap) = (cap) ? (cap) * 2 : 4;			\
-			(arr) = lb_xrealloc((arr), (cap) * sizeof(*(arr))); \
+			(arr) = lb_xreallocarray((arr), (cap), sizeof(*(arr))); \
 		}							\
 	} while (0)
 

@@ -256,7 +256,7 @@ static char *emit_item(yaml_document_t *doc, yaml_node_t *n)
 	bool ok;
 
 	if (!yaml_emitter_initialize(&c.em))
-		return NULL;
+		lb_oom("yaml_emitter_initialize");
 	yaml_emitter_set_output(&c.em, emit_write, &c.out);
 	yaml_emitter_set_unicode(&c.em, 1);
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
@@ -360,10 +360,8 @@ void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 
 	*docs = NULL;
 	*ndocs = 0;
-	if (!yaml_parser_initialize(&parser)) {
-		lb_diag_add(diags, y.file, 0, "", "out of memory");
-		return;
-	}
+	if (!yaml_parser_initialize(&parser))
+		lb_oom("yaml_parser_initialize");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	for (;; index++) {
 		yaml_document_t doc;

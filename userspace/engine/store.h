@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The engine's persistent store: objects and holdings in one database
- * transaction per change. */
+/*
+ * The engine's persistent store: one small table of operations, so that
+ * SQLite today and etcd later plug in below persist.c unchanged.
+ */
 #ifndef _LB_STORE_H
 #define _LB_STORE_H
 
@@ -18,40 +20,169 @@ struct lb_store_object {
 	const char *doc;
 };
 
-int lb_store_open(const char *path, struct lb_store **out, char **err);
-void lb_store_close(struct lb_store *s);
-const char *lb_store_errmsg(struct lb_store *s);
-/* How long to wait for another writer before failing (default 5 s). */
-void lb_store_set_busy_timeout(struct lb_store *s, int ms);
+/*
+ * A store keeps objects (as their YAML text), holdings, per-pool conflict
+ * flags and a few counters, and changes them in transactions: the engine
+ * calls begin, then puts and deletes, then commit (or rollback), and
+ * reads everything back with the each_* iterators when it opens.  Every
+ * call returns 0 or -errno; an iterator stops at a callback's non-zero
+ * return and returns it.  Iterators hand out strings valid only during
+ * the callback.
+ *
+ * SQLite is the one store today (store_sqlite.c).  Another one (etcd for
+ * cluster mode) implements these operations and an open function, and
+ * lb_store_open() chooses it; nothing in the engine above this interface
+ * changes.
+ */
+struct lb_store_ops {
+	void (*close)(struct lb_store *s);
+	/* The last failure, for a log line. */
+	const char *(*errmsg)(struct lb_store *s);
 
-int lb_store_begin(struct lb_store *s);
-int lb_store_commit(struct lb_store *s);
-void lb_store_rollback(struct lb_store *s);
+	int (*begin)(struct lb_store *s);
+	int (*commit)(struct lb_store *s);
+	void (*rollback)(struct lb_store *s);
 
-int lb_store_put_object(struct lb_store *s, const struct lb_store_object *o);
-int lb_store_del_object(struct lb_store *s, int kind, const char *key);
-/* Replaces every holding row, and the revoked-family mask, of a service. */
-int lb_store_put_holdings(struct lb_store *s, const char *svc,
-			  const char *const *ips, size_t n, int revoked);
-int lb_store_put_pool_state(struct lb_store *s, const char *pool,
-			    bool conflicting, const char *msg);
-int lb_store_del_pool_state(struct lb_store *s, const char *pool);
-int lb_store_set_meta(struct lb_store *s, const char *key, int64_t v);
-int lb_store_get_meta(struct lb_store *s, const char *key, int64_t *v);
+	int (*put_object)(struct lb_store *s, const struct lb_store_object *o);
+	int (*del_object)(struct lb_store *s, int kind, const char *key);
+	/* Replaces every holding, and the revoked-family mask, of a service. */
+	int (*put_holdings)(struct lb_store *s, const char *svc,
+			    const char *const *ips, size_t n, int revoked);
+	int (*put_pool_state)(struct lb_store *s, const char *pool,
+			      bool conflicting, const char *msg);
+	int (*del_pool_state)(struct lb_store *s, const char *pool);
+	int (*set_meta)(struct lb_store *s, const char *key, int64_t v);
+	/* -ENOENT if the key was never set. */
+	int (*get_meta)(struct lb_store *s, const char *key, int64_t *v);
 
-int lb_store_each_object(struct lb_store *s,
-			 int (*cb)(const struct lb_store_object *o, void *arg),
-			 void *arg);
-/* Rows come ordered by service, then ingress position. */
-int lb_store_each_holding(struct lb_store *s,
-			  int (*cb)(const char *svc, const char *ip, void *arg),
-			  void *arg);
-int lb_store_each_svc_state(struct lb_store *s,
-			    int (*cb)(const char *svc, int revoked, void *arg),
+	int (*each_object)(struct lb_store *s,
+			   int (*cb)(const struct lb_store_object *o, void *arg),
+			   void *arg);
+	/* Rows come ordered by service, then ingress position. */
+	int (*each_holding)(struct lb_store *s,
+			    int (*cb)(const char *svc, const char *ip,
+				      void *arg),
 			    void *arg);
-int lb_store_each_pool_state(struct lb_store *s,
-			     int (*cb)(const char *pool, bool conflicting,
-				       const char *msg, void *arg),
-			     void *arg);
+	int (*each_svc_state)(struct lb_store *s,
+			      int (*cb)(const char *svc, int revoked,
+					void *arg),
+			      void *arg);
+	int (*each_pool_state)(struct lb_store *s,
+			       int (*cb)(const char *pool, bool conflicting,
+					 const char *msg, void *arg),
+			       void *arg);
+};
+
+/* Each store embeds this as its first member. */
+struct lb_store {
+	const struct lb_store_ops *ops;
+};
+
+/* The SQLite store: @path is the database file. */
+int lb_store_sqlite_open(const char *path, struct lb_store **out, char **err);
+/* How long to wait for another writer before failing (default 5 s). */
+void lb_store_sqlite_busy_timeout(struct lb_store *s, int ms);
+
+/* Opens the store @where names; *err (if given) gets a malloc'd reason. */
+static inline int lb_store_open(const char *where, struct lb_store **out,
+				char **err)
+{
+	return lb_store_sqlite_open(where, out, err);
+}
+
+static inline void lb_store_close(struct lb_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+static inline const char *lb_store_errmsg(struct lb_store *s)
+{
+	return s->ops->errmsg(s);
+}
+
+static inline int lb_store_begin(struct lb_store *s)
+{
+	return s->ops->begin(s);
+}
+
+static inline int lb_store_commit(struct lb_store *s)
+{
+	return s->ops->commit(s);
+}
+
+static inline void lb_store_rollback(struct lb_store *s)
+{
+	s->ops->rollback(s);
+}
+
+static inline int lb_store_put_object(struct lb_store *s,
+				      const struct lb_store_object *o)
+{
+	return s->ops->put_object(s, o);
+}
+
+static inline int lb_store_del_object(struct lb_store *s, int kind,
+				      const char *key)
+{
+	return s->ops->del_object(s, kind, key);
+}
+
+static inline int lb_store_put_holdings(struct lb_store *s, const char *svc,
+					const char *const *ips, size_t n,
+					int revoked)
+{
+	return s->ops->put_holdings(s, svc, ips, n, revoked);
+}
+
+static inline int lb_store_put_pool_state(struct lb_store *s,
+					  const char *pool, bool conflicting,
+					  const char *msg)
+{
+	return s->ops->put_pool_state(s, pool, conflicting, msg);
+}
+
+static inline int lb_store_del_pool_state(struct lb_store *s,
+					  const char *pool)
+{
+	return s->ops->del_pool_state(s, pool);
+}
+
+static inline int lb_store_set_meta(struct lb_store *s, const char *key,
+				    int64_t v)
+{
+	return s->ops->set_meta(s, key, v);
+}
+
+static inline int lb_store_get_meta(struct lb_store *s, const char *key,
+				    int64_t *v)
+{
+	return s->ops->get_meta(s, key, v);
+}
+
+static inline int lb_store_each_object(struct lb_store *s,
+		int (*cb)(const struct lb_store_object *o, void *arg), void *arg)
+{
+	return s->ops->each_object(s, cb, arg);
+}
+
+static inline int lb_store_each_holding(struct lb_store *s,
+		int (*cb)(const char *svc, const char *ip, void *arg), void *arg)
+{
+	return s->ops->each_holding(s, cb, arg);
+}
+
+static inline int lb_store_each_svc_state(struct lb_store *s,
+		int (*cb)(const char *svc, int revoked, void *arg), void *arg)
+{
+	return s->ops->each_svc_state(s, cb, arg);
+}
+
+static inline int lb_store_each_pool_state(struct lb_store *s,
+		int (*cb)(const char *pool, bool conflicting, const char *msg,
+			  void *arg), void *arg)
+{
+	return s->ops->each_pool_state(s, cb, arg);
+}
 
 #endif /* _LB_STORE_H */

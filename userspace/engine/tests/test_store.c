@@ -114,7 +114,7 @@ static void failed_commit(void)
 	newdb("fail");
 	rmdb();
 	e = eng_open(db, NULL);
-	lb_store_set_busy_timeout(e->store, 20);
+	lb_store_sqlite_busy_timeout(e->store, 20);
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
 	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
 	a = lb_engine_dump(e);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Address and range arithmetic for pools and holdings, and 192-bit
- * address counts; the text forms come from lib/lb_addr.c. */
+/*
+ * Address and range arithmetic for pools and holdings, and 192-bit
+ * address counts; the text forms come from lib/lb_addr.c.
+ */
 #include "addr.h"
 #include "util.h"
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Addresses as 128-bit integers for range arithmetic: containment,
- * overlap, ordering and 192-bit counts.  Text goes through lib/lb_addr. */
+/*
+ * Addresses as 128-bit integers for range arithmetic: containment,
+ * overlap, ordering and 192-bit counts.  Text goes through lib/lb_addr.
+ */
 #ifndef _LB_ENGINE_ADDR_H
 #define _LB_ENGINE_ADDR_H
 

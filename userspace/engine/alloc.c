@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Reconciliation: which Service holds which IP.  Keeps held IPs that are
- * still valid, then serves waiting Services in first-come order. */
+/*
+ * Reconciliation: which Service holds which IP.  Keeps held IPs that are
+ * still valid, then serves waiting Services in first-come order.
+ */
 #include "engine_int.h"
 #include "holding.h"
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Pool conflicts: a pool whose blocks overlap an older pool's is marked
- * conflicting and gives no new IPs, as in Cilium. */
+/*
+ * Pool conflicts: a pool whose blocks overlap an older pool's is marked
+ * conflicting and gives no new IPs, as in Cilium.
+ */
 #include "engine_int.h"
 
 #include <stdlib.h>

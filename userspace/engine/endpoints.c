@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* EndpointSlice objects as the engine keeps them: the parsed spec and
- * its release. */
+/*
+ * EndpointSlice objects as the engine keeps them: the parsed spec and
+ * its release.
+ */
 #include "endpoints.h"
 
 #include <stdlib.h>

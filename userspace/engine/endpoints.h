@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* EndpointSlice objects as the engine keeps them (the ports and
- * addresses a Service's backends are read from). */
+/*
+ * EndpointSlice objects as the engine keeps them (the ports and
+ * addresses a Service's backends are read from).
+ */
 #ifndef _LB_ENDPOINTS_H
 #define _LB_ENDPOINTS_H
 

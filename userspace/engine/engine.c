@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The engine object: open/close, apply and delete of documents, and the
- * lookup tables and first-come order of pools and Services. */
+/*
+ * The engine object: open/close, apply and delete of documents, and the
+ * lookup tables and first-come order of pools and Services.
+ */
 #include "engine_int.h"
 #include "holding.h"
 #include "store.h"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The engine's internal state shared by its files: struct lb_engine,
- * parsed documents, change tracking and logging. */
+/*
+ * The engine's internal state shared by its files: struct lb_engine,
+ * parsed documents, change tracking and logging.
+ */
 #ifndef _LB_ENGINE_INT_H
 #define _LB_ENGINE_INT_H
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Holdings: the table from IP address to the Services holding it (one,
- * or several sharing it), and adding and releasing them. */
+/*
+ * Holdings: the table from IP address to the Services holding it (one,
+ * or several sharing it), and adding and releasing them.
+ */
 #include "holding.h"
 #include "engine_int.h"
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Holdings: which Services hold an IP address, and the calls that add
- * and release them. */
+/*
+ * Holdings: which Services hold an IP address, and the calls that add
+ * and release them.
+ */
 #ifndef _LB_HOLDING_H
 #define _LB_HOLDING_H
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The engine's log lines: logfmt records handed to the caller's log
- * function when their level is enabled. */
+/*
+ * The engine's log lines: logfmt records handed to the caller's log
+ * function when their level is enabled.
+ */
 #include "engine_int.h"
 
 #include <stdarg.h>

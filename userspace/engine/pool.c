@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* CiliumLoadBalancerIPPool objects: blocks from CIDRs or start/stop
- * ranges, reserved addresses, and whether a pool is usable. */
+/*
+ * CiliumLoadBalancerIPPool objects: blocks from CIDRs or start/stop
+ * ranges, reserved addresses, and whether a pool is usable.
+ */
 #include "pool.h"
 #include "lb_engine.h"
 #include "util.h"

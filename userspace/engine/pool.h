@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* CiliumLoadBalancerIPPool objects: spec, blocks with their allocation
- * state, and pool status. */
+/*
+ * CiliumLoadBalancerIPPool objects: spec, blocks with their allocation
+ * state, and pool status.
+ */
 #ifndef _LB_POOL_H
 #define _LB_POOL_H
 

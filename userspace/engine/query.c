@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Read-only views for callers: pools, Services and EndpointSlices with
- * their conditions, counts and held IPs, passed to callbacks. */
+/*
+ * Read-only views for callers: pools, Services and EndpointSlices with
+ * their conditions, counts and held IPs, passed to callbacks.
+ */
 #include "engine_int.h"
 #include "holding.h"
 

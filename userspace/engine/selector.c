@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Labels and label selectors (matchLabels, matchExpressions), as pools'
- * serviceSelector matches Services. */
+/*
+ * Labels and label selectors (matchLabels, matchExpressions), as pools'
+ * serviceSelector matches Services.
+ */
 #include "selector.h"
 #include "util.h"
 

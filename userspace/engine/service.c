@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Service objects as the engine keeps them: spec release, first-come
- * ordering and which IP families a Service asks for. */
+/*
+ * Service objects as the engine keeps them: spec release, first-come
+ * ordering and which IP families a Service asks for.
+ */
 #include "service.h"
 #include "util.h"
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Service objects as the engine keeps them: spec, requested and held
- * IPs, status, and first-come rank. */
+/*
+ * Service objects as the engine keeps them: spec, requested and held
+ * IPs, status, and first-come rank.
+ */
 #ifndef _LB_SERVICE_H
 #define _LB_SERVICE_H
 

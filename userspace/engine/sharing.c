@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* IP sharing (lbipam.cilium.io/sharing-key): whether two Services may
- * hold the same IP, by key, ports and cross-namespace rules. */
+/*
+ * IP sharing (lbipam.cilium.io/sharing-key): whether two Services may
+ * hold the same IP, by key, ports and cross-namespace rules.
+ */
 #include "engine_int.h"
 
 #include <string.h>

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Small helpers used across the engine: allocation, string buffers,
- * hashing and an open-addressing hash set. */
+/*
+ * Small helpers used across the engine: allocation, string buffers,
+ * hashing and an open-addressing hash set.
+ */
 #include "util.h"
 
 #include <stdio.h>

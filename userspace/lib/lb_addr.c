@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* IP addresses, prefixes, endpoints and service keys to and from text.
- * Strict on purpose: a typo must fail here, not reach the kernel. */
+/*
+ * IP addresses, prefixes, endpoints and service keys to and from text.
+ * Strict on purpose: a typo must fail here, not reach the kernel.
+ */
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The one reader and writer of IP addresses, prefixes, endpoints and
- * service keys as text, for lbctl, lbipamd and the engine alike. */
+/*
+ * The one reader and writer of IP addresses, prefixes, endpoints and
+ * service keys as text, for lbctl, lbipamd and the engine alike.
+ */
 #ifndef LB_ADDR_H
 #define LB_ADDR_H
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Allocation that cannot fail for its callers: on failure one log line
- * and abort(), the daemon's out-of-memory policy (see lb_mem.h). */
+/*
+ * Allocation that cannot fail for its callers: on failure one log line
+ * and abort(), the daemon's out-of-memory policy (see lb_mem.h).
+ */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* vasprintf */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Memory allocation for lbipamd, its engine and lib: the one
- * out-of-memory policy of the daemon process, and its helpers. */
+/*
+ * Memory allocation for lbipamd, its engine and lib: the one
+ * out-of-memory policy of the daemon process, and its helpers.
+ */
 #ifndef LB_MEM_H
 #define LB_MEM_H
 
@@ -21,7 +23,7 @@
  * The same holds for a library call that can only fail for memory
  * (yaml_parser_initialize, json_object...): its caller calls lb_oom().
  */
-__attribute__((noreturn)) void lb_oom(const char *what);
+void lb_oom(const char *what) __attribute__((noreturn));
 
 void *lb_xmalloc(size_t n);
 void *lb_xcalloc(size_t n, size_t sz);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The one table of each kind of name, so lbctl, lbipamd and the engine
- * cannot disagree on how a kind, protocol, state or scheduler is spelt. */
+/*
+ * The one table of each kind of name, so lbctl, lbipamd and the engine
+ * cannot disagree on how a kind, protocol, state or scheduler is spelt.
+ */
 
 #include <errno.h>
 #include <string.h>

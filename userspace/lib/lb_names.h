@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The names of things, both ways: object kinds, IP protocols, backend
- * states and schedulers, in every spelling lbctl, lbipamd and YAML use. */
+/*
+ * The names of things, both ways: object kinds, IP protocols, backend
+ * states and schedulers, in every spelling lbctl, lbipamd and YAML use.
+ */
 #ifndef LB_NAMES_H
 #define LB_NAMES_H
 

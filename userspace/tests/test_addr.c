@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The address, prefix, port and protocol syntax of lib/lb_addr.c,
- * accepted and refused, in lbctl's and in Kubernetes' dialect. */
+/*
+ * The address, prefix, port and protocol syntax of lib/lb_addr.c,
+ * accepted and refused, in lbctl's and in Kubernetes' dialect.
+ */
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The out-of-memory policy of lib/lb_mem.c: a failed allocation ends the
- * process with abort() after one structured log line on stderr. */
+/*
+ * The out-of-memory policy of lib/lb_mem.c: a failed allocation ends the
+ * process with abort() after one structured log line on stderr.
+ */
 
 #include <signal.h>
 #include <stdint.h>

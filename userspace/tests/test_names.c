@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The names in lib/lb_names.c: every spelling lbctl, lbipamd and
- * manifests use parses to the right value and prints back the same. */
+/*
+ * The names in lib/lb_names.c: every spelling lbctl, lbipamd and
+ * manifests use parses to the right value and prints back the same.
+ */
 
 #include <errno.h>
 #include <stdio.h>

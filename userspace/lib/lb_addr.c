@@ -31,7 +31,7 @@ int lb_parse_uint(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
-static int lb_parse_port(const char *s, uint16_t *port)
+static int parse_port(const char *s, uint16_t *port)
 {
 	unsigned long v;
 
@@ -187,7 +187,7 @@ int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
 		if (lb_ip_parse(host, &ep->family, &ep->addr))
 			goto bad_addr;
 	}
-	if (lb_parse_port(port, &ep->port)) {
+	if (parse_port(port, &ep->port)) {
 		snprintf(err, errlen, "'%s': port must be 1-65535, not '%s'", s,
 			 port);
 		return -1;

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 #include <netinet/in.h>
@@ -102,50 +103,48 @@ static const struct {
 	{ IPPROTO_SCTP, "sctp", "SCTP" },
 };
 
-int lb_proto_parse(const char *s, uint8_t *proto)
+static int proto_parse(const char *s, bool k8s, uint8_t *proto)
 {
 	size_t i;
 
 	for (i = 0; s && i < ARRAY_SIZE(protos); i++) {
-		if (!strcasecmp(s, protos[i].name)) {
+		if (k8s ? !strcmp(s, protos[i].k8s) :
+			  !strcasecmp(s, protos[i].name)) {
 			*proto = protos[i].num;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+static const char *proto_str(uint8_t proto, bool k8s)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(protos); i++)
+		if (protos[i].num == proto)
+			return k8s ? protos[i].k8s : protos[i].name;
+	return "unknown";
+}
+
+int lb_proto_parse(const char *s, uint8_t *proto)
+{
+	return proto_parse(s, false, proto);
 }
 
 int lb_proto_parse_k8s(const char *s, uint8_t *proto)
 {
-	size_t i;
-
-	for (i = 0; s && i < ARRAY_SIZE(protos); i++) {
-		if (!strcmp(s, protos[i].k8s)) {
-			*proto = protos[i].num;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return proto_parse(s, true, proto);
 }
 
 const char *lb_proto_name(uint8_t proto)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(protos); i++)
-		if (protos[i].num == proto)
-			return protos[i].name;
-	return "unknown";
+	return proto_str(proto, false);
 }
 
 const char *lb_proto_k8s_name(uint8_t proto)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(protos); i++)
-		if (protos[i].num == proto)
-			return protos[i].k8s;
-	return "unknown";
+	return proto_str(proto, true);
 }
 
 static const char *const be_states[] = {

@@ -99,7 +99,8 @@ static void put_scalar(struct lb_strbuf *b, const yaml_node_t *n)
 		lb_sb_add(b, "false");
 	} else if (is_int(s) && len < 19) {
 		lb_sb_printf(b, "%lld", strtoll(s, NULL, 10));
-	} else if (is_float(s) && isfinite(d = strtod(s, NULL))) {
+	} else if (is_float(s) && isfinite(strtod(s, NULL))) {
+		d = strtod(s, NULL);
 		snprintf(num, sizeof(num), "%.17g", d);
 		lb_sb_add(b, num);
 		/* Stay a float when read back. */

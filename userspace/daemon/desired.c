@@ -32,19 +32,15 @@ void lbipamd_want_free(struct lbipamd_want *w)
 }
 
 /* One Service port on one address: its backends of that family. */
-static int backends(const struct lbipamd_desired_cfg *cfg,
-		    const struct lb_kport *p, int family,
-		    struct lbipamd_ksvc *k)
+static void backends(const struct lbipamd_desired_cfg *cfg,
+		     const struct lb_kport *p, int family,
+		     struct lbipamd_ksvc *k)
 {
 	bool *serving, any_active = false;
 	size_t i, j;
 
-	k->be = calloc(p->n_endpoints + 1, sizeof(*k->be));
-	serving = calloc(p->n_endpoints + 1, sizeof(*serving));
-	if (!k->be || !serving) {
-		free(serving);
-		return -ENOMEM;
-	}
+	k->be = lb_xcalloc(p->n_endpoints + 1, sizeof(*k->be));
+	serving = lb_xcalloc(p->n_endpoints + 1, sizeof(*serving));
 	for (i = 0; i < p->n_endpoints; i++) {
 		const struct lb_kendpoint *ep = &p->endpoints[i];
 		struct lb_backend *b = &k->be[k->nbe];
@@ -72,7 +68,7 @@ static int backends(const struct lbipamd_desired_cfg *cfg,
 				k->be[i].state = LBIPAM_BE_ACTIVE;
 	free(serving);
 	if (!k->nbe)
-		return 0;
+		return;
 	qsort(k->be, k->nbe, sizeof(*k->be), lbipamd_backend_cmp);
 	for (i = 1, j = 0; i < k->nbe; i++) {
 		if (k->be[i].ep.port == k->be[j].ep.port &&
@@ -82,7 +78,6 @@ static int backends(const struct lbipamd_desired_cfg *cfg,
 		k->be[++j] = k->be[i];
 	}
 	k->nbe = j + 1;
-	return 0;
 }
 
 static void source_ranges(const struct lb_kservice *s, int family,
@@ -111,13 +106,12 @@ static void source_ranges(const struct lb_kservice *s, int family,
 }
 
 /* All ports of s on one address (an LB IP when lb, else a ClusterIP). */
-static int build_addr(const struct lbipamd_desired_cfg *cfg,
-		      const struct lb_kservice *s, const struct lb_ip *ip,
-		      bool lb, struct lbipamd_kset *out)
+static void build_addr(const struct lbipamd_desired_cfg *cfg,
+		       const struct lb_kservice *s, const struct lb_ip *ip,
+		       bool lb, struct lbipamd_kset *out)
 {
 	struct lb_svc_opts opts;
 	size_t i;
-	int rc;
 
 	lb_svc_opts_default(&opts);
 	if (s->affinity)
@@ -130,10 +124,8 @@ static int build_addr(const struct lbipamd_desired_cfg *cfg,
 			opts.flags |= LBIPAM_SVC_F_MASQUERADE;
 	}
 	for (i = 0; i < s->n_ports; i++) {
-		struct lbipamd_ksvc *k = calloc(1, sizeof(*k));
+		struct lbipamd_ksvc *k = lb_xcalloc(1, sizeof(*k));
 
-		if (!k)
-			return -ENOMEM;
 		k->key.ep.family = ip->family;
 		memcpy(&k->key.ep.addr, &ip->v6,
 		       ip->family == AF_INET ? 4 : 16);
@@ -143,15 +135,9 @@ static int build_addr(const struct lbipamd_desired_cfg *cfg,
 		snprintf(k->owner, sizeof(k->owner), "%s/%s", s->ns, s->name);
 		if (lb)
 			source_ranges(s, ip->family, &k->opts, k->owner);
-		rc = backends(cfg, &s->ports[i], ip->family, k);
-		if (!rc)
-			rc = lbipamd_kset_append(out, k);
-		if (rc) {
-			lbipamd_ksvc_free(k);
-			return rc;
-		}
+		backends(cfg, &s->ports[i], ip->family, k);
+		lbipamd_kset_append(out, k);
 	}
-	return 0;
 }
 
 struct build {
@@ -164,18 +150,11 @@ static int build_svc(const struct lb_kservice *s, void *arg)
 {
 	struct build *b = arg;
 	size_t i;
-	int rc;
 
-	for (i = 0; i < s->n_lb_ips; i++) {
-		rc = build_addr(b->cfg, s, &s->lb_ips[i], true, b->out);
-		if (rc)
-			return rc;
-	}
-	for (i = 0; i < s->n_cluster_ips; i++) {
-		rc = build_addr(b->cfg, s, &s->cluster_ips[i], false, b->out);
-		if (rc)
-			return rc;
-	}
+	for (i = 0; i < s->n_lb_ips; i++)
+		build_addr(b->cfg, s, &s->lb_ips[i], true, b->out);
+	for (i = 0; i < s->n_cluster_ips; i++)
+		build_addr(b->cfg, s, &s->cluster_ips[i], false, b->out);
 	return 0;
 }
 
@@ -193,17 +172,15 @@ static void warn_shadowed(const struct lbipamd_kset *s, size_t i)
 		    "key", ks, NULL);
 }
 
-static int index_owners(struct lbipamd_want *w)
+static void index_owners(struct lbipamd_want *w)
 {
 	size_t i;
 
 	lbipamd_kset_reset(&w->by_owner);
 	w->by_owner.by_owner = true;
 	for (i = 0; i < w->by_key.n; i++)
-		if (lbipamd_kset_append(&w->by_owner, w->by_key.v[i]))
-			return -ENOMEM;
+		lbipamd_kset_append(&w->by_owner, w->by_key.v[i]);
 	lbipamd_kset_sort(&w->by_owner);
-	return 0;
 }
 
 int lbipamd_desired(struct lb_engine *e, const struct lbipamd_desired_cfg *cfg,
@@ -218,7 +195,7 @@ int lbipamd_desired(struct lb_engine *e, const struct lbipamd_desired_cfg *cfg,
 	rc = lb_engine_foreach_kernel_service(e, build_svc, &b);
 	if (!rc) {
 		lbipamd_kset_sort(&out->by_key);
-		rc = index_owners(out);
+		index_owners(out);
 	}
 	if (rc) {
 		lbipamd_want_free(out);
@@ -229,20 +206,14 @@ int lbipamd_desired(struct lb_engine *e, const struct lbipamd_desired_cfg *cfg,
 	return 0;
 }
 
-static int add_key(struct lb_service_key **keys, size_t *n, size_t *cap,
-		   const struct lb_service_key *k)
+static void add_key(struct lb_service_key **keys, size_t *n, size_t *cap,
+		    const struct lb_service_key *k)
 {
 	if (*n == *cap) {
-		size_t nc = *cap ? 2 * *cap : 16;
-		struct lb_service_key *nk = realloc(*keys, nc * sizeof(*nk));
-
-		if (!nk)
-			return -ENOMEM;
-		*keys = nk;
-		*cap = nc;
+		*cap = *cap ? 2 * *cap : 16;
+		*keys = lb_xreallocarray(*keys, *cap, sizeof(**keys));
 	}
 	(*keys)[(*n)++] = *k;
-	return 0;
 }
 
 int lbipamd_desired_update(struct lb_engine *e,
@@ -268,36 +239,26 @@ int lbipamd_desired_update(struct lb_engine *e,
 	while (i < w->by_owner.n && !strcmp(w->by_owner.v[i]->owner, owner)) {
 		struct lbipamd_ksvc *old = w->by_owner.v[i];
 
-		rc = add_key(keys, nkeys, capkeys, &old->key);
-		if (rc)
-			break;
+		add_key(keys, nkeys, capkeys, &old->key);
 		lbipamd_kset_remove(&w->by_owner, old);
 		lbipamd_kset_remove(&w->by_key, old);
 		lbipamd_ksvc_free(old);
 	}
 	/* ... in with the new. */
-	for (i = 0; !rc && i < fresh.n; i++) {
+	for (i = 0; i < fresh.n; i++) {
 		struct lbipamd_ksvc *k = fresh.v[i];
+		size_t j;
 
-		rc = add_key(keys, nkeys, capkeys, &k->key);
-		if (!rc)
-			rc = lbipamd_kset_insert(&w->by_key, k);
-		if (rc)
-			break;
-		fresh.v[i] = NULL;
-		rc = lbipamd_kset_insert(&w->by_owner, k);
-		if (!rc) {
-			size_t j = lbipamd_kset_lower_key(&w->by_key, &k->key);
-
-			for (; j < w->by_key.n && w->by_key.v[j] != k; j++)
-				;
-			warn_shadowed(&w->by_key, j);
-			if (j + 1 < w->by_key.n)
-				warn_shadowed(&w->by_key, j + 1);
-		}
+		add_key(keys, nkeys, capkeys, &k->key);
+		lbipamd_kset_insert(&w->by_key, k);
+		lbipamd_kset_insert(&w->by_owner, k);
+		j = lbipamd_kset_lower_key(&w->by_key, &k->key);
+		while (w->by_key.v[j] != k)
+			j++;
+		warn_shadowed(&w->by_key, j);
+		if (j + 1 < w->by_key.n)
+			warn_shadowed(&w->by_key, j + 1);
 	}
-	for (; i < fresh.n; i++)
-		lbipamd_ksvc_free(fresh.v[i]);
 	lbipamd_kset_reset(&fresh);
-	return rc;
+	return 0;
 }

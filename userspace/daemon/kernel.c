@@ -79,12 +79,9 @@ static int lb_k_take(struct lbipamd_kset *s, struct lb_svc_list *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		struct lbipamd_ksvc *v = calloc(1, sizeof(*v));
+		struct lbipamd_ksvc *v = lb_xcalloc(1, sizeof(*v));
 
-		if (!v || lbipamd_kset_append(s, v)) {
-			free(v);
-			return -ENOMEM;
-		}
+		lbipamd_kset_append(s, v);
 		v->key = l->v[i].key;
 		v->opts = l->v[i].opts;
 		v->be = l->v[i].backends;
@@ -235,17 +232,13 @@ static int lb_k_one(struct lbipamd_kernel *k, struct lbipamd_ksvc *c,
 	if (err)
 		return err;
 	copy = lbipamd_ksvc_dup(w);
-	if (!copy)
-		return -ENOMEM;
 	copy->owner[0] = '\0';		/* the kernel knows no owners */
 	if (c) {
 		lbipamd_kset_remove(&k->cur, c);
 		lbipamd_ksvc_free(c);
 	}
-	err = lbipamd_kset_insert(&k->cur, copy);
-	if (err)
-		lbipamd_ksvc_free(copy);
-	return err;
+	lbipamd_kset_insert(&k->cur, copy);
+	return 0;
 }
 
 static int cmp_keys(const void *a, const void *b)
@@ -286,9 +279,7 @@ static int lb_k_apply(struct lbipamd_kernel *k,
 	size_t i, n = 0;
 	int err;
 
-	keys = malloc((k->cur.n + want->n + 1) * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
+	keys = lb_xreallocarray(NULL, k->cur.n + want->n + 1, sizeof(*keys));
 	for (i = 0; i < k->cur.n; i++)
 		keys[n++] = k->cur.v[i]->key;
 	for (i = 0; i < want->n; i++)
@@ -367,9 +358,7 @@ int lbipamd_kernel_sync_keys(struct lbipamd_kernel *k,
 
 	if (!k->open || !k->dumped || k->state != LBIPAMD_K_SYNCED)
 		return lbipamd_kernel_sync(k, want);
-	v = malloc((nkeys + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+	v = lb_xreallocarray(NULL, nkeys + 1, sizeof(*v));
 	memcpy(v, keys, nkeys * sizeof(*v));
 	err = lb_k_keys(k, want, v, nkeys);
 	free(v);

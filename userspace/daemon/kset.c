@@ -5,7 +5,6 @@
  */
 
 #define _GNU_SOURCE
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +20,12 @@ void lbipamd_ksvc_free(struct lbipamd_ksvc *k)
 
 struct lbipamd_ksvc *lbipamd_ksvc_dup(const struct lbipamd_ksvc *k)
 {
-	struct lbipamd_ksvc *d = malloc(sizeof(*d));
+	struct lbipamd_ksvc *d = lb_xmalloc(sizeof(*d));
 
-	if (!d)
-		return NULL;
 	*d = *k;
 	d->be = NULL;
 	if (k->nbe) {
-		d->be = malloc(k->nbe * sizeof(*d->be));
-		if (!d->be) {
-			free(d);
-			return NULL;
-		}
+		d->be = lb_xreallocarray(NULL, k->nbe, sizeof(*d->be));
 		memcpy(d->be, k->be, k->nbe * sizeof(*d->be));
 	}
 	return d;
@@ -153,28 +146,18 @@ void lbipamd_kset_free(struct lbipamd_kset *s)
 	lbipamd_kset_reset(s);
 }
 
-static int grow(struct lbipamd_kset *s)
+static void grow(struct lbipamd_kset *s)
 {
-	struct lbipamd_ksvc **nv;
-	size_t nc;
-
 	if (s->n < s->cap)
-		return 0;
-	nc = s->cap ? 2 * s->cap : 64;
-	nv = realloc(s->v, nc * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	s->v = nv;
-	s->cap = nc;
-	return 0;
+		return;
+	s->cap = s->cap ? 2 * s->cap : 64;
+	s->v = lb_xreallocarray(s->v, s->cap, sizeof(*s->v));
 }
 
-int lbipamd_kset_append(struct lbipamd_kset *s, struct lbipamd_ksvc *k)
+void lbipamd_kset_append(struct lbipamd_kset *s, struct lbipamd_ksvc *k)
 {
-	if (grow(s))
-		return -ENOMEM;
+	grow(s);
 	s->v[s->n++] = k;
-	return 0;
 }
 
 static int cmp_by_key(const void *a, const void *b)
@@ -216,17 +199,15 @@ static size_t lower(const struct lbipamd_kset *s, const struct lbipamd_ksvc *k)
 	return lo;
 }
 
-int lbipamd_kset_insert(struct lbipamd_kset *s, struct lbipamd_ksvc *k)
+void lbipamd_kset_insert(struct lbipamd_kset *s, struct lbipamd_ksvc *k)
 {
 	size_t i;
 
-	if (grow(s))
-		return -ENOMEM;
+	grow(s);
 	i = lower(s, k);
 	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
 	s->v[i] = k;
 	s->n++;
-	return 0;
 }
 
 bool lbipamd_kset_remove(struct lbipamd_kset *s, const struct lbipamd_ksvc *k)

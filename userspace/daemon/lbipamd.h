@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "engine/lb_engine.h"
+#include "lib/lb_mem.h"
 #include "lib/lb_nl.h"
 
 #ifndef LBIPAM_VERSION
@@ -80,9 +81,9 @@ int lbipamd_backend_cmp(const void *a, const void *b);
 /* Frees the entries too; an index (by_owner) set must use _reset. */
 void lbipamd_kset_free(struct lbipamd_kset *s);
 void lbipamd_kset_reset(struct lbipamd_kset *s);
-int lbipamd_kset_append(struct lbipamd_kset *s, struct lbipamd_ksvc *k);
+void lbipamd_kset_append(struct lbipamd_kset *s, struct lbipamd_ksvc *k);
 void lbipamd_kset_sort(struct lbipamd_kset *s);
-int lbipamd_kset_insert(struct lbipamd_kset *s, struct lbipamd_ksvc *k);
+void lbipamd_kset_insert(struct lbipamd_kset *s, struct lbipamd_ksvc *k);
 /* Removes that very entry (not freed); false if absent. */
 bool lbipamd_kset_remove(struct lbipamd_kset *s, const struct lbipamd_ksvc *k);
 /* Index of the first entry with key (by key) or owner (by_owner). */

@@ -148,6 +148,17 @@ const char *lb_sharing_incompatible(const struct lb_engine *e,
 
 /* alloc.c */
 void lb_reconcile(struct lb_engine *e);
+/*
+ * The pool a held IP is counted in: enabled pools first, by_prio order
+ * (priority, then name), among those whose block holds it and that
+ * select s.
+ */
+struct lb_pool *lb_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
+				const struct lb_service *s,
+				const struct lb_addr *a, struct lb_block **blk);
+
+/* counts.c: recount what this pass touched (everything after a pool change). */
+void lb_update_counts(struct lb_engine *e, struct lb_pool **by_prio);
 
 /* diag helpers (yaml_load.c) */
 void lb_diag_add(struct lb_diags *d, const char *file, int doc,

@@ -15,13 +15,24 @@
 
 void lb_view_changed(struct lb_engine *e, const char *key)
 {
+	/*
+	 * Nobody is reading the list (or everything changed anyway): stop
+	 * growing it and say "everything" instead.
+	 */
+	if (e->changed_all)
+		return;
+	if (e->nchanged > 2 * e->nsvcs + 1024) {
+		lb_engine_changed_clear(e);
+		e->changed_all = true;
+		return;
+	}
 	LB_GROW(e->changed, e->nchanged, e->capchanged);
 	e->changed[e->nchanged++] = lb_xstrdup(key);
 }
 
 void lb_view_changed_svc(struct lb_engine *e, struct lb_service *s)
 {
-	if (s->view_changed)
+	if (s->view_changed || e->changed_all)
 		return;
 	s->view_changed = true;
 	lb_view_changed(e, s->key);

@@ -95,6 +95,27 @@ static const struct lb_backend *be(const struct lbipamd_ksvc *k,
 	return NULL;
 }
 
+/* What the incremental updates left equals a rebuild from the engine. */
+static void same_as_rebuild(struct lbipamd *d, const char *when)
+{
+	struct lbipamd_want full;
+	bool same;
+	size_t i;
+
+	same = !lbipamd_desired(d->eng, &d->dcfg, &full) &&
+	       full.by_key.n == d->want.by_key.n &&
+	       full.by_owner.n == d->want.by_owner.n;
+	for (i = 0; same && i < full.by_key.n; i++)
+		same = !lbipamd_ksvc_cmp_key(&full.by_key.v[i]->key,
+					     &d->want.by_key.v[i]->key) &&
+		       !strcmp(full.by_key.v[i]->owner,
+			       d->want.by_key.v[i]->owner) &&
+		       lbipamd_ksvc_equal(full.by_key.v[i], d->want.by_key.v[i]);
+	ok(same, "%s: incremental wanted table equals a rebuild (%zu entries)",
+	   when, full.by_key.n);
+	lbipamd_want_free(&full);
+}
+
 int main(void)
 {
 	struct lb_engine_config cfg = { .log = lbipamd_log_engine,
@@ -177,6 +198,7 @@ int main(void)
 	k = find(&d, "20.0.10.0", 80, IPPROTO_TCP);
 	ok(k && k->nbe == 1 && k->be[0].state == LBIPAM_BE_ACTIVE,
 	   "no ready endpoint: serving terminating one takes connections");
+	same_as_rebuild(&d, "after applies");
 
 	/* All or nothing: a bad document anywhere rejects the call. */
 	before = lb_engine_dump(d.eng);
@@ -226,6 +248,8 @@ int main(void)
 	ok(find(&d, "20.0.10.0", 80, IPPROTO_TCP) == NULL &&
 	   find(&d, "10.96.0.11", 80, IPPROTO_TCP) != NULL,
 	   "LB IP left the wanted table, ClusterIP stayed");
+
+	same_as_rebuild(&d, "after deletes");
 
 	ok(lbipamd_peer_may_write(0, 0, NULL, 0, 1000, 77), "root may write");
 	ok(!lbipamd_peer_may_write(1001, 1001, NULL, 0, 1000, 77),

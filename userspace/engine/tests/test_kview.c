@@ -173,6 +173,25 @@ static void test_changes(void)
 	}
 	del_svc(e, "default", "other");
 	is(changed(e), "default/other ", "a deleted Service is reported");
+	{
+		char y[512];
+		int i;
+
+		/* Nobody reads the list: it stops growing, says "all". */
+		for (i = 0; i < 700; i++) {
+			snprintf(y, sizeof(y),
+				 "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+				 "metadata:\n  name: web-a\n  labels: {kubernetes.io/service-name: web}\n"
+				 "addressType: IPv4\nendpoints:\n- addresses: [198.51.%d.%d]\n",
+				 100 + i / 200, 1 + i % 200);
+			apply(e, y);
+		}
+		ok(lb_engine_changed_all(e), "an unread list turns into 'everything'");
+		lb_engine_changed_clear(e);
+		apply(e, svc_yaml("default", "web", NULL, NULL,
+				  "  type: LoadBalancer\n  ports: [{port: 2}]\n"));
+		is(changed(e), "default/web ", "... and after a clear, changes are named again");
+	}
 	lb_engine_close(e);
 }
 

@@ -324,14 +324,13 @@ static int lb_k_ready(struct lbipamd_kernel *k)
 	return 0;
 }
 
-static void lb_k_synced(struct lbipamd_kernel *k,
-			const struct lbipamd_kset *want)
+static void lb_k_synced(struct lbipamd_kernel *k)
 {
 	if (k->state != LBIPAMD_K_SYNCED)
 		lbipamd_log(LB_LOG_INFO, "Kernel table in sync", NULL);
 	k->state = LBIPAMD_K_SYNCED;
-	snprintf(k->msg, sizeof(k->msg), "%zu kernel services",
-		 lbipamd_kset_count_keys(want));
+	/* In sync, the mirror holds exactly the wanted keys: O(1). */
+	snprintf(k->msg, sizeof(k->msg), "%zu kernel services", k->cur.n);
 }
 
 int lbipamd_kernel_sync(struct lbipamd_kernel *k,
@@ -345,7 +344,7 @@ int lbipamd_kernel_sync(struct lbipamd_kernel *k,
 		k->dumped = false;
 		return err;
 	}
-	lb_k_synced(k, want);
+	lb_k_synced(k);
 	return 0;
 }
 
@@ -366,6 +365,6 @@ int lbipamd_kernel_sync_keys(struct lbipamd_kernel *k,
 		k->dumped = false;
 		return err;
 	}
-	lb_k_synced(k, want);
+	lb_k_synced(k);
 	return 0;
 }

@@ -30,7 +30,8 @@ HDRS := $(wildcard userspace/lbctl/*.h userspace/lib/*.h) uapi/linux/lbipam.h
 UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 
 .PHONY: all module userspace clean install dkms-install check test bench \
-	style module-check unit-tests kselftest vm-test daemon-check
+	style module-check unit-tests kselftest vm-test daemon-check \
+	bench-apply
 
 all: module userspace
 
@@ -97,6 +98,12 @@ test:
 # run, and the engine at 100k services; writes bench/RESULTS.md.
 bench: module userspace
 	scripts/bench.sh
+
+# Only the one-Service apply latency (issue 10), in the VM.
+bench-apply: module userspace
+	scripts/vm-run.sh --timeout 3000 --module $(CURDIR)/lbipam.ko -- \
+		$(CURDIR)/bench/apply-latency.sh $(CURDIR)/build/bench/apply \
+		$(CURDIR)/userspace/lbipamd $(CURDIR)/userspace/lbctl
 
 install: all
 	install -D -m 0755 $(LBCTL) $(DESTDIR)$(PREFIX)/sbin/lbctl

@@ -4,6 +4,7 @@
 #
 # Usage: bench/report.sh RUNDIR DESTDIR
 # RUNDIR holds raw.tsv ("plane N metric rep value"), sysinfo, engine.txt,
+# apply.txt (bench/apply-latency.sh),
 # hostcpu, elapsed and vm.log. Data plane lbipam-ref is the reference run
 # alongside lbipam (bench/vm-bench.sh); metrics *_dp_* are nftables on
 # nft-dp.rules, and its other metrics at such an N were measured there too.
@@ -555,6 +556,17 @@ EOF
 	echo
 	echo '```'
 	cat "$run/engine.txt" 2>/dev/null || echo "not run"
+	echo '```'
+	echo
+	echo "## One Service applied through lbctl, kernel programmed (issue 10)"
+	echo
+	echo "bench/apply-latency.sh in the VM: lbipamd holding N Services (each with"
+	echo "an EndpointSlice), one Service applied again and again with its port"
+	echo "alternating, timed around lbctl (the daemon answers after programming"
+	echo "the kernel). Target: flat, p50 at 30k within 2x of 1k."
+	echo
+	echo '```'
+	cat "$run/apply.txt" 2>/dev/null || echo "not run"
 	echo '```'
 	echo
 	echo "## Raw data"

@@ -22,6 +22,11 @@
 #                        "none" skips it
 #   LBIPAM_BENCH_TIMEOUT VM time limit in seconds (default 2000)
 #   LBIPAM_BENCH_OUT     where RESULTS.md and results.png go (default bench/)
+#   LBIPAM_BENCH_APPLY   1 (default): also one-Service apply latency through
+#                        lbctl against lbipamd holding 1k/30k/100k Services,
+#                        kernel programmed (bench/apply-latency.sh, in its
+#                        own VM run); 0 skips it
+#   LBIPAM_BENCH_APPLY_NS, LBIPAM_BENCH_APPLY_REPS  see bench/apply-latency.sh
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -80,6 +85,19 @@ scripts/vm-run.sh --timeout "$timeout_s" --module "$top/lbipam.ko" -- \
 	"$top/userspace/lbctl/lbctl" 2>&1 | tee "$out/vm.log" || vmrc=$?
 if ((vmrc != 0)); then
 	say "the VM run failed (exit $vmrc); reporting what it measured"
+fi
+
+if [[ "${LBIPAM_BENCH_APPLY:-1}" != 0 ]]; then
+	[[ -x userspace/lbipamd ]] || { say "build first: make userspace"; exit 2; }
+	say "one-Service apply latency through lbctl and lbipamd in the VM"
+	scripts/vm-run.sh --timeout "$timeout_s" --module "$top/lbipam.ko" -- \
+		"$top/bench/apply-latency.sh" "$out" "$top/userspace/lbipamd" \
+		"$top/userspace/lbctl" 2>&1 | tee "$out/apply-vm.log" || {
+		rc=$?
+		say "the apply-latency VM run failed (exit $rc)"
+		vmrc=${vmrc:-0}
+		((vmrc != 0)) || vmrc=$rc
+	}
 fi
 
 engine=${LBIPAM_BENCH_ENGINE:-$top/userspace/engine}

@@ -32,20 +32,6 @@ const char *lbipamd_kstate_name(enum lbipamd_kstate s)
 	}
 }
 
-const char *lbipamd_be_state_name(uint8_t s)
-{
-	switch (s) {
-	case LBIPAM_BE_ACTIVE:
-		return "active";
-	case LBIPAM_BE_TERMINATING:
-		return "terminating";
-	case LBIPAM_BE_MAINTENANCE:
-		return "maintenance";
-	default:
-		return "?";
-	}
-}
-
 void lbipamd_kernel_init(struct lbipamd_kernel *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -85,20 +71,6 @@ static void lb_k_fail(struct lbipamd_kernel *k, enum lbipamd_kstate st,
 	}
 }
 
-static int lb_ksvc_copy(struct lbipamd_ksvc *dst,
-			const struct lbipamd_ksvc *src)
-{
-	*dst = *src;
-	dst->be = NULL;
-	if (src->nbe) {
-		dst->be = malloc(src->nbe * sizeof(*dst->be));
-		if (!dst->be)
-			return -ENOMEM;
-		memcpy(dst->be, src->be, src->nbe * sizeof(*dst->be));
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------ dump --- */
 
 /* The services of @l, their backends moved over, as the kernel's set. */
@@ -106,51 +78,42 @@ static int lb_k_take(struct lbipamd_kset *s, struct lb_svc_list *l)
 {
 	size_t i;
 
-	s->v = calloc(l->n ? l->n : 1, sizeof(*s->v));
-	if (!s->v)
-		return -ENOMEM;
-	s->cap = l->n;
 	for (i = 0; i < l->n; i++) {
-		struct lbipamd_ksvc *v = &s->v[s->n++];
+		struct lbipamd_ksvc *v = lb_xcalloc(1, sizeof(*v));
 
+		lbipamd_kset_append(s, v);
 		v->key = l->v[i].key;
 		v->opts = l->v[i].opts;
 		v->be = l->v[i].backends;
 		v->nbe = l->v[i].nbackends;
 		l->v[i].backends = NULL;
 	}
+	lbipamd_kset_sort(s);
 	return 0;
 }
 
 static int lb_k_dump(struct lbipamd_kernel *k)
 {
 	struct lb_svc_list l = { 0 };
-	int tries, err = 0;
 	size_t i;
+	int err;
 
 	lbipamd_kset_free(&k->cur);
-	for (tries = 0; tries < 5; tries++) {
-		k->ops++;
-		err = lb_nl_get_services(&k->nl, NULL, 0, &l);
-		if (err != -EAGAIN)	/* a dump raced with a change */
-			break;
-	}
+	k->ops++;
+	/* lb_nl_get_services() itself dumps again when a change raced it. */
+	err = lb_nl_get_services(&k->nl, NULL, 0, &l);
 	if (!err)
 		err = lb_k_take(&k->cur, &l);
 	lb_svc_list_free(&l);
 	if (err)
 		return err;
 	for (i = 0; i < k->cur.n; i++) {
-		struct lbipamd_ksvc *v = &k->cur.v[i];
+		struct lbipamd_ksvc *v = k->cur.v[i];
+		size_t j;
 
 		/* Stats are not configuration: they must not look changed. */
-		{
-			size_t j;
-
-			for (j = 0; j < v->nbe; j++)
-				memset(&v->be[j].stats, 0,
-				       sizeof(v->be[j].stats));
-		}
+		for (j = 0; j < v->nbe; j++)
+			memset(&v->be[j].stats, 0, sizeof(v->be[j].stats));
 		qsort(v->be, v->nbe, sizeof(*v->be), lbipamd_backend_cmp);
 	}
 	k->dumped = true;
@@ -158,42 +121,6 @@ static int lb_k_dump(struct lbipamd_kernel *k)
 }
 
 /* ------------------------------------------------------------ diff --- */
-
-static bool lb_opts_equal(const struct lb_svc_opts *a,
-			  const struct lb_svc_opts *b)
-{
-	size_t i;
-
-	if (a->sched != b->sched || a->affinity != b->affinity ||
-	    a->flags != b->flags || a->nranges != b->nranges)
-		return false;
-	for (i = 0; i < a->nranges; i++) {
-		const struct lb_cidr *x = &a->ranges[i], *y = &b->ranges[i];
-
-		if (x->family != y->family || x->plen != y->plen ||
-		    memcmp(&x->addr, &y->addr,
-			   x->family == AF_INET ? 4 : 16))
-			return false;
-	}
-	return true;
-}
-
-static bool lb_backends_equal(const struct lbipamd_ksvc *a,
-			      const struct lbipamd_ksvc *b)
-{
-	size_t i;
-
-	if (a->nbe != b->nbe)
-		return false;
-	for (i = 0; i < a->nbe; i++) {
-		const struct lb_backend *x = &a->be[i], *y = &b->be[i];
-
-		if (lbipamd_backend_cmp(x, y) || x->weight != y->weight ||
-		    x->flags != y->flags)
-			return false;
-	}
-	return true;
-}
 
 static int lb_k_send(struct lbipamd_kernel *k, struct nl_msg *m,
 		     const char *what, const struct lbipamd_ksvc *v)
@@ -263,73 +190,101 @@ toobig:
 	return -EMSGSIZE;
 }
 
-/* Applies want over k->cur; k->cur tracks what succeeded. */
+/*
+ * Makes the kernel's entry for one key what w says (w NULL: none); c is
+ * the mirror's entry.  The mirror follows what succeeded.
+ */
+static int lb_k_one(struct lbipamd_kernel *k, struct lbipamd_ksvc *c,
+		    const struct lbipamd_ksvc *w)
+{
+	struct lbipamd_ksvc *copy;
+	int err = 0;
+
+	if (!w) {
+		err = lb_k_del(k, c);
+		if (!err) {
+			lbipamd_kset_remove(&k->cur, c);
+			lbipamd_ksvc_free(c);
+		}
+		return err;
+	}
+	if (!c) {
+		err = lb_k_svc(k, w, true);
+		if (!err && w->nbe)
+			err = lb_k_replace(k, w);
+	} else {
+		if (!lbipamd_ksvc_opts_equal(c, w))
+			err = lb_k_svc(k, w, false);
+		if (!err && !lbipamd_ksvc_backends_equal(c, w))
+			err = lb_k_replace(k, w);
+		if (err)
+			return err;
+		if (c->nbe == w->nbe && lbipamd_ksvc_equal(c, w))
+			return 0;
+	}
+	if (err)
+		return err;
+	copy = lbipamd_ksvc_dup(w);
+	copy->owner[0] = '\0';		/* the kernel knows no owners */
+	if (c) {
+		lbipamd_kset_remove(&k->cur, c);
+		lbipamd_ksvc_free(c);
+	}
+	lbipamd_kset_insert(&k->cur, copy);
+	return 0;
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return lbipamd_ksvc_cmp_key(a, b);
+}
+
+/* Programs each distinct key of keys (sorted here) from want. */
+static int lb_k_keys(struct lbipamd_kernel *k, const struct lbipamd_kset *want,
+		     struct lb_service_key *keys, size_t n)
+{
+	size_t i;
+	int err;
+
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), cmp_keys);
+	for (i = 0; i < n; i++) {
+		struct lbipamd_ksvc *c, *w;
+
+		if (i && !lbipamd_ksvc_cmp_key(&keys[i - 1], &keys[i]))
+			continue;
+		c = lbipamd_kset_get(&k->cur, &keys[i]);
+		w = lbipamd_kset_get(want, &keys[i]);
+		if (!c && !w)
+			continue;
+		err = lb_k_one(k, c, w);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Applies want over k->cur, every key of both. */
 static int lb_k_apply(struct lbipamd_kernel *k,
 		      const struct lbipamd_kset *want)
 {
-	struct lbipamd_kset next = { 0 };
-	size_t i = 0, j = 0;
-	int err = 0;
+	struct lb_service_key *keys;
+	size_t i, n = 0;
+	int err;
 
-	next.cap = want->n + k->cur.n + 1;
-	next.v = calloc(next.cap, sizeof(*next.v));
-	if (!next.v)
-		return -ENOMEM;
-	while (i < k->cur.n || j < want->n) {
-		struct lbipamd_ksvc *c = i < k->cur.n ? &k->cur.v[i] : NULL;
-		const struct lbipamd_ksvc *w = j < want->n ? &want->v[j] : NULL;
-		int cmp = !c ? 1 : !w ? -1 : lbipamd_ksvc_cmp_key(&c->key,
-								  &w->key);
-
-		if (err) {
-			/* Keep the rest of cur as it is; a dump follows. */
-			if (c && cmp <= 0) {
-				next.v[next.n++] = *c;
-				c->be = NULL;
-				i++;
-			}
-			if (cmp >= 0)
-				j++;
-			continue;
-		}
-		if (cmp < 0) {
-			err = lb_k_del(k, c);
-			if (err) {
-				next.v[next.n++] = *c;
-				c->be = NULL;
-			}
-			i++;
-			continue;
-		}
-		if (cmp > 0) {
-			err = lb_k_svc(k, w, true);
-			if (!err && w->nbe)
-				err = lb_k_replace(k, w);
-			if (!err)
-				err = lb_ksvc_copy(&next.v[next.n++], w);
-			j++;
-			continue;
-		}
-		if (!lb_opts_equal(&c->opts, &w->opts))
-			err = lb_k_svc(k, w, false);
-		if (!err && !lb_backends_equal(c, w))
-			err = lb_k_replace(k, w);
-		if (!err) {
-			err = lb_ksvc_copy(&next.v[next.n++], w);
-		} else {
-			next.v[next.n++] = *c;
-			c->be = NULL;
-		}
-		i++;
-		j++;
-	}
-	lbipamd_kset_free(&k->cur);
-	k->cur = next;
+	keys = lb_xreallocarray(NULL, k->cur.n + want->n + 1, sizeof(*keys));
+	for (i = 0; i < k->cur.n; i++)
+		keys[n++] = k->cur.v[i]->key;
+	for (i = 0; i < want->n; i++)
+		if (!i || lbipamd_ksvc_cmp_key(&want->v[i - 1]->key,
+					       &want->v[i]->key))
+			keys[n++] = want->v[i]->key;
+	err = lb_k_keys(k, want, keys, n);
+	free(keys);
 	return err;
 }
 
-int lbipamd_kernel_sync(struct lbipamd_kernel *k,
-			const struct lbipamd_kset *want)
+static int lb_k_ready(struct lbipamd_kernel *k)
 {
 	int err;
 
@@ -359,12 +314,50 @@ int lbipamd_kernel_sync(struct lbipamd_kernel *k,
 			return err;
 		}
 	}
-	err = lb_k_apply(k, want);
-	if (err)
-		return err;
+	return 0;
+}
+
+static void lb_k_synced(struct lbipamd_kernel *k)
+{
 	if (k->state != LBIPAMD_K_SYNCED)
 		lbipamd_log(LB_LOG_INFO, "Kernel table in sync", NULL);
 	k->state = LBIPAMD_K_SYNCED;
-	snprintf(k->msg, sizeof(k->msg), "%zu kernel services", want->n);
+	/* In sync, the mirror holds exactly the wanted keys: O(1). */
+	snprintf(k->msg, sizeof(k->msg), "%zu kernel services", k->cur.n);
+}
+
+int lbipamd_kernel_sync(struct lbipamd_kernel *k,
+			const struct lbipamd_kset *want)
+{
+	int err = lb_k_ready(k);
+
+	if (!err)
+		err = lb_k_apply(k, want);
+	if (err) {
+		k->dumped = false;
+		return err;
+	}
+	lb_k_synced(k);
+	return 0;
+}
+
+int lbipamd_kernel_sync_keys(struct lbipamd_kernel *k,
+			     const struct lbipamd_kset *want,
+			     const struct lb_service_key *keys, size_t nkeys)
+{
+	struct lb_service_key *v;
+	int err;
+
+	if (!k->open || !k->dumped || k->state != LBIPAMD_K_SYNCED)
+		return lbipamd_kernel_sync(k, want);
+	v = lb_xreallocarray(NULL, nkeys + 1, sizeof(*v));
+	memcpy(v, keys, nkeys * sizeof(*v));
+	err = lb_k_keys(k, want, v, nkeys);
+	free(v);
+	if (err) {
+		k->dumped = false;
+		return err;
+	}
+	lb_k_synced(k);
 	return 0;
 }

@@ -3,14 +3,13 @@
  * lbipamd internals: the pieces main.c wires together.
  *
  *   log.c       structured log lines on stderr
- *   yamljson.c  YAML documents -> jansson values
- *   objects.c   the applied objects as JSON (for what the engine does not
- *               expose: EndpointSlice conditions, clusterIPs, targetPort,
- *               session affinity, source ranges, -o yaml)
- *   desired.c   engine + objects -> the kernel services we want
+ *   kset.c      a set of kernel services, keyed, with compare/copy/free
+ *   desired.c   the engine's kernel view of a Service -> kernel services
  *   kernel.c    reconcile that set into lbipam.ko
- *   api.c       the requests of lbipamd_proto.h
+ *   api.c       the requests of lbipamd_proto.h: dispatch and writes
+ *   views.c     get, describe and status responses
  *   server.c    the Unix socket and its clients
+ *   main.c      arguments, setup and the poll loop
  */
 #ifndef LBIPAMD_H
 #define LBIPAMD_H
@@ -22,6 +21,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "engine/lb_engine.h"
+#include "lib/lb_mem.h"
 #include "lib/lb_nl.h"
 
 #ifndef LBIPAM_VERSION
@@ -41,39 +41,9 @@ void lbipamd_log_raw(enum lb_log_level l, const char *line);
 /* The engine's lb_log_fn. */
 void lbipamd_log_engine(void *arg, enum lb_log_level l, const char *line);
 
-/* ----------------------------------------------------------- yamljson */
+/* --------------------------------------------------------------- kset */
 
-/* Called for every document, with its 0-based index; root is borrowed. */
-typedef int (*lb_yj_cb)(int index, json_t *root, void *arg);
-/*
- * Parses every document of buf. Returns 0, the first non-zero callback
- * return, or -EINVAL with *bad_doc and err set for a syntax error or a
- * document beyond the size limits.
- */
-int lb_yj_parse(const char *buf, size_t len, lb_yj_cb cb, void *arg,
-		int *bad_doc, char *err, size_t errlen);
-
-/* ------------------------------------------------------------ objects */
-
-/* A stored object is keyed "<Kind>/<namespace>/<name>" ("" ns for pools). */
-char *lbipamd_obj_key(enum lb_kind kind, const char *ns, const char *name);
-/* Loads the objects the engine has stored in db (read only). */
-int lbipamd_objects_load(json_t *objs, const char *db_path, char **err);
-/* Kind, namespace (defaulted), name of a document; -EINVAL if not one. */
-int lbipamd_obj_ident(json_t *doc, enum lb_kind *kind, const char **ns,
-		      const char **name);
-json_t *lbipamd_obj_get(json_t *objs, enum lb_kind kind, const char *ns,
-			const char *name);
-/* Helpers for reading optional fields. */
-const char *lb_js(json_t *o, const char *path);	/* "a.b.c" or NULL */
-json_t *lb_jget(json_t *o, const char *path);
-/* JSON true/false or YAML "true"/"false"; dflt if absent or other. */
-bool lb_jbool(json_t *o, const char *path, bool dflt);
-/* ns since the epoch -> "2026-11-26T04:30:00Z" */
-void lb_rfc3339(int64_t ns, char *buf, size_t len);
-
-/* ------------------------------------------------------------ desired */
-
+/* One lbipam service: (address, port, protocol), options and backends. */
 struct lbipamd_ksvc {
 	struct lb_service_key key;
 	struct lb_svc_opts opts;
@@ -82,37 +52,78 @@ struct lbipamd_ksvc {
 	char owner[320];		/* "ns/name" of the Service */
 };
 
+/*
+ * A set of kernel services: pointers sorted by key then owner (or, for
+ * an owner index, by owner then key), so one entry is found, added or
+ * removed in O(log n) plus a pointer move.  Two Services may claim one
+ * key; the first by owner name is the one the kernel gets.
+ */
 struct lbipamd_kset {
-	struct lbipamd_ksvc *v;		/* sorted by key */
+	struct lbipamd_ksvc **v;
 	size_t n, cap;
+	bool by_owner;
 };
+
+void lbipamd_ksvc_free(struct lbipamd_ksvc *k);
+struct lbipamd_ksvc *lbipamd_ksvc_dup(const struct lbipamd_ksvc *k);
+/* Same options and backends (the key is not compared). */
+bool lbipamd_ksvc_equal(const struct lbipamd_ksvc *a,
+			const struct lbipamd_ksvc *b);
+bool lbipamd_ksvc_opts_equal(const struct lbipamd_ksvc *a,
+			     const struct lbipamd_ksvc *b);
+bool lbipamd_ksvc_backends_equal(const struct lbipamd_ksvc *a,
+				 const struct lbipamd_ksvc *b);
+int lbipamd_ksvc_cmp_key(const struct lb_service_key *a,
+			 const struct lb_service_key *b);
+/* Backends sorted and compared by address, then port. */
+int lbipamd_backend_cmp(const void *a, const void *b);
+
+/* Frees the entries too; an index (by_owner) set must use _reset. */
+void lbipamd_kset_free(struct lbipamd_kset *s);
+void lbipamd_kset_reset(struct lbipamd_kset *s);
+void lbipamd_kset_append(struct lbipamd_kset *s, struct lbipamd_ksvc *k);
+void lbipamd_kset_sort(struct lbipamd_kset *s);
+void lbipamd_kset_insert(struct lbipamd_kset *s, struct lbipamd_ksvc *k);
+/* Removes that very entry (not freed); false if absent. */
+bool lbipamd_kset_remove(struct lbipamd_kset *s, const struct lbipamd_ksvc *k);
+/* Index of the first entry with key (by key) or owner (by_owner). */
+size_t lbipamd_kset_lower_key(const struct lbipamd_kset *s,
+			      const struct lb_service_key *key);
+size_t lbipamd_kset_lower_owner(const struct lbipamd_kset *s,
+				const char *owner);
+/* The entry the kernel gets for key, or NULL. */
+struct lbipamd_ksvc *lbipamd_kset_get(const struct lbipamd_kset *s,
+				      const struct lb_service_key *key);
+/* Entries whose key is not shadowed by an earlier owner's. */
+size_t lbipamd_kset_count_keys(const struct lbipamd_kset *s);
+
+/* ------------------------------------------------------------ desired */
 
 struct lbipamd_desired_cfg {
 	const char *node_name;		/* NULL: every endpoint is local */
 	bool masquerade;		/* ETP Cluster -> LBIPAM_SVC_F_MASQUERADE */
 };
 
-void lbipamd_kset_free(struct lbipamd_kset *s);
-int lbipamd_ksvc_cmp_key(const struct lb_service_key *a,
-			 const struct lb_service_key *b);
-/* Backends sorted and compared by address, then port. */
-int lbipamd_backend_cmp(const void *a, const void *b);
-/* Builds the whole wanted kernel table. */
-int lbipamd_desired(struct lb_engine *e, json_t *objs,
-		    const struct lbipamd_desired_cfg *cfg,
-		    struct lbipamd_kset *out);
-/* One endpoint of a Service, as the data path sees it. */
-struct lbipamd_ep {
-	const char *slice;
-	const char *address;
-	int family;
-	bool ready, serving, terminating;
-	const char *node;
-	json_t *ports;			/* the slice's ports */
+/* What the kernel should hold, and the same entries by Service. */
+struct lbipamd_want {
+	struct lbipamd_kset by_key;	/* owns the entries */
+	struct lbipamd_kset by_owner;
 };
-typedef int (*lbipamd_ep_cb)(const struct lbipamd_ep *ep, void *arg);
-int lbipamd_foreach_endpoint(json_t *objs, const char *ns, const char *svc,
-			     lbipamd_ep_cb cb, void *arg);
+
+void lbipamd_want_free(struct lbipamd_want *w);
+/* Builds the whole wanted kernel table from the engine. */
+int lbipamd_desired(struct lb_engine *e, const struct lbipamd_desired_cfg *cfg,
+		    struct lbipamd_want *out);
+/*
+ * Replaces the entries of Service ns/name with what the engine says now
+ * (none if it is gone); the keys of the old and new entries are appended
+ * to *keys (malloc'd, *nkeys long) for the kernel to look at.
+ */
+int lbipamd_desired_update(struct lb_engine *e,
+			   const struct lbipamd_desired_cfg *cfg,
+			   struct lbipamd_want *w, const char *ns,
+			   const char *name, struct lb_service_key **keys,
+			   size_t *nkeys, size_t *capkeys);
 
 /* ------------------------------------------------------------- kernel */
 
@@ -136,31 +147,58 @@ struct lbipamd_kernel {
 void lbipamd_kernel_init(struct lbipamd_kernel *k);
 void lbipamd_kernel_close(struct lbipamd_kernel *k);
 /*
- * Makes the kernel table equal to want, sending only differences.
- * Returns 0 when in sync; otherwise k->state/msg say why and a later call
- * retries (after a fresh dump).
+ * Makes the kernel table equal to want, sending only differences, after
+ * a fresh dump if the mirror k->cur is not known to be right.  Returns 0
+ * when in sync; otherwise k->state/msg say why and a later call retries.
  */
 int lbipamd_kernel_sync(struct lbipamd_kernel *k,
 			const struct lbipamd_kset *want);
+/*
+ * The same for the given keys only, against the mirror; falls back to
+ * lbipamd_kernel_sync() when the mirror is not known to be right.
+ */
+int lbipamd_kernel_sync_keys(struct lbipamd_kernel *k,
+			     const struct lbipamd_kset *want,
+			     const struct lb_service_key *keys, size_t nkeys);
 const char *lbipamd_kstate_name(enum lbipamd_kstate s);
-const char *lbipamd_be_state_name(uint8_t s);
 
 /* ---------------------------------------------------------------- api */
 
 struct lbipamd {
 	struct lb_engine *eng;
-	json_t *objs;			/* key -> object */
 	struct lbipamd_desired_cfg dcfg;
 	struct lbipamd_kernel kern;
-	struct lbipamd_kset want;	/* last computed */
-	bool dirty;			/* want must be recomputed and synced */
+	struct lbipamd_want want;	/* kept up to date with the engine */
+	bool want_built;
+	bool dirty;			/* the kernel must be resynced whole */
 	const char *netns;
 };
 
 /* Handles one request; returns the response (never NULL). */
 json_t *lbipamd_handle(struct lbipamd *d, json_t *req, bool may_write);
-/* Recomputes the wanted table and syncs the kernel. */
-int lbipamd_reconcile(struct lbipamd *d);
+/*
+ * Brings want up to date with what the engine reports changed and
+ * programs those keys; the whole table when full, at start-up, or while
+ * the kernel is not known to be in sync.
+ */
+int lbipamd_reconcile(struct lbipamd *d, bool full);
+
+/* -------------------------------------------------------------- views */
+
+/* A failure response; printf-style. */
+json_t *lbipamd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+json_t *lbipamd_ok(void);
+/* get / describe ippools and services, and status. */
+json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe);
+json_t *lbipamd_view_status(struct lbipamd *d);
+/* The stored object as JSON (from the engine), or NULL. */
+json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
+			    const char *ns, const char *name);
+/* ns since the epoch -> "2026-11-26T04:30:00Z" */
+void lb_rfc3339(int64_t ns, char *buf, size_t len);
+/* Optional fields of a JSON object: "a.b.c" or NULL. */
+json_t *lb_jget(json_t *o, const char *path);
+const char *lb_js(json_t *o, const char *path);
 
 /* ------------------------------------------------------------- server */
 

@@ -106,7 +106,15 @@ static void lbipamd_notify_status(struct lbipamd *d)
 		   lbipamd_kstate_name(d->kern.state), d->kern.msg);
 }
 
-int main(int argc, char **argv)
+struct lbipamd_args {
+	const char *state, *sock;
+	mode_t mode;
+	enum lb_log_level level;
+};
+
+/* Returns -1 to go on, else the exit code. */
+static int lbipamd_parse_args(int argc, char **argv, struct lbipamd_args *a,
+			      struct lbipamd *d)
 {
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
@@ -120,49 +128,38 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *state = LBIPAMD_STATE, *sock = LBIPAMD_SOCKET;
-	struct lb_engine_config cfg = { .log = lbipamd_log_engine };
-	struct lbipamd d = { .dcfg.masquerade = true };
-	struct lbipamd_server *srv = NULL;
-	enum lb_log_level lvl = LB_LOG_INFO;
-	mode_t mode = 0660;
-	struct pollfd pfd[2 + 65];
-	sigset_t mask;
-	char *err = NULL;
-	int c, rc, sfd, tfd, exit_code = 1;
-	bool running = true;
+	unsigned long m;
+	char *end;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "s:S:m:n:N:Ml:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			state = optarg;
+			a->state = optarg;
 			break;
 		case 'S':
-			sock = optarg;
+			a->sock = optarg;
 			break;
-		case 'm': {
-			char *end;
-			unsigned long m = strtoul(optarg, &end, 8);
-
+		case 'm':
+			m = strtoul(optarg, &end, 8);
 			if (*end || m > 0777) {
 				fprintf(stderr, "lbipamd: bad --socket-mode '%s'\n",
 					optarg);
 				return 2;
 			}
-			mode = (mode_t)m;
+			a->mode = (mode_t)m;
 			break;
-		}
 		case 'n':
-			d.netns = optarg;
+			d->netns = optarg;
 			break;
 		case 'N':
-			d.dcfg.node_name = optarg;
+			d->dcfg.node_name = optarg;
 			break;
 		case 'M':
-			d.dcfg.masquerade = false;
+			d->dcfg.masquerade = false;
 			break;
 		case 'l':
-			if (lbipamd_log_parse_level(optarg, &lvl)) {
+			if (lbipamd_log_parse_level(optarg, &a->level)) {
 				fprintf(stderr, "lbipamd: bad --log-level '%s' (debug, info, warn, error)\n",
 					optarg);
 				return 2;
@@ -184,66 +181,93 @@ int main(int argc, char **argv)
 		lbipamd_usage(stderr);
 		return 2;
 	}
-	lbipamd_log_set_level(lvl);
-	cfg.log_level = lvl;
-	if (d.netns && lbipamd_setns(d.netns))
-		return 1;
+	return -1;
+}
 
-	/* Signals arrive through the poll loop, never mid-transaction. */
+/* Signals arrive through the poll loop, never mid-transaction. */
+static int lbipamd_signals(void)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0) {
-		perror("lbipamd: signalfd/timerfd");
-		return 1;
-	}
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
 
-	if (strcmp(state, ":memory:")) {
-		if (lbipamd_mkdir_for(state))
+/* The engine, the first kernel sync and the socket. */
+static int lbipamd_setup(const struct lbipamd_args *a, struct lbipamd *d,
+			 int tfd, struct lbipamd_server **srv)
+{
+	struct lb_engine_config cfg = { .log = lbipamd_log_engine,
+					.log_level = a->level,
+					.strict = true };
+	char *err = NULL;
+	int rc;
+
+	if (strcmp(a->state, ":memory:")) {
+		if (lbipamd_mkdir_for(a->state))
 			lbipamd_log(LB_LOG_WARN, "Cannot create the state directory",
-				    "state", state, NULL);
-		cfg.db_path = state;
+				    "state", a->state, NULL);
+		cfg.db_path = a->state;
 	}
-	rc = lb_engine_open(&cfg, &d.eng, &err);
+	rc = lb_engine_open(&cfg, &d->eng, &err);
 	if (rc) {
 		lbipamd_log(LB_LOG_ERROR, "Cannot open the state database",
-			    "state", state, "error", err ? err : strerror(-rc),
+			    "state", a->state, "error", err ? err : strerror(-rc),
 			    NULL);
 		free(err);
-		return 1;
+		return rc;
 	}
-	/* After the engine: it has recovered the WAL by now. */
-	d.objs = json_object();
-	if (lbipamd_objects_load(d.objs, cfg.db_path, &err)) {
-		lbipamd_log(LB_LOG_ERROR, "Cannot read stored objects",
-			    "error", err, NULL);
-		free(err);
-		goto out;
-	}
-	lbipamd_kernel_init(&d.kern);
 	lbipamd_log(LB_LOG_INFO, "Starting lbipamd", "version", LBIPAM_VERSION,
-		    "state", state, "socket", sock, "netns", d.netns,
-		    "node", d.dcfg.node_name, NULL);
+		    "state", a->state, "socket", a->sock, "netns", d->netns,
+		    "node", d->dcfg.node_name, NULL);
 
 	/* First reconcile before we listen: READY means the table is right. */
-	if (lbipamd_reconcile(&d))
+	if (lbipamd_reconcile(d, true))
 		lbipamd_arm(tfd, true);
-	if (lbipamd_server_open(sock, mode, &srv))
-		goto out;
-	lbipamd_log(LB_LOG_INFO, "Ready", "socket", sock, "kernel",
-		    lbipamd_kstate_name(d.kern.state), "kernel_services",
-		    d.kern.state == LBIPAMD_K_SYNCED ? d.kern.msg : NULL, NULL);
+	rc = lbipamd_server_open(a->sock, a->mode, srv);
+	if (rc)
+		return rc;
+	lbipamd_log(LB_LOG_INFO, "Ready", "socket", a->sock, "kernel",
+		    lbipamd_kstate_name(d->kern.state), "kernel_services",
+		    d->kern.state == LBIPAMD_K_SYNCED ? d->kern.msg : NULL, NULL);
 	sd_notify(0, "READY=1");
-	lbipamd_notify_status(&d);
+	lbipamd_notify_status(d);
+	return 0;
+}
 
-	while (running) {
+/* Returns false when a signal asks us to stop. */
+static bool lbipamd_signal(int sfd, struct lbipamd *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			/* Resync the kernel from a fresh dump. */
+			d->kern.dumped = false;
+			d->dirty = true;
+			continue;
+		}
+		lbipamd_log(LB_LOG_INFO, "Stopping", "signal",
+			    strsignal((int)si.ssi_signo), NULL);
+		sd_notify(0, "STOPPING=1");
+		return false;
+	}
+	return true;
+}
+
+static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
+			int sfd, int tfd)
+{
+	struct pollfd pfd[2 + 65];
+
+	for (;;) {
 		size_t n = 0, ns;
-		enum lbipamd_kstate before = d.kern.state;
+		enum lbipamd_kstate before = d->kern.state;
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
@@ -252,46 +276,54 @@ int main(int argc, char **argv)
 		if (poll(pfd, n + ns, 5000) < 0 && errno != EINTR) {
 			lbipamd_log(LB_LOG_ERROR, "poll failed", "error",
 				    strerror(errno), NULL);
-			break;
+			return 1;
 		}
-		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					/* Resync the kernel from a fresh dump. */
-					d.kern.dumped = false;
-					d.dirty = true;
-					continue;
-				}
-				lbipamd_log(LB_LOG_INFO, "Stopping", "signal",
-					    strsignal((int)si.ssi_signo), NULL);
-				sd_notify(0, "STOPPING=1");
-				running = false;
-			}
-			if (!running)
-				break;
-		}
+		if ((pfd[0].revents & POLLIN) && !lbipamd_signal(sfd, d))
+			return 0;
 		if (pfd[1].revents & POLLIN) {
 			uint64_t ticks;
 
 			if (read(tfd, &ticks, sizeof(ticks)) < 0)
 				ticks = 0;
-			d.dirty = true;
+			d->dirty = true;
 		}
-		lbipamd_server_process(srv, pfd + 2, ns, &d);
-		if (d.dirty)
-			lbipamd_reconcile(&d);
-		lbipamd_arm(tfd, d.kern.state != LBIPAMD_K_SYNCED);
-		if (before != d.kern.state)
-			lbipamd_notify_status(&d);
+		lbipamd_server_process(srv, pfd + 2, ns, d);
+		if (d->dirty)
+			lbipamd_reconcile(d, true);
+		lbipamd_arm(tfd, d->kern.state != LBIPAMD_K_SYNCED);
+		if (before != d->kern.state)
+			lbipamd_notify_status(d);
 	}
-	exit_code = 0;
-out:
+}
+
+int main(int argc, char **argv)
+{
+	struct lbipamd_args a = { .state = LBIPAMD_STATE,
+				  .sock = LBIPAMD_SOCKET, .mode = 0660,
+				  .level = LB_LOG_INFO };
+	struct lbipamd d = { .dcfg.masquerade = true };
+	struct lbipamd_server *srv = NULL;
+	int rc, sfd, tfd, exit_code = 1;
+
+	rc = lbipamd_parse_args(argc, argv, &a, &d);
+	if (rc >= 0)
+		return rc;
+	lbipamd_log_set_level(a.level);
+	if (d.netns && lbipamd_setns(d.netns))
+		return 1;
+	sfd = lbipamd_signals();
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0) {
+		perror("lbipamd: signalfd/timerfd");
+		return 1;
+	}
+	d.want.by_owner.by_owner = true;
+	lbipamd_kernel_init(&d.kern);
+	if (!lbipamd_setup(&a, &d, tfd, &srv))
+		exit_code = lbipamd_loop(&d, srv, sfd, tfd);
 	lbipamd_server_close(srv);
 	lbipamd_kernel_close(&d.kern);
-	lbipamd_kset_free(&d.want);
-	json_decref(d.objs);
+	lbipamd_want_free(&d.want);
 	lb_engine_close(d.eng);
 	close(sfd);
 	close(tfd);

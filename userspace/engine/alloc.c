@@ -94,17 +94,16 @@ static bool selects(const struct lb_pool *p, const struct lb_service *s)
  * pools count too: they stop new allocations, not existing ones.  Enabled
  * pools are preferred so that counts land where allocations happen.
  */
-static struct lb_pool *keeping_pool(struct rctx *c, const struct lb_service *s,
-				    const struct lb_addr *a,
-				    struct lb_block **blk)
+struct lb_pool *lb_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
+				const struct lb_service *s,
+				const struct lb_addr *a, struct lb_block **blk)
 {
-	struct lb_engine *e = c->e;
 	int pass;
 	size_t i;
 
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < e->npools; i++) {
-			struct lb_pool *p = c->pools[i];
+			struct lb_pool *p = by_prio[i];
 			struct lb_block *b;
 
 			if (lb_pool_enabled(p) != !pass)
@@ -118,6 +117,13 @@ static struct lb_pool *keeping_pool(struct rctx *c, const struct lb_service *s,
 		}
 	}
 	return NULL;
+}
+
+static struct lb_pool *keeping_pool(struct rctx *c, const struct lb_service *s,
+				    const struct lb_addr *a,
+				    struct lb_block **blk)
+{
+	return lb_keeping_pool(c->e, c->pools, s, a, blk);
 }
 
 static bool requested_ip(const struct lb_service *s, const struct lb_addr *a)
@@ -559,78 +565,6 @@ static void free_groups(struct rctx *c)
 	lb_htab_free(&c->groups);
 }
 
-static void attribute(struct rctx *c, struct lb_holding *h)
-{
-	struct lb_block *b = NULL;
-
-	h->stale = false;
-	h->pool = h->n ? keeping_pool(c, h->holders[0], &h->addr, &b) : NULL;
-	h->counted_res = h->pool &&
-			 lb_pool_reserved(h->pool, b, &h->addr) != LB_RES_NONE;
-	lb_hold_count(h, 1);
-}
-
-static void update_counts(struct rctx *c)
-{
-	struct lb_engine *e = c->e;
-	struct lb_holding *h;
-	size_t i, it = 0;
-
-	/*
-	 * After a pool change everything is recounted; otherwise only the
-	 * holdings touched by this reconcile move between counters.
-	 */
-	if (e->pools_dirty) {
-		for (i = 0; i < e->npools; i++) {
-			struct lb_pool *p = e->pools[i];
-
-			p->used[0] = p->used[1] = 0;
-			p->used_reserved[0] = p->used_reserved[1] = 0;
-		}
-		while ((h = lb_htab_next(&e->holdings, &it))) {
-			h->pool = NULL;
-			attribute(c, h);
-		}
-	} else {
-		for (i = 0; i < e->ntouched; i++) {
-			h = lb_hold_find(e, &e->touched[i]);
-			if (!h || !h->stale)
-				continue;
-			lb_hold_count(h, -1);
-			attribute(c, h);
-		}
-	}
-	e->ntouched = 0;
-	for (i = 0; i < e->npools; i++) {
-		struct lb_pool *p = e->pools[i];
-		struct lb_counts k;
-		char *now;
-
-		lb_pool_counts(p, 0, &k);
-		if (lb_log_on(e, LB_LOG_DEBUG))
-			lb_log(e, LB_LOG_DEBUG, "Updating pool counts", "pool",
-			       p->name, NULL);
-		now = lb_xasprintf("%s/%s/%s/%s", k.total, k.available,
-				   k.used, k.reserved);
-		if (p->counts_seen && !strcmp(p->counts_seen, now)) {
-			free(now);
-			continue;
-		}
-		free(p->counts_seen);
-		p->counts_seen = now;
-		e->state_seq++;
-		if (lb_log_on(e, LB_LOG_DEBUG)) {
-			char *m = lb_xasprintf("Pool counts of '%s' changed, patching",
-					       p->name);
-
-			lb_log(e, LB_LOG_DEBUG, m, "pool", p->name, "total",
-			       k.total, "available", k.available, "used",
-			       k.used, NULL);
-			free(m);
-		}
-	}
-}
-
 /* Under LB_REVOKE_KEEP: says which held IP no pool covers any more. */
 static bool outside_pools(struct rctx *c, struct lb_service *s)
 {
@@ -658,42 +592,33 @@ static int cmp_rank(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * One deterministic pass: settle conflicts, drop holdings that lost their
- * basis, take back status IPs, then serve the waiting services oldest
- * first.  After a pool change every service is looked at; otherwise only
- * the work list (changed and unsatisfied services), which gives the same
- * result because nothing else can have moved.  Running it twice changes
- * nothing.
- */
-void lb_reconcile(struct lb_engine *e)
+/* The services this pass looks at, in first-come order. */
+static struct lb_service **to_visit(struct lb_engine *e, size_t *n)
 {
-	struct rctx c = { .e = e };
 	struct lb_service **v;
-	uint8_t fams[2];
-	size_t i, n, nf;
 
-	if (e->always_full)
-		e->pools_dirty = true;
-	lb_settle_conflicts(e);
-	lb_engine_sort_services(e);
-	c.pools = lb_xmalloc((e->npools + 1) * sizeof(*c.pools));
-	if (e->npools)
-		memcpy(c.pools, e->pools, e->npools * sizeof(*c.pools));
-	qsort(c.pools, e->npools, sizeof(*c.pools), cmp_priority);
 	if (e->pools_dirty) {
-		n = e->norder;
-		v = lb_xmalloc((n + 1) * sizeof(*v));
-		if (n)
-			memcpy(v, e->order, n * sizeof(*v));
-	} else {
-		n = e->nwork;
-		v = lb_xmalloc((n + 1) * sizeof(*v));
-		if (n)
-			memcpy(v, e->work, n * sizeof(*v));
-		if (n > 1)
-			qsort(v, n, sizeof(*v), cmp_rank);
+		*n = e->norder;
+		v = lb_xmalloc((*n + 1) * sizeof(*v));
+		if (*n)
+			memcpy(v, e->order, *n * sizeof(*v));
+		return v;
 	}
+	*n = e->nwork;
+	v = lb_xmalloc((*n + 1) * sizeof(*v));
+	if (*n)
+		memcpy(v, e->work, *n * sizeof(*v));
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmp_rank);
+	return v;
+}
+
+/* Who is ours, and which held IPs lost their basis. */
+static void revalidate(struct rctx *c, struct lb_service **v, size_t n)
+{
+	struct lb_engine *e = c->e;
+	uint8_t fams[2];
+	size_t i, nf;
 
 	for (i = 0; i < n; i++) {
 		struct lb_service *s = v[i];
@@ -720,7 +645,7 @@ void lb_reconcile(struct lb_engine *e)
 		s->check = false;
 		nf = lb_service_families(s, !e->cfg.ipv4_disabled,
 					 !e->cfg.ipv6_disabled, fams);
-		strip_invalid(&c, s, fams, nf);
+		strip_invalid(c, s, fams, nf);
 	}
 	for (i = 0; i < n; i++) {
 		struct lb_service *s = v[i];
@@ -729,8 +654,17 @@ void lb_reconcile(struct lb_engine *e)
 			continue;
 		nf = lb_service_families(s, !e->cfg.ipv4_disabled,
 					 !e->cfg.ipv6_disabled, fams);
-		import_hints(&c, s, fams, nf);
+		import_hints(c, s, fams, nf);
 	}
+}
+
+/* Serve the waiting, oldest first, and set every condition. */
+static void serve(struct rctx *c, struct lb_service **v, size_t n)
+{
+	struct lb_engine *e = c->e;
+	uint8_t fams[2];
+	size_t i, nf;
+
 	for (i = 0; i < n; i++) {
 		struct lb_service *s = v[i];
 
@@ -739,22 +673,49 @@ void lb_reconcile(struct lb_engine *e)
 		nf = lb_service_families(s, !e->cfg.ipv4_disabled,
 					 !e->cfg.ipv6_disabled, fams);
 		if (!satisfied(s, fams, nf)) {
-			fail(&c, NULL, NULL);
+			fail(c, NULL, NULL);
 			if (s->spec.nreq)
-				satisfy_specific(&c, s);
+				satisfy_specific(c, s);
 			else
-				satisfy_generic(&c, s, fams, nf);
+				satisfy_generic(c, s, fams, nf);
 		}
-		if (satisfied(s, fams, nf) && outside_pools(&c, s))
+		if (satisfied(s, fams, nf) && outside_pools(c, s))
 			set_cond(e, s, LB_COND_TRUE, "ip_outside_pools",
-				 c.msg ? c.msg : "");
+				 c->msg ? c->msg : "");
 		else if (satisfied(s, fams, nf))
 			set_cond(e, s, LB_COND_TRUE, "satisfied", "");
 		else
 			set_cond(e, s, LB_COND_FALSE,
-				 c.reason ? c.reason : "unknown",
-				 c.msg ? c.msg : "");
+				 c->reason ? c->reason : "unknown",
+				 c->msg ? c->msg : "");
 	}
+}
+
+/*
+ * One deterministic pass: settle conflicts, drop holdings that lost their
+ * basis, take back status IPs, then serve the waiting services oldest
+ * first.  After a pool change every service is looked at; otherwise only
+ * the work list (changed and unsatisfied services), which gives the same
+ * result because nothing else can have moved.  Running it twice changes
+ * nothing.
+ */
+void lb_reconcile(struct lb_engine *e)
+{
+	struct rctx c = { .e = e };
+	struct lb_service **v;
+	size_t i, n;
+
+	if (e->always_full)
+		e->pools_dirty = true;
+	lb_settle_conflicts(e);
+	lb_engine_sort_services(e);
+	c.pools = lb_xmalloc((e->npools + 1) * sizeof(*c.pools));
+	if (e->npools)
+		memcpy(c.pools, e->pools, e->npools * sizeof(*c.pools));
+	qsort(c.pools, e->npools, sizeof(*c.pools), cmp_priority);
+	v = to_visit(e, &n);
+	revalidate(&c, v, n);
+	serve(&c, v, n);
 	free(c.msg);
 
 	/* Only the unsatisfied stay on the work list. */
@@ -766,7 +727,7 @@ void lb_reconcile(struct lb_engine *e)
 			lb_engine_enqueue(e, v[i]);
 	free(v);
 
-	update_counts(&c);
+	lb_update_counts(e, c.pools);
 	e->pools_dirty = false;
 	free_groups(&c);
 	free(c.pools);

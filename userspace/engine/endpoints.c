@@ -13,6 +13,8 @@ void lb_eps_spec_free(struct lb_eps_spec *s)
 	size_t i;
 
 	free(s->service);
+	for (i = 0; i < s->neps; i++)
+		free(s->eps[i].node);
 	free(s->eps);
 	for (i = 0; i < s->nports; i++)
 		free(s->ports[i].name);

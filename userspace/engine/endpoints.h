@@ -14,7 +14,11 @@
 
 struct lb_ep {
 	struct lb_addr addr;
-	bool ready;
+	/* Conditions; unset ready counts as ready, serving follows ready. */
+	bool ready, serving, terminating;
+	/* The endpoint's first address: the one consumers use. */
+	bool primary;
+	char *node;		/* nodeName, NULL when unset */
 };
 
 struct lb_ep_port {
@@ -26,6 +30,7 @@ struct lb_ep_port {
 /* The part of an EndpointSlice the data path needs: who backs what. */
 struct lb_eps_spec {
 	char *service;		/* kubernetes.io/service-name */
+	bool fqdn;		/* addressType FQDN: no addresses */
 	struct lb_ep *eps;
 	size_t neps;
 	struct lb_ep_port *ports;

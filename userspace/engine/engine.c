@@ -155,6 +155,8 @@ void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s)
 
 void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s)
 {
+	/* Holdings moved: the Service's LB IPs in the kernel too. */
+	lb_view_changed_svc(e, s);
 	if (s->dirty)
 		return;
 	LB_GROW(e->dirty, e->ndirty, e->capdirty);
@@ -236,106 +238,133 @@ static void insert_pool(struct lb_engine *e, struct lb_pool *p)
 	e->npools++;
 }
 
+static int64_t first_stamp(struct lb_engine *e, struct lb_doc *o,
+			   int64_t created)
+{
+	return created ? created : o->created ? o->created : stamp(e);
+}
+
+static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
+			uint64_t generation)
+{
+	struct lb_pool *p = lb_engine_pool(e, o->key);
+
+	if (p && !strcmp(p->doc, o->text))
+		return false;
+	if (!p) {
+		p = lb_xcalloc(1, sizeof(*p));
+		p->name = lb_xstrdup(o->name);
+		p->created = first_stamp(e, o, created);
+		p->generation = generation ? generation : 1;
+		insert_pool(e, p);
+	} else {
+		p->generation++;
+		lb_pool_spec_free(&p->spec);
+		free(p->doc);
+	}
+	p->spec = o->pool;
+	memset(&o->pool, 0, sizeof(o->pool));
+	p->doc = o->text;
+	o->text = NULL;
+	lb_pool_count_static(p);
+	e->pools_dirty = true;
+	return true;
+}
+
+/* Co-holders of s's IPs must re-check their compatibility with s. */
+static void recheck_coholders(struct lb_engine *e, struct lb_service *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nheld; i++) {
+		for (j = 0; j < s->held[i]->n; j++) {
+			struct lb_service *co = s->held[i]->holders[j];
+
+			co->check = true;
+			lb_engine_enqueue(e, co);
+		}
+	}
+}
+
+static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
+			   int64_t created, uint64_t generation)
+{
+	struct lb_service *s = lb_engine_service(e, o->key);
+
+	if (s && !strcmp(s->doc, o->text))
+		return false;
+	if (!s) {
+		s = lb_xcalloc(1, sizeof(*s));
+		s->ns = lb_xstrdup(o->ns);
+		s->name = lb_xstrdup(o->name);
+		s->key = lb_xstrdup(o->key);
+		s->created = first_stamp(e, o, created);
+		s->generation = generation ? generation : 1;
+		lb_htab_add(&e->svcs, s);
+		e->nsvcs++;
+		lb_engine_order_add(e, s);
+	} else {
+		s->generation++;
+		lb_svc_spec_free(&s->spec);
+		free(s->doc);
+		recheck_coholders(e, s);
+	}
+	s->check = true;
+	lb_view_changed_svc(e, s);
+	lb_engine_enqueue(e, s);
+	if (s->revoked) {
+		s->revoked = 0;
+		lb_engine_mark_dirty(e, s);
+	}
+	s->spec = o->svc;
+	memset(&o->svc, 0, sizeof(o->svc));
+	s->doc = o->text;
+	o->text = NULL;
+	return true;
+}
+
+static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
+		       uint64_t generation)
+{
+	struct lb_eps *x = lb_htab_get(&e->eps, o->key);
+
+	if (x && !strcmp(x->doc, o->text))
+		return false;
+	if (!x) {
+		x = lb_xcalloc(1, sizeof(*x));
+		x->ns = lb_xstrdup(o->ns);
+		x->name = lb_xstrdup(o->name);
+		x->key = lb_xstrdup(o->key);
+		x->created = first_stamp(e, o, created);
+		x->generation = generation ? generation : 1;
+		lb_htab_add(&e->eps, x);
+	} else {
+		x->generation++;
+		free(x->doc);
+		lb_eps_index_del(e, x);
+		lb_eps_spec_free(&x->spec);
+	}
+	x->spec = o->eps;
+	memset(&o->eps, 0, sizeof(o->eps));
+	x->doc = o->text;
+	o->text = NULL;
+	lb_eps_index_add(e, x);
+	return true;
+}
+
 /* Moves the parsed spec out of o.  Returns false if nothing changed. */
 bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation)
 {
-	struct lb_service *s;
-	struct lb_pool *p;
-	struct lb_eps *x;
-
 	switch (o->kind) {
 	case LB_KIND_POOL:
-		p = lb_engine_pool(e, o->key);
-		if (p && !strcmp(p->doc, o->text))
-			return false;
-		if (!p) {
-			p = lb_xcalloc(1, sizeof(*p));
-			p->name = lb_xstrdup(o->name);
-			p->created = created ? created :
-				     o->created ? o->created : stamp(e);
-			p->generation = generation ? generation : 1;
-			insert_pool(e, p);
-		} else {
-			p->generation++;
-			lb_pool_spec_free(&p->spec);
-			free(p->doc);
-		}
-		p->spec = o->pool;
-		memset(&o->pool, 0, sizeof(o->pool));
-		p->doc = o->text;
-		o->text = NULL;
-		lb_pool_count_static(p);
-		e->pools_dirty = true;
-		break;
+		return upsert_pool(e, o, created, generation);
 	case LB_KIND_SERVICE:
-		s = lb_engine_service(e, o->key);
-		if (s && !strcmp(s->doc, o->text))
-			return false;
-		if (!s) {
-			s = lb_xcalloc(1, sizeof(*s));
-			s->ns = lb_xstrdup(o->ns);
-			s->name = lb_xstrdup(o->name);
-			s->key = lb_xstrdup(o->key);
-			s->created = created ? created :
-				     o->created ? o->created : stamp(e);
-			s->generation = generation ? generation : 1;
-			lb_htab_add(&e->svcs, s);
-			e->nsvcs++;
-			lb_engine_order_add(e, s);
-		} else {
-			size_t i, j;
-
-			s->generation++;
-			lb_svc_spec_free(&s->spec);
-			free(s->doc);
-			/* Co-holders must re-check compatibility with s. */
-			for (i = 0; i < s->nheld; i++) {
-				for (j = 0; j < s->held[i]->n; j++) {
-					struct lb_service *co =
-						s->held[i]->holders[j];
-
-					co->check = true;
-					lb_engine_enqueue(e, co);
-				}
-			}
-		}
-		s->check = true;
-		lb_engine_enqueue(e, s);
-		if (s->revoked) {
-			s->revoked = 0;
-			lb_engine_mark_dirty(e, s);
-		}
-		s->spec = o->svc;
-		memset(&o->svc, 0, sizeof(o->svc));
-		s->doc = o->text;
-		o->text = NULL;
-		break;
+		return upsert_service(e, o, created, generation);
 	case LB_KIND_ENDPOINTSLICE:
-		x = lb_htab_get(&e->eps, o->key);
-		if (x && !strcmp(x->doc, o->text))
-			return false;
-		if (!x) {
-			x = lb_xcalloc(1, sizeof(*x));
-			x->ns = lb_xstrdup(o->ns);
-			x->name = lb_xstrdup(o->name);
-			x->key = lb_xstrdup(o->key);
-			x->created = created ? created :
-				     o->created ? o->created : stamp(e);
-			x->generation = generation ? generation : 1;
-			lb_htab_add(&e->eps, x);
-		} else {
-			x->generation++;
-			free(x->doc);
-			lb_eps_spec_free(&x->spec);
-		}
-		x->spec = o->eps;
-		memset(&o->eps, 0, sizeof(o->eps));
-		x->doc = o->text;
-		o->text = NULL;
-		break;
+		return upsert_eps(e, o, created, generation);
 	}
-	return true;
+	return false;
 }
 
 static void remove_pool(struct lb_engine *e, struct lb_pool *p)
@@ -359,6 +388,7 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 
 static void remove_service(struct lb_engine *e, struct lb_service *s)
 {
+	lb_view_changed(e, s->key);
 	lb_hold_release_all(e, s);
 	if (s->queued)
 		drop_from(e->work, &e->nwork, s);
@@ -384,6 +414,9 @@ void lb_engine_free_state(struct lb_engine *e)
 	while ((x = lb_htab_next(&e->eps, &it)))
 		eps_free(x);
 	lb_htab_free(&e->eps);
+	lb_eps_index_free(e);
+	/* Whatever comes back (a reload) is news to every reader. */
+	e->changed_all = true;
 	for (i = 0; i < e->npools; i++)
 		lb_pool_free(e->pools[i]);
 	free(e->pools);
@@ -403,185 +436,78 @@ void lb_engine_free_state(struct lb_engine *e)
 	lb_engine_clear_changes(e);
 	lb_htab_init(&e->svcs, &svc_ops);
 	lb_htab_init(&e->eps, &eps_ops);
+	lb_eps_index_init(e);
 	lb_holdings_init(e);
 }
 
-struct dockey {
-	const char *key;
-	enum lb_kind kind;
-	int index;
-};
-
-static int cmp_dockey(const void *a, const void *b)
+static char *object_key(enum lb_kind kind, const char *ns, const char *name)
 {
-	const struct dockey *x = a, *y = b;
-	int c;
-
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	c = strcmp(x->key, y->key);
-	if (c)
-		return c;
-	return x->index < y->index ? -1 : x->index > y->index;
+	if (kind == LB_KIND_POOL)
+		return lb_xstrdup(name);
+	return lb_xasprintf("%s/%s", ns && *ns ? ns : "default", name);
 }
 
-/* Two versions of one object in one apply would make the result order-bound. */
-static void check_dups(const char *file, struct lb_doc *docs, size_t n,
-		       struct lb_diags *d)
+const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
+				  const char *ns, const char *name)
 {
-	struct dockey *k;
-	size_t i;
+	char *key = object_key(kind, ns, name);
+	const char *doc = NULL;
+	struct lb_service *s;
+	struct lb_pool *p;
+	struct lb_eps *x;
 
-	if (n < 2)
-		return;
-	k = lb_xmalloc(n * sizeof(*k));
-	for (i = 0; i < n; i++) {
-		k[i].key = docs[i].key;
-		k[i].kind = docs[i].kind;
-		k[i].index = docs[i].index;
+	switch (kind) {
+	case LB_KIND_POOL:
+		p = lb_engine_pool(e, key);
+		doc = p ? p->doc : NULL;
+		break;
+	case LB_KIND_SERVICE:
+		s = lb_engine_service(e, key);
+		doc = s ? s->doc : NULL;
+		break;
+	case LB_KIND_ENDPOINTSLICE:
+		x = lb_htab_get(&e->eps, key);
+		doc = x ? x->doc : NULL;
+		break;
 	}
-	qsort(k, n, sizeof(*k), cmp_dockey);
-	for (i = 1; i < n; i++)
-		if (k[i].kind == k[i - 1].kind &&
-		    !strcmp(k[i].key, k[i - 1].key))
-			lb_diag_add(d, file, k[i].index, "metadata.name",
-				    "%s '%s' already appears in document %d",
-				    lb_kind_name(k[i].kind), k[i].key,
-				    k[i - 1].index);
-	free(k);
+	free(key);
+	return doc;
 }
 
-int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
-			    const char *buf, size_t len, struct lb_diags *diags)
+bool lb_engine_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
+		      const char *name)
 {
-	struct lb_diags local = { 0 };
-	struct lb_diags *d = diags ? diags : &local;
-	size_t before = d->n, n;
-	struct lb_doc *docs;
-	int rc;
-
-	if (!file)
-		file = "-";
-	lb_yaml_load(e, file, buf, len, &docs, &n, d);
-	check_dups(file, docs, n, d);
-	rc = d->n > before ? -EINVAL : 0;
-	lb_docs_free(docs, n);
-	lb_diags_free(&local);
-	return rc;
+	return lb_engine_object_text(e, kind, ns, name) != NULL;
 }
 
-int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
-			 const char *buf, size_t len, struct lb_diags *diags)
-{
-	struct lb_diags local = { 0 };
-	struct lb_diags *d = diags ? diags : &local;
-	size_t before = d->n, n, i;
-	struct lb_doc *docs;
-	int rc;
-
-	if (!file)
-		file = "-";
-	e->call_stamp = 0;
-	lb_yaml_load(e, file, buf, len, &docs, &n, d);
-	check_dups(file, docs, n, d);
-	if (d->n > before) {
-		for (i = before; i < d->n; i++) {
-			char *m = lb_diag_str(&d->items[i]);
-
-			lb_log(e, LB_LOG_ERROR, "Rejected input, nothing applied",
-			       "error", m, NULL);
-			free(m);
-		}
-		lb_docs_free(docs, n);
-		lb_diags_free(&local);
-		return -EINVAL;
-	}
-	for (i = 0; i < n; i++) {
-		if (!lb_engine_upsert(e, &docs[i], 0, 0))
-			continue;
-		lb_engine_note_change(e, docs[i].kind, docs[i].key, false);
-		lb_log(e, LB_LOG_DEBUG, "Applied object", "kind",
-		       lb_kind_name(docs[i].kind), "name", docs[i].key, NULL);
-	}
-	lb_docs_free(docs, n);
-	lb_reconcile(e);
-	rc = lb_engine_persist(e);
-	lb_diags_free(&local);
-	return rc;
-}
-
-int lb_engine_apply_file(struct lb_engine *e, const char *path,
-			 struct lb_diags *diags)
-{
-	struct lb_strbuf b = { 0 };
-	char chunk[65536];
-	size_t got;
-	FILE *f;
-	int rc;
-
-	f = fopen(path, "r");
-	if (!f) {
-		rc = -errno;
-		lb_diag_add(diags, path, 0, "", "cannot open: %s",
-			    strerror(-rc));
-		return rc;
-	}
-	while ((got = fread(chunk, 1, sizeof(chunk), f)))
-		lb_sb_addn(&b, chunk, got);
-	if (ferror(f)) {
-		fclose(f);
-		lb_sb_free(&b);
-		lb_diag_add(diags, path, 0, "", "read error");
-		return -EIO;
-	}
-	fclose(f);
-	rc = lb_engine_apply_yaml(e, path, b.s ? b.s : "", b.len, diags);
-	lb_sb_free(&b);
-	return rc;
-}
-
-int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
-		     const char *name)
+/* Forgets one object (key: pool name or "ns/name"); -ENOENT if absent. */
+int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 {
 	struct lb_service *s;
 	struct lb_pool *p;
 	struct lb_eps *x;
-	char *key;
 
-	if (kind == LB_KIND_POOL)
-		key = lb_xstrdup(name);
-	else
-		key = lb_xasprintf("%s/%s", ns ? ns : "default", name);
 	switch (kind) {
 	case LB_KIND_POOL:
 		p = lb_engine_pool(e, key);
 		if (!p)
-			goto noent;
+			return -ENOENT;
 		remove_pool(e, p);
-		break;
+		return 0;
 	case LB_KIND_SERVICE:
 		s = lb_engine_service(e, key);
 		if (!s)
-			goto noent;
+			return -ENOENT;
 		remove_service(e, s);
-		break;
+		return 0;
 	case LB_KIND_ENDPOINTSLICE:
 		x = lb_htab_del(&e->eps, key);
 		if (!x)
-			goto noent;
+			return -ENOENT;
+		lb_eps_index_del(e, x);
 		eps_free(x);
-		break;
-	default:
-		goto noent;
+		return 0;
 	}
-	lb_log(e, LB_LOG_DEBUG, "Deleted object", "kind", lb_kind_name(kind),
-	       "name", key, NULL);
-	lb_engine_note_change(e, kind, key, true);
-	free(key);
-	lb_reconcile(e);
-	return lb_engine_persist(e);
-noent:
-	free(key);
 	return -ENOENT;
 }
 
@@ -609,8 +535,10 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 	e->cfg.lb_classes = NULL;
 	lb_htab_init(&e->svcs, &svc_ops);
 	lb_htab_init(&e->eps, &eps_ops);
+	lb_eps_index_init(e);
 	lb_holdings_init(e);
 	e->order_stale = true;
+	e->changed_all = true;
 	if (cfg && cfg->db_path) {
 		rc = lb_store_open(cfg->db_path, &e->store, err);
 		if (rc)
@@ -643,6 +571,9 @@ void lb_engine_close(struct lb_engine *e)
 	lb_holdings_free(e);
 	lb_htab_free(&e->svcs);
 	lb_htab_free(&e->eps);
+	lb_eps_index_free(e);
+	lb_engine_changed_clear(e);
+	free(e->changed);
 	free(e->changes);
 	for (i = 0; i < e->nclasses; i++)
 		free(e->classes[i]);

@@ -24,6 +24,14 @@ struct lb_eps {
 	struct lb_eps_spec spec;
 };
 
+/* The EndpointSlices labelled for one Service, in no order. */
+struct lb_svc_eps {
+	char *key;		/* "ns/service" */
+	struct lb_eps **v;
+	size_t n;
+	size_t cap;
+};
+
 /* Objects touched by the running apply/delete, to be persisted. */
 struct lb_change {
 	enum lb_kind kind;
@@ -64,6 +72,13 @@ struct lb_engine {
 	size_t ndirty;
 	size_t capdirty;
 	struct lb_htab eps;
+	struct lb_htab eps_by_svc;	/* "ns/service" -> lb_svc_eps */
+
+	/* Services whose kernel view may have changed (kview.c). */
+	char **changed;
+	size_t nchanged;
+	size_t capchanged;
+	bool changed_all;
 
 	struct lb_htab holdings;	/* by address */
 	struct lb_addr *touched;	/* holdings to recount */
@@ -105,6 +120,19 @@ struct lb_doc;
 bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation);
 void lb_engine_free_state(struct lb_engine *e);
+int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key);
+/* The stored YAML text of an object, or NULL. */
+const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
+				  const char *ns, const char *name);
+
+/* kview.c */
+void lb_view_changed(struct lb_engine *e, const char *key);
+void lb_view_changed_svc(struct lb_engine *e, struct lb_service *s);
+/* Keeps eps_by_svc right: add after x's spec is set, del before. */
+void lb_eps_index_add(struct lb_engine *e, struct lb_eps *x);
+void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x);
+void lb_eps_index_init(struct lb_engine *e);
+void lb_eps_index_free(struct lb_engine *e);
 
 /* persist.c */
 int lb_engine_persist(struct lb_engine *e);
@@ -120,6 +148,17 @@ const char *lb_sharing_incompatible(const struct lb_engine *e,
 
 /* alloc.c */
 void lb_reconcile(struct lb_engine *e);
+/*
+ * The pool a held IP is counted in: enabled pools first, by_prio order
+ * (priority, then name), among those whose block holds it and that
+ * select s.
+ */
+struct lb_pool *lb_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
+				const struct lb_service *s,
+				const struct lb_addr *a, struct lb_block **blk);
+
+/* counts.c: recount what this pass touched (everything after a pool change). */
+void lb_update_counts(struct lb_engine *e, struct lb_pool **by_prio);
 
 /* diag helpers (yaml_load.c) */
 void lb_diag_add(struct lb_diags *d, const char *file, int doc,

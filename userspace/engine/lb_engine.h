@@ -32,6 +32,7 @@
 #ifndef _LB_ENGINE_H
 #define _LB_ENGINE_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,6 +96,12 @@ struct lb_engine_config {
 	/* Compare sharing ports by number only (bpf-lb-proto-diff=false). */
 	bool sharing_port_only;
 	enum lb_revoke_policy revoke_policy;
+	/*
+	 * Admission checks (lbipamd): a document of another kind and a pool
+	 * block that cannot parse are errors instead of a log line and an
+	 * InvalidBlocks condition.
+	 */
+	bool strict;
 	lb_log_fn log;
 	void *log_arg;
 	enum lb_log_level log_level;	/* lowest level passed to log */
@@ -148,6 +155,52 @@ int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
 			 const char *buf, size_t len, struct lb_diags *diags);
 int lb_engine_apply_file(struct lb_engine *e, const char *path,
 			 struct lb_diags *diags);
+/* What an apply or delete did to one object. */
+enum lb_action {
+	LB_ACTION_CREATED,
+	LB_ACTION_CONFIGURED,
+	LB_ACTION_UNCHANGED,
+	LB_ACTION_DELETED,
+};
+
+struct lb_result {
+	enum lb_kind kind;
+	int doc;		/* document index in the input */
+	char *ns;		/* "" for pools */
+	char *name;
+	enum lb_action action;
+};
+
+struct lb_results {
+	struct lb_result *items;
+	size_t n;
+	size_t cap;
+};
+
+void lb_results_free(struct lb_results *r);
+const char *lb_action_name(enum lb_action a);
+
+/*
+ * lb_engine_apply_yaml that also says, per object in input order, whether
+ * it was created, configured or left unchanged (results may be NULL).
+ */
+int lb_engine_apply_yaml_results(struct lb_engine *e, const char *file,
+				 const char *buf, size_t len,
+				 struct lb_diags *diags,
+				 struct lb_results *results);
+/*
+ * Deletes every object a (multi-document) YAML text names, by kind,
+ * metadata.namespace and metadata.name only.  All or nothing: a document
+ * that names no object, or an object that does not exist, is a diag and
+ * nothing is deleted (-EINVAL).
+ */
+int lb_engine_delete_yaml(struct lb_engine *e, const char *file,
+			  const char *buf, size_t len, struct lb_diags *diags,
+			  struct lb_results *results);
+/* Does the object exist?  ns is ignored for pools. */
+bool lb_engine_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
+		      const char *name);
+
 /* The checks of lb_engine_apply_yaml without applying anything. */
 int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
 			    const char *buf, size_t len, struct lb_diags *diags);
@@ -293,6 +346,98 @@ typedef int (*lb_backend_cb)(const struct lb_backend_info *b, void *arg);
 int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
 			      const char *service, lb_backend_cb cb,
 			      void *arg);
+
+/* --------------------------------------------------- the kernel's view */
+
+/* An address in binary, as the data path wants it. */
+struct lb_ip {
+	int family;			/* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+struct lb_ip_prefix {
+	struct lb_ip ip;		/* host bits cleared */
+	uint8_t plen;
+};
+
+/* One endpoint of an EndpointSlice (its first address). */
+struct lb_kendpoint {
+	struct lb_ip ip;
+	/* Resolved target port; 0 in lb_kservice.endpoints. */
+	uint16_t port;
+	bool ready, serving, terminating;
+	const char *node;		/* nodeName, NULL when unset */
+	const char *slice;
+};
+
+/* One Service port and the endpoints that back it (both families). */
+struct lb_kport {
+	uint16_t port;
+	uint8_t proto;			/* IPPROTO_TCP, _UDP, _SCTP */
+	const char *name;		/* "" when unnamed */
+	size_t n_endpoints;
+	const struct lb_kendpoint *endpoints;
+};
+
+/*
+ * What the kernel must serve for one Service: every port on every LB IP
+ * it holds and on every clusterIP, with its endpoints.
+ */
+struct lb_kservice {
+	const char *ns;
+	const char *name;
+	size_t n_lb_ips;
+	const struct lb_ip *lb_ips;	/* held, ingress order */
+	size_t n_cluster_ips;
+	const struct lb_ip *cluster_ips;
+	uint32_t affinity;		/* ClientIP timeout in s; 0: none */
+	bool etp_local;			/* externalTrafficPolicy: Local */
+	size_t n_ranges;
+	const struct lb_ip_prefix *ranges;	/* loadBalancerSourceRanges */
+	size_t n_ports;
+	const struct lb_kport *ports;
+	/* Every endpoint of the Service's slices, slices in name order. */
+	size_t n_endpoints;
+	const struct lb_kendpoint *endpoints;
+};
+
+typedef int (*lb_kservice_cb)(const struct lb_kservice *s, void *arg);
+/* -ENOENT if there is no such Service. */
+int lb_engine_kernel_service(struct lb_engine *e, const char *ns,
+			     const char *name, lb_kservice_cb cb, void *arg);
+/* Every Service, in no particular order. */
+int lb_engine_foreach_kernel_service(struct lb_engine *e, lb_kservice_cb cb,
+				     void *arg);
+
+/*
+ * Services whose kernel view may have changed since the last
+ * lb_engine_changed_clear(): applied or deleted, their EndpointSlices
+ * changed, or their holdings moved (e.g. by a pool change).  A deleted
+ * Service is reported too (lb_engine_kernel_service then says -ENOENT).
+ * When lb_engine_changed_all() is true (after opening, or after the engine
+ * reloaded its state) the caller must look at everything.
+ */
+typedef int (*lb_changed_cb)(const char *ns, const char *name, void *arg);
+bool lb_engine_changed_all(const struct lb_engine *e);
+int lb_engine_foreach_changed(struct lb_engine *e, lb_changed_cb cb,
+			      void *arg);
+void lb_engine_changed_clear(struct lb_engine *e);
+
+/* ------------------------------------------------------ stored objects */
+
+/*
+ * The stored object as JSON text (one document, scalars typed as YAML 1.1
+ * plain scalars: null, booleans, integers, floats; quoted ones stay
+ * strings), from the engine's own YAML reader.  NULL if there is no such
+ * object or it is too large or nested too deeply; caller frees.
+ */
+char *lb_engine_object_json(struct lb_engine *e, enum lb_kind kind,
+			    const char *ns, const char *name);
+/* The same conversion for any YAML text's first document (tests, tools). */
+char *lb_yaml_to_json(const char *buf, size_t len, char **err);
 
 /*
  * Bumped whenever holdings or conditions change, so a caller can skip

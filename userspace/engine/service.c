@@ -30,10 +30,16 @@ void lb_svc_spec_free(struct lb_svc_spec *s)
 	free(s->sharing_key);
 	free_strv(s->xns, s->nxns);
 	free_strv(s->pools, s->npools);
-	for (i = 0; i < s->nports; i++)
+	for (i = 0; i < s->nports; i++) {
 		free(s->ports[i].name);
+		free(s->ports[i].target_name);
+	}
 	free(s->ports);
 	free(s->hints);
+	free(s->type);
+	free(s->cips);
+	free_strv(s->cip_text, s->ncip_text);
+	free(s->ranges);
 	memset(s, 0, sizeof(*s));
 }
 

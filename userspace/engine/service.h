@@ -17,6 +17,17 @@ struct lb_port {
 	uint16_t port;
 	uint8_t proto;		/* IPPROTO_* */
 	char *name;		/* "" when unnamed */
+	/* targetPort: a number, a name (target_name), or absent (= port) */
+	uint16_t target;
+	char *target_name;	/* NULL unless targetPort is a name */
+	bool has_target;
+	uint16_t node_port;	/* 0 when unset */
+};
+
+/* A loadBalancerSourceRanges entry, host bits cleared. */
+struct lb_src_range {
+	struct lb_addr addr;
+	uint8_t plen;
 };
 
 enum lb_fam_policy {
@@ -46,6 +57,15 @@ struct lb_svc_spec {
 	struct lb_port *ports;
 	size_t nports;
 	bool etp_local;
+	char *type;		/* spec.type as written, NULL when unset */
+	/* spec.clusterIPs (or spec.clusterIP), "None" and "" left out */
+	struct lb_addr *cips;
+	size_t ncips;
+	char **cip_text;	/* as written, "None" kept, for views */
+	size_t ncip_text;
+	uint32_t affinity;	/* ClientIP timeout in seconds, 0: none */
+	struct lb_src_range *ranges;
+	size_t nranges;
 	struct lb_addr *hints;	/* status.loadBalancer.ingress */
 	size_t nhints;
 };
@@ -82,6 +102,7 @@ struct lb_service {
 	 */
 	uint8_t revoked;
 	size_t rank;		/* position in first-come order */
+	bool view_changed;	/* on the engine's changed list */
 };
 
 void lb_svc_spec_free(struct lb_svc_spec *s);

@@ -50,6 +50,34 @@ static void read_ep_ports(struct yl *y, struct lb_eps_spec *es,
 	}
 }
 
+/* conditions: unset ready is ready (kube-proxy), serving follows ready. */
+static void read_conditions(struct yl *y, const yaml_node_t *en,
+			    const char *p, struct lb_ep *ep)
+{
+	char q[PATH_MAX_LEN + 32];
+	yaml_node_t *cond = lb_y_get(y, en, "conditions");
+	bool serving_set = false;
+
+	ep->ready = true;
+	ep->terminating = false;
+	snprintf(q, sizeof(q), "%s.conditions", p);
+	if (!cond || !lb_y_want_map(y, cond, q)) {
+		ep->serving = ep->ready;
+		return;
+	}
+	snprintf(q, sizeof(q), "%s.conditions.ready", p);
+	lb_y_get_bool(y, cond, "ready", q, &ep->ready);
+	snprintf(q, sizeof(q), "%s.conditions.serving", p);
+	if (lb_y_get(y, cond, "serving")) {
+		serving_set = true;
+		lb_y_get_bool(y, cond, "serving", q, &ep->serving);
+	}
+	if (!serving_set)
+		ep->serving = ep->ready;
+	snprintf(q, sizeof(q), "%s.conditions.terminating", p);
+	lb_y_get_bool(y, cond, "terminating", q, &ep->terminating);
+}
+
 static void read_endpoints(struct yl *y, struct lb_eps_spec *es,
 			   const yaml_node_t *n, bool fqdn)
 {
@@ -61,36 +89,36 @@ static void read_endpoints(struct yl *y, struct lb_eps_spec *es,
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		size_t idx = it - n->data.sequence.items.start;
-		yaml_node_t *en = lb_y_node(y, *it), *addrs, *cond;
-		bool ready = true;
+		yaml_node_t *en = lb_y_node(y, *it), *addrs;
+		struct lb_ep tmpl = { 0 };
+		const char *node;
 
 		snprintf(p, sizeof(p), "endpoints[%zu]", idx);
 		if (!en || en->type != YAML_MAPPING_NODE) {
 			lb_y_err(y, p, "expected a mapping");
 			continue;
 		}
-		cond = lb_y_get(y, en, "conditions");
-		snprintf(q, sizeof(q), "%s.conditions", p);
-		if (cond && lb_y_want_map(y, cond, q)) {
-			snprintf(q, sizeof(q), "%s.conditions.ready", p);
-			/* An unknown readiness counts as ready, as kube-proxy does. */
-			lb_y_get_bool(y, cond, "ready", q, &ready);
-		}
+		read_conditions(y, en, p, &tmpl);
+		snprintf(q, sizeof(q), "%s.nodeName", p);
+		node = lb_y_get_str(y, en, "nodeName", q);
 		snprintf(q, sizeof(q), "%s.addresses", p);
 		addrs = lb_y_get(y, en, "addresses");
 		if (!lb_y_want_seq(y, addrs, q) || fqdn)
 			continue;
+		tmpl.primary = true;
 		for (ai = addrs->data.sequence.items.start;
 		     ai < addrs->data.sequence.items.top; ai++) {
 			const char *v = lb_y_scalar(y, lb_y_node(y, *ai), q);
-			struct lb_ep ep = { .ready = ready };
+			struct lb_ep ep = tmpl;
 
+			tmpl.primary = false;
 			if (!v)
 				continue;
 			if (lb_addr_parse(v, &ep.addr)) {
 				lb_y_err(y, q, "invalid address '%s'", v);
 				continue;
 			}
+			ep.node = node ? lb_xstrdup(node) : NULL;
 			es->eps = lb_xrealloc(es->eps, (es->neps + 1) *
 					      sizeof(*es->eps));
 			es->eps[es->neps++] = ep;
@@ -114,6 +142,7 @@ void lb_y_load_eps(struct yl *y, const yaml_node_t *root,
 	v = lb_y_get_str(y, root, "addressType", "addressType");
 	if (v && strcmp(v, "IPv4") && strcmp(v, "IPv6") && strcmp(v, "FQDN"))
 		lb_y_err(y, "addressType", "must be IPv4, IPv6 or FQDN, got '%s'", v);
+	o->eps.fqdn = v && !strcmp(v, "FQDN");
 	n = lb_y_get(y, root, "endpoints");
 	if (n)
 		read_endpoints(y, &o->eps, n, v && !strcmp(v, "FQDN"));

@@ -115,7 +115,12 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 		return false;
 	}
 	if (lb_kind_parse(kind, &o->kind)) {
-		lb_y_warn(y, "kind", "Skipping document of a kind we do not handle");
+		if (y->e && y->e->cfg.strict)
+			lb_y_err(y, "kind",
+				 "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service or EndpointSlice",
+				 kind);
+		else
+			lb_y_warn(y, "kind", "Skipping document of a kind we do not handle");
 		return false;
 	}
 	if (!api || !api_ok(o->kind, api)) {
@@ -372,4 +377,114 @@ void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 	yaml_parser_delete(&parser);
 	*docs = out;
 	*ndocs = n;
+}
+
+/* Scalar value of key in a mapping, or NULL. */
+static const char *ident_str(yaml_document_t *doc, yaml_node_t *map,
+			     const char *key)
+{
+	yaml_node_pair_t *p;
+
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, key))
+			return v && v->type == YAML_SCALAR_NODE ?
+			       (const char *)v->data.scalar.value : NULL;
+	}
+	return NULL;
+}
+
+static yaml_node_t *ident_map(yaml_document_t *doc, yaml_node_t *map,
+			      const char *key)
+{
+	yaml_node_pair_t *p;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, key))
+			return yaml_document_get_node(doc, p->value);
+	}
+	return NULL;
+}
+
+static void ident_doc(const char *file, int index, yaml_document_t *doc,
+		      void (*cb)(const struct lb_ident *id, void *arg),
+		      void *arg, struct lb_diags *d)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc), *md;
+	struct lb_ident id = { .doc = index };
+	const char *kind;
+
+	if (lb_y_is_null(root))
+		return;			/* an empty document */
+	if (root->type != YAML_MAPPING_NODE) {
+		lb_diag_add(d, file, index, "", "document is not a mapping");
+		return;
+	}
+	kind = ident_str(doc, root, "kind");
+	if (!kind) {
+		lb_diag_add(d, file, index, "kind", "kind is required");
+		return;
+	}
+	if (lb_kind_parse(kind, &id.kind)) {
+		lb_diag_add(d, file, index, "kind",
+			    "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service or EndpointSlice",
+			    kind);
+		return;
+	}
+	md = ident_map(doc, root, "metadata");
+	id.name = ident_str(doc, md, "name");
+	if (!id.name) {
+		lb_diag_add(d, file, index, "metadata.name",
+			    "metadata.name is required");
+		return;
+	}
+	id.ns = ident_str(doc, md, "namespace");
+	if (id.kind == LB_KIND_POOL)
+		id.ns = "";
+	else if (!id.ns || !*id.ns)
+		id.ns = "default";
+	cb(&id, arg);
+}
+
+void lb_yaml_idents(const char *file, const char *buf, size_t len,
+		    void (*cb)(const struct lb_ident *id, void *arg),
+		    void *arg, struct lb_diags *diags)
+{
+	yaml_parser_t parser;
+	int index;
+
+	if (!yaml_parser_initialize(&parser)) {
+		lb_diag_add(diags, file, 0, "", "out of memory");
+		return;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	for (index = 0;; index++) {
+		yaml_document_t doc;
+
+		if (!yaml_parser_load(&parser, &doc)) {
+			lb_diag_add(diags, file, index, "",
+				    "YAML syntax error: %s at line %zu column %zu",
+				    parser.problem ? parser.problem : "unknown",
+				    parser.problem_mark.line + 1,
+				    parser.problem_mark.column + 1);
+			break;
+		}
+		if (!yaml_document_get_root_node(&doc)) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		ident_doc(file, index, &doc, cb, arg, diags);
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
 }

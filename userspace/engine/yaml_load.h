@@ -34,4 +34,20 @@ void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 		  struct lb_diags *diags);
 void lb_docs_free(struct lb_doc *docs, size_t n);
 
+/* Which object a document names, and nothing else. */
+struct lb_ident {
+	enum lb_kind kind;
+	int doc;
+	const char *ns;		/* "" for pools, "default" when unset */
+	const char *name;
+};
+
+/*
+ * Calls cb for every document of buf that names an object; the others,
+ * and YAML syntax errors, become diags.
+ */
+void lb_yaml_idents(const char *file, const char *buf, size_t len,
+		    void (*cb)(const struct lb_ident *id, void *arg),
+		    void *arg, struct lb_diags *diags);
+
 #endif /* _LB_YAML_LOAD_H */

@@ -157,6 +157,32 @@ static void read_reserved(struct yl *y, struct lb_pool_spec *ps,
 	}
 }
 
+/*
+ * Strict admission (lbctl apply): a block that cannot parse is an error
+ * with its field path, not only a condition on the pool.
+ */
+static void check_block(struct yl *y, const char *p, const char *cidr,
+			const char *start, const char *stop)
+{
+	char q[PATH_MAX_LEN + 32];
+	struct lb_range r;
+	struct lb_addr a;
+	bool masked;
+
+	if (cidr) {
+		snprintf(q, sizeof(q), "%s.cidr", p);
+		if (lb_range_parse_cidr(cidr, &r, &masked))
+			lb_y_err(y, q, "invalid CIDR '%s'", cidr);
+		return;
+	}
+	snprintf(q, sizeof(q), "%s.start", p);
+	if (start && lb_addr_parse(start, &a))
+		lb_y_err(y, q, "invalid IP address");
+	snprintf(q, sizeof(q), "%s.stop", p);
+	if (stop && *stop && lb_addr_parse(stop, &a))
+		lb_y_err(y, q, "invalid IP address");
+}
+
 static void read_blocks(struct yl *y, struct lb_pool_spec *ps,
 			const yaml_node_t *n, const char *field)
 {
@@ -187,6 +213,8 @@ static void read_blocks(struct yl *y, struct lb_pool_spec *ps,
 					 sizeof(*ps->blocks));
 		b = &ps->blocks[ps->nblocks++];
 		memset(b, 0, sizeof(*b));
+		if (y->e && y->e->cfg.strict)
+			check_block(y, p, cidr, start, stop);
 		/* A block's own problems become a condition, not an error. */
 		if (cidr && *cidr) {
 			bool masked = false;

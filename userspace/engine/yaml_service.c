@@ -93,6 +93,36 @@ static void read_annotations(struct yl *y, struct lb_svc_spec *ss,
 		ss->pools = split(v, true, &ss->npools);
 }
 
+/* targetPort is a number or a container port name (IntOrString). */
+static void read_target(struct yl *y, const yaml_node_t *en, const char *p,
+			struct lb_port *pt)
+{
+	yaml_node_t *tn = lb_y_get(y, en, "targetPort");
+	char q[PATH_MAX_LEN + 32];
+	const char *v, *c;
+	long long port;
+
+	if (!tn)
+		return;
+	snprintf(q, sizeof(q), "%s.targetPort", p);
+	v = lb_y_scalar(y, tn, q);
+	if (!v)
+		return;
+	for (c = v; *c >= '0' && *c <= '9'; c++)
+		;
+	if (lb_y_plain(tn) && *v && !*c) {
+		if (!lb_y_parse_int(y, tn, q, 1, 65535, &port))
+			return;
+		pt->target = (uint16_t)port;
+	} else if (!*v) {
+		lb_y_err(y, q, "targetPort must be a port number or name");
+		return;
+	} else {
+		pt->target_name = lb_xstrdup(v);
+	}
+	pt->has_target = true;
+}
+
 static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 		       const yaml_node_t *n)
 {
@@ -136,6 +166,11 @@ static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 		snprintf(q, sizeof(q), "%s.name", p);
 		name = lb_y_get_str(y, en, "name", q);
 		pt->name = lb_xstrdup(name ? name : "");
+		read_target(y, en, p, pt);
+		snprintf(q, sizeof(q), "%s.nodePort", p);
+		pn = lb_y_get(y, en, "nodePort");
+		if (pn && lb_y_parse_int(y, pn, q, 0, 65535, &port))
+			pt->node_port = (uint16_t)port;
 		ss->nports++;
 	}
 }
@@ -189,6 +224,127 @@ static void read_families(struct yl *y, struct lb_svc_spec *ss,
 		    v);
 	if (ss->fam_policy == LB_FP_SINGLE && ss->nfams > 1)
 		lb_y_err(y, "spec.ipFamilies", "SingleStack allows one family");
+}
+
+/* "None" and "" stay in the text only: they program nothing. */
+static void add_cluster_ip(struct yl *y, struct lb_svc_spec *ss,
+			   const char *v, const char *path)
+{
+	struct lb_addr a;
+
+	ss->cip_text = lb_xrealloc(ss->cip_text, (ss->ncip_text + 1) *
+				   sizeof(*ss->cip_text));
+	ss->cip_text[ss->ncip_text++] = lb_xstrdup(v);
+	if (!*v || !strcmp(v, "None"))
+		return;
+	if (lb_addr_parse(v, &a)) {
+		lb_y_err(y, path, "invalid IP address '%s'", v);
+		return;
+	}
+	ss->cips = lb_xrealloc(ss->cips, (ss->ncips + 1) * sizeof(*ss->cips));
+	ss->cips[ss->ncips++] = a;
+}
+
+/* spec.clusterIPs when given, else spec.clusterIP. */
+static void read_cluster_ips(struct yl *y, struct lb_svc_spec *ss,
+			     const yaml_node_t *spec)
+{
+	yaml_node_t *n = lb_y_get(y, spec, "clusterIPs");
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN];
+	const char *v;
+
+	if (n && lb_y_want_seq(y, n, "spec.clusterIPs") &&
+	    n->data.sequence.items.top > n->data.sequence.items.start) {
+		for (it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			snprintf(p, sizeof(p), "spec.clusterIPs[%zu]",
+				 (size_t)(it - n->data.sequence.items.start));
+			v = lb_y_scalar(y, lb_y_node(y, *it), p);
+			if (v)
+				add_cluster_ip(y, ss, v, p);
+		}
+		return;
+	}
+	v = lb_y_get_str(y, spec, "clusterIP", "spec.clusterIP");
+	if (v)
+		add_cluster_ip(y, ss, v, "spec.clusterIP");
+}
+
+/* kube-proxy's default for sessionAffinityConfig.clientIP.timeoutSeconds. */
+#define LB_DEFAULT_AFFINITY	10800
+#define LB_MAX_AFFINITY		86400
+
+static void read_affinity(struct yl *y, struct lb_svc_spec *ss,
+			  const yaml_node_t *spec)
+{
+	const char *v = lb_y_get_str(y, spec, "sessionAffinity",
+				     "spec.sessionAffinity");
+	yaml_node_t *n;
+	long long t;
+
+	if (!v || !strcmp(v, "None"))
+		return;
+	if (strcmp(v, "ClientIP")) {
+		lb_y_err(y, "spec.sessionAffinity",
+			 "must be None or ClientIP, got '%s'", v);
+		return;
+	}
+	ss->affinity = LB_DEFAULT_AFFINITY;
+	n = lb_y_get(y, spec, "sessionAffinityConfig");
+	if (n && lb_y_want_map(y, n, "spec.sessionAffinityConfig"))
+		n = lb_y_get(y, n, "clientIP");
+	else
+		n = NULL;
+	if (n && lb_y_want_map(y, n, "spec.sessionAffinityConfig.clientIP"))
+		n = lb_y_get(y, n, "timeoutSeconds");
+	else
+		n = NULL;
+	if (n && lb_y_parse_int(y, n,
+				"spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+				1, LB_MAX_AFFINITY, &t))
+		ss->affinity = (uint32_t)t;
+}
+
+/* "a.b.c.d/n", "x::/n" or a bare address; host bits are cleared. */
+static int parse_src_range(const char *v, struct lb_src_range *r)
+{
+	struct lb_cidr c;
+
+	if (lb_cidr_parse(v, LB_CIDR_HOST | LB_CIDR_MASK, &c, NULL, NULL, 0))
+		return -1;
+	lb_addr_from_ip(&r->addr, c.family, &c.addr);
+	r->plen = c.plen;
+	return 0;
+}
+
+static void read_src_ranges(struct yl *y, struct lb_svc_spec *ss,
+			    const yaml_node_t *spec)
+{
+	yaml_node_t *n = lb_y_get(y, spec, "loadBalancerSourceRanges");
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN];
+
+	if (!n || !lb_y_want_seq(y, n, "spec.loadBalancerSourceRanges"))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		struct lb_src_range r;
+		const char *v;
+
+		snprintf(p, sizeof(p), "spec.loadBalancerSourceRanges[%zu]",
+			 (size_t)(it - n->data.sequence.items.start));
+		v = lb_y_scalar(y, lb_y_node(y, *it), p);
+		if (!v)
+			continue;
+		if (parse_src_range(v, &r)) {
+			lb_y_err(y, p, "invalid CIDR '%s'", v);
+			continue;
+		}
+		ss->ranges = lb_xrealloc(ss->ranges, (ss->nranges + 1) *
+					 sizeof(*ss->ranges));
+		ss->ranges[ss->nranges++] = r;
+	}
 }
 
 static void read_status(struct yl *y, struct lb_svc_spec *ss,
@@ -260,6 +416,8 @@ void lb_y_load_service(struct yl *y, const yaml_node_t *root,
 			 "must be ClusterIP, NodePort, LoadBalancer or ExternalName, got '%s'",
 		    v);
 	ss->is_lb = v && !strcmp(v, "LoadBalancer");
+	if (v)
+		ss->type = lb_xstrdup(v);
 	v = lb_y_get_str(y, spec, "loadBalancerClass", "spec.loadBalancerClass");
 	if (v && *v)
 		ss->lb_class = lb_xstrdup(v);
@@ -286,6 +444,9 @@ void lb_y_load_service(struct yl *y, const yaml_node_t *root,
 		lb_y_err(y, "spec.externalTrafficPolicy",
 			 "must be Cluster or Local, got '%s'", v);
 	ss->etp_local = v && !strcmp(v, "Local");
+	read_cluster_ips(y, ss, spec);
+	read_affinity(y, ss, spec);
+	read_src_ranges(y, ss, spec);
 	n = lb_y_get(y, spec, "selector");
 	if (n) {
 		lb_y_read_strmap(y, n, "spec.selector", &ss->selector);

@@ -18,23 +18,26 @@ static const struct {
 	const char *kind;
 	const char *resource;
 	const char *full;
+	const char *singular;	/* kubectl's "<resource>.<group>" in messages */
 	/* NULL-terminated; what lbctl and the daemon accepted before. */
 	const char *aliases[8];
 } kinds[LB_KIND_COUNT] = {
 	[LB_KIND_POOL] = {
 		"CiliumLoadBalancerIPPool", "ippools",
 		"ciliumloadbalancerippools.cilium.io",
+		"ciliumloadbalancerippool.cilium.io",
 		{ "ippool", "lbippool", "lbippools", "pool", "pools",
 		  "ciliumloadbalancerippool", "ciliumloadbalancerippools",
 		  NULL },
 	},
 	[LB_KIND_SERVICE] = {
-		"Service", "services", "services",
+		"Service", "services", "services", "service",
 		{ "service", "svc", NULL },
 	},
 	[LB_KIND_ENDPOINTSLICE] = {
 		"EndpointSlice", "endpointslices",
 		"endpointslices.discovery.k8s.io",
+		"endpointslice.discovery.k8s.io",
 		{ "endpointslice", NULL },
 	},
 };
@@ -52,6 +55,11 @@ const char *lb_kind_resource(enum lb_kind k)
 const char *lb_kind_full_resource(enum lb_kind k)
 {
 	return (size_t)k < ARRAY_SIZE(kinds) ? kinds[k].full : "?";
+}
+
+const char *lb_kind_singular(enum lb_kind k)
+{
+	return (size_t)k < ARRAY_SIZE(kinds) ? kinds[k].singular : "?";
 }
 
 int lb_kind_parse(const char *s, enum lb_kind *k)

@@ -23,6 +23,8 @@ const char *lb_kind_name(enum lb_kind k);
 const char *lb_kind_resource(enum lb_kind k);
 /* "ciliumloadbalancerippools.cilium.io", "services", "endpointslices...". */
 const char *lb_kind_full_resource(enum lb_kind k);
+/* kubectl's singular in messages: "endpointslice.discovery.k8s.io". */
+const char *lb_kind_singular(enum lb_kind k);
 /*
  * The "kind:" field of a manifest: the exact Kind name only, because a
  * document saying "kind: svc" is not a Service.  0 or -EINVAL.

@@ -68,13 +68,14 @@ static const struct lbipamd_ksvc *find(struct lbipamd *d, const char *addr,
 {
 	size_t i;
 
-	for (i = 0; i < d->want.n; i++) {
+	for (i = 0; i < d->want.by_key.n; i++) {
+		const struct lbipamd_ksvc *k = d->want.by_key.v[i];
 		char a[64];
 
-		lb_addr_str(&d->want.v[i].key.ep, a, sizeof(a));
-		if (!strcmp(a, addr) && d->want.v[i].key.ep.port == port &&
-		    d->want.v[i].key.proto == proto)
-			return &d->want.v[i];
+		lb_addr_str(&k->key.ep, a, sizeof(a));
+		if (!strcmp(a, addr) && k->key.ep.port == port &&
+		    k->key.proto == proto)
+			return k;
 	}
 	return NULL;
 }
@@ -94,10 +95,32 @@ static const struct lb_backend *be(const struct lbipamd_ksvc *k,
 	return NULL;
 }
 
+/* What the incremental updates left equals a rebuild from the engine. */
+static void same_as_rebuild(struct lbipamd *d, const char *when)
+{
+	struct lbipamd_want full;
+	bool same;
+	size_t i;
+
+	same = !lbipamd_desired(d->eng, &d->dcfg, &full) &&
+	       full.by_key.n == d->want.by_key.n &&
+	       full.by_owner.n == d->want.by_owner.n;
+	for (i = 0; same && i < full.by_key.n; i++)
+		same = !lbipamd_ksvc_cmp_key(&full.by_key.v[i]->key,
+					     &d->want.by_key.v[i]->key) &&
+		       !strcmp(full.by_key.v[i]->owner,
+			       d->want.by_key.v[i]->owner) &&
+		       lbipamd_ksvc_equal(full.by_key.v[i], d->want.by_key.v[i]);
+	ok(same, "%s: incremental wanted table equals a rebuild (%zu entries)",
+	   when, full.by_key.n);
+	lbipamd_want_free(&full);
+}
+
 int main(void)
 {
 	struct lb_engine_config cfg = { .log = lbipamd_log_engine,
-					.log_level = LB_LOG_WARN };
+					.log_level = LB_LOG_WARN,
+					.strict = true };
 	struct lbipamd d = { .dcfg.masquerade = true };
 	const struct lbipamd_ksvc *k;
 	const struct lb_backend *b;
@@ -107,7 +130,7 @@ int main(void)
 	lbipamd_log_set_level(LB_LOG_ERROR);
 	if (lb_engine_open(&cfg, &d.eng, NULL))
 		return 1;
-	d.objs = json_object();
+	d.want.by_owner.by_owner = true;
 	lbipamd_kernel_init(&d.kern);
 
 	r = req(&d, false, "{s:s, s:s}", "op", "apply", "yaml", pools);
@@ -175,6 +198,7 @@ int main(void)
 	k = find(&d, "20.0.10.0", 80, IPPROTO_TCP);
 	ok(k && k->nbe == 1 && k->be[0].state == LBIPAM_BE_ACTIVE,
 	   "no ready endpoint: serving terminating one takes connections");
+	same_as_rebuild(&d, "after applies");
 
 	/* All or nothing: a bad document anywhere rejects the call. */
 	before = lb_engine_dump(d.eng);
@@ -225,6 +249,8 @@ int main(void)
 	   find(&d, "10.96.0.11", 80, IPPROTO_TCP) != NULL,
 	   "LB IP left the wanted table, ClusterIP stayed");
 
+	same_as_rebuild(&d, "after deletes");
+
 	ok(lbipamd_peer_may_write(0, 0, NULL, 0, 1000, 77), "root may write");
 	ok(!lbipamd_peer_may_write(1001, 1001, NULL, 0, 1000, 77),
 	   "other user may not");
@@ -238,8 +264,7 @@ int main(void)
 	   "no group lbipam: only root and the daemon's user");
 
 	lbipamd_kernel_close(&d.kern);
-	lbipamd_kset_free(&d.want);
-	json_decref(d.objs);
+	lbipamd_want_free(&d.want);
 	lb_engine_close(d.eng);
 	return lb_tap_done();
 }

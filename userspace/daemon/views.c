@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The read side of lbipamd_proto.h: get, describe and status, from the
+ * engine's views and stored objects and from the wanted kernel table.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "daemon/lbipamd.h"
+#include "lib/lbipamd_proto.h"
+
+json_t *lbipamd_fail(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", buf);
+}
+
+json_t *lbipamd_ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+json_t *lb_jget(json_t *o, const char *path)
+{
+	char part[256];
+	const char *p = path, *dot;
+	size_t n;
+
+	while (o && *p) {
+		dot = strchr(p, '.');
+		n = dot ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof(part) || !json_is_object(o))
+			return NULL;
+		memcpy(part, p, n);
+		part[n] = '\0';
+		o = json_object_get(o, part);
+		p += n + (dot ? 1 : 0);
+	}
+	return o;
+}
+
+const char *lb_js(json_t *o, const char *path)
+{
+	return json_string_value(lb_jget(o, path));
+}
+
+void lb_rfc3339(int64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
+			    const char *ns, const char *name)
+{
+	char *text = lb_engine_object_json(e, kind, ns, name);
+	json_t *j;
+
+	if (!text)
+		return NULL;
+	j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	free(text);
+	return j;
+}
+
+static json_t *lb_cond_json(const struct lb_condition *c)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", c->type,
+			 "status", c->status, "reason", c->reason ? c->reason : "",
+			 "message", c->message ? c->message : "",
+			 "observedGeneration",
+			 (json_int_t)c->observed_generation);
+}
+
+static json_t *lb_counts_json(const struct lb_counts *c)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "total", c->total, "used",
+			 c->used, "available", c->available, "reserved",
+			 c->reserved);
+}
+
+/*
+ * The stored object (a reference is taken over) with the metadata and
+ * status the engine knows.
+ */
+static json_t *lb_k8s_object(json_t *stored, int64_t created,
+			     uint64_t generation, json_t *status)
+{
+	json_t *o = json_is_object(stored) ? stored : json_object();
+	json_t *md = json_object_get(o, "metadata");
+	char ts[64];
+
+	if (!json_is_object(md)) {
+		md = json_object();
+		json_object_set_new(o, "metadata", md);
+	}
+	lb_rfc3339(created, ts, sizeof(ts));
+	json_object_set_new(md, "creationTimestamp", json_string(ts));
+	json_object_set_new(md, "generation", json_integer((json_int_t)generation));
+	json_object_set_new(o, "status", status);
+	if (o != stored)
+		json_decref(stored);
+	return o;
+}
+
+struct view_ctx {
+	struct lb_engine *eng;
+	json_t *items;
+	const char *ns;			/* only this namespace, or NULL */
+};
+
+static int lb_pool_json_cb(const struct lb_pool_info *p, void *arg)
+{
+	struct view_ctx *c = arg;
+	json_t *conds = json_array(), *blocks = json_array(), *j;
+	size_t i;
+
+	for (i = 0; i < p->n_conditions; i++)
+		json_array_append_new(conds, lb_cond_json(&p->conditions[i]));
+	for (i = 0; i < p->n_blocks; i++)
+		json_array_append_new(blocks, json_pack("{s:s, s:s, s:b, s:s}",
+				      "spec", p->blocks[i].spec, "range",
+				      p->blocks[i].range, "valid",
+				      p->blocks[i].valid, "error",
+				      p->blocks[i].error ? p->blocks[i].error : ""));
+	j = json_pack("{s:s, s:I, s:I, s:I, s:b, s:b, s:b, s:o, s:o, s:o, s:O, s:o}",
+		      "name", p->name, "created",
+		      (json_int_t)(p->created / 1000000000), "generation",
+		      (json_int_t)p->generation, "priority",
+		      (json_int_t)p->priority, "disabled", p->disabled,
+		      "conflicting", p->conflicting, "allowFirstLastIPs",
+		      p->allow_first_last, "counts", lb_counts_json(&p->all),
+		      "countsV4", lb_counts_json(&p->v4), "countsV6",
+		      lb_counts_json(&p->v6), "conditions", conds, "blocks",
+		      blocks);
+	json_object_set_new(j, "object",
+		lb_k8s_object(lbipamd_object_json(c->eng, LB_KIND_POOL, "",
+						  p->name),
+			      p->created, p->generation,
+			      json_pack("{s:O}", "conditions", conds)));
+	json_decref(conds);
+	json_array_append_new(c->items, j);
+	return 0;
+}
+
+static json_t *lb_svc_ports(json_t *svc)
+{
+	json_t *out = json_array(), *p;
+	size_t i;
+
+	json_array_foreach(lb_jget(svc, "spec.ports"), i, p) {
+		json_t *tp = json_object_get(p, "targetPort");
+		json_t *e = json_pack("{s:s, s:O, s:s}", "name",
+				      lb_js(p, "name") ? lb_js(p, "name") : "",
+				      "port", json_object_get(p, "port") ?
+				      json_object_get(p, "port") : json_null(),
+				      "protocol", lb_js(p, "protocol") ?
+				      lb_js(p, "protocol") : "TCP");
+
+		json_object_set(e, "targetPort", tp ? tp :
+				json_object_get(p, "port"));
+		if (json_object_get(p, "nodePort"))
+			json_object_set(e, "nodePort",
+					json_object_get(p, "nodePort"));
+		json_array_append_new(out, e);
+	}
+	return out;
+}
+
+static int lb_svc_cb(const struct lb_service_info *s, void *arg)
+{
+	struct view_ctx *c = arg;
+	json_t *stored, *ips, *cips, *j, *status, *ingress;
+	const char *type, *cip;
+	size_t i;
+
+	if (c->ns && strcmp(c->ns, s->ns))
+		return 0;
+	stored = lbipamd_object_json(c->eng, LB_KIND_SERVICE, s->ns, s->name);
+	type = lb_js(stored, "spec.type");
+	ips = json_array();
+	ingress = json_array();
+	for (i = 0; i < s->n_ips; i++) {
+		json_array_append_new(ips, json_string(s->ips[i]));
+		json_array_append_new(ingress, json_pack("{s:s}", "ip",
+							 s->ips[i]));
+	}
+	cips = json_array();
+	if (json_array_size(lb_jget(stored, "spec.clusterIPs"))) {
+		json_array_extend(cips, lb_jget(stored, "spec.clusterIPs"));
+	} else {
+		cip = lb_js(stored, "spec.clusterIP");
+		if (cip)
+			json_array_append_new(cips, json_string(cip));
+	}
+	j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:o, s:b, s:b, s:s}",
+		      "namespace", s->ns, "name", s->name, "created",
+		      (json_int_t)(s->created / 1000000000), "generation",
+		      (json_int_t)s->generation, "type",
+		      type ? type : "ClusterIP", "clusterIPs", cips, "ips", ips,
+		      "ports", lb_svc_ports(stored), "managed", s->managed,
+		      "etpLocal", s->etp_local, "externalTrafficPolicy",
+		      s->etp_local ? "Local" : "Cluster");
+	if (s->sharing_key)
+		json_object_set_new(j, "sharingKey",
+				    json_string(s->sharing_key));
+	if (lb_jget(stored, "spec.selector"))
+		json_object_set(j, "selector", lb_jget(stored, "spec.selector"));
+	status = json_pack("{s:{s:o}}", "loadBalancer", "ingress", ingress);
+	if (!s->n_ips)
+		json_object_set_new(status, "loadBalancer", json_object());
+	if (s->has_condition) {
+		json_object_set_new(j, "condition", lb_cond_json(&s->condition));
+		json_object_set_new(status, "conditions",
+			json_pack("[o]", lb_cond_json(&s->condition)));
+	}
+	json_object_set_new(j, "object", lb_k8s_object(stored, s->created,
+						       s->generation, status));
+	json_array_append_new(c->items, j);
+	return 0;
+}
+
+static const char *lb_owner_name(enum lb_ip_owner o)
+{
+	switch (o) {
+	case LB_OWNER_SERVICE:
+		return "service";
+	case LB_OWNER_RESERVED_FIRST_LAST:
+		return "reserved-first-last";
+	default:
+		return "reserved";
+	}
+}
+
+static int lb_ip_json_cb(const struct lb_ip_info *ip, void *arg)
+{
+	json_t *ips = arg, *h = json_array();
+	json_t *j;
+	size_t i;
+
+	for (i = 0; i < ip->n_holders; i++)
+		json_array_append_new(h, json_string(ip->holders[i]));
+	j = json_pack("{s:s, s:s, s:o}", "ip", ip->ip, "owner",
+		      lb_owner_name(ip->owner), "holders", h);
+	if (ip->sharing_key)
+		json_object_set_new(j, "sharingKey",
+				    json_string(ip->sharing_key));
+	json_array_append_new(ips, j);
+	return 0;
+}
+
+/* describe service: every endpoint of its slices, with its conditions. */
+static int lb_eps_json_cb(const struct lb_kservice *s, void *arg)
+{
+	json_t *arr = arg;
+	size_t i;
+
+	for (i = 0; i < s->n_endpoints; i++) {
+		const struct lb_kendpoint *ep = &s->endpoints[i];
+		char a[INET6_ADDRSTRLEN];
+		json_t *j;
+
+		lb_ip_str(ep->ip.family, &ep->ip.v6, a, sizeof(a));
+		j = json_pack("{s:s, s:s, s:b, s:b, s:b}", "slice",
+			      ep->slice ? ep->slice : "", "address", a,
+			      "ready", ep->ready, "serving", ep->serving,
+			      "terminating", ep->terminating);
+		if (ep->node)
+			json_object_set_new(j, "nodeName", json_string(ep->node));
+		json_array_append_new(arr, j);
+	}
+	return 0;
+}
+
+/* The kernel services a Service gets (not those another one shadows). */
+static json_t *lb_kernel_of(struct lbipamd *d, const char *owner)
+{
+	const struct lbipamd_kset *by_owner = &d->want.by_owner;
+	json_t *out = json_array();
+	size_t i, k;
+
+	for (i = lbipamd_kset_lower_owner(by_owner, owner);
+	     i < by_owner->n && !strcmp(by_owner->v[i]->owner, owner); i++) {
+		const struct lbipamd_ksvc *v = by_owner->v[i];
+		char ks[LB_SERVICE_STRLEN];
+		json_t *bes;
+
+		if (lbipamd_kset_get(&d->want.by_key, &v->key) != v)
+			continue;
+		bes = json_array();
+		for (k = 0; k < v->nbe; k++) {
+			char es[LB_SERVICE_STRLEN];
+
+			lb_endpoint_str(&v->be[k].ep, es, sizeof(es));
+			json_array_append_new(bes, json_pack("{s:s, s:s, s:b}",
+				"address", es, "state",
+				lb_be_state_name(v->be[k].state), "local",
+				!!(v->be[k].flags & LBIPAM_BE_F_LOCAL)));
+		}
+		lb_service_str(&v->key, ks, sizeof(ks));
+		json_array_append_new(out, json_pack("{s:s, s:I, s:I, s:o}",
+			"service", ks, "flags", (json_int_t)v->opts.flags,
+			"affinity", (json_int_t)v->opts.affinity,
+			"backends", bes));
+	}
+	return out;
+}
+
+/* describe: the one item, with what only describe shows. */
+static json_t *lb_describe_item(struct lbipamd *d, enum lb_kind k,
+				json_t *items, const char *name)
+{
+	json_t *item = json_incref(json_array_get(items, 0)), *eps;
+	const char *ns;
+	char owner[320];
+
+	json_decref(items);
+	if (k == LB_KIND_POOL) {
+		json_t *ips = json_array();
+
+		lb_engine_foreach_pool_ip(d->eng, name, lb_ip_json_cb, ips);
+		json_object_set_new(item, "ips", ips);
+		return item;
+	}
+	eps = json_array();
+	ns = lb_js(item, "namespace");
+	lb_engine_kernel_service(d->eng, ns, name, lb_eps_json_cb, eps);
+	json_object_set_new(item, "endpoints", eps);
+	snprintf(owner, sizeof(owner), "%s/%s", ns, name);
+	json_object_set_new(item, "kernel", lb_kernel_of(d, owner));
+	return item;
+}
+
+json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
+{
+	const char *kind = lb_js(req, "kind"), *name = lb_js(req, "name");
+	const char *ns = lb_js(req, "namespace");
+	struct view_ctx c = { .eng = d->eng };
+	json_t *res;
+	enum lb_kind k;
+	int rc;
+
+	if (lb_kind_parse_alias(kind, &k) || k == LB_KIND_ENDPOINTSLICE)
+		return lbipamd_fail("unknown resource type '%s': use ippools or services",
+				    kind ? kind : "");
+	if (describe && !name)
+		return lbipamd_fail("describe needs a name");
+	c.items = json_array();
+	if (k == LB_KIND_SERVICE)
+		c.ns = ns;
+	if (k == LB_KIND_POOL)
+		rc = describe ? lb_engine_get_pool(d->eng, name, lb_pool_json_cb,
+						   &c) :
+			lb_engine_foreach_pool(d->eng, lb_pool_json_cb, &c);
+	else
+		rc = describe ? lb_engine_get_service(d->eng,
+						      ns ? ns : "default",
+						      name, lb_svc_cb, &c) :
+			lb_engine_foreach_service(d->eng, lb_svc_cb, &c);
+	if (rc == -ENOENT) {
+		json_decref(c.items);
+		return lbipamd_fail("%s \"%s\" not found%s%s",
+				    k == LB_KIND_POOL ?
+				    "ciliumloadbalancerippools.cilium.io" :
+				    "services", name,
+				    k == LB_KIND_POOL ? "" : " in namespace ",
+				    k == LB_KIND_POOL ? "" : ns ? ns : "default");
+	}
+	if (rc) {
+		json_decref(c.items);
+		return lbipamd_fail("query failed: %s", strerror(rc < 0 ? -rc : rc));
+	}
+	res = lbipamd_ok();
+	if (!describe)
+		json_object_set_new(res, "items", c.items);
+	else
+		json_object_set_new(res, "item",
+				    lb_describe_item(d, k, c.items, name));
+	return res;
+}
+
+static int lb_count_cb(const void *info, void *arg)
+{
+	(void)info;
+	(*(json_int_t *)arg)++;
+	return 0;
+}
+
+static int lb_count_pool(const struct lb_pool_info *p, void *arg)
+{
+	return lb_count_cb(p, arg);
+}
+
+static int lb_count_svc(const struct lb_service_info *s, void *arg)
+{
+	return lb_count_cb(s, arg);
+}
+
+json_t *lbipamd_view_status(struct lbipamd *d)
+{
+	json_int_t np = 0, ns = 0;
+	json_t *res = lbipamd_ok();
+
+	lb_engine_foreach_pool(d->eng, lb_count_pool, &np);
+	lb_engine_foreach_service(d->eng, lb_count_svc, &ns);
+	json_object_set_new(res, "kernel", json_pack("{s:s, s:s, s:I, s:I}",
+		"state", lbipamd_kstate_name(d->kern.state), "message",
+		d->kern.msg, "services",
+		(json_int_t)lbipamd_kset_count_keys(&d->want.by_key), "requests",
+		(json_int_t)d->kern.ops));
+	json_object_set_new(res, "pools", json_integer(np));
+	json_object_set_new(res, "services", json_integer(ns));
+	json_object_set_new(res, "version", json_string(LBIPAM_VERSION));
+	if (d->netns)
+		json_object_set_new(res, "netns", json_string(d->netns));
+	return res;
+}
+

@@ -60,7 +60,10 @@ unit-tests: $(UNIT_TESTS)
 $(B)/kselftest/lib.mk:
 	scripts/ksft-extract.sh $(B)/kselftest
 
+# The framework, and the selftests' helpers built here: the VM sees this
+# tree read-only and has no compiler.
 kselftest: $(B)/kselftest/lib.mk
+	$(MAKE) -C selftests
 
 CHECKPATCH_IGNORE := FILE_PATH_CHANGES
 style: $(B)/kselftest/lib.mk

@@ -14,10 +14,9 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
+lb_require
+lb_require_tools jq conntrack
 lb_plan 15
 
 client=$LB_RUN-client
@@ -26,7 +25,7 @@ svc="$VIP:$VPORT/tcp"
 N=20
 
 lb_check "build topology with 3 backends" lb_topology "$LB_RUN" 3
-lb_check "TCP servers on the 3 backends" dp_servers \
+lb_check "TCP servers on the 3 backends" lb_serve \
 	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
 	"$LB_RUN-be3,be3,tcp,4,$BPORT"
 
@@ -35,7 +34,7 @@ conf() {
 	local i
 	lbctl -n "$node" service add "$svc" || return 1
 	for i in 1 2 3; do
-		lbctl -n "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
+		lbctl -n "$node" backend add "$svc" "$(lb_be_ip "$i"):$BPORT" || return 1
 	done
 }
 lb_check "service with 3 backends" conf
@@ -43,7 +42,7 @@ lb_check "service with 3 backends" conf
 # conns: N new connections from the client; prints the distinct backends
 # that answered, one line each, and anything that was not an answer.
 conns() {
-	dp_cli "$client" tcp "$VIP" "$VPORT" --count "$N" | awk '{print $2}' | sort -u
+	lb_traffic "$client" conns -c "$N" tcp "$VIP" "$VPORT" | awk '{print $2}' | sort -u
 }
 
 out=$(conns)
@@ -72,7 +71,7 @@ lb_expect_eq "affinity: a second round of $N connections stays on $x" "$x" "$out
 
 # A binding holds only while its backend is usable: put x in terminating
 # and the client moves, as a whole, to another backend y.
-xip=$(dp_be_ip "${x#be}")
+xip=$(lb_be_ip "${x#be}")
 lb_cfg "backend set $x state terminating" lbctl -n "$node" backend set "$svc" "$xip:$BPORT" state terminating
 out=$(conns)
 if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q '^be[123]$' <<<"$out" && [ "$out" != "$x" ]; then
@@ -85,7 +84,7 @@ y=${y:-be1}
 
 # Delete y: the client moves again, to the only usable backend left.
 z=$(printf '%s\n' be1 be2 be3 | grep -vx -e "$x" -e "$y" | head -n 1)
-lb_cfg "backend del $y" lbctl -n "$node" backend del "$svc" "$(dp_be_ip "${y#be}"):$BPORT"
+lb_cfg "backend del $y" lbctl -n "$node" backend del "$svc" "$(lb_be_ip "${y#be}"):$BPORT"
 out=$(conns)
 lb_expect_eq "after deleting $y: all $N connections move to $z" "$z" "$out"
 

@@ -12,10 +12,9 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
+lb_require
+lb_require_tools jq conntrack
 lb_plan 17
 
 client=$LB_RUN-client
@@ -25,7 +24,7 @@ usvc="$VIP:$VPORT/udp"
 N=16
 
 lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "servers on be1 and be2" dp_servers \
+lb_check "servers on be1 and be2" lb_serve \
 	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,udp,4,$BPORT" \
 	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
 
@@ -44,7 +43,7 @@ lb_expect_eq "service show reports local-only and the local flags" '[true,[true,
 
 # backends NS: the distinct backends N connections from NS reach.
 backends() {
-	dp_cli "$1" tcp "$VIP" "$VPORT" --count "$N" | awk '{print $2}' | sort -u | tr '\n' ' '
+	lb_traffic "$1" conns -c "$N" tcp "$VIP" "$VPORT" | awk '{print $2}' | sort -u | tr '\n' ' '
 }
 
 lb_expect_eq "external: all $N connections go to the local be1" "be1 " "$(backends "$client")"
@@ -55,14 +54,14 @@ out=$(lb_tcp "$client" "$VIP" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
 lb_expect_silent "no local backend: external TCP is dropped" tcp $? "$out"
 out=$(backends "$node")
 lb_expect_eq "no local backend: the node itself still reaches be1 and be2" "be1 be2 " "$out"
-out=$(dp_stat "$node" "$tsvc" '"\(.stats.drops >= 1) \(.stats.rejects)"')
+out=$(lb_stat "$node" "$tsvc" '"\(.stats.drops >= 1) \(.stats.rejects)"')
 lb_expect_eq "stats $tsvc: drops counted, no rejects" "true 0" "$out"
 
 out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_silent "no local backend: external UDP is dropped" udp $? "$out"
 out=$(lb_udp "$node" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "no local backend: UDP from the node itself reaches be2" "be2 $NODE_CLIENT_IP" "$out"
-out=$(dp_stat "$node" "$usvc" '"\(.stats.conns) \(.stats.drops) \(.stats.rejects)"')
+out=$(lb_stat "$node" "$usvc" '"\(.stats.conns) \(.stats.drops) \(.stats.rejects)"')
 lb_expect_eq "stats $usvc: 1 conn, 1 drop, 0 rejects" "1 1 0" "$out"
 
 lb_cfg "backend set be2 local" lbctl -n "$node" backend set "$tsvc" "$BE2_IP:$BPORT" local

@@ -13,10 +13,9 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
+lb_require
+lb_require_tools jq conntrack
 lb_plan 17
 
 client=$LB_RUN-client
@@ -27,8 +26,8 @@ usvc="$VIP:$VPORT/udp"
 t6svc="[$VIP6]:$VPORT/tcp"
 
 lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" dp_topology6 "$LB_RUN" 1
-lb_check "servers on be1" dp_servers "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
+lb_check "add IPv6" lb_topology6 "$LB_RUN" 1
+lb_check "servers on be1" lb_serve "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
 	"$be1,be1,tcp,6,$BPORT"
 
 # shellcheck disable=SC2317 # called through lb_check
@@ -39,7 +38,7 @@ conf() {
 		lbctl -n "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
 	done
 	lbctl -n "$node" service add "$t6svc" || return 1
-	lbctl -n "$node" backend add "$t6svc" "[$(dp_be6_ip 1)]:$BPORT" || return 1
+	lbctl -n "$node" backend add "$t6svc" "[$(lb_be6_ip 1)]:$BPORT" || return 1
 }
 lb_check "TCP, UDP and IPv6 TCP services with be1, no masquerade" conf
 
@@ -47,7 +46,7 @@ out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "no masquerade: be1 sees the client's address (TCP)" "be1 $CLIENT_IP" "$out"
 out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "no masquerade: be1 sees the client's address (UDP)" "be1 $CLIENT_IP" "$out"
-out=$(dp_tcp6 "$client" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_tcp "$client" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "no masquerade: be1 sees the client's address (IPv6)" "be1 $CLIENT6" "$out"
 
 # shellcheck disable=SC2317 # called through lb_check
@@ -64,7 +63,7 @@ out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "masquerade: be1 sees the node's address (TCP)" "be1 $NODE_BACKEND_IP" "$out"
 out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "masquerade: be1 sees the node's address (UDP)" "be1 $NODE_BACKEND_IP" "$out"
-out=$(dp_tcp6 "$client" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_tcp "$client" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "masquerade: be1 sees the node's address (IPv6)" "be1 $NODE_BACKEND6" "$out"
 
 # The node's own connection: its source is the address of its route to the
@@ -78,12 +77,12 @@ lb_expect_eq "masquerade: the node's own UDP flow is not translated" \
 
 # The entry in the node's conntrack table shows the SNAT: the reply
 # direction goes to the node's address.
-out=$(dp_conntrack "$node" -p tcp --orig-src "$CLIENT_IP" --orig-dst "$VIP" --reply-dst "$NODE_BACKEND_IP" | grep -c .)
+out=$(lb_conntrack "$node" -p tcp --orig-src "$CLIENT_IP" --orig-dst "$VIP" --reply-dst "$NODE_BACKEND_IP" | grep -c .)
 if [ "$out" -ge 1 ]; then
 	lb_ok "conntrack shows the client's connection masqueraded"
 else
 	lb_not_ok "conntrack shows the client's connection masqueraded" \
-		"$(dp_conntrack "$node" -p tcp)"
+		"$(lb_conntrack "$node" -p tcp)"
 fi
 
 lb_cfg "service set $tsvc (masquerade off)" lbctl -n "$node" service set "$tsvc"

@@ -11,20 +11,19 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
+lb_require
+lb_require_tools jq conntrack
 lb_plan 27
 
 client=$LB_RUN-client
 node=$LB_RUN-node
 be1=$LB_RUN-be1
-BE1_6=$(dp_be6_ip 1)
+BE1_6=$(lb_be6_ip 1)
 
 lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" dp_topology6 "$LB_RUN" 1
-lb_check "servers on be1 (tcp, udp; IPv4, IPv6)" dp_servers \
+lb_check "add IPv6" lb_topology6 "$LB_RUN" 1
+lb_check "servers on be1 (tcp, udp; IPv4, IPv6)" lb_serve \
 	"$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
 	"$be1,be1,tcp,6,$BPORT" "$be1,be1,udp,6,$BPORT"
 
@@ -44,22 +43,22 @@ out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "IPv4 TCP works with a backend" "be1 $CLIENT_IP" "$out"
 out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "IPv4 UDP works with a backend" "be1 $CLIENT_IP" "$out"
-out=$(dp_tcp6 "$client" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_tcp "$client" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "IPv6 TCP works with a backend" "be1 $CLIENT6" "$out"
-out=$(dp_udp6 "$client" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_udp "$client" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "IPv6 UDP works with a backend" "be1 $CLIENT6" "$out"
 
 # refused DESC NS ADDR tcp|udp: a new connection (one SYN) or flow (one
 # datagram) must be refused (reset, ICMP port unreachable) within
-# LB_FAST_SECS. The python client times it from its own first packet, so
+# LB_FAST_SECS. lb_traffic times it from its own first packet, so
 # the start-up of processes in a loaded emulated VM does not count; a
 # dropped packet would run into its 10 s limit instead.
 refused() {
 	local desc=$1 ns=$2 addr=$3 proto=$4 out tag ms
 	if [ "$proto" = tcp ]; then
-		out=$(dp_cli "$ns" tcp "$addr" "$VPORT" --timeout 10 --ms 2>&1)
+		out=$(lb_traffic "$ns" conns -t 10 -m tcp "$addr" "$VPORT" 2>&1)
 	else
-		out=$(dp_cli "$ns" udp "$addr" "$VPORT" --tries 1 --wait 10 --ms 2>&1)
+		out=$(lb_traffic "$ns" conns -n 1 -w 10 -m udp "$addr" "$VPORT" 2>&1)
 	fi
 	read -r _ tag ms <<<"$out"
 	if [ "$tag" = refused ] && [ "${ms:-99999}" -le $((LB_FAST_SECS * 1000)) ] 2>/dev/null; then
@@ -85,13 +84,13 @@ refused "no backend: IPv4 UDP gets port unreachable" "$client" "$VIP" udp
 refused "no backend: IPv6 TCP is reset" "$client" "$VIP6" tcp
 refused "no backend: IPv6 UDP gets ICMPv6 port unreachable" "$client" "$VIP6" udp
 
-# As socat reports it, for a user checking by hand.
+# As the one-shot client (lb_ask) reports it, for a user checking by hand.
 out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
 rc=$?
 if [ "$rc" -ne 0 ] && grep -q 'Connection refused' <<<"$out"; then
-	lb_ok "no backend: socat's UDP client says Connection refused"
+	lb_ok "no backend: the one-shot UDP client says Connection refused"
 else
-	lb_not_ok "no backend: socat's UDP client says Connection refused" "exit $rc" "$out"
+	lb_not_ok "no backend: the one-shot UDP client says Connection refused" "exit $rc" "$out"
 fi
 
 # The node's own connections (LOCAL_OUT) are refused too.
@@ -113,14 +112,14 @@ out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "usable again: IPv4 TCP works" "be1 $CLIENT_IP" "$out"
 
 # Counters: 5 refused IPv4 TCP connections (client x4, node x1), 2
-# successful ones; 2 refused IPv4 UDP flows (python, socat), 1 successful.
-out=$(dp_stat "$node" "$VIP:$VPORT/tcp" '"\(.stats.conns) \(.stats.rejects) \(.stats.drops)"')
+# successful ones; 2 refused IPv4 UDP flows (conns, one-shot), 1 successful.
+out=$(lb_stat "$node" "$VIP:$VPORT/tcp" '"\(.stats.conns) \(.stats.rejects) \(.stats.drops)"')
 lb_expect_eq "stats $VIP:$VPORT/tcp: conns 2 rejects 5 drops 0" "2 5 0" "$out"
-out=$(dp_stat "$node" "$VIP:$VPORT/udp" '"\(.stats.conns) \(.stats.rejects) \(.stats.drops)"')
+out=$(lb_stat "$node" "$VIP:$VPORT/udp" '"\(.stats.conns) \(.stats.rejects) \(.stats.drops)"')
 lb_expect_eq "stats $VIP:$VPORT/udp: conns 1 rejects 2 drops 0" "1 2 0" "$out"
-out=$(dp_stat "$node" "[$VIP6]:$VPORT/tcp" '"\(.stats.conns) \(.stats.rejects)"')
+out=$(lb_stat "$node" "[$VIP6]:$VPORT/tcp" '"\(.stats.conns) \(.stats.rejects)"')
 lb_expect_eq "stats [$VIP6]:$VPORT/tcp: conns 1 rejects 1" "1 1" "$out"
-out=$(dp_stat "$node" "[$VIP6]:$VPORT/udp" '"\(.stats.conns) \(.stats.rejects)"')
+out=$(lb_stat "$node" "[$VIP6]:$VPORT/udp" '"\(.stats.conns) \(.stats.rejects)"')
 lb_expect_eq "stats [$VIP6]:$VPORT/udp: conns 1 rejects 1" "1 1" "$out"
 
 lb_exit

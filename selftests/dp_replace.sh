@@ -15,21 +15,20 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
+lb_require
+lb_require_tools jq conntrack
 lb_plan 20
 
 client=$LB_RUN-client
 node=$LB_RUN-node
 svc="$VIP:$VPORT/tcp"
-BE3_IP=$(dp_be_ip 3)
-BE4_IP=$(dp_be_ip 4)
+BE3_IP=$(lb_be_ip 3)
+BE4_IP=$(lb_be_ip 4)
 N=30
 
 lb_check "build topology with 4 backends" lb_topology "$LB_RUN" 4
-lb_check "TCP servers on the 4 backends" dp_servers \
+lb_check "TCP servers on the 4 backends" lb_serve \
 	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
 	"$LB_RUN-be3,be3,tcp,4,$BPORT" "$LB_RUN-be4,be4,tcp,4,$BPORT"
 
@@ -38,14 +37,14 @@ conf() {
 	local i
 	lbctl -n "$node" service add "$svc" || return 1
 	for i in 1 2 3; do
-		lbctl -n "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
+		lbctl -n "$node" backend add "$svc" "$(lb_be_ip "$i"):$BPORT" || return 1
 	done
 }
 lb_check "service with be1, be2, be3" conf
 
 # conns: N connections; prints "TAG COUNT" per backend (or failure kind).
 conns() {
-	dp_cli "$client" tcp "$VIP" "$VPORT" --count "$1" | awk '{print $2}' | sort | uniq -c |
+	lb_traffic "$client" conns -c "$1" tcp "$VIP" "$VPORT" | awk '{print $2}' | sort | uniq -c |
 		awk '{print $2, $1}' | tr '\n' ' '
 }
 
@@ -57,7 +56,7 @@ backends() {
 
 # conns_of ADDR: the backend's conns counter.
 conns_of() {
-	dp_stat "$node" "$svc" ".backends[] | select(.address == \"$1\") | .stats.conns"
+	lb_stat "$node" "$svc" ".backends[] | select(.address == \"$1\") | .stats.conns"
 }
 
 out=$(conns "$N")
@@ -66,7 +65,7 @@ used=$(grep -o 'be[123] ' <<<"$out" | wc -l)
 lb_expect_eq "before: $N connections spread over be1, be2, be3" 3 "$used"
 c2=$(conns_of "$BE2_IP")
 c3=$(conns_of "$BE3_IP")
-svc_conns=$(dp_stat "$node" "$svc" .stats.conns)
+svc_conns=$(lb_stat "$node" "$svc" .stats.conns)
 lb_expect_eq "service conns counts the $N connections" "$N" "$svc_conns"
 
 lb_cfg "backend replace: be2, be3 weight 2, be4" \
@@ -75,7 +74,7 @@ lb_expect_eq "service show lists exactly the new set" \
 	"$BE2_IP:$BPORT/1 $BE3_IP:$BPORT/2 $BE4_IP:$BPORT/1" "$(backends)"
 lb_expect_eq "be2 and be3 kept their counters, be4 starts at 0" \
 	"$c2 $c3 0" "$(conns_of "$BE2_IP") $(conns_of "$BE3_IP") $(conns_of "$BE4_IP")"
-lb_expect_eq "the service kept its counter" "$svc_conns" "$(dp_stat "$node" "$svc" .stats.conns)"
+lb_expect_eq "the service kept its counter" "$svc_conns" "$(lb_stat "$node" "$svc" .stats.conns)"
 
 out=$(conns "$N")
 lb_diag "after: $out"
@@ -98,7 +97,7 @@ else
 fi
 lb_expect_eq "the refused replace changed nothing" "$before" "$(lbctl -n "$node" -j service list)"
 
-out=$(lbctl -n "$node" backend replace "$svc" "$BE1_IP:$BPORT" "[$(dp_be6_ip 1)]:$BPORT" 2>&1)
+out=$(lbctl -n "$node" backend replace "$svc" "$BE1_IP:$BPORT" "[$(lb_be6_ip 1)]:$BPORT" 2>&1)
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	lb_ok "an IPv6 backend for an IPv4 service is refused: $out"

@@ -20,10 +20,9 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
+lb_require
+lb_require_tools jq conntrack
 lb_plan 22
 
 client=$LB_RUN-client
@@ -33,14 +32,14 @@ ctl=$LB_TMP/ctl
 SPORT=40000
 
 lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "UDP servers on be1 and be2" dp_servers \
+lb_check "UDP servers on be1 and be2" lb_serve \
 	"$LB_RUN-be1,be1,udp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
 
 # ct_reply_src: the reply source of the flow's conntrack entry in the node
 # (the VIP when untranslated, else the backend); empty without an entry.
 # shellcheck disable=SC2317 # called through wait_ct
 ct_reply_src() {
-	dp_conntrack "$node" -p udp --orig-src "$CLIENT_IP" --orig-dst "$VIP" \
+	lb_conntrack "$node" -p udp --orig-src "$CLIENT_IP" --orig-dst "$VIP" \
 		--sport "$SPORT" --dport "$VPORT" |
 		sed -n 's/.*dport=[0-9]* .*src=\([0-9.]*\) dst=.*/\1/p' | head -n 1
 }
@@ -56,7 +55,7 @@ wait_ct() {
 		sleep 0.2
 	done
 	echo "reply source is '$(ct_reply_src)', want '$1'" >&2
-	dp_conntrack "$node" -p udp >&2
+	lb_conntrack "$node" -p udp >&2
 	return 1
 }
 
@@ -103,7 +102,7 @@ switch_to() {
 # without any, nothing would track the flow and there would be no stale
 # entry to flush.
 lb_cfg "another service, $VIP2:$VPORT/udp" lbctl -n "$node" service add "$VIP2:$VPORT/udp"
-dp_bg_cli "$client" "$LB_TMP/flow" hold-udp "$VIP" "$VPORT" --sport "$SPORT" --ctl "$ctl"
+lb_traffic_bg "$client" "$LB_TMP/flow" hold -s "$SPORT" -C "$ctl" udp "$VIP" "$VPORT"
 lb_check "before the service: the flow has an untranslated conntrack entry" wait_ct "$VIP"
 sleep 1 # five more datagrams, all unanswered
 lb_expect_eq "before the service: no answers" 0 "$(grep -c '^answer' "$LB_TMP/flow")"
@@ -122,7 +121,7 @@ mark=$(wc -l <"$LB_TMP/flow")
 lb_cfg "(b) backend del be1" lbctl -n "$node" backend del "$svc" "$BE1_IP:$BPORT"
 lb_check "(b) the flow moves to be2, be1 answers no more" switch_to be2 be1
 lb_check "(b) the flow's conntrack entry is translated to be2" wait_ct "$BE2_IP"
-out=$(dp_conntrack "$node" -p udp --orig-dst "$VIP" | grep -c "src=$BE1_IP ")
+out=$(lb_conntrack "$node" -p udp --orig-dst "$VIP" | grep -c "src=$BE1_IP ")
 lb_expect_eq "(b) no conntrack entry for the VIP points to be1" 0 "$out"
 
 # (c) Replace the set so that the flow's backend is gone.

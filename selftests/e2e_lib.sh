@@ -139,8 +139,7 @@ e2e_same_keys() {
 
 # e2e_echo_server NS PORT: a TCP echo server (for long-lived flows).
 e2e_echo_server() {
-	lb_bg ip netns exec "$1" socat "TCP4-LISTEN:$2,fork,reuseaddr" EXEC:cat
-	lb_wait_listen "$1" tcp "$2"
+	lb_serve -e "$1,echo,tcp,4,$2"
 }
 
 # e2e_flow_open NS ADDR PORT: one long-lived TCP connection from NS; write
@@ -148,7 +147,7 @@ e2e_echo_server() {
 e2e_flow_open() {
 	rm -f "$LB_TMP/flow.in" "$LB_TMP/flow.out"
 	mkfifo "$LB_TMP/flow.in" || return 1
-	ip netns exec "$1" socat -t 300 "TCP4:$2:$3,connect-timeout=$LB_TIMEOUT" - \
+	ip netns exec "$1" "$LB_TRAFFIC" pipe -t "$LB_TIMEOUT" tcp "$2" "$3" \
 		<"$LB_TMP/flow.in" >"$LB_TMP/flow.out" 2>"$LB_TMP/flow.err" &
 	E2E_FLOW_PID=$!
 	_lb_pids+=("$E2E_FLOW_PID")

@@ -11,7 +11,7 @@ PKGS=(
 	libsystemd-dev pkg-config
 	qemu-system-x86 busybox-static cpio kmod dkms
 	iproute2 socat iptables nftables ipvsadm conntrack ethtool tcpdump
-	python3 rsync perl shellcheck util-linux procps gnuplot-nox jq
+	python3 python3-yaml rsync perl shellcheck util-linux procps gnuplot-nox jq
 	git ca-certificates
 )
 

@@ -110,4 +110,5 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f userspace/lbctl userspace/lbipamd
+	rm -f selftests/lb_traffic selftests/lbipam_uapi.py selftests/lbipam_uapi_check*
 	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests

@@ -17,27 +17,15 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 15
+lb_plan 13
 
 client=$LB_RUN-client
 node=$LB_RUN-node
 svc="$VIP:$VPORT/tcp"
 N=20
 
-lb_check "build topology with 3 backends" lb_topology "$LB_RUN" 3
-lb_check "TCP servers on the 3 backends" lb_serve \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
-	"$LB_RUN-be3,be3,tcp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local i
-	lbctl -n "$node" service add "$svc" || return 1
-	for i in 1 2 3; do
-		lbctl -n "$node" backend add "$svc" "$(lb_be_ip "$i"):$BPORT" || return 1
-	done
-}
-lb_check "service with 3 backends" conf
+lb_check "topology with 3 backends, TCP servers on each, service with the 3" \
+	lb_dp_setup 3 all/tcp/4 -- "$svc=be1+be2+be3"
 
 # conns: N new connections from the client; prints the distinct backends
 # that answered, one line each, and anything that was not an answer.

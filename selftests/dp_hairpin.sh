@@ -18,29 +18,17 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 11
+lb_plan 8
 
 client=$LB_RUN-client
 node=$LB_RUN-node
 be1=$LB_RUN-be1
 be2=$LB_RUN-be2
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "add IPv6" lb_topology6 "$LB_RUN" 2
-lb_check "servers on be1" lb_serve "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT"
-
 # Every service has be1 as its only backend.
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	lbctl -n "$node" service add "$VIP:$VPORT/tcp" || return 1
-	lbctl -n "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" || return 1
-	lbctl -n "$node" service add "$VIP:$VPORT/udp" || return 1
-	lbctl -n "$node" backend add "$VIP:$VPORT/udp" "$BE1_IP:$BPORT" || return 1
-	lbctl -n "$node" service add "[$VIP6]:$VPORT/tcp" || return 1
-	lbctl -n "$node" backend add "[$VIP6]:$VPORT/tcp" "[$(lb_be6_ip 1)]:$BPORT" || return 1
-}
-lb_check "TCP, UDP and IPv6 TCP services, be1 the only backend" conf
+lb_check "2 backends, servers on be1; TCP, UDP and IPv6 TCP services, be1 the only backend" \
+	lb_dp_setup 2 be1/tcp/4 be1/udp/4 be1/tcp/6 -- \
+	"$VIP:$VPORT/tcp=be1" "$VIP:$VPORT/udp=be1" "[$VIP6]:$VPORT/tcp=be1"
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "an external client reaches be1 with its own address" "be1 $CLIENT_IP" "$out"

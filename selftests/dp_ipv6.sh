@@ -20,23 +20,17 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 18
+lb_plan 16
 
 client=$LB_RUN-client
 node=$LB_RUN-node
-be1=$LB_RUN-be1
-be2=$LB_RUN-be2
 BE1_6=$(lb_be6_ip 1)
 BE2_6=$(lb_be6_ip 2)
 tsvc="[$VIP6]:$VPORT/tcp"
 usvc="[$VIP6]:$VPORT/udp"
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "add IPv6 addresses and routes (nodad)" lb_topology6 "$LB_RUN" 2
-lb_check "backend servers listen on tcp6 and udp6 $BPORT (and tcp4)" \
-	lb_serve "$be1,be1,tcp,6,$BPORT" "$be1,be1,udp,6,$BPORT" \
-	"$be2,be2,tcp,6,$BPORT" "$be2,be2,udp,6,$BPORT" \
-	"$be1,be1,tcp,4,$BPORT"
+lb_check "topology with 2 backends (IPv6 nodad), servers on tcp6 and udp6 $BPORT (be1 tcp4 too)" \
+	lb_dp_setup 2 all/tcp/6 all/udp/6 be1/tcp/4
 
 # The IPv6 path works without lbipam: client to backend directly.
 out=$(lb_tcp "$client" "$BE1_6" "$BPORT" 2>&1)

@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 17
+lb_plan 16
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -23,18 +23,12 @@ tsvc="$VIP:$VPORT/tcp"
 usvc="$VIP:$VPORT/udp"
 N=16
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "servers on be1 and be2" lb_serve \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,udp,4,$BPORT" \
-	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
+lb_check "topology with 2 backends, TCP and UDP servers on each" lb_dp_setup 2 all/tcp/4 all/udp/4
 
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
-	lbctl -n "$node" service add "$tsvc" local-only || return 1
-	lbctl -n "$node" backend add "$tsvc" "$BE1_IP:$BPORT" local || return 1
-	lbctl -n "$node" backend add "$tsvc" "$BE2_IP:$BPORT" || return 1
-	lbctl -n "$node" service add "$usvc" local-only || return 1
-	lbctl -n "$node" backend add "$usvc" "$BE2_IP:$BPORT" || return 1
+	lb_svc "$node" "$tsvc" local-only -- "$BE1_IP:$BPORT,local" "$BE2_IP:$BPORT" &&
+		lb_svc "$node" "$usvc" local-only -- "$BE2_IP:$BPORT"
 }
 lb_check "local-only TCP service (be1 local, be2 not), UDP service (be2 only)" conf
 

@@ -65,12 +65,12 @@ lb_check "UDP servers for the 8 backends" lb_serve "${specs[@]}"
 # conf NODE ORDER...: the weighted service, backends added in ORDER.
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
-	local node=$1 i
+	local node=$1 i bes=()
 	shift
-	lbctl -n "$node" service add "$svc" || return 1
 	for i in "$@"; do
-		lbctl -n "$node" backend add "$svc" "$(lb_be_ip "$i"):$BPORT" weight "$i" || return 1
+		bes+=("$(lb_be_ip "$i"):$BPORT,weight,$i")
 	done
+	lb_svc "$node" "$svc" -- "${bes[@]}"
 }
 
 # flows NODE_PREFIX SVC_ADDR N SPORT_BASE: "SPORT TAG" for each flow.

@@ -16,31 +16,16 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 17
+lb_plan 14
 
 client=$LB_RUN-client
 node=$LB_RUN-node
-be1=$LB_RUN-be1
 tsvc="$VIP:$VPORT/tcp"
 usvc="$VIP:$VPORT/udp"
 t6svc="[$VIP6]:$VPORT/tcp"
 
-lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" lb_topology6 "$LB_RUN" 1
-lb_check "servers on be1" lb_serve "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local s
-	for s in "$tsvc" "$usvc"; do
-		lbctl -n "$node" service add "$s" || return 1
-		lbctl -n "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
-	done
-	lbctl -n "$node" service add "$t6svc" || return 1
-	lbctl -n "$node" backend add "$t6svc" "[$(lb_be6_ip 1)]:$BPORT" || return 1
-}
-lb_check "TCP, UDP and IPv6 TCP services with be1, no masquerade" conf
+lb_check "1 backend, servers; TCP, UDP and IPv6 TCP services with be1, no masquerade" \
+	lb_dp_setup 1 be1/tcp/4 be1/udp/4 be1/tcp/6 -- "$tsvc=be1" "$usvc=be1" "$t6svc=be1"
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "no masquerade: be1 sees the client's address (TCP)" "be1 $CLIENT_IP" "$out"

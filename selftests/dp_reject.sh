@@ -14,30 +14,15 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 27
+lb_plan 24
 
 client=$LB_RUN-client
 node=$LB_RUN-node
-be1=$LB_RUN-be1
 BE1_6=$(lb_be6_ip 1)
 
-lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" lb_topology6 "$LB_RUN" 1
-lb_check "servers on be1 (tcp, udp; IPv4, IPv6)" lb_serve \
-	"$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT" "$be1,be1,udp,6,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local p
-	for p in tcp udp; do
-		lbctl -n "$node" service add "$VIP:$VPORT/$p" || return 1
-		lbctl -n "$node" backend add "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
-		lbctl -n "$node" service add "[$VIP6]:$VPORT/$p" || return 1
-		lbctl -n "$node" backend add "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
-	done
-}
-lb_check "IPv4 and IPv6, TCP and UDP services with be1" conf
+lb_check "1 backend, servers; IPv4 and IPv6, TCP and UDP services with be1" \
+	lb_dp_setup 1 be1/tcp/4 be1/udp/4 be1/tcp/6 be1/udp/6 -- \
+	"$VIP:$VPORT/tcp=be1" "[$VIP6]:$VPORT/tcp=be1" "$VIP:$VPORT/udp=be1" "[$VIP6]:$VPORT/udp=be1"
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "IPv4 TCP works with a backend" "be1 $CLIENT_IP" "$out"

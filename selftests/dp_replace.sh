@@ -18,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 20
+lb_plan 18
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -27,20 +27,8 @@ BE3_IP=$(lb_be_ip 3)
 BE4_IP=$(lb_be_ip 4)
 N=30
 
-lb_check "build topology with 4 backends" lb_topology "$LB_RUN" 4
-lb_check "TCP servers on the 4 backends" lb_serve \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
-	"$LB_RUN-be3,be3,tcp,4,$BPORT" "$LB_RUN-be4,be4,tcp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local i
-	lbctl -n "$node" service add "$svc" || return 1
-	for i in 1 2 3; do
-		lbctl -n "$node" backend add "$svc" "$(lb_be_ip "$i"):$BPORT" || return 1
-	done
-}
-lb_check "service with be1, be2, be3" conf
+lb_check "topology with 4 backends, TCP servers on each, service with be1, be2, be3" \
+	lb_dp_setup 4 all/tcp/4 -- "$svc=be1+be2+be3"
 
 # conns: N connections; prints "TAG COUNT" per backend (or failure kind).
 conns() {

@@ -28,20 +28,16 @@ lb_ns_add "$LB_RUN-probe" || lb_skip_or_fail "cannot create a namespace"
 if ! err=$(lb_traffic "$LB_RUN-probe" conns -t 2 sctp 127.0.0.1 9 2>&1); then
 	lb_skip "SCTP sockets unavailable (modprobe sctp: $(modprobe sctp 2>&1 || echo failed); $(tail -n 1 <<<"$err"))"
 fi
-lb_plan 19
+lb_plan 17
 
 client=$LB_RUN-client
 node=$LB_RUN-node
-be1=$LB_RUN-be1
-be2=$LB_RUN-be2
 svc="$VIP:$VPORT/sctp"
 svc6="[$VIP6]:$VPORT/sctp"
 ctl=$LB_TMP/ctl
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "add IPv6" lb_topology6 "$LB_RUN" 2
-lb_check "SCTP servers on be1 and be2 (be1 also IPv6)" lb_serve \
-	"$be1,be1,sctp,4,$BPORT" "$be2,be2,sctp,4,$BPORT" "$be1,be1,sctp,6,$BPORT"
+lb_check "topology with 2 backends, SCTP servers on each (be1 also IPv6)" \
+	lb_dp_setup 2 all/sctp/4 be1/sctp/6
 
 # sctp_peer NS ADDR: one association with lb_traffic conns; prints the
 # greeting "TAG PEER".
@@ -95,8 +91,7 @@ lb_expect_eq "stats: the refusal is counted" true "$out"
 # IPv6.
 # shellcheck disable=SC2317 # called through lb_check
 conf6() {
-	lbctl -n "$node" service add "$svc6" &&
-		lbctl -n "$node" backend add "$svc6" "[$(lb_be6_ip 1)]:$BPORT"
+	lb_svc "$node" "$svc6" -- "[$(lb_be6_ip 1)]:$BPORT"
 }
 lb_check "service $svc6 with be1" conf6
 out=$(sctp_peer "$client" "$VIP6")

@@ -15,30 +15,25 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 22
+lb_plan 20
 
 client=$LB_RUN-client
 node=$LB_RUN-node
-be1=$LB_RUN-be1
 CLIENT_IP2=192.0.2.3
 tsvc="$VIP:$VPORT/tcp"
 usvc="$VIP:$VPORT/udp"
 t6svc="[$VIP6]:$VPORT/tcp"
 
-lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" lb_topology6 "$LB_RUN" 1
+lb_check "topology with 1 backend (IPv4, IPv6), servers on be1" \
+	lb_dp_setup 1 be1/tcp/4 be1/udp/4 be1/tcp/6
 lb_check "second client address $CLIENT_IP2" ip -n "$client" addr add "$CLIENT_IP2/24" dev eth0
-lb_check "servers on be1" lb_serve "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT"
 
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
-	lbctl -n "$node" service add "$tsvc" source-range "$CLIENT_IP/32" || return 1
-	lbctl -n "$node" backend add "$tsvc" "$BE1_IP:$BPORT" || return 1
-	lbctl -n "$node" service add "$usvc" source-range 10.0.0.0/8 || return 1
-	lbctl -n "$node" backend add "$usvc" "$BE1_IP:$BPORT" || return 1
-	lbctl -n "$node" service add "$t6svc" source-range 2001:db8:1::/64 || return 1
-	lbctl -n "$node" backend add "$t6svc" "[$(lb_be6_ip 1)]:$BPORT" || return 1
+	lb_svc "$node" "$tsvc" source-range "$CLIENT_IP/32" -- "$BE1_IP:$BPORT" &&
+		lb_svc "$node" "$usvc" source-range 10.0.0.0/8 -- "$BE1_IP:$BPORT" &&
+		lb_svc "$node" "$t6svc" source-range 2001:db8:1::/64 -- \
+			"[$(lb_be6_ip 1)]:$BPORT"
 }
 lb_check "services: tcp from $CLIENT_IP/32, udp from 10.0.0.0/8, tcp6 from 2001:db8:1::/64" conf
 

@@ -21,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 30
+lb_plan 28
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -29,21 +29,8 @@ tsvc="$VIP:$VPORT/tcp"
 usvc="$VIP:$VPORT/udp"
 ctl=$LB_TMP/ctl
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "TCP and UDP servers on be1 and be2" lb_serve \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,udp,4,$BPORT" \
-	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local s
-	for s in "$tsvc" "$usvc"; do
-		lbctl -n "$node" service add "$s" || return 1
-		lbctl -n "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
-		lbctl -n "$node" backend add "$s" "$BE2_IP:$BPORT" || return 1
-	done
-}
-lb_check "TCP and UDP services with be1 and be2" conf
+lb_check "2 backends, TCP and UDP servers; TCP and UDP services with be1 and be2" \
+	lb_dp_setup 2 all/tcp/4 all/udp/4 -- "$tsvc=be1+be2" "$usvc=be1+be2"
 
 # counters SVC: "SVC_CONNS REJECTS DROPS BE1_CONNS BE2_CONNS".
 counters() {

@@ -19,7 +19,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 26
+lb_plan 24
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -28,21 +28,8 @@ usvc="$VIP:$VPORT/udp"
 ctl=$LB_TMP/ctl
 NEW=12
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "TCP and UDP servers on both backends" lb_serve \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,udp,4,$BPORT" \
-	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local s
-	for s in "$tsvc" "$usvc"; do
-		lbctl -n "$node" service add "$s" || return 1
-		lbctl -n "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
-		lbctl -n "$node" backend add "$s" "$BE2_IP:$BPORT" || return 1
-	done
-}
-lb_check "TCP and UDP services with be1 and be2" conf
+lb_check "2 backends, TCP and UDP servers; TCP and UDP services with be1 and be2" \
+	lb_dp_setup 2 all/tcp/4 all/udp/4 -- "$tsvc=be1+be2" "$usvc=be1+be2"
 
 # ip_of TAG: the backend's address.
 ip_of() {

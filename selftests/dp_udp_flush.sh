@@ -23,7 +23,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack
-lb_plan 22
+lb_plan 21
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -31,9 +31,7 @@ svc="$VIP:$VPORT/udp"
 ctl=$LB_TMP/ctl
 SPORT=40000
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "UDP servers on be1 and be2" lb_serve \
-	"$LB_RUN-be1,be1,udp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
+lb_check "topology with 2 backends, UDP servers on each" lb_dp_setup 2 all/udp/4
 
 # ct_reply_src: the reply source of the flow's conntrack entry in the node
 # (the VIP when untranslated, else the backend); empty without an entry.

@@ -16,18 +16,15 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/e2e_lib.sh"
 
 e2e_require
-lb_plan 10
+lb_plan 9
 
 client=$LB_RUN-client
 node=$LB_RUN-node
 BE1_6=$(lb_be6_ip 1)
 BE2_6=$(lb_be6_ip 2)
 
-lb_check "build a dual-stack topology with 2 backends" eval \
-	'lb_topology "$LB_RUN" 2 && lb_topology6 "$LB_RUN" 2'
-lb_check "TCP servers on both families" lb_serve \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,tcp,6,$BPORT" \
-	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,6,$BPORT"
+lb_check "dual-stack topology with 2 backends, TCP servers on both families" \
+	lb_dp_setup 2 all/tcp/4 all/tcp/6
 lb_check "lbipamd starts" e2e_start "$node"
 
 objects() {

@@ -747,7 +747,8 @@ static void write_progress(long answered)
 /* flow: every o.interval send a numbered line and wait up to o.wait for
  * its echo (interval 0: a flood), until the file o.stop exists; then a
  * one-line JSON report. TCP/SCTP: one connection, any error or missing
- * echo breaks it. UDP: one connected socket, a lost answer is counted.
+ * echo breaks it. UDP: one connected socket, a lost answer is counted,
+ * an error (an ICMP one) breaks it.
  */
 static int cmd_flow(void)
 {
@@ -810,10 +811,18 @@ static int cmd_flow(void)
 				if (poll(&p, 1, ms_left(t)) != 1)
 					break;
 				n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (n < 0 && errno != EAGAIN) {
+					err = errno;	/* e.g. an ICMP error */
+					break;
+				}
 				if (n == len && !memcmp(buf, line, len)) {
 					ok = true;
 					break;
 				}
+			}
+			if (err) {
+				snprintf(broken, sizeof(broken), "%s", strerror(err));
+				break;
 			}
 		}
 		t = now();

@@ -475,16 +475,19 @@ lb_be6_ip() {
 	echo "2001:db8:2::$(($1 + 1))"
 }
 
-# lb_dp_setup NBACKENDS [SERVER...]: the data-plane tests' common preamble:
-# lb_topology $LB_RUN NBACKENDS, IPv6 too (lb_topology6) if any SERVER is
-# IPv6, and one server process for every SERVER, BE/PROTO/FAMILY: backend
-# BE (be1, be2, ... or "all") answers on BPORT with its name, e.g.
-# "all/tcp/4 be1/udp/6". Ready when it returns 0.
+# lb_dp_setup NBACKENDS [SERVER...] [-- SERVICE=BE[+BE...]...]: the
+# data-plane tests' common preamble: lb_topology $LB_RUN NBACKENDS, IPv6 too
+# (lb_topology6) if any SERVER or SERVICE is IPv6; one server process for
+# every SERVER, BE/PROTO/FAMILY: backend BE (be1, be2, ... or "all")
+# answers on BPORT with its name, e.g. "all/tcp/4 be1/udp/6"; then every
+# SERVICE in the node, with backends BE:BPORT (the address of BE's family),
+# e.g. "$VIP:$VPORT/udp=be1+be2". Ready when it returns 0.
 lb_dp_setup() {
-	local n=$1 w be proto fam i specs=() v6=
+	local n=$1 w be proto fam i svc bes names specs=() v6=
 	shift
-	for w in "$@"; do
-		IFS=/ read -r be proto fam <<<"$w"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		IFS=/ read -r be proto fam <<<"$1"
+		shift
 		if [ "$fam" = 6 ]; then
 			v6=1
 		fi
@@ -494,6 +497,14 @@ lb_dp_setup() {
 			fi
 		done
 	done
+	if [ $# -gt 0 ]; then
+		shift
+	fi
+	for w in "$@"; do
+		if [[ $w == \[* ]]; then
+			v6=1
+		fi
+	done
 	lb_topology "$LB_RUN" "$n" || return 1
 	if [ -n "$v6" ]; then
 		lb_topology6 "$LB_RUN" "$n" || return 1
@@ -501,6 +512,40 @@ lb_dp_setup() {
 	if [ ${#specs[@]} -gt 0 ]; then
 		lb_serve "${specs[@]}" || return 1
 	fi
+	for w in "$@"; do
+		svc=${w%=*}
+		bes=()
+		IFS=+ read -r -a names <<<"${w##*=}"
+		for be in "${names[@]}"; do
+			if [[ $svc == \[* ]]; then
+				bes+=("[$(lb_be6_ip "${be#be}")]:$BPORT")
+			else
+				bes+=("$(lb_be_ip "${be#be}"):$BPORT")
+			fi
+		done
+		lb_svc "$LB_RUN-node" "$svc" -- "${bes[@]}" || return 1
+	done
+}
+
+# lb_svc NODE SERVICE [OPTION...] [-- BACKEND...]: `lbctl service add` of
+# SERVICE with OPTIONs in netns NODE, then `backend add` of every BACKEND,
+# ADDR:PORT with its options after commas (e.g. "$BE1_IP:$BPORT,local",
+# "$ip:$BPORT,weight,3"). The services part of the data-plane preamble.
+lb_svc() {
+	local node=$1 svc=$2 opts=() be words
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	if [ $# -gt 0 ]; then
+		shift
+	fi
+	lbctl -n "$node" service add "$svc" "${opts[@]}" || return 1
+	for be in "$@"; do
+		IFS=, read -r -a words <<<"$be"
+		lbctl -n "$node" backend add "$svc" "${words[@]}" || return 1
+	done
 }
 
 # lb_stat NS SERVICE JQ_PATH: one counter from `lbctl -j stats SERVICE`,

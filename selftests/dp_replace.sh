@@ -32,8 +32,7 @@ lb_check "topology with 4 backends, TCP servers on each, service with be1, be2, 
 
 # conns: N connections; prints "TAG COUNT" per backend (or failure kind).
 conns() {
-	lb_traffic "$client" conns -c "$1" tcp "$VIP" "$VPORT" | awk '{print $2}' | sort | uniq -c |
-		awk '{print $2, $1}' | tr '\n' ' '
+	lb_traffic "$client" conns -q -c "$1" tcp "$VIP" "$VPORT"
 }
 
 # backends: the set as "ADDR:PORT/WEIGHT", sorted.

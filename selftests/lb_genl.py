@@ -114,7 +114,8 @@ def parse_attrs(buf):
         alen, atype = struct.unpack_from("=HH", buf, off)
         if alen < 4 or off + alen > len(buf):
             raise ValueError("malformed attribute at %d" % off)
-        out.setdefault(atype & NLA_TYPE_MASK, []).append(buf[off + 4:off + alen])
+        out.setdefault(atype & NLA_TYPE_MASK, []).append(
+            buf[off + 4:off + alen])
         off += (alen + 3) & ~3
     return out
 

@@ -44,6 +44,7 @@ struct opts {
 	double interval;
 	bool ms;
 	bool peer;
+	bool summary;
 	const char *bind;
 	const char *ctl;
 	const char *stop;
@@ -530,8 +531,44 @@ static int cmd_ask(void)
 	}
 }
 
+/* With -q, the results are counted instead of printed, per TAG. */
+#define MAX_TAGS 64
+static struct { char tag[64]; int n; } tally[MAX_TAGS];
+static int ntags;
+
+static int tally_cmp(const void *a, const void *b)
+{
+	return strcmp(((const typeof(tally[0]) *)a)->tag,
+		      ((const typeof(tally[0]) *)b)->tag);
+}
+
+/* "TAG COUNT" per distinct result, sorted by TAG, on one line. */
+static void print_tally(void)
+{
+	int i;
+
+	qsort(tally, ntags, sizeof(tally[0]), tally_cmp);
+	for (i = 0; i < ntags; i++)
+		printf("%s%s %d", i ? " " : "", tally[i].tag, tally[i].n);
+	printf("\n");
+}
+
 static void print_result(int sport, const char *res, double ms)
 {
+	int i;
+
+	if (o.summary) {
+		for (i = 0; i < ntags && strcmp(tally[i].tag, res); i++)
+			;
+		if (i == ntags) {
+			if (ntags == MAX_TAGS)
+				die("more than %d distinct results", MAX_TAGS);
+			snprintf(tally[ntags++].tag, sizeof(tally[0].tag), "%s",
+				 res);
+		}
+		tally[i].n++;
+		return;
+	}
 	if (o.ms)
 		printf("%d %s %d\n", sport, res, (int)ms);
 	else
@@ -966,11 +1003,12 @@ static void usage(void)
 	      "      every socket listens.\n"
 	      "  ask   [-t S] [-w S] [-b ADDR] [-s SPORT] PROTO ADDR PORT\n"
 	      "      one connection (or datagram \"ping\"); prints the answer.\n"
-	      "  conns [-c N] [-s SPORT0] [-b ADDR] [-t S] [-w S] [-n TRIES] [-m] [-p]\n"
+	      "  conns [-c N] [-s SPORT0] [-b ADDR] [-t S] [-w S] [-n TRIES] [-m] [-p] [-q]\n"
 	      "        PROTO ADDR PORT\n"
 	      "      N connections (UDP: N flows at once): \"SPORT TAG [MS]\" each,\n"
 	      "      TAG \"refused\", \"timeout\", \"-\" (UDP: no answer), \"error:..\";\n"
-	      "      -p: the whole greeting \"TAG PEER\".\n"
+	      "      -p: the whole greeting \"TAG PEER\"; -q: only a summary,\n"
+	      "      \"TAG COUNT\" per distinct TAG on one line.\n"
 	      "  hold  -C PREFIX [-s SPORT] [-i S] PROTO ADDR PORT\n"
 	      "      one long-lived flow; stream: \"greet LINE\", then on file\n"
 	      "      PREFIX.N send msgN, print \"reply N LINE\"; UDP: a datagram per\n"
@@ -996,7 +1034,7 @@ int main(int argc, char **argv)
 	argc--;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt(argc, argv, "+b:c:C:ei:k:mn:pr:R:s:S:t:w:")) != -1) {
+	while ((c = getopt(argc, argv, "+b:c:C:ei:k:mn:pqr:R:s:S:t:w:")) != -1) {
 		switch (c) {
 		case 'b':
 			o.bind = optarg;
@@ -1025,6 +1063,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			o.peer = true;
+			break;
+		case 'q':
+			o.summary = true;
 			break;
 		case 'r':
 			ready = optarg;
@@ -1057,8 +1098,12 @@ int main(int argc, char **argv)
 	set_target(argv);
 	if (!strcmp(mode, "ask"))
 		return cmd_ask();
-	if (!strcmp(mode, "conns"))
-		return tgt.type == SOCK_STREAM ? conns_stream() : conns_udp();
+	if (!strcmp(mode, "conns")) {
+		c = tgt.type == SOCK_STREAM ? conns_stream() : conns_udp();
+		if (o.summary)
+			print_tally();
+		return c;
+	}
 	if (!strcmp(mode, "hold")) {
 		if (!o.ctl)
 			usage();

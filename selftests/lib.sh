@@ -4,7 +4,11 @@
 # shellcheck disable=SC2034
 #
 # Shared helpers for the lbipam selftests. Source it, then call
-# lb_require ... before lb_plan.
+# lb_require ... before lb_plan. Sections: TAP, requirements, cleanup,
+# netns and topology (lb_topology, lb_topology6, and lb_dp_setup, the
+# data-plane tests' whole preamble), traffic (lb_serve and the clients, all
+# lb_traffic), flows. The robustness tests add rb_lib.sh, the daemon tests
+# e2e_lib.sh.
 #
 # Topology built by lb_topology PREFIX [NBACKENDS]:
 #

@@ -110,8 +110,8 @@ class Gen:
                                 self.pick([6, 17, 132],
                                           [0, 1, 255, r.randrange(256)]))
         if r.random() < 0.3:
-            attrs += L.nla(L.SVC_A_SCHED, L.u8(self.pick(list(range(L.SCHED_MAX + 1)),
-                                                [L.SCHED_MAX + 1, 255])))
+            attrs += L.nla(L.SVC_A_SCHED, L.u8(self.pick(
+                list(range(L.SCHED_MAX + 1)), [L.SCHED_MAX + 1, 255])))
         if r.random() < 0.3:
             attrs += L.nla(L.SVC_A_AFFINITY, L.u32(self.pick(
                 [0, 1, 10800, L.MAX_AFFINITY],
@@ -243,7 +243,8 @@ class Gen:
         # Flush rarely: it would empty the table the others build.
         often = [L.CMD_SERVICE_NEW, L.CMD_BACKEND_NEW, L.CMD_BACKEND_REPLACE]
         cmd = r.choice(CMDS_NOFLUSH + often + often +
-                       [0, L.CMD_MAX + 1, L.CMD_MAX + 2, 255, r.randrange(256)] +
+                       [0, L.CMD_MAX + 1, L.CMD_MAX + 2, 255,
+                        r.randrange(256)] +
                        ([L.CMD_FLUSH] if r.random() < 0.02 else []))
         # Kinds 0-2 are well-formed requests with valid values.
         self.clean = kind <= 2

@@ -20,12 +20,14 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 B := build
-LIB_SRCS := userspace/lib/lb_addr.c userspace/lib/lb_nl.c
-LBCTL_SRCS := userspace/lbctl.c userspace/lbctl_table.c userspace/lbctl_print.c \
-	userspace/lbctl_monitor.c userspace/lbctl_daemon.c $(LIB_SRCS)
-HDRS := $(wildcard userspace/*.h userspace/lib/*.h) uapi/linux/lbipam.h \
-	userspace/daemon/lbipamd_proto.h
-UNIT_TESTS := $(B)/tests/test_addr
+LIB_SRCS := userspace/lib/lb_addr.c userspace/lib/lb_names.c \
+	userspace/lib/lb_nl.c
+# lbctl: userspace/lbctl/ holds its sources and, once built, the program.
+LBCTL := userspace/lbctl/lbctl
+LBCTL_SRCS := $(wildcard userspace/lbctl/*.c) $(LIB_SRCS)
+LBCTL_LIBS := $(LB_LIBS) $(shell pkg-config --libs yaml-0.1)
+HDRS := $(wildcard userspace/lbctl/*.h userspace/lib/*.h) uapi/linux/lbipam.h
+UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names
 
 .PHONY: all module userspace clean install dkms-install check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check
@@ -40,10 +42,10 @@ module-check:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) LBIPAM_VERSION=$(VERSION) W=1 \
 		KCFLAGS=-Werror modules
 
-userspace: userspace/lbctl userspace/lbipamd
+userspace: $(LBCTL) userspace/lbipamd
 
-userspace/lbctl: $(LBCTL_SRCS) $(HDRS)
-	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBCTL_SRCS) $(LB_LIBS)
+$(LBCTL): $(LBCTL_SRCS) $(HDRS)
+	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBCTL_SRCS) $(LBCTL_LIBS)
 
 # userspace/lbipamd and daemon-check. After "all:" so that it stays the
 # default goal.
@@ -53,6 +55,15 @@ include userspace/daemon/daemon.mk
 $(B)/tests/test_%: userspace/tests/test_%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(LB_CFLAGS) -o $@ $< $(LIB_SRCS) $(LB_LIBS)
+
+# lbctl's printers, without its main().
+LBCTL_PRINT_SRCS := userspace/lbctl/kernel_print.c userspace/lbctl/output.c
+UNIT_TESTS += $(B)/tests/test_lbctl_print
+$(B)/tests/test_lbctl_print: userspace/tests/test_lbctl_print.c \
+		$(LBCTL_PRINT_SRCS) $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(LB_CFLAGS) -Iuserspace/lbctl -o $@ $< \
+		$(LBCTL_PRINT_SRCS) $(LIB_SRCS) $(LB_LIBS)
 
 unit-tests: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
@@ -72,7 +83,7 @@ style: $(B)/kselftest/lib.mk
 
 # The selftests in the qemu VM (the host cannot load modules).
 vm-test: module userspace kselftest
-	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$(CURDIR)/userspace/lbctl \
+	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$(CURDIR)/$(LBCTL) \
 		scripts/vm-run.sh --timeout 4200 \
 		--module $(CURDIR)/lbipam.ko \
 		-- make -s -C selftests run_tests
@@ -89,7 +100,7 @@ bench: module userspace
 	scripts/bench.sh
 
 install: all
-	install -D -m 0755 userspace/lbctl $(DESTDIR)$(PREFIX)/sbin/lbctl
+	install -D -m 0755 $(LBCTL) $(DESTDIR)$(PREFIX)/sbin/lbctl
 	install -D -m 0755 userspace/lbipamd $(DESTDIR)$(PREFIX)/sbin/lbipamd
 	install -D -m 0644 man/lbctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/lbctl.8
 	install -D -m 0644 man/lbipamd.8 \
@@ -109,6 +120,6 @@ dkms-install:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f userspace/lbctl userspace/lbipamd
+	rm -f $(LBCTL) userspace/lbipamd
 	rm -f selftests/lb_traffic selftests/lbipam_uapi.py selftests/lbipam_uapi_check*
 	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests

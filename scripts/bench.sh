@@ -54,7 +54,7 @@ for t in qemu-system-x86_64 iptables-restore nft ipvsadm-restore conntrack \
 	command -v "$t" >/dev/null ||
 		{ say "$t missing (run scripts/deps.sh)"; exit 2; }
 done
-[[ -f lbipam.ko && -x userspace/lbctl ]] ||
+[[ -f lbipam.ko && -x userspace/lbctl/lbctl ]] ||
 	{ say "build first: make module userspace"; exit 2; }
 
 start=$SECONDS
@@ -77,7 +77,7 @@ say "data planes in the VM (N = $LBIPAM_BENCH_NS, $LBIPAM_BENCH_REPS reps, ${LBI
 vmrc=0
 scripts/vm-run.sh --timeout "$timeout_s" --module "$top/lbipam.ko" -- \
 	"$top/bench/vm-bench.sh" "$out" "$B/tables" "$B/flowgen" \
-	"$top/userspace/lbctl" 2>&1 | tee "$out/vm.log" || vmrc=$?
+	"$top/userspace/lbctl/lbctl" 2>&1 | tee "$out/vm.log" || vmrc=$?
 if ((vmrc != 0)); then
 	say "the VM run failed (exit $vmrc); reporting what it measured"
 fi

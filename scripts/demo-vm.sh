@@ -3,7 +3,7 @@
 # translated end to end, printing what a user would look at.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The freshly built lbctl, not whatever the machine has installed.
-export LBCTL=${LBCTL:-$top/userspace/lbctl}
+export LBCTL=${LBCTL:-$top/userspace/lbctl/lbctl}
 # shellcheck source=selftests/lib.sh
 source "$top/selftests/lib.sh"
 
@@ -21,14 +21,14 @@ echo "== topology: client $CLIENT_IP -> node (lbipam.ko) -> backends $BE1_IP, $B
 echo "== the VIP $VIP exists nowhere but in lbipam's table in the node's netns"
 echo
 
-show lbctl -n "$P-node" service add "$VIP:$VPORT/tcp"
-show lbctl -n "$P-node" service add "$VIP:$VPORT/udp"
+show lbctl -N "$P-node" service add "$VIP:$VPORT/tcp"
+show lbctl -N "$P-node" service add "$VIP:$VPORT/udp"
 for be in "$BE1_IP" "$BE2_IP"; do
-	show lbctl -n "$P-node" backend add "$VIP:$VPORT/tcp" "$be:$BPORT"
-	show lbctl -n "$P-node" backend add "$VIP:$VPORT/udp" "$be:$BPORT"
+	show lbctl -N "$P-node" backend add "$VIP:$VPORT/tcp" "$be:$BPORT"
+	show lbctl -N "$P-node" backend add "$VIP:$VPORT/udp" "$be:$BPORT"
 done
-show lbctl -n "$P-node" service list
-show lbctl -n "$P-node" -j service list
+show lbctl -N "$P-node" service list
+show lbctl -N "$P-node" -j service list
 echo
 
 echo "== TCP from the client to $VIP:$VPORT (the backend answers with its name and the client address it sees)"
@@ -50,7 +50,7 @@ echo
 echo "== the node's conntrack table: original destination $VIP, replies from the backend"
 ip netns exec "$P-node" conntrack -L 2>/dev/null | grep -F "$VIP" | sed 's/^/  /'
 echo
-show lbctl -n "$P-node" service del "$VIP:$VPORT/tcp"
+show lbctl -N "$P-node" service del "$VIP:$VPORT/tcp"
 echo "== after 'service del' the VIP is not translated any more:"
 if lb_tcp "$P-client" "$VIP" "$VPORT" 2 >/dev/null 2>&1; then
 	echo "  still answered (unexpected)"

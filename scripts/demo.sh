@@ -10,7 +10,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 scripts/deps.sh
 make -s all kselftest
-LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL="$top/userspace/lbctl" \
+LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL="$top/userspace/lbctl/lbctl" \
 	exec scripts/vm-run.sh --timeout 1200 \
 	--module "$top/lbipam.ko" \
 	-- sh -c 'scripts/demo-vm.sh && echo && echo "== the user scenario (seed-scenario.md) with lbipamd" && selftests/e2e_seed.sh' 

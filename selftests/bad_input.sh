@@ -53,9 +53,9 @@ lb_expect_error() {
 	fi
 }
 
-# "lbctl -n NS ..." for the cases below.
+# "lbctl -N NS ..." for the cases below.
 nlbctl() {
-	lbctl -n "$node" "$@"
+	lbctl -N "$node" "$@"
 }
 
 # The unprivileged caller runs a copy of lbctl in our scratch directory:

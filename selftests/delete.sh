@@ -32,10 +32,10 @@ answer="be1 $CLIENT_IP"
 lb_check "build topology client - node - backend" lb_topology "$LB_RUN" 1
 lb_check "backend servers listen on tcp and udp $BPORT" lb_servers "$be1" be1
 
-lb_cfg "service add $tcp_svc" lbctl -n "$node" service add "$tcp_svc"
-lb_cfg "backend add $tcp_svc $be" lbctl -n "$node" backend add "$tcp_svc" "$be"
-lb_cfg "service add $udp_svc" lbctl -n "$node" service add "$udp_svc"
-lb_cfg "backend add $udp_svc $be" lbctl -n "$node" backend add "$udp_svc" "$be"
+lb_cfg "service add $tcp_svc" lbctl -N "$node" service add "$tcp_svc"
+lb_cfg "backend add $tcp_svc $be" lbctl -N "$node" backend add "$tcp_svc" "$be"
+lb_cfg "service add $udp_svc" lbctl -N "$node" service add "$udp_svc"
+lb_cfg "backend add $udp_svc $be" lbctl -N "$node" backend add "$udp_svc" "$be"
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "TCP via VIP works before deleting" "$answer" "$out"
@@ -47,29 +47,29 @@ fsvc=$VIP:81/tcp
 fusvc=$VIP:81/udp
 fbe=$BE1_IP:9090
 lb_check "sinks listen on be1 port 9090" lb_sinks "$be1" 9090
-lb_cfg "service add $fsvc" lbctl -n "$node" service add "$fsvc"
-lb_cfg "backend add $fsvc $fbe" lbctl -n "$node" backend add "$fsvc" "$fbe"
-lb_cfg "service add $fusvc" lbctl -n "$node" service add "$fusvc"
-lb_cfg "backend add $fusvc $fbe" lbctl -n "$node" backend add "$fusvc" "$fbe"
+lb_cfg "service add $fsvc" lbctl -N "$node" service add "$fsvc"
+lb_cfg "backend add $fsvc $fbe" lbctl -N "$node" backend add "$fsvc" "$fbe"
+lb_cfg "service add $fusvc" lbctl -N "$node" service add "$fusvc"
+lb_cfg "backend add $fusvc $fbe" lbctl -N "$node" backend add "$fusvc" "$fbe"
 lb_check "start TCP and UDP flows to VIP:81" lb_flows "$client" "$VIP" 81
 lb_check "flows to VIP:81 pass" lb_growing "$be1" 9090
-lb_cfg "backend del $fsvc $fbe" lbctl -n "$node" backend del "$fsvc" "$fbe"
-lb_cfg "backend del $fusvc $fbe" lbctl -n "$node" backend del "$fusvc" "$fbe"
+lb_cfg "backend del $fsvc $fbe" lbctl -N "$node" backend del "$fsvc" "$fbe"
+lb_cfg "backend del $fusvc $fbe" lbctl -N "$node" backend del "$fusvc" "$fbe"
 # TCP drains naturally; the UDP flow's conntrack entry is deleted with its
 # backend (uapi: "Conntrack"), so its next datagrams are refused instead of
 # reaching a backend that is gone.
 lb_check "established TCP keeps flowing, UDP is cut after backend del" \
 	lb_flowing "$be1" 9090 grows stops
-lb_cfg "service del $fsvc" lbctl -n "$node" service del "$fsvc"
-lb_cfg "service del $fusvc" lbctl -n "$node" service del "$fusvc"
+lb_cfg "service del $fsvc" lbctl -N "$node" service del "$fsvc"
+lb_cfg "service del $fusvc" lbctl -N "$node" service del "$fusvc"
 lb_check "established TCP keeps flowing, UDP stays cut after service del" \
 	lb_flowing "$be1" 9090 grows stops
 
 # --- the only backend goes away: reject, don't drop ---
-lb_cfg "backend del $tcp_svc $be" lbctl -n "$node" backend del "$tcp_svc" "$be"
-lb_cfg "backend del $udp_svc $be" lbctl -n "$node" backend del "$udp_svc" "$be"
+lb_cfg "backend del $tcp_svc $be" lbctl -N "$node" backend del "$tcp_svc" "$be"
+lb_cfg "backend del $udp_svc $be" lbctl -N "$node" backend del "$udp_svc" "$be"
 
-out=$(lbctl -n "$node" service list 2>&1)
+out=$(lbctl -N "$node" service list 2>&1)
 lb_expect_eq "service list keeps both services, without backends" \
 	"$(printf '%s\n%s' "$tcp_svc" "$udp_svc")" "$out"
 
@@ -104,18 +104,18 @@ refused "UDP to a service without backends gets port unreachable" "$client" udp
 refused "TCP from the node to a service without backends is reset" "$node" tcp
 
 # A backend added back is used again.
-lb_cfg "backend add $tcp_svc $be again" lbctl -n "$node" backend add "$tcp_svc" "$be"
-lb_cfg "backend add $udp_svc $be again" lbctl -n "$node" backend add "$udp_svc" "$be"
+lb_cfg "backend add $tcp_svc $be again" lbctl -N "$node" backend add "$tcp_svc" "$be"
+lb_cfg "backend add $udp_svc $be again" lbctl -N "$node" backend add "$udp_svc" "$be"
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "TCP via VIP works after the backend is back" "$answer" "$out"
 out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "UDP via VIP works after the backend is back" "$answer" "$out"
 
 # --- the service goes away (with its backend): no translation at all ---
-lb_cfg "service del $tcp_svc" lbctl -n "$node" service del "$tcp_svc"
-lb_cfg "service del $udp_svc" lbctl -n "$node" service del "$udp_svc"
+lb_cfg "service del $tcp_svc" lbctl -N "$node" service del "$tcp_svc"
+lb_cfg "service del $udp_svc" lbctl -N "$node" service del "$udp_svc"
 
-out=$(lbctl -n "$node" -j service list 2>&1 | tr -d ' \t\n')
+out=$(lbctl -N "$node" -j service list 2>&1 | tr -d ' \t\n')
 lb_expect_eq "service list -j is empty" "[]" "$out"
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
@@ -128,9 +128,9 @@ out=$(lb_tcp "$client" "$BE1_IP" "$BPORT" 2>&1)
 lb_expect_eq "backend still reachable directly" "$answer" "$out"
 
 # Re-created from scratch, the service works again.
-lb_cfg "service add $tcp_svc again" lbctl -n "$node" service add "$tcp_svc"
+lb_cfg "service add $tcp_svc again" lbctl -N "$node" service add "$tcp_svc"
 lb_cfg "backend add $tcp_svc $be after re-adding the service" \
-	lbctl -n "$node" backend add "$tcp_svc" "$be"
+	lbctl -N "$node" backend add "$tcp_svc" "$be"
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "TCP via VIP works after re-adding the service" "$answer" "$out"
 

@@ -39,12 +39,12 @@ lb_expect_eq "client reaches backend directly over IPv6" "be1 $CLIENT6" "$out"
 out=$(lb_tcp "$client" "$VIP6" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
 lb_expect_silent "unconfigured IPv6 VIP does not answer TCP" tcp $? "$out"
 
-lb_cfg "service add $tsvc" lbctl -n "$node" service add "$tsvc"
+lb_cfg "service add $tsvc" lbctl -N "$node" service add "$tsvc"
 lb_cfg "backend add $tsvc [$BE1_6]:$BPORT" \
-	lbctl -n "$node" backend add "$tsvc" "[$BE1_6]:$BPORT"
-lb_cfg "service add $usvc" lbctl -n "$node" service add "$usvc"
+	lbctl -N "$node" backend add "$tsvc" "[$BE1_6]:$BPORT"
+lb_cfg "service add $usvc" lbctl -N "$node" service add "$usvc"
 lb_cfg "backend add $usvc [$BE1_6]:$BPORT" \
-	lbctl -n "$node" backend add "$usvc" "[$BE1_6]:$BPORT"
+	lbctl -N "$node" backend add "$usvc" "[$BE1_6]:$BPORT"
 
 out=$(lb_tcp "$client" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "TCP to [VIP6]:$VPORT reaches be1:$BPORT, client address kept" \
@@ -65,7 +65,7 @@ lb_expect_eq "UDP from the node itself to [VIP6]:$VPORT reaches be1" \
 	"be1 $NODE_CLIENT6" "$out"
 
 lb_cfg "backend add $usvc [$BE2_6]:$BPORT" \
-	lbctl -n "$node" backend add "$usvc" "[$BE2_6]:$BPORT"
+	lbctl -N "$node" backend add "$usvc" "[$BE2_6]:$BPORT"
 
 # 200 flows from distinct source ports over the IPv6 Maglev table: both
 # backends take flows and every flow gets its answer.
@@ -84,7 +84,7 @@ fi
 out=$(lb_tcp "$client" "$VIP" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
 lb_expect_silent "IPv4 VIP:$VPORT is not translated by the IPv6 service" tcp $? "$out"
 
-out=$(lbctl -n "$node" -j stats "$tsvc" | jq -r '.[0].stats.conns, .[0].backends[0].stats.conns' | tr '\n' ' ')
+out=$(lbctl -N "$node" -j stats "$tsvc" | jq -r '.[0].stats.conns, .[0].backends[0].stats.conns' | tr '\n' ' ')
 lb_expect_eq "stats count the 2 IPv6 TCP connections (service, backend)" "2 2 " "$out"
 n=$(lb_conntrack "$node" -f ipv6 -p tcp --orig-dst "$VIP6" --orig-port-dst "$VPORT" | wc -l)
 out=$(lb_stat "$node" "$tsvc" '.stats.tracked')

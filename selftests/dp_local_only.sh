@@ -27,12 +27,20 @@ lb_check "topology with 2 backends, TCP and UDP servers on each" lb_dp_setup 2 a
 
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
+<<<<<<< HEAD
 	lb_svc "$node" "$tsvc" local-only -- "$BE1_IP:$BPORT,local" "$BE2_IP:$BPORT" &&
 		lb_svc "$node" "$usvc" local-only -- "$BE2_IP:$BPORT"
+=======
+	lbctl -N "$node" service add "$tsvc" local-only || return 1
+	lbctl -N "$node" backend add "$tsvc" "$BE1_IP:$BPORT" local || return 1
+	lbctl -N "$node" backend add "$tsvc" "$BE2_IP:$BPORT" || return 1
+	lbctl -N "$node" service add "$usvc" local-only || return 1
+	lbctl -N "$node" backend add "$usvc" "$BE2_IP:$BPORT" || return 1
+>>>>>>> lbctl
 }
 lb_check "local-only TCP service (be1 local, be2 not), UDP service (be2 only)" conf
 
-out=$(lbctl -n "$node" -j service show "$tsvc" | jq -c '[.[0].local_only, [.[0].backends[].local]]')
+out=$(lbctl -N "$node" -j service show "$tsvc" | jq -c '[.[0].local_only, [.[0].backends[].local]]')
 lb_expect_eq "service show reports local-only and the local flags" '[true,[true,false]]' "$out"
 
 # backends NS: the distinct backends N connections from NS reach.
@@ -43,7 +51,7 @@ backends() {
 lb_expect_eq "external: all $N connections go to the local be1" "be1 " "$(backends "$client")"
 lb_expect_eq "node itself: $N connections use be1 and be2" "be1 be2 " "$(backends "$node")"
 
-lb_cfg "backend set be1 (no longer local)" lbctl -n "$node" backend set "$tsvc" "$BE1_IP:$BPORT"
+lb_cfg "backend set be1 (no longer local)" lbctl -N "$node" backend set "$tsvc" "$BE1_IP:$BPORT"
 out=$(lb_tcp "$client" "$VIP" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
 lb_expect_silent "no local backend: external TCP is dropped" tcp $? "$out"
 out=$(backends "$node")
@@ -58,10 +66,10 @@ lb_expect_eq "no local backend: UDP from the node itself reaches be2" "be2 $NODE
 out=$(lb_stat "$node" "$usvc" '"\(.stats.conns) \(.stats.drops) \(.stats.rejects)"')
 lb_expect_eq "stats $usvc: 1 conn, 1 drop, 0 rejects" "1 1 0" "$out"
 
-lb_cfg "backend set be2 local" lbctl -n "$node" backend set "$tsvc" "$BE2_IP:$BPORT" local
+lb_cfg "backend set be2 local" lbctl -N "$node" backend set "$tsvc" "$BE2_IP:$BPORT" local
 lb_expect_eq "external: all $N connections go to the now local be2" "be2 " "$(backends "$client")"
 
-lb_cfg "service set $tsvc (local-only off)" lbctl -n "$node" service set "$tsvc"
+lb_cfg "service set $tsvc (local-only off)" lbctl -N "$node" service set "$tsvc"
 lb_expect_eq "without local-only external connections use both" "be1 be2 " "$(backends "$client")"
 
 lb_exit

@@ -67,8 +67,14 @@ lb_check "UDP servers for the 8 backends" lb_serve "${specs[@]}"
 conf() {
 	local node=$1 i bes=()
 	shift
+<<<<<<< HEAD
 	for i in "$@"; do
 		bes+=("$(lb_be_ip "$i"):$BPORT,weight,$i")
+=======
+	lbctl -N "$node" service add "$svc" || return 1
+	for i in "$@"; do
+		lbctl -N "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" weight "$i" || return 1
+>>>>>>> lbctl
 	done
 	lb_svc "$node" "$svc" -- "${bes[@]}"
 }
@@ -110,7 +116,7 @@ lb_expect_eq "b: the same $NFLOWS 5-tuples reach the same backends as in a" 0 "$
 
 # Rebuild b with the backends in reverse order (and weights set in a
 # different order too); flush conntrack so the flows are scheduled anew.
-lb_cfg "b: flush" lbctl -n "$B-node" flush
+lb_cfg "b: flush" lbctl -N "$B-node" flush
 lb_check "b: conntrack -F" ip netns exec "$B-node" conntrack -F
 lb_check "b: service with backends added in order 3, 1, 2" conf "$B-node" 3 1 2
 flows "$B" "$VIP" "$NFLOWS" 20000 >"$LB_TMP/b2" 2>&1
@@ -118,11 +124,15 @@ diffs=$(diff "$LB_TMP/a1" "$LB_TMP/b2" | grep -c '^>')
 lb_expect_eq "b: backend order 3,1,2 maps every flow as order 1,2,3" 0 "$diffs"
 
 # --- minimal disruption: 5 equal backends, remove be5 -----------------
-lb_cfg "a: service add $svc2" lbctl -n "$A-node" service add "$svc2"
+lb_cfg "a: service add $svc2" lbctl -N "$A-node" service add "$svc2"
 for i in 1 2 3 4 5; do
-	lbctl -n "$A-node" backend add "$svc2" "$(lb_be_ip "$i"):$BPORT" || break
+<<<<<<< HEAD
+	lbctl -N "$A-node" backend add "$svc2" "$(lb_be_ip "$i"):$BPORT" || break
+=======
+	lbctl -N "$A-node" backend add "$svc2" "$(dp_be_ip "$i"):$BPORT" || break
+>>>>>>> lbctl
 done
-out=$(lbctl -n "$A-node" -j service show "$svc2" | jq '.[0].backends | length')
+out=$(lbctl -N "$A-node" -j service show "$svc2" | jq '.[0].backends | length')
 lb_expect_eq "a: $svc2 has 5 backends" 5 "$out"
 
 flows "$A" "$VIP2" "$NFLOWS2" 30000 >"$LB_TMP/m1" 2>&1
@@ -131,7 +141,11 @@ lb_expect_eq "a: all $NFLOWS2 flows to $svc2 answered" "" "$bad"
 on5=$(lb_count be5 <"$LB_TMP/m1")
 lb_diag "per backend: $(awk '{print $2}' "$LB_TMP/m1" | sort | uniq -c | tr '\n' ' ')"
 
-lb_cfg "a: backend del $svc2 be5" lbctl -n "$A-node" backend del "$svc2" "$(lb_be_ip 5):$BPORT"
+<<<<<<< HEAD
+lb_cfg "a: backend del $svc2 be5" lbctl -N "$A-node" backend del "$svc2" "$(lb_be_ip 5):$BPORT"
+=======
+lb_cfg "a: backend del $svc2 be5" lbctl -N "$A-node" backend del "$svc2" "$(dp_be_ip 5):$BPORT"
+>>>>>>> lbctl
 lb_check "a: conntrack -F" ip netns exec "$A-node" conntrack -F
 flows "$A" "$VIP2" "$NFLOWS2" 30000 >"$LB_TMP/m2" 2>&1
 bad=$(awk '$2 !~ /^be[1-4]$/' "$LB_TMP/m2" | head -n 5)
@@ -152,7 +166,11 @@ fi
 total=$((moved + moved5))
 lb_diag "in all $total of $NFLOWS2 flows moved (ideal $((NFLOWS2 / 5)), 1/N)"
 
-lb_cfg "a: backend add be5 again" lbctl -n "$A-node" backend add "$svc2" "$(lb_be_ip 5):$BPORT"
+<<<<<<< HEAD
+lb_cfg "a: backend add be5 again" lbctl -N "$A-node" backend add "$svc2" "$(lb_be_ip 5):$BPORT"
+=======
+lb_cfg "a: backend add be5 again" lbctl -N "$A-node" backend add "$svc2" "$(dp_be_ip 5):$BPORT"
+>>>>>>> lbctl
 lb_check "a: conntrack -F" ip netns exec "$A-node" conntrack -F
 flows "$A" "$VIP2" "$NFLOWS2" 30000 >"$LB_TMP/m3" 2>&1
 diffs=$(diff "$LB_TMP/m1" "$LB_TMP/m3" | grep -c '^>')
@@ -160,7 +178,7 @@ lb_expect_eq "a: with be5 back every flow maps as at first" 0 "$diffs"
 
 # The scheduler really is per service: random spreads over the backends
 # too, but unlike maglev the mapping is not reproducible.
-lb_cfg "a: service set $svc2 sched random" lbctl -n "$A-node" service set "$svc2" sched random
+lb_cfg "a: service set $svc2 sched random" lbctl -N "$A-node" service set "$svc2" sched random
 lb_check "a: conntrack -F" ip netns exec "$A-node" conntrack -F
 flows "$A" "$VIP2" 500 30000 >"$LB_TMP/r1" 2>&1
 diffs=$(head -n 500 "$LB_TMP/m1" | diff - "$LB_TMP/r1" | grep -c '^>')
@@ -174,7 +192,7 @@ fi
 
 # sched random is weighted too. It is random, so allow 20% (each bound is
 # more than 4 standard deviations away at 2400 flows).
-lb_cfg "a: service set $svc sched random" lbctl -n "$A-node" service set "$svc" sched random
+lb_cfg "a: service set $svc sched random" lbctl -N "$A-node" service set "$svc" sched random
 lb_check "a: conntrack -F" ip netns exec "$A-node" conntrack -F
 flows "$A" "$VIP" "$NFLOWS" 20000 >"$LB_TMP/r2" 2>&1
 cnt=()

@@ -29,7 +29,7 @@ lb_check "another namespace" lb_ns_add "$other"
 mon() {
 	local name=$1 ns=$2
 	shift 2
-	"$LBCTL" -n "$ns" "$@" monitor >"$LB_TMP/$name" 2>&1 &
+	"$LBCTL" -N "$ns" "$@" monitor >"$LB_TMP/$name" 2>&1 &
 	_lb_pids+=("$!")
 }
 mon text "$node"
@@ -44,20 +44,20 @@ mon other "$other"
 monitors_ready() {
 	local ns=$1 i f seen
 	shift
-	lbctl -n "$ns" service add "$SENTINEL" || return 1
+	lbctl -N "$ns" service add "$SENTINEL" || return 1
 	for ((i = 0; i < LB_TIMEOUT * 5; i++)); do
 		seen=1
 		for f in "$@"; do
 			grep -q "203.0.113.99" "$LB_TMP/$f" || seen=0
 		done
 		if [ "$seen" = 1 ]; then
-			lbctl -n "$ns" service del "$SENTINEL" || return 1
+			lbctl -N "$ns" service del "$SENTINEL" || return 1
 			for f in "$@"; do
 				lb_wait_grep "$LB_TMP/$f" 'service.del' || return 1
 			done
 			return 0
 		fi
-		lbctl -n "$ns" service set "$SENTINEL" || return 1
+		lbctl -N "$ns" service set "$SENTINEL" || return 1
 		sleep 0.2
 	done
 	echo "monitors printed nothing:" >&2
@@ -74,15 +74,15 @@ omark=$(wc -l <"$LB_TMP/other")
 
 # shellcheck disable=SC2317 # called through lb_check
 changes() {
-	lbctl -n "$node" service add "$svc" &&
-		lbctl -n "$node" service set "$svc" affinity 60 masquerade &&
-		lbctl -n "$node" backend add "$svc" "$BE1_IP:$BPORT" weight 2 &&
-		lbctl -n "$node" backend set "$svc" "$BE1_IP:$BPORT" state terminating &&
-		lbctl -n "$node" backend replace "$svc" "$BE2_IP:$BPORT" "198.51.100.4:$BPORT,weight=3" &&
-		lbctl -n "$node" backend del "$svc" "$BE2_IP:$BPORT" &&
-		lbctl -n "$node" service add "[$VIP6]:53/udp" local-only &&
-		lbctl -n "$node" service del "$svc" &&
-		lbctl -n "$node" flush
+	lbctl -N "$node" service add "$svc" &&
+		lbctl -N "$node" service set "$svc" affinity 60 masquerade &&
+		lbctl -N "$node" backend add "$svc" "$BE1_IP:$BPORT" weight 2 &&
+		lbctl -N "$node" backend set "$svc" "$BE1_IP:$BPORT" state terminating &&
+		lbctl -N "$node" backend replace "$svc" "$BE2_IP:$BPORT" "198.51.100.4:$BPORT,weight=3" &&
+		lbctl -N "$node" backend del "$svc" "$BE2_IP:$BPORT" &&
+		lbctl -N "$node" service add "[$VIP6]:53/udp" local-only &&
+		lbctl -N "$node" service del "$svc" &&
+		lbctl -N "$node" flush
 }
 lb_check "make 9 changes" changes
 

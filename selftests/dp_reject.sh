@@ -20,9 +20,29 @@ client=$LB_RUN-client
 node=$LB_RUN-node
 BE1_6=$(lb_be6_ip 1)
 
+<<<<<<< HEAD
 lb_check "1 backend, servers; IPv4 and IPv6, TCP and UDP services with be1" \
 	lb_dp_setup 1 be1/tcp/4 be1/udp/4 be1/tcp/6 be1/udp/6 -- \
 	"$VIP:$VPORT/tcp=be1" "[$VIP6]:$VPORT/tcp=be1" "$VIP:$VPORT/udp=be1" "[$VIP6]:$VPORT/udp=be1"
+=======
+lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
+lb_check "add IPv6" dp_topology6 "$LB_RUN" 1
+lb_check "servers on be1 (tcp, udp; IPv4, IPv6)" dp_servers \
+	"$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
+	"$be1,be1,tcp,6,$BPORT" "$be1,be1,udp,6,$BPORT"
+
+# shellcheck disable=SC2317 # called through lb_check
+conf() {
+	local p
+	for p in tcp udp; do
+		lbctl -N "$node" service add "$VIP:$VPORT/$p" || return 1
+		lbctl -N "$node" backend add "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
+		lbctl -N "$node" service add "[$VIP6]:$VPORT/$p" || return 1
+		lbctl -N "$node" backend add "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
+	done
+}
+lb_check "IPv4 and IPv6, TCP and UDP services with be1" conf
+>>>>>>> lbctl
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "IPv4 TCP works with a backend" "be1 $CLIENT_IP" "$out"
@@ -58,8 +78,8 @@ refused() {
 unconf() {
 	local p
 	for p in tcp udp; do
-		lbctl -n "$node" backend del "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
-		lbctl -n "$node" backend del "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
+		lbctl -N "$node" backend del "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
+		lbctl -N "$node" backend del "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
 	done
 }
 lb_check "delete every backend" unconf
@@ -83,16 +103,16 @@ refused "no backend: TCP from the node itself is reset" "$node" "$VIP" tcp
 
 # A backend that is there but not usable is the same as none.
 lb_cfg "backend add be1 state terminating" \
-	lbctl -n "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state terminating
+	lbctl -N "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state terminating
 refused "only a terminating backend: TCP is reset" "$client" "$VIP" tcp
 lb_cfg "backend set be1 state maintenance" \
-	lbctl -n "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state maintenance
+	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state maintenance
 refused "only a backend in maintenance: TCP is reset" "$client" "$VIP" tcp
 lb_cfg "backend set be1 weight 0" \
-	lbctl -n "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" weight 0
+	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" weight 0
 refused "only a backend of weight 0: TCP is reset" "$client" "$VIP" tcp
 lb_cfg "backend set be1 (active, weight 1)" \
-	lbctl -n "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
+	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "usable again: IPv4 TCP works" "be1 $CLIENT_IP" "$out"
 

@@ -30,14 +30,23 @@ lb_check "second client address $CLIENT_IP2" ip -n "$client" addr add "$CLIENT_I
 
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
+<<<<<<< HEAD
 	lb_svc "$node" "$tsvc" source-range "$CLIENT_IP/32" -- "$BE1_IP:$BPORT" &&
 		lb_svc "$node" "$usvc" source-range 10.0.0.0/8 -- "$BE1_IP:$BPORT" &&
 		lb_svc "$node" "$t6svc" source-range 2001:db8:1::/64 -- \
 			"[$(lb_be6_ip 1)]:$BPORT"
+=======
+	lbctl -N "$node" service add "$tsvc" source-range "$CLIENT_IP/32" || return 1
+	lbctl -N "$node" backend add "$tsvc" "$BE1_IP:$BPORT" || return 1
+	lbctl -N "$node" service add "$usvc" source-range 10.0.0.0/8 || return 1
+	lbctl -N "$node" backend add "$usvc" "$BE1_IP:$BPORT" || return 1
+	lbctl -N "$node" service add "$t6svc" source-range 2001:db8:1::/64 || return 1
+	lbctl -N "$node" backend add "$t6svc" "[$(dp_be6_ip 1)]:$BPORT" || return 1
+>>>>>>> lbctl
 }
 lb_check "services: tcp from $CLIENT_IP/32, udp from 10.0.0.0/8, tcp6 from 2001:db8:1::/64" conf
 
-out=$(lbctl -n "$node" -j service show "$tsvc" | jq -c '.[0].source_ranges')
+out=$(lbctl -N "$node" -j service show "$tsvc" | jq -c '.[0].source_ranges')
 lb_expect_eq "service show lists the range" "[\"$CLIENT_IP/32\"]" "$out"
 
 out=$(lb_tcp_from "$client" "$CLIENT_IP" "$VIP" "$VPORT" 2>&1)
@@ -58,28 +67,38 @@ lb_expect_eq "stats $usvc: 0 conns, 1 drop, no rejects" "0 1 0" "$out"
 
 # Several ranges: inside any one is enough.
 lb_cfg "service set $usvc with 10.0.0.0/8 and 192.0.2.0/24" \
-	lbctl -n "$node" service set "$usvc" source-range 10.0.0.0/8 source-range 192.0.2.0/24
+	lbctl -N "$node" service set "$usvc" source-range 10.0.0.0/8 source-range 192.0.2.0/24
 out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "UDP from $CLIENT_IP, inside the second range, works" "be1 $CLIENT_IP" "$out"
 
 # A range with host bits set is refused, and the request changes nothing.
-before=$(lbctl -n "$node" -j service show "$tsvc" | jq -c '.[0].source_ranges')
+before=$(lbctl -N "$node" -j service show "$tsvc" | jq -c '.[0].source_ranges')
 lb_check_fail "source-range 192.0.2.1/24 (host bits set) is refused" \
-	lbctl -n "$node" service set "$tsvc" source-range 192.0.2.1/24
-after=$(lbctl -n "$node" -j service show "$tsvc" | jq -c '.[0].source_ranges')
+	lbctl -N "$node" service set "$tsvc" source-range 192.0.2.1/24
+after=$(lbctl -N "$node" -j service show "$tsvc" | jq -c '.[0].source_ranges')
 lb_expect_eq "the refused set changed nothing" "$before" "$after"
 
 # Without ranges, everyone may connect again.
-lb_cfg "service set $tsvc (no ranges)" lbctl -n "$node" service set "$tsvc"
+<<<<<<< HEAD
+lb_cfg "service set $tsvc (no ranges)" lbctl -N "$node" service set "$tsvc"
 out=$(lb_tcp_from "$client" "$CLIENT_IP2" "$VIP" "$VPORT" 2>&1)
+=======
+lb_cfg "service set $tsvc (no ranges)" lbctl -N "$node" service set "$tsvc"
+out=$(dp_tcp_from "$client" "$CLIENT_IP2" "$VIP" "$VPORT" 2>&1)
+>>>>>>> lbctl
 lb_expect_eq "no ranges: TCP from $CLIENT_IP2 works" "be1 $CLIENT_IP2" "$out"
 
 # IPv6 ranges.
 out=$(lb_tcp "$client" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "IPv6 TCP from inside 2001:db8:1::/64 works" "be1 $CLIENT6" "$out"
 lb_cfg "service set $t6svc source-range 2001:db8:9::/64" \
-	lbctl -n "$node" service set "$t6svc" source-range 2001:db8:9::/64
+<<<<<<< HEAD
+	lbctl -N "$node" service set "$t6svc" source-range 2001:db8:9::/64
 out=$(lb_tcp "$client" "$VIP6" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
+=======
+	lbctl -N "$node" service set "$t6svc" source-range 2001:db8:9::/64
+out=$(dp_tcp6 "$client" "$VIP6" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
+>>>>>>> lbctl
 lb_expect_silent "IPv6 TCP from outside 2001:db8:9::/64 is dropped" tcp $? "$out"
 out=$(lb_stat "$node" "$t6svc" '"\(.stats.conns) \(.stats.drops >= 1)"')
 lb_expect_eq "stats $t6svc: 1 conn, drops counted" "1 true" "$out"

@@ -28,8 +28,26 @@ usvc="$VIP:$VPORT/udp"
 ctl=$LB_TMP/ctl
 NEW=12
 
+<<<<<<< HEAD
 lb_check "2 backends, TCP and UDP servers; TCP and UDP services with be1 and be2" \
 	lb_dp_setup 2 all/tcp/4 all/udp/4 -- "$tsvc=be1+be2" "$usvc=be1+be2"
+=======
+lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
+lb_check "TCP and UDP servers on both backends" dp_servers \
+	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,udp,4,$BPORT" \
+	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
+
+# shellcheck disable=SC2317 # called through lb_check
+conf() {
+	local s
+	for s in "$tsvc" "$usvc"; do
+		lbctl -N "$node" service add "$s" || return 1
+		lbctl -N "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
+		lbctl -N "$node" backend add "$s" "$BE2_IP:$BPORT" || return 1
+	done
+}
+lb_check "TCP and UDP services with be1 and be2" conf
+>>>>>>> lbctl
 
 # ip_of TAG: the backend's address.
 ip_of() {
@@ -62,8 +80,8 @@ lb_expect_eq "active: the connection echoes" "$x msg1" "$(ask 1)"
 step=2
 for state in terminating maintenance; do
 	lb_cfg "backend set $x state $state" \
-		lbctl -n "$node" backend set "$tsvc" "$xip:$BPORT" state "$state"
-	out=$(lbctl -n "$node" -j service show "$tsvc" |
+		lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT" state "$state"
+	out=$(lbctl -N "$node" -j service show "$tsvc" |
 		jq -r ".[0].backends[] | select(.address == \"$xip\") | .state")
 	lb_expect_eq "service show reports $x $state" "$state" "$out"
 	lb_expect_eq "$state: all $NEW new connections go to $other" "$NEW" "$(new_conns)"
@@ -73,13 +91,18 @@ for state in terminating maintenance; do
 done
 
 # Options are replaced as a whole: this also sets the state back to active.
-lb_cfg "backend set $x weight 0" lbctl -n "$node" backend set "$tsvc" "$xip:$BPORT" weight 0
+lb_cfg "backend set $x weight 0" lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT" weight 0
 lb_expect_eq "weight 0: all $NEW new connections go to $other" "$NEW" "$(new_conns)"
 lb_expect_eq "weight 0: the established connection still echoes via $x" \
 	"$x msg$step" "$(ask $step)"
 
-lb_cfg "backend set $x (active, weight 1)" lbctl -n "$node" backend set "$tsvc" "$xip:$BPORT"
+<<<<<<< HEAD
+lb_cfg "backend set $x (active, weight 1)" lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT"
 n=$(lb_traffic "$client" conns -c 20 tcp "$VIP" "$VPORT" | lb_count "$x")
+=======
+lb_cfg "backend set $x (active, weight 1)" lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT"
+n=$(dp_cli "$client" tcp "$VIP" "$VPORT" --count 20 | dp_count "$x")
+>>>>>>> lbctl
 if [ "$n" -gt 0 ]; then
 	lb_ok "active again: $x takes new connections ($n of 20)"
 else
@@ -89,7 +112,7 @@ fi
 # Even deleting the backend leaves an established TCP connection alone: it
 # drains naturally (only UDP entries are flushed).
 step=$((step + 1))
-lb_cfg "backend del $x" lbctl -n "$node" backend del "$tsvc" "$xip:$BPORT"
+lb_cfg "backend del $x" lbctl -N "$node" backend del "$tsvc" "$xip:$BPORT"
 lb_expect_eq "deleted: the established connection still echoes via $x" \
 	"$x msg$step" "$(ask $step)"
 touch "$ctl.end"
@@ -103,7 +126,7 @@ ux=${ux:-be1}
 if [ "$ux" = be1 ]; then other=be2; else other=be1; fi
 uxip=$(ip_of "$ux")
 lb_cfg "UDP: backend set $ux state terminating" \
-	lbctl -n "$node" backend set "$usvc" "$uxip:$BPORT" state terminating
+	lbctl -N "$node" backend set "$usvc" "$uxip:$BPORT" state terminating
 mark=$(wc -l <"$LB_TMP/uhold")
 # Five more answers, at 0.2 s per datagram.
 ok=1

@@ -64,7 +64,7 @@ YAML
 
 # be_state: be2's state in the kernel for $key, or "absent".
 be_state() {
-	lbctl -n "$node" -j service show "$key" |
+	lbctl -N "$node" -j service show "$key" |
 		jq -r --arg a "$BE2_IP" '[.[0].backends[] | select(.address == $a) | .state][0] // "absent"'
 }
 

@@ -102,7 +102,7 @@ e2e_wait_ip() {
 # e2e_kernel NODE: the kernel table, one line per service:
 # "ADDR:PORT/PROTO flags BACKEND/STATE..." sorted; stats left out.
 e2e_kernel() {
-	lbctl -n "$1" -j service list | jq -r '.[] |
+	lbctl -N "$1" -j service list | jq -r '.[] |
 		"\(.address):\(.port)/\(.protocol) m=\(.masquerade) l=\(.local_only) " +
 		([.backends[]? | "\(.address):\(.port)/\(.state)"] | sort | join(","))' |
 		sort
@@ -110,7 +110,7 @@ e2e_kernel() {
 
 # e2e_kernel_keys NODE: the kernel's service keys only, sorted.
 e2e_kernel_keys() {
-	lbctl -n "$1" -j service list | jq -r '.[] | "\(.address):\(.port)/\(.protocol)"' |
+	lbctl -N "$1" -j service list | jq -r '.[] | "\(.address):\(.port)/\(.protocol)"' |
 		sort
 }
 

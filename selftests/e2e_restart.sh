@@ -76,7 +76,7 @@ kill_round() {
 	e2e_stop KILL || return 1
 	kill "$(cat "$LB_TMP/tail.pid")" 2>/dev/null
 	wait "$apply_pid"
-	n=$(lbctl -n "$node" -j service list 2>/dev/null | jq length)
+	n=$(lbctl -N "$node" -j service list 2>/dev/null | jq length)
 	e2e_start "$node" || return 1
 	got=$(lbctl get services -n "$ns" -o json | jq '.items | length')
 	echo "delay $1 s: killed with $n kernel services; $got of $N Services applied; lbctl said: $(tail -n 1 "$LB_TMP/$ns.out")" |

@@ -32,11 +32,11 @@ lb_check "create a netns" lb_ns_add "$ns"
 
 # Succeeds, and lists nothing: a fresh netns has no services.
 lb_cfg "lbctl service list works with the module unloaded" \
-	lbctl -n "$ns" service list
+	lbctl -N "$ns" service list
 lb_check "lbipam was loaded by the kernel" lb_module_loaded
 
-lb_cfg "service add $svc" lbctl -n "$ns" service add "$svc"
-out=$(lbctl -n "$ns" service list 2>&1)
+lb_cfg "service add $svc" lbctl -N "$ns" service add "$svc"
+out=$(lbctl -N "$ns" service list 2>&1)
 lb_expect_eq "service list shows it" "$svc" "$out"
 
 lb_exit

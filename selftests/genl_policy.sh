@@ -75,9 +75,9 @@ lb_raw_run() {
 }
 
 lb_check "create node netns" lb_ns_add "$node"
-lb_cfg "service add $VIP:$VPORT/tcp" lbctl -n "$node" service add "$VIP:$VPORT/tcp"
+lb_cfg "service add $VIP:$VPORT/tcp" lbctl -N "$node" service add "$VIP:$VPORT/tcp"
 lb_cfg "backend add $VIP:$VPORT/tcp $BE1_IP:$BPORT" \
-	lbctl -n "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
+	lbctl -N "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
 
 # Well-formed requests work: the tool itself is sound.
 lb_raw "raw: get existing service" 0 '' service-get "${svc[@]}"
@@ -87,7 +87,7 @@ lb_raw "raw: delete that backend" 0 '' backend-del svc "addr4=$VIP2" "port=$VPOR
 lb_raw "raw: delete $VIP2:$VPORT/udp" 0 '' service-del svc "addr4=$VIP2" "port=$VPORT" proto=17
 lb_raw_run
 
-lbctl -n "$node" -j service list >"$LB_TMP/before.json"
+lbctl -N "$node" -j service list >"$LB_TMP/before.json"
 
 # Values out of range.
 lb_raw "service port 0" ERANGE 'port.*\(offset [0-9]+\)' service-new svc "addr4=$VIP2" port=0 proto=6
@@ -148,7 +148,7 @@ lb_raw "backend for a missing service" ENOENT 'no such|not found' \
 
 lb_raw_run
 
-lbctl -n "$node" -j service list >"$LB_TMP/after.json"
+lbctl -N "$node" -j service list >"$LB_TMP/after.json"
 lb_check "configuration unchanged by the rejected requests" \
 	cmp "$LB_TMP/before.json" "$LB_TMP/after.json"
 

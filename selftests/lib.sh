@@ -289,7 +289,7 @@ lb_require_lbctl() {
 		if type -P lbctl >/dev/null 2>&1; then
 			LBCTL=$(type -P lbctl)
 		else
-			LBCTL=$LB_SELFTEST_DIR/../userspace/lbctl
+			LBCTL=$LB_SELFTEST_DIR/../userspace/lbctl/lbctl
 		fi
 	fi
 	if [ ! -x "$LBCTL" ]; then
@@ -545,10 +545,10 @@ lb_svc() {
 	if [ $# -gt 0 ]; then
 		shift
 	fi
-	lbctl -n "$node" service add "$svc" "${opts[@]}" || return 1
+	lbctl -N "$node" service add "$svc" "${opts[@]}" || return 1
 	for be in "$@"; do
 		IFS=, read -r -a words <<<"$be"
-		lbctl -n "$node" backend add "$svc" "${words[@]}" || return 1
+		lbctl -N "$node" backend add "$svc" "${words[@]}" || return 1
 	done
 }
 
@@ -556,7 +556,7 @@ lb_svc() {
 # e.g. lb_stat ns 203.0.113.10:80/tcp .stats.conns, or
 # '.backends[] | select(.address=="198.51.100.2") | .stats.conns'.
 lb_stat() {
-	lbctl -n "$1" -j stats "$2" | jq -r "if type == \"array\" then .[0] else . end | $3"
+	lbctl -N "$1" -j stats "$2" | jq -r "if type == \"array\" then .[0] else . end | $3"
 }
 
 # lb_conntrack NS ARGS...: conntrack -L in NS, without the summary line.

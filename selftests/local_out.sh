@@ -31,12 +31,12 @@ lb_expect_eq "node reaches backend directly" "be1 $NODE_BACKEND_IP" "$out"
 out=$(lb_tcp "$node" "$VIP" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
 lb_expect_silent "unconfigured VIP does not answer the node" tcp $? "$out"
 
-lb_cfg "service add $VIP:$VPORT/tcp" lbctl -n "$node" service add "$VIP:$VPORT/tcp"
+lb_cfg "service add $VIP:$VPORT/tcp" lbctl -N "$node" service add "$VIP:$VPORT/tcp"
 lb_cfg "backend add $VIP:$VPORT/tcp $BE1_IP:$BPORT" \
-	lbctl -n "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
-lb_cfg "service add $VIP:$VPORT/udp" lbctl -n "$node" service add "$VIP:$VPORT/udp"
+	lbctl -N "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
+lb_cfg "service add $VIP:$VPORT/udp" lbctl -N "$node" service add "$VIP:$VPORT/udp"
 lb_cfg "backend add $VIP:$VPORT/udp $BE1_IP:$BPORT" \
-	lbctl -n "$node" backend add "$VIP:$VPORT/udp" "$BE1_IP:$BPORT"
+	lbctl -N "$node" backend add "$VIP:$VPORT/udp" "$BE1_IP:$BPORT"
 
 out=$(lb_tcp "$node" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "TCP from the node to VIP:$VPORT reaches be1:$BPORT" "$node_saw" "$out"

@@ -38,10 +38,10 @@ EPORT=9090
 
 # configure NS: both services of NS's node point at its be1 sinks.
 configure() {
-	lbctl -n "$1-node" service add "$svc" &&
-		lbctl -n "$1-node" backend add "$svc" "$BE1_IP:$BPORT" &&
-		lbctl -n "$1-node" service add "$usvc" &&
-		lbctl -n "$1-node" backend add "$usvc" "$BE1_IP:$BPORT"
+	lbctl -N "$1-node" service add "$svc" &&
+		lbctl -N "$1-node" backend add "$svc" "$BE1_IP:$BPORT" &&
+		lbctl -N "$1-node" service add "$usvc" &&
+		lbctl -N "$1-node" backend add "$usvc" "$BE1_IP:$BPORT"
 }
 
 unload() {
@@ -92,18 +92,18 @@ lb_ns_kill "$b-client"
 
 # --- load again ---
 lb_check "modprobe lbipam again" modprobe lbipam
-out=$(lbctl -n "$a-node" -j service list 2>&1 | tr -d ' \t\n')
+out=$(lbctl -N "$a-node" -j service list 2>&1 | tr -d ' \t\n')
 lb_expect_eq "no configuration survives the reload" "[]" "$out"
 
 lb_check "create a fresh netns" lb_ns_add "$fresh"
-lb_cfg "fresh netns: service add $svc" lbctl -n "$fresh" service add "$svc"
-lb_cfg "fresh netns: backend add $svc" lbctl -n "$fresh" backend add "$svc" "$BE1_IP:$BPORT"
-out=$(lbctl -n "$fresh" service list 2>&1)
+lb_cfg "fresh netns: service add $svc" lbctl -N "$fresh" service add "$svc"
+lb_cfg "fresh netns: backend add $svc" lbctl -N "$fresh" backend add "$svc" "$BE1_IP:$BPORT"
+out=$(lbctl -N "$fresh" service list 2>&1)
 lb_expect_eq "fresh netns: service list" "$(printf '%s\n  -> %s' "$svc" "$BE1_IP:$BPORT")" "$out"
 
-lb_cfg "A: service add $svc after reload" lbctl -n "$a-node" service add "$svc"
+lb_cfg "A: service add $svc after reload" lbctl -N "$a-node" service add "$svc"
 lb_cfg "A: backend add $svc $BE1_IP:$EPORT" \
-	lbctl -n "$a-node" backend add "$svc" "$BE1_IP:$EPORT"
+	lbctl -N "$a-node" backend add "$svc" "$BE1_IP:$EPORT"
 out=$(lb_tcp "$a-client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "A: TCP via VIP translated after reload" "be1 $CLIENT_IP" "$out"
 

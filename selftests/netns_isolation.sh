@@ -34,15 +34,15 @@ servers() {
 }
 lb_check "servers listen in all four backends" servers
 
-lb_cfg "A: service add $svc" lbctl -n "$a-node" service add "$svc"
+lb_cfg "A: service add $svc" lbctl -N "$a-node" service add "$svc"
 lb_cfg "A: backend add $svc $BE1_IP:$BPORT" \
-	lbctl -n "$a-node" backend add "$svc" "$BE1_IP:$BPORT"
-lb_cfg "A: service add $svc2" lbctl -n "$a-node" service add "$svc2"
+	lbctl -N "$a-node" backend add "$svc" "$BE1_IP:$BPORT"
+lb_cfg "A: service add $svc2" lbctl -N "$a-node" service add "$svc2"
 lb_cfg "A: backend add $svc2 $BE2_IP:$BPORT" \
-	lbctl -n "$a-node" backend add "$svc2" "$BE2_IP:$BPORT"
-lb_cfg "B: service add $svc" lbctl -n "$b-node" service add "$svc"
+	lbctl -N "$a-node" backend add "$svc2" "$BE2_IP:$BPORT"
+lb_cfg "B: service add $svc" lbctl -N "$b-node" service add "$svc"
 lb_cfg "B: backend add $svc $BE2_IP:$BPORT" \
-	lbctl -n "$b-node" backend add "$svc" "$BE2_IP:$BPORT"
+	lbctl -N "$b-node" backend add "$svc" "$BE2_IP:$BPORT"
 
 out=$(lb_tcp "$a-client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "A: TCP to VIP reaches A's backend be1" "be-a1 $CLIENT_IP" "$out"
@@ -55,24 +55,24 @@ out=$(lb_udp "$b-client" "$VIP2" 443 2>&1)
 lb_expect_silent "B: UDP to VIP2:443 (configured only in A) is not translated" \
 	udp $? "$out"
 
-out=$(lbctl -n "$a-node" service list 2>&1)
+out=$(lbctl -N "$a-node" service list 2>&1)
 lb_expect_eq "A: service list shows only A's services" \
 	"$(printf '%s\n  -> %s\n%s\n  -> %s' "$svc" "$BE1_IP:$BPORT" "$svc2" "$BE2_IP:$BPORT")" \
 	"$out"
-out=$(lbctl -n "$b-node" service list 2>&1)
+out=$(lbctl -N "$b-node" service list 2>&1)
 lb_expect_eq "B: service list shows only B's service" \
 	"$(printf '%s\n  -> %s' "$svc" "$BE2_IP:$BPORT")" "$out"
-out=$(lbctl -n "$empty" -j service list 2>&1 | tr -d ' \t\n')
+out=$(lbctl -N "$empty" -j service list 2>&1 | tr -d ' \t\n')
 lb_expect_eq "unconfigured netns: service list -j is empty" "[]" "$out"
 
 # Deleting in A must not touch B.
-lb_cfg "A: service del $svc" lbctl -n "$a-node" service del "$svc"
+lb_cfg "A: service del $svc" lbctl -N "$a-node" service del "$svc"
 out=$(lb_tcp "$a-client" "$VIP" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
 lb_expect_silent "A: TCP to VIP is not translated after A's delete" tcp $? "$out"
 out=$(lb_tcp "$b-client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "B: TCP to VIP still reaches B's backend after A's delete" \
 	"be-b2 $CLIENT_IP" "$out"
-out=$(lbctl -n "$b-node" service list 2>&1)
+out=$(lbctl -N "$b-node" service list 2>&1)
 lb_expect_eq "B: service list unchanged after A's delete" \
 	"$(printf '%s\n  -> %s' "$svc" "$BE2_IP:$BPORT")" "$out"
 

@@ -37,7 +37,7 @@ secs() {
 listed() {
 	local ns=$1
 	shift
-	lbctl -n "$ns" -j service list >"$LB_TMP/list.json" || return 1
+	lbctl -N "$ns" -j service list >"$LB_TMP/list.json" || return 1
 	python3 "$rb" verify "$LB_TMP/list.json" "$@"
 }
 
@@ -49,7 +49,7 @@ lb_check "create namespaces" make_ns
 lb_check "generate $N services x 4 backends" \
 	python3 "$rb" gen-backends "$LB_TMP/big.batch" "$N" 4
 
-lb_timed lbctl -n "$big" -b "$LB_TMP/big.batch"
+lb_timed lbctl -N "$big" -b "$LB_TMP/big.batch"
 lb_result "$LB_RC" "lbctl -b: $N services with 4 backends each" "exit $LB_RC" "$LB_OUT"
 lb_diag "loaded $N services x 4 backends ($((2 * N)) lines) in $(secs "$LB_MS") s"
 lb_timed listed "$big" "$LB_TMP/big.batch"
@@ -72,7 +72,7 @@ backend replace 203.0.113.20:80/tcp 198.51.100.4:8080 198.51.100.4:8080
 service add 203.0.113.21:80/tcp
 backend add 203.0.113.20:53/udp 198.51.100.3:5353
 B
-lb_timed lbctl -n "$err" -b "$LB_TMP/err.batch"
+lb_timed lbctl -N "$err" -b "$LB_TMP/err.batch"
 lb_expect_eq "kernel error at line 9: exit status 2" 2 "$LB_RC"
 if grep -q 'line 9:' <<<"$LB_OUT"; then
 	lb_ok "kernel error at line 9: the message names line 9"
@@ -84,7 +84,7 @@ lb_check "kernel error at line 9: exactly lines 1-8 applied, line 9 changed noth
 	listed "$err" "$LB_TMP/err.batch@8"
 
 # The same again, now line 1 fails (the service exists): nothing changes.
-lb_timed lbctl -n "$err" -b "$LB_TMP/err.batch"
+lb_timed lbctl -N "$err" -b "$LB_TMP/err.batch"
 if [ "$LB_RC" -eq 2 ] && grep -q 'line 1:' <<<"$LB_OUT"; then
 	lb_ok "rerun: line 1 fails (service exists), exit 2"
 else
@@ -100,7 +100,7 @@ service add 203.0.113.30:81/tcp
 service add 203.0.113.30:0/tcp
 service add 203.0.113.30:82/tcp
 B
-lb_timed lbctl -n "$syn" -b "$LB_TMP/syn.batch"
+lb_timed lbctl -N "$syn" -b "$LB_TMP/syn.batch"
 lb_expect_eq "syntax error at line 4: exit status 1" 1 "$LB_RC"
 if grep -q 'line 4:' <<<"$LB_OUT"; then
 	lb_ok "syntax error at line 4: the message names line 4"

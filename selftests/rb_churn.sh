@@ -58,10 +58,10 @@ make_batches() {
 }
 
 configure() {
-	lbctl -n "$node" service add "$svc" &&
-		lbctl -n "$node" backend add "$svc" "$BE1_IP:$BPORT" &&
-		lbctl -n "$node" service add "$usvc" &&
-		lbctl -n "$node" backend add "$usvc" "$BE1_IP:$BPORT"
+	lbctl -N "$node" service add "$svc" &&
+		lbctl -N "$node" backend add "$svc" "$BE1_IP:$BPORT" &&
+		lbctl -N "$node" service add "$usvc" &&
+		lbctl -N "$node" backend add "$usvc" "$BE1_IP:$BPORT"
 }
 
 lb_dmesg_mark
@@ -79,7 +79,7 @@ t0=$(lb_now_ms)
 done_rounds=0
 churn_err=
 for ((r = 1; r <= ROUNDS; r++)); do
-	if ! out=$(lbctl -n "$node" -b "$LB_TMP/add.batch" 2>&1); then
+	if ! out=$(lbctl -N "$node" -b "$LB_TMP/add.batch" 2>&1); then
 		churn_err="round $r add: $out"
 		break
 	fi
@@ -87,7 +87,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	if [ "$r" -eq 1 ]; then
 		lb_check "the flows pass while the 10000 churn services exist" rb_growing tcp udp
 	fi
-	if ! out=$(lbctl -n "$node" -b "$LB_TMP/del.batch" 2>&1); then
+	if ! out=$(lbctl -N "$node" -b "$LB_TMP/del.batch" 2>&1); then
 		churn_err="round $r del: $out"
 		break
 	fi
@@ -128,8 +128,13 @@ lb_result "$(awk -v s="$usent" -v a="$uans" -v g="$ugap" \
 lb_check "a new TCP connection through the VIP works" \
 	rb_probe "$p-client" tcp "$VIP" "$VPORT"
 lb_check "a new UDP flow through the VIP works" \
+<<<<<<< HEAD
 	rb_probe "$p-client" udp "$VIP" "$VPORT"
-out=$(lbctl -n "$node" service list 2>&1)
+out=$(lbctl -N "$node" service list 2>&1)
+=======
+	ip netns exec "$p-client" python3 "$RB_PY" probe udp "$VIP" "$VPORT"
+out=$(lbctl -N "$node" service list 2>&1)
+>>>>>>> lbctl
 lb_expect_eq "only the flows' two services remain" \
 	"$(printf '%s\n  -> %s\n%s\n  -> %s' "$svc" "$BE1_IP:$BPORT" "$usvc" "$BE1_IP:$BPORT")" "$out"
 rb_dmesg_point "no kernel warnings"

@@ -66,8 +66,8 @@ make_churn() {
 # Each round trip is one line in $iters; a failure stops it with a note.
 churn() {
 	while [ ! -e "$stop" ]; do
-		if ! lbctl -n "$ns" -b "$LB_TMP/churn-add.batch" ||
-			! lbctl -n "$ns" -b "$LB_TMP/churn-del.batch"; then
+		if ! lbctl -N "$ns" -b "$LB_TMP/churn-add.batch" ||
+			! lbctl -N "$ns" -b "$LB_TMP/churn-del.batch"; then
 			echo "churn: lbctl failed" >>"$iters.err"
 			return 1
 		fi
@@ -79,8 +79,8 @@ churn() {
 slow_churn() {
 	local s=203.0.113.99:7/udp
 	while [ ! -e "$stop" ]; do
-		if ! lbctl -n "$ns" service add "$s" || ! echo >>"$iters" ||
-			! sleep 0.5 || ! lbctl -n "$ns" service del "$s"; then
+		if ! lbctl -N "$ns" service add "$s" || ! echo >>"$iters" ||
+			! sleep 0.5 || ! lbctl -N "$ns" service del "$s"; then
 			echo "slow churn: lbctl failed" >>"$iters.err"
 			return 1
 		fi
@@ -101,11 +101,11 @@ lb_check "create namespace" lb_ns_add "$ns"
 lb_check "generate a batch of $N services" \
 	python3 "$rb" gen-services "$stable" "$N" 4242 10
 
-lb_timed lbctl -n "$ns" -b "$stable"
+lb_timed lbctl -N "$ns" -b "$stable"
 lb_result "$LB_RC" "lbctl -b loads $N services" "exit $LB_RC" "$LB_OUT"
 lb_diag "loaded $N services in $(secs "$LB_MS") s"
 
-lb_timed lbctl -n "$ns" -j service list
+lb_timed lbctl -N "$ns" -j service list
 printf '%s\n' "$LB_OUT" >"$LB_TMP/list.json"
 lb_result "$LB_RC" "lbctl -j service list of $N services" "exit $LB_RC" \
 	"$(head -c 500 "$LB_TMP/list.json")"
@@ -151,7 +151,7 @@ pid=$LB_PID
 # A listing that never got a consistent snapshot comes with a warning on
 # stderr; keep it out of the JSON.
 list_quiet() {
-	lbctl -n "$ns" -j service list 2>"$LB_TMP/list2.err"
+	lbctl -N "$ns" -j service list 2>"$LB_TMP/list2.err"
 }
 lb_timed list_quiet
 printf '%s\n' "$LB_OUT" >"$LB_TMP/list2.json"

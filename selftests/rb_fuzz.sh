@@ -35,7 +35,7 @@ else
 fi
 
 # rb_fuzz.py leaves one service, 203.0.113.50:4242/tcp.
-out=$(lbctl -n "$ns" service list 2>&1)
+out=$(lbctl -N "$ns" service list 2>&1)
 lb_expect_eq "lbctl service list works after the fuzz" "203.0.113.50:4242/tcp" "$out"
 
 lb_exit

@@ -109,7 +109,7 @@ cycle() {
 	if [ "${2:-}" = measure ]; then
 		TOPO=$(settle)
 	fi
-	lbctl -n "$p-node" -b "$LB_TMP/svc.batch" || return 1
+	lbctl -N "$p-node" -b "$LB_TMP/svc.batch" || return 1
 	rm -f "$RB_STOP"
 	rb_flow "udp_$1" "$p-client" udp "$VIP" 80 0.05
 	rb_probe "$p-client" tcp "$VIP" 80 30 || return 1

@@ -46,7 +46,7 @@ trap restore EXIT
 
 # listed NS BATCH: lbctl's listing of NS is exactly what BATCH describes.
 listed() {
-	lbctl -n "$1" -j service list >"$LB_TMP/list.json" || return 1
+	lbctl -N "$1" -j service list >"$LB_TMP/list.json" || return 1
 	python3 "$rb" verify "$LB_TMP/list.json" "$2"
 }
 
@@ -78,36 +78,36 @@ lb_check "set max_services=5 max_backends=3" \
 for i in 1 2 3 4 5; do
 	echo "service add $VIP:$i/tcp"
 done >"$LB_TMP/five.batch"
-lb_check "5 services fit" lbctl -n "$a" -b "$LB_TMP/five.batch"
-refused "the 6th service is refused" max_services lbctl -n "$a" service add "$VIP:6/tcp"
+lb_check "5 services fit" lbctl -N "$a" -b "$LB_TMP/five.batch"
+refused "the 6th service is refused" max_services lbctl -N "$a" service add "$VIP:6/tcp"
 lb_check "after the refusal exactly the 5 services exist" listed "$a" "$LB_TMP/five.batch"
-lb_check "another namespace has its own 5" lbctl -n "$b" -b "$LB_TMP/five.batch"
-lb_check "delete one" lbctl -n "$a" service del "$VIP:5/tcp"
-lb_check "then one more fits again" lbctl -n "$a" service add "$VIP:6/udp"
-refused "and the next is refused again" max_services lbctl -n "$a" service add "$VIP:7/tcp"
+lb_check "another namespace has its own 5" lbctl -N "$b" -b "$LB_TMP/five.batch"
+lb_check "delete one" lbctl -N "$a" service del "$VIP:5/tcp"
+lb_check "then one more fits again" lbctl -N "$a" service add "$VIP:6/udp"
+refused "and the next is refused again" max_services lbctl -N "$a" service add "$VIP:7/tcp"
 
 printf 'service del %s\nservice add %s\nservice add %s\n' \
 	"$VIP:5/tcp" "$VIP:8/tcp" "$VIP:9/tcp" >"$LB_TMP/batch"
-out=$(lbctl -n "$b" -b "$LB_TMP/batch" 2>&1)
+out=$(lbctl -N "$b" -b "$LB_TMP/batch" 2>&1)
 rc=$?
 lb_check "in a batch the refused line is named (line 3)" \
 	eval "[ $rc -eq 2 ] && grep -q 'line 3:.*max_services' <<<\"\$out\""
 lb_diag "$out"
 
 # --- backends ---
-lb_check "flush namespace A" lbctl -n "$a" flush
+lb_check "flush namespace A" lbctl -N "$a" flush
 cat >"$LB_TMP/three.batch" <<B
 service add $svc
 backend add $svc $BE1_IP:8081 weight 7
 backend add $svc $BE1_IP:8082
 backend add $svc $BE1_IP:8083 state terminating
 B
-lb_check "a service with 3 backends" lbctl -n "$a" -b "$LB_TMP/three.batch"
+lb_check "a service with 3 backends" lbctl -N "$a" -b "$LB_TMP/three.batch"
 refused "the 4th backend is refused" max_backends \
-	lbctl -n "$a" backend add "$svc" "$BE1_IP:8084"
+	lbctl -N "$a" backend add "$svc" "$BE1_IP:8084"
 lb_check "after the refusal the 3 backends are unchanged" listed "$a" "$LB_TMP/three.batch"
 refused "backend replace with 4 backends is refused" max_backends \
-	lbctl -n "$a" backend replace "$svc" "$BE2_IP:1" "$BE2_IP:2" "$BE2_IP:3" "$BE2_IP:4"
+	lbctl -N "$a" backend replace "$svc" "$BE2_IP:1" "$BE2_IP:2" "$BE2_IP:3" "$BE2_IP:4"
 lb_check "the refused replace changed nothing (old set, weights, states)" \
 	listed "$a" "$LB_TMP/three.batch"
 {
@@ -115,7 +115,7 @@ lb_check "the refused replace changed nothing (old set, weights, states)" \
 	echo "backend replace $svc $BE2_IP:1,weight=9 $BE2_IP:2 $BE1_IP:8082"
 } >"$LB_TMP/replaced.batch"
 lb_check "backend replace with 3 backends at the limit works" \
-	lbctl -n "$a" backend replace "$svc" "$BE2_IP:1,weight=9" "$BE2_IP:2" "$BE1_IP:8082"
+	lbctl -N "$a" backend replace "$svc" "$BE2_IP:1,weight=9" "$BE2_IP:2" "$BE1_IP:8082"
 lb_check "and gives exactly the new set" listed "$a" "$LB_TMP/replaced.batch"
 
 lb_check "restore the parameters" \

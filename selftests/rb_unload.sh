@@ -47,13 +47,13 @@ setup() {
 	local p=$1
 	lb_topology "$p" 1 || return 1
 	rb_echo "$p-be1" "$BPORT" || return 1
-	lbctl -n "$p-node" -b - <<B || return 1
+	lbctl -N "$p-node" -b - <<B || return 1
 service add $svc
 backend add $svc $BE1_IP:$BPORT
 service add $usvc
 backend add $usvc $BE1_IP:$BPORT
 B
-	lbctl -n "$p-node" -b "$LB_TMP/idle.batch"
+	lbctl -N "$p-node" -b "$LB_TMP/idle.batch"
 }
 
 unload() {
@@ -97,9 +97,9 @@ lb_diag "A's slow TCP flow: $(cat "$LB_TMP/a_slow.json" 2>/dev/null)"
 
 # --- 3. load again ---
 lb_check "modprobe lbipam again" modprobe lbipam
-out=$(lbctl -n "$a-node" -j service list 2>&1 | tr -d ' \t\n')
+out=$(lbctl -N "$a-node" -j service list 2>&1 | tr -d ' \t\n')
 lb_expect_eq "no configuration survives the reload" "[]" "$out"
-lb_check "configure A afresh" lbctl -n "$a-node" -b - <<B
+lb_check "configure A afresh" lbctl -N "$a-node" -b - <<B
 service add $svc
 backend add $svc $BE1_IP:$BPORT
 service add $usvc
@@ -113,7 +113,7 @@ lb_check "A: a new TCP connection is translated after the reload" \
 lb_check "A: a new UDP flow is translated after the reload" \
 	rb_probe "$a-client" udp "$VIP" "$VPORT"
 lb_check "C's node was reset too (empty list)" \
-	eval "[ \"\$(lbctl -n '$c-node' -j service list | tr -d ' \t\n')\" = '[]' ]"
+	eval "[ \"\$(lbctl -N '$c-node' -j service list | tr -d ' \t\n')\" = '[]' ]"
 lb_check "no kernel warnings during the whole test" rb_dmesg_clean
 
 lb_exit

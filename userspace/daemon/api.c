@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon/lbipamd.h"
-#include "daemon/lbipamd_proto.h"
+#include "lib/lbipamd_proto.h"
 
 /* Printf-checked; the kernel's __printf() is not available here. */
 static json_t *lb_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -26,7 +26,7 @@ LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS)
 # changed.
 .PHONY: daemon-check
 LBENGINE_FILES := $(wildcard $(LBENGINE_DIR)/*.c $(LBENGINE_DIR)/*.h \
-	$(LBENGINE_DIR)/Makefile)
+	$(LBENGINE_DIR)/Makefile) userspace/lib/lb_names.c userspace/lib/lb_names.h
 $(LBENGINE_DIR)/build/liblbengine.a: $(LBENGINE_FILES)
 	$(MAKE) -C $(LBENGINE_DIR) build/liblbengine.a
 $(LBENGINE_DIR)/build/liblbengine-san.a: $(LBENGINE_FILES)
@@ -43,7 +43,7 @@ LBIPAMD_TESTS := $(patsubst $(LBIPAMD_DIR)/tests/%.c,%,\
 	$(wildcard $(LBIPAMD_DIR)/tests/test_*.c))
 LBIPAMD_TEST_BINS := $(LBIPAMD_TESTS:%=$(B)/daemon-tests/%)
 # lbctl with the daemon verbs, for tests/cli.sh.
-LBIPAMD_TEST_LBCTL ?= userspace/lbctl
+LBIPAMD_TEST_LBCTL ?= $(LBCTL)
 
 $(B)/daemon-tests/%: $(LBIPAMD_DIR)/tests/%.c $(LBIPAMD_LIB_SRCS) \
 		$(LIB_SRCS) $(HDRS) $(LBIPAMD_HDRS) $(LBENGINE_SAN_LIB)
@@ -59,7 +59,7 @@ $(B)/daemon-tests/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) \
 	$(CC) -O1 -g $(SAN) $(LBIPAMD_CFLAGS) -o $@ $(LBIPAMD_SRCS) \
 		$(LIB_SRCS) $(LBENGINE_SAN_LIB) $(LBIPAMD_LIBS)
 
-daemon-check: $(LBIPAMD_TEST_BINS) $(B)/daemon-tests/lbipamd userspace/lbctl
+daemon-check: $(LBIPAMD_TEST_BINS) $(B)/daemon-tests/lbipamd $(LBCTL)
 	@rc=0; for t in $(LBIPAMD_TEST_BINS); do \
 		ASAN_OPTIONS=detect_leaks=1 $$t || rc=1; done; \
 	LBIPAMD=$(B)/daemon-tests/lbipamd LBCTL=$(LBIPAMD_TEST_LBCTL) \

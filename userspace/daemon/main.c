@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include "daemon/lbipamd.h"
-#include "daemon/lbipamd_proto.h"
+#include "lib/lbipamd_proto.h"
 
 #define LBIPAMD_STATE	"/var/lib/lbipam/state.db"
 /* How often a missing or failed kernel is retried. */

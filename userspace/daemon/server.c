@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon/lbipamd.h"
-#include "daemon/lbipamd_proto.h"
+#include "lib/lbipamd_proto.h"
 
 #define LB_MAX_CLIENTS		64
 /* A client that sends nothing for this long is dropped. */

@@ -16,7 +16,7 @@ struct lb_ep {
 struct lb_ep_port {
 	char *name;		/* "" when unnamed */
 	uint16_t port;
-	uint8_t proto;
+	uint8_t proto;		/* IPPROTO_* */
 };
 
 /* The part of an EndpointSlice the data path needs: who backs what. */

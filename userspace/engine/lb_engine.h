@@ -128,14 +128,8 @@ void lb_diags_free(struct lb_diags *d);
 /* "file: document N: path: reason" */
 char *lb_diag_str(const struct lb_diag *d);
 
-enum lb_kind {
-	LB_KIND_POOL,		/* CiliumLoadBalancerIPPool */
-	LB_KIND_SERVICE,
-	LB_KIND_ENDPOINTSLICE,
-};
-
-const char *lb_kind_name(enum lb_kind k);
-int lb_kind_parse(const char *s, enum lb_kind *k);
+/* enum lb_kind, lb_kind_name() and lb_kind_parse() */
+#include "../lib/lb_names.h"
 
 /* Returns 0 or -errno; *err (if given) gets a malloc'd explanation. */
 int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,

@@ -127,7 +127,7 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 		ips[i] = lb_addr_fmt(&s->held[i]->addr, buf[i]);
 	for (i = 0; i < s->spec.nports; i++) {
 		ports[i].port = s->spec.ports[i].port;
-		ports[i].protocol = lb_svc_proto_name(s->spec.ports[i].proto);
+		ports[i].protocol = lb_proto_k8s_name(s->spec.ports[i].proto);
 		ports[i].name = s->spec.ports[i].name;
 	}
 	si.ips = ips;
@@ -421,7 +421,7 @@ int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
 
 		for (j = 0; j < v[i]->spec.nports; j++) {
 			pi[j].port = v[i]->spec.ports[j].port;
-			pi[j].protocol = lb_svc_proto_name(v[i]->spec.ports[j].proto);
+			pi[j].protocol = lb_proto_k8s_name(v[i]->spec.ports[j].proto);
 			pi[j].name = v[i]->spec.ports[j].name;
 		}
 		for (j = 0; j < v[i]->spec.neps && !rc; j++) {

@@ -6,30 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const proto_names[] = {
-	[LB_PROTO_TCP] = "TCP",
-	[LB_PROTO_UDP] = "UDP",
-	[LB_PROTO_SCTP] = "SCTP",
-};
-
-const char *lb_svc_proto_name(uint8_t proto)
-{
-	return proto < LB_ARRAY_SIZE(proto_names) ? proto_names[proto] : "?";
-}
-
-int lb_proto_parse(const char *s, uint8_t *proto)
-{
-	uint8_t i;
-
-	for (i = 0; i < LB_ARRAY_SIZE(proto_names); i++) {
-		if (!strcmp(s, proto_names[i])) {
-			*proto = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 static void free_strv(char **v, size_t n)
 {
 	size_t i;

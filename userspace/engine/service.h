@@ -9,15 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum lb_proto {
-	LB_PROTO_TCP,
-	LB_PROTO_UDP,
-	LB_PROTO_SCTP,
-};
-
 struct lb_port {
 	uint16_t port;
-	uint8_t proto;
+	uint8_t proto;		/* IPPROTO_* */
 	char *name;		/* "" when unnamed */
 };
 
@@ -86,8 +80,6 @@ struct lb_service {
 	size_t rank;		/* position in first-come order */
 };
 
-const char *lb_svc_proto_name(uint8_t proto);
-int lb_proto_parse(const char *s, uint8_t *proto);
 void lb_svc_spec_free(struct lb_svc_spec *s);
 void lb_service_free(struct lb_service *s);
 /* First-come order: creation time, then namespace/name. */

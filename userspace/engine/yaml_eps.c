@@ -37,7 +37,7 @@ static void read_ep_ports(struct yl *y, struct lb_eps_spec *es,
 			continue;
 		snprintf(q, sizeof(q), "%s.protocol", p);
 		proto = lb_y_get_str(y, en, "protocol", q);
-		if (proto && lb_proto_parse(proto, &pt->proto)) {
+		if (lb_proto_parse_k8s(proto ? proto : "TCP", &pt->proto)) {
 			lb_y_err(y, q, "protocol must be TCP, UDP or SCTP, got '%s'",
 				 proto);
 			continue;

@@ -58,30 +58,6 @@ static int64_t parse_timestamp(struct yl *y, const yaml_node_t *md)
 	return (int64_t)t * 1000000000LL;
 }
 
-static const char *const kind_names[] = {
-	[LB_KIND_POOL] = "CiliumLoadBalancerIPPool",
-	[LB_KIND_SERVICE] = "Service",
-	[LB_KIND_ENDPOINTSLICE] = "EndpointSlice",
-};
-
-const char *lb_kind_name(enum lb_kind k)
-{
-	return (size_t)k < LB_ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
-}
-
-int lb_kind_parse(const char *s, enum lb_kind *k)
-{
-	size_t i;
-
-	for (i = 0; i < LB_ARRAY_SIZE(kind_names); i++) {
-		if (!strcmp(s, kind_names[i])) {
-			*k = (enum lb_kind)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 static bool api_ok(enum lb_kind k, const char *api)
 {
 	switch (k) {

@@ -10,38 +10,6 @@
 #include <strings.h>
 #include "lb_addr.h"
 
-static const struct {
-	const char *name;
-	uint8_t proto;
-} lb_protos[] = {
-	{ "tcp", IPPROTO_TCP },
-	{ "udp", IPPROTO_UDP },
-	{ "sctp", IPPROTO_SCTP },
-};
-
-int lb_parse_proto(const char *s, uint8_t *proto)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(lb_protos) / sizeof(lb_protos[0]); i++) {
-		if (!strcasecmp(s, lb_protos[i].name)) {
-			*proto = lb_protos[i].proto;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-const char *lb_proto_name(uint8_t proto)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(lb_protos) / sizeof(lb_protos[0]); i++)
-		if (lb_protos[i].proto == proto)
-			return lb_protos[i].name;
-	return "unknown";
-}
-
 int lb_parse_uint(const char *s, unsigned long min, unsigned long max,
 		  unsigned long *v)
 {
@@ -203,7 +171,7 @@ int lb_parse_service(const char *s, struct lb_service_key *key,
 		snprintf(err, errlen, "'%.64s...': too long for a service", s);
 		return -1;
 	}
-	if (lb_parse_proto(slash + 1, &key->proto)) {
+	if (lb_proto_parse(slash + 1, &key->proto)) {
 		snprintf(err, errlen,
 			 "'%s': unknown protocol '%s' (expected tcp, udp or sctp)",
 			 s, slash + 1);

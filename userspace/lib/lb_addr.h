@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include "lb_names.h"
 
 /* An address and port as written on lbctl's command line. */
 struct lb_endpoint {
@@ -37,13 +38,11 @@ int lb_parse_endpoint(const char *s, struct lb_endpoint *ep,
 /* "ENDPOINT/PROTO" */
 int lb_parse_service(const char *s, struct lb_service_key *key,
 		     char *err, size_t errlen);
-int lb_parse_proto(const char *s, uint8_t *proto);
 /* "ADDRESS/LEN" (a bare address is a host route); host bits must be 0. */
 int lb_parse_cidr(const char *s, struct lb_cidr *c, char *err, size_t errlen);
 /* Decimal only, no sign, no spaces; in [min, max]. */
 int lb_parse_uint(const char *s, unsigned long min, unsigned long max,
 		  unsigned long *v);
-const char *lb_proto_name(uint8_t proto);
 
 /* Size enough for "[v6]:65535/sctp". */
 #define LB_SERVICE_STRLEN	(INET6_ADDRSTRLEN + 16)

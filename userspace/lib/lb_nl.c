@@ -21,7 +21,7 @@
 #define SOL_NETLINK 270
 #endif
 
-struct lb_req {
+struct request {
 	struct lb_nl *nl;
 	lb_nl_reply_fn fn;
 	void *arg;
@@ -31,12 +31,12 @@ struct lb_req {
 };
 
 /* Attribute names by nest, for error messages; index = attribute type. */
-static const char *const lb_top_names[] = {
+static const char *const top_names[] = {
 	[LBIPAM_A_SERVICE] = "service",
 	[LBIPAM_A_BACKEND] = "backend",
 };
 
-static const char *const lb_svc_names[] = {
+static const char *const svc_names[] = {
 	[LBIPAM_SVC_A_ADDR4] = "address",
 	[LBIPAM_SVC_A_ADDR6] = "address",
 	[LBIPAM_SVC_A_PORT] = "port",
@@ -49,7 +49,7 @@ static const char *const lb_svc_names[] = {
 	[LBIPAM_SVC_A_STATS] = "stats",
 };
 
-static const char *const lb_be_names[] = {
+static const char *const be_names[] = {
 	[LBIPAM_BE_A_ADDR4] = "address",
 	[LBIPAM_BE_A_ADDR6] = "address",
 	[LBIPAM_BE_A_PORT] = "port",
@@ -59,19 +59,19 @@ static const char *const lb_be_names[] = {
 	[LBIPAM_BE_A_STATS] = "stats",
 };
 
-static const char *lb_name(const char *const *tbl, size_t n, int t)
+static const char *attr_name(const char *const *tbl, size_t n, int t)
 {
 	return t >= 0 && (size_t)t < n ? tbl[t] : NULL;
 }
 
-#define LB_NAME(tbl, t) lb_name(tbl, sizeof(tbl) / sizeof(tbl[0]), t)
+#define LB_NAME(tbl, t) attr_name(tbl, sizeof(tbl) / sizeof(tbl[0]), t)
 
-static const char *lb_child_name(int top, int type)
+static const char *child_name(int top, int type)
 {
 	if (top == LBIPAM_A_SERVICE)
-		return LB_NAME(lb_svc_names, type);
+		return LB_NAME(svc_names, type);
 	if (top == LBIPAM_A_BACKEND)
-		return LB_NAME(lb_be_names, type);
+		return LB_NAME(be_names, type);
 	return NULL;
 }
 
@@ -79,7 +79,7 @@ static const char *lb_child_name(int top, int type)
  * Names the attribute at byte @off of the last request ("service.port"),
  * or the nest that starts there. Returns 0 if found.
  */
-static int lb_name_at(struct lb_nl *nl, uint32_t off, char *buf, size_t len)
+static int name_at(struct lb_nl *nl, uint32_t off, char *buf, size_t len)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *a, *c;
@@ -92,7 +92,7 @@ static int lb_name_at(struct lb_nl *nl, uint32_t off, char *buf, size_t len)
 			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
 		uint32_t start = (uint32_t)((char *)a - (char *)nlh);
 		int top = nla_type(a);
-		const char *tn = LB_NAME(lb_top_names, top);
+		const char *tn = LB_NAME(top_names, top);
 
 		if (off < start || off >= start + nla_len(a) + NLA_HDRLEN)
 			continue;
@@ -106,7 +106,7 @@ static int lb_name_at(struct lb_nl *nl, uint32_t off, char *buf, size_t len)
 		}
 		nla_for_each_nested(c, a, crem) {
 			uint32_t cs = (uint32_t)((char *)c - (char *)nlh);
-			const char *cn = lb_child_name(top, nla_type(c));
+			const char *cn = child_name(top, nla_type(c));
 
 			/* Inside a child nest (a source range): name the child. */
 			if (off < cs || off >= cs + nla_len(c) + NLA_HDRLEN)
@@ -124,8 +124,8 @@ static int lb_name_at(struct lb_nl *nl, uint32_t off, char *buf, size_t len)
 	return -1;
 }
 
-static void lb_parse_ext_ack(struct lb_nl *nl, struct nlmsghdr *nlh,
-			     struct nlmsgerr *e)
+static void parse_ext_ack(struct lb_nl *nl, struct nlmsghdr *nlh,
+			  struct nlmsgerr *e)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	size_t ack_len = sizeof(*nlh) + sizeof(*e);
@@ -150,7 +150,7 @@ static void lb_parse_ext_ack(struct lb_nl *nl, struct nlmsghdr *nlh,
 	n = strlen(nl->err);
 
 	if (tb[NLMSGERR_ATTR_OFFS] &&
-	    !lb_name_at(nl, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]), name,
+	    !name_at(nl, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]), name,
 			sizeof(name)))
 		snprintf(nl->err + n, sizeof(nl->err) - n, "%s(attribute %s)",
 			 n ? " " : "", name);
@@ -159,14 +159,14 @@ static void lb_parse_ext_ack(struct lb_nl *nl, struct nlmsghdr *nlh,
 		const char *nest = NULL, *what;
 
 		if (tb[NLMSGERR_ATTR_MISS_NEST] &&
-		    !lb_name_at(nl, nla_get_u32(tb[NLMSGERR_ATTR_MISS_NEST]),
+		    !name_at(nl, nla_get_u32(tb[NLMSGERR_ATTR_MISS_NEST]),
 				name, sizeof(name))) {
 			nest = name;
 			top = !strcmp(name, "service") ? LBIPAM_A_SERVICE :
 			      !strcmp(name, "backend") ? LBIPAM_A_BACKEND : -1;
 		}
-		what = top ? lb_child_name(top, type) :
-			     LB_NAME(lb_top_names, type);
+		what = top ? child_name(top, type) :
+			     LB_NAME(top_names, type);
 		n = strlen(nl->err);
 		snprintf(nl->err + n, sizeof(nl->err) - n,
 			 "%smissing attribute %s%s%s", n ? "; " : "",
@@ -174,39 +174,39 @@ static void lb_parse_ext_ack(struct lb_nl *nl, struct nlmsghdr *nlh,
 	}
 }
 
-static int lb_err_cb(struct sockaddr_nl *sa, struct nlmsgerr *e, void *arg)
+static int err_cb(struct sockaddr_nl *sa, struct nlmsgerr *e, void *arg)
 {
-	struct lb_req *req = arg;
+	struct request *req = arg;
 
 	(void)sa;
 	req->error = e->error;
 	req->done = 1;
-	lb_parse_ext_ack(req->nl, (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN),
-			 e);
+	parse_ext_ack(req->nl, (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN),
+		      e);
 	return NL_STOP;
 }
 
-static int lb_done_cb(struct nl_msg *msg, void *arg)
+static int done_cb(struct nl_msg *msg, void *arg)
 {
-	struct lb_req *req = arg;
+	struct request *req = arg;
 
 	(void)msg;
 	req->done = 1;
 	return NL_STOP;
 }
 
-static int lb_intr_cb(struct nl_msg *msg, void *arg)
+static int intr_cb(struct nl_msg *msg, void *arg)
 {
-	struct lb_req *req = arg;
+	struct request *req = arg;
 
 	(void)msg;
 	req->intr = 1;
 	return NL_OK;
 }
 
-static int lb_valid_cb(struct nl_msg *msg, void *arg)
+static int valid_cb(struct nl_msg *msg, void *arg)
 {
-	struct lb_req *req = arg;
+	struct request *req = arg;
 	int r;
 
 	if (!req->fn)
@@ -293,7 +293,7 @@ struct nl_msg *lb_nl_msg_size(struct lb_nl *nl, uint8_t cmd, int flags,
 int lb_nl_request(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
 		  void *arg)
 {
-	struct lb_req req = { .nl = nl, .fn = fn, .arg = arg };
+	struct request req = { .nl = nl, .fn = fn, .arg = arg };
 	struct nl_cb *cb;
 	int err;
 
@@ -306,11 +306,11 @@ int lb_nl_request(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
 		snprintf(nl->err, sizeof(nl->err), "out of memory");
 		return -ENOMEM;
 	}
-	nl_cb_err(cb, NL_CB_CUSTOM, lb_err_cb, &req);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, lb_done_cb, &req);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, lb_done_cb, &req);
-	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, lb_intr_cb, &req);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, lb_valid_cb, &req);
+	nl_cb_err(cb, NL_CB_CUSTOM, err_cb, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, done_cb, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, done_cb, &req);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, intr_cb, &req);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, &req);
 
 	err = nl_send_auto(nl->sk, msg);
 	if (err < 0) {
@@ -337,8 +337,8 @@ int lb_nl_request(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
 	return req.error;
 }
 
-static int lb_put_addr(struct nl_msg *msg, int a4, int a6, int family,
-		       const void *addr)
+static int put_addr(struct nl_msg *msg, int a4, int a6, int family,
+		    const void *addr)
 {
 	if (family == AF_INET6)
 		return nla_put(msg, a6, sizeof(struct in6_addr), addr);
@@ -365,8 +365,8 @@ int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
 	size_t i;
 
 	if (!nest ||
-	    lb_put_addr(msg, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6,
-			key->ep.family, &key->ep.addr) ||
+	    put_addr(msg, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6,
+		     key->ep.family, &key->ep.addr) ||
 	    nla_put_u16(msg, LBIPAM_SVC_A_PORT, key->ep.port) ||
 	    nla_put_u8(msg, LBIPAM_SVC_A_PROTO, key->proto))
 		return -EMSGSIZE;
@@ -380,8 +380,8 @@ int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
 				LBIPAM_SVC_A_SOURCE_RANGE | NLA_F_NESTED);
 
 			if (!r ||
-			    lb_put_addr(msg, LBIPAM_CIDR_A_ADDR4,
-					LBIPAM_CIDR_A_ADDR6,
+			    put_addr(msg, LBIPAM_CIDR_A_ADDR4,
+				     LBIPAM_CIDR_A_ADDR6,
 					o->ranges[i].family,
 					&o->ranges[i].addr) ||
 			    nla_put_u8(msg, LBIPAM_CIDR_A_PREFIXLEN,
@@ -400,8 +400,8 @@ int lb_nl_put_backend(struct nl_msg *msg, const struct lb_backend *be,
 	struct nlattr *nest = nla_nest_start(msg, LBIPAM_A_BACKEND | NLA_F_NESTED);
 
 	if (!nest ||
-	    lb_put_addr(msg, LBIPAM_BE_A_ADDR4, LBIPAM_BE_A_ADDR6,
-			be->ep.family, &be->ep.addr) ||
+	    put_addr(msg, LBIPAM_BE_A_ADDR4, LBIPAM_BE_A_ADDR6,
+		     be->ep.family, &be->ep.addr) ||
 	    nla_put_u16(msg, LBIPAM_BE_A_PORT, be->ep.port))
 		return -EMSGSIZE;
 	if (full &&
@@ -414,8 +414,8 @@ int lb_nl_put_backend(struct nl_msg *msg, const struct lb_backend *be,
 }
 
 /* Address attributes decide the family; the caller checks there is one. */
-static int lb_get_addr(struct nlattr *a4, struct nlattr *a6, int *family,
-		       void *addr)
+static int get_addr(struct nlattr *a4, struct nlattr *a6, int *family,
+		    void *addr)
 {
 	if (a4 && nla_len(a4) == sizeof(struct in_addr)) {
 		*family = AF_INET;
@@ -429,7 +429,7 @@ static int lb_get_addr(struct nlattr *a4, struct nlattr *a6, int *family,
 	return 0;
 }
 
-static void lb_get_stats(struct nlattr *nest, struct lb_counters *c)
+static void get_stats(struct nlattr *nest, struct lb_counters *c)
 {
 	struct nlattr *tb[LBIPAM_STATS_A_MAX + 1];
 
@@ -455,14 +455,14 @@ static void lb_get_stats(struct nlattr *nest, struct lb_counters *c)
 	}
 }
 
-static int lb_parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
+static int parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 {
 	struct nlattr *tb[LBIPAM_SVC_A_MAX + 1], *c, *ct[LBIPAM_CIDR_A_MAX + 1];
 	int rem;
 
 	if (nla_parse_nested(tb, LBIPAM_SVC_A_MAX, a, NULL) ||
-	    lb_get_addr(tb[LBIPAM_SVC_A_ADDR4], tb[LBIPAM_SVC_A_ADDR6],
-			&r->key.ep.family, &r->key.ep.addr) ||
+	    get_addr(tb[LBIPAM_SVC_A_ADDR4], tb[LBIPAM_SVC_A_ADDR6],
+		     &r->key.ep.family, &r->key.ep.addr) ||
 	    !tb[LBIPAM_SVC_A_PORT] || !tb[LBIPAM_SVC_A_PROTO])
 		return -EBADMSG;
 	r->has_service = 1;
@@ -481,7 +481,7 @@ static int lb_parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 	if (tb[LBIPAM_SVC_A_FLAGS])
 		r->opts.flags = nla_get_u32(tb[LBIPAM_SVC_A_FLAGS]);
 	if (tb[LBIPAM_SVC_A_STATS])
-		lb_get_stats(tb[LBIPAM_SVC_A_STATS], &r->stats);
+		get_stats(tb[LBIPAM_SVC_A_STATS], &r->stats);
 	nla_for_each_nested(c, a, rem) {
 		struct lb_cidr *cidr;
 
@@ -490,8 +490,8 @@ static int lb_parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 			continue;
 		cidr = &r->opts.ranges[r->opts.nranges];
 		if (nla_parse_nested(ct, LBIPAM_CIDR_A_MAX, c, NULL) ||
-		    lb_get_addr(ct[LBIPAM_CIDR_A_ADDR4], ct[LBIPAM_CIDR_A_ADDR6],
-				&cidr->family, &cidr->addr) ||
+		    get_addr(ct[LBIPAM_CIDR_A_ADDR4], ct[LBIPAM_CIDR_A_ADDR6],
+			     &cidr->family, &cidr->addr) ||
 		    !ct[LBIPAM_CIDR_A_PREFIXLEN])
 			return -EBADMSG;
 		cidr->plen = nla_get_u8(ct[LBIPAM_CIDR_A_PREFIXLEN]);
@@ -500,14 +500,14 @@ static int lb_parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 	return 0;
 }
 
-static int lb_parse_be_nest(struct nlattr *a, struct lb_backend *b)
+static int parse_be_nest(struct nlattr *a, struct lb_backend *b)
 {
 	struct nlattr *tb[LBIPAM_BE_A_MAX + 1];
 
 	lb_backend_default(b);
 	if (nla_parse_nested(tb, LBIPAM_BE_A_MAX, a, NULL) ||
-	    lb_get_addr(tb[LBIPAM_BE_A_ADDR4], tb[LBIPAM_BE_A_ADDR6],
-			&b->ep.family, &b->ep.addr) || !tb[LBIPAM_BE_A_PORT])
+	    get_addr(tb[LBIPAM_BE_A_ADDR4], tb[LBIPAM_BE_A_ADDR6],
+		     &b->ep.family, &b->ep.addr) || !tb[LBIPAM_BE_A_PORT])
 		return -EBADMSG;
 	b->ep.port = nla_get_u16(tb[LBIPAM_BE_A_PORT]);
 	if (tb[LBIPAM_BE_A_WEIGHT])
@@ -517,7 +517,7 @@ static int lb_parse_be_nest(struct nlattr *a, struct lb_backend *b)
 	if (tb[LBIPAM_BE_A_FLAGS])
 		b->flags = nla_get_u32(tb[LBIPAM_BE_A_FLAGS]);
 	if (tb[LBIPAM_BE_A_STATS])
-		lb_get_stats(tb[LBIPAM_BE_A_STATS], &b->stats);
+		get_stats(tb[LBIPAM_BE_A_STATS], &b->stats);
 	return 0;
 }
 
@@ -534,7 +534,7 @@ int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r)
 	nla_for_each_attr(a, genlmsg_attrdata(gh, 0), genlmsg_attrlen(gh, 0),
 			  rem) {
 		if (nla_type(a) == LBIPAM_A_SERVICE) {
-			if (lb_parse_svc_nest(a, r))
+			if (parse_svc_nest(a, r))
 				goto bad;
 		} else if (nla_type(a) == LBIPAM_A_BACKEND) {
 			if (r->nbackends == cap) {
@@ -546,7 +546,7 @@ int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r)
 					goto bad;
 				r->backends = nb;
 			}
-			if (lb_parse_be_nest(a, &r->backends[r->nbackends]))
+			if (parse_be_nest(a, &r->backends[r->nbackends]))
 				goto bad;
 			r->nbackends++;
 		}
@@ -568,8 +568,8 @@ void lb_svc_list_free(struct lb_svc_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int lb_same_key(const struct lb_service_key *a,
-		       const struct lb_service_key *b)
+static int same_key(const struct lb_service_key *a,
+		    const struct lb_service_key *b)
 {
 	return a->proto == b->proto && a->ep.port == b->ep.port &&
 	       a->ep.family == b->ep.family &&
@@ -580,7 +580,7 @@ static int lb_same_key(const struct lb_service_key *a,
 
 /* The kernel continues a service whose backends do not fit in the next
  * message, which starts with the same key. */
-static int lb_svc_list_add(struct nlmsghdr *nlh, void *arg)
+static int svc_list_add(struct nlmsghdr *nlh, void *arg)
 {
 	struct lb_svc_list *l = arg;
 	struct lb_svc_reply r, *last;
@@ -589,7 +589,7 @@ static int lb_svc_list_add(struct nlmsghdr *nlh, void *arg)
 		return -EBADMSG;
 
 	last = l->n ? &l->v[l->n - 1] : NULL;
-	if (last && lb_same_key(&last->key, &r.key)) {
+	if (last && same_key(&last->key, &r.key)) {
 		struct lb_backend *nb = last->backends;
 
 		if (r.nbackends) {
@@ -622,8 +622,8 @@ static int lb_svc_list_add(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int lb_nl_get_services(struct lb_nl *nl, const struct lb_service_key *key,
-		       unsigned int flags, struct lb_svc_list *l)
+static int get_services_once(struct lb_nl *nl, const struct lb_service_key *key,
+			     unsigned int flags, struct lb_svc_list *l)
 {
 	struct nl_msg *msg = lb_nl_msg(nl, LBIPAM_CMD_SERVICE_GET,
 				       key ? 0 : NLM_F_DUMP);
@@ -638,12 +638,22 @@ int lb_nl_get_services(struct lb_nl *nl, const struct lb_service_key *key,
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	return lb_nl_request(nl, msg, lb_svc_list_add, l);
+	return lb_nl_request(nl, msg, svc_list_add, l);
 }
 
-static int lb_event_cb(struct nl_msg *msg, void *arg)
+int lb_nl_get_services(struct lb_nl *nl, const struct lb_service_key *key,
+		       unsigned int flags, struct lb_svc_list *l)
 {
-	struct lb_req *req = arg;
+	int tries, err = -EAGAIN;
+
+	for (tries = 0; tries < LB_NL_DUMP_TRIES && err == -EAGAIN; tries++)
+		err = get_services_once(nl, key, flags, l);
+	return err;
+}
+
+static int event_cb(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
 	int r = req->fn(nlmsg_hdr(msg), req->arg);
 
 	if (r < 0) {
@@ -655,7 +665,7 @@ static int lb_event_cb(struct nl_msg *msg, void *arg)
 
 int lb_nl_monitor(struct lb_nl *nl, lb_nl_reply_fn fn, void *arg)
 {
-	struct lb_req req = { .nl = nl, .fn = fn, .arg = arg };
+	struct request req = { .nl = nl, .fn = fn, .arg = arg };
 	int grp, err;
 
 	grp = genl_ctrl_resolve_grp(nl->sk, LBIPAM_GENL_NAME,
@@ -675,7 +685,7 @@ int lb_nl_monitor(struct lb_nl *nl, lb_nl_reply_fn fn, void *arg)
 	}
 	/* Events are not answers to anything we sent. */
 	nl_socket_disable_seq_check(nl->sk);
-	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, lb_event_cb,
+	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, event_cb,
 			    &req);
 	while (!req.error) {
 		err = nl_recvmsgs_default(nl->sk);

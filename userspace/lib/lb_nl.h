@@ -92,11 +92,20 @@ void lb_svc_list_free(struct lb_svc_list *l);
 #define LB_GET_CT_STATS	1u
 
 /*
+ * How many times lb_nl_get_services() dumps when every dump raced with a
+ * change. On a large table that changes all the time none may be
+ * consistent; the key-ordered cursor still lists every service that existed
+ * throughout exactly once, so the last listing is kept.
+ */
+#define LB_NL_DUMP_TRIES	5
+
+/*
  * LBIPAM_CMD_SERVICE_GET of one service (@key) or of all (NULL: a dump), into
  * @l (emptied first), a service continued over several messages merged into
- * one. Returns 0; -EAGAIN when a dump raced with a change (NLM_F_DUMP_INTR:
- * @l holds what was read, which may miss or show changed services; try
- * again); or a negative errno (nl->err then says why).
+ * one. A dump that raced with a change (NLM_F_DUMP_INTR) is started again,
+ * up to LB_NL_DUMP_TRIES times in all. Returns 0; -EAGAIN when every try
+ * raced (@l holds the last listing, which may miss or show services added
+ * or deleted meanwhile); or a negative errno (nl->err then says why).
  */
 int lb_nl_get_services(struct lb_nl *nl, const struct lb_service_key *key,
 		       unsigned int flags, struct lb_svc_list *l);

@@ -3,12 +3,17 @@
 # with exit code 1 and a message that names the problem. Needs no module.
 set -uo pipefail
 
-lbctl=${LBCTL:-$(dirname "$0")/../lbctl}
+lbctl=${LBCTL:-$(dirname "$0")/../lbctl/lbctl}
 
 # exit-code | expected output, stdout and stderr (ERE) | arguments
 cases=(
 	"1|unknown option '-x'|-x service list"
-	"1|-n needs a namespace name|-n"
+	"1|option '-N' needs a value|-N"
+	"1|option '--socket' needs a value|get status --socket"
+	"1|unknown option '--frob'|service list --frob"
+	"1|unknown option '-Q'|get services -Q"
+	"1|unknown output format 'xml' for -o|get services -o xml"
+	"1|unknown output format 'tsv' for -o|-otsv get services"
 	"1|object \"frob\" is unknown|frob"
 	"1|unknown service command 'zap'|service zap 1.2.3.4:80/tcp"
 	"1|takes exactly one SERVICE and its options|service add"
@@ -47,16 +52,47 @@ cases=(
 	"1|backend '10.0.0.1': missing port|backend add 1.2.3.4:80/tcp 10.0.0.1"
 	"1|different address families|backend add 1.2.3.4:80/tcp [2001:db8::2]:80"
 	"1|unknown backend command 'move'|backend move 1.2.3.4:80/tcp 1.1.1.1:1"
-	"2|cannot open network namespace 'no-such-ns-$$'|-n no-such-ns-$$ service list"
-	"1|invalid network namespace name '../x'|-n ../x service list"
+	"2|cannot open network namespace 'no-such-ns-$$'|-N no-such-ns-$$ service list"
+	"2|cannot open network namespace 'no-such-ns-$$'|service list --netns no-such-ns-$$"
+	"2|cannot open network namespace 'no-such-ns-$$'|stats --netns=no-such-ns-$$"
+	"1|invalid network namespace name '../x'|-N ../x service list"
+	"1|service does not take -n/--namespace .*network namespace is -N/--netns|-n node1 service list"
+	"1|stats does not take -n/--namespace|stats -n node1"
+	"1|backend does not take -A/--all-namespaces|backend add 1.2.3.4:80/tcp 10.0.0.1:80 -A"
+	"1|service does not take --socket|--socket /x service list"
+	"1|flush does not take -o/--output|flush -j"
+	"1|service does not print -o yaml|service list -o yaml"
+	"1|stats does not print -o wide|-o wide stats"
+	"1|get does not take -f/--filename|get services -f x.yaml"
+	"1|apply does not take -n/--namespace|apply -f x.yaml -n prod"
+	"1|describe does not take -A/--all-namespaces|describe service x -A"
+	"1|describe does not print -o wide|describe service x -o wide"
+	"1|only one -f per call|apply -f a.yaml -f b.yaml"
+	"1|Usage: lbctl apply -f|apply"
+	"1|delete: -f takes no resource names and no -n|delete -f x.yaml -n prod"
+	"1|Usage: lbctl get ippools.services.status|get frobs"
+	"1|-b takes no command|service list -b -"
+	"0|^Usage: lbctl get ippools|get --help"
+	"0|^Usage: lbctl service|service -h"
+	"0|^Usage: lbctl \\[OPTIONS\\]|-h"
+	"0|^lbctl [0-9]|get services --version"
+	"0|^Usage: lbctl \\[OPTIONS\\]|-b /nonexistent -h"
 	"0|^lbctl [0-9]|-V"
 	"0|^Usage: lbctl service|service help"
 	"0|^Usage: lbctl backend|backend help"
 	"0|^Usage: lbctl|help"
 )
 
+# exit-code | expected stderr (ERE) | batch given on standard input
+batches=(
+	"1|^lbctl: line 2: -N/--netns belongs before -b|# netns\nservice list -N node1"
+	"1|^lbctl: line 1: unknown option '-x'|service list -x"
+	"1|^lbctl: line 1: service does not take -n/--namespace|service list -n prod"
+	"1|^lbctl: line 1: monitor cannot run in a batch|monitor"
+)
+
 echo "TAP version 13"
-echo "1..$((${#cases[@]} + 1))"
+echo "1..$((${#cases[@]} + ${#batches[@]} + 1))"
 n=0 bad=0
 for c in "${cases[@]}"; do
 	IFS='|' read -r want re args <<<"$c"
@@ -68,6 +104,20 @@ for c in "${cases[@]}"; do
 		echo "ok $n - lbctl $args"
 	else
 		echo "not ok $n - lbctl $args"
+		echo "# exit $rc (want $want), stderr: $err"
+		bad=$((bad + 1))
+	fi
+done
+for c in "${batches[@]}"; do
+	IFS='|' read -r want re batch <<<"$c"
+	n=$((n + 1))
+	# shellcheck disable=SC2059 # the batch's \n are meant
+	err=$(printf "$batch\n" | "$lbctl" -b - 2>&1)
+	rc=$?
+	if [[ $rc -eq $want ]] && grep -Eq -- "$re" <<<"$err"; then
+		echo "ok $n - lbctl -b: $batch"
+	else
+		echo "not ok $n - lbctl -b: $batch"
 		echo "# exit $rc (want $want), stderr: $err"
 		bad=$((bad + 1))
 	fi

@@ -12,7 +12,7 @@
 # shellcheck disable=SC2016,SC2317
 set -u
 LBIPAMD=${LBIPAMD:-userspace/lbipamd}
-LBCTL=${LBCTL:-userspace/lbctl}
+LBCTL=${LBCTL:-userspace/lbctl/lbctl}
 tmp=$(mktemp -d)
 export LBIPAM_SOCKET=$tmp/s.sock
 n=0
@@ -138,6 +138,14 @@ check "delete -f FILE" "$LBCTL" delete -f "$tmp/pools.yaml"
 ok $(($? == 2 ? 0 : 1)) "delete of a missing pool fails"
 "$LBCTL" get ippools --socket "$tmp/nope.sock" >"$tmp/res" 2>&1
 check "--socket is honoured" grep -q "nope.sock" "$tmp/res"
+"$LBCTL" --socket="$tmp/nope.sock" get ippools >"$tmp/res" 2>&1
+check "--socket before the verb too" grep -q "nope.sock" "$tmp/res"
+check "-n NS and -o before the verb, as kubectl" sh -c \
+	"\"$LBCTL\" -n default -o json get services | jq -e '.items | length == 1' >/dev/null"
+check "-j is -o json" sh -c \
+	"\"$LBCTL\" get services -A -j | jq -e '.kind == \"List\"' >/dev/null"
+check "-n NS after the name" sh -c \
+	"\"$LBCTL\" describe service service-blue -n default | grep -q '^Namespace: *default'"
 
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	stop >/dev/null 2>&1

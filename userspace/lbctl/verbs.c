@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbctl's daemon verbs, kubectl-like: apply, delete, get, describe. The
+ * daemon owns all state; these check the words, ask, and format.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lbctl.h"
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f) {
+		lbctl_err("cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		size_t r;
+
+		if (cap - n < 65536) {
+			char *nb = realloc(buf, cap ? 2 * cap : 65536);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				lbctl_err("out of memory");
+				break;
+			}
+			buf = nb;
+			cap = cap ? 2 * cap : 65536;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (buf && ferror(f)) {
+		lbctl_err("reading '%s': %s", path, strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+/* Splits "ns/name"; a bare name takes ns (or "default"). */
+static void split_name(char *arg, const char *ns, const char **out_ns,
+		       const char **out_name)
+{
+	char *slash = strchr(arg, '/');
+
+	if (slash) {
+		*slash = '\0';
+		*out_ns = arg;
+		*out_name = slash + 1;
+	} else {
+		*out_ns = ns ? ns : "default";
+		*out_name = arg;
+	}
+}
+
+/* What a kube verb's words name: a kind of object, or "status". */
+enum resource {
+	RES_POOL = LB_KIND_POOL,
+	RES_SERVICE = LB_KIND_SERVICE,
+	RES_ENDPOINTSLICE = LB_KIND_ENDPOINTSLICE,
+	RES_STATUS,
+	RES_NONE,
+};
+
+static enum resource resource(const char *s)
+{
+	enum lb_kind k;
+
+	if (!strcmp(s, "status"))
+		return RES_STATUS;
+	return lb_kind_parse_alias(s, &k) ? RES_NONE : (enum resource)k;
+}
+
+/* The daemon's word for a kind, in requests (lib/lbipamd_proto.h). */
+static const char *request_kind(enum resource r)
+{
+	return r == RES_POOL ? "ippool" : r == RES_SERVICE ? "service" :
+	       "endpointslice";
+}
+
+/* A request about one object, "[NS/]NAME" with -n's namespace or default. */
+static json_t *ask_about(const struct lbctl_opts *o, const char *op,
+			 enum resource res, char *arg, int *rc)
+{
+	const char *ns, *name;
+
+	split_name(arg, o->ns, &ns, &name);
+	return lbctl_request(o, json_pack("{s:s, s:s, s:s, s:s}", "op", op,
+					  "kind", request_kind(res),
+					  "namespace", ns, "name", name), rc);
+}
+
+/* ------------------------------------------------------- apply/delete --- */
+
+static int print_results(const struct lbctl_opts *o, json_t *resp)
+{
+	json_t *r;
+	size_t i;
+
+	if (o->fmt == LBCTL_FMT_JSON)
+		return lbctl_print_json(json_incref(json_object_get(resp,
+								    "results")));
+	json_array_foreach(json_object_get(resp, "results"), i, r) {
+		if (!strcmp(lbctl_str(r, "action"), "deleted"))
+			printf("%s \"%s\" deleted\n", lbctl_str(r, "resource"),
+			       lbctl_str(r, "name"));
+		else
+			printf("%s/%s %s\n", lbctl_str(r, "resource"),
+			       lbctl_str(r, "name"), lbctl_str(r, "action"));
+	}
+	return 0;
+}
+
+/* The YAML of -f, applied or deleted as one all-or-nothing request. */
+static int send_file(const struct lbctl_opts *o, const char *op)
+{
+	json_t *req, *resp;
+	size_t len;
+	char *buf;
+	int rc;
+
+	buf = read_file(o->file, &len);
+	if (!buf)
+		return LBCTL_EXIT_FAIL;
+	req = json_pack("{s:s, s:s, s:s%}", "op", op, "file",
+			strcmp(o->file, "-") ? o->file : "<stdin>", "yaml",
+			buf, len);
+	free(buf);
+	if (!req) {
+		lbctl_err("%s: not valid UTF-8 text", o->file);
+		return LBCTL_EXIT_FAIL;
+	}
+	resp = lbctl_request(o, req, &rc);
+	if (!resp)
+		return rc;
+	rc = print_results(o, resp);
+	json_decref(resp);
+	return rc;
+}
+
+static bool is_help(const struct lbctl_opts *o)
+{
+	return o->argc >= 1 && !strcmp(o->argv[0], "help");
+}
+
+int lbctl_do_apply(const struct lbctl_opts *o)
+{
+	if (is_help(o)) {
+		printf("Usage: lbctl apply -f FILE|- [--socket PATH] [-o json]\n");
+		return 0;
+	}
+	if (!o->file || o->argc) {
+		lbctl_err("Usage: lbctl apply -f FILE|-");
+		return LBCTL_EXIT_USAGE;
+	}
+	return send_file(o, "apply");
+}
+
+int lbctl_do_delete(const struct lbctl_opts *o)
+{
+	enum resource res;
+	json_t *resp;
+	int rc;
+
+	if (is_help(o)) {
+		printf("Usage: lbctl delete -f FILE|-\n"
+		       "       lbctl delete ippool NAME\n"
+		       "       lbctl delete service [NS/]NAME [-n NS]\n"
+		       "       lbctl delete endpointslice [NS/]NAME [-n NS]\n");
+		return 0;
+	}
+	if (o->file) {
+		if (o->argc || (o->given & LBCTL_OPT_NAMESPACE)) {
+			lbctl_err("delete: -f takes no resource names and no -n (the file names them)");
+			return LBCTL_EXIT_USAGE;
+		}
+		return send_file(o, "delete");
+	}
+	res = o->argc == 2 ? resource(o->argv[0]) : RES_NONE;
+	if (res == RES_NONE || res == RES_STATUS) {
+		lbctl_err("Usage: lbctl delete -f FILE | ippool NAME | service [NS/]NAME");
+		return LBCTL_EXIT_USAGE;
+	}
+	resp = ask_about(o, "delete", res, o->argv[1], &rc);
+	if (!resp)
+		return rc;
+	rc = print_results(o, resp);
+	json_decref(resp);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- get --- */
+
+/* -o yaml/json: one object, or a List like kubectl. */
+static int print_objects(json_t *items, bool single, enum lbctl_format fmt)
+{
+	json_t *objs = json_array(), *it, *doc;
+	size_t i;
+	int rc;
+
+	json_array_foreach(items, i, it)
+		json_array_append(objs, json_object_get(it, "object"));
+	if (single && json_array_size(objs) == 1)
+		doc = json_incref(json_array_get(objs, 0));
+	else
+		doc = json_pack("{s:s, s:O, s:s, s:{s:s}}", "apiVersion", "v1",
+				"items", objs, "kind", "List", "metadata",
+				"resourceVersion", "");
+	json_decref(objs);
+	if (fmt == LBCTL_FMT_JSON)
+		return lbctl_print_json(doc);
+	rc = lbctl_print_yaml(doc);
+	json_decref(doc);
+	return rc;
+}
+
+static json_t *filter_name(json_t *items, const char *name)
+{
+	json_t *out = json_array(), *it;
+	size_t i;
+
+	json_array_foreach(items, i, it)
+		if (!name || !strcmp(lbctl_str(it, "name"), name))
+			json_array_append(out, it);
+	return out;
+}
+
+static int get_status(const struct lbctl_opts *o)
+{
+	json_t *resp, *k;
+	int rc;
+
+	resp = lbctl_request(o, json_pack("{s:s}", "op", "status"), &rc);
+	if (!resp)
+		return rc;
+	json_object_del(resp, "ok");
+	if (o->fmt == LBCTL_FMT_JSON)
+		return lbctl_print_json(resp);
+	if (o->fmt == LBCTL_FMT_YAML) {
+		rc = lbctl_print_yaml(resp);
+		json_decref(resp);
+		return rc;
+	}
+	k = json_object_get(resp, "kernel");
+	printf("lbipamd %s\n", lbctl_str(resp, "version"));
+	printf("pools:     %lld\n",
+	       (long long)json_integer_value(json_object_get(resp, "pools")));
+	printf("services:  %lld\n",
+	       (long long)json_integer_value(json_object_get(resp, "services")));
+	printf("kernel:    %s (%s)\n", lbctl_str(k, "state"),
+	       lbctl_str(k, "message"));
+	json_decref(resp);
+	return 0;
+}
+
+static void get_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: lbctl get ippools [NAME] [-o wide|yaml|json]\n"
+		"       lbctl get services [NAME] [-A | -n NS] [-o wide|yaml|json]\n"
+		"       lbctl get status [-o yaml|json]\n");
+}
+
+int lbctl_do_get(const struct lbctl_opts *o)
+{
+	enum resource res = RES_NONE;
+	const char *name;
+	json_t *req, *resp, *items;
+	int rc;
+
+	if (is_help(o)) {
+		get_usage(stdout);
+		return 0;
+	}
+	if (o->argc >= 1 && o->argc <= 2)
+		res = resource(o->argv[0]);
+	if (res == RES_NONE || res == RES_ENDPOINTSLICE) {
+		lbctl_err("Usage: lbctl get ippools|services|status [NAME] [-A] [-n NS] [-o wide|yaml|json]");
+		return LBCTL_EXIT_USAGE;
+	}
+	if (res == RES_STATUS)
+		return get_status(o);
+	name = o->argc == 2 ? o->argv[1] : NULL;
+	req = json_pack("{s:s, s:s}", "op", "get", "kind",
+			res == RES_POOL ? "ippools" : "services");
+	if (res == RES_SERVICE && !o->all_ns)
+		json_object_set_new(req, "namespace",
+				    json_string(o->ns ? o->ns : "default"));
+	resp = lbctl_request(o, req, &rc);
+	if (!resp)
+		return rc;
+	items = filter_name(json_object_get(resp, "items"), name);
+	json_decref(resp);
+	if (name && !json_array_size(items)) {
+		lbctl_err("error: %s \"%s\" not found",
+			  lb_kind_full_resource((enum lb_kind)res), name);
+		json_decref(items);
+		return LBCTL_EXIT_FAIL;
+	}
+	if (o->fmt == LBCTL_FMT_YAML || o->fmt == LBCTL_FMT_JSON)
+		rc = print_objects(items, name != NULL, o->fmt);
+	else if (res == RES_POOL)
+		lbctl_pools_table(items, o->fmt == LBCTL_FMT_WIDE);
+	else
+		lbctl_services_table(items, o->fmt == LBCTL_FMT_WIDE);
+	json_decref(items);
+	return rc;
+}
+
+/* ----------------------------------------------------------- describe --- */
+
+int lbctl_do_describe(const struct lbctl_opts *o)
+{
+	enum resource res = RES_NONE;
+	json_t *resp, *item;
+	int rc;
+
+	if (is_help(o)) {
+		printf("Usage: lbctl describe ippool NAME\n"
+		       "       lbctl describe service [NS/]NAME [-n NS]\n");
+		return 0;
+	}
+	if (o->argc == 2)
+		res = resource(o->argv[0]);
+	if (res != RES_POOL && res != RES_SERVICE) {
+		lbctl_err("Usage: lbctl describe ippool NAME | service [NS/]NAME");
+		return LBCTL_EXIT_USAGE;
+	}
+	resp = ask_about(o, "describe", res, o->argv[1], &rc);
+	if (!resp)
+		return rc;
+	item = json_object_get(resp, "item");
+	if (o->fmt == LBCTL_FMT_JSON)
+		rc = lbctl_print_json(json_incref(item));
+	else if (o->fmt == LBCTL_FMT_YAML)
+		rc = lbctl_print_yaml(item);
+	else if (res == RES_POOL)
+		lbctl_describe_pool(item);
+	else
+		lbctl_describe_service(item);
+	json_decref(resp);
+	return rc;
+}

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kubectl's views of lbipamd's objects: the tables of "get" and the pages
+ * of "describe", from the daemon's JSON (lib/lbipamd_proto.h).
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "lbctl.h"
+
+#define MAX_COLS	12
+
+struct table {
+	size_t ncols, nrows;
+	char **cells;			/* nrows x ncols, row 0 = header */
+};
+
+static void table_row(struct table *t, ...)
+{
+	char **nc;
+	va_list ap;
+	size_t i;
+
+	nc = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*nc));
+	if (!nc)
+		return;
+	t->cells = nc;
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+
+		t->cells[t->nrows * t->ncols + i] = strdup(s ? s : "");
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+static void table_print(struct table *t, int indent)
+{
+	size_t w[MAX_COLS] = { 0 }, r, c;
+
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			size_t n = s ? strlen(s) : 0;
+
+			if (n > w[c])
+				w[c] = n;
+		}
+	for (r = 0; r < t->nrows; r++) {
+		printf("%*s", indent, "");
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+
+			/* kubectl: three spaces between columns. */
+			if (c + 1 < t->ncols)
+				printf("%-*s   ", (int)w[c], s ? s : "");
+			else
+				printf("%s\n", s ? s : "");
+		}
+	}
+	for (r = 0; r < t->nrows * t->ncols; r++)
+		free(t->cells[r]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+}
+
+/* kubectl's HumanDuration. */
+static void human_age(json_t *created, char *buf, size_t len)
+{
+	long long s = (long long)time(NULL) -
+		      (long long)json_integer_value(created);
+	long long m = s / 60, h = s / 3600, d = s / 86400;
+
+	if (!json_is_integer(created)) {
+		snprintf(buf, len, "<unknown>");
+		return;
+	}
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, len, "%llds", s);
+	else if (m < 10 && s % 60)
+		snprintf(buf, len, "%lldm%llds", m, s % 60);
+	else if (m < 180)
+		snprintf(buf, len, "%lldm", m);
+	else if (h < 8 && m % 60)
+		snprintf(buf, len, "%lldh%lldm", h, m % 60);
+	else if (h < 48)
+		snprintf(buf, len, "%lldh", h);
+	else if (d < 8 && h % 24)
+		snprintf(buf, len, "%lldd%lldh", d, h % 24);
+	else if (d < 730)
+		snprintf(buf, len, "%lldd", d);
+	else
+		snprintf(buf, len, "%lldy%lldd", d / 365, d % 365);
+}
+
+static json_t *find_cond(json_t *conds, const char *type)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(conds, i, c)
+		if (!strcmp(lbctl_str(c, "type"), type))
+			return c;
+	return NULL;
+}
+
+static void join_list(json_t *arr, const char *field, char *buf, size_t len)
+{
+	json_t *v;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v) {
+		const char *s = field ? lbctl_str(v, field) :
+				json_string_value(v);
+
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s",
+				      i ? "," : "", s ? s : "");
+	}
+}
+
+static void port_list(json_t *ports, char *buf, size_t len)
+{
+	json_t *p;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(ports, i, p) {
+		json_t *np = json_object_get(p, "nodePort");
+		char node[16] = "";
+
+		if (json_is_integer(np))
+			snprintf(node, sizeof(node), ":%lld",
+				 (long long)json_integer_value(np));
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+				      "%s%lld%s/%s", i ? "," : "",
+				      (long long)json_integer_value(
+					      json_object_get(p, "port")),
+				      node, lbctl_str(p, "protocol"));
+	}
+	if (!n)
+		snprintf(buf, len, "<none>");
+}
+
+static void selector_str(json_t *sel, char *buf, size_t len)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	json_object_foreach(sel, k, v) {
+		const char *s = json_string_value(v);
+
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+				      "%s%s=%s", n ? "," : "", k, s ? s : "");
+	}
+	if (!n)
+		snprintf(buf, len, "<none>");
+}
+
+static void external_ips(json_t *svc, char *buf, size_t len)
+{
+	json_t *ips = json_object_get(svc, "ips");
+
+	if (json_array_size(ips))
+		join_list(ips, NULL, buf, len);
+	else if (!strcmp(lbctl_str(svc, "type"), "LoadBalancer"))
+		snprintf(buf, len, "<pending>");
+	else
+		snprintf(buf, len, "<none>");
+}
+
+void lbctl_pools_table(json_t *items, bool wide)
+{
+	struct table t = { .ncols = wide ? 9 : 5 };
+	json_t *p;
+	size_t i;
+
+	if (wide)
+		table_row(&t, "NAME", "DISABLED", "CONFLICTING",
+			  "IPS AVAILABLE", "AGE", "IPS USED", "IPS TOTAL",
+				"PRIORITY", "BLOCKS");
+	else
+		table_row(&t, "NAME", "DISABLED", "CONFLICTING",
+			  "IPS AVAILABLE", "AGE");
+	json_array_foreach(items, i, p) {
+		json_t *counts = json_object_get(p, "counts");
+		json_t *conds = json_object_get(p, "conditions");
+		json_t *conflict = find_cond(conds, "cilium.io/PoolConflict");
+		json_t *avail = find_cond(conds, "cilium.io/IPsAvailable");
+		char age[32], prio[32], blocks[1024];
+
+		human_age(json_object_get(p, "created"), age, sizeof(age));
+		snprintf(prio, sizeof(prio), "%lld", (long long)
+			 json_integer_value(json_object_get(p, "priority")));
+		join_list(json_object_get(p, "blocks"), "spec", blocks,
+			  sizeof(blocks));
+		/* As Cilium's printer columns: straight from the conditions. */
+		table_row(&t, lbctl_str(p, "name"),
+			  json_is_true(json_object_get(p, "disabled")) ?
+				"true" : "false",
+				conflict ? lbctl_str(conflict, "status") :
+				json_is_true(json_object_get(p, "conflicting")) ?
+				"True" : "False",
+				avail ? lbctl_str(avail, "message") :
+				lbctl_str(counts, "available"), age,
+				lbctl_str(counts, "used"),
+				lbctl_str(counts, "total"), prio, blocks);
+	}
+	table_print(&t, 0);
+}
+
+void lbctl_services_table(json_t *items, bool wide)
+{
+	struct table t = { .ncols = wide ? 8 : 7 };
+	json_t *s;
+	size_t i;
+
+	if (wide)
+		table_row(&t, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP",
+			  "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR");
+	else
+		table_row(&t, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP",
+			  "EXTERNAL-IP", "PORT(S)", "AGE");
+	json_array_foreach(items, i, s) {
+		char ext[1024], ports[1024], age[32], sel[1024];
+		const char *cip = json_string_value(json_array_get(
+					json_object_get(s, "clusterIPs"), 0));
+
+		external_ips(s, ext, sizeof(ext));
+		port_list(json_object_get(s, "ports"), ports, sizeof(ports));
+		human_age(json_object_get(s, "created"), age, sizeof(age));
+		selector_str(json_object_get(s, "selector"), sel, sizeof(sel));
+		table_row(&t, lbctl_str(s, "namespace"), lbctl_str(s, "name"),
+			  lbctl_str(s, "type"), cip ? cip : "<none>", ext,
+				ports, age, sel);
+	}
+	if (t.nrows == 1) {
+		for (i = 0; i < t.ncols; i++)
+			free(t.cells[i]);
+		free(t.cells);
+		fprintf(stderr, "No resources found.\n");
+		return;
+	}
+	table_print(&t, 0);
+}
+
+/* ----------------------------------------------------------- describe --- */
+
+static void describe_conditions(json_t *conds)
+{
+	struct table t = { .ncols = 4 };
+	json_t *c;
+	size_t i;
+
+	printf("Conditions:\n");
+	if (!json_array_size(conds)) {
+		printf("  <none>\n");
+		return;
+	}
+	table_row(&t, "Type", "Status", "Reason", "Message");
+	table_row(&t, "----", "------", "------", "-------");
+	json_array_foreach(conds, i, c)
+		table_row(&t, lbctl_str(c, "type"), lbctl_str(c, "status"),
+			  lbctl_str(c, "reason"), lbctl_str(c, "message"));
+	table_print(&t, 2);
+}
+
+static void timestamp(json_t *created, char *buf, size_t len)
+{
+	time_t t = (time_t)json_integer_value(created);
+	struct tm tm;
+	char age[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	human_age(created, age, sizeof(age));
+	snprintf(buf + strlen(buf), len - strlen(buf), " (%s ago)", age);
+}
+
+void lbctl_describe_pool(json_t *p)
+{
+	json_t *c = json_object_get(p, "counts"), *b, *ip;
+	struct table t = { .ncols = 3 };
+	char when[128];
+	size_t i;
+
+	timestamp(json_object_get(p, "created"), when, sizeof(when));
+	printf("Name:                  %s\n", lbctl_str(p, "name"));
+	printf("API Version:           %s\n",
+	       lbctl_str(json_object_get(p, "object"), "apiVersion"));
+	printf("Kind:                  CiliumLoadBalancerIPPool\n");
+	printf("Creation Timestamp:    %s\n", when);
+	printf("Disabled:              %s\n",
+	       json_is_true(json_object_get(p, "disabled")) ? "true" : "false");
+	printf("Conflicting:           %s\n",
+	       json_is_true(json_object_get(p, "conflicting")) ? "True" : "False");
+	printf("Allow First Last IPs:  %s\n",
+	       json_is_true(json_object_get(p, "allowFirstLastIPs")) ?
+	       "Yes" : "No");
+	printf("Priority:              %lld\n",
+	       (long long)json_integer_value(json_object_get(p, "priority")));
+	printf("IPs:                   total %s, used %s, available %s, reserved %s\n",
+	       lbctl_str(c, "total"), lbctl_str(c, "used"), lbctl_str(c, "available"),
+	       lbctl_str(c, "reserved"));
+	printf("Blocks:\n");
+	json_array_foreach(json_object_get(p, "blocks"), i, b)
+		printf("  %-32s %s%s%s\n", lbctl_str(b, "spec"),
+		       *lbctl_str(b, "range") ? lbctl_str(b, "range") : "-",
+		       json_is_true(json_object_get(b, "valid")) ? "" :
+		       "  INVALID: ", lbctl_str(b, "error"));
+	describe_conditions(json_object_get(p, "conditions"));
+	printf("Allocations:\n");
+	if (!json_array_size(json_object_get(p, "ips"))) {
+		printf("  <none>\n");
+		return;
+	}
+	table_row(&t, "IP", "HELD BY", "SHARING KEY");
+	json_array_foreach(json_object_get(p, "ips"), i, ip) {
+		char holders[2048];
+		const char *owner = lbctl_str(ip, "owner");
+
+		if (!strcmp(owner, "service"))
+			join_list(json_object_get(ip, "holders"), NULL,
+				  holders, sizeof(holders));
+		else
+			snprintf(holders, sizeof(holders), "<%s>", owner);
+		table_row(&t, lbctl_str(ip, "ip"), holders,
+			  *lbctl_str(ip, "sharingKey") ?
+				lbctl_str(ip, "sharingKey") : "-");
+	}
+	table_print(&t, 2);
+}
+
+static const char *yes(json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key)) ? "true" : "false";
+}
+
+static void describe_ports(json_t *ports)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(ports, i, p) {
+		json_t *tp = json_object_get(p, "targetPort");
+
+		printf("Port:                     %s  %lld/%s\n",
+		       *lbctl_str(p, "name") ? lbctl_str(p, "name") : "<unset>",
+		       (long long)json_integer_value(json_object_get(p, "port")),
+		       lbctl_str(p, "protocol"));
+		if (json_is_string(tp))
+			printf("TargetPort:               %s/%s\n",
+			       json_string_value(tp), lbctl_str(p, "protocol"));
+		else
+			printf("TargetPort:               %lld/%s\n",
+			       (long long)json_integer_value(tp),
+			       lbctl_str(p, "protocol"));
+	}
+}
+
+static void describe_endpoints(json_t *eps)
+{
+	struct table t = { .ncols = 6 };
+	json_t *e;
+	size_t i;
+
+	printf("Endpoints:\n");
+	if (!json_array_size(eps)) {
+		printf("  <none>\n");
+		return;
+	}
+	table_row(&t, "SLICE", "ADDRESS", "READY", "SERVING", "TERMINATING",
+		  "NODE");
+	json_array_foreach(eps, i, e)
+		table_row(&t, lbctl_str(e, "slice"), lbctl_str(e, "address"),
+			  yes(e, "ready"), yes(e, "serving"),
+			  yes(e, "terminating"),
+			  *lbctl_str(e, "nodeName") ?
+			  lbctl_str(e, "nodeName") : "-");
+	table_print(&t, 2);
+}
+
+/* What the daemon put in the kernel for the Service. */
+static void describe_kernel(json_t *ksvcs)
+{
+	json_t *k, *b;
+	size_t i, j;
+
+	printf("Kernel services:\n");
+	if (!json_array_size(ksvcs))
+		printf("  <none>\n");
+	json_array_foreach(ksvcs, i, k) {
+		json_int_t aff = json_integer_value(json_object_get(k, "affinity"));
+		json_int_t flags = json_integer_value(json_object_get(k, "flags"));
+
+		printf("  %s", lbctl_str(k, "service"));
+		if (aff)
+			printf(" affinity %llds", (long long)aff);
+		if (flags & LBIPAM_SVC_F_LOCAL_ONLY)
+			printf(" local-only");
+		if (flags & LBIPAM_SVC_F_MASQUERADE)
+			printf(" masquerade");
+		printf("\n");
+		if (!json_array_size(json_object_get(k, "backends")))
+			printf("    (no backends: new connections are refused)\n");
+		json_array_foreach(json_object_get(k, "backends"), j, b)
+			printf("    -> %s %s%s\n", lbctl_str(b, "address"),
+			       lbctl_str(b, "state"),
+			       json_is_true(json_object_get(b, "local")) ?
+			       " local" : "");
+	}
+}
+
+void lbctl_describe_service(json_t *s)
+{
+	json_t *cond = json_object_get(s, "condition"), *conds;
+	char buf[2048], when[128];
+
+	timestamp(json_object_get(s, "created"), when, sizeof(when));
+	printf("Name:                     %s\n", lbctl_str(s, "name"));
+	printf("Namespace:                %s\n", lbctl_str(s, "namespace"));
+	printf("Creation Timestamp:       %s\n", when);
+	selector_str(json_object_get(s, "selector"), buf, sizeof(buf));
+	printf("Selector:                 %s\n", buf);
+	printf("Type:                     %s\n", lbctl_str(s, "type"));
+	join_list(json_object_get(s, "clusterIPs"), NULL, buf, sizeof(buf));
+	printf("IPs:                      %s\n", *buf ? buf : "<none>");
+	external_ips(s, buf, sizeof(buf));
+	printf("LoadBalancer Ingress:     %s\n", buf);
+	if (*lbctl_str(s, "sharingKey"))
+		printf("Sharing Key:              %s\n",
+		       lbctl_str(s, "sharingKey"));
+	describe_ports(json_object_get(s, "ports"));
+	printf("External Traffic Policy:  %s\n",
+	       lbctl_str(s, "externalTrafficPolicy"));
+	printf("Managed by LB-IPAM:       %s\n",
+	       json_is_true(json_object_get(s, "managed")) ? "yes" : "no");
+	conds = cond ? json_pack("[O]", cond) : json_array();
+	describe_conditions(conds);
+	json_decref(conds);
+	describe_endpoints(json_object_get(s, "endpoints"));
+	describe_kernel(json_object_get(s, "kernel"));
+}

@@ -50,6 +50,7 @@ $(LBCTL): $(LBCTL_SRCS) $(HDRS)
 # userspace/lbipamd and daemon-check. After "all:" so that it stays the
 # default goal.
 include userspace/daemon/daemon.mk
+include userspace/static.mk
 
 # Host unit tests run under ASan and UBSan.
 $(B)/tests/test_%: userspace/tests/test_%.c $(LIB_SRCS) $(HDRS)

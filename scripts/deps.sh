@@ -13,6 +13,7 @@ PKGS=(
 	iproute2 socat iptables nftables ipvsadm conntrack ethtool tcpdump
 	python3 python3-yaml rsync perl shellcheck util-linux procps gnuplot-nox jq
 	git ca-certificates
+	docker.io debootstrap
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

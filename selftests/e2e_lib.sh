@@ -6,8 +6,9 @@
 # with lbipamd running in the node namespace, driven with lbctl's daemon
 # verbs. Source lib.sh first.
 #
-# LBIPAMD (or LBIPAM_LBIPAMD) selects the daemon; default: PATH, then the
-# tree's userspace/lbipamd. The daemon's log is $E2E_LOG.
+# LBIPAMD (or LBIPAM_LBIPAMD) selects the daemon; default: the installed
+# tree's copy next to the tests, PATH, then the tree's userspace/lbipamd.
+# The daemon's log is $E2E_LOG.
 
 E2E_SOCK=$LB_TMP/lbipamd.sock
 E2E_STATE=$LB_TMP/state.db
@@ -20,7 +21,9 @@ e2e_require() {
 	lb_require_tools jq
 	LBIPAMD=${LBIPAMD:-${LBIPAM_LBIPAMD:-}}
 	if [ -z "$LBIPAMD" ]; then
-		if type -P lbipamd >/dev/null 2>&1; then
+		if [ -x "$LB_SELFTEST_DIR/lbipamd" ]; then
+			LBIPAMD=$LB_SELFTEST_DIR/lbipamd
+		elif type -P lbipamd >/dev/null 2>&1; then
 			LBIPAMD=$(type -P lbipamd)
 		else
 			LBIPAMD=$LB_SELFTEST_DIR/../userspace/lbipamd

@@ -278,15 +278,18 @@ lb_require_tools() {
 	done
 }
 
-# LBCTL from the environment; else lbctl on PATH; else the tree's build.
-# LBIPAM_LBCTL is accepted too because the VM harness only passes LBIPAM_*
-# variables through.
+# LBCTL from the environment; else the one an installed tree carries next
+# to the tests (make -C selftests install); else lbctl on PATH; else the
+# tree's build. LBIPAM_LBCTL is accepted too because the VM harness only
+# passes LBIPAM_* variables through.
 lb_require_lbctl() {
 	LBCTL=${LBCTL:-${LBIPAM_LBCTL:-}}
 	if [ -z "$LBCTL" ]; then
 		# type -P: a PATH search only (the lbctl function below would
 		# satisfy "command -v").
-		if type -P lbctl >/dev/null 2>&1; then
+		if [ -x "$LB_SELFTEST_DIR/lbctl" ]; then
+			LBCTL=$LB_SELFTEST_DIR/lbctl
+		elif type -P lbctl >/dev/null 2>&1; then
 			LBCTL=$(type -P lbctl)
 		else
 			LBCTL=$LB_SELFTEST_DIR/../userspace/lbctl/lbctl
@@ -313,9 +316,10 @@ lb_require_module() {
 # Tests that unload the module may run only in the throw-away test VM.
 # Anywhere else (a developer's host, a kind node) other users may depend on
 # the loaded module, so this is a foreign-machine skip, never a failure.
+# lb_require_vm [WHY]: WHY defaults to "unloads the module".
 lb_require_vm() {
 	if [ "${LBIPAM_IN_VM:-0}" != 1 ]; then
-		lb_skip "unloads the module: runs only in the test VM (LBIPAM_IN_VM=1)"
+		lb_skip "${1:-unloads the module}: robustness group, runs only in the test VM (LBIPAM_IN_VM=1)"
 	fi
 }
 

@@ -40,6 +40,12 @@ make -s -C "$top" dkms-install DESTDIR="$scratch/src"
 dkms_args=(-m lbipam -v "$ver" --sourcetree "$scratch/src/usr/src"
 	--dkmstree "$scratch/dkms")
 mkdir -p "$scratch/dkms"
+# dkms signs with /var/lib/dkms/mok.key and creates it on first use: give
+# it somewhere to write when the host has none yet.
+if [[ ! -f /var/lib/dkms/mok.key ]]; then
+	mkdir -p "$scratch/dkms-keys"
+	mount --bind "$scratch/dkms-keys" /var/lib/dkms
+fi
 if ! { dkms add "${dkms_args[@]}" && dkms install "${dkms_args[@]}" -k "$kv"; } \
 	>"$scratch/dkms.log" 2>&1; then
 	sed 's/^/#   /' "$scratch/dkms.log"

@@ -11,7 +11,8 @@
 # `docker run` flags on a user-defined bridge network "kind" (IPv4 + IPv6)
 # from an image with only kind's packages, so the tests see what they would
 # see on a user's kind node. Prints the run_kselftest.sh TAP output, then
-# "kind-node: N passed, N failed, N skipped".
+# (when no TEST is named) scripts/kind-walk-vm.sh's, then
+# "kind-node: N passed, N failed, N skipped" for the functional group.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -123,5 +124,14 @@ p=$(grep -Ec '^ok [0-9]+ selftests: ' "$out" || true)
 s=$(grep -Ec '^ok [0-9]+ selftests: .*# *SKIP' "$out" || true)
 f=$(grep -Ec '^not ok [0-9]+ selftests: ' "$out" || true)
 p=$((p - s))
+group_ok=0
+((f == 0 && s == 0 && p == want)) || group_ok=1
+
+# The user's walk-through across the two nodes (item 4 of the kind issue).
+walk_ok=0
+if (($# == 0)); then
+	"$here/kind-walk-vm.sh" "$scratch" "${nodes[0]}" "${nodes[1]}" || walk_ok=1
+	lap "walk-through done"
+fi
 echo "kind-node: $p passed, $f failed, $s skipped (of $want, $((SECONDS - t0)) s)"
-((f == 0 && s == 0 && p == want))
+((group_ok == 0 && walk_ok == 0))

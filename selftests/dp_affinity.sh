@@ -24,25 +24,8 @@ node=$LB_RUN-node
 svc="$VIP:$VPORT/tcp"
 N=20
 
-<<<<<<< HEAD
 lb_check "topology with 3 backends, TCP servers on each, service with the 3" \
 	lb_dp_setup 3 all/tcp/4 -- "$svc=be1+be2+be3"
-=======
-lb_check "build topology with 3 backends" lb_topology "$LB_RUN" 3
-lb_check "TCP servers on the 3 backends" dp_servers \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
-	"$LB_RUN-be3,be3,tcp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local i
-	lbctl -N "$node" service add "$svc" || return 1
-	for i in 1 2 3; do
-		lbctl -N "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
-	done
-}
-lb_check "service with 3 backends" conf
->>>>>>> lbctl
 
 # conns: N new connections from the client; prints the distinct backends
 # that answered, one line each, and anything that was not an answer.
@@ -76,13 +59,8 @@ lb_expect_eq "affinity: a second round of $N connections stays on $x" "$x" "$out
 
 # A binding holds only while its backend is usable: put x in terminating
 # and the client moves, as a whole, to another backend y.
-<<<<<<< HEAD
 xip=$(lb_be_ip "${x#be}")
 lb_cfg "backend set $x state terminating" lbctl -N "$node" backend set "$svc" "$xip:$BPORT" state terminating
-=======
-xip=$(dp_be_ip "${x#be}")
-lb_cfg "backend set $x state terminating" lbctl -N "$node" backend set "$svc" "$xip:$BPORT" state terminating
->>>>>>> lbctl
 out=$(conns)
 if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q '^be[123]$' <<<"$out" && [ "$out" != "$x" ]; then
 	lb_ok "$x terminating: all $N connections move to one other backend ($out)"
@@ -94,11 +72,7 @@ y=${y:-be1}
 
 # Delete y: the client moves again, to the only usable backend left.
 z=$(printf '%s\n' be1 be2 be3 | grep -vx -e "$x" -e "$y" | head -n 1)
-<<<<<<< HEAD
 lb_cfg "backend del $y" lbctl -N "$node" backend del "$svc" "$(lb_be_ip "${y#be}"):$BPORT"
-=======
-lb_cfg "backend del $y" lbctl -N "$node" backend del "$svc" "$(dp_be_ip "${y#be}"):$BPORT"
->>>>>>> lbctl
 out=$(conns)
 lb_expect_eq "after deleting $y: all $N connections move to $z" "$z" "$out"
 

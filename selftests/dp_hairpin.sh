@@ -26,22 +26,9 @@ be1=$LB_RUN-be1
 be2=$LB_RUN-be2
 
 # Every service has be1 as its only backend.
-<<<<<<< HEAD
 lb_check "2 backends, servers on be1; TCP, UDP and IPv6 TCP services, be1 the only backend" \
 	lb_dp_setup 2 be1/tcp/4 be1/udp/4 be1/tcp/6 -- \
 	"$VIP:$VPORT/tcp=be1" "$VIP:$VPORT/udp=be1" "[$VIP6]:$VPORT/tcp=be1"
-=======
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	lbctl -N "$node" service add "$VIP:$VPORT/tcp" || return 1
-	lbctl -N "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" || return 1
-	lbctl -N "$node" service add "$VIP:$VPORT/udp" || return 1
-	lbctl -N "$node" backend add "$VIP:$VPORT/udp" "$BE1_IP:$BPORT" || return 1
-	lbctl -N "$node" service add "[$VIP6]:$VPORT/tcp" || return 1
-	lbctl -N "$node" backend add "[$VIP6]:$VPORT/tcp" "[$(dp_be6_ip 1)]:$BPORT" || return 1
-}
-lb_check "TCP, UDP and IPv6 TCP services, be1 the only backend" conf
->>>>>>> lbctl
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "an external client reaches be1 with its own address" "be1 $CLIENT_IP" "$out"

@@ -27,16 +27,8 @@ lb_check "topology with 2 backends, TCP and UDP servers on each" lb_dp_setup 2 a
 
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
-<<<<<<< HEAD
 	lb_svc "$node" "$tsvc" local-only -- "$BE1_IP:$BPORT,local" "$BE2_IP:$BPORT" &&
 		lb_svc "$node" "$usvc" local-only -- "$BE2_IP:$BPORT"
-=======
-	lbctl -N "$node" service add "$tsvc" local-only || return 1
-	lbctl -N "$node" backend add "$tsvc" "$BE1_IP:$BPORT" local || return 1
-	lbctl -N "$node" backend add "$tsvc" "$BE2_IP:$BPORT" || return 1
-	lbctl -N "$node" service add "$usvc" local-only || return 1
-	lbctl -N "$node" backend add "$usvc" "$BE2_IP:$BPORT" || return 1
->>>>>>> lbctl
 }
 lb_check "local-only TCP service (be1 local, be2 not), UDP service (be2 only)" conf
 

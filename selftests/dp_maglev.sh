@@ -67,14 +67,8 @@ lb_check "UDP servers for the 8 backends" lb_serve "${specs[@]}"
 conf() {
 	local node=$1 i bes=()
 	shift
-<<<<<<< HEAD
 	for i in "$@"; do
 		bes+=("$(lb_be_ip "$i"):$BPORT,weight,$i")
-=======
-	lbctl -N "$node" service add "$svc" || return 1
-	for i in "$@"; do
-		lbctl -N "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" weight "$i" || return 1
->>>>>>> lbctl
 	done
 	lb_svc "$node" "$svc" -- "${bes[@]}"
 }
@@ -126,11 +120,7 @@ lb_expect_eq "b: backend order 3,1,2 maps every flow as order 1,2,3" 0 "$diffs"
 # --- minimal disruption: 5 equal backends, remove be5 -----------------
 lb_cfg "a: service add $svc2" lbctl -N "$A-node" service add "$svc2"
 for i in 1 2 3 4 5; do
-<<<<<<< HEAD
 	lbctl -N "$A-node" backend add "$svc2" "$(lb_be_ip "$i"):$BPORT" || break
-=======
-	lbctl -N "$A-node" backend add "$svc2" "$(dp_be_ip "$i"):$BPORT" || break
->>>>>>> lbctl
 done
 out=$(lbctl -N "$A-node" -j service show "$svc2" | jq '.[0].backends | length')
 lb_expect_eq "a: $svc2 has 5 backends" 5 "$out"
@@ -141,11 +131,7 @@ lb_expect_eq "a: all $NFLOWS2 flows to $svc2 answered" "" "$bad"
 on5=$(lb_count be5 <"$LB_TMP/m1")
 lb_diag "per backend: $(awk '{print $2}' "$LB_TMP/m1" | sort | uniq -c | tr '\n' ' ')"
 
-<<<<<<< HEAD
 lb_cfg "a: backend del $svc2 be5" lbctl -N "$A-node" backend del "$svc2" "$(lb_be_ip 5):$BPORT"
-=======
-lb_cfg "a: backend del $svc2 be5" lbctl -N "$A-node" backend del "$svc2" "$(dp_be_ip 5):$BPORT"
->>>>>>> lbctl
 lb_check "a: conntrack -F" ip netns exec "$A-node" conntrack -F
 flows "$A" "$VIP2" "$NFLOWS2" 30000 >"$LB_TMP/m2" 2>&1
 bad=$(awk '$2 !~ /^be[1-4]$/' "$LB_TMP/m2" | head -n 5)
@@ -166,11 +152,7 @@ fi
 total=$((moved + moved5))
 lb_diag "in all $total of $NFLOWS2 flows moved (ideal $((NFLOWS2 / 5)), 1/N)"
 
-<<<<<<< HEAD
 lb_cfg "a: backend add be5 again" lbctl -N "$A-node" backend add "$svc2" "$(lb_be_ip 5):$BPORT"
-=======
-lb_cfg "a: backend add be5 again" lbctl -N "$A-node" backend add "$svc2" "$(dp_be_ip 5):$BPORT"
->>>>>>> lbctl
 lb_check "a: conntrack -F" ip netns exec "$A-node" conntrack -F
 flows "$A" "$VIP2" "$NFLOWS2" 30000 >"$LB_TMP/m3" 2>&1
 diffs=$(diff "$LB_TMP/m1" "$LB_TMP/m3" | grep -c '^>')

@@ -24,27 +24,8 @@ tsvc="$VIP:$VPORT/tcp"
 usvc="$VIP:$VPORT/udp"
 t6svc="[$VIP6]:$VPORT/tcp"
 
-<<<<<<< HEAD
 lb_check "1 backend, servers; TCP, UDP and IPv6 TCP services with be1, no masquerade" \
 	lb_dp_setup 1 be1/tcp/4 be1/udp/4 be1/tcp/6 -- "$tsvc=be1" "$usvc=be1" "$t6svc=be1"
-=======
-lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" dp_topology6 "$LB_RUN" 1
-lb_check "servers on be1" dp_servers "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local s
-	for s in "$tsvc" "$usvc"; do
-		lbctl -N "$node" service add "$s" || return 1
-		lbctl -N "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
-	done
-	lbctl -N "$node" service add "$t6svc" || return 1
-	lbctl -N "$node" backend add "$t6svc" "[$(dp_be6_ip 1)]:$BPORT" || return 1
-}
-lb_check "TCP, UDP and IPv6 TCP services with be1, no masquerade" conf
->>>>>>> lbctl
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "no masquerade: be1 sees the client's address (TCP)" "be1 $CLIENT_IP" "$out"

@@ -20,29 +20,9 @@ client=$LB_RUN-client
 node=$LB_RUN-node
 BE1_6=$(lb_be6_ip 1)
 
-<<<<<<< HEAD
 lb_check "1 backend, servers; IPv4 and IPv6, TCP and UDP services with be1" \
 	lb_dp_setup 1 be1/tcp/4 be1/udp/4 be1/tcp/6 be1/udp/6 -- \
 	"$VIP:$VPORT/tcp=be1" "[$VIP6]:$VPORT/tcp=be1" "$VIP:$VPORT/udp=be1" "[$VIP6]:$VPORT/udp=be1"
-=======
-lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" dp_topology6 "$LB_RUN" 1
-lb_check "servers on be1 (tcp, udp; IPv4, IPv6)" dp_servers \
-	"$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT" "$be1,be1,udp,6,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local p
-	for p in tcp udp; do
-		lbctl -N "$node" service add "$VIP:$VPORT/$p" || return 1
-		lbctl -N "$node" backend add "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
-		lbctl -N "$node" service add "[$VIP6]:$VPORT/$p" || return 1
-		lbctl -N "$node" backend add "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
-	done
-}
-lb_check "IPv4 and IPv6, TCP and UDP services with be1" conf
->>>>>>> lbctl
 
 out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "IPv4 TCP works with a backend" "be1 $CLIENT_IP" "$out"

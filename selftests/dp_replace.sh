@@ -27,25 +27,8 @@ BE3_IP=$(lb_be_ip 3)
 BE4_IP=$(lb_be_ip 4)
 N=30
 
-<<<<<<< HEAD
 lb_check "topology with 4 backends, TCP servers on each, service with be1, be2, be3" \
 	lb_dp_setup 4 all/tcp/4 -- "$svc=be1+be2+be3"
-=======
-lb_check "build topology with 4 backends" lb_topology "$LB_RUN" 4
-lb_check "TCP servers on the 4 backends" dp_servers \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
-	"$LB_RUN-be3,be3,tcp,4,$BPORT" "$LB_RUN-be4,be4,tcp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local i
-	lbctl -N "$node" service add "$svc" || return 1
-	for i in 1 2 3; do
-		lbctl -N "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
-	done
-}
-lb_check "service with be1, be2, be3" conf
->>>>>>> lbctl
 
 # conns: N connections; prints "TAG COUNT" per backend (or failure kind).
 conns() {
@@ -101,11 +84,7 @@ else
 fi
 lb_expect_eq "the refused replace changed nothing" "$before" "$(lbctl -N "$node" -j service list)"
 
-<<<<<<< HEAD
 out=$(lbctl -N "$node" backend replace "$svc" "$BE1_IP:$BPORT" "[$(lb_be6_ip 1)]:$BPORT" 2>&1)
-=======
-out=$(lbctl -N "$node" backend replace "$svc" "$BE1_IP:$BPORT" "[$(dp_be6_ip 1)]:$BPORT" 2>&1)
->>>>>>> lbctl
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	lb_ok "an IPv6 backend for an IPv4 service is refused: $out"

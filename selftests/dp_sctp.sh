@@ -64,13 +64,8 @@ lb_expect_eq "SCTP to VIP:$VPORT reaches be1:$BPORT, client address kept" \
 out=$(one_sctp "$client" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "one-shot SCTP client to VIP:$VPORT gets be1's answer" "be1 $CLIENT_IP" "$out"
 
-<<<<<<< HEAD
 lb_cfg "backend add $svc be2" lbctl -N "$node" backend add "$svc" "$BE2_IP:$BPORT"
 out=$(lb_traffic "$client" conns -c 16 sctp "$VIP" "$VPORT" 2>&1)
-=======
-lb_cfg "backend add $svc be2" lbctl -N "$node" backend add "$svc" "$BE2_IP:$BPORT"
-out=$(dp_cli "$client" tcp "$VIP" "$VPORT" --proto sctp --count 16 2>&1)
->>>>>>> lbctl
 used=$(awk '{print $2}' <<<"$out" | sort -u | tr '\n' ' ')
 lb_expect_eq "16 associations, all answered, spread over be1 and be2" "be1 be2 " "$used"
 
@@ -87,13 +82,8 @@ out=$(lb_stat "$node" "$svc" '"\(.stats.conns) \([.backends[].stats.conns] | add
 lb_expect_eq "stats: 19 associations, per backend adding up" "19 19" "$out"
 
 # No backend: refused with ICMP port unreachable, and counted.
-<<<<<<< HEAD
 lb_check "backend replace $svc with nothing" lbctl -N "$node" backend replace "$svc"
 out=$(lb_traffic "$client" conns sctp "$VIP" "$VPORT" 2>&1)
-=======
-lb_check "backend replace $svc with nothing" lbctl -N "$node" backend replace "$svc"
-out=$(dp_cli "$client" tcp "$VIP" "$VPORT" --proto sctp 2>&1)
->>>>>>> lbctl
 lb_expect_eq "no backend: the association is refused" refused "$(awk '{print $2}' <<<"$out")"
 out=$(lb_stat "$node" "$svc" '.stats.rejects >= 1')
 lb_expect_eq "stats: the refusal is counted" true "$out"
@@ -101,12 +91,7 @@ lb_expect_eq "stats: the refusal is counted" true "$out"
 # IPv6.
 # shellcheck disable=SC2317 # called through lb_check
 conf6() {
-<<<<<<< HEAD
 	lb_svc "$node" "$svc6" -- "[$(lb_be6_ip 1)]:$BPORT"
-=======
-	lbctl -N "$node" service add "$svc6" &&
-		lbctl -N "$node" backend add "$svc6" "[$(dp_be6_ip 1)]:$BPORT"
->>>>>>> lbctl
 }
 lb_check "service $svc6 with be1" conf6
 out=$(sctp_peer "$client" "$VIP6")

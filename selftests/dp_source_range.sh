@@ -30,19 +30,10 @@ lb_check "second client address $CLIENT_IP2" ip -n "$client" addr add "$CLIENT_I
 
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
-<<<<<<< HEAD
 	lb_svc "$node" "$tsvc" source-range "$CLIENT_IP/32" -- "$BE1_IP:$BPORT" &&
 		lb_svc "$node" "$usvc" source-range 10.0.0.0/8 -- "$BE1_IP:$BPORT" &&
 		lb_svc "$node" "$t6svc" source-range 2001:db8:1::/64 -- \
 			"[$(lb_be6_ip 1)]:$BPORT"
-=======
-	lbctl -N "$node" service add "$tsvc" source-range "$CLIENT_IP/32" || return 1
-	lbctl -N "$node" backend add "$tsvc" "$BE1_IP:$BPORT" || return 1
-	lbctl -N "$node" service add "$usvc" source-range 10.0.0.0/8 || return 1
-	lbctl -N "$node" backend add "$usvc" "$BE1_IP:$BPORT" || return 1
-	lbctl -N "$node" service add "$t6svc" source-range 2001:db8:1::/64 || return 1
-	lbctl -N "$node" backend add "$t6svc" "[$(dp_be6_ip 1)]:$BPORT" || return 1
->>>>>>> lbctl
 }
 lb_check "services: tcp from $CLIENT_IP/32, udp from 10.0.0.0/8, tcp6 from 2001:db8:1::/64" conf
 
@@ -79,26 +70,16 @@ after=$(lbctl -N "$node" -j service show "$tsvc" | jq -c '.[0].source_ranges')
 lb_expect_eq "the refused set changed nothing" "$before" "$after"
 
 # Without ranges, everyone may connect again.
-<<<<<<< HEAD
 lb_cfg "service set $tsvc (no ranges)" lbctl -N "$node" service set "$tsvc"
 out=$(lb_tcp_from "$client" "$CLIENT_IP2" "$VIP" "$VPORT" 2>&1)
-=======
-lb_cfg "service set $tsvc (no ranges)" lbctl -N "$node" service set "$tsvc"
-out=$(dp_tcp_from "$client" "$CLIENT_IP2" "$VIP" "$VPORT" 2>&1)
->>>>>>> lbctl
 lb_expect_eq "no ranges: TCP from $CLIENT_IP2 works" "be1 $CLIENT_IP2" "$out"
 
 # IPv6 ranges.
 out=$(lb_tcp "$client" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "IPv6 TCP from inside 2001:db8:1::/64 works" "be1 $CLIENT6" "$out"
 lb_cfg "service set $t6svc source-range 2001:db8:9::/64" \
-<<<<<<< HEAD
 	lbctl -N "$node" service set "$t6svc" source-range 2001:db8:9::/64
 out=$(lb_tcp "$client" "$VIP6" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
-=======
-	lbctl -N "$node" service set "$t6svc" source-range 2001:db8:9::/64
-out=$(dp_tcp6 "$client" "$VIP6" "$VPORT" "$LB_SILENT_WAIT" 2>&1)
->>>>>>> lbctl
 lb_expect_silent "IPv6 TCP from outside 2001:db8:9::/64 is dropped" tcp $? "$out"
 out=$(lb_stat "$node" "$t6svc" '"\(.stats.conns) \(.stats.drops >= 1)"')
 lb_expect_eq "stats $t6svc: 1 conn, drops counted" "1 true" "$out"

@@ -29,26 +29,8 @@ tsvc="$VIP:$VPORT/tcp"
 usvc="$VIP:$VPORT/udp"
 ctl=$LB_TMP/ctl
 
-<<<<<<< HEAD
 lb_check "2 backends, TCP and UDP servers; TCP and UDP services with be1 and be2" \
 	lb_dp_setup 2 all/tcp/4 all/udp/4 -- "$tsvc=be1+be2" "$usvc=be1+be2"
-=======
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "TCP and UDP servers on be1 and be2" dp_servers \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,udp,4,$BPORT" \
-	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local s
-	for s in "$tsvc" "$usvc"; do
-		lbctl -N "$node" service add "$s" || return 1
-		lbctl -N "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
-		lbctl -N "$node" backend add "$s" "$BE2_IP:$BPORT" || return 1
-	done
-}
-lb_check "TCP and UDP services with be1 and be2" conf
->>>>>>> lbctl
 
 # counters SVC: "SVC_CONNS REJECTS DROPS BE1_CONNS BE2_CONNS".
 counters() {
@@ -131,13 +113,8 @@ lb_expect_eq "lbctl -j stats (all services)" "tcp=24 udp=11" "$out"
 
 # A backend deleted and added again starts from 0; so does a new service.
 lb_cfg "backend del and add be1 again" sh -c \
-<<<<<<< HEAD
 	"'$LBCTL' -N '$node' backend del '$tsvc' '$BE1_IP:$BPORT' && '$LBCTL' -N '$node' backend add '$tsvc' '$BE1_IP:$BPORT'"
 out=$(lb_stat "$node" "$tsvc" ".backends[] | select(.address == \"$BE1_IP\") | .stats.conns")
-=======
-	"'$LBCTL' -N '$node' backend del '$tsvc' '$BE1_IP:$BPORT' && '$LBCTL' -N '$node' backend add '$tsvc' '$BE1_IP:$BPORT'"
-out=$(dp_stat "$node" "$tsvc" ".backends[] | select(.address == \"$BE1_IP\") | .stats.conns")
->>>>>>> lbctl
 lb_expect_eq "the re-added backend counts from 0" 0 "$out"
 lb_cfg "service del and add $usvc" sh -c \
 	"'$LBCTL' -N '$node' service del '$usvc' && '$LBCTL' -N '$node' service add '$usvc'"
@@ -148,17 +125,10 @@ lb_expect_eq "the re-created service counts from 0" "0 0 0 " "$(counters "$usvc"
 lb_cfg "conntrack accounting on in the node" \
 	ip netns exec "$node" sysctl -qw net.netfilter.nf_conntrack_acct=1
 lb_cfg "be1 and be2 back in $usvc" sh -c \
-<<<<<<< HEAD
 	"'$LBCTL' -N '$node' backend replace '$usvc' '$BE1_IP:$BPORT' '$BE2_IP:$BPORT'"
 out=$(lb_traffic "$client" conns -c 5 -s 41000 -n 1 udp "$VIP" "$VPORT")
 u1=$(lb_count be1 <<<"$out")
 u2=$(lb_count be2 <<<"$out")
-=======
-	"'$LBCTL' -N '$node' backend replace '$usvc' '$BE1_IP:$BPORT' '$BE2_IP:$BPORT'"
-out=$(dp_cli "$client" udp "$VIP" "$VPORT" --count 5 --sport-base 41000 --tries 1)
-u1=$(dp_count be1 <<<"$out")
-u2=$(dp_count be2 <<<"$out")
->>>>>>> lbctl
 lb_expect_eq "5 UDP flows answered" 5 $((u1 + u2))
 # In: 20 (IP) + 8 (UDP) + "4100N\n"; out: the answer "beN 192.0.2.2\n" and
 # the empty datagram.
@@ -177,13 +147,8 @@ lb_expect_eq "the same as conntrack(8)'s packets and bytes" "$ctsum" \
 	"$(lb_stat "$node" "$usvc" '[.stats.packets_in, .stats.bytes_in, .stats.packets_out, .stats.bytes_out] | map(tostring) | join(" ")')"
 per_be='[.backends[] | "\(.stats.tracked):\(.stats.packets_in):\(.stats.packets_out)"] | join(" ")'
 lb_expect_eq "per backend: the flows it answered" \
-<<<<<<< HEAD
 	"$u1:$u1:$((2 * u1)) $u2:$u2:$((2 * u2))" "$(lb_stat "$node" "$usvc" "$per_be")"
 out=$(lbctl -N "$node" -j stats | jq -r ".[] | select(.protocol == \"udp\") | $traffic")
-=======
-	"$u1:$u1:$((2 * u1)) $u2:$u2:$((2 * u2))" "$(dp_stat "$node" "$usvc" "$per_be")"
-out=$(lbctl -N "$node" -j stats | jq -r ".[] | select(.protocol == \"udp\") | $traffic")
->>>>>>> lbctl
 lb_expect_eq "the dump (lbctl stats, every service) says the same" \
 	"5 5 $bin 10 $bout" "$out"
 out=$(lbctl -N "$node" stats "$usvc" 2>&1 | head -n 1)

@@ -28,26 +28,8 @@ usvc="$VIP:$VPORT/udp"
 ctl=$LB_TMP/ctl
 NEW=12
 
-<<<<<<< HEAD
 lb_check "2 backends, TCP and UDP servers; TCP and UDP services with be1 and be2" \
 	lb_dp_setup 2 all/tcp/4 all/udp/4 -- "$tsvc=be1+be2" "$usvc=be1+be2"
-=======
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "TCP and UDP servers on both backends" dp_servers \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,udp,4,$BPORT" \
-	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local s
-	for s in "$tsvc" "$usvc"; do
-		lbctl -N "$node" service add "$s" || return 1
-		lbctl -N "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
-		lbctl -N "$node" backend add "$s" "$BE2_IP:$BPORT" || return 1
-	done
-}
-lb_check "TCP and UDP services with be1 and be2" conf
->>>>>>> lbctl
 
 # ip_of TAG: the backend's address.
 ip_of() {
@@ -96,13 +78,8 @@ lb_expect_eq "weight 0: all $NEW new connections go to $other" "$NEW" "$(new_con
 lb_expect_eq "weight 0: the established connection still echoes via $x" \
 	"$x msg$step" "$(ask $step)"
 
-<<<<<<< HEAD
 lb_cfg "backend set $x (active, weight 1)" lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT"
 n=$(lb_traffic "$client" conns -c 20 tcp "$VIP" "$VPORT" | lb_count "$x")
-=======
-lb_cfg "backend set $x (active, weight 1)" lbctl -N "$node" backend set "$tsvc" "$xip:$BPORT"
-n=$(dp_cli "$client" tcp "$VIP" "$VPORT" --count 20 | dp_count "$x")
->>>>>>> lbctl
 if [ "$n" -gt 0 ]; then
 	lb_ok "active again: $x takes new connections ($n of 20)"
 else

@@ -99,13 +99,8 @@ switch_to() {
 # lbipam (and with it conntrack) active in the node, as on any real node:
 # without any, nothing would track the flow and there would be no stale
 # entry to flush.
-<<<<<<< HEAD
 lb_cfg "another service, $VIP2:$VPORT/udp" lbctl -N "$node" service add "$VIP2:$VPORT/udp"
 lb_traffic_bg "$client" "$LB_TMP/flow" hold -s "$SPORT" -C "$ctl" udp "$VIP" "$VPORT"
-=======
-lb_cfg "another service, $VIP2:$VPORT/udp" lbctl -N "$node" service add "$VIP2:$VPORT/udp"
-dp_bg_cli "$client" "$LB_TMP/flow" hold-udp "$VIP" "$VPORT" --sport "$SPORT" --ctl "$ctl"
->>>>>>> lbctl
 lb_check "before the service: the flow has an untranslated conntrack entry" wait_ct "$VIP"
 sleep 1 # five more datagrams, all unanswered
 lb_expect_eq "before the service: no answers" 0 "$(grep -c '^answer' "$LB_TMP/flow")"

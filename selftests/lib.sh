@@ -317,6 +317,7 @@ lb_require_module() {
 # Anywhere else (a developer's host, a kind node) other users may depend on
 # the loaded module, so this is a foreign-machine skip, never a failure.
 # lb_require_vm [WHY]: WHY defaults to "unloads the module".
+# shellcheck disable=SC2120 # WHY is optional
 lb_require_vm() {
 	if [ "${LBIPAM_IN_VM:-0}" != 1 ]; then
 		lb_skip "${1:-unloads the module}: robustness group, runs only in the test VM (LBIPAM_IN_VM=1)"

@@ -128,13 +128,8 @@ lb_result "$(awk -v s="$usent" -v a="$uans" -v g="$ugap" \
 lb_check "a new TCP connection through the VIP works" \
 	rb_probe "$p-client" tcp "$VIP" "$VPORT"
 lb_check "a new UDP flow through the VIP works" \
-<<<<<<< HEAD
 	rb_probe "$p-client" udp "$VIP" "$VPORT"
 out=$(lbctl -N "$node" service list 2>&1)
-=======
-	ip netns exec "$p-client" python3 "$RB_PY" probe udp "$VIP" "$VPORT"
-out=$(lbctl -N "$node" service list 2>&1)
->>>>>>> lbctl
 lb_expect_eq "only the flows' two services remain" \
 	"$(printf '%s\n  -> %s\n%s\n  -> %s' "$svc" "$BE1_IP:$BPORT" "$usvc" "$BE1_IP:$BPORT")" "$out"
 rb_dmesg_point "no kernel warnings"

@@ -36,19 +36,16 @@ mkdir -p "$scratch"
 mount -t tmpfs -o size=85% tmpfs "$scratch"
 
 # --- the module, through DKMS, as a user installs it on the kind host ---
+# scripts/kind-node.sh ran `dkms add` + `dkms build` on the build host
+# against this kernel's headers (compiling under TCG takes many minutes);
+# here `dkms install` installs that build into this kernel's module tree,
+# and modprobe loads it, as on a user's machine.
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
-make -s -C "$top" dkms-install DESTDIR="$scratch/src"
-dkms_args=(-m lbipam -v "$ver" --sourcetree "$scratch/src/usr/src"
-	--dkmstree "$scratch/dkms")
-mkdir -p "$scratch/dkms"
-# dkms signs with /var/lib/dkms/mok.key and creates it on first use: give
-# it somewhere to write when the host has none yet.
-if [[ ! -f /var/lib/dkms/mok.key ]]; then
-	mkdir -p "$scratch/dkms-keys"
-	mount --bind "$scratch/dkms-keys" /var/lib/dkms
-fi
-if ! { dkms add "${dkms_args[@]}" && dkms install "${dkms_args[@]}" -k "$kv"; } \
-	>"$scratch/dkms.log" 2>&1; then
+dk=$top/build/kind/dkms
+[[ -d "$dk/tree/lbipam/$ver/$kv" ]] || die "no DKMS build for $kv in $dk (run scripts/kind-node.sh)"
+cp -a "$dk/tree" "$scratch/dkms"
+if ! dkms install -m lbipam -v "$ver" -k "$kv" --sourcetree "$dk/src/usr/src" \
+	--dkmstree "$scratch/dkms" >"$scratch/dkms.log" 2>&1; then
 	sed 's/^/#   /' "$scratch/dkms.log"
 	die "dkms install failed"
 fi

@@ -26,6 +26,23 @@ make -s -C "$top/selftests" gen_tar INSTALL_PATH="$inst" >/dev/null
 tgz=$inst/kselftest-packages/kselftest.tar.gz
 [[ -s "$tgz" ]] || { echo "kind-node: $tgz not built" >&2; exit 1; }
 
+# The module's DKMS build, for the VM's kernel (the build host has its
+# headers); the VM runs `dkms install` on it.
+kv=$("$here/kver.sh")
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+dk=$top/build/kind/dkms
+rm -rf "$dk"
+mkdir -p "$dk/tree"
+make -s -C "$top" dkms-install DESTDIR="$dk/src"
+dkms_args=(-m lbipam -v "$ver" --sourcetree "$dk/src/usr/src" --dkmstree "$dk/tree")
+if ! { dkms add "${dkms_args[@]}" && dkms build "${dkms_args[@]}" -k "$kv"; } \
+	>"$dk/build.log" 2>&1; then
+	cat "$dk/build.log" >&2
+	echo "kind-node: dkms build failed" >&2
+	exit 1
+fi
+echo "# kind-node: dkms build for $kv ($((SECONDS - start)) s)"
+
 # docker's data root is a tmpfs in the VM: the node image (~350 MB) and
 # the containers' layers live in guest memory.
 cd "$top"

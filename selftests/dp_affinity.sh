@@ -19,8 +19,6 @@ lb_require
 lb_require_tools jq conntrack
 lb_plan 13
 
-client=$LB_RUN-client
-node=$LB_RUN-node
 svc="$VIP:$VPORT/tcp"
 N=20
 
@@ -30,7 +28,7 @@ lb_check "topology with 3 backends, TCP servers on each, service with the 3" \
 # conns: N new connections from the client; prints the distinct backends
 # that answered, one line each, and anything that was not an answer.
 conns() {
-	lb_traffic "$client" conns -c "$N" tcp "$VIP" "$VPORT" | awk '{print $2}' | sort -u
+	lb_traffic "$LB_CLIENT" conns -c "$N" tcp "$VIP" "$VPORT" | awk '{print $2}' | sort -u
 }
 
 out=$(conns)
@@ -40,8 +38,8 @@ else
 	lb_not_ok "no affinity: $N connections spread over >= 2 backends" "got: $out"
 fi
 
-lb_cfg "service set $svc affinity 60" lbctl -N "$node" service set "$svc" affinity 60
-out=$(lbctl -N "$node" -j service show "$svc" | jq -r '.[0].affinity')
+lb_cfg "service set $svc affinity 60" lbctl -N "$LB_NODE" service set "$svc" affinity 60
+out=$(lbctl -N "$LB_NODE" -j service show "$svc" | jq -r '.[0].affinity')
 lb_expect_eq "service show reports affinity 60" 60 "$out"
 
 out=$(conns)
@@ -60,7 +58,7 @@ lb_expect_eq "affinity: a second round of $N connections stays on $x" "$x" "$out
 # A binding holds only while its backend is usable: put x in terminating
 # and the client moves, as a whole, to another backend y.
 xip=$(lb_be_ip "${x#be}")
-lb_cfg "backend set $x state terminating" lbctl -N "$node" backend set "$svc" "$xip:$BPORT" state terminating
+lb_cfg "backend set $x state terminating" lbctl -N "$LB_NODE" backend set "$svc" "$xip:$BPORT" state terminating
 out=$(conns)
 if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q '^be[123]$' <<<"$out" && [ "$out" != "$x" ]; then
 	lb_ok "$x terminating: all $N connections move to one other backend ($out)"
@@ -72,14 +70,14 @@ y=${y:-be1}
 
 # Delete y: the client moves again, to the only usable backend left.
 z=$(printf '%s\n' be1 be2 be3 | grep -vx -e "$x" -e "$y" | head -n 1)
-lb_cfg "backend del $y" lbctl -N "$node" backend del "$svc" "$(lb_be_ip "${y#be}"):$BPORT"
+lb_cfg "backend del $y" lbctl -N "$LB_NODE" backend del "$svc" "$(lb_be_ip "${y#be}"):$BPORT"
 out=$(conns)
 lb_expect_eq "after deleting $y: all $N connections move to $z" "$z" "$out"
 
 # With x active again and affinity off (options are replaced as a whole),
 # connections spread over x and z again.
-lb_cfg "backend set $x (active)" lbctl -N "$node" backend set "$svc" "$xip:$BPORT"
-lb_cfg "service set $svc (affinity off)" lbctl -N "$node" service set "$svc"
+lb_cfg "backend set $x (active)" lbctl -N "$LB_NODE" backend set "$svc" "$xip:$BPORT"
+lb_cfg "service set $svc (affinity off)" lbctl -N "$LB_NODE" service set "$svc"
 out=$(conns)
 if [ "$(grep -c '^be' <<<"$out")" -eq 2 ] && ! grep -qv '^be' <<<"$out"; then
 	lb_ok "affinity off: $N connections spread over $x and $z"

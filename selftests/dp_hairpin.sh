@@ -20,8 +20,6 @@ lb_require
 lb_require_tools jq conntrack
 lb_plan 8
 
-client=$LB_RUN-client
-node=$LB_RUN-node
 be1=$LB_RUN-be1
 be2=$LB_RUN-be2
 
@@ -30,7 +28,7 @@ lb_check "2 backends, servers on be1; TCP, UDP and IPv6 TCP services, be1 the on
 	lb_dp_setup 2 be1/tcp/4 be1/udp/4 be1/tcp/6 -- \
 	"$VIP:$VPORT/tcp=be1" "$VIP:$VPORT/udp=be1" "[$VIP6]:$VPORT/tcp=be1"
 
-out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "an external client reaches be1 with its own address" "be1 $CLIENT_IP" "$out"
 
 out=$(lb_tcp "$be1" "$VIP" "$VPORT" 2>&1)
@@ -51,7 +49,7 @@ lb_check "be1 routes to be2 through the node" \
 out=$(lb_tcp "$be2" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "be2 -> VIP -> be1 keeps be2's address (no SNAT)" "be1 $BE2_IP" "$out"
 
-out=$(lb_stat "$node" "$VIP:$VPORT/tcp" '.stats.conns')
+out=$(lb_stat "$LB_NODE" "$VIP:$VPORT/tcp" '.stats.conns')
 lb_expect_eq "stats count the 3 TCP connections" 3 "$out"
 
 lb_exit

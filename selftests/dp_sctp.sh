@@ -30,8 +30,6 @@ if ! err=$(lb_traffic "$LB_RUN-probe" conns -t 2 sctp 127.0.0.1 9 2>&1); then
 fi
 lb_plan 17
 
-client=$LB_RUN-client
-node=$LB_RUN-node
 svc="$VIP:$VPORT/sctp"
 svc6="[$VIP6]:$VPORT/sctp"
 ctl=$LB_TMP/ctl
@@ -51,26 +49,26 @@ one_sctp() {
 	lb_ask "$1" sctp "$2" "$3"
 }
 
-out=$(lb_traffic "$client" conns -p sctp "$BE1_IP" "$BPORT" 2>&1 | cut -d' ' -f2-)
+out=$(lb_traffic "$LB_CLIENT" conns -p sctp "$BE1_IP" "$BPORT" 2>&1 | cut -d' ' -f2-)
 lb_expect_eq "SCTP from the client straight to be1 works" "be1 $CLIENT_IP" "$out"
-out=$(lb_traffic "$client" conns -t "$LB_SILENT_WAIT" sctp "$VIP" "$VPORT" 2>&1)
+out=$(lb_traffic "$LB_CLIENT" conns -t "$LB_SILENT_WAIT" sctp "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "unconfigured VIP: no SCTP association" timeout "$(awk '{print $2}' <<<"$out")"
 
-lb_cfg "service add $svc" lbctl -N "$node" service add "$svc"
-lb_cfg "backend add $svc be1" lbctl -N "$node" backend add "$svc" "$BE1_IP:$BPORT"
-out=$(sctp_peer "$client" "$VIP")
+lb_cfg "service add $svc" lbctl -N "$LB_NODE" service add "$svc"
+lb_cfg "backend add $svc be1" lbctl -N "$LB_NODE" backend add "$svc" "$BE1_IP:$BPORT"
+out=$(sctp_peer "$LB_CLIENT" "$VIP")
 lb_expect_eq "SCTP to VIP:$VPORT reaches be1:$BPORT, client address kept" \
 	"be1 $CLIENT_IP" "$out"
-out=$(one_sctp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(one_sctp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "one-shot SCTP client to VIP:$VPORT gets be1's answer" "be1 $CLIENT_IP" "$out"
 
-lb_cfg "backend add $svc be2" lbctl -N "$node" backend add "$svc" "$BE2_IP:$BPORT"
-out=$(lb_traffic "$client" conns -c 16 sctp "$VIP" "$VPORT" 2>&1)
+lb_cfg "backend add $svc be2" lbctl -N "$LB_NODE" backend add "$svc" "$BE2_IP:$BPORT"
+out=$(lb_traffic "$LB_CLIENT" conns -c 16 sctp "$VIP" "$VPORT" 2>&1)
 used=$(awk '{print $2}' <<<"$out" | sort -u | tr '\n' ' ')
 lb_expect_eq "16 associations, all answered, spread over be1 and be2" "be1 be2 " "$used"
 
 # A long-lived association keeps echoing through the translation.
-lb_traffic_bg "$client" "$LB_TMP/hold" hold -C "$ctl" sctp "$VIP" "$VPORT"
+lb_traffic_bg "$LB_CLIENT" "$LB_TMP/hold" hold -C "$ctl" sctp "$VIP" "$VPORT"
 lb_check "long-lived association established" lb_wait_grep "$LB_TMP/hold" '^greet be[12] '
 touch "$ctl.1" "$ctl.2"
 lb_wait_grep "$LB_TMP/hold" '^reply 2 ' >/dev/null 2>&1
@@ -78,23 +76,23 @@ touch "$ctl.end"
 out=$(sed -n 's/^reply [12] be[12] //p' "$LB_TMP/hold" | tr '\n' ' ')
 lb_expect_eq "the association echoes two messages" "msg1 msg2 " "$out"
 
-out=$(lb_stat "$node" "$svc" '"\(.stats.conns) \([.backends[].stats.conns] | add)"')
+out=$(lb_stat "$LB_NODE" "$svc" '"\(.stats.conns) \([.backends[].stats.conns] | add)"')
 lb_expect_eq "stats: 19 associations, per backend adding up" "19 19" "$out"
 
 # No backend: refused with ICMP port unreachable, and counted.
-lb_check "backend replace $svc with nothing" lbctl -N "$node" backend replace "$svc"
-out=$(lb_traffic "$client" conns sctp "$VIP" "$VPORT" 2>&1)
+lb_check "backend replace $svc with nothing" lbctl -N "$LB_NODE" backend replace "$svc"
+out=$(lb_traffic "$LB_CLIENT" conns sctp "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "no backend: the association is refused" refused "$(awk '{print $2}' <<<"$out")"
-out=$(lb_stat "$node" "$svc" '.stats.rejects >= 1')
+out=$(lb_stat "$LB_NODE" "$svc" '.stats.rejects >= 1')
 lb_expect_eq "stats: the refusal is counted" true "$out"
 
 # IPv6.
 # shellcheck disable=SC2317 # called through lb_check
 conf6() {
-	lb_svc "$node" "$svc6" -- "[$(lb_be6_ip 1)]:$BPORT"
+	lb_svc "$LB_NODE" "$svc6" -- "[$(lb_be6_ip 1)]:$BPORT"
 }
 lb_check "service $svc6 with be1" conf6
-out=$(sctp_peer "$client" "$VIP6")
+out=$(sctp_peer "$LB_CLIENT" "$VIP6")
 lb_expect_eq "IPv6 SCTP to [VIP6]:$VPORT reaches be1, client address kept" "be1 $CLIENT6" "$out"
 
 lb_exit

@@ -43,6 +43,9 @@ LB_TRAFFIC=$LB_SELFTEST_DIR/lb_traffic
 
 # Unique per run, so parallel runs and leftovers of a killed run never clash.
 LB_RUN="lb-$$-$RANDOM"
+# The client's and the node's namespace of lb_dp_setup (lb_topology $LB_RUN).
+LB_CLIENT=$LB_RUN-client
+LB_NODE=$LB_RUN-node
 
 readonly VIP=203.0.113.10
 readonly VIP2=203.0.113.11

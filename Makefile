@@ -53,6 +53,7 @@ $(LBCTL): $(LBCTL_SRCS) $(HDRS)
 # it stays the default goal.
 include userspace/engine/engine.mk
 include userspace/daemon/daemon.mk
+include userspace/static.mk
 
 # Host unit tests run under ASan and UBSan.
 $(B)/tests/test_%: userspace/tests/test_%.c $(LIB_SRCS) $(HDRS)
@@ -74,7 +75,10 @@ unit-tests: $(UNIT_TESTS)
 $(B)/kselftest/lib.mk:
 	scripts/ksft-extract.sh $(B)/kselftest
 
+# The framework, and the selftests' helpers built here: the VM sees this
+# tree read-only and has no compiler.
 kselftest: $(B)/kselftest/lib.mk
+	$(MAKE) -C selftests
 
 CHECKPATCH_IGNORE := FILE_PATH_CHANGES
 style: $(B)/kselftest/lib.mk
@@ -127,4 +131,5 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f $(LBCTL) userspace/lbipamd
+	rm -f selftests/lb_traffic selftests/lbipam_uapi.py selftests/lbipam_uapi_check*
 	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine

@@ -63,6 +63,7 @@ tap daemon make -s daemon-check
 step install-destdir scripts/install-check.sh
 step dkms scripts/dkms-check.sh
 tap vm-selftests make -s vm-test
+tap kind-node scripts/kind-node.sh
 
 echo
 if ((failed)); then

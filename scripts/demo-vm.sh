@@ -34,7 +34,7 @@ echo
 echo "== TCP from the client to $VIP:$VPORT (the backend answers with its name and the client address it sees)"
 ok=0
 for i in 1 2 3 4; do
-	out=$(ip netns exec "$P-client" socat -t 5 - "TCP4:$VIP:$VPORT,bind=$CLIENT_IP:$((40000 + i)),connect-timeout=5" </dev/null)
+	out=$(lb_ask "$P-client" tcp "$VIP" "$VPORT" 5 -b "$CLIENT_IP" -s $((40000 + i)))
 	echo "client:$((40000 + i)) -> $VIP:$VPORT answered: $out"
 	[[ $out == backend-* ]] && ok=$((ok + 1))
 done

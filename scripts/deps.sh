@@ -11,8 +11,9 @@ PKGS=(
 	libsystemd-dev pkg-config
 	qemu-system-x86 busybox-static cpio kmod dkms
 	iproute2 socat iptables nftables ipvsadm conntrack ethtool tcpdump
-	python3 rsync perl shellcheck util-linux procps gnuplot-nox jq
+	python3 python3-yaml rsync perl shellcheck util-linux procps gnuplot-nox jq
 	git ca-certificates
+	docker.io debootstrap
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -7,7 +7,7 @@
 #   scripts/ksft-extract.sh OUTDIR
 #
 # OUTDIR receives tools/testing/selftests/{lib.mk,kselftest.h,
-# kselftest_harness.h,kselftest/} flattened, so that OUTDIR/lib.mk and
+# kselftest_harness.h,kselftest/,run_kselftest.sh} flattened, so that OUTDIR/lib.mk and
 # OUTDIR/kselftest/runner.sh exist (lib.mk finds runner.sh relative to its
 # own directory). checkpatch.pl and the two data files it reads go to
 # OUTDIR/../checkpatch/. Nothing lands in the git tree unless OUTDIR is in it.
@@ -30,7 +30,8 @@ top=linux-source-6.1
 
 ckdir=$(dirname "$outdir")/checkpatch
 
-ksft_files="lib.mk kselftest.h kselftest_harness.h kselftest/runner.sh kselftest/prefix.pl"
+ksft_files="lib.mk kselftest.h kselftest_harness.h kselftest/runner.sh kselftest/prefix.pl
+	run_kselftest.sh"
 ck_files="checkpatch.pl spelling.txt const_structs.checkpatch"
 
 complete() {
@@ -67,6 +68,7 @@ tar -xJf "$srctar" -C "$tmp" --wildcards \
 	"$top/tools/testing/selftests/kselftest.h" \
 	"$top/tools/testing/selftests/kselftest_harness.h" \
 	"$top/tools/testing/selftests/kselftest/*" \
+	"$top/tools/testing/selftests/run_kselftest.sh" \
 	"$top/scripts/checkpatch.pl" \
 	"$top/scripts/spelling.txt" \
 	"$top/scripts/const_structs.checkpatch"

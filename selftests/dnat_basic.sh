@@ -16,6 +16,7 @@
 source "$(dirname "$0")/lib.sh"
 
 lb_require
+lb_require_tools jq
 lb_plan 15
 
 client=$LB_RUN-client
@@ -80,14 +81,12 @@ lb_expect_eq "service list shows both services and their backend" "$expect" "$ou
 # The documented keys (lbctl(8)); counters vary, so compare a projection.
 expect='tcp 203.0.113.10:80 maglev 0 [198.51.100.2:8080:1:active]
 udp 203.0.113.10:80 maglev 0 [198.51.100.2:8080:1:active]'
-out=$(lbctl -N "$node" -j service list 2>&1 | python3 -c '
-import json, sys
-for s in json.load(sys.stdin):
-    bes = ",".join("%s:%d:%d:%s" % (b["address"], b["port"], b["weight"],
-                                    b["state"]) for b in s["backends"])
-    print("%s %s:%d %s %d [%s]" % (s["protocol"], s["address"], s["port"],
-                                   s["sched"], s["affinity"], bes))
-')
+# "numbers": a port, affinity or weight that is not a JSON number drops
+# the line, and the comparison fails.
+out=$(lbctl -N "$node" -j service list 2>&1 | jq -r '.[] |
+	"\(.protocol) \(.address):\(.port | numbers) \(.sched) \(.affinity | numbers) [" +
+	([.backends[] | "\(.address):\(.port | numbers):\(.weight | numbers):\(.state)"] |
+	 join(",")) + "]"')
 lb_expect_eq "service list -j prints the documented JSON" "$expect" "$out"
 
 lb_exit

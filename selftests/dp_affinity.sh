@@ -14,36 +14,21 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
-lb_plan 15
+lb_require
+lb_require_tools jq conntrack
+lb_plan 13
 
-client=$LB_RUN-client
-node=$LB_RUN-node
 svc="$VIP:$VPORT/tcp"
 N=20
 
-lb_check "build topology with 3 backends" lb_topology "$LB_RUN" 3
-lb_check "TCP servers on the 3 backends" dp_servers \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
-	"$LB_RUN-be3,be3,tcp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local i
-	lbctl -N "$node" service add "$svc" || return 1
-	for i in 1 2 3; do
-		lbctl -N "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
-	done
-}
-lb_check "service with 3 backends" conf
+lb_check "topology with 3 backends, TCP servers on each, service with the 3" \
+	lb_dp_setup 3 all/tcp/4 -- "$svc=be1+be2+be3"
 
 # conns: N new connections from the client; prints the distinct backends
 # that answered, one line each, and anything that was not an answer.
 conns() {
-	dp_cli "$client" tcp "$VIP" "$VPORT" --count "$N" | awk '{print $2}' | sort -u
+	lb_traffic "$LB_CLIENT" conns -c "$N" tcp "$VIP" "$VPORT" | awk '{print $2}' | sort -u
 }
 
 out=$(conns)
@@ -53,8 +38,8 @@ else
 	lb_not_ok "no affinity: $N connections spread over >= 2 backends" "got: $out"
 fi
 
-lb_cfg "service set $svc affinity 60" lbctl -N "$node" service set "$svc" affinity 60
-out=$(lbctl -N "$node" -j service show "$svc" | jq -r '.[0].affinity')
+lb_cfg "service set $svc affinity 60" lbctl -N "$LB_NODE" service set "$svc" affinity 60
+out=$(lbctl -N "$LB_NODE" -j service show "$svc" | jq -r '.[0].affinity')
 lb_expect_eq "service show reports affinity 60" 60 "$out"
 
 out=$(conns)
@@ -72,8 +57,8 @@ lb_expect_eq "affinity: a second round of $N connections stays on $x" "$x" "$out
 
 # A binding holds only while its backend is usable: put x in terminating
 # and the client moves, as a whole, to another backend y.
-xip=$(dp_be_ip "${x#be}")
-lb_cfg "backend set $x state terminating" lbctl -N "$node" backend set "$svc" "$xip:$BPORT" state terminating
+xip=$(lb_be_ip "${x#be}")
+lb_cfg "backend set $x state terminating" lbctl -N "$LB_NODE" backend set "$svc" "$xip:$BPORT" state terminating
 out=$(conns)
 if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q '^be[123]$' <<<"$out" && [ "$out" != "$x" ]; then
 	lb_ok "$x terminating: all $N connections move to one other backend ($out)"
@@ -85,14 +70,14 @@ y=${y:-be1}
 
 # Delete y: the client moves again, to the only usable backend left.
 z=$(printf '%s\n' be1 be2 be3 | grep -vx -e "$x" -e "$y" | head -n 1)
-lb_cfg "backend del $y" lbctl -N "$node" backend del "$svc" "$(dp_be_ip "${y#be}"):$BPORT"
+lb_cfg "backend del $y" lbctl -N "$LB_NODE" backend del "$svc" "$(lb_be_ip "${y#be}"):$BPORT"
 out=$(conns)
 lb_expect_eq "after deleting $y: all $N connections move to $z" "$z" "$out"
 
 # With x active again and affinity off (options are replaced as a whole),
 # connections spread over x and z again.
-lb_cfg "backend set $x (active)" lbctl -N "$node" backend set "$svc" "$xip:$BPORT"
-lb_cfg "service set $svc (affinity off)" lbctl -N "$node" service set "$svc"
+lb_cfg "backend set $x (active)" lbctl -N "$LB_NODE" backend set "$svc" "$xip:$BPORT"
+lb_cfg "service set $svc (affinity off)" lbctl -N "$LB_NODE" service set "$svc"
 out=$(conns)
 if [ "$(grep -c '^be' <<<"$out")" -eq 2 ] && ! grep -qv '^be' <<<"$out"; then
 	lb_ok "affinity off: $N connections spread over $x and $z"

@@ -15,35 +15,20 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
-lb_plan 11
+lb_require
+lb_require_tools jq conntrack
+lb_plan 8
 
-client=$LB_RUN-client
-node=$LB_RUN-node
 be1=$LB_RUN-be1
 be2=$LB_RUN-be2
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "add IPv6" dp_topology6 "$LB_RUN" 2
-lb_check "servers on be1" dp_servers "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT"
-
 # Every service has be1 as its only backend.
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	lbctl -N "$node" service add "$VIP:$VPORT/tcp" || return 1
-	lbctl -N "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" || return 1
-	lbctl -N "$node" service add "$VIP:$VPORT/udp" || return 1
-	lbctl -N "$node" backend add "$VIP:$VPORT/udp" "$BE1_IP:$BPORT" || return 1
-	lbctl -N "$node" service add "[$VIP6]:$VPORT/tcp" || return 1
-	lbctl -N "$node" backend add "[$VIP6]:$VPORT/tcp" "[$(dp_be6_ip 1)]:$BPORT" || return 1
-}
-lb_check "TCP, UDP and IPv6 TCP services, be1 the only backend" conf
+lb_check "2 backends, servers on be1; TCP, UDP and IPv6 TCP services, be1 the only backend" \
+	lb_dp_setup 2 be1/tcp/4 be1/udp/4 be1/tcp/6 -- \
+	"$VIP:$VPORT/tcp=be1" "$VIP:$VPORT/udp=be1" "[$VIP6]:$VPORT/tcp=be1"
 
-out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "an external client reaches be1 with its own address" "be1 $CLIENT_IP" "$out"
 
 out=$(lb_tcp "$be1" "$VIP" "$VPORT" 2>&1)
@@ -52,7 +37,7 @@ lb_expect_eq "hairpin TCP: be1 -> VIP -> be1 answers, SNATed to the node" \
 out=$(lb_udp "$be1" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "hairpin UDP: be1 -> VIP -> be1 answers, SNATed to the node" \
 	"be1 $NODE_BACKEND_IP" "$out"
-out=$(dp_tcp6 "$be1" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_tcp "$be1" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "hairpin IPv6 TCP: be1 -> VIP6 -> be1 answers, SNATed to the node" \
 	"be1 $NODE_BACKEND6" "$out"
 
@@ -64,7 +49,7 @@ lb_check "be1 routes to be2 through the node" \
 out=$(lb_tcp "$be2" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "be2 -> VIP -> be1 keeps be2's address (no SNAT)" "be1 $BE2_IP" "$out"
 
-out=$(dp_stat "$node" "$VIP:$VPORT/tcp" '.stats.conns')
+out=$(lb_stat "$LB_NODE" "$VIP:$VPORT/tcp" '.stats.conns')
 lb_expect_eq "stats count the 3 TCP connections" 3 "$out"
 
 lb_exit

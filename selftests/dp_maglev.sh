@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Maglev consistent hashing, measured over many real UDP flows (one python
+# Maglev consistent hashing, measured over many real UDP flows (one lb_traffic
 # process, one connected socket per flow, fixed source ports so that the
 # very same 5-tuples can be replayed):
 #
@@ -23,10 +23,9 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
+lb_require
+lb_require_tools jq conntrack
 lb_plan 33
 
 A=$LB_RUN-a
@@ -45,7 +44,7 @@ MOVE_PCT=5
 multi_be() {
 	local p=$1 n=$2 i ip
 	for ((i = 2; i <= n; i++)); do
-		ip=$(dp_be_ip "$i")
+		ip=$(lb_be_ip "$i")
 		ip -n "$p-be1" addr add "$ip/24" dev eth0 || return 1
 		ip -n "$p-node" route add "$ip/32" dev b1 src "$NODE_BACKEND_IP" || return 1
 	done
@@ -56,27 +55,27 @@ lb_check "build topology b" lb_topology "$B" 1
 lb_check "b: the same first 3 backend addresses" multi_be "$B" 3
 specs=()
 for i in 1 2 3 4 5; do
-	specs+=("$A-be1,be$i,udp,4,$BPORT,$(dp_be_ip "$i")")
+	specs+=("$A-be1,be$i,udp,4,$BPORT,$(lb_be_ip "$i")")
 done
 for i in 1 2 3; do
-	specs+=("$B-be1,be$i,udp,4,$BPORT,$(dp_be_ip "$i")")
+	specs+=("$B-be1,be$i,udp,4,$BPORT,$(lb_be_ip "$i")")
 done
-lb_check "UDP servers for the 8 backends" dp_servers "${specs[@]}"
+lb_check "UDP servers for the 8 backends" lb_serve "${specs[@]}"
 
 # conf NODE ORDER...: the weighted service, backends added in ORDER.
 # shellcheck disable=SC2317 # called through lb_check
 conf() {
-	local node=$1 i
+	local node=$1 i bes=()
 	shift
-	lbctl -N "$node" service add "$svc" || return 1
 	for i in "$@"; do
-		lbctl -N "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" weight "$i" || return 1
+		bes+=("$(lb_be_ip "$i"):$BPORT,weight,$i")
 	done
+	lb_svc "$node" "$svc" -- "${bes[@]}"
 }
 
 # flows NODE_PREFIX SVC_ADDR N SPORT_BASE: "SPORT TAG" for each flow.
 flows() {
-	dp_cli "$1-client" udp "$2" "$VPORT" --count "$3" --sport-base "$4"
+	lb_traffic "$1-client" conns -c "$3" -s "$4" udp "$2" "$VPORT"
 }
 
 # within10 N EXPECTED_NUMERATOR: is N within 10% of NFLOWS*NUM/6?
@@ -97,7 +96,7 @@ bad=$(awk '$2 !~ /^be[123]$/' "$LB_TMP/a1" | head -n 5)
 lb_expect_eq "a: all $NFLOWS flows answered by be1..be3" "" "$bad"
 
 for i in 1 2 3; do
-	n=$(dp_count "be$i" <"$LB_TMP/a1")
+	n=$(lb_count "be$i" <"$LB_TMP/a1")
 	if within10 "$n" "$i"; then
 		lb_ok "weight $i: be$i took $n of $NFLOWS flows (ideal $((NFLOWS * i / 6)) +-10%)"
 	else
@@ -121,7 +120,7 @@ lb_expect_eq "b: backend order 3,1,2 maps every flow as order 1,2,3" 0 "$diffs"
 # --- minimal disruption: 5 equal backends, remove be5 -----------------
 lb_cfg "a: service add $svc2" lbctl -N "$A-node" service add "$svc2"
 for i in 1 2 3 4 5; do
-	lbctl -N "$A-node" backend add "$svc2" "$(dp_be_ip "$i"):$BPORT" || break
+	lbctl -N "$A-node" backend add "$svc2" "$(lb_be_ip "$i"):$BPORT" || break
 done
 out=$(lbctl -N "$A-node" -j service show "$svc2" | jq '.[0].backends | length')
 lb_expect_eq "a: $svc2 has 5 backends" 5 "$out"
@@ -129,10 +128,10 @@ lb_expect_eq "a: $svc2 has 5 backends" 5 "$out"
 flows "$A" "$VIP2" "$NFLOWS2" 30000 >"$LB_TMP/m1" 2>&1
 bad=$(awk '$2 !~ /^be[1-5]$/' "$LB_TMP/m1" | head -n 5)
 lb_expect_eq "a: all $NFLOWS2 flows to $svc2 answered" "" "$bad"
-on5=$(dp_count be5 <"$LB_TMP/m1")
+on5=$(lb_count be5 <"$LB_TMP/m1")
 lb_diag "per backend: $(awk '{print $2}' "$LB_TMP/m1" | sort | uniq -c | tr '\n' ' ')"
 
-lb_cfg "a: backend del $svc2 be5" lbctl -N "$A-node" backend del "$svc2" "$(dp_be_ip 5):$BPORT"
+lb_cfg "a: backend del $svc2 be5" lbctl -N "$A-node" backend del "$svc2" "$(lb_be_ip 5):$BPORT"
 lb_check "a: conntrack -F" ip netns exec "$A-node" conntrack -F
 flows "$A" "$VIP2" "$NFLOWS2" 30000 >"$LB_TMP/m2" 2>&1
 bad=$(awk '$2 !~ /^be[1-4]$/' "$LB_TMP/m2" | head -n 5)
@@ -153,7 +152,7 @@ fi
 total=$((moved + moved5))
 lb_diag "in all $total of $NFLOWS2 flows moved (ideal $((NFLOWS2 / 5)), 1/N)"
 
-lb_cfg "a: backend add be5 again" lbctl -N "$A-node" backend add "$svc2" "$(dp_be_ip 5):$BPORT"
+lb_cfg "a: backend add be5 again" lbctl -N "$A-node" backend add "$svc2" "$(lb_be_ip 5):$BPORT"
 lb_check "a: conntrack -F" ip netns exec "$A-node" conntrack -F
 flows "$A" "$VIP2" "$NFLOWS2" 30000 >"$LB_TMP/m3" 2>&1
 diffs=$(diff "$LB_TMP/m1" "$LB_TMP/m3" | grep -c '^>')
@@ -181,7 +180,7 @@ flows "$A" "$VIP" "$NFLOWS" 20000 >"$LB_TMP/r2" 2>&1
 cnt=()
 ok=0
 for i in 1 2 3; do
-	n=$(dp_count "be$i" <"$LB_TMP/r2")
+	n=$(lb_count "be$i" <"$LB_TMP/r2")
 	cnt+=("$n")
 	want=$((NFLOWS * i)) # times 6, as n below
 	d=$((n * 6 > want ? n * 6 - want : want - n * 6))

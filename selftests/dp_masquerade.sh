@@ -13,81 +13,63 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
-lb_plan 17
+lb_require
+lb_require_tools jq conntrack
+lb_plan 14
 
-client=$LB_RUN-client
-node=$LB_RUN-node
-be1=$LB_RUN-be1
 tsvc="$VIP:$VPORT/tcp"
 usvc="$VIP:$VPORT/udp"
 t6svc="[$VIP6]:$VPORT/tcp"
 
-lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" dp_topology6 "$LB_RUN" 1
-lb_check "servers on be1" dp_servers "$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT"
+lb_check "1 backend, servers; TCP, UDP and IPv6 TCP services with be1, no masquerade" \
+	lb_dp_setup 1 be1/tcp/4 be1/udp/4 be1/tcp/6 -- "$tsvc=be1" "$usvc=be1" "$t6svc=be1"
 
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local s
-	for s in "$tsvc" "$usvc"; do
-		lbctl -N "$node" service add "$s" || return 1
-		lbctl -N "$node" backend add "$s" "$BE1_IP:$BPORT" || return 1
-	done
-	lbctl -N "$node" service add "$t6svc" || return 1
-	lbctl -N "$node" backend add "$t6svc" "[$(dp_be6_ip 1)]:$BPORT" || return 1
-}
-lb_check "TCP, UDP and IPv6 TCP services with be1, no masquerade" conf
-
-out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "no masquerade: be1 sees the client's address (TCP)" "be1 $CLIENT_IP" "$out"
-out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(lb_udp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "no masquerade: be1 sees the client's address (UDP)" "be1 $CLIENT_IP" "$out"
-out=$(dp_tcp6 "$client" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_CLIENT" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "no masquerade: be1 sees the client's address (IPv6)" "be1 $CLIENT6" "$out"
 
 # shellcheck disable=SC2317 # called through lb_check
 masq() {
-	lbctl -N "$node" service set "$tsvc" masquerade &&
-		lbctl -N "$node" service set "$usvc" masquerade &&
-		lbctl -N "$node" service set "$t6svc" masquerade
+	lbctl -N "$LB_NODE" service set "$tsvc" masquerade &&
+		lbctl -N "$LB_NODE" service set "$usvc" masquerade &&
+		lbctl -N "$LB_NODE" service set "$t6svc" masquerade
 }
 lb_check "service set ... masquerade (all three)" masq
-out=$(lbctl -N "$node" -j service show "$tsvc" | jq -r '.[0].masquerade')
+out=$(lbctl -N "$LB_NODE" -j service show "$tsvc" | jq -r '.[0].masquerade')
 lb_expect_eq "service show reports masquerade" true "$out"
 
-out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "masquerade: be1 sees the node's address (TCP)" "be1 $NODE_BACKEND_IP" "$out"
-out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(lb_udp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "masquerade: be1 sees the node's address (UDP)" "be1 $NODE_BACKEND_IP" "$out"
-out=$(dp_tcp6 "$client" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_CLIENT" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "masquerade: be1 sees the node's address (IPv6)" "be1 $NODE_BACKEND6" "$out"
 
 # The node's own connection: its source is the address of its route to the
 # VIP (192.0.2.1, towards the client), and masquerade leaves it alone.
-out=$(lb_tcp "$node" "$VIP" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_NODE" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "masquerade: the node's own TCP connection is not translated" \
 	"be1 $NODE_CLIENT_IP" "$out"
-out=$(lb_udp "$node" "$VIP" "$VPORT" 2>&1)
+out=$(lb_udp "$LB_NODE" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "masquerade: the node's own UDP flow is not translated" \
 	"be1 $NODE_CLIENT_IP" "$out"
 
 # The entry in the node's conntrack table shows the SNAT: the reply
 # direction goes to the node's address.
-out=$(dp_conntrack "$node" -p tcp --orig-src "$CLIENT_IP" --orig-dst "$VIP" --reply-dst "$NODE_BACKEND_IP" | grep -c .)
+out=$(lb_conntrack "$LB_NODE" -p tcp --orig-src "$CLIENT_IP" --orig-dst "$VIP" --reply-dst "$NODE_BACKEND_IP" | grep -c .)
 if [ "$out" -ge 1 ]; then
 	lb_ok "conntrack shows the client's connection masqueraded"
 else
 	lb_not_ok "conntrack shows the client's connection masqueraded" \
-		"$(dp_conntrack "$node" -p tcp)"
+		"$(lb_conntrack "$LB_NODE" -p tcp)"
 fi
 
-lb_cfg "service set $tsvc (masquerade off)" lbctl -N "$node" service set "$tsvc"
-out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+lb_cfg "service set $tsvc (masquerade off)" lbctl -N "$LB_NODE" service set "$tsvc"
+out=$(lb_tcp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "masquerade off: be1 sees the client's address again" "be1 $CLIENT_IP" "$out"
 
 lb_exit

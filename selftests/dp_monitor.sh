@@ -12,10 +12,9 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
+lb_require
+lb_require_tools jq conntrack
 lb_plan 9
 
 node=$LB_RUN-node
@@ -54,7 +53,7 @@ monitors_ready() {
 		if [ "$seen" = 1 ]; then
 			lbctl -N "$ns" service del "$SENTINEL" || return 1
 			for f in "$@"; do
-				dp_wait_grep "$LB_TMP/$f" 'service.del' || return 1
+				lb_wait_grep "$LB_TMP/$f" 'service.del' || return 1
 			done
 			return 0
 		fi

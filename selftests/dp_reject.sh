@@ -11,55 +11,37 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
-lb_plan 27
+lb_require
+lb_require_tools jq conntrack
+lb_plan 24
 
-client=$LB_RUN-client
-node=$LB_RUN-node
-be1=$LB_RUN-be1
-BE1_6=$(dp_be6_ip 1)
+BE1_6=$(lb_be6_ip 1)
 
-lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6" dp_topology6 "$LB_RUN" 1
-lb_check "servers on be1 (tcp, udp; IPv4, IPv6)" dp_servers \
-	"$be1,be1,tcp,4,$BPORT" "$be1,be1,udp,4,$BPORT" \
-	"$be1,be1,tcp,6,$BPORT" "$be1,be1,udp,6,$BPORT"
+lb_check "1 backend, servers; IPv4 and IPv6, TCP and UDP services with be1" \
+	lb_dp_setup 1 be1/tcp/4 be1/udp/4 be1/tcp/6 be1/udp/6 -- \
+	"$VIP:$VPORT/tcp=be1" "[$VIP6]:$VPORT/tcp=be1" "$VIP:$VPORT/udp=be1" "[$VIP6]:$VPORT/udp=be1"
 
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local p
-	for p in tcp udp; do
-		lbctl -N "$node" service add "$VIP:$VPORT/$p" || return 1
-		lbctl -N "$node" backend add "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
-		lbctl -N "$node" service add "[$VIP6]:$VPORT/$p" || return 1
-		lbctl -N "$node" backend add "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
-	done
-}
-lb_check "IPv4 and IPv6, TCP and UDP services with be1" conf
-
-out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "IPv4 TCP works with a backend" "be1 $CLIENT_IP" "$out"
-out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
+out=$(lb_udp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "IPv4 UDP works with a backend" "be1 $CLIENT_IP" "$out"
-out=$(dp_tcp6 "$client" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_tcp "$LB_CLIENT" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "IPv6 TCP works with a backend" "be1 $CLIENT6" "$out"
-out=$(dp_udp6 "$client" "$VIP6" "$VPORT" 2>&1)
+out=$(lb_udp "$LB_CLIENT" "$VIP6" "$VPORT" 2>&1)
 lb_expect_eq "IPv6 UDP works with a backend" "be1 $CLIENT6" "$out"
 
 # refused DESC NS ADDR tcp|udp: a new connection (one SYN) or flow (one
 # datagram) must be refused (reset, ICMP port unreachable) within
-# LB_FAST_SECS. The python client times it from its own first packet, so
+# LB_FAST_SECS. lb_traffic times it from its own first packet, so
 # the start-up of processes in a loaded emulated VM does not count; a
 # dropped packet would run into its 10 s limit instead.
 refused() {
 	local desc=$1 ns=$2 addr=$3 proto=$4 out tag ms
 	if [ "$proto" = tcp ]; then
-		out=$(dp_cli "$ns" tcp "$addr" "$VPORT" --timeout 10 --ms 2>&1)
+		out=$(lb_traffic "$ns" conns -t 10 -m tcp "$addr" "$VPORT" 2>&1)
 	else
-		out=$(dp_cli "$ns" udp "$addr" "$VPORT" --tries 1 --wait 10 --ms 2>&1)
+		out=$(lb_traffic "$ns" conns -n 1 -w 10 -m udp "$addr" "$VPORT" 2>&1)
 	fi
 	read -r _ tag ms <<<"$out"
 	if [ "$tag" = refused ] && [ "${ms:-99999}" -le $((LB_FAST_SECS * 1000)) ] 2>/dev/null; then
@@ -74,53 +56,53 @@ refused() {
 unconf() {
 	local p
 	for p in tcp udp; do
-		lbctl -N "$node" backend del "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
-		lbctl -N "$node" backend del "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
+		lbctl -N "$LB_NODE" backend del "$VIP:$VPORT/$p" "$BE1_IP:$BPORT" || return 1
+		lbctl -N "$LB_NODE" backend del "[$VIP6]:$VPORT/$p" "[$BE1_6]:$BPORT" || return 1
 	done
 }
 lb_check "delete every backend" unconf
 
-refused "no backend: IPv4 TCP is reset" "$client" "$VIP" tcp
-refused "no backend: IPv4 UDP gets port unreachable" "$client" "$VIP" udp
-refused "no backend: IPv6 TCP is reset" "$client" "$VIP6" tcp
-refused "no backend: IPv6 UDP gets ICMPv6 port unreachable" "$client" "$VIP6" udp
+refused "no backend: IPv4 TCP is reset" "$LB_CLIENT" "$VIP" tcp
+refused "no backend: IPv4 UDP gets port unreachable" "$LB_CLIENT" "$VIP" udp
+refused "no backend: IPv6 TCP is reset" "$LB_CLIENT" "$VIP6" tcp
+refused "no backend: IPv6 UDP gets ICMPv6 port unreachable" "$LB_CLIENT" "$VIP6" udp
 
-# As socat reports it, for a user checking by hand.
-out=$(lb_udp "$client" "$VIP" "$VPORT" 2>&1)
+# As the one-shot client (lb_ask) reports it, for a user checking by hand.
+out=$(lb_udp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 rc=$?
 if [ "$rc" -ne 0 ] && grep -q 'Connection refused' <<<"$out"; then
-	lb_ok "no backend: socat's UDP client says Connection refused"
+	lb_ok "no backend: the one-shot UDP client says Connection refused"
 else
-	lb_not_ok "no backend: socat's UDP client says Connection refused" "exit $rc" "$out"
+	lb_not_ok "no backend: the one-shot UDP client says Connection refused" "exit $rc" "$out"
 fi
 
 # The node's own connections (LOCAL_OUT) are refused too.
-refused "no backend: TCP from the node itself is reset" "$node" "$VIP" tcp
+refused "no backend: TCP from the node itself is reset" "$LB_NODE" "$VIP" tcp
 
 # A backend that is there but not usable is the same as none.
 lb_cfg "backend add be1 state terminating" \
-	lbctl -N "$node" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state terminating
-refused "only a terminating backend: TCP is reset" "$client" "$VIP" tcp
+	lbctl -N "$LB_NODE" backend add "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state terminating
+refused "only a terminating backend: TCP is reset" "$LB_CLIENT" "$VIP" tcp
 lb_cfg "backend set be1 state maintenance" \
-	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state maintenance
-refused "only a backend in maintenance: TCP is reset" "$client" "$VIP" tcp
+	lbctl -N "$LB_NODE" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" state maintenance
+refused "only a backend in maintenance: TCP is reset" "$LB_CLIENT" "$VIP" tcp
 lb_cfg "backend set be1 weight 0" \
-	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" weight 0
-refused "only a backend of weight 0: TCP is reset" "$client" "$VIP" tcp
+	lbctl -N "$LB_NODE" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT" weight 0
+refused "only a backend of weight 0: TCP is reset" "$LB_CLIENT" "$VIP" tcp
 lb_cfg "backend set be1 (active, weight 1)" \
-	lbctl -N "$node" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
-out=$(lb_tcp "$client" "$VIP" "$VPORT" 2>&1)
+	lbctl -N "$LB_NODE" backend set "$VIP:$VPORT/tcp" "$BE1_IP:$BPORT"
+out=$(lb_tcp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
 lb_expect_eq "usable again: IPv4 TCP works" "be1 $CLIENT_IP" "$out"
 
 # Counters: 5 refused IPv4 TCP connections (client x4, node x1), 2
-# successful ones; 2 refused IPv4 UDP flows (python, socat), 1 successful.
-out=$(dp_stat "$node" "$VIP:$VPORT/tcp" '"\(.stats.conns) \(.stats.rejects) \(.stats.drops)"')
+# successful ones; 2 refused IPv4 UDP flows (conns, one-shot), 1 successful.
+out=$(lb_stat "$LB_NODE" "$VIP:$VPORT/tcp" '"\(.stats.conns) \(.stats.rejects) \(.stats.drops)"')
 lb_expect_eq "stats $VIP:$VPORT/tcp: conns 2 rejects 5 drops 0" "2 5 0" "$out"
-out=$(dp_stat "$node" "$VIP:$VPORT/udp" '"\(.stats.conns) \(.stats.rejects) \(.stats.drops)"')
+out=$(lb_stat "$LB_NODE" "$VIP:$VPORT/udp" '"\(.stats.conns) \(.stats.rejects) \(.stats.drops)"')
 lb_expect_eq "stats $VIP:$VPORT/udp: conns 1 rejects 2 drops 0" "1 2 0" "$out"
-out=$(dp_stat "$node" "[$VIP6]:$VPORT/tcp" '"\(.stats.conns) \(.stats.rejects)"')
+out=$(lb_stat "$LB_NODE" "[$VIP6]:$VPORT/tcp" '"\(.stats.conns) \(.stats.rejects)"')
 lb_expect_eq "stats [$VIP6]:$VPORT/tcp: conns 1 rejects 1" "1 1" "$out"
-out=$(dp_stat "$node" "[$VIP6]:$VPORT/udp" '"\(.stats.conns) \(.stats.rejects)"')
+out=$(lb_stat "$LB_NODE" "[$VIP6]:$VPORT/udp" '"\(.stats.conns) \(.stats.rejects)"')
 lb_expect_eq "stats [$VIP6]:$VPORT/udp: conns 1 rejects 1" "1 1" "$out"
 
 lb_exit

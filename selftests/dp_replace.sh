@@ -15,49 +15,33 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
-lb_plan 20
+lb_require
+lb_require_tools jq conntrack
+lb_plan 18
 
-client=$LB_RUN-client
-node=$LB_RUN-node
 svc="$VIP:$VPORT/tcp"
-BE3_IP=$(dp_be_ip 3)
-BE4_IP=$(dp_be_ip 4)
+BE3_IP=$(lb_be_ip 3)
+BE4_IP=$(lb_be_ip 4)
 N=30
 
-lb_check "build topology with 4 backends" lb_topology "$LB_RUN" 4
-lb_check "TCP servers on the 4 backends" dp_servers \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" \
-	"$LB_RUN-be3,be3,tcp,4,$BPORT" "$LB_RUN-be4,be4,tcp,4,$BPORT"
-
-# shellcheck disable=SC2317 # called through lb_check
-conf() {
-	local i
-	lbctl -N "$node" service add "$svc" || return 1
-	for i in 1 2 3; do
-		lbctl -N "$node" backend add "$svc" "$(dp_be_ip "$i"):$BPORT" || return 1
-	done
-}
-lb_check "service with be1, be2, be3" conf
+lb_check "topology with 4 backends, TCP servers on each, service with be1, be2, be3" \
+	lb_dp_setup 4 all/tcp/4 -- "$svc=be1+be2+be3"
 
 # conns: N connections; prints "TAG COUNT" per backend (or failure kind).
 conns() {
-	dp_cli "$client" tcp "$VIP" "$VPORT" --count "$1" | awk '{print $2}' | sort | uniq -c |
-		awk '{print $2, $1}' | tr '\n' ' '
+	lb_traffic "$LB_CLIENT" conns -q -c "$1" tcp "$VIP" "$VPORT"
 }
 
 # backends: the set as "ADDR:PORT/WEIGHT", sorted.
 backends() {
-	lbctl -N "$node" -j service show "$svc" |
+	lbctl -N "$LB_NODE" -j service show "$svc" |
 		jq -r '[.[0].backends[] | "\(.address):\(.port)/\(.weight)"] | sort | join(" ")'
 }
 
 # conns_of ADDR: the backend's conns counter.
 conns_of() {
-	dp_stat "$node" "$svc" ".backends[] | select(.address == \"$1\") | .stats.conns"
+	lb_stat "$LB_NODE" "$svc" ".backends[] | select(.address == \"$1\") | .stats.conns"
 }
 
 out=$(conns "$N")
@@ -66,16 +50,16 @@ used=$(grep -o 'be[123] ' <<<"$out" | wc -l)
 lb_expect_eq "before: $N connections spread over be1, be2, be3" 3 "$used"
 c2=$(conns_of "$BE2_IP")
 c3=$(conns_of "$BE3_IP")
-svc_conns=$(dp_stat "$node" "$svc" .stats.conns)
+svc_conns=$(lb_stat "$LB_NODE" "$svc" .stats.conns)
 lb_expect_eq "service conns counts the $N connections" "$N" "$svc_conns"
 
 lb_cfg "backend replace: be2, be3 weight 2, be4" \
-	lbctl -N "$node" backend replace "$svc" "$BE2_IP:$BPORT" "$BE3_IP:$BPORT,weight=2" "$BE4_IP:$BPORT"
+	lbctl -N "$LB_NODE" backend replace "$svc" "$BE2_IP:$BPORT" "$BE3_IP:$BPORT,weight=2" "$BE4_IP:$BPORT"
 lb_expect_eq "service show lists exactly the new set" \
 	"$BE2_IP:$BPORT/1 $BE3_IP:$BPORT/2 $BE4_IP:$BPORT/1" "$(backends)"
 lb_expect_eq "be2 and be3 kept their counters, be4 starts at 0" \
 	"$c2 $c3 0" "$(conns_of "$BE2_IP") $(conns_of "$BE3_IP") $(conns_of "$BE4_IP")"
-lb_expect_eq "the service kept its counter" "$svc_conns" "$(dp_stat "$node" "$svc" .stats.conns)"
+lb_expect_eq "the service kept its counter" "$svc_conns" "$(lb_stat "$LB_NODE" "$svc" .stats.conns)"
 
 out=$(conns "$N")
 lb_diag "after: $out"
@@ -87,8 +71,8 @@ else
 fi
 
 # Refused requests change nothing.
-before=$(lbctl -N "$node" -j service list)
-out=$(lbctl -N "$node" backend replace "$svc" "$BE1_IP:$BPORT" "$BE1_IP:$BPORT" 2>&1)
+before=$(lbctl -N "$LB_NODE" -j service list)
+out=$(lbctl -N "$LB_NODE" backend replace "$svc" "$BE1_IP:$BPORT" "$BE1_IP:$BPORT" 2>&1)
 rc=$?
 lb_expect_eq "a duplicate backend is refused (exit 2)" 2 "$rc"
 if grep -Eqi 'duplicate|twice' <<<"$out"; then
@@ -96,23 +80,23 @@ if grep -Eqi 'duplicate|twice' <<<"$out"; then
 else
 	lb_not_ok "the error names the duplicate" "got: $out"
 fi
-lb_expect_eq "the refused replace changed nothing" "$before" "$(lbctl -N "$node" -j service list)"
+lb_expect_eq "the refused replace changed nothing" "$before" "$(lbctl -N "$LB_NODE" -j service list)"
 
-out=$(lbctl -N "$node" backend replace "$svc" "$BE1_IP:$BPORT" "[$(dp_be6_ip 1)]:$BPORT" 2>&1)
+out=$(lbctl -N "$LB_NODE" backend replace "$svc" "$BE1_IP:$BPORT" "[$(lb_be6_ip 1)]:$BPORT" 2>&1)
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	lb_ok "an IPv6 backend for an IPv4 service is refused: $out"
 else
 	lb_not_ok "an IPv6 backend for an IPv4 service is refused" "exit $rc: $out"
 fi
-lb_expect_eq "that refused replace changed nothing either" "$before" "$(lbctl -N "$node" -j service list)"
+lb_expect_eq "that refused replace changed nothing either" "$before" "$(lbctl -N "$LB_NODE" -j service list)"
 
 # Atomic swaps under traffic: the set is never seen empty.
 # shellcheck disable=SC2317 # runs in the background
 swapper() {
 	while [ ! -e "$LB_TMP/stop" ]; do
-		"$LBCTL" -N "$node" backend replace "$svc" "$BE1_IP:$BPORT" "$BE2_IP:$BPORT" || exit 1
-		"$LBCTL" -N "$node" backend replace "$svc" "$BE3_IP:$BPORT" "$BE4_IP:$BPORT" || exit 1
+		"$LBCTL" -N "$LB_NODE" backend replace "$svc" "$BE1_IP:$BPORT" "$BE2_IP:$BPORT" || exit 1
+		"$LBCTL" -N "$LB_NODE" backend replace "$svc" "$BE3_IP:$BPORT" "$BE4_IP:$BPORT" || exit 1
 		echo swapped >>"$LB_TMP/swaps"
 	done
 }
@@ -134,7 +118,7 @@ else
 	lb_not_ok "the set was swapped at least 4 times during the traffic" "swaps: ${swaps:-0}"
 fi
 
-lb_cfg "backend replace with no backend empties the set" lbctl -N "$node" backend replace "$svc"
+lb_cfg "backend replace with no backend empties the set" lbctl -N "$LB_NODE" backend replace "$svc"
 lb_expect_eq "service show lists no backend" "" "$(backends)"
 
 lb_exit

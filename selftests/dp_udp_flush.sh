@@ -20,27 +20,22 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
-lb_plan 22
+lb_require
+lb_require_tools jq conntrack
+lb_plan 21
 
-client=$LB_RUN-client
-node=$LB_RUN-node
 svc="$VIP:$VPORT/udp"
 ctl=$LB_TMP/ctl
 SPORT=40000
 
-lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "UDP servers on be1 and be2" dp_servers \
-	"$LB_RUN-be1,be1,udp,4,$BPORT" "$LB_RUN-be2,be2,udp,4,$BPORT"
+lb_check "topology with 2 backends, UDP servers on each" lb_dp_setup 2 all/udp/4
 
 # ct_reply_src: the reply source of the flow's conntrack entry in the node
 # (the VIP when untranslated, else the backend); empty without an entry.
 # shellcheck disable=SC2317 # called through wait_ct
 ct_reply_src() {
-	dp_conntrack "$node" -p udp --orig-src "$CLIENT_IP" --orig-dst "$VIP" \
+	lb_conntrack "$LB_NODE" -p udp --orig-src "$CLIENT_IP" --orig-dst "$VIP" \
 		--sport "$SPORT" --dport "$VPORT" |
 		sed -n 's/.*dport=[0-9]* .*src=\([0-9.]*\) dst=.*/\1/p' | head -n 1
 }
@@ -56,7 +51,7 @@ wait_ct() {
 		sleep 0.2
 	done
 	echo "reply source is '$(ct_reply_src)', want '$1'" >&2
-	dp_conntrack "$node" -p udp >&2
+	lb_conntrack "$LB_NODE" -p udp >&2
 	return 1
 }
 
@@ -102,38 +97,38 @@ switch_to() {
 # lbipam (and with it conntrack) active in the node, as on any real node:
 # without any, nothing would track the flow and there would be no stale
 # entry to flush.
-lb_cfg "another service, $VIP2:$VPORT/udp" lbctl -N "$node" service add "$VIP2:$VPORT/udp"
-dp_bg_cli "$client" "$LB_TMP/flow" hold-udp "$VIP" "$VPORT" --sport "$SPORT" --ctl "$ctl"
+lb_cfg "another service, $VIP2:$VPORT/udp" lbctl -N "$LB_NODE" service add "$VIP2:$VPORT/udp"
+lb_traffic_bg "$LB_CLIENT" "$LB_TMP/flow" hold -s "$SPORT" -C "$ctl" udp "$VIP" "$VPORT"
 lb_check "before the service: the flow has an untranslated conntrack entry" wait_ct "$VIP"
 sleep 1 # five more datagrams, all unanswered
 lb_expect_eq "before the service: no answers" 0 "$(grep -c '^answer' "$LB_TMP/flow")"
 
 mark=$(wc -l <"$LB_TMP/flow")
-lb_cfg "service add $svc" lbctl -N "$node" service add "$svc"
-lb_cfg "backend add $svc be1" lbctl -N "$node" backend add "$svc" "$BE1_IP:$BPORT"
+lb_cfg "service add $svc" lbctl -N "$LB_NODE" service add "$svc"
+lb_cfg "backend add $svc be1" lbctl -N "$LB_NODE" backend add "$svc" "$BE1_IP:$BPORT"
 lb_check "(a) the same socket now gets answers from be1" switch_to be1 none
 lb_check "(a) the flow's conntrack entry is translated to be1" wait_ct "$BE1_IP"
 
 # (b) Delete the flow's backend.
-lb_cfg "backend add $svc be2" lbctl -N "$node" backend add "$svc" "$BE2_IP:$BPORT"
+lb_cfg "backend add $svc be2" lbctl -N "$LB_NODE" backend add "$svc" "$BE2_IP:$BPORT"
 sleep 0.5
 lb_expect_eq "adding be2 does not move the flow" 0 "$(answers_after "$mark" be2)"
 mark=$(wc -l <"$LB_TMP/flow")
-lb_cfg "(b) backend del be1" lbctl -N "$node" backend del "$svc" "$BE1_IP:$BPORT"
+lb_cfg "(b) backend del be1" lbctl -N "$LB_NODE" backend del "$svc" "$BE1_IP:$BPORT"
 lb_check "(b) the flow moves to be2, be1 answers no more" switch_to be2 be1
 lb_check "(b) the flow's conntrack entry is translated to be2" wait_ct "$BE2_IP"
-out=$(dp_conntrack "$node" -p udp --orig-dst "$VIP" | grep -c "src=$BE1_IP ")
+out=$(lb_conntrack "$LB_NODE" -p udp --orig-dst "$VIP" | grep -c "src=$BE1_IP ")
 lb_expect_eq "(b) no conntrack entry for the VIP points to be1" 0 "$out"
 
 # (c) Replace the set so that the flow's backend is gone.
 mark=$(wc -l <"$LB_TMP/flow")
 lb_cfg "(c) backend replace $svc be1 (be2 replaced away)" \
-	lbctl -N "$node" backend replace "$svc" "$BE1_IP:$BPORT"
+	lbctl -N "$LB_NODE" backend replace "$svc" "$BE1_IP:$BPORT"
 lb_check "(c) the flow moves to be1, be2 answers no more" switch_to be1 be2
 lb_check "(c) the flow's conntrack entry is translated to be1" wait_ct "$BE1_IP"
 
 # (d) Delete the service: the entry goes, the flow is no longer translated.
-lb_cfg "(d) service del $svc" lbctl -N "$node" service del "$svc"
+lb_cfg "(d) service del $svc" lbctl -N "$LB_NODE" service del "$svc"
 lb_check "(d) the flow's conntrack entry is no longer translated" wait_ct "$VIP"
 sleep 0.5 # an answer already on its way may still arrive
 mark=$(wc -l <"$LB_TMP/flow")

@@ -23,9 +23,8 @@ client=$LB_RUN-client
 node=$LB_RUN-node
 
 lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "servers on be1 :8080 and be2 :8081" eval \
-	'lb_server_tcp "$LB_RUN-be1" 8080 be1 && lb_server_tcp "$LB_RUN-be2" 8081 be2 &&
-	 lb_wait_listen "$LB_RUN-be1" tcp 8080 && lb_wait_listen "$LB_RUN-be2" tcp 8081'
+lb_check "servers on be1 :8080 and be2 :8081" lb_serve \
+	"$LB_RUN-be1,be1,tcp,4,8080" "$LB_RUN-be2,be2,tcp,4,8081"
 # World-connectable socket: access is decided by SO_PEERCRED alone here.
 lb_check "lbipamd starts" e2e_start "$node" --socket-mode 0666
 

@@ -12,24 +12,19 @@
 # shellcheck disable=SC2016,SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 # shellcheck source-path=SCRIPTDIR source=e2e_lib.sh
 source "$(dirname "$0")/e2e_lib.sh"
 
 e2e_require
-lb_plan 10
+lb_plan 9
 
 client=$LB_RUN-client
 node=$LB_RUN-node
-BE1_6=$(dp_be6_ip 1)
-BE2_6=$(dp_be6_ip 2)
+BE1_6=$(lb_be6_ip 1)
+BE2_6=$(lb_be6_ip 2)
 
-lb_check "build a dual-stack topology with 2 backends" eval \
-	'lb_topology "$LB_RUN" 2 && dp_topology6 "$LB_RUN" 2'
-lb_check "TCP servers on both families" dp_servers \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,tcp,6,$BPORT" \
-	"$LB_RUN-be2,be2,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,6,$BPORT"
+lb_check "dual-stack topology with 2 backends, TCP servers on both families" \
+	lb_dp_setup 2 all/tcp/4 all/tcp/6
 lb_check "lbipamd starts" e2e_start "$node"
 
 objects() {
@@ -91,11 +86,11 @@ lb_check "one IPv4 and one IPv6 address ($ips)" test -n "$ips"
 
 out=$(lb_tcp "$client" "$ip4" 80 2>&1)
 lb_check "TCP to $ip4:80 reaches a backend ($out)" eval '[[ "$out" =~ ^be[12]\  ]]'
-out=$(dp_tcp6 "$client" "$ip6" 80 2>&1)
+out=$(lb_tcp "$client" "$ip6" 80 2>&1)
 lb_check "TCP to [$ip6]:80 reaches a backend ($out)" eval '[[ "$out" =~ ^be[12]\  ]]'
 out=$(lb_tcp "$client" 10.96.0.30 80 2>&1)
 lb_check "TCP to the IPv4 ClusterIP reaches a backend ($out)" eval '[[ "$out" =~ ^be[12]\  ]]'
-out=$(dp_tcp6 "$client" fd00:96::30 80 2>&1)
+out=$(lb_tcp "$client" fd00:96::30 80 2>&1)
 lb_check "TCP to the IPv6 ClusterIP reaches a backend ($out)" eval '[[ "$out" =~ ^be[12]\  ]]'
 lb_diag "$(e2e_kernel "$node")"
 lb_check "kernel table equals the desired state" e2e_same_keys "$node"

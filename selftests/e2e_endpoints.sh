@@ -29,8 +29,7 @@ LIMIT_MS=${E2E_EP_LIMIT_MS:-1000}
 
 lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
 lb_check "servers on the backends" eval \
-	'lb_server_tcp "$LB_RUN-be1" "$BPORT" be1 && lb_server_tcp "$LB_RUN-be2" "$BPORT" be2 &&
-	 lb_wait_listen "$LB_RUN-be1" tcp "$BPORT" && lb_wait_listen "$LB_RUN-be2" tcp "$BPORT" &&
+	'lb_serve "$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT" &&
 	 e2e_echo_server "$LB_RUN-be2" 9090'
 lb_check "lbipamd starts" e2e_start "$node"
 lb_check "apply a pool and the web Service (be1, be2)" e2e_pool_and_svc p 20.0.0.0/24

@@ -6,8 +6,9 @@
 # with lbipamd running in the node namespace, driven with lbctl's daemon
 # verbs. Source lib.sh first.
 #
-# LBIPAMD (or LBIPAM_LBIPAMD) selects the daemon; default: PATH, then the
-# tree's userspace/lbipamd. The daemon's log is $E2E_LOG.
+# LBIPAMD (or LBIPAM_LBIPAMD) selects the daemon; default: the installed
+# tree's copy next to the tests, PATH, then the tree's userspace/lbipamd.
+# The daemon's log is $E2E_LOG.
 
 E2E_SOCK=$LB_TMP/lbipamd.sock
 E2E_STATE=$LB_TMP/state.db
@@ -20,7 +21,9 @@ e2e_require() {
 	lb_require_tools jq
 	LBIPAMD=${LBIPAMD:-${LBIPAM_LBIPAMD:-}}
 	if [ -z "$LBIPAMD" ]; then
-		if type -P lbipamd >/dev/null 2>&1; then
+		if [ -x "$LB_SELFTEST_DIR/lbipamd" ]; then
+			LBIPAMD=$LB_SELFTEST_DIR/lbipamd
+		elif type -P lbipamd >/dev/null 2>&1; then
 			LBIPAMD=$(type -P lbipamd)
 		else
 			LBIPAMD=$LB_SELFTEST_DIR/../userspace/lbipamd
@@ -139,8 +142,7 @@ e2e_same_keys() {
 
 # e2e_echo_server NS PORT: a TCP echo server (for long-lived flows).
 e2e_echo_server() {
-	lb_bg ip netns exec "$1" socat "TCP4-LISTEN:$2,fork,reuseaddr" EXEC:cat
-	lb_wait_listen "$1" tcp "$2"
+	lb_serve -e "$1,echo,tcp,4,$2"
 }
 
 # e2e_flow_open NS ADDR PORT: one long-lived TCP connection from NS; write
@@ -148,7 +150,7 @@ e2e_echo_server() {
 e2e_flow_open() {
 	rm -f "$LB_TMP/flow.in" "$LB_TMP/flow.out"
 	mkfifo "$LB_TMP/flow.in" || return 1
-	ip netns exec "$1" socat -t 300 "TCP4:$2:$3,connect-timeout=$LB_TIMEOUT" - \
+	ip netns exec "$1" "$LB_TRAFFIC" pipe -t "$LB_TIMEOUT" tcp "$2" "$3" \
 		<"$LB_TMP/flow.in" >"$LB_TMP/flow.out" 2>"$LB_TMP/flow.err" &
 	E2E_FLOW_PID=$!
 	_lb_pids+=("$E2E_FLOW_PID")

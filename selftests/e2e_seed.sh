@@ -26,9 +26,8 @@ client=$LB_RUN-client
 node=$LB_RUN-node
 
 lb_check "build topology with 2 backends" lb_topology "$LB_RUN" 2
-lb_check "TCP servers on the backends" eval \
-	'lb_server_tcp "$LB_RUN-be1" "$BPORT" be1 && lb_server_tcp "$LB_RUN-be2" "$BPORT" be2 &&
-	 lb_wait_listen "$LB_RUN-be1" tcp "$BPORT" && lb_wait_listen "$LB_RUN-be2" tcp "$BPORT"'
+lb_check "TCP servers on the backends" lb_serve \
+	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be2,be2,tcp,4,$BPORT"
 lb_check "lbipamd starts in the node namespace" e2e_start "$node"
 
 # Step 1 of the write-up, exactly as written there (shared with the

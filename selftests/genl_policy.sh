@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The kernel's own checks, below lbctl: genl_raw.py hands the lbipam family
+# The kernel's own checks, below lbctl: lb_genl.py hands the lbipam family
 # requests that lbctl would refuse to build (port 0, a wrong protocol, a
 # missing or doubled address, wrong attribute lengths, a nest without
 # NLA_F_NESTED, unknown attributes, a non-zero reserved byte, ...). Each must
@@ -47,11 +47,11 @@ lb_raw_run() {
 	# Through a file, not <(...): that needs /dev/fd, which a minimal /dev
 	# (the test VM's) lacks.
 	printf '%s\n' "${_raw_req[@]}" |
-		ip netns exec "$node" python3 "$LB_SELFTEST_DIR/genl_raw.py" \
+		ip netns exec "$node" python3 "$LB_SELFTEST_DIR/lb_genl.py" \
 			>"$LB_TMP/raw.out" 2>&1
 	mapfile -t results <"$LB_TMP/raw.out"
 	for i in "${!_raw_req[@]}"; do
-		out=${results[$i]:-"(no answer; genl_raw.py said: ${results[*]})"}
+		out=${results[$i]:-"(no answer; lb_genl.py said: ${results[*]})"}
 		err=${out%% *}
 		msg=${out#"$err"}
 		msg=${msg# }
@@ -95,18 +95,17 @@ lb_raw "service protocol 1 (ICMP)" 'EINVAL|ERANGE|EPROTONOSUPPORT' 'proto.*\(off
 	service-new svc "addr4=$VIP2" port=80 proto=1
 lb_raw "service protocol 2 (IGMP)" 'EINVAL|ERANGE|EPROTONOSUPPORT' 'proto' \
 	service-new svc "addr4=$VIP2" port=80 proto=2
-# Options, as raw attributes: types from uapi/linux/lbipam.h, values little
-# endian. sched (6, u8) 9; affinity (7, u32) 86401; flags (8, u32) 0x80.
+# Options: lb_genl.py encodes each as the spec's type (uapi/lbipam.yaml).
 lb_raw "service scheduler 9" ERANGE 'sched.*\(offset [0-9]+\)' \
-	service-new svc "addr4=$VIP2" port=80 proto=6 attr=6:09
+	service-new svc "addr4=$VIP2" port=80 proto=6 sched=9
 lb_raw "service affinity 86401 s" ERANGE 'affinity.*\(offset [0-9]+\)' \
-	service-new svc "addr4=$VIP2" port=80 proto=6 attr=7:81510100
+	service-new svc "addr4=$VIP2" port=80 proto=6 affinity=86401
 lb_raw "service flags with an unknown bit" EINVAL 'flags.*\(offset [0-9]+\)' \
-	service-new svc "addr4=$VIP2" port=80 proto=6 attr=8:80000000
+	service-new svc "addr4=$VIP2" port=80 proto=6 flags=0x80
 lb_raw "service counters given by the caller" EINVAL 'read-only' \
-	service-new svc "addr4=$VIP2" port=80 proto=6 attr=10:00000000
+	service-new svc "addr4=$VIP2" port=80 proto=6 attr=stats:00000000
 lb_raw "backend state 7" ERANGE 'state.*\(offset [0-9]+\)' \
-	backend-new "${svc[@]}" be "addr4=$BE2_IP" port=8080 attr=5:07
+	backend-new "${svc[@]}" be "addr4=$BE2_IP" port=8080 state=7
 lb_raw "backend port 0" ERANGE 'port.*\(offset [0-9]+\)' backend-new "${svc[@]}" be "addr4=$BE2_IP" port=0
 
 # Missing or conflicting attributes.
@@ -124,7 +123,7 @@ lb_raw "IPv6 backend for an IPv4 service" 'EINVAL|EAFNOSUPPORT' 'famil|ipv6' \
 
 # Malformed attributes.
 lb_raw "3-byte IPv4 address" 'EINVAL|ERANGE' '.' \
-	service-new svc attr=1:cb0071 port=80 proto=6
+	service-new svc attr=addr4:cb0071 port=80 proto=6
 lb_raw "port as u32" 'EINVAL|ERANGE' '.' service-new svc "addr4=$VIP2" port32=80 proto=6
 lb_raw "service nest without NLA_F_NESTED" EINVAL 'nest' \
 	service-new svc! "addr4=$VIP2" port=80 proto=6

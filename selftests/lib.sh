@@ -4,7 +4,11 @@
 # shellcheck disable=SC2034
 #
 # Shared helpers for the lbipam selftests. Source it, then call
-# lb_require ... before lb_plan.
+# lb_require ... before lb_plan. Sections: TAP, requirements, cleanup,
+# netns and topology (lb_topology, lb_topology6, and lb_dp_setup, the
+# data-plane tests' whole preamble), traffic (lb_serve and the clients, all
+# lb_traffic), flows. The robustness tests add rb_lib.sh, the daemon tests
+# e2e_lib.sh.
 #
 # Topology built by lb_topology PREFIX [NBACKENDS]:
 #
@@ -35,9 +39,13 @@ ksft_fail=1
 ksft_skip=4
 
 LB_SELFTEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LB_TRAFFIC=$LB_SELFTEST_DIR/lb_traffic
 
 # Unique per run, so parallel runs and leftovers of a killed run never clash.
 LB_RUN="lb-$$-$RANDOM"
+# The client's and the node's namespace of lb_dp_setup (lb_topology $LB_RUN).
+LB_CLIENT=$LB_RUN-client
+LB_NODE=$LB_RUN-node
 
 readonly VIP=203.0.113.10
 readonly VIP2=203.0.113.11
@@ -48,6 +56,11 @@ readonly NODE_CLIENT_IP=192.0.2.1
 readonly NODE_BACKEND_IP=198.51.100.1
 readonly BE1_IP=198.51.100.2
 readonly BE2_IP=198.51.100.3
+# IPv6 plan (lb_topology6), mirroring the IPv4 one (documentation prefixes).
+readonly VIP6=2001:db8:ff::10
+readonly CLIENT6=2001:db8:1::2
+readonly NODE_CLIENT6=2001:db8:1::1
+readonly NODE_BACKEND6=2001:db8:2::1
 
 # Upper bound (seconds) on any single client call. Emulated (TCG) VMs are
 # 10-50x slower than hardware, so be generous for things expected to work.
@@ -173,7 +186,7 @@ lb_expect_silent() {
 # lb_expect_refused DESC RC OUTPUT ELAPSED_MS BASE_MS: the call must fail
 # with "Connection refused" (TCP reset, ICMP port unreachable), and quickly:
 # at most LB_FAST_SECS slower than BASE_MS, the time a successful call of
-# the same kind took (see lb_timed). Starting ip and socat costs seconds in
+# the same kind took (see lb_timed). Starting ip and a client costs seconds in
 # a loaded emulated VM, so an absolute limit would be flaky; a silently
 # dropped SYN would instead run into the client's connect timeout.
 lb_expect_refused() {
@@ -268,15 +281,18 @@ lb_require_tools() {
 	done
 }
 
-# LBCTL from the environment; else lbctl on PATH; else the tree's build.
-# LBIPAM_LBCTL is accepted too because the VM harness only passes LBIPAM_*
-# variables through.
+# LBCTL from the environment; else the one an installed tree carries next
+# to the tests (make -C selftests install); else lbctl on PATH; else the
+# tree's build. LBIPAM_LBCTL is accepted too because the VM harness only
+# passes LBIPAM_* variables through.
 lb_require_lbctl() {
 	LBCTL=${LBCTL:-${LBIPAM_LBCTL:-}}
 	if [ -z "$LBCTL" ]; then
 		# type -P: a PATH search only (the lbctl function below would
 		# satisfy "command -v").
-		if type -P lbctl >/dev/null 2>&1; then
+		if [ -x "$LB_SELFTEST_DIR/lbctl" ]; then
+			LBCTL=$LB_SELFTEST_DIR/lbctl
+		elif type -P lbctl >/dev/null 2>&1; then
 			LBCTL=$(type -P lbctl)
 		else
 			LBCTL=$LB_SELFTEST_DIR/../userspace/lbctl/lbctl
@@ -303,17 +319,27 @@ lb_require_module() {
 # Tests that unload the module may run only in the throw-away test VM.
 # Anywhere else (a developer's host, a kind node) other users may depend on
 # the loaded module, so this is a foreign-machine skip, never a failure.
+# lb_require_vm [WHY]: WHY defaults to "unloads the module".
+# shellcheck disable=SC2120 # WHY is optional
 lb_require_vm() {
 	if [ "${LBIPAM_IN_VM:-0}" != 1 ]; then
-		lb_skip "unloads the module: runs only in the test VM (LBIPAM_IN_VM=1)"
+		lb_skip "${1:-unloads the module}: robustness group, runs only in the test VM (LBIPAM_IN_VM=1)"
 	fi
 }
 
-# The common set: root, the tools every data-path test uses, lbctl and the
-# module.
+# lb_require_traffic: the traffic helper, built by the selftests' Makefile.
+lb_require_traffic() {
+	if [ ! -x "$LB_TRAFFIC" ]; then
+		lb_skip_or_fail "$LB_TRAFFIC not built (make -C selftests)"
+	fi
+}
+
+# lb_require: the common set: root, the tools every data-path test uses,
+# the traffic helper, lbctl and the module.
 lb_require() {
 	lb_require_root
-	lb_require_tools ip ss socat timeout
+	lb_require_tools ip ss timeout
+	lb_require_traffic
 	lb_require_lbctl
 	lb_require_module
 }
@@ -326,8 +352,8 @@ lbctl() {
 # ------------------------------------------------------------ cleanup ---
 
 # lb_ns_kill NS: end every process inside NS. Only our namespaces are ever
-# passed, so these are processes this test started (socat forks one child
-# per connection, which lb_bg cannot know about).
+# passed, so these are processes this test started (also ones lb_bg does
+# not know about, e.g. started with ip netns exec in a subshell).
 lb_ns_kill() {
 	local pids
 	pids=$(ip netns pids "$1" 2>/dev/null)
@@ -428,30 +454,177 @@ lb_topology() {
 	ip -n "$node" route add default via "$CLIENT_IP" || return 1
 }
 
-# ---------------------------------------------------------- servers ---
+# lb_topology6 PREFIX [NBACKENDS]: add IPv6 to a topology lb_topology built
+# with the same arguments. Backend i gets 2001:db8:2::(i+1). nodad: usable at
+# once, no waiting for duplicate address detection.
+lb_topology6() {
+	local p=$1 n=${2:-1} i be
+	local node=$p-node client=$p-client
 
-# The servers' reply: "TAG PEERADDR", PEERADDR being the client's address
-# as the backend sees it. The shell first reads the client's line (or EOF):
-# if it answered and exited before socat had handed it the request, socat
-# would fail with EPIPE and could drop the answer.
-_lb_reply() {
-	echo "SYSTEM:read -r _; echo $1 \$SOCAT_PEERADDR"
+	ip netns exec "$node" sysctl -qw net.ipv6.conf.all.forwarding=1 || return 1
+	ip -n "$client" -6 addr add "$CLIENT6/64" dev eth0 nodad || return 1
+	ip -n "$client" -6 route add default via "$NODE_CLIENT6" || return 1
+	ip -n "$node" -6 addr add "$NODE_CLIENT6/64" dev c0 nodad || return 1
+	for ((i = 1; i <= n; i++)); do
+		be=$p-be$i
+		ip -n "$node" -6 addr add "$NODE_BACKEND6/128" dev "b$i" nodad || return 1
+		ip -n "$node" -6 route add "2001:db8:2::$((i + 1))/128" dev "b$i" \
+			src "$NODE_BACKEND6" || return 1
+		ip -n "$be" -6 addr add "2001:db8:2::$((i + 1))/64" dev eth0 nodad || return 1
+		ip -n "$be" -6 route add default via "$NODE_BACKEND6" || return 1
+	done
+	# As for IPv4 (see lb_topology): the node needs a route to the VIP
+	# for its own connections to reach LOCAL_OUT.
+	ip -n "$node" -6 route add default via "$CLIENT6" || return 1
 }
 
-# lb_server_tcp NS PORT TAG: answers every connection and closes.
-lb_server_tcp() {
-	# -t: keep the connection until the reply is written even if the client
-	# half-closes first (forking a shell is slow in an emulated VM).
-	lb_bg ip netns exec "$1" socat -t "$LB_TIMEOUT" \
-		"TCP4-LISTEN:$2,fork,reuseaddr" "$(_lb_reply "$3")"
+# lb_be_ip N, lb_be6_ip N: the IPv4 / IPv6 address of backend N.
+lb_be_ip() {
+	echo "198.51.100.$(($1 + 1))"
 }
 
-# lb_server_udp NS PORT TAG: answers every datagram, then sends an empty
-# datagram (shut-null) that tells lb_udp the answer is complete, so it need
-# not wait out LB_UDP_WAIT.
-lb_server_udp() {
-	lb_bg ip netns exec "$1" socat -t "$LB_TIMEOUT" \
-		"UDP4-RECVFROM:$2,fork,shut-null" "$(_lb_reply "$3")"
+lb_be6_ip() {
+	echo "2001:db8:2::$(($1 + 1))"
+}
+
+# lb_dp_setup NBACKENDS [SERVER...] [-- SERVICE=BE[+BE...]...]: the
+# data-plane tests' common preamble: lb_topology $LB_RUN NBACKENDS, IPv6 too
+# (lb_topology6) if any SERVER or SERVICE is IPv6; one server process for
+# every SERVER, BE/PROTO/FAMILY: backend BE (be1, be2, ... or "all")
+# answers on BPORT with its name, e.g. "all/tcp/4 be1/udp/6"; then every
+# SERVICE in the node, with backends BE:BPORT (the address of BE's family),
+# e.g. "$VIP:$VPORT/udp=be1+be2". Ready when it returns 0.
+lb_dp_setup() {
+	local n=$1 w be proto fam i svc bes names specs=() v6=
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		IFS=/ read -r be proto fam <<<"$1"
+		shift
+		if [ "$fam" = 6 ]; then
+			v6=1
+		fi
+		for ((i = 1; i <= n; i++)); do
+			if [ "$be" = all ] || [ "$be" = "be$i" ]; then
+				specs+=("$LB_RUN-be$i,be$i,$proto,$fam,$BPORT")
+			fi
+		done
+	done
+	if [ $# -gt 0 ]; then
+		shift
+	fi
+	for w in "$@"; do
+		if [[ $w == \[* ]]; then
+			v6=1
+		fi
+	done
+	lb_topology "$LB_RUN" "$n" || return 1
+	if [ -n "$v6" ]; then
+		lb_topology6 "$LB_RUN" "$n" || return 1
+	fi
+	if [ ${#specs[@]} -gt 0 ]; then
+		lb_serve "${specs[@]}" || return 1
+	fi
+	for w in "$@"; do
+		svc=${w%=*}
+		bes=()
+		IFS=+ read -r -a names <<<"${w##*=}"
+		for be in "${names[@]}"; do
+			if [[ $svc == \[* ]]; then
+				bes+=("[$(lb_be6_ip "${be#be}")]:$BPORT")
+			else
+				bes+=("$(lb_be_ip "${be#be}"):$BPORT")
+			fi
+		done
+		lb_svc "$LB_RUN-node" "$svc" -- "${bes[@]}" || return 1
+	done
+}
+
+# lb_svc NODE SERVICE [OPTION...] [-- BACKEND...]: `lbctl service add` of
+# SERVICE with OPTIONs in netns NODE, then `backend add` of every BACKEND,
+# ADDR:PORT with its options after commas (e.g. "$BE1_IP:$BPORT,local",
+# "$ip:$BPORT,weight,3"). The services part of the data-plane preamble.
+lb_svc() {
+	local node=$1 svc=$2 opts=() be words
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	if [ $# -gt 0 ]; then
+		shift
+	fi
+	lbctl -N "$node" service add "$svc" "${opts[@]}" || return 1
+	for be in "$@"; do
+		IFS=, read -r -a words <<<"$be"
+		lbctl -N "$node" backend add "$svc" "${words[@]}" || return 1
+	done
+}
+
+# lb_stat NS SERVICE JQ_PATH: one counter from `lbctl -j stats SERVICE`,
+# e.g. lb_stat ns 203.0.113.10:80/tcp .stats.conns, or
+# '.backends[] | select(.address=="198.51.100.2") | .stats.conns'.
+lb_stat() {
+	lbctl -N "$1" -j stats "$2" | jq -r "if type == \"array\" then .[0] else . end | $3"
+}
+
+# lb_conntrack NS ARGS...: conntrack -L in NS, without the summary line.
+lb_conntrack() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" conntrack -L "$@" 2>/dev/null
+}
+
+# ----------------------------------------------------------- traffic ---
+#
+# Every server and client is lb_traffic (lb_traffic.c, built next to this
+# file; its usage text has the details). Servers answer a TCP or SCTP
+# connection with "TAG PEER" and then every line with "TAG LINE", a UDP
+# datagram with "TAG PEER" and an empty datagram that ends the answer; PEER
+# is the client's address as the backend sees it.
+
+# lb_traffic NS ARGS...: lb_traffic in netns NS.
+lb_traffic() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$LB_TRAFFIC" "$@"
+}
+
+# lb_traffic_bg NS OUTFILE ARGS...: lb_traffic in the background, its output
+# (line by line: tests watch it) in OUTFILE. Sets LB_PID.
+lb_traffic_bg() {
+	local ns=$1 out=$2
+	shift 2
+	ip netns exec "$ns" "$LB_TRAFFIC" "$@" >"$out" 2>&1 &
+	LB_PID=$!
+	_lb_pids+=("$LB_PID")
+}
+
+# lb_serve [-e | -k DIR] SPEC...: one server process for every SPEC
+# NS,TAG,PROTO,FAMILY,PORT[,ADDR] (PROTO tcp|udp|sctp, FAMILY 4|6, ADDR a
+# local address to bind instead of the wildcard); it enters each netns
+# itself. -e: echo servers; -k DIR: sinks. Returns when every socket
+# listens, or fails after LB_TIMEOUT seconds (the error is in bg.log).
+lb_serve() {
+	local ready=$_lb_tmp/srv.ready.$RANDOM i
+	lb_bg "$LB_TRAFFIC" serve -r "$ready" "$@"
+	for ((i = 0; i < LB_TIMEOUT * 20; i++)); do
+		if [ -e "$ready" ]; then
+			return 0
+		fi
+		if ! kill -0 "$LB_PID" 2>/dev/null; then
+			echo "server exited:" >&2
+			tail -n 20 "$_lb_tmp/bg.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "servers not ready after ${LB_TIMEOUT}s" >&2
+	return 1
+}
+
+# lb_servers NS TAG: TCP and UDP servers on BPORT, ready when it returns 0.
+lb_servers() {
+	lb_serve "$1,$2,tcp,4,$BPORT" "$1,$2,udp,4,$BPORT"
 }
 
 # lb_wait_listen NS tcp|udp PORT: poll until a socket is bound, instead of
@@ -473,11 +646,18 @@ lb_wait_listen() {
 	return 1
 }
 
-# lb_servers NS TAG: TCP and UDP servers on BPORT, ready when it returns 0.
-lb_servers() {
-	lb_server_tcp "$1" "$BPORT" "$2"
-	lb_server_udp "$1" "$BPORT" "$2"
-	lb_wait_listen "$1" tcp "$BPORT" && lb_wait_listen "$1" udp "$BPORT"
+# lb_wait_grep FILE ERE [SECS]: poll until a line of FILE matches.
+lb_wait_grep() {
+	local f=$1 re=$2 t=${3:-$LB_TIMEOUT} i
+	for ((i = 0; i < t * 10; i++)); do
+		if grep -Eq -- "$re" "$f" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no line matching '$re' in $f after ${t}s:" >&2
+	tail -n 20 "$f" >&2
+	return 1
 }
 
 # ------------------------------------------------------------ flows ---
@@ -489,25 +669,14 @@ lb_servers() {
 # lb_sinks NS PORT: TCP and UDP sinks on PORT writing $LB_TMP/NS-PORT.tcp
 # and .udp. Ready when it returns 0.
 lb_sinks() {
-	lb_bg ip netns exec "$1" socat -u "TCP4-LISTEN:$2,fork,reuseaddr" \
-		"OPEN:$_lb_tmp/$1-$2.tcp,creat,append"
-	lb_bg ip netns exec "$1" socat -u "UDP4-RECV:$2" \
-		"OPEN:$_lb_tmp/$1-$2.udp,creat,append"
-	lb_wait_listen "$1" tcp "$2" && lb_wait_listen "$1" udp "$2"
+	lb_serve -k "$_lb_tmp" "$1,sink,tcp,4,$2" "$1,sink,udp,4,$2"
 }
 
 # lb_flows NS ADDR PORT: start a TCP and a UDP flow from NS to ADDR:PORT.
+# Each ends at its first failed send.
 lb_flows() {
-	# The ticker waits with "read -t" on a FIFO nobody writes to: no fork
-	# per tick (forks are expensive in an emulated VM).
-	if [ ! -x "$_lb_tmp/ticker" ]; then
-		mkfifo "$_lb_tmp/never" || return 1
-		printf '%s\n' '#!/bin/bash' "exec 9<>'$_lb_tmp/never'" \
-			'while echo tick; do read -r -t 0.02 -u 9; done' >"$_lb_tmp/ticker"
-		chmod 755 "$_lb_tmp/ticker" || return 1
-	fi
-	lb_bg ip netns exec "$1" socat -u "EXEC:$_lb_tmp/ticker" "TCP4:$2:$3"
-	lb_bg ip netns exec "$1" socat -u "EXEC:$_lb_tmp/ticker" "UDP4:$2:$3"
+	lb_bg ip netns exec "$1" "$LB_TRAFFIC" tick -i 0.02 tcp "$2" "$3"
+	lb_bg ip netns exec "$1" "$LB_TRAFFIC" tick -i 0.02 udp "$2" "$3"
 }
 
 _lb_size() {
@@ -554,25 +723,39 @@ lb_growing() {
 
 # ---------------------------------------------------------- clients ---
 
-# lb_tcp NS ADDR PORT [TIMEOUT]: connect, print what the server says.
-# Exit status is socat's (124 if timeout had to kill it).
-lb_tcp() {
-	local t=${4:-$LB_TIMEOUT}
-	# The outer timeout is the backstop; socat's own connect-timeout
-	# normally fires first and says why.
-	timeout $((t + 2)) ip netns exec "$1" \
-		socat -t "$t" - "TCP4:$2:$3,connect-timeout=$t" </dev/null
+# lb_ask NS PROTO ADDR PORT [TIMEOUT] [-b SRC]: one connection (TCP, SCTP)
+# or datagram (UDP) to ADDR:PORT (IPv4 or IPv6); prints the answer. Fails
+# with "Connection refused" on a reset or ICMP error, and for TCP when no
+# connection is established within TIMEOUT. The UDP socket is connected to
+# ADDR:PORT, so the kernel delivers only datagrams whose source is exactly
+# ADDR:PORT: an answer proves the reply was translated back. UDP waits
+# LB_UDP_WAIT for an answer.
+lb_ask() {
+	local ns=$1 proto=$2 addr=$3 port=$4 t=${5:-$LB_TIMEOUT}
+	shift $(($# < 5 ? $# : 5))
+	# The outer timeout is a backstop; lb_traffic's own fires first.
+	timeout $((t + LB_UDP_WAIT + 2)) ip netns exec "$ns" "$LB_TRAFFIC" ask \
+		-t "$t" -w "$LB_UDP_WAIT" "$@" "$proto" "$addr" "$port"
 }
 
-# lb_udp NS ADDR PORT: send one datagram from a connected socket and print
-# the answers that arrive within LB_UDP_WAIT seconds (or until an empty
-# datagram ends the answer, see lb_server_udp). The socket is
-# connected to ADDR:PORT, so the kernel delivers only datagrams whose source
-# is exactly ADDR:PORT: an answer proves the reply was translated back.
-# An ICMP port unreachable makes socat fail with "Connection refused".
+# lb_tcp NS ADDR PORT [TIMEOUT], lb_udp NS ADDR PORT: lb_ask for short.
+lb_tcp() {
+	lb_ask "$1" tcp "$2" "$3" "${4:-$LB_TIMEOUT}"
+}
+
 lb_udp() {
-	echo ping | timeout $((LB_UDP_WAIT + LB_TIMEOUT)) ip netns exec "$1" \
-		socat -t "$LB_UDP_WAIT" - "UDP4:$2:$3,null-eof"
+	lb_ask "$1" udp "$2" "$3"
+}
+
+# lb_tcp_from NS SRC ADDR PORT [TIMEOUT]: lb_tcp from source address SRC.
+lb_tcp_from() {
+	lb_ask "$1" tcp "$3" "$4" "${5:-$LB_TIMEOUT}" -b "$2"
+}
+
+# lb_count WORD: how many lines of stdin have WORD as their second field
+# (the backend in lb_traffic conns' "SPORT TAG" output).
+lb_count() {
+	awk -v w="$1" '$2 == w { n++ } END { print n + 0 }'
 }
 
 # Milliseconds since the epoch, for "fails fast" checks.

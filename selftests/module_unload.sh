@@ -21,7 +21,8 @@
 source "$(dirname "$0")/lib.sh"
 
 lb_require_root
-lb_require_tools ip ss socat timeout modprobe rmmod dmesg
+lb_require_tools ip ss timeout modprobe rmmod dmesg
+lb_require_traffic
 lb_require_lbctl
 lb_require_vm
 lb_require_module
@@ -71,8 +72,7 @@ lb_check "build topology A" lb_topology "$a" 1
 lb_check "build topology B" lb_topology "$b" 1
 lb_check "sinks listen in A's backend" lb_sinks "$a-be1" "$BPORT"
 lb_check "sinks listen in B's backend" lb_sinks "$b-be1" "$BPORT"
-lb_server_tcp "$a-be1" "$EPORT" be1
-lb_check "echo server listens in A's backend" lb_wait_listen "$a-be1" tcp "$EPORT"
+lb_check "echo server listens in A's backend" lb_serve "$a-be1,be1,tcp,4,$EPORT"
 lb_check "configure A" configure "$a"
 lb_check "configure B" configure "$b"
 

@@ -25,7 +25,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/rb_lib.sh"
 
 lb_require_root
-lb_require_tools ip ss python3 timeout awk tail
+lb_require_tools ip ss jq timeout awk tail
+lb_require_traffic
 lb_require_lbctl
 lb_require_module
 lb_plan 15
@@ -111,7 +112,7 @@ lb_diag "tcp flow: $(cat "$LB_TMP/tcp.json" 2>/dev/null)" \
 	"udp flow: $(cat "$LB_TMP/udp.json" 2>/dev/null)"
 
 broken=$(rb_report tcp broken)
-lb_expect_eq "the long-lived TCP connection never broke" None "$broken"
+lb_expect_eq "the long-lived TCP connection never broke" null "$broken"
 sent=$(rb_report tcp sent)
 answered=$(rb_report tcp answered)
 lb_expect_eq "every line on the TCP connection was echoed" "$sent" "$answered"
@@ -125,9 +126,9 @@ lb_result "$(awk -v s="$usent" -v a="$uans" -v g="$ugap" \
 	"sent $usent, answered $uans, longest gap ${ugap}s"
 
 lb_check "a new TCP connection through the VIP works" \
-	ip netns exec "$p-client" python3 "$RB_PY" probe tcp "$VIP" "$VPORT"
+	rb_probe "$p-client" tcp "$VIP" "$VPORT"
 lb_check "a new UDP flow through the VIP works" \
-	ip netns exec "$p-client" python3 "$RB_PY" probe udp "$VIP" "$VPORT"
+	rb_probe "$p-client" udp "$VIP" "$VPORT"
 out=$(lbctl -N "$node" service list 2>&1)
 lb_expect_eq "only the flows' two services remain" \
 	"$(printf '%s\n  -> %s\n%s\n  -> %s' "$svc" "$BE1_IP:$BPORT" "$usvc" "$BE1_IP:$BPORT")" "$out"

@@ -38,7 +38,12 @@ import time
 # No __pycache__ in the source tree.
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rb_lib as L  # noqa: E402 (after the path is set)
+import lb_genl as L  # noqa: E402 (after the path is set)
+
+# Valid and invalid values, from the spec's limits (lbipam_uapi.py).
+SVC_F_ALL = L.SVC_F_MASQUERADE | L.SVC_F_LOCAL_ONLY
+CMDS_ALL = list(range(1, L.CMD_MAX + 1))
+CMDS_NOFLUSH = [c for c in CMDS_ALL if c != L.CMD_FLUSH]
 
 SEED = int(os.environ.get("RB_FUZZ_SEED", "1"))
 COUNT = int(os.environ.get("RB_FUZZ_COUNT", "5000"))
@@ -105,14 +110,18 @@ class Gen:
                                 self.pick([6, 17, 132],
                                           [0, 1, 255, r.randrange(256)]))
         if r.random() < 0.3:
-            attrs += L.nla(L.SVC_A_SCHED, L.u8(self.pick([0, 1], [2, 255])))
+            attrs += L.nla(L.SVC_A_SCHED, L.u8(self.pick(
+                list(range(L.SCHED_MAX + 1)), [L.SCHED_MAX + 1, 255])))
         if r.random() < 0.3:
             attrs += L.nla(L.SVC_A_AFFINITY, L.u32(self.pick(
-                [0, 1, 10800, 86400], [86401, 0xffffffff])))
+                [0, 1, 10800, L.MAX_AFFINITY],
+                [L.MAX_AFFINITY + 1, 0xffffffff])))
         if r.random() < 0.3:
             attrs += L.nla(L.SVC_A_FLAGS, L.u32(self.pick(
-                [0, 1, 2, 3], [4, 0x80000000, 0xffffffff])))
-        nranges = self.pick([0, 0, 0, 0, 1, 2, 64], [65, 100])
+                list(range(SVC_F_ALL + 1)),
+                [SVC_F_ALL + 1, 0x80000000, 0xffffffff])))
+        nranges = self.pick([0, 0, 0, 0, 1, 2, L.MAX_SOURCE_RANGES],
+                            [L.MAX_SOURCE_RANGES + 1, 100])
         fam6 = ":" in a
         for _ in range(nranges):
             if self.clean or r.random() < 0.75:
@@ -122,7 +131,8 @@ class Gen:
                              net.network_address.packed)
                 cidr += L.nla(L.CIDR_A_PREFIXLEN, L.u8(plen))
             else:
-                cidr = L.nla(r.choice([1, 2]), os.urandom(r.choice([4, 16])))
+                cidr = L.nla(r.choice([L.CIDR_A_ADDR4, L.CIDR_A_ADDR6]),
+                             os.urandom(r.choice([4, 16])))
                 cidr += L.nla(L.CIDR_A_PREFIXLEN, L.u8(r.choice(
                     [24, 32, 33, 64, 128, 129, 255])))
             attrs += L.nest(L.SVC_A_SOURCE_RANGE, cidr)
@@ -133,8 +143,10 @@ class Gen:
         return be4("198.51.100.%d" % r.randrange(2, 10),
                    self.pick([8080, 8081, 65535], [0, r.randrange(65536)]),
                    r.choice([None, 0, 1, 65535]),
-                   self.pick([None, 0, 1, 2], [3, 255]),
-                   self.pick([None, 0, 1], [2, 0xffffffff]))
+                   self.pick([None] + list(range(L.BE_STATE_MAX + 1)),
+                             [L.BE_STATE_MAX + 1, 255]),
+                   self.pick([None, 0, L.BE_F_LOCAL],
+                             [L.BE_F_LOCAL << 1, 0xffffffff]))
 
     def valid_attrs(self, cmd):
         r = self.r
@@ -229,13 +241,15 @@ class Gen:
         r = self.r
         kind = r.randrange(12)
         # Flush rarely: it would empty the table the others build.
-        cmd = r.choice([1, 2, 3, 4, 5, 6, 7, 8, 1, 4, 8, 1, 4, 8,
-                        0, 10, 11, 255, r.randrange(256)] +
-                       ([9] if r.random() < 0.02 else []))
+        often = [L.CMD_SERVICE_NEW, L.CMD_BACKEND_NEW, L.CMD_BACKEND_REPLACE]
+        cmd = r.choice(CMDS_NOFLUSH + often + often +
+                       [0, L.CMD_MAX + 1, L.CMD_MAX + 2, 255,
+                        r.randrange(256)] +
+                       ([L.CMD_FLUSH] if r.random() < 0.02 else []))
         # Kinds 0-2 are well-formed requests with valid values.
         self.clean = kind <= 2
         flags = L.NLM_F_REQUEST | L.NLM_F_ACK
-        version, reserved = 1, 0
+        version, reserved = L.GENL_VERSION, 0
         if kind <= 2:
             attrs = self.valid_attrs(cmd)
         elif kind <= 5:
@@ -246,7 +260,8 @@ class Gen:
         elif kind == 7:         # nests inside nests
             inner = self.svc_inner()
             for _ in range(r.randrange(1, 6)):
-                inner = L.nest(r.choice([1, 2, L.SVC_A_SOURCE_RANGE]), inner)
+                inner = L.nest(r.choice([L.A_SERVICE, L.A_BACKEND,
+                                         L.SVC_A_SOURCE_RANGE]), inner)
             attrs = L.nest(L.A_SERVICE, inner)
         elif kind == 8:         # random bytes after the genl header
             attrs = os.urandom(r.randrange(0, 200))
@@ -288,8 +303,9 @@ def extack_checks(nl):
          L.nest(L.A_SERVICE, key4(port=0)), -34, "port", L.SVC_A_PORT),
         ("protocol 99", L.CMD_SERVICE_NEW,
          L.nest(L.A_SERVICE, key4(proto=99)), -93, "protocol", L.SVC_A_PROTO),
-        ("affinity 86401", L.CMD_SERVICE_NEW,
-         L.nest(L.A_SERVICE, key4() + L.nla(L.SVC_A_AFFINITY, L.u32(86401))),
+        ("affinity %d" % (L.MAX_AFFINITY + 1), L.CMD_SERVICE_NEW,
+         L.nest(L.A_SERVICE, key4() + L.nla(L.SVC_A_AFFINITY,
+                                            L.u32(L.MAX_AFFINITY + 1))),
          -34, "affinity", L.SVC_A_AFFINITY),
         ("scheduler 7", L.CMD_SERVICE_NEW,
          L.nest(L.A_SERVICE, key4() + L.nla(L.SVC_A_SCHED, L.u8(7))),

@@ -10,6 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 lb_require_root
+lb_require_vm "fuzzes the kernel"
 lb_require_tools ip python3 dmesg
 lb_require_lbctl
 lb_require_module

@@ -43,7 +43,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/rb_lib.sh"
 
 lb_require_root
-lb_require_tools ip ss python3 timeout awk tail dmesg
+lb_require_tools ip ss timeout awk tail dmesg
+lb_require_traffic
 lb_require_lbctl
 lb_require_vm
 lb_require_module
@@ -104,15 +105,14 @@ cycle() {
 	LOADED=0
 	lb_topology "$p" 1 || return 1
 	rb_echo "$p-be1" "$BPORT" || return 1
-	lb_bg ip netns exec "$p-be1" python3 "$RB_PY" echo-server $((BPORT + 1))
-	lb_wait_listen "$p-be1" tcp $((BPORT + 1)) || return 1
+	rb_echo "$p-be1" $((BPORT + 1)) || return 1
 	if [ "${2:-}" = measure ]; then
 		TOPO=$(settle)
 	fi
 	lbctl -N "$p-node" -b "$LB_TMP/svc.batch" || return 1
 	rm -f "$RB_STOP"
 	rb_flow "udp_$1" "$p-client" udp "$VIP" 80 0.05
-	ip netns exec "$p-client" python3 "$RB_PY" probe tcp "$VIP" 80 30 || return 1
+	rb_probe "$p-client" tcp "$VIP" 80 30 || return 1
 	rb_growing "udp_$1" || return 1
 	if [ "${2:-}" = measure ]; then
 		LOADED=$(settle)

@@ -4,9 +4,8 @@
 
 Python standard library only: the test VM and kind nodes have nothing else.
 
-Library part: a minimal raw generic netlink client (no libnl, so that the
-fuzz test can send arbitrarily broken messages) and a model of the service
-table built from lbctl batch files.
+Library part: a model of the service table built from lbctl batch files
+(the netlink client is lb_genl.py's).
 
 Command line part (used by the shell tests):
 
@@ -21,12 +20,6 @@ Command line part (used by the shell tests):
       list`: same services, each once, in key order, same options and
       backends. --subset: LIST may hold other services too (a concurrent
       writer), but every modelled one exactly once, and order still holds.
-  rb_lib.py echo-server PORT
-      TCP and UDP echo server on PORT.
-  rb_lib.py flow tcp|udp ADDR PORT INTERVAL STOPFILE REPORT
-      a long-lived flow to ADDR:PORT (see flow()).
-  rb_lib.py probe tcp|udp ADDR PORT [COUNT]
-      COUNT (1) new connections or datagrams to ADDR:PORT must be echoed.
   rb_lib.py dump-raw BATCH... [--exact] [--quiet]
       one raw NLM_F_DUMP of SERVICE_GET, no retry even if the kernel flags it
       NLM_F_DUMP_INTR: every modelled service must appear exactly once, no
@@ -37,248 +30,19 @@ import json
 import os
 import random
 import socket
-import struct
 import sys
 
-NETLINK_GENERIC = 16
-SOL_NETLINK = 270
-NETLINK_EXT_ACK = 11
-NETLINK_CAP_ACK = 10
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lb_genl import (CMD_SERVICE_GET, NLM_F_DUMP, NLM_F_REQUEST,  # noqa: E402
+                     Genl, NlError, decode_service, packed)
 
-NLMSG_ERROR = 2
-NLMSG_DONE = 3
-NLM_F_REQUEST = 0x1
-NLM_F_MULTI = 0x2
-NLM_F_ACK = 0x4
-NLM_F_ECHO = 0x8
-NLM_F_DUMP_INTR = 0x10
-NLM_F_ROOT = 0x100
-NLM_F_MATCH = 0x200
-NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH
-NLM_F_CAPPED = 0x100        # in NLMSG_ERROR replies
-NLM_F_ACK_TLVS = 0x200      # in NLMSG_ERROR replies
-NLA_F_NESTED = 0x8000
-NLA_TYPE_MASK = 0x3fff
-NLMSGERR_ATTR_MSG = 1
-NLMSGERR_ATTR_OFFS = 2
-
-GENL_ID_CTRL = 16
-CTRL_CMD_GETFAMILY = 3
-CTRL_ATTR_FAMILY_ID = 1
-CTRL_ATTR_FAMILY_NAME = 2
-
-# uapi/linux/lbipam.h
-CMD_SERVICE_NEW = 1
-CMD_SERVICE_DEL = 2
-CMD_SERVICE_GET = 3
-CMD_BACKEND_NEW = 4
-CMD_BACKEND_DEL = 5
-CMD_SERVICE_SET = 6
-CMD_BACKEND_SET = 7
-CMD_BACKEND_REPLACE = 8
-CMD_FLUSH = 9
-CMD_MAX = 9
-A_SERVICE = 1
-A_BACKEND = 2
-SVC_A_ADDR4, SVC_A_ADDR6, SVC_A_PORT, SVC_A_PROTO = 1, 2, 3, 4
-SVC_A_BACKEND_COUNT, SVC_A_SCHED, SVC_A_AFFINITY, SVC_A_FLAGS = 5, 6, 7, 8
-SVC_A_SOURCE_RANGE, SVC_A_STATS = 9, 10
-SVC_A_MAX = 10
-CIDR_A_ADDR4, CIDR_A_ADDR6, CIDR_A_PREFIXLEN = 1, 2, 3
-BE_A_ADDR4, BE_A_ADDR6, BE_A_PORT, BE_A_WEIGHT = 1, 2, 3, 4
-BE_A_STATE, BE_A_FLAGS, BE_A_STATS = 5, 6, 7
-BE_A_MAX = 7
-
-PROTOS = {"tcp": 6, "udp": 17, "sctp": 132}
-STATES = {"active": 0, "terminating": 1, "maintenance": 2}
-
-
-# ------------------------------------------------------------ netlink ---
-
-def nla(atype, payload):
-    """One attribute, padded to 4 bytes."""
-    hdr = struct.pack("=HH", 4 + len(payload), atype)
-    return hdr + payload + b"\0" * (-len(payload) % 4)
-
-
-def nest(atype, *attrs):
-    return nla(atype | NLA_F_NESTED, b"".join(attrs))
-
-
-def u8(v):
-    return struct.pack("=B", v)
-
-
-def u16(v):
-    return struct.pack("=H", v)
-
-
-def u32(v):
-    return struct.pack("=I", v)
-
-
-def parse_attrs(buf):
-    """{type: [payload, ...]} of a run of attributes (flags stripped)."""
-    out = {}
-    off = 0
-    while off + 4 <= len(buf):
-        alen, atype = struct.unpack_from("=HH", buf, off)
-        if alen < 4 or off + alen > len(buf):
-            raise ValueError("malformed attribute at %d" % off)
-        out.setdefault(atype & NLA_TYPE_MASK, []).append(buf[off + 4:off + alen])
-        off += (alen + 3) & ~3
-    return out
-
-
-class NlError(Exception):
-    pass
-
-
-class Genl:
-    """A NETLINK_GENERIC socket in the caller's network namespace."""
-
-    def __init__(self, timeout=5.0, ext_ack=True):
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
-                                  NETLINK_GENERIC)
-        self.sock.bind((0, 0))
-        self.sock.settimeout(timeout)
-        # Dumps of 100k services arrive faster than python reads them.
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-        if ext_ack:
-            self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
-        self.seq = random.Random(os.getpid()).randrange(1, 1 << 30)
-        self.family = None
-
-    def next_seq(self):
-        self.seq = (self.seq + 1) & 0xffffffff or 1
-        return self.seq
-
-    def send_raw(self, data):
-        self.sock.send(data)
-
-    @staticmethod
-    def msg(mtype, flags, seq, payload):
-        return struct.pack("=IHHII", 16 + len(payload), mtype, flags, seq,
-                           0) + payload
-
-    @staticmethod
-    def genl_payload(cmd, attrs=b"", version=1, reserved=0):
-        return struct.pack("=BBH", cmd, version, reserved) + attrs
-
-    def recv_msgs(self):
-        """One datagram, split into (type, flags, seq, payload)."""
-        data = self.sock.recv(1 << 20)
-        out = []
-        off = 0
-        while off + 16 <= len(data):
-            mlen, mtype, mflags, mseq, _pid = struct.unpack_from("=IHHII",
-                                                                 data, off)
-            if mlen < 16 or off + mlen > len(data):
-                raise NlError("kernel sent a malformed message")
-            out.append((mtype, mflags, mseq, data[off + 16:off + mlen]))
-            off += (mlen + 3) & ~3
-        return out
-
-    @staticmethod
-    def parse_error(payload, flags):
-        """(errno value, extack msg or None, extack offset or None)."""
-        err, = struct.unpack_from("=i", payload, 0)
-        msg = offs = None
-        if flags & NLM_F_ACK_TLVS:
-            if flags & NLM_F_CAPPED:
-                tlv_off = 4 + 16
-            else:
-                olen, = struct.unpack_from("=I", payload, 4)
-                tlv_off = 4 + ((olen + 3) & ~3)
-            tlvs = parse_attrs(payload[tlv_off:])
-            if NLMSGERR_ATTR_MSG in tlvs:
-                msg = tlvs[NLMSGERR_ATTR_MSG][0].rstrip(b"\0").decode(
-                    errors="replace")
-            if NLMSGERR_ATTR_OFFS in tlvs:
-                offs, = struct.unpack("=I", tlvs[NLMSGERR_ATTR_OFFS][0][:4])
-        return err, msg, offs
-
-    def transact(self, data, seq):
-        """Send DATA, read until the NLMSG_ERROR/NLMSG_DONE of SEQ.
-
-        Returns (error, extack msg, extack offset, [data payloads], intr).
-        Raises socket.timeout when the kernel never answers.
-        """
-        self.sock.send(data)
-        payloads = []
-        intr = False
-        while True:
-            for mtype, mflags, mseq, payload in self.recv_msgs():
-                if mseq != seq:
-                    continue        # an answer to an earlier, unacked message
-                if mflags & NLM_F_DUMP_INTR:
-                    intr = True
-                if mtype == NLMSG_ERROR:
-                    err, msg, offs = self.parse_error(payload, mflags)
-                    return err, msg, offs, payloads, intr
-                if mtype == NLMSG_DONE:
-                    err = 0
-                    if len(payload) >= 4:
-                        err, = struct.unpack_from("=i", payload, 0)
-                    return err, None, None, payloads, intr
-                payloads.append((mtype, mflags, payload))
-                if not mflags & NLM_F_MULTI:
-                    # A plain reply; the ACK may follow if asked for.
-                    pass
-
-    def resolve(self, name="lbipam"):
-        seq = self.next_seq()
-        req = self.msg(GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, seq,
-                       self.genl_payload(CTRL_CMD_GETFAMILY,
-                                         nla(CTRL_ATTR_FAMILY_NAME,
-                                             name.encode() + b"\0")))
-        err, msg, _, payloads, _ = self.transact(req, seq)
-        for mtype, _flags, payload in payloads:
-            attrs = parse_attrs(payload[4:])
-            if CTRL_ATTR_FAMILY_ID in attrs:
-                self.family, = struct.unpack("=H",
-                                             attrs[CTRL_ATTR_FAMILY_ID][0])
-                return self.family
-        raise NlError("cannot resolve family %s: %s %s" % (
-            name, os.strerror(-err) if err else "no id", msg or ""))
-
-    def request(self, cmd, attrs=b"", flags=NLM_F_REQUEST | NLM_F_ACK,
-                reserved=0, version=1):
-        seq = self.next_seq()
-        data = self.msg(self.family, flags, seq,
-                        self.genl_payload(cmd, attrs, version, reserved))
-        return self.transact(data, seq)
-
-
-def svc_key_attrs(addr, port, proto):
-    ver, raw = packed(addr)
-    a = nla(SVC_A_ADDR4 if ver == 4 else SVC_A_ADDR6, raw)
-    return a + nla(SVC_A_PORT, u16(port)) + nla(SVC_A_PROTO, u8(proto))
-
-
-def decode_service(payload):
-    """Key and backends of one SERVICE_GET reply message."""
-    attrs = parse_attrs(payload[4:])
-    s = parse_attrs(attrs[A_SERVICE][0])
-    if SVC_A_ADDR4 in s:
-        ver, raw = 4, s[SVC_A_ADDR4][0]
-    else:
-        ver, raw = 6, s[SVC_A_ADDR6][0]
-    port, = struct.unpack("=H", s[SVC_A_PORT][0])
-    proto, = struct.unpack("=B", s[SVC_A_PROTO][0])
-    return (ver, bytes(raw), proto, port), len(attrs.get(A_BACKEND, []))
+# lbctl's words for the protocols (IPPROTO_* numbers, the kernel's ABI).
+PROTOS = {"tcp": socket.IPPROTO_TCP, "udp": socket.IPPROTO_UDP,
+          "sctp": socket.IPPROTO_SCTP}
 
 
 # -------------------------------------------------------------- model ---
-
-# ipaddress is far too slow for 100k services in an emulated VM (minutes):
-# the socket module's C parsers do the same job.
-def packed(addr):
-    """(4 or 6, address bytes) of a textual address."""
-    if ":" in addr:
-        return 6, socket.inet_pton(socket.AF_INET6, addr)
-    return 4, socket.inet_pton(socket.AF_INET, addr)
-
 
 def norm_addr(addr):
     """The canonical text of an address (IPv6 compressed), as lbctl prints."""
@@ -570,150 +334,6 @@ def dump_raw(batches, exact=False, quiet=False):
     return 1 if problems else 0
 
 
-# -------------------------------------------------------------- flows ---
-
-def echo_server(port):
-    """TCP and UDP echo on PORT, one process (no fork per packet: floods)."""
-    import selectors
-    sel = selectors.DefaultSelector()
-    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lst.bind(("0.0.0.0", port))
-    lst.listen(64)
-    lst.setblocking(False)
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("0.0.0.0", port))
-    udp.setblocking(False)
-    sel.register(lst, selectors.EVENT_READ, "accept")
-    sel.register(udp, selectors.EVENT_READ, "udp")
-    while True:
-        for key, _ in sel.select():
-            s = key.fileobj
-            if key.data == "accept":
-                try:
-                    c, _a = s.accept()
-                except OSError:
-                    continue
-                c.setblocking(True)
-                c.settimeout(5)
-                sel.register(c, selectors.EVENT_READ, "tcp")
-            elif key.data == "udp":
-                for _i in range(64):
-                    try:
-                        d, a = s.recvfrom(65535)
-                    except OSError:
-                        break
-                    try:
-                        s.sendto(d, a)
-                    except OSError:
-                        pass
-            else:
-                try:
-                    d = s.recv(65536)
-                    if d:
-                        s.sendall(d)
-                except OSError:
-                    d = b""
-                if not d:
-                    sel.unregister(s)
-                    s.close()
-
-
-def flow(proto, addr, port, interval, stop, report, wait=5.0):
-    """A long-lived flow: every INTERVAL s send a numbered line and wait up
-    to WAIT s for its echo (interval 0: as fast as answers come back, a
-    flood). Runs until the file STOP exists, then writes a one-line JSON
-    summary to REPORT; meanwhile REPORT.progress holds the number of
-    answers so far. TCP: one connection for the whole run, any error or
-    unanswered line ends it (broken). UDP: one connected socket; an answer
-    may be lost, counted.
-    """
-    import time
-    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-    s = socket.socket(socket.AF_INET, kind)
-    s.settimeout(wait)
-    res = {"proto": proto, "sent": 0, "answered": 0, "broken": None,
-           "max_gap": 0.0}
-    t_start = time.monotonic()
-    last_ok = t_start
-    last_progress = 0.0
-    try:
-        s.connect((addr, port))
-        if proto == "udp":
-            s.settimeout(min(wait, 1.0))
-        buf = b""
-        n = 0
-        while not os.path.exists(stop):
-            n += 1
-            line = b"%d\n" % n
-            s.send(line)
-            res["sent"] += 1
-            if proto == "tcp":
-                while not buf.startswith(line):
-                    if len(buf) >= len(line):
-                        raise OSError("answer %r, want %r" % (buf[:20], line))
-                    d = s.recv(4096)
-                    if not d:
-                        raise OSError("connection closed by peer")
-                    buf += d
-                buf = buf[len(line):]
-                ok = True
-            else:
-                ok = False
-                try:
-                    while True:
-                        d = s.recv(4096)
-                        if d == line:
-                            ok = True
-                            break
-                except socket.timeout:
-                    pass
-            now = time.monotonic()
-            if ok:
-                res["answered"] += 1
-                res["max_gap"] = max(res["max_gap"], now - last_ok)
-                last_ok = now
-            # Progress for the shell, at most every 0.5 s (floods too).
-            if now - last_progress >= 0.5:
-                last_progress = now
-                with open(report + ".progress.tmp", "w") as f:
-                    f.write("%d\n" % res["answered"])
-                os.rename(report + ".progress.tmp", report + ".progress")
-            if interval:
-                time.sleep(interval)
-    except (OSError, socket.timeout) as e:
-        res["broken"] = "%s after %d lines, %.1f s" % (
-            e or type(e).__name__, res["sent"], time.monotonic() - t_start)
-    res["max_gap"] = round(max(res["max_gap"], time.monotonic() - last_ok), 2)
-    res["seconds"] = round(time.monotonic() - t_start, 1)
-    with open(report, "w") as f:
-        f.write(json.dumps(res) + "\n")
-    return 0 if res["broken"] is None else 1
-
-
-def probe(proto, addr, port, count=1, wait=5.0):
-    """COUNT new connections (or sockets sending a datagram) through
-    ADDR:PORT, one after the other, each echoed back."""
-    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-    for i in range(count):
-        s = socket.socket(socket.AF_INET, kind)
-        s.settimeout(wait)
-        try:
-            s.connect((addr, port))
-            s.send(b"probe\n")
-            d = s.recv(100)
-        except OSError as e:
-            print("probe %d %s %s:%d: %s" % (i, proto, addr, port,
-                                             e or type(e).__name__))
-            return 1
-        finally:
-            s.close()
-        if d != b"probe\n":
-            print("probe %d %s %s:%d: answer %r" % (i, proto, addr, port, d))
-            return 1
-    return 0
-
-
 # -------------------------------------------------------------- main ---
 
 def main(argv):
@@ -728,16 +348,6 @@ def main(argv):
     if cmd == "gen-backends":
         gen_backends(argv[2], int(argv[3]), int(argv[4]))
         return 0
-    if cmd == "echo-server":
-        echo_server(int(argv[2]))
-        return 0
-    if cmd == "flow":
-        # flow tcp|udp ADDR PORT INTERVAL STOPFILE REPORT
-        return flow(argv[2], argv[3], int(argv[4]), float(argv[5]), argv[6],
-                    argv[7])
-    if cmd == "probe":
-        return probe(argv[2], argv[3], int(argv[4]),
-                     int(argv[5]) if len(argv) > 5 else 1)
     if cmd == "verify":
         args = [a for a in argv[3:] if not a.startswith("--")]
         subset = "--subset" in argv

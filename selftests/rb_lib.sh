@@ -1,10 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # Helpers shared by the robustness tests (rb_*.sh); sourced after lib.sh.
-# Not a test itself. Flows and the echo server are rb_lib.py's: one python
+# Not a test itself. Flows and the echo server are lb_traffic's: one
 # process per flow, no fork per packet (emulated VMs fork slowly).
 
-RB_PY=$LB_SELFTEST_DIR/rb_lib.py
 RB_STOP=$LB_TMP/flows.stop
 
 rb_secs() {
@@ -13,16 +12,22 @@ rb_secs() {
 
 # rb_echo NS PORT: a TCP+UDP echo server in NS, ready when it returns 0.
 rb_echo() {
-	lb_bg ip netns exec "$1" python3 "$RB_PY" echo-server "$2"
-	lb_wait_listen "$1" tcp "$2" && lb_wait_listen "$1" udp "$2"
+	lb_serve -e "$1,echo,tcp,4,$2" "$1,echo,udp,4,$2"
 }
 
-# rb_flow NAME NS tcp|udp ADDR PORT INTERVAL: start a long-lived flow (see
-# flow() in rb_lib.py); it runs until rb_flows_stop. Its report is
+# rb_probe NS tcp|udp ADDR PORT [COUNT]: COUNT (1) new connections or
+# datagrams to ADDR:PORT, one after the other, each echoed by rb_echo.
+rb_probe() {
+	lb_traffic "$1" probe -c "${5:-1}" "$2" "$3" "$4"
+}
+
+# rb_flow NAME NS tcp|udp ADDR PORT INTERVAL: start a long-lived flow to an
+# echo server (lb_traffic flow: every INTERVAL s a numbered line, 0 = as
+# fast as answers come); it runs until rb_flows_stop. Its report is
 # $LB_TMP/NAME.json, its answer count so far $LB_TMP/NAME.json.progress.
 rb_flow() {
-	lb_bg ip netns exec "$2" python3 "$RB_PY" flow "$3" "$4" "$5" "$6" \
-		"$RB_STOP" "$LB_TMP/$1.json"
+	lb_bg ip netns exec "$2" "$LB_TRAFFIC" flow -i "$6" -S "$RB_STOP" \
+		-R "$LB_TMP/$1.json" "$3" "$4" "$5"
 	eval "RB_FLOW_PID_$1=\$LB_PID"
 }
 
@@ -73,14 +78,10 @@ rb_flows_stop() {
 	done
 }
 
-# rb_report NAME KEY: a field of a flow's final report.
+# rb_report NAME KEY: a field of a flow's final report ("null" for none,
+# "no report" if the flow wrote none).
 rb_report() {
-	python3 -c 'import json, sys
-try:
-    r = json.load(open(sys.argv[1]))
-except (OSError, ValueError):
-    print("no report"); sys.exit(0)
-print(r.get(sys.argv[2]))' "$LB_TMP/$1.json" "$2"
+	jq -r ".$2" "$LB_TMP/$1.json" 2>/dev/null || echo "no report"
 }
 
 # rb_dmesg_clean: no kernel warning since lb_dmesg_mark.

@@ -25,7 +25,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/rb_lib.sh"
 
 lb_require_root
-lb_require_tools ip ss python3 timeout awk tail modprobe rmmod dmesg
+lb_require_tools ip ss timeout awk tail modprobe rmmod dmesg
+lb_require_traffic
 lb_require_lbctl
 lb_require_vm
 lb_require_module
@@ -108,9 +109,9 @@ B
 # SYN_SENT, UDP unreplied): new flows from new source ports need none of
 # them.
 lb_check "A: a new TCP connection is translated after the reload" \
-	ip netns exec "$a-client" python3 "$RB_PY" probe tcp "$VIP" "$VPORT"
+	rb_probe "$a-client" tcp "$VIP" "$VPORT"
 lb_check "A: a new UDP flow is translated after the reload" \
-	ip netns exec "$a-client" python3 "$RB_PY" probe udp "$VIP" "$VPORT"
+	rb_probe "$a-client" udp "$VIP" "$VPORT"
 lb_check "C's node was reset too (empty list)" \
 	eval "[ \"\$(lbctl -N '$c-node' -j service list | tr -d ' \t\n')\" = '[]' ]"
 lb_check "no kernel warnings during the whole test" rb_dmesg_clean

@@ -3,7 +3,9 @@
 # userspace programs, the checks and installation.
 
 VERSION := 0.1.0
-KV ?= $(shell scripts/kver.sh 2>/dev/null)
+# KV: a kernel series (6.1, 6.12) means its newest installed Debian headers;
+# unset, 6.1 (scripts/kver.sh). A full release is taken as it is.
+override KV := $(shell scripts/kver.sh $(KV) 2>/dev/null || echo $(KV))
 KDIR ?= /lib/modules/$(KV)/build
 PREFIX ?= /usr/local
 DESTDIR ?=

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves dkms.conf: add, build against every installed Debian header set of
+# Proves dkms.conf (made from dkms.conf.in by make dkms-install): add, build against every installed Debian header set of
 # the supported series (6.1 and 6.12; both must be there), remove. A header
 # set dkms.conf's BUILD_EXCLUSIVE_KERNEL excludes must be refused, not built.
 # Works on a copy under a scratch /usr/src name so that it never touches an
@@ -7,8 +7,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
-excl=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"/\1/p' "$top/dkms.conf")
+ver=$(cat "$top/VERSION")
+excl=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"/\1/p' "$top/dkms.conf.in")
 src=/usr/src/lbipam-$ver
 
 # The newest of each series must be installed (scripts/deps.sh), plus any
@@ -34,6 +34,8 @@ cleanup() {
 trap cleanup EXIT
 
 make -s -C "$top" dkms-install DESTDIR=
+grep -qx "PACKAGE_VERSION=\"$ver\"" "$src/dkms.conf" ||
+	{ echo "dkms-check: $src/dkms.conf does not carry version $ver" >&2; exit 1; }
 dkms add -m lbipam -v "$ver"
 for kv in "${kvs[@]}"; do
 	if [[ ! "$kv" =~ $excl ]]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Proves dkms.conf (made from dkms.conf.in by make dkms-install): add, build against every installed Debian header set of
-# the supported series (6.1 and 6.12; both must be there), remove. A header
-# set dkms.conf's BUILD_EXCLUSIVE_KERNEL excludes must be refused, not built.
+# Proves dkms.conf (made from dkms.conf.in by make dkms-install): add, then
+# build and install against every installed Debian header set of the
+# supported series (6.1 and 6.12; both must be there), remove. A header set
+# that dkms.conf's BUILD_EXCLUSIVE_KERNEL excludes must be refused.
 # Works on a copy under a scratch /usr/src name so that it never touches an
 # lbipam the machine may have installed for real.
 set -euo pipefail
@@ -60,4 +61,18 @@ for kv in "${kvs[@]}"; do
 		{ echo "dkms-check: $ko is not built for $kv" >&2; exit 1; }
 	modinfo -F alias "$ko" | grep -qx 'net-pf-16-proto-16-family-lbipam'
 	echo "dkms-check: built $ko"
+	# Installed where modprobe finds it; the cleanup's dkms remove takes
+	# it out again.
+	dkms install -m lbipam -v "$ver" -k "$kv"
+	inst=$(modinfo -k "$kv" -F filename lbipam 2>/dev/null || true)
+	[[ "$inst" == /lib/modules/$kv/updates/dkms/lbipam.ko* ]] ||
+		{ echo "dkms-check: modinfo -k $kv finds '${inst:-nothing}', not DKMS's lbipam" >&2; exit 1; }
+	echo "dkms-check: installed $inst"
+done
+dkms remove -m lbipam -v "$ver" --all
+for kv in "${kvs[@]}"; do
+	if inst=$(modinfo -k "$kv" -F filename lbipam 2>/dev/null); then
+		echo "dkms-check: dkms remove left $inst behind" >&2
+		exit 1
+	fi
 done

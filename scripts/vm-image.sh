@@ -10,7 +10,8 @@
 #   vmlinuz      symlink to the kernel
 #   kver         <KV>
 # Usage: scripts/vm-image.sh [KERNEL]
-#   KERNEL  a Debian release or series (scripts/kver.sh; default 6.1), or
+#   KERNEL  a Debian release or series (scripts/kver.sh; default: its
+#           default, 6.1), or
 #           "debug" for the debug kernel (scripts/debug-kernel.sh, built on
 #           first use)
 # Prints the directory on stdout. Cached: does nothing if already built for
@@ -21,13 +22,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 log() { echo "vm-image: $*" >&2; }
 
-kernel=${1:-6.1}
+kernel=${1:-}
 debug_dir=""
 if [[ "$kernel" == debug ]]; then
 	debug_dir=$("$here/debug-kernel.sh")
 	kv=$(cat "$debug_dir/kernelrelease")
-else
+elif [[ -n "$kernel" ]]; then
 	kv=$("$here/kver.sh" "$kernel")
+else
+	kv=$("$here/kver.sh")
 fi
 out="$top/build/vm/$kv"
 # Rebuild whenever this script (and so the initramfs init below) or the

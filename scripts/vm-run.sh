@@ -5,8 +5,9 @@
 # Usage: scripts/vm-run.sh [--kernel KERNEL] [--timeout SECS]
 #                          [--module PATH.ko]... [--keep] -- COMMAND [ARGS...]
 #
-# KERNEL: a Debian kernel series (6.1, the default, or 6.12: the newest
-# installed headers' release) or release (6.12.117+deb12-amd64), or "debug"
+# KERNEL: a Debian kernel series (6.1, the default (scripts/kver.sh), or
+# 6.12: the newest installed headers' release), a release
+# (6.12.117+deb12-amd64), or "debug"
 # for the debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, kmemleak...,
 # built on first use). A --module must be built for that kernel.
 #
@@ -43,7 +44,7 @@ say() { echo "vm-run: $*" >&2; }
 
 timeout_s=600
 keep=${LBIPAM_VM_KEEP:-0}
-kernel=6.1
+kernel=""
 modules=()
 while (($#)); do
 	case $1 in
@@ -102,7 +103,7 @@ kv=$(cat "$img/kver")
 for m in "${modules[@]}"; do
 	vm=$(modinfo -F vermagic "$m" 2>/dev/null | cut -d' ' -f1)
 	if [[ "$vm" != "$kv" ]]; then
-		say "$m is built for ${vm:-an unknown kernel}, the VM boots $kv (make module KV=$kernel)"
+		say "$m is built for ${vm:-an unknown kernel}, the VM boots $kv (make module KV=${kernel:-$kv})"
 		exit 2
 	fi
 done

@@ -263,10 +263,10 @@ if [[ ! -f "$run/status" ]]; then
 	say "FAILED: the VM never reported an exit status (kernel panic/oops, crash or init failure; qemu exit $qrc, ${elapsed}s); console log: $run/console.log"
 	# The report that stopped it (panic_on_warn turns every warning, KASAN
 	# report and oops into a panic), from its first line to the panic.
-	if grep -qE 'Kernel panic|WARNING:|BUG:|Oops' "$run/console.log"; then
+	if grep -qE 'Kernel panic|WARNING:|BUG:|BUG at|Oops' "$run/console.log"; then
 		say "the kernel's report:"
 		tr -d '\r' <"$run/console.log" |
-			sed -n '/WARNING:\|BUG:\|Oops\|general protection\|Kernel panic/,$p' |
+			sed -n '/WARNING:\|BUG:\|BUG at\|Oops\|general protection\|Kernel panic/,$p' |
 			head -n 200
 	fi
 	finish 125
@@ -290,7 +290,7 @@ fi
 # Kernel log check: any warning, oops, refcount report, memory-safety
 # (KASAN, KFENCE), lockdep, RCU, sleep-in-atomic, lockup or hung-task report
 # fails the run. Most say WARNING: or BUG:; lockups and stalls say INFO:.
-pat='WARNING:|BUG:|Call Trace|refcount_t|general protection|Oops|INFO: task .* blocked|detected stalls|self-detected stall|ODEBUG:'
+pat='WARNING:|BUG:|BUG at|Call Trace|refcount_t|general protection|Oops|INFO: task .* blocked|detected stalls|self-detected stall|ODEBUG:'
 hits=$(grep -E "$pat" "$run/dmesg" || true)
 if [[ -n "${LBIPAM_VM_DMESG_IGNORE:-}" && -n "$hits" ]]; then
 	hits=$(grep -Ev "$LBIPAM_VM_DMESG_IGNORE" <<<"$hits" || true)

@@ -103,9 +103,6 @@ fi
 tap daemon make -s daemon-check
 step install-destdir scripts/install-check.sh
 step dkms scripts/dkms-check.sh
-# Cached under /var/cache/lbipam: seconds once built, long the first time.
-step debug-kernel make -s debug-kernel
-
 # The VM suites, at once. Everything they share is built first, so that
 # the runs only read the checkout; each kernel's module is built in its own
 # build/kmod/<KV>/.
@@ -134,28 +131,44 @@ vm_suite() {
 	echo $((SECONDS - start)) >"$log/$name.secs"
 	return $rc
 }
-if ((${#vm_steps[@]})); then
-	declare -A vm_pid=() vm_rc=()
-	if make -s userspace kselftest >"$log/vm-prepare.log" 2>&1; then
-		for name in "${vm_steps[@]}"; do
-			vm_suite "$name" &
-			vm_pid[$name]=$!
-		done
-		for name in "${vm_steps[@]}"; do
-			wait "${vm_pid[$name]}"
-			vm_rc[$name]=$?
-		done
-	else
-		for name in "${vm_steps[@]}"; do
-			cp "$log/vm-prepare.log" "$log/$name.log"
-			echo 0 >"$log/$name.secs"
-			vm_rc[$name]=2
-		done
+declare -A vm_pid=() vm_rc=()
+if ((${#vm_steps[@]})) && ! make -s userspace kselftest >"$log/vm-prepare.log" 2>&1; then
+	step debug-kernel make -s debug-kernel
+	for name in "${vm_steps[@]}"; do
+		cp "$log/vm-prepare.log" "$log/$name.log"
+		echo 0 >"$log/$name.secs"
+		vm_rc[$name]=2
+	done
+else
+	for name in "${vm_steps[@]}"; do
+		[[ "$name" == vm-selftests-debug ]] && continue
+		vm_suite "$name" &
+		vm_pid[$name]=$!
+	done
+	# The debug kernel is cached under /var/cache/lbipam: seconds once
+	# built. The first build (under nice) uses what the VMs above leave
+	# idle while they wait in their tests.
+	step debug-kernel make -s debug-kernel
+	if want vm-selftests-debug; then
+		if want debug-kernel && ! scripts/debug-kernel.sh --dir >/dev/null 2>&1; then
+			echo "the debug kernel did not build (see debug-kernel)" \
+				>"$log/vm-selftests-debug.log"
+			echo 0 >"$log/vm-selftests-debug.secs"
+			vm_rc[vm-selftests-debug]=2
+		else
+			vm_suite vm-selftests-debug &
+			vm_pid[vm-selftests-debug]=$!
+		fi
 	fi
 	for name in "${vm_steps[@]}"; do
-		count "$name" "${vm_label[$name]}" "${vm_rc[$name]}" "$(cat "$log/$name.secs")"
+		[[ -n "${vm_pid[$name]:-}" ]] || continue
+		wait "${vm_pid[$name]}"
+		vm_rc[$name]=$?
 	done
 fi
+for name in "${vm_steps[@]}"; do
+	count "$name" "${vm_label[$name]}" "${vm_rc[$name]}" "$(cat "$log/$name.secs")"
+done
 
 echo
 if ((failed)); then

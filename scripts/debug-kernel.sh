@@ -80,10 +80,15 @@ start=$SECONDS
 # only what the configuration change touches.
 prev=""
 for d in "$cache/$series"-*; do
-	if [[ -d "$d/src" && "$(cat "$d/tree-id" 2>/dev/null)" == "$tree_id" ]]; then
+	[[ -d "$d/src" && "$(cat "$d/tree-id" 2>/dev/null)" == "$tree_id" ]] || continue
+	# Not one another run is building right now.
+	exec 8>"$cache/.lock-${d##*/}"
+	if flock -n 8; then
 		prev=$d
+		exec 8>&-
 		break
 	fi
+	exec 8>&-
 done
 if [[ -n "$prev" ]]; then
 	log "reusing the tree of ${prev##*/}"

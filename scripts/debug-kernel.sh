@@ -156,7 +156,11 @@ log "built $kv in $((SECONDS - start)) s (make: $(cat "$dir/build-time"))"
 # One debug kernel per series is enough: forget builds of older keys.
 for old in "$cache/$series"-*; do
 	[[ "$old" == "$dir" || ! -d "$old" ]] && continue
-	rm -rf "$old"
-	rm -f "$cache/.lock-${old##*/}"
+	exec 8>"$cache/.lock-${old##*/}"
+	if flock -n 8; then
+		rm -rf "$old"
+		rm -f "$cache/.lock-${old##*/}"
+	fi
+	exec 8>&-
 done
 echo "$dir"

@@ -2,9 +2,19 @@
 # Top-level build. Kbuild builds the module; this file drives it, the
 # userspace programs, the checks and installation.
 
-VERSION := 0.1.0
-KV ?= $(shell scripts/kver.sh 2>/dev/null)
+# The version, defined once in VERSION (Kbuild and dkms.conf read it too).
+VERSION := $(shell cat VERSION)
+# KV: a kernel series (6.1, 6.12) means its newest installed Debian headers;
+# unset, 6.1 (scripts/kver.sh). A full release is taken as it is. KV=debug
+# is the debug kernel (scripts/debug-kernel.sh), built on first use.
+override KV := $(shell scripts/kver.sh $(KV) 2>/dev/null || echo $(KV))
+ifeq ($(KV),debug)
+DEBUG_KERNEL := debug-kernel
+# Deferred: the directory exists once the debug-kernel target has run.
+KDIR ?= $(shell scripts/debug-kernel.sh --dir)/build
+else
 KDIR ?= /lib/modules/$(KV)/build
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -31,16 +41,21 @@ UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 
 .PHONY: all module userspace clean install dkms-install check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check \
-	bench-apply
+	bench-apply debug-kernel vm-module
 
 all: module userspace
 
-module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) LBIPAM_VERSION=$(VERSION) modules
+module: $(DEBUG_KERNEL)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# The kernel with KASAN, lockdep, kmemleak & co. for the VM (KV=debug).
+# Cached under /var/cache/lbipam/: only the first build takes long.
+debug-kernel:
+	scripts/debug-kernel.sh
 
 # What CI holds the module to: W=1 and no warning at all.
-module-check:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) LBIPAM_VERSION=$(VERSION) W=1 \
+module-check: $(DEBUG_KERNEL)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 \
 		KCFLAGS=-Werror modules
 
 userspace: $(LBCTL) userspace/lbipamd
@@ -85,12 +100,28 @@ style: $(B)/kselftest/lib.mk
 	perl $(B)/checkpatch/checkpatch.pl --no-tree --strict --terse -f \
 		--ignore $(CHECKPATCH_IGNORE) kmod/*.c kmod/*.h uapi/linux/*.h
 
-# The selftests in the qemu VM (the host cannot load modules).
-vm-test: module userspace kselftest
+# The module for the VM, built in a directory of its own per kernel
+# (build/kmod/<KV>/, a copy of the sources) so that the suites of several
+# kernels can run at once.
+KMOD_SRCS := Kbuild VERSION $(wildcard kmod/*.c kmod/*.h) uapi/linux/lbipam.h
+VM_MODDIR = $(B)/kmod/$(KV)
+vm-module: $(DEBUG_KERNEL)
+	@for f in $(KMOD_SRCS); do \
+		cmp -s $$f $(VM_MODDIR)/$$f || install -D -m 0644 $$f $(VM_MODDIR)/$$f; \
+	done
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(VM_MODDIR) modules
+
+# The selftests in the qemu VM (the host cannot load modules), on the
+# kernel KV (6.1, 6.12, debug); T="dp_maglev.sh e2e_seed.sh" runs only those.
+VM_TIMEOUT ?= 4200
+vm-test: vm-module userspace kselftest
+	@for t in $(T); do \
+		[ -f selftests/$$t ] || { echo "vm-test: no selftest selftests/$$t" >&2; exit 2; }; \
+	done
 	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$(CURDIR)/$(LBCTL) \
-		scripts/vm-run.sh --timeout 4200 \
-		--module $(CURDIR)/lbipam.ko \
-		-- make -s -C selftests run_tests
+		scripts/vm-run.sh --kernel $(KV) --timeout $(VM_TIMEOUT) \
+		--module $(CURDIR)/$(VM_MODDIR)/lbipam.ko \
+		-- make -s -C selftests run_tests $(if $(T),TEST_PROGS="$(T)")
 
 check:
 	scripts/check.sh
@@ -99,15 +130,18 @@ test:
 	scripts/test.sh
 
 # Not part of check: ratios against iptables, nftables and IPVS in one VM
-# run, and the engine at 100k services; writes bench/RESULTS.md.
-bench: module userspace
-	scripts/bench.sh
+# run, and the engine at 100k services; writes bench/RESULTS.md (on
+# KV=6.12: bench/<KV>/RESULTS.md).
+bench: vm-module userspace
+	LBIPAM_BENCH_KERNEL=$(KV) \
+		LBIPAM_BENCH_MODULE=$(CURDIR)/$(VM_MODDIR)/lbipam.ko scripts/bench.sh
 
 # Only the one-Service apply latency (issue 10), in the VM.
-bench-apply: module userspace
-	scripts/vm-run.sh --timeout 3000 --module $(CURDIR)/lbipam.ko -- \
+bench-apply: vm-module userspace
+	scripts/vm-run.sh --kernel $(KV) --timeout 3000 \
+		--module $(CURDIR)/$(VM_MODDIR)/lbipam.ko -- \
 		$(CURDIR)/bench/apply-latency.sh $(CURDIR)/build/bench/apply \
-		$(CURDIR)/userspace/lbipamd $(CURDIR)/userspace/lbctl
+		$(CURDIR)/userspace/lbipamd $(CURDIR)/$(LBCTL)
 
 install: all
 	install -D -m 0755 $(LBCTL) $(DESTDIR)$(PREFIX)/sbin/lbctl
@@ -121,15 +155,18 @@ install: all
 		$(DESTDIR)/lib/modules/$(KV)/updates/lbipam.ko
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KV); fi
 
-# The module's sources as DKMS wants them under /usr/src.
-DKMS_SRCS := Kbuild dkms.conf $(wildcard kmod/*.c kmod/*.h) uapi/linux/lbipam.h
+# The module's sources as DKMS wants them under /usr/src, and dkms.conf
+# with the version filled in.
 dkms-install:
-	for f in $(DKMS_SRCS); do \
+	for f in $(KMOD_SRCS); do \
 		install -D -m 0644 $$f $(DESTDIR)/usr/src/lbipam-$(VERSION)/$$f; \
 	done
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf.in \
+		>$(DESTDIR)/usr/src/lbipam-$(VERSION)/dkms.conf
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f $(LBCTL) userspace/lbipamd
 	rm -f selftests/lb_traffic selftests/lbipam_uapi.py selftests/lbipam_uapi_check*
-	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine
+	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine \
+		$(B)/kmod

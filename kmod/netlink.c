@@ -746,17 +746,17 @@ struct lbipam_dump_ctx {
 
 static int lbipam_svc_get_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct nlattr **attrs = genl_info_dump(cb)->attrs;
 	struct lbipam_dump_ctx *ctx = (void *)cb->ctx;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
-	if (di->attrs[LBIPAM_A_SERVICE]) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, di->attrs[LBIPAM_A_SERVICE],
+	if (attrs[LBIPAM_A_SERVICE]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[LBIPAM_A_SERVICE],
 				    "a dump takes no service; omit NLM_F_DUMP to get one service");
 		return -EINVAL;
 	}
 	memset(ctx, 0, sizeof(*ctx));
-	if (di->attrs[LBIPAM_A_CT_STATS]) {
+	if (attrs[LBIPAM_A_CT_STATS]) {
 		struct lbipam_net *ln = lbipam_pernet(sock_net(cb->skb->sk));
 
 		/*

@@ -5,8 +5,11 @@
 # bench/vm-bench.sh), then the engine's 100k-service benchmark on the host;
 # writes bench/RESULTS.md and bench/results.png (see issue 6).
 #
-# Usage: scripts/bench.sh        (after make module userspace)
+# Usage: scripts/bench.sh        (after make module userspace; make bench
+#                                 KV=6.12 runs it on Debian's 6.12)
 # Environment:
+#   LBIPAM_BENCH_KERNEL  the VM's kernel (vm-run.sh --kernel; default 6.1)
+#   LBIPAM_BENCH_MODULE  lbipam.ko built for it (default ./lbipam.ko)
 #   LBIPAM_BENCH_NS      service counts (default "1 1000 10000 30000")
 #   LBIPAM_BENCH_REPS    repetitions per measurement (default 3)
 #   LBIPAM_BENCH_SECS    seconds per flow run (default 2)
@@ -21,7 +24,8 @@
 #   LBIPAM_BENCH_ENGINE  the engine's directory (default: userspace/engine);
 #                        "none" skips it
 #   LBIPAM_BENCH_TIMEOUT VM time limit in seconds (default 2000)
-#   LBIPAM_BENCH_OUT     where RESULTS.md and results.png go (default bench/)
+#   LBIPAM_BENCH_OUT     where RESULTS.md and results.png go (default bench/
+#                        on 6.1, bench/<KV>/ on another kernel)
 #   LBIPAM_BENCH_APPLY   1 (default): also one-Service apply latency through
 #                        lbctl against lbipamd holding 1k/30k/100k Services,
 #                        kernel programmed (bench/apply-latency.sh, in its
@@ -48,7 +52,14 @@ timeout_s=${LBIPAM_BENCH_TIMEOUT:-2000}
 # memory per service, 440 MB at 30k) with its loader, and nft -f of
 # nft-dp.rules at 30k (~1.2 GB resident on the host), need the room.
 export LBIPAM_VM_MEM=${LBIPAM_VM_MEM:-3G}
-dest=${LBIPAM_BENCH_OUT:-$top/bench}
+kernel=${LBIPAM_BENCH_KERNEL:-6.1}
+module=${LBIPAM_BENCH_MODULE:-$top/lbipam.ko}
+kv=$("$here/kver.sh" "$kernel")
+if [[ "$kv" == "$("$here/kver.sh" 6.1)" ]]; then
+	dest=${LBIPAM_BENCH_OUT:-$top/bench}
+else
+	dest=${LBIPAM_BENCH_OUT:-$top/bench/$kv}
+fi
 
 B=$top/build/bench
 out=$B/out
@@ -59,7 +70,7 @@ for t in qemu-system-x86_64 iptables-restore nft ipvsadm-restore conntrack \
 	command -v "$t" >/dev/null ||
 		{ say "$t missing (run scripts/deps.sh)"; exit 2; }
 done
-[[ -f lbipam.ko && -x userspace/lbctl/lbctl ]] ||
+[[ -f "$module" && -x userspace/lbctl/lbctl ]] ||
 	{ say "build first: make module userspace"; exit 2; }
 
 start=$SECONDS
@@ -80,7 +91,7 @@ done
 
 say "data planes in the VM (N = $LBIPAM_BENCH_NS, $LBIPAM_BENCH_REPS reps, ${LBIPAM_BENCH_SECS}s per run)"
 vmrc=0
-scripts/vm-run.sh --timeout "$timeout_s" --module "$top/lbipam.ko" -- \
+scripts/vm-run.sh --kernel "$kv" --timeout "$timeout_s" --module "$module" -- \
 	"$top/bench/vm-bench.sh" "$out" "$B/tables" "$B/flowgen" \
 	"$top/userspace/lbctl/lbctl" 2>&1 | tee "$out/vm.log" || vmrc=$?
 if ((vmrc != 0)); then
@@ -90,9 +101,9 @@ fi
 if [[ "${LBIPAM_BENCH_APPLY:-1}" != 0 ]]; then
 	[[ -x userspace/lbipamd ]] || { say "build first: make userspace"; exit 2; }
 	say "one-Service apply latency through lbctl and lbipamd in the VM"
-	scripts/vm-run.sh --timeout "$timeout_s" --module "$top/lbipam.ko" -- \
+	scripts/vm-run.sh --timeout "$timeout_s" --module "$module" -- \
 		"$top/bench/apply-latency.sh" "$out" "$top/userspace/lbipamd" \
-		"$top/userspace/lbctl" 2>&1 | tee "$out/apply-vm.log" || {
+		"$top/userspace/lbctl/lbctl" 2>&1 | tee "$out/apply-vm.log" || {
 		rc=$?
 		say "the apply-latency VM run failed (exit $rc)"
 		vmrc=${vmrc:-0}

@@ -2,10 +2,48 @@
 # Every check and test of the project, host and VM, as one TAP-counted run.
 # Ends with "N passed, N failed[, N skipped]" and exits non-zero on any
 # failure. A step that is not TAP itself counts as one test.
+#
+# Usage: scripts/check.sh [STEP...]   only the named steps (default: all
+#                                     but the debug kernel's, see below)
+#        scripts/check.sh --list      the steps, in the order they run
+# The VM suites run on Debian's 6.1 and 6.12 at once (the VMs spend much of
+# their time waiting). The debug kernel (KASAN, lockdep, kmemleak...; built
+# once per machine by the debug-kernel step, then cached) runs the groups
+# that exercise the module's locking and memory (DEBUG_TESTS below) when
+# its steps are named, e.g. `scripts/check.sh debug-kernel
+# vm-selftests-debug`, or with LBIPAM_CHECK_DEBUG=1: its first build and its
+# run have not been measured within CI's time yet, so the default run
+# leaves them out rather than risk the whole run.
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top" || exit 1
+
+STEPS=(build-module-W1 build-module-W1-6.12 build-userspace checkpatch-strict
+	shellcheck unit-tests lbctl-cli engine daemon install-destdir dkms
+	debug-kernel vm-selftests-6.1 vm-selftests-6.12 vm-selftests-debug kind-node)
+
+if [[ "${1:-}" == --list ]]; then
+	printf '%s\n' "${STEPS[@]}"
+	exit 0
+fi
+declare -A chosen=()
+for a in "$@"; do
+	if [[ " ${STEPS[*]} " != *" $a "* ]]; then
+		echo "check.sh: no step '$a'; the steps: ${STEPS[*]}" >&2
+		exit 2
+	fi
+	chosen[$a]=1
+done
+# Named explicitly (or LBIPAM_CHECK_DEBUG=1), never by default.
+OPT_IN=" debug-kernel vm-selftests-debug "
+want() {
+	(($# == 1)) || return 1
+	[[ -n "${chosen[$1]:-}" ]] && return 0
+	((${#chosen[@]} == 0)) || return 1
+	[[ "$OPT_IN" != *" $1 "* || "${LBIPAM_CHECK_DEBUG:-0}" == 1 ]]
+}
+
 log=build/check
 rm -rf "$log"
 mkdir -p "$log"
@@ -17,6 +55,7 @@ failures=()
 step() {
 	local name=$1 start=$SECONDS
 	shift
+	want "$name" || return 0
 	if "$@" >"$log/$name.log" 2>&1; then
 		passed=$((passed + 1))
 		echo "ok - $name ($((SECONDS - start)) s)"
@@ -28,13 +67,11 @@ step() {
 	fi
 }
 
-# tap NAME COMMAND...: counts the top-level TAP results COMMAND prints; a
-# non-zero exit with no failing result is a failure of its own.
-tap() {
-	local name=$1 rc p f s start=$SECONDS
-	shift
-	"$@" >"$log/$name.log" 2>&1
-	rc=$?
+# count NAME LABEL RC SECS: prints NAME's log (TAP) and counts its top-level
+# results; a non-zero exit with no failing result is a failure of its own.
+# The closing line is "LABEL: N passed, N failed, N skipped (...)".
+count() {
+	local name=$1 label=$2 rc=$3 secs=$4 p f s
 	sed 's/^/  /' "$log/$name.log"
 	p=$(grep -Ec '^ok [0-9]+' "$log/$name.log")
 	s=$(grep -Ec '^ok [0-9]+.*# *SKIP' "$log/$name.log")
@@ -45,13 +82,25 @@ tap() {
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	((f)) && failures+=("$name")
-	echo "$name: $p passed, $f failed, $s skipped (exit $rc, $((SECONDS - start)) s)"
+	echo "$label: $p passed, $f failed, $s skipped (exit $rc, $secs s)"
 }
 
-kv=$(scripts/kver.sh) || exit 1
-echo "# kernel headers: $kv"
+# tap NAME COMMAND...: runs COMMAND, then counts it.
+tap() {
+	local name=$1 rc start=$SECONDS
+	shift
+	want "$name" || return 0
+	"$@" >"$log/$name.log" 2>&1
+	rc=$?
+	count "$name" "$name" "$rc" $((SECONDS - start))
+}
 
-step build-module-W1 make -s module-check
+kv61=$(scripts/kver.sh 6.1) || exit 1
+kv612=$(scripts/kver.sh 6.12) || exit 1
+echo "# kernels: $kv61 and $kv612 (the debug kernel when named)"
+
+step build-module-W1 make -s module-check KV="$kv61"
+step build-module-W1-6.12 make -s module-check KV="$kv612"
 step build-userspace make -s userspace
 step checkpatch-strict make -s style
 step shellcheck shellcheck -x scripts/*.sh selftests/*.sh bench/*.sh .ci/run \
@@ -62,7 +111,72 @@ tap engine make -s engine-check
 tap daemon make -s daemon-check
 step install-destdir scripts/install-check.sh
 step dkms scripts/dkms-check.sh
-tap vm-selftests make -s vm-test
+# The VM suites, at once. Everything they share is built first, so that
+# the runs only read the checkout; each kernel's module is built in its own
+# build/kmod/<KV>/.
+DEBUG_TESTS=(dp_ipv6.sh dp_sctp.sh dp_maglev.sh dp_terminating.sh
+	dp_affinity.sh dp_reject.sh dp_source_range.sh dp_hairpin.sh
+	dp_masquerade.sh dp_local_only.sh dp_udp_flush.sh dp_monitor.sh
+	dp_replace.sh dp_stats.sh rb_batch.sh rb_limits.sh rb_fuzz.sh
+	rb_churn.sh rb_dump.sh rb_leak.sh rb_unload.sh module_unload.sh)
+declare -A vm_kv=([vm-selftests-6.1]=$kv61 [vm-selftests-6.12]=$kv612
+	[vm-selftests-debug]=debug)
+declare -A vm_label=([vm-selftests-6.1]="vm-selftests $kv61"
+	[vm-selftests-6.12]="vm-selftests $kv612"
+	[vm-selftests-debug]="vm-selftests debug (KASAN, lockdep)")
+vm_steps=()
+for name in vm-selftests-6.1 vm-selftests-6.12 vm-selftests-debug; do
+	want "$name" && vm_steps+=("$name")
+done
+# vm_suite NAME: one suite, in the background; its time in $log/NAME.secs.
+vm_suite() {
+	local name=$1 start=$SECONDS rc args=(KV="${vm_kv[$1]}")
+	if [[ "$name" == vm-selftests-debug ]]; then
+		args+=(T="${DEBUG_TESTS[*]}" VM_TIMEOUT=5400)
+	fi
+	make -s vm-test "${args[@]}" >"$log/$name.log" 2>&1
+	rc=$?
+	echo $((SECONDS - start)) >"$log/$name.secs"
+	return $rc
+}
+declare -A vm_pid=() vm_rc=()
+if ((${#vm_steps[@]})) && ! make -s userspace kselftest >"$log/vm-prepare.log" 2>&1; then
+	step debug-kernel make -s debug-kernel
+	for name in "${vm_steps[@]}"; do
+		cp "$log/vm-prepare.log" "$log/$name.log"
+		echo 0 >"$log/$name.secs"
+		vm_rc[$name]=2
+	done
+else
+	for name in "${vm_steps[@]}"; do
+		[[ "$name" == vm-selftests-debug ]] && continue
+		vm_suite "$name" &
+		vm_pid[$name]=$!
+	done
+	# The debug kernel is cached under /var/cache/lbipam: seconds once
+	# built. The first build (under nice) uses what the VMs above leave
+	# idle while they wait in their tests.
+	step debug-kernel make -s debug-kernel
+	if want vm-selftests-debug; then
+		if want debug-kernel && ! scripts/debug-kernel.sh --dir >/dev/null 2>&1; then
+			echo "the debug kernel did not build (see debug-kernel)" \
+				>"$log/vm-selftests-debug.log"
+			echo 0 >"$log/vm-selftests-debug.secs"
+			vm_rc[vm-selftests-debug]=2
+		else
+			vm_suite vm-selftests-debug &
+			vm_pid[vm-selftests-debug]=$!
+		fi
+	fi
+	for name in "${vm_steps[@]}"; do
+		[[ -n "${vm_pid[$name]:-}" ]] || continue
+		wait "${vm_pid[$name]}"
+		vm_rc[$name]=$?
+	done
+fi
+for name in "${vm_steps[@]}"; do
+	count "$name" "${vm_label[$name]}" "${vm_rc[$name]}" "$(cat "$log/$name.secs")"
+done
 tap kind-node scripts/kind-node.sh
 
 echo

@@ -3,10 +3,15 @@
 # to run its tests in the qemu VM. Idempotent: when everything is already
 # installed it only runs dpkg-query and exits in well under a second.
 # Usage: scripts/deps.sh        (prints the kernel release KV as the last line)
+# The kernels: Debian's newest 6.1 and 6.12 headers (the VM downloads the
+# matching images), and both source packages for the debug kernel
+# (scripts/debug-kernel.sh; bc to libssl-dev are what its build needs).
 set -euo pipefail
 
 PKGS=(
 	build-essential linux-headers-amd64 linux-source-6.1
+	linux-headers-6.12-amd64 linux-source-6.12
+	bc bison flex libelf-dev libssl-dev xz-utils
 	libnl-3-dev libnl-genl-3-dev libjansson-dev libyaml-dev libsqlite3-dev
 	libsystemd-dev pkg-config
 	qemu-system-x86 busybox-static cpio kmod dkms

@@ -40,7 +40,7 @@ mount -t tmpfs -o size=85% tmpfs "$scratch"
 # against this kernel's headers (compiling under TCG takes many minutes);
 # here `dkms install` installs that build into this kernel's module tree,
 # and modprobe loads it, as on a user's machine.
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+ver=$(cat "$top/VERSION")
 dk=$top/build/kind/dkms
 [[ -d "$dk/tree/lbipam/$ver/$kv" ]] || die "no DKMS build for $kv in $dk (run scripts/kind-node.sh)"
 cp -a "$dk/tree" "$scratch/dkms"

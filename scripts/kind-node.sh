@@ -29,7 +29,7 @@ tgz=$inst/kselftest-packages/kselftest.tar.gz
 # The module's DKMS build, for the VM's kernel (the build host has its
 # headers); the VM runs `dkms install` on it.
 kv=$("$here/kver.sh")
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+ver=$(cat "$top/VERSION")
 dk=$top/build/kind/dkms
 rm -rf "$dk"
 mkdir -p "$dk/tree"

@@ -1,29 +1,51 @@
 #!/usr/bin/env bash
 # Prepare what the test VM boots: build/vm/<KV>/ with
-#   root/        the unpacked linux-image-<KV> package (boot/vmlinuz-<KV>,
+#   root/        the kernel: the unpacked linux-image-<KV> package, or a
+#                symlink to the debug kernel's root (boot/vmlinuz-<KV>,
 #                lib/modules/<KV> with a fresh modules.dep)
-#   initramfs.cpio  a tiny busybox initramfs that loads virtio + 9p, mounts
-#                the host root over 9p and switch_roots into it
+#   initramfs.cpio  a tiny busybox initramfs that loads what virtio + 9p
+#                need (the closure of virtio_pci, 9pnet_virtio and 9p in the
+#                image's own modules.dep; nothing where they are built in),
+#                mounts the host root over 9p and switch_roots into it
 #   vmlinuz      symlink to the kernel
-# Usage: scripts/vm-image.sh [KV]     (default: scripts/kver.sh)
-# Prints the directory on stdout. Cached: does nothing if already built for KV
-# by this version of the script.
+#   kver         <KV>
+# Usage: scripts/vm-image.sh [KERNEL]
+#   KERNEL  a Debian release or series (scripts/kver.sh; default: its
+#           default, 6.1), or
+#           "debug" for the debug kernel (scripts/debug-kernel.sh, built on
+#           first use)
+# Prints the directory on stdout. Cached: does nothing if already built for
+# that kernel by this version of the script.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
-kv=${1:-$("$here/kver.sh")}
+log() { echo "vm-image: $*" >&2; }
+
+kernel=${1:-}
+debug_dir=""
+if [[ "$kernel" == debug ]]; then
+	debug_dir=$("$here/debug-kernel.sh")
+	kv=$(cat "$debug_dir/kernelrelease")
+elif [[ -n "$kernel" ]]; then
+	kv=$("$here/kver.sh" "$kernel")
+else
+	kv=$("$here/kver.sh")
+fi
 out="$top/build/vm/$kv"
-# Rebuild whenever this script (and so the initramfs init below) changes.
-stamp_want="$kv $(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
+# Rebuild whenever this script (and so the initramfs init below) or the
+# debug kernel changes.
+stamp_want="$kv $debug_dir $(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
 
 # "make clean" runs kbuild's clean over the whole checkout, which deletes
 # every *.ko and modules.order below it, ours here included: check that the
-# modules are still there, not only the stamp.
+# modules are still there, not only the stamp. (The debug kernel lives
+# outside the checkout and has everything built in.)
 is_ready() {
 	[[ -f "$out/.stamp" && "$(cat "$out/.stamp")" == "$stamp_want" &&
-		-f "$out/root/lib/modules/$kv/modules.order" ]] &&
-		find "$out/root/lib/modules/$kv" -name '*.ko' -print -quit | grep -q .
+		-f "$out/root/lib/modules/$kv/modules.order" ]] || return 1
+	[[ -n "$debug_dir" ]] ||
+		find "$out/root/lib/modules/$kv" -name '*.ko*' -print -quit | grep -q .
 }
 if is_ready; then
 	echo "$out"
@@ -40,9 +62,8 @@ if is_ready; then
 	exit 0
 fi
 
-log() { echo "vm-image: $*" >&2; }
 
-for tool in apt-get dpkg-deb depmod cpio flock; do
+for tool in apt-get dpkg-deb depmod cpio flock xz; do
 	command -v "$tool" >/dev/null || { log "$tool missing (run scripts/deps.sh)"; exit 1; }
 done
 busybox=/bin/busybox
@@ -62,7 +83,10 @@ rm -f "$out/.stamp"
 # 1. Kernel image package of exactly the headers' version. The plain name
 # is the signed build; -unsigned is the same kernel and modules, either boots
 # with qemu -kernel. Downloaded, never installed (no hooks, host untouched).
-if [[ ! -f "$out/root/boot/vmlinuz-$kv" ||
+if [[ -n "$debug_dir" ]]; then
+	rm -rf "$out/root"
+	ln -sfn "$debug_dir/root" "$out/root"
+elif [[ -L "$out/root" || ! -f "$out/root/boot/vmlinuz-$kv" ||
 	! -f "$out/root/lib/modules/$kv/modules.order" ]]; then
 	dl="$out/dl"
 	rm -rf "$dl" "$out/root"
@@ -93,34 +117,48 @@ depmod -b "$out/root" "$kv"
 ln -sfn "root/boot/vmlinuz-$kv" "$out/vmlinuz"
 
 # 2. Modules the initramfs needs to reach the 9p root, dependencies first,
-# resolved from modules.dep (format "path.ko: dep1.ko dep2.ko ...").
+# resolved from modules.dep (format "path.ko: dep1.ko dep2.ko ...";
+# 6.12's are path.ko.xz). Each kernel has its own set: 6.1 needs netfs and
+# fscache as modules, 6.12 has virtio_pci built in and no fscache module.
+modname() { # path -> module name, in $mn (no subshell: 4000 lines)
+	mn=${1##*/}
+	mn=${mn%%.ko*}
+	mn=${mn//-/_}
+}
 declare -A dep_of=() path_of=() seen=()
 while IFS= read -r line; do
 	mod=${line%%:*}
-	name=$(basename "$mod" .ko)
-	name=${name//-/_}
+	modname "$mod"
+	name=$mn
 	path_of[$name]=$mod
 	dep_of[$name]=${line#*:}
 done <"$moddir/modules.dep"
+declare -A builtin=()
+if [[ -f "$moddir/modules.builtin" ]]; then
+	while IFS= read -r line; do
+		modname "$line"
+		builtin[$mn]=1
+	done <"$moddir/modules.builtin"
+fi
 order=()
 visit() {
-	local name=$1 d dn
+	local name=$1 d
 	[[ -n "${seen[$name]:-}" ]] && return 0
 	seen[$name]=1
 	if [[ -z "${path_of[$name]:-}" ]]; then
 		# Built into the kernel: nothing to load.
-		grep -q "/$name.ko\$" "$moddir/modules.builtin" 2>/dev/null && return 0
+		[[ -n "${builtin[$name]:-}" ]] && return 0
 		log "module $name not found"
 		exit 1
 	fi
 	for d in ${dep_of[$name]}; do
-		dn=$(basename "$d" .ko)
-		visit "${dn//-/_}"
+		modname "$d"
+		visit "$mn"
 	done
 	order+=("$name")
 }
 for m in virtio_pci 9pnet_virtio 9p; do visit "$m"; done
-log "initramfs modules: ${order[*]}"
+log "initramfs modules for $kv: ${order[*]:-none (built in)}"
 
 # 3. The initramfs itself.
 ird="$out/initramfs.d"
@@ -131,8 +169,14 @@ for app in sh mount umount mkdir insmod switch_root cat sleep echo ls; do
 	ln -s busybox "$ird/bin/$app"
 done
 : >"$ird/modules/order"
+# busybox insmod takes plain ELF: compressed modules are unpacked here.
 for name in "${order[@]}"; do
-	cp "$moddir/${path_of[$name]}" "$ird/modules/$name.ko"
+	case ${path_of[$name]} in
+	*.ko.xz) xz -dc "$moddir/${path_of[$name]}" >"$ird/modules/$name.ko" ;;
+	*.ko.zst) zstd -qdc "$moddir/${path_of[$name]}" >"$ird/modules/$name.ko" ;;
+	*.ko.gz) gzip -dc "$moddir/${path_of[$name]}" >"$ird/modules/$name.ko" ;;
+	*) cp "$moddir/${path_of[$name]}" "$ird/modules/$name.ko" ;;
+	esac
 	echo "$name" >>"$ird/modules/order"
 done
 echo "$kv" >"$ird/kver"
@@ -181,6 +225,7 @@ chmod 755 "$ird/init"
 mv "$out/initramfs.cpio.new" "$out/initramfs.cpio"
 rm -rf "$ird"
 
+echo "$kv" >"$out/kver"
 echo "$stamp_want" >"$out/.stamp"
 log "ready: $out"
 echo "$out"

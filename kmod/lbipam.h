@@ -120,7 +120,6 @@ struct lbipam_net {
 	struct rhashtable svc_ht;
 	struct rb_root svc_tree;
 	u32 nr_services;
-	u32 nr_family[2];		/* services per family: IPv4, IPv6 */
 	u32 nr_masquerade;		/* services with LBIPAM_SVC_F_MASQUERADE */
 	u32 gen;			/* bumped on every change, for dumps */
 	bool nat_on[2];

@@ -277,6 +277,12 @@ static void lbipam_nat_unregister(struct net *net, int fam, unsigned int n)
 /*
  * Called from process context with ln->lock held: nf_ct_netns_get() and the
  * NAT registration take mutexes and may sleep, which a hook never may.
+ *
+ * Once up, the hooks stay until the namespace goes (lbipam_net_pre_exit()),
+ * also when its last service is deleted: they hold the NAT core's own hooks,
+ * which translate every later packet of the connections already set up. In
+ * a namespace with no other NAT user, dropping them would stop translating
+ * established connections at once instead of letting them drain.
  */
 int lbipam_nat_enable(struct lbipam_net *ln, u8 family)
 {

@@ -347,7 +347,6 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		   const struct lbipam_svc_cfg *cfg,
 		   struct netlink_ext_ack *extack)
 {
-	int fam = lbipam_family_idx(key->family);
 	struct lbipam_service *svc;
 	struct lbipam_state *st;
 	int err = -ENOMEM;
@@ -378,7 +377,10 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	RCU_INIT_POINTER(svc->state, st);
 	lbipam_aff_forget(ln, svc);
 
-	/* Hooks first: a service must never be visible without them. */
+	/*
+	 * Hooks first: a service must never be visible without them. They
+	 * stay until the namespace goes (see lbipam_nat_enable()).
+	 */
 	err = lbipam_nat_enable(ln, key->family);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot register the NAT hooks");
@@ -389,13 +391,10 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 					    lbipam_ht_params);
 	if (err) {
 		lbipam_masq_count(ln, st->flags, 0);
-		if (!ln->nr_family[fam])
-			lbipam_nat_disable(ln, key->family);
 		goto err_free;
 	}
 	lbipam_tree_insert(ln, svc);
 	ln->nr_services++;
-	ln->nr_family[fam]++;
 	ln->gen++;
 
 	/* Flows that began before the VIP existed are stuck untranslated. */
@@ -451,15 +450,11 @@ int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 
 static void lbipam_svc_unlink(struct lbipam_net *ln, struct lbipam_service *svc)
 {
-	int fam = lbipam_family_idx(svc->key.family);
-
 	rhashtable_remove_fast(&ln->svc_ht, &svc->node, lbipam_ht_params);
 	lbipam_masq_count(ln, lbipam_svc_state(ln, svc)->flags, 0);
 	rb_erase(&svc->tree, &ln->svc_tree);
 	ln->nr_services--;
 	ln->gen++;
-	if (!--ln->nr_family[fam])
-		lbipam_nat_disable(ln, svc->key.family);
 
 	if (svc->key.proto == IPPROTO_UDP) {
 		struct lbipam_ct_match m = { .key = &svc->key };

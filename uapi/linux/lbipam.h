@@ -104,7 +104,10 @@
  * its service (deleted or replaced away), the entries translated to it are
  * deleted. A backend that stops being active (terminating, maintenance,
  * weight 0) keeps its connections, UDP included; TCP and SCTP connections
- * to removed backends drain naturally.
+ * to removed backends and deleted services drain naturally. The translation
+ * hooks, set up in a namespace by its first service of a family, stay until
+ * the namespace goes: deleting the last service also lets its connections
+ * drain (and costs new connections one table lookup meanwhile).
  *
  * Commands
  * --------

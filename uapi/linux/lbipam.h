@@ -102,7 +102,11 @@
  * deleted, so that clients stop sending into a null binding. When a UDP
  * service is deleted, its entries are deleted; when a UDP backend leaves
  * its service (deleted or replaced away), the entries translated to it are
- * deleted. A backend that stops being active (terminating, maintenance,
+ * deleted. These deletions happen just after the request returns, after an
+ * RCU grace period (so that they also catch a connection whose first packet
+ * was being translated with the old configuration while the change was
+ * made) and batched: one walk of the conntrack table for all the changes
+ * made meanwhile. A backend that stops being active (terminating, maintenance,
  * weight 0) keeps its connections, UDP included; TCP and SCTP connections
  * to removed backends and deleted services drain naturally. The translation
  * hooks, set up in a namespace by its first service of a family, stay until

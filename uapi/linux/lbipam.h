@@ -84,8 +84,11 @@
  * in, and the hash has no per-boot secret: two nodes with the same
  * configuration send the same 5-tuple to the same backend. Removing one of
  * N backends moves about 1/N of the connections (those of the removed
- * backend), except when N - 1 is a power of two: then M changes and most
- * connections move.
+ * backend), except when N is a power of two (N = 4: from 809 to 401
+ * entries): then M changes and most connections move; adding one to N
+ * backends likewise, except when N + 1 is a power of two. Building the
+ * table takes time proportional to M (at most about 6.5 million entries,
+ * for 65534 backends), whatever the weights.
  * LBIPAM_SCHED_RANDOM picks a usable backend at random, weighted.
  *
  * A service with no usable backend rejects new connections: TCP with a

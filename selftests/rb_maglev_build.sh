@@ -5,17 +5,18 @@
 # 65535 beside 4095 at weight 1 (one BACKEND_REPLACE request) fills a table
 # of M = 819229 slots; a build that visits every backend in every round
 # (rounds = the largest quota, ~770000) takes ~3e9 steps with the service
-# table's lock held: seconds to minutes, a soft lockup. It must take a
-# small multiple of M steps instead: the request completes within
-# LIMIT seconds (generous for an emulated VM), and the kernel log stays free
-# of soft lockup and RCU stall reports.
+# table's lock held: seconds to minutes, a soft lockup (18 s in the
+# emulated test VM, against 0.13 s for the bounded build). It must take a
+# small multiple of M steps instead: the request completes within LIMIT
+# seconds, and the kernel log stays free of soft lockup and RCU stall
+# reports.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools python3
-LIMIT=${RB_MAGLEV_LIMIT:-30}
+LIMIT=${RB_MAGLEV_LIMIT:-5}
 N=4096
 lb_plan 6
 

@@ -13,9 +13,15 @@
  * name makes the kernel load lbipam.ko (module alias
  * "net-pf-16-proto-16-family-lbipam").
  *
- * Every command requires CAP_NET_ADMIN in the user namespace that owns the
- * network namespace; without it the request fails with -EPERM. Joining the
- * "events" multicast group (LBIPAM_MCGRP_EVENTS) requires the same.
+ * Every command requires CAP_NET_ADMIN in the initial user namespace, as
+ * for IPVS; without it the request fails with -EPERM. Root of any other
+ * user namespace (which unprivileged users may create) is refused even in
+ * a network namespace it owns: the module's tables, Maglev builds and
+ * conntrack walks cost kernel memory and CPU time, bounded per namespace by
+ * its module parameters but not per user, so configuring it is not
+ * delegated. Joining the "events" multicast group (LBIPAM_MCGRP_EVENTS)
+ * requires CAP_NET_ADMIN in the user namespace that owns the network
+ * namespace.
  *
  * Attributes are validated strictly: an unknown attribute, an attribute of
  * the wrong length, a nest without NLA_F_NESTED or a non-zero reserved byte

@@ -18,56 +18,48 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=dp_lib.sh
-source "$(dirname "$0")/dp_lib.sh"
 
-dp_require
-lb_plan 20
+lb_require
+lb_require_tools jq conntrack
+lb_plan 16
 
-client=$LB_RUN-client
-node=$LB_RUN-node
 svc4="$VIP:$VPORT/tcp"
 svc6="[$VIP6]:$VPORT/tcp"
 
-lb_check "build topology with 1 backend" lb_topology "$LB_RUN" 1
-lb_check "add IPv6 to the topology" dp_topology6 "$LB_RUN" 1
-lb_check "TCP servers on be1 (IPv4 and IPv6)" dp_servers \
-	"$LB_RUN-be1,be1,tcp,4,$BPORT" "$LB_RUN-be1,be1,tcp,6,$BPORT"
-
-lb_cfg "service add $svc4 masquerade" lbctl -n "$node" service add "$svc4" masquerade
-lb_cfg "backend add $svc4 be1" lbctl -n "$node" backend add "$svc4" "$BE1_IP:$BPORT"
-lb_cfg "service add $svc6" lbctl -n "$node" service add "$svc6"
-lb_cfg "backend add $svc6 be1" lbctl -n "$node" backend add "$svc6" \
-	"[$(dp_be6_ip 1)]:$BPORT"
+lb_check "topology with 1 backend, TCP servers on be1 (IPv4 and IPv6)" \
+	lb_dp_setup 1 be1/tcp/4 be1/tcp/6
+lb_cfg "service add $svc4 masquerade" lb_svc "$LB_NODE" "$svc4" masquerade -- \
+	"$BE1_IP:$BPORT"
+lb_cfg "service add $svc6" lb_svc "$LB_NODE" "$svc6" -- "[$(lb_be6_ip 1)]:$BPORT"
 
 # ask FAMILY N: make that family's connection send line N; print the echo.
 ask() {
 	touch "$LB_TMP/ctl$1.$2"
-	dp_wait_grep "$LB_TMP/hold$1" "^reply $2 " >/dev/null 2>&1
+	lb_wait_grep "$LB_TMP/hold$1" "^reply $2 " >/dev/null 2>&1
 	sed -n "s/^reply $2 //p" "$LB_TMP/hold$1"
 }
 
-dp_bg_cli "$client" "$LB_TMP/hold4" hold-tcp "$VIP" "$VPORT" --ctl "$LB_TMP/ctl4"
+lb_traffic_bg "$LB_CLIENT" "$LB_TMP/hold4" hold -C "$LB_TMP/ctl4" tcp "$VIP" "$VPORT"
 holder4=$LB_PID
-dp_bg_cli "$client" "$LB_TMP/hold6" hold-tcp "$VIP6" "$VPORT" --ctl "$LB_TMP/ctl6"
+lb_traffic_bg "$LB_CLIENT" "$LB_TMP/hold6" hold -C "$LB_TMP/ctl6" tcp "$VIP6" "$VPORT"
 holder6=$LB_PID
 # Masqueraded: be1 sees the node's address, not the client's.
 lb_check "IPv4 connection established, masqueraded" \
-	dp_wait_grep "$LB_TMP/hold4" "^greet be1 $NODE_BACKEND_IP\$"
+	lb_wait_grep "$LB_TMP/hold4" "^greet be1 $NODE_BACKEND_IP\$"
 lb_check "IPv6 connection established" \
-	dp_wait_grep "$LB_TMP/hold6" "^greet be1 $CLIENT6\$"
+	lb_wait_grep "$LB_TMP/hold6" "^greet be1 $CLIENT6\$"
 lb_expect_eq "IPv4: the connection echoes" "be1 msg1" "$(ask 4 1)"
 lb_expect_eq "IPv6: the connection echoes" "be1 msg1" "$(ask 6 1)"
 
 # The IPv4 service is the last of its family; the IPv6 one stays for now.
-lb_cfg "service del $svc4 (the last IPv4 service)" lbctl -n "$node" service del "$svc4"
+lb_cfg "service del $svc4 (the last IPv4 service)" lbctl -N "$LB_NODE" service del "$svc4"
 lb_expect_eq "IPv4: the established connection still echoes" "be1 msg2" "$(ask 4 2)"
 lb_expect_eq "IPv4: and again" "be1 msg3" "$(ask 4 3)"
-lb_timed lb_tcp "$client" "$VIP" "$VPORT" "$LB_SILENT_WAIT"
+lb_timed lb_tcp "$LB_CLIENT" "$VIP" "$VPORT" "$LB_SILENT_WAIT"
 lb_expect_silent "IPv4: a new connection to the deleted VIP is not translated" \
 	tcp "$LB_RC" "$LB_OUT"
 
-lb_cfg "service del $svc6 (the last service of all)" lbctl -n "$node" service del "$svc6"
+lb_cfg "service del $svc6 (the last service of all)" lbctl -N "$LB_NODE" service del "$svc6"
 lb_expect_eq "IPv6: the established connection still echoes" "be1 msg2" "$(ask 6 2)"
 lb_expect_eq "IPv4: the established connection still echoes" "be1 msg4" "$(ask 4 4)"
 

@@ -19,7 +19,7 @@ ns=$LB_RUN-uns
 svc="$VIP:$VPORT/tcp"
 
 lb_check "namespace" lb_ns_add "$ns"
-lb_cfg "host root: service add $svc" lbctl -n "$ns" service add "$svc"
+lb_cfg "host root: service add $svc" lbctl -N "$ns" service add "$svc"
 
 # userns CMD...: lbctl as root of a new user namespace, in a new network
 # namespace that user namespace owns. Prints lbctl's output.
@@ -37,7 +37,7 @@ for cmd in "service add $svc" "service list" "flush"; do
 		lb_not_ok "user namespace root: $cmd is refused" "exit $rc" "$out"
 	fi
 done
-out=$(lbctl -n "$ns" service list 2>&1)
+out=$(lbctl -N "$ns" service list 2>&1)
 lb_expect_eq "host root still sees its own service" "$svc" "$out"
 
 lb_exit

@@ -120,13 +120,14 @@ struct lbipam_net {
 	struct rhashtable svc_ht;
 	struct rb_root svc_tree;
 	u32 nr_services;
-	u32 nr_family[2];		/* services per family: IPv4, IPv6 */
 	u32 nr_masquerade;		/* services with LBIPAM_SVC_F_MASQUERADE */
 	u32 gen;			/* bumped on every change, for dumps */
 	bool nat_on[2];
 	struct rhashtable aff_ht;	/* ClientIP affinity entries */
 	atomic_t nr_aff;
 	struct delayed_work aff_gc;
+	struct list_head ct_jobs;	/* conntrack cleanups, under lock */
+	struct work_struct ct_work;
 	struct net *net;
 };
 
@@ -218,19 +219,30 @@ void lbipam_aff_forget(struct lbipam_net *ln, struct lbipam_service *svc);
 /* nat.c */
 int lbipam_nat_enable(struct lbipam_net *ln, u8 family);
 void lbipam_nat_disable(struct lbipam_net *ln, u8 family);
-/* Which conntrack entries of a UDP service to delete. */
-struct lbipam_ct_match {
-	const struct lbipam_svc_key *key;
-	const struct lbipam_be_cfg *const *bes;	/* translated to these */
-	u32 n;					/* 0: any backend */
-	bool untranslated;			/* only null bindings */
-};
-
-void lbipam_ct_flush(struct lbipam_net *ln, const struct lbipam_ct_match *m);
 void lbipam_key_from_tuple(struct lbipam_svc_key *key,
 			   const struct nf_conntrack_tuple *t, u8 pf);
 bool lbipam_tuple_from_be(const struct nf_conntrack_tuple *reply,
 			  const struct lbipam_be_cfg *be);
+
+/* ctflush.c: which conntrack entries of a service to delete. */
+enum lbipam_ct_what {
+	LBIPAM_CT_ALL,
+	LBIPAM_CT_UNTRANSLATED,		/* made before the service existed */
+	LBIPAM_CT_BACKENDS,		/* translated to the job's backends */
+};
+
+struct lbipam_ct_job;
+
+struct lbipam_ct_job *lbipam_ct_job_new(const struct lbipam_svc_key *key,
+					enum lbipam_ct_what what, u32 n);
+void lbipam_ct_job_set_be(struct lbipam_ct_job *job, u32 i,
+			  const struct lbipam_be_cfg *be);
+void lbipam_ct_job_free(struct lbipam_ct_job *job);
+void lbipam_ct_job_queue(struct lbipam_net *ln, struct lbipam_ct_job *job);
+void lbipam_ct_flush_now(struct lbipam_net *ln,
+			 const struct lbipam_svc_key *key);
+void lbipam_ct_jobs_init(struct lbipam_net *ln);
+void lbipam_ct_jobs_destroy(struct lbipam_net *ln);
 
 /* ctstats.c */
 void lbipam_ct_stats_gather(struct lbipam_net *ln);

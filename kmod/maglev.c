@@ -50,8 +50,12 @@ static bool lbipam_is_prime(u32 n)
  */
 static u32 lbipam_lut_size(u32 n)
 {
-	u32 m = max_t(u32, LBIPAM_LUT_MIN,
-		      (u32)roundup_pow_of_two(n + 1) * LBIPAM_LUT_FACTOR);
+	u32 m;
+
+	/* Backends are u16 indices: M stays below 100 x 2^16 + a prime gap. */
+	n = min_t(u32, n, U16_MAX - 1);
+	m = max_t(u32, LBIPAM_LUT_MIN,
+		  (u32)roundup_pow_of_two(n + 1) * LBIPAM_LUT_FACTOR);
 
 	while (!lbipam_is_prime(m))
 		m++;
@@ -103,12 +107,50 @@ static bool lbipam_be_usable(const struct lbipam_backend *be, bool local)
 	return !local || (be->cfg.flags & LBIPAM_BE_F_LOCAL);
 }
 
+/*
+ * Fills the table: backends take turns in canonical order, each claiming
+ * the next free slot of its permutation, until its quota is used up. A
+ * backend whose quota is used up leaves the turn list, so every turn gives
+ * out a slot: m turns in all, whatever the weights (visiting every backend
+ * in every round would cost the largest quota times the backend count:
+ * billions of steps for one backend at weight 65535 beside thousands at 1).
+ * A turn probes its permutation for a free slot, about ln(m) probes on
+ * average over a build. Process context under ln->lock: yields now and
+ * then, a 65534-backend table being some ten million probes.
+ */
+static void lbipam_maglev_claim(struct lbipam_mg_be *mg, u32 *live, u32 nlive,
+				u16 *lut, u32 m)
+{
+	u32 k, keep, probes = 0;
+
+	memset(lut, 0xff, m * sizeof(*lut));
+	while (nlive) {
+		for (k = 0, keep = 0; k < nlive; k++) {
+			struct lbipam_mg_be *b = &mg[live[k]];
+			u32 c;
+
+			do {
+				c = (u32)(((u64)b->offset +
+					   (u64)b->next * b->skip) % m);
+				b->next++;
+				if (!(++probes % 4096))
+					cond_resched();
+			} while (lut[c] != U16_MAX);
+			lut[c] = b->idx;
+			if (--b->quota)
+				live[keep++] = live[k];
+		}
+		nlive = keep;
+	}
+}
+
 static int lbipam_maglev_fill(struct lbipam_state *st, bool local,
 			      u16 **lutp, u32 *mp, gfp_t gfp)
 {
-	u32 n = 0, i, m, filled;
+	u32 n = 0, i, m, nlive = 0;
 	struct lbipam_mg_be *mg;
 	u64 wsum = 0, given = 0;
+	u32 *live;
 	u16 *lut;
 
 	*lutp = NULL;
@@ -133,7 +175,10 @@ static int lbipam_maglev_fill(struct lbipam_state *st, bool local,
 
 	m = lbipam_lut_size(n);
 	lut = kvmalloc_array(m, sizeof(*lut), gfp);
-	if (!lut) {
+	live = kvmalloc_array(n, sizeof(*live), gfp);
+	if (!lut || !live) {
+		kvfree(live);
+		kvfree(lut);
 		kvfree(mg);
 		return -ENOMEM;
 	}
@@ -153,23 +198,11 @@ static int lbipam_maglev_fill(struct lbipam_state *st, bool local,
 	 * The quotas add up to m, and each backend's permutation visits every
 	 * slot (m is prime, skip is not 0 mod m): this fills the table.
 	 */
-	memset(lut, 0xff, m * sizeof(*lut));
-	for (filled = 0; filled < m; ) {
-		for (i = 0; i < n; i++) {
-			u32 c;
-
-			if (!mg[i].quota)
-				continue;
-			do {
-				c = (u32)(((u64)mg[i].offset +
-					   (u64)mg[i].next * mg[i].skip) % m);
-				mg[i].next++;
-			} while (lut[c] != U16_MAX);
-			lut[c] = mg[i].idx;
-			mg[i].quota--;
-			filled++;
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (mg[i].quota)
+			live[nlive++] = i;
+	lbipam_maglev_claim(mg, live, nlive, lut, m);
+	kvfree(live);
 	kvfree(mg);
 	*lutp = lut;
 	*mp = m;

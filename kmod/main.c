@@ -34,6 +34,7 @@ static int __net_init lbipam_net_init(struct net *net)
 	mutex_init(&ln->lock);
 	ln->net = net;
 	ln->gen = 1;
+	lbipam_ct_jobs_init(ln);
 	err = lbipam_table_init(ln);
 	if (err)
 		return err;
@@ -51,6 +52,7 @@ static void __net_exit lbipam_net_pre_exit(struct net *net)
 {
 	struct lbipam_net *ln = lbipam_pernet(net);
 
+	lbipam_ct_jobs_destroy(ln);
 	mutex_lock(&ln->lock);
 	lbipam_nat_disable(ln, NFPROTO_IPV4);
 	lbipam_nat_disable(ln, NFPROTO_IPV6);

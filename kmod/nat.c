@@ -277,6 +277,12 @@ static void lbipam_nat_unregister(struct net *net, int fam, unsigned int n)
 /*
  * Called from process context with ln->lock held: nf_ct_netns_get() and the
  * NAT registration take mutexes and may sleep, which a hook never may.
+ *
+ * Once up, the hooks stay until the namespace goes (lbipam_net_pre_exit()),
+ * also when its last service is deleted: they hold the NAT core's own hooks,
+ * which translate every later packet of the connections already set up. In
+ * a namespace with no other NAT user, dropping them would stop translating
+ * established connections at once instead of letting them drain.
  */
 int lbipam_nat_enable(struct lbipam_net *ln, u8 family)
 {
@@ -317,38 +323,4 @@ void lbipam_nat_disable(struct lbipam_net *ln, u8 family)
 	lbipam_nat_unregister(ln->net, fam, ARRAY_SIZE(lbipam_nat_ops[fam]));
 	nf_ct_netns_put(ln->net, family);
 	ln->nat_on[fam] = false;
-}
-
-static int lbipam_ct_match(struct nf_conn *ct, void *data)
-{
-	const struct lbipam_ct_match *m = data;
-	const struct nf_conntrack_tuple *orig, *reply;
-	u32 i;
-
-	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	if (nf_ct_l3num(ct) != m->key->family ||
-	    orig->dst.protonum != m->key->proto ||
-	    orig->dst.u.all != m->key->port ||
-	    !nf_inet_addr_cmp(&orig->dst.u3, &m->key->addr))
-		return 0;
-	if (m->untranslated)
-		return !(ct->status & IPS_DST_NAT);
-	if (!m->n)
-		return 1;
-	for (i = 0; i < m->n; i++)
-		if (lbipam_tuple_from_be(reply, m->bes[i]))
-			return 1;
-	return 0;
-}
-
-/* Deletes the namespace's conntrack entries @m selects; may sleep. */
-void lbipam_ct_flush(struct lbipam_net *ln, const struct lbipam_ct_match *m)
-{
-	struct nf_ct_iter_data d = {
-		.net = ln->net,
-		.data = (void *)m,
-	};
-
-	nf_ct_iterate_cleanup_net(lbipam_ct_match, &d);
 }

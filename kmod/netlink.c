@@ -916,7 +916,7 @@ static int lbipam_flush_doit(struct sk_buff *skb, struct genl_info *info)
 		.doit = fn,						\
 		.policy = lbipam_svc_cmd_policy,			\
 		.maxattr = ARRAY_SIZE(lbipam_svc_cmd_policy) - 1,	\
-		.flags = GENL_UNS_ADMIN_PERM,				\
+		.flags = GENL_ADMIN_PERM,				\
 	}
 
 #define LBIPAM_BE_OP(c, fn)						\
@@ -925,7 +925,7 @@ static int lbipam_flush_doit(struct sk_buff *skb, struct genl_info *info)
 		.doit = fn,						\
 		.policy = lbipam_be_cmd_policy,				\
 		.maxattr = ARRAY_SIZE(lbipam_be_cmd_policy) - 1,	\
-		.flags = GENL_UNS_ADMIN_PERM,				\
+		.flags = GENL_ADMIN_PERM,				\
 	}
 
 static const struct genl_ops lbipam_genl_ops[] = {
@@ -939,7 +939,7 @@ static const struct genl_ops lbipam_genl_ops[] = {
 		.dumpit = lbipam_svc_get_dumpit,
 		.policy = lbipam_get_cmd_policy,
 		.maxattr = ARRAY_SIZE(lbipam_get_cmd_policy) - 1,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.flags = GENL_ADMIN_PERM,
 	},
 	LBIPAM_BE_OP(LBIPAM_CMD_BACKEND_NEW, lbipam_be_new_doit),
 	LBIPAM_BE_OP(LBIPAM_CMD_BACKEND_SET, lbipam_be_set_doit),
@@ -949,7 +949,7 @@ static const struct genl_ops lbipam_genl_ops[] = {
 		/* No policy: every attribute is refused. */
 		.cmd = LBIPAM_CMD_FLUSH,
 		.doit = lbipam_flush_doit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

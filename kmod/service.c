@@ -347,7 +347,7 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		   const struct lbipam_svc_cfg *cfg,
 		   struct netlink_ext_ack *extack)
 {
-	int fam = lbipam_family_idx(key->family);
+	struct lbipam_ct_job *job = NULL;
 	struct lbipam_service *svc;
 	struct lbipam_state *st;
 	int err = -ENOMEM;
@@ -372,13 +372,22 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	st = lbipam_state_from_cfg(ln, cfg, 0);
 	if (!svc->stats || !st)
 		goto err_free;
+	/* Flows that began before the VIP existed are stuck untranslated. */
+	if (key->proto == IPPROTO_UDP) {
+		job = lbipam_ct_job_new(key, LBIPAM_CT_UNTRANSLATED, 0);
+		if (!job)
+			goto err_free;
+	}
 	err = lbipam_state_finish(st);
 	if (err)
 		goto err_free;
 	RCU_INIT_POINTER(svc->state, st);
 	lbipam_aff_forget(ln, svc);
 
-	/* Hooks first: a service must never be visible without them. */
+	/*
+	 * Hooks first: a service must never be visible without them. They
+	 * stay until the namespace goes (see lbipam_nat_enable()).
+	 */
 	err = lbipam_nat_enable(ln, key->family);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot register the NAT hooks");
@@ -389,24 +398,18 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 					    lbipam_ht_params);
 	if (err) {
 		lbipam_masq_count(ln, st->flags, 0);
-		if (!ln->nr_family[fam])
-			lbipam_nat_disable(ln, key->family);
 		goto err_free;
 	}
 	lbipam_tree_insert(ln, svc);
 	ln->nr_services++;
-	ln->nr_family[fam]++;
 	ln->gen++;
-
-	/* Flows that began before the VIP existed are stuck untranslated. */
-	if (key->proto == IPPROTO_UDP) {
-		struct lbipam_ct_match m = { .key = key, .untranslated = true };
-
-		lbipam_ct_flush(ln, &m);
-	}
+	if (job)
+		lbipam_ct_job_queue(ln, job);
 	return 0;
 
 err_free:
+	if (job)
+		lbipam_ct_job_free(job);
 	if (st)
 		lbipam_state_abort(st);
 	free_percpu(svc->stats);
@@ -451,21 +454,21 @@ int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 
 static void lbipam_svc_unlink(struct lbipam_net *ln, struct lbipam_service *svc)
 {
-	int fam = lbipam_family_idx(svc->key.family);
+	struct lbipam_ct_job *job = NULL;
 
+	/* The flows of a deleted UDP service would otherwise never end. */
+	if (svc->key.proto == IPPROTO_UDP)
+		job = lbipam_ct_job_new(&svc->key, LBIPAM_CT_ALL, 0);
 	rhashtable_remove_fast(&ln->svc_ht, &svc->node, lbipam_ht_params);
 	lbipam_masq_count(ln, lbipam_svc_state(ln, svc)->flags, 0);
 	rb_erase(&svc->tree, &ln->svc_tree);
 	ln->nr_services--;
 	ln->gen++;
-	if (!--ln->nr_family[fam])
-		lbipam_nat_disable(ln, svc->key.family);
 
-	if (svc->key.proto == IPPROTO_UDP) {
-		struct lbipam_ct_match m = { .key = &svc->key };
-
-		lbipam_ct_flush(ln, &m);
-	}
+	if (job)
+		lbipam_ct_job_queue(ln, job);
+	else if (svc->key.proto == IPPROTO_UDP)
+		lbipam_ct_flush_now(ln, &svc->key);
 	lbipam_svc_release(ln, svc, false);
 }
 
@@ -612,24 +615,37 @@ int lbipam_be_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	return lbipam_be_commit(ln, svc, st, NULL, 0);
 }
 
-static void lbipam_be_flush_gone(struct lbipam_net *ln,
-				 const struct lbipam_svc_key *key,
-				 const struct lbipam_be_cfg *const *gone, u32 n)
+/*
+ * The UDP flows of backends that leave a service would otherwise never
+ * end: a job to delete their entries, made before the change (the old
+ * state may be freed once replaced). NULL without anything to delete;
+ * -ENOMEM as an error pointer.
+ */
+static struct lbipam_ct_job *
+lbipam_be_gone_job(const struct lbipam_svc_key *key,
+		   const struct lbipam_be_cfg *const *gone, u32 n)
 {
-	struct lbipam_ct_match m = { .key = key, .bes = gone, .n = n };
+	struct lbipam_ct_job *job;
+	u32 i;
 
-	if (n && key->proto == IPPROTO_UDP)
-		lbipam_ct_flush(ln, &m);
+	if (!n || key->proto != IPPROTO_UDP)
+		return NULL;
+	job = lbipam_ct_job_new(key, LBIPAM_CT_BACKENDS, n);
+	if (!job)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < n; i++)
+		lbipam_ct_job_set_be(job, i, gone[i]);
+	return job;
 }
 
 int lbipam_be_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		  const struct lbipam_be_cfg *be,
 		  struct netlink_ext_ack *extack)
 {
+	const struct lbipam_be_cfg *gone;
 	struct lbipam_state *old, *st;
 	struct lbipam_service *svc;
-	const struct lbipam_be_cfg *gone;
-	struct lbipam_be_cfg key_be;
+	struct lbipam_ct_job *job;
 	int idx, err;
 
 	lockdep_assert_held(&ln->lock);
@@ -637,20 +653,27 @@ int lbipam_be_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	idx = lbipam_be_find(ln, key, be, &svc, &old, extack);
 	if (idx < 0)
 		return idx;
+	gone = &old->be[idx].cfg;
+	job = lbipam_be_gone_job(key, &gone, 1);
+	if (IS_ERR(job))
+		return PTR_ERR(job);
 	st = lbipam_state_like(ln, old, old->n - 1);
-	if (!st)
-		return -ENOMEM;
+	if (!st) {
+		err = -ENOMEM;
+		goto out;
+	}
 	memcpy(st->be, old->be, idx * sizeof(st->be[0]));
 	memcpy(st->be + idx, old->be + idx + 1,
 	       (old->n - idx - 1) * sizeof(st->be[0]));
-	gone = &old->be[idx].cfg;
-	key_be = *gone;		/* @old may be freed once replaced */
 	err = lbipam_be_commit(ln, svc, st, &gone, 1);
-	if (err)
-		return err;
-	gone = &key_be;
-	lbipam_be_flush_gone(ln, key, &gone, 1);
-	return 0;
+	if (!err && job) {
+		lbipam_ct_job_queue(ln, job);
+		job = NULL;
+	}
+out:
+	if (job)
+		lbipam_ct_job_free(job);
+	return err;
 }
 
 /* Sorts pointers to backend configurations, to match sets in O(n log n). */
@@ -665,8 +688,8 @@ int lbipam_be_replace(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		      struct netlink_ext_ack *extack)
 {
 	const struct lbipam_be_cfg **newp = NULL, **oldp = NULL, **gone = NULL;
-	struct lbipam_be_cfg *gone_cfg = NULL;
 	struct lbipam_state *old, *st = NULL;
+	struct lbipam_ct_job *job = NULL;
 	struct lbipam_service *svc;
 	u32 i, j, ngone = 0;
 	int err;
@@ -725,21 +748,20 @@ int lbipam_be_replace(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		}
 	}
 
-	/* What left is only read before the old state can be freed: copy. */
-	gone_cfg = kvmalloc_array(ngone + 1, sizeof(*gone_cfg), GFP_KERNEL);
-	if (!gone_cfg)
+	job = lbipam_be_gone_job(key, gone, ngone);
+	if (IS_ERR(job)) {
+		job = NULL;
 		goto out;
-	for (i = 0; i < ngone; i++)
-		gone_cfg[i] = *gone[i];
+	}
 	err = lbipam_be_commit(ln, svc, st, gone, ngone);
 	st = NULL;	/* published, or freed by the commit */
-	if (!err) {
-		for (i = 0; i < ngone; i++)
-			gone[i] = &gone_cfg[i];
-		lbipam_be_flush_gone(ln, key, gone, ngone);
+	if (!err && job) {
+		lbipam_ct_job_queue(ln, job);
+		job = NULL;
 	}
 out:
-	kvfree(gone_cfg);
+	if (job)
+		lbipam_ct_job_free(job);
 	if (st)
 		lbipam_state_abort(st);
 	kvfree(gone);

@@ -13,9 +13,15 @@
  * name makes the kernel load lbipam.ko (module alias
  * "net-pf-16-proto-16-family-lbipam").
  *
- * Every command requires CAP_NET_ADMIN in the user namespace that owns the
- * network namespace; without it the request fails with -EPERM. Joining the
- * "events" multicast group (LBIPAM_MCGRP_EVENTS) requires the same.
+ * Every command requires CAP_NET_ADMIN in the initial user namespace, as
+ * for IPVS; without it the request fails with -EPERM. Root of any other
+ * user namespace (which unprivileged users may create) is refused even in
+ * a network namespace it owns: the module's tables, Maglev builds and
+ * conntrack walks cost kernel memory and CPU time, bounded per namespace by
+ * its module parameters but not per user, so configuring it is not
+ * delegated. Joining the "events" multicast group (LBIPAM_MCGRP_EVENTS)
+ * requires CAP_NET_ADMIN in the user namespace that owns the network
+ * namespace.
  *
  * Attributes are validated strictly: an unknown attribute, an attribute of
  * the wrong length, a nest without NLA_F_NESTED or a non-zero reserved byte
@@ -84,8 +90,11 @@
  * in, and the hash has no per-boot secret: two nodes with the same
  * configuration send the same 5-tuple to the same backend. Removing one of
  * N backends moves about 1/N of the connections (those of the removed
- * backend), except when N - 1 is a power of two: then M changes and most
- * connections move.
+ * backend), except when N is a power of two (N = 4: from 809 to 401
+ * entries): then M changes and most connections move; adding one to N
+ * backends likewise, except when N + 1 is a power of two. Building the
+ * table takes time proportional to M (at most about 6.5 million entries,
+ * for 65534 backends), whatever the weights.
  * LBIPAM_SCHED_RANDOM picks a usable backend at random, weighted.
  *
  * A service with no usable backend rejects new connections: TCP with a
@@ -102,9 +111,16 @@
  * deleted, so that clients stop sending into a null binding. When a UDP
  * service is deleted, its entries are deleted; when a UDP backend leaves
  * its service (deleted or replaced away), the entries translated to it are
- * deleted. A backend that stops being active (terminating, maintenance,
+ * deleted. These deletions happen just after the request returns, after an
+ * RCU grace period (so that they also catch a connection whose first packet
+ * was being translated with the old configuration while the change was
+ * made) and batched: one walk of the conntrack table for all the changes
+ * made meanwhile. A backend that stops being active (terminating, maintenance,
  * weight 0) keeps its connections, UDP included; TCP and SCTP connections
- * to removed backends drain naturally.
+ * to removed backends and deleted services drain naturally. The translation
+ * hooks, set up in a namespace by its first service of a family, stay until
+ * the namespace goes: deleting the last service also lets its connections
+ * drain (and costs new connections one table lookup meanwhile).
  *
  * Commands
  * --------

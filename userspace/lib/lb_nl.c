@@ -702,7 +702,7 @@ const char *lb_nl_strerror(int err)
 {
 	switch (-err) {
 	case EPERM:
-		return "permission denied (CAP_NET_ADMIN in the network namespace is required)";
+		return "permission denied (CAP_NET_ADMIN in the initial user namespace is required)";
 	case EEXIST:
 		return "already exists";
 	case ENOENT:

@@ -58,14 +58,14 @@ nlbctl() {
 	lbctl -N "$node" "$@"
 }
 
-# The unprivileged caller runs a copy of lbctl in our scratch directory:
-# the tree it was built in may not be readable by nobody, and a failing
-# exec would also say "Permission denied".
-cp "$LBCTL" "$LB_TMP/lbctl" && chmod 755 "$LB_TMP/lbctl"
+# The unprivileged caller runs a copy of lbctl that nobody can execute: a
+# failing exec would also say "Permission denied".
+lb_nobody_copy "$LBCTL" ||
+	lb_skip_or_fail "no directory from which user nobody can run a copy of lbctl"
 # shellcheck disable=SC2317 # called through lb_expect_error
 nobody() {
 	ip netns exec "$node" setpriv --reuid=65534 --regid=65534 --clear-groups \
-		-- "$LB_TMP/lbctl" "$@"
+		-- "$LB_NOBODY_COPY" "$@"
 }
 
 lb_check "create node netns" lb_ns_add "$node"

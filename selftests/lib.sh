@@ -379,6 +379,34 @@ lb_cleanup() {
 	if [ -n "$_lb_tmp" ]; then
 		rm -rf "$_lb_tmp"
 	fi
+	for ns in "${_lb_dirs[@]}"; do
+		rm -rf "$ns"
+	done
+}
+
+_lb_dirs=()
+# lb_nobody_copy PROG: copies PROG where user nobody can run it and sets
+# LB_NOBODY_COPY to the copy's path (removed on exit). The tree PROG lives
+# in may not be readable by nobody, and a kind node mounts /tmp noexec
+# (docker's --tmpfs default), so where $LB_TMP does not allow it the copy
+# goes to /var/tmp. Not in a $(...) subshell: the cleanup list must grow.
+lb_nobody_copy() {
+	local d dir
+
+	for d in "$LB_TMP" /var/tmp; do
+		dir=$(mktemp -d "$d/nobody.XXXXXX" 2>/dev/null) || continue
+		_lb_dirs+=("$dir")
+		if ! { chmod 755 "$dir" && cp "$1" "$dir/" &&
+			chmod 755 "$dir/${1##*/}"; }; then
+			continue
+		fi
+		if setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+			"$dir/${1##*/}" --version >/dev/null 2>&1; then
+			LB_NOBODY_COPY=$dir/${1##*/}
+			return 0
+		fi
+	done
+	return 1
 }
 
 # Private scratch directory (check output, server logs). Created here, not

@@ -123,9 +123,10 @@ check "the kernel in $node holds $lbip:80/tcp" \
 
 # ask WHERE EXPECT_PEER CMD...: the answer is "<backend> <peer>".
 ask() {
-	local out
+	local peer=$1 out
+	shift
 	out=$("$@" "$tree/lb_traffic" ask -t 10 tcp "$lbip" 80 2>&1) || { echo "$out"; return 1; }
-	[[ "$out" == "$node $1"* ]] || { echo "answer '$out', want '$node $1...'"; return 1; }
+	[[ "$out" == "$node $peer"* ]] || { echo "answer '$out', want '$node $peer...'"; return 1; }
 }
 # The client: the same helper, copied to the other node and to the host.
 copy_client() {

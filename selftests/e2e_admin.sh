@@ -75,12 +75,16 @@ ipc=$(e2e_wait_ip default/c '^20\.0\.50\.')
 lb_check "c's clashing port gets another IP ($ipc)" eval '[ -n "$ipc" ] && [ "$ipc" != "$ipa" ]'
 
 # Permission.
+# nobody runs a copy of lbctl it may execute (the install tree may sit in
+# root's home, and a kind node's /tmp is noexec).
 lb_tmp_perm() {
 	chmod 755 "$LB_TMP"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		env LBIPAM_SOCKET="$E2E_SOCK" "$LBCTL" "$@"
+		env LBIPAM_SOCKET="$E2E_SOCK" "$LB_NOBODY_COPY" "$@"
 }
 if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	lb_nobody_copy "$LBCTL" ||
+		lb_skip_or_fail "no directory from which user nobody can run a copy of lbctl"
 	lb_check "a user without group lbipam can get" lb_tmp_perm get services
 	out=$(svc d 90 "$BE1_IP" 8080 | lb_tmp_perm apply -f - 2>&1)
 	lb_check "... but not apply ($out)" eval '[[ "$out" == *"permission denied"* ]]'

@@ -183,6 +183,56 @@
  * request, never a mix.
  *
  * LBIPAM_CMD_FLUSH: delete every service of the namespace. No attributes.
+ *     L2 announcements stay.
+ *
+ * L2 announcements
+ * ----------------
+ *
+ * A node that owns a LoadBalancer address must make the L2 segment send
+ * that address's traffic to it. An L2 announcement, identified by an
+ * address (LBIPAM_L2_A_ADDR4 or LBIPAM_L2_A_ADDR6) and an interface of the
+ * namespace (LBIPAM_L2_A_IFINDEX), makes the module answer, on that
+ * interface only, for that address:
+ *   - ARP requests (netfilter's ARP input hook) with an ARP reply giving the
+ *     interface's hardware address;
+ *   - IPv6 neighbour solicitations, multicast to the address's
+ *     solicited-node group or unicast, with a solicited neighbour
+ *     advertisement (override set, target link-layer address option). The
+ *     interface joins the solicited-node group while the announcement
+ *     exists, so that the solicitation reaches it through switches and
+ *     bridges that snoop MLD. A duplicate address detection probe (source
+ *     ::) is answered to all-nodes (ff02::1), as RFC 4861 says.
+ * The request is consumed: the kernel's own neighbour code does not see
+ * it. Nothing is answered for an address that is not announced, on another
+ * interface, or in another namespace. The address need not be configured
+ * on the node; the module does not configure it.
+ * When an announcement is created, the module tells the segment at once,
+ * so that neighbours holding the address's previous owner in their caches
+ * move to this node (a takeover): a gratuitous ARP (an ARP request with
+ * sender and target the address, to the broadcast address) or an
+ * unsolicited neighbour advertisement to ff02::1 (override set).
+ * Only Ethernet-like interfaces (ARPHRD_ETHER) that do ARP can announce.
+ * An interface that goes away takes its announcements with it
+ * (LBIPAM_CMD_L2_DEL events are sent for them).
+ *
+ * LBIPAM_CMD_L2_NEW: announce an address on an interface.
+ *     Request: LBIPAM_A_L2 { address, LBIPAM_L2_A_IFINDEX }.
+ *     Errors: -EEXIST if announced there already, -ENODEV if the namespace
+ *     has no such interface, -EOPNOTSUPP if it is not Ethernet-like or does
+ *     not do ARP (IFF_NOARP), -ENOSPC at max_l2 (module parameter)
+ *     announcements in the namespace.
+ *
+ * LBIPAM_CMD_L2_DEL: stop announcing.
+ *     Request: LBIPAM_A_L2 { address, LBIPAM_L2_A_IFINDEX }. Errors: -ENOENT.
+ *
+ * LBIPAM_CMD_L2_GET: read announcements.
+ *     do:   Request LBIPAM_A_L2 { address, LBIPAM_L2_A_IFINDEX }.
+ *     dump: every announcement of the namespace, in (family, address,
+ *           interface index) order.
+ *     Reply message: LBIPAM_A_L2 { address, LBIPAM_L2_A_IFINDEX,
+ *     LBIPAM_L2_A_STATS { LBIPAM_STATS_A_ANSWERS requests answered,
+ *     LBIPAM_STATS_A_ANNOUNCES gratuitous ARPs / unsolicited advertisements
+ *     sent } }.
  *
  * Events
  * ------
@@ -193,7 +243,8 @@
  * LBIPAM_CMD_SERVICE_DEL the service key; LBIPAM_CMD_BACKEND_NEW / _SET /
  * _DEL the service key and the backend; LBIPAM_CMD_BACKEND_REPLACE the
  * service key and LBIPAM_SVC_A_BACKEND_COUNT (read the set with
- * LBIPAM_CMD_SERVICE_GET); LBIPAM_CMD_FLUSH nothing.
+ * LBIPAM_CMD_SERVICE_GET); LBIPAM_CMD_FLUSH nothing;
+ * LBIPAM_CMD_L2_NEW / _DEL carry LBIPAM_A_L2 { address, interface }.
  *
  * Counters
  * --------
@@ -241,6 +292,9 @@ enum lbipam_cmd {
 	LBIPAM_CMD_BACKEND_SET,
 	LBIPAM_CMD_BACKEND_REPLACE,
 	LBIPAM_CMD_FLUSH,
+	LBIPAM_CMD_L2_NEW,
+	LBIPAM_CMD_L2_DEL,
+	LBIPAM_CMD_L2_GET,
 
 	__LBIPAM_CMD_MAX
 };
@@ -253,6 +307,7 @@ enum lbipam_attr {
 	LBIPAM_A_SERVICE,		/* nest: enum lbipam_svc_attr */
 	LBIPAM_A_BACKEND,		/* nest: enum lbipam_be_attr */
 	LBIPAM_A_CT_STATS,		/* flag: LBIPAM_CMD_SERVICE_GET only */
+	LBIPAM_A_L2,			/* nest: enum lbipam_l2_attr */
 
 	__LBIPAM_A_MAX
 };
@@ -355,10 +410,24 @@ enum lbipam_stats_attr {
 	LBIPAM_STATS_A_BYTES_IN,	/* u64, ... */
 	LBIPAM_STATS_A_PACKETS_OUT,	/* u64, ... */
 	LBIPAM_STATS_A_BYTES_OUT,	/* u64, ... */
+	LBIPAM_STATS_A_ANSWERS,		/* u64, L2 announcements only */
+	LBIPAM_STATS_A_ANNOUNCES,	/* u64, L2 announcements only */
 
 	__LBIPAM_STATS_A_MAX
 };
 
 #define LBIPAM_STATS_A_MAX (__LBIPAM_STATS_A_MAX - 1)
+
+enum lbipam_l2_attr {
+	LBIPAM_L2_A_UNSPEC,
+	LBIPAM_L2_A_ADDR4,		/* 4 bytes, network byte order */
+	LBIPAM_L2_A_ADDR6,		/* 16 bytes, network byte order */
+	LBIPAM_L2_A_IFINDEX,		/* u32 */
+	LBIPAM_L2_A_STATS,		/* nest: enum lbipam_stats_attr, replies */
+
+	__LBIPAM_L2_A_MAX
+};
+
+#define LBIPAM_L2_A_MAX (__LBIPAM_L2_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_LBIPAM_H */

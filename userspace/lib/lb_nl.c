@@ -337,8 +337,8 @@ int lb_nl_request(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
 	return req.error;
 }
 
-static int put_addr(struct nl_msg *msg, int a4, int a6, int family,
-		    const void *addr)
+int lb_nl_put_addr(struct nl_msg *msg, int a4, int a6, int family,
+		   const void *addr)
 {
 	if (family == AF_INET6)
 		return nla_put(msg, a6, sizeof(struct in6_addr), addr);
@@ -365,7 +365,7 @@ int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
 	size_t i;
 
 	if (!nest ||
-	    put_addr(msg, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6,
+	    lb_nl_put_addr(msg, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6,
 		     key->ep.family, &key->ep.addr) ||
 	    nla_put_u16(msg, LBIPAM_SVC_A_PORT, key->ep.port) ||
 	    nla_put_u8(msg, LBIPAM_SVC_A_PROTO, key->proto))
@@ -380,7 +380,7 @@ int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
 				LBIPAM_SVC_A_SOURCE_RANGE | NLA_F_NESTED);
 
 			if (!r ||
-			    put_addr(msg, LBIPAM_CIDR_A_ADDR4,
+			    lb_nl_put_addr(msg, LBIPAM_CIDR_A_ADDR4,
 				     LBIPAM_CIDR_A_ADDR6,
 					o->ranges[i].family,
 					&o->ranges[i].addr) ||
@@ -400,7 +400,7 @@ int lb_nl_put_backend(struct nl_msg *msg, const struct lb_backend *be,
 	struct nlattr *nest = nla_nest_start(msg, LBIPAM_A_BACKEND | NLA_F_NESTED);
 
 	if (!nest ||
-	    put_addr(msg, LBIPAM_BE_A_ADDR4, LBIPAM_BE_A_ADDR6,
+	    lb_nl_put_addr(msg, LBIPAM_BE_A_ADDR4, LBIPAM_BE_A_ADDR6,
 		     be->ep.family, &be->ep.addr) ||
 	    nla_put_u16(msg, LBIPAM_BE_A_PORT, be->ep.port))
 		return -EMSGSIZE;
@@ -414,8 +414,8 @@ int lb_nl_put_backend(struct nl_msg *msg, const struct lb_backend *be,
 }
 
 /* Address attributes decide the family; the caller checks there is one. */
-static int get_addr(struct nlattr *a4, struct nlattr *a6, int *family,
-		    void *addr)
+int lb_nl_get_addr(struct nlattr *a4, struct nlattr *a6, int *family,
+		   void *addr)
 {
 	if (a4 && nla_len(a4) == sizeof(struct in_addr)) {
 		*family = AF_INET;
@@ -429,7 +429,7 @@ static int get_addr(struct nlattr *a4, struct nlattr *a6, int *family,
 	return 0;
 }
 
-static void get_stats(struct nlattr *nest, struct lb_counters *c)
+void lb_nl_get_stats(struct nlattr *nest, struct lb_counters *c)
 {
 	struct nlattr *tb[LBIPAM_STATS_A_MAX + 1];
 
@@ -441,6 +441,10 @@ static void get_stats(struct nlattr *nest, struct lb_counters *c)
 		c->rejects = nla_get_u64(tb[LBIPAM_STATS_A_REJECTS]);
 	if (tb[LBIPAM_STATS_A_DROPS])
 		c->drops = nla_get_u64(tb[LBIPAM_STATS_A_DROPS]);
+	if (tb[LBIPAM_STATS_A_ANSWERS])
+		c->answers = nla_get_u64(tb[LBIPAM_STATS_A_ANSWERS]);
+	if (tb[LBIPAM_STATS_A_ANNOUNCES])
+		c->announces = nla_get_u64(tb[LBIPAM_STATS_A_ANNOUNCES]);
 	if (tb[LBIPAM_STATS_A_TRACKED]) {
 		c->has_tracked = 1;
 		c->tracked = nla_get_u64(tb[LBIPAM_STATS_A_TRACKED]);
@@ -461,7 +465,7 @@ static int parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 	int rem;
 
 	if (nla_parse_nested(tb, LBIPAM_SVC_A_MAX, a, NULL) ||
-	    get_addr(tb[LBIPAM_SVC_A_ADDR4], tb[LBIPAM_SVC_A_ADDR6],
+	    lb_nl_get_addr(tb[LBIPAM_SVC_A_ADDR4], tb[LBIPAM_SVC_A_ADDR6],
 		     &r->key.ep.family, &r->key.ep.addr) ||
 	    !tb[LBIPAM_SVC_A_PORT] || !tb[LBIPAM_SVC_A_PROTO])
 		return -EBADMSG;
@@ -481,7 +485,7 @@ static int parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 	if (tb[LBIPAM_SVC_A_FLAGS])
 		r->opts.flags = nla_get_u32(tb[LBIPAM_SVC_A_FLAGS]);
 	if (tb[LBIPAM_SVC_A_STATS])
-		get_stats(tb[LBIPAM_SVC_A_STATS], &r->stats);
+		lb_nl_get_stats(tb[LBIPAM_SVC_A_STATS], &r->stats);
 	nla_for_each_nested(c, a, rem) {
 		struct lb_cidr *cidr;
 
@@ -490,7 +494,7 @@ static int parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 			continue;
 		cidr = &r->opts.ranges[r->opts.nranges];
 		if (nla_parse_nested(ct, LBIPAM_CIDR_A_MAX, c, NULL) ||
-		    get_addr(ct[LBIPAM_CIDR_A_ADDR4], ct[LBIPAM_CIDR_A_ADDR6],
+		    lb_nl_get_addr(ct[LBIPAM_CIDR_A_ADDR4], ct[LBIPAM_CIDR_A_ADDR6],
 			     &cidr->family, &cidr->addr) ||
 		    !ct[LBIPAM_CIDR_A_PREFIXLEN])
 			return -EBADMSG;
@@ -506,7 +510,7 @@ static int parse_be_nest(struct nlattr *a, struct lb_backend *b)
 
 	lb_backend_default(b);
 	if (nla_parse_nested(tb, LBIPAM_BE_A_MAX, a, NULL) ||
-	    get_addr(tb[LBIPAM_BE_A_ADDR4], tb[LBIPAM_BE_A_ADDR6],
+	    lb_nl_get_addr(tb[LBIPAM_BE_A_ADDR4], tb[LBIPAM_BE_A_ADDR6],
 		     &b->ep.family, &b->ep.addr) || !tb[LBIPAM_BE_A_PORT])
 		return -EBADMSG;
 	b->ep.port = nla_get_u16(tb[LBIPAM_BE_A_PORT]);
@@ -517,7 +521,7 @@ static int parse_be_nest(struct nlattr *a, struct lb_backend *b)
 	if (tb[LBIPAM_BE_A_FLAGS])
 		b->flags = nla_get_u32(tb[LBIPAM_BE_A_FLAGS]);
 	if (tb[LBIPAM_BE_A_STATS])
-		get_stats(tb[LBIPAM_BE_A_STATS], &b->stats);
+		lb_nl_get_stats(tb[LBIPAM_BE_A_STATS], &b->stats);
 	return 0;
 }
 

@@ -27,9 +27,13 @@ struct lb_svc_opts {
 	struct lb_cidr ranges[LBIPAM_MAX_SOURCE_RANGES];
 };
 
-/* LBIPAM_STATS_A_*: rejects and drops are the service's only. */
+/*
+ * LBIPAM_STATS_A_*: rejects and drops are the service's only, answers and
+ * announces an L2 announcement's only.
+ */
 struct lb_counters {
 	uint64_t conns, rejects, drops;
+	uint64_t answers, announces;
 	/* Asked for with LBIPAM_A_CT_STATS; traffic needs ct accounting. */
 	int has_tracked, has_traffic;
 	uint64_t tracked, packets_in, bytes_in, packets_out, bytes_out;
@@ -79,6 +83,15 @@ int lb_nl_put_backend(struct nl_msg *msg, const struct lb_backend *be,
 		      int full);
 
 int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r);
+/* The address attribute of a nest: @a4 or @a6 by @family. */
+int lb_nl_put_addr(struct nl_msg *msg, int a4, int a6, int family,
+		   const void *addr);
+/* Whichever of @a4 / @a6 is present and of the right length decides
+ * @family; @addr must hold 16 bytes. 0 or -EINVAL. */
+int lb_nl_get_addr(struct nlattr *a4, struct nlattr *a6, int *family,
+		   void *addr);
+/* Decodes a LBIPAM_*_A_STATS nest into @c (attributes absent stay as are). */
+void lb_nl_get_stats(struct nlattr *nest, struct lb_counters *c);
 
 /* Services read back, each with all its backends. */
 struct lb_svc_list {

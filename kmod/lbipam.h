@@ -227,7 +227,7 @@ bool lbipam_tuple_from_be(const struct nf_conntrack_tuple *reply,
 /* ctflush.c: which conntrack entries of a service to delete. */
 enum lbipam_ct_what {
 	LBIPAM_CT_ALL,
-	LBIPAM_CT_UNTRANSLATED,		/* made before the service existed */
+	LBIPAM_CT_UNTRANSLATED,		/* before the service, unanswered */
 	LBIPAM_CT_BACKENDS,		/* translated to the job's backends */
 };
 

@@ -372,12 +372,15 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	st = lbipam_state_from_cfg(ln, cfg, 0);
 	if (!svc->stats || !st)
 		goto err_free;
-	/* Flows that began before the VIP existed are stuck untranslated. */
-	if (key->proto == IPPROTO_UDP) {
-		job = lbipam_ct_job_new(key, LBIPAM_CT_UNTRANSLATED, 0);
-		if (!job)
-			goto err_free;
-	}
+	/*
+	 * Flows that began before the VIP existed are stuck untranslated: a
+	 * UDP client with a fixed source port for good, a TCP or SCTP client
+	 * until its handshake times out, as the NAT core binds only entries
+	 * it sees before they are confirmed. Every protocol, then.
+	 */
+	job = lbipam_ct_job_new(key, LBIPAM_CT_UNTRANSLATED, 0);
+	if (!job)
+		goto err_free;
 	err = lbipam_state_finish(st);
 	if (err)
 		goto err_free;
@@ -403,8 +406,7 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	lbipam_tree_insert(ln, svc);
 	ln->nr_services++;
 	ln->gen++;
-	if (job)
-		lbipam_ct_job_queue(ln, job);
+	lbipam_ct_job_queue(ln, job);
 	return 0;
 
 err_free:

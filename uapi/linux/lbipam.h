@@ -106,9 +106,14 @@
  * Conntrack
  * ---------
  *
- * When a UDP service is created, conntrack entries of the namespace for its
- * address and port that were not translated (made before it existed) are
- * deleted, so that clients stop sending into a null binding. When a UDP
+ * When a service is created, conntrack entries of the namespace for its
+ * address, port and protocol that were not translated and never answered
+ * (made before it existed) are deleted, so that clients stop sending into
+ * a null binding: a UDP client with a fixed source port, or a TCP or SCTP
+ * client retransmitting its handshake, reaches a backend with its next
+ * packet. An untranslated entry made later (conntrack confirmed it before
+ * lbipam's hooks saw it) is not deleted, and its packets are neither
+ * translated nor counted as connections of the service. When a UDP
  * service is deleted, its entries are deleted; when a UDP backend leaves
  * its service (deleted or replaced away), the entries translated to it are
  * deleted. These deletions happen just after the request returns, after an

@@ -449,7 +449,9 @@ static int lbipam_put_stats(struct sk_buff *skb, int type,
 		return -EMSGSIZE;
 	if (lbipam_put_u64(skb, LBIPAM_STATS_A_CONNS, sum.conns) ||
 	    (svc && (lbipam_put_u64(skb, LBIPAM_STATS_A_REJECTS, sum.rejects) ||
-		     lbipam_put_u64(skb, LBIPAM_STATS_A_DROPS, sum.drops))) ||
+		     lbipam_put_u64(skb, LBIPAM_STATS_A_DROPS, sum.drops) ||
+		     lbipam_put_u64(skb, LBIPAM_STATS_A_AFF_LOST,
+				    sum.aff_lost))) ||
 	    lbipam_put_ct_stats(skb, ct, what)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;

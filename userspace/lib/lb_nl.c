@@ -445,6 +445,10 @@ void lb_nl_get_stats(struct nlattr *nest, struct lb_counters *c)
 		c->answers = nla_get_u64(tb[LBIPAM_STATS_A_ANSWERS]);
 	if (tb[LBIPAM_STATS_A_ANNOUNCES])
 		c->announces = nla_get_u64(tb[LBIPAM_STATS_A_ANNOUNCES]);
+	if (tb[LBIPAM_STATS_A_AFF_LOST]) {
+		c->has_aff_lost = 1;
+		c->aff_lost = nla_get_u64(tb[LBIPAM_STATS_A_AFF_LOST]);
+	}
 	if (tb[LBIPAM_STATS_A_TRACKED]) {
 		c->has_tracked = 1;
 		c->tracked = nla_get_u64(tb[LBIPAM_STATS_A_TRACKED]);

@@ -150,9 +150,12 @@
  *     Request: LBIPAM_A_SERVICE { key }. Errors: -ENOENT.
  *
  * LBIPAM_CMD_SERVICE_GET: read services.
- *     do:   Request LBIPAM_A_SERVICE { key }; the reply is one message.
- *     dump: No service; every service of the namespace, in key order
- *           (family, address, protocol, port).
+ *     do:   Request LBIPAM_A_SERVICE { key }; the reply is one message, of
+ *           at most 32 KiB: a service with more backends than that holds
+ *           (some hundreds) fails with -EMSGSIZE; dump it instead.
+ *     dump: Every service of the namespace, in key order (family, address,
+ *           protocol, port); with LBIPAM_A_SERVICE { key }, only that one
+ *           (-ENOENT if there is no such service).
  *     Either may carry the flag LBIPAM_A_CT_STATS: the counters then also
  *     say what conntrack holds about the connections (see Counters). That
  *     walks the namespace's conntrack entries once per request, with the

@@ -104,6 +104,11 @@ void lb_svc_list_free(struct lb_svc_list *l);
 
 /* For lb_nl_get_services(): also what conntrack holds (LBIPAM_A_CT_STATS). */
 #define LB_GET_CT_STATS	1u
+/*
+ * ... one service as a dump, in as many messages as its backends need
+ * (without it, a dump only after the single reply failed with -EMSGSIZE).
+ */
+#define LB_GET_DUMP	2u
 
 /*
  * How many times lb_nl_get_services() dumps when every dump raced with a

@@ -589,10 +589,14 @@ cancel:
 #define LBIPAM_BE_MSG_SIZE	256
 #define LBIPAM_SVC_MSG_SIZE	(384 + LBIPAM_MAX_SOURCE_RANGES * 32)
 /*
- * The most a single-service GET allocates, as a dump's messages: beyond
- * PAGE_ALLOC_COSTLY_ORDER, a linear buffer may not be found at all.
+ * The most a single-service GET asks for, as a dump's messages: beyond
+ * PAGE_ALLOC_COSTLY_ORDER, a linear buffer may not be found at all. The
+ * skb's own overhead and headers count too: what the head holds beyond the
+ * requested size, alloc_skb() hands out as tailroom.
  */
-#define LBIPAM_GET_MAX_SIZE	(PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER)
+#define LBIPAM_GET_MAX_SIZE \
+	(SKB_WITH_OVERHEAD(PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER) - \
+	 NLMSG_HDRLEN - GENL_HDRLEN)
 
 /* ------------------------------------------------------------ events --- */
 

@@ -3,12 +3,12 @@
 #
 # Reading one service with many backends (1000 here, the default limit is
 # 4096). A single-service GET answers with one message, which the module
-# keeps to 32 KiB: beyond that a linear buffer of 256 bytes per backend is
-# an allocation that may fail (order-9 at 4096 backends), so such a GET is
-# refused with -EMSGSIZE and an extended ACK that points to the dump. A dump
-# may name the one service to read, which then comes in several messages;
-# lbctl falls back to that, so "service show" and "stats" still list all
-# the backends.
+# keeps to 32 KiB of memory: beyond that a linear buffer of 256 bytes per
+# backend is an allocation that may fail (order-9 at 4096 backends), so such
+# a GET is refused with -EMSGSIZE and an extended ACK that points to the
+# dump. A dump may name the one service to read, which then comes in several
+# messages; lbctl falls back to that, so "service show" and "stats" still
+# list all the backends.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -79,14 +79,15 @@ msgs=$(tail -n +2 <<<"$out")
 lb_expect_eq "a dump naming $svc succeeds" "0 " "$(head -n 1 <<<"$out")"
 lb_expect_eq "... in several messages, all of $svc, with its $N backends" \
 	"$VIP yes $N" \
-	"$(awk '{a[$1]++; n += $2; m++} END {for (k in a) printf "%s %s %d", k, m > 1 ? "yes" : "no", n}' <<<"$msgs")"
+	"$(awk '{a[$1]++; n += $2; m++} END {for (k in a) printf "%s %s %d", k, (m > 1 ? "yes" : "no"), n}' <<<"$msgs")"
 
 out=$(genl 0 "$VIP2")
 lb_expect_eq "a single-service GET of 2 backends still answers at once" \
 	"0 |$VIP2 2" "$(head -n 1 <<<"$out")|$(tail -n +2 <<<"$out")"
 
+# 6.1's genetlink does not pass the extended ACK of a dump's start on.
 out=$(genl 1 203.0.113.99)
-if grep -q '^ENOENT no such service' <<<"$out"; then
+if grep -Eq '^ENOENT (no such service)?$' <<<"$out"; then
 	lb_ok "a dump naming no existing service: ENOENT"
 else
 	lb_not_ok "a dump naming no existing service: ENOENT" "got: $out"

@@ -7,18 +7,29 @@
  *
  * Entries are made in the data path (GFP_ATOMIC) and never changed in
  * place: a renewed binding replaces the entry, so a reader never sees half
- * of an update. They are keyed by a per-service id rather than the service
- * pointer: when a service goes away or its affinity changes it takes a new
- * id, and its old entries are simply never found again until the garbage
- * collector drops them.
+ * of an update. They are charged to the memory cgroup of whoever created
+ * the service, wherever the packet that made them runs. They are keyed by
+ * a per-service id rather than the service pointer: when a service goes
+ * away or its affinity changes it takes a new id, and its old entries are
+ * never found again. The collector then purges them within a second or so,
+ * as it would only drop them at expiry otherwise: hours of a per-namespace
+ * budget held by bindings nothing can use.
+ *
+ * A binding the budget (max_affinity_entries) or memory does not allow is
+ * counted to its service, not silently lost.
  */
 
 #include <linux/jiffies.h>
+#include <linux/memcontrol.h>
 #include <linux/rhashtable.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include "lbipam.h"
 
 #define LBIPAM_AFF_GC_INTERVAL	(10 * HZ)
+/* After a service forgets: soon, but once for a burst of changes. */
+#define LBIPAM_AFF_PURGE_DELAY	HZ
+#define LBIPAM_AFF_PURGE	0	/* bit of lbipam_net.aff_purge */
 
 struct lbipam_aff_key {
 	u64 svc_id;
@@ -28,6 +39,7 @@ struct lbipam_aff_key {
 struct lbipam_aff {
 	struct rhash_head node;
 	struct lbipam_aff_key key;
+	struct lbipam_svc_key svc;	/* whose, to tell when it is stale */
 	struct lbipam_be_cfg be;	/* the backend, to find it again */
 	u32 gen;			/* state generation @idx belongs to */
 	u32 idx;
@@ -100,6 +112,7 @@ void lbipam_aff_update(struct lbipam_net *ln, const struct lbipam_service *svc,
 {
 	unsigned long expires = jiffies + (unsigned long)st->affinity * HZ;
 	struct lbipam_aff *e, *old;
+	struct mem_cgroup *memcg;
 	struct lbipam_aff_key k;
 
 	lbipam_aff_mkkey(&k, svc, src);
@@ -109,12 +122,15 @@ void lbipam_aff_update(struct lbipam_net *ln, const struct lbipam_service *svc,
 		return;
 	}
 	if (!old && atomic_read(&ln->nr_aff) >= lbipam_max_affinity_entries)
-		return;
+		goto lost;
 
-	e = kmalloc(sizeof(*e), GFP_ATOMIC);
+	memcg = set_active_memcg(svc->memcg);
+	e = kmalloc(sizeof(*e), GFP_ATOMIC | __GFP_ACCOUNT);
+	set_active_memcg(memcg);
 	if (!e)
-		return;
+		goto lost;
 	e->key = k;
+	e->svc = svc->key;
 	e->be = st->be[idx].cfg;
 	e->gen = st->gen;
 	e->idx = idx;
@@ -135,14 +151,32 @@ void lbipam_aff_update(struct lbipam_net *ln, const struct lbipam_service *svc,
 	if (atomic_inc_return(&ln->nr_aff) == 1)
 		queue_delayed_work(system_power_efficient_wq, &ln->aff_gc,
 				   LBIPAM_AFF_GC_INTERVAL);
+	return;
+lost:
+	LBIPAM_STATS_INC(svc->stats, aff_lost);
 }
 
-/* The service's existing bindings no longer apply (deleted, or changed). */
+/*
+ * The service's existing bindings no longer apply (deleted, or changed).
+ * Caller holds ln->lock.
+ */
 void lbipam_aff_forget(struct lbipam_net *ln, struct lbipam_service *svc)
 {
 	static atomic64_t lbipam_aff_ids = ATOMIC64_INIT(1);
 
 	WRITE_ONCE(svc->aff_id, atomic64_inc_return(&lbipam_aff_ids));
+	if (atomic_read(&ln->nr_aff) &&
+	    !test_and_set_bit(LBIPAM_AFF_PURGE, &ln->aff_purge))
+		mod_delayed_work(system_power_efficient_wq, &ln->aff_gc,
+				 LBIPAM_AFF_PURGE_DELAY);
+}
+
+/* Under RCU: whether @e belongs to no service's current bindings. */
+static bool lbipam_aff_stale(struct lbipam_net *ln, const struct lbipam_aff *e)
+{
+	const struct lbipam_service *svc = lbipam_svc_lookup(ln, &e->svc);
+
+	return !svc || READ_ONCE(svc->aff_id) != e->key.svc_id;
 }
 
 static void lbipam_aff_gc(struct work_struct *work)
@@ -153,6 +187,13 @@ static void lbipam_aff_gc(struct work_struct *work)
 	struct lbipam_aff *e;
 	unsigned int seen = 0;
 
+	/* Forgetting from here on needs another walk. */
+	clear_bit(LBIPAM_AFF_PURGE, &ln->aff_purge);
+	/*
+	 * A forget that still saw the bit set changed its id before (its
+	 * test_and_set_bit() is fully ordered): this walk must see that id.
+	 */
+	smp_mb__after_atomic();
 	rhashtable_walk_enter(&ln->aff_ht, &iter);
 	rhashtable_walk_start(&iter);
 	while ((e = rhashtable_walk_next(&iter))) {
@@ -164,7 +205,8 @@ static void lbipam_aff_gc(struct work_struct *work)
 			cond_resched();
 			rhashtable_walk_start(&iter);
 		}
-		if (!time_after(jiffies, READ_ONCE(e->expires)))
+		if (!time_after(jiffies, READ_ONCE(e->expires)) &&
+		    !lbipam_aff_stale(ln, e))
 			continue;
 		if (!rhashtable_remove_fast(&ln->aff_ht, &e->node,
 					    lbipam_aff_params)) {
@@ -184,6 +226,7 @@ int lbipam_aff_init(struct lbipam_net *ln)
 	int err;
 
 	atomic_set(&ln->nr_aff, 0);
+	ln->aff_purge = 0;
 	err = rhashtable_init(&ln->aff_ht, &lbipam_aff_params);
 	if (err)
 		return err;

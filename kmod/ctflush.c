@@ -75,7 +75,9 @@ static bool lbipam_ct_job_match(const struct lbipam_ct_job *job,
 	case LBIPAM_CT_ALL:
 		return true;
 	case LBIPAM_CT_UNTRANSLATED:
-		return !(ct->status & IPS_DST_NAT);
+		/* One that got replies was answered by someone: leave it be. */
+		return !(ct->status & IPS_DST_NAT) &&
+		       !test_bit(IPS_SEEN_REPLY_BIT, &ct->status);
 	case LBIPAM_CT_BACKENDS:
 		if (!(ct->status & IPS_DST_NAT))
 			return false;

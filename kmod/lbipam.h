@@ -27,11 +27,12 @@ struct lbipam_stats {
 	u64_stats_t conns;
 	u64_stats_t rejects;
 	u64_stats_t drops;
+	u64_stats_t aff_lost;		/* affinity bindings not recorded */
 	struct u64_stats_sync syncp;
 };
 
 struct lbipam_stats_sum {
-	u64 conns, rejects, drops;
+	u64 conns, rejects, drops, aff_lost;
 };
 
 /*
@@ -107,6 +108,7 @@ struct lbipam_service {
 	struct lbipam_stats __percpu *stats;
 	struct lbipam_ct_stats ct;
 	u64 aff_id;			/* names its affinity entries */
+	struct mem_cgroup *memcg;	/* pays for them: its creator's */
 	struct rcu_head rcu;
 };
 
@@ -125,6 +127,7 @@ struct lbipam_net {
 	bool nat_on[2];
 	struct rhashtable aff_ht;	/* ClientIP affinity entries */
 	atomic_t nr_aff;
+	unsigned long aff_purge;	/* stale entries to purge */
 	struct delayed_work aff_gc;
 	struct list_head ct_jobs;	/* conntrack cleanups, under lock */
 	struct work_struct ct_work;
@@ -227,7 +230,7 @@ bool lbipam_tuple_from_be(const struct nf_conntrack_tuple *reply,
 /* ctflush.c: which conntrack entries of a service to delete. */
 enum lbipam_ct_what {
 	LBIPAM_CT_ALL,
-	LBIPAM_CT_UNTRANSLATED,		/* made before the service existed */
+	LBIPAM_CT_UNTRANSLATED,		/* before the service, unanswered */
 	LBIPAM_CT_BACKENDS,		/* translated to the job's backends */
 };
 

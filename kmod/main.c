@@ -7,6 +7,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <net/genetlink.h>
+#include <net/netfilter/nf_nat_masquerade.h>
 #include "lbipam.h"
 
 unsigned int lbipam_net_id __read_mostly;
@@ -79,16 +80,30 @@ static int __init lbipam_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&lbipam_net_ops);
+	/*
+	 * Masquerade picks the egress device's address once per connection:
+	 * when that address or the device goes, the NAT core's notifiers
+	 * delete the entries bound to it, or they would keep sending from a
+	 * dead address. They count their users, as xt_MASQUERADE and
+	 * nft_masq use them too.
+	 */
+	err = nf_nat_masquerade_inet_register_notifiers();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&lbipam_net_ops);
+	if (err)
+		goto err_masq;
 	err = lbipam_genl_init();
-	if (err) {
-		unregister_pernet_subsys(&lbipam_net_ops);
-		return err;
-	}
+	if (err)
+		goto err_pernet;
 	pr_info("loaded\n");
 	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&lbipam_net_ops);
+err_masq:
+	nf_nat_masquerade_inet_unregister_notifiers();
+	return err;
 }
 
 static void __exit lbipam_exit(void)
@@ -96,6 +111,7 @@ static void __exit lbipam_exit(void)
 	/* No new requests first; in-flight ones finish before this returns. */
 	lbipam_genl_exit();
 	unregister_pernet_subsys(&lbipam_net_ops);
+	nf_nat_masquerade_inet_unregister_notifiers();
 	/* Old states and services are freed by our own RCU callbacks. */
 	rcu_barrier();
 }

@@ -126,8 +126,14 @@ static unsigned int lbipam_dnat(void *priv, struct sk_buff *skb,
 	bool local_only;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	/* RELATED (e.g. ICMP errors) is translated by the core from the master. */
-	if (!ct || ctinfo != IP_CT_NEW)
+	/*
+	 * RELATED (e.g. ICMP errors) is translated by the core from the master.
+	 * A confirmed entry is still NEW until a reply is seen (a retransmitted
+	 * SYN of a connection another conntrack user tracked before our hooks
+	 * came up), but nf_nat_setup_info() no longer binds it: choosing a
+	 * backend would count a connection and record affinity for nothing.
+	 */
+	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct))
 		return NF_ACCEPT;
 
 	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
@@ -193,7 +199,8 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 	bool hairpin;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || ctinfo != IP_CT_NEW || !(ct->status & IPS_DST_NAT))
+	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) ||
+	    !(ct->status & IPS_DST_NAT))
 		return NF_ACCEPT;
 
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;

@@ -449,7 +449,9 @@ static int lbipam_put_stats(struct sk_buff *skb, int type,
 		return -EMSGSIZE;
 	if (lbipam_put_u64(skb, LBIPAM_STATS_A_CONNS, sum.conns) ||
 	    (svc && (lbipam_put_u64(skb, LBIPAM_STATS_A_REJECTS, sum.rejects) ||
-		     lbipam_put_u64(skb, LBIPAM_STATS_A_DROPS, sum.drops))) ||
+		     lbipam_put_u64(skb, LBIPAM_STATS_A_DROPS, sum.drops) ||
+		     lbipam_put_u64(skb, LBIPAM_STATS_A_AFF_LOST,
+				    sum.aff_lost))) ||
 	    lbipam_put_ct_stats(skb, ct, what)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -586,6 +588,15 @@ cancel:
 /* Generous upper bounds; a reply must never fail to fit. */
 #define LBIPAM_BE_MSG_SIZE	256
 #define LBIPAM_SVC_MSG_SIZE	(384 + LBIPAM_MAX_SOURCE_RANGES * 32)
+/*
+ * The most a single-service GET asks for, as a dump's messages: beyond
+ * PAGE_ALLOC_COSTLY_ORDER, a linear buffer may not be found at all. The
+ * skb's own overhead and headers count too: what the head holds beyond the
+ * requested size, alloc_skb() hands out as tailroom.
+ */
+#define LBIPAM_GET_MAX_SIZE \
+	(SKB_WITH_OVERHEAD(PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER) - \
+	 NLMSG_HDRLEN - GENL_HDRLEN)
 
 /* ------------------------------------------------------------ events --- */
 
@@ -701,7 +712,7 @@ static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct lbipam_svc_key key;
 	unsigned int ct_what;
 	struct sk_buff *msg;
-	u32 be_idx = 0;
+	u32 be_idx = 0, n;
 	int err;
 
 	err = lbipam_parse_svc(info, &key, NULL);
@@ -716,16 +727,22 @@ static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	ct_what = info->attrs[LBIPAM_A_CT_STATS] ? lbipam_ct_gather(ln) : 0;
-	msg = genlmsg_new(LBIPAM_SVC_MSG_SIZE + (size_t)LBIPAM_BE_MSG_SIZE *
-			  lbipam_svc_state(ln, svc)->n, GFP_KERNEL);
+	n = lbipam_svc_state(ln, svc)->n;
+	msg = genlmsg_new(min_t(size_t, LBIPAM_GET_MAX_SIZE,
+				LBIPAM_SVC_MSG_SIZE +
+				(size_t)LBIPAM_BE_MSG_SIZE * n), GFP_KERNEL);
 	if (!msg) {
 		err = -ENOMEM;
 		goto out;
 	}
 	err = lbipam_fill_svc(msg, ln, svc, &be_idx, info->snd_portid,
 			      info->snd_seq, 0, NULL, ct_what);
+	if (!err && be_idx < n)
+		err = -EMSGSIZE;
 	if (err) {
 		nlmsg_free(msg);
+		GENL_SET_ERR_MSG(info,
+				 "the service's backends do not fit in one message: dump it (NLM_F_DUMP with the service)");
 		goto out;
 	}
 	mutex_unlock(&ln->lock);
@@ -742,32 +759,58 @@ struct lbipam_dump_ctx {
 	u8 ct_what;		/* LBIPAM_PUT_CT / _ACCT, gathered at the start */
 	bool started;
 	bool partial;
+	bool one;		/* only the service @last */
 };
+
+/*
+ * A dump of one service: the same messages as for all of them, for a
+ * service with more backends than one message holds.
+ */
+static int lbipam_dump_one(struct lbipam_net *ln, struct nlattr *nest,
+			   struct lbipam_dump_ctx *ctx,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[LBIPAM_SVC_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, LBIPAM_SVC_A_MAX, nest, lbipam_svc_policy,
+			       extack);
+	if (err)
+		return err;
+	err = lbipam_parse_key(nest, tb, &ctx->last, extack);
+	if (err)
+		return err;
+	if (!lbipam_svc_find(ln, &ctx->last)) {
+		NL_SET_ERR_MSG(extack, "no such service");
+		return -ENOENT;
+	}
+	ctx->one = true;
+	ctx->started = true;
+	ctx->partial = true;
+	return 0;
+}
 
 static int lbipam_svc_get_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = genl_info_dump(cb)->attrs;
+	struct lbipam_net *ln = lbipam_pernet(sock_net(cb->skb->sk));
 	struct lbipam_dump_ctx *ctx = (void *)cb->ctx;
+	int err = 0;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
-	if (attrs[LBIPAM_A_SERVICE]) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[LBIPAM_A_SERVICE],
-				    "a dump takes no service; omit NLM_F_DUMP to get one service");
-		return -EINVAL;
-	}
 	memset(ctx, 0, sizeof(*ctx));
-	if (attrs[LBIPAM_A_CT_STATS]) {
-		struct lbipam_net *ln = lbipam_pernet(sock_net(cb->skb->sk));
-
-		/*
-		 * One walk for the whole dump: later messages show what it
-		 * found (zero for services and backends added since).
-		 */
-		mutex_lock(&ln->lock);
+	mutex_lock(&ln->lock);
+	if (attrs[LBIPAM_A_SERVICE])
+		err = lbipam_dump_one(ln, attrs[LBIPAM_A_SERVICE], ctx,
+				      cb->extack);
+	/*
+	 * One walk for the whole dump: later messages show what it found
+	 * (zero for services and backends added since).
+	 */
+	if (!err && attrs[LBIPAM_A_CT_STATS])
 		ctx->ct_what = lbipam_ct_gather(ln);
-		mutex_unlock(&ln->lock);
-	}
-	return 0;
+	mutex_unlock(&ln->lock);
+	return err;
 }
 
 static int lbipam_svc_get_dumpit(struct sk_buff *skb,
@@ -784,10 +827,12 @@ static int lbipam_svc_get_dumpit(struct sk_buff *skb,
 	svc = NULL;
 	if (ctx->partial)
 		svc = lbipam_svc_find(ln, &ctx->last);
-	if (!svc) {
+	if (!svc && !ctx->one) {
 		svc = lbipam_svc_next(ln, ctx->started ? &ctx->last : NULL);
 		ctx->be_idx = 0;
 	}
+	if (!svc)
+		ctx->partial = false;
 
 	while (svc) {
 		err = lbipam_fill_svc(skb, ln, svc, &ctx->be_idx,
@@ -799,7 +844,7 @@ static int lbipam_svc_get_dumpit(struct sk_buff *skb,
 		ctx->last = svc->key;
 		ctx->started = true;
 		ctx->partial = ctx->be_idx < lbipam_svc_state(ln, svc)->n;
-		if (ctx->partial)
+		if (ctx->partial || ctx->one)
 			break;
 		ctx->be_idx = 0;
 		svc = lbipam_svc_next(ln, &svc->key);

@@ -11,6 +11,7 @@
  * freed with the last state that holds it.
  */
 
+#include <linux/memcontrol.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -61,7 +62,7 @@ void lbipam_stats_read(struct lbipam_stats __percpu *s,
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct lbipam_stats *p = per_cpu_ptr(s, cpu);
-		u64 conns, rejects, drops;
+		u64 conns, rejects, drops, aff_lost;
 		unsigned int start;
 
 		do {
@@ -69,10 +70,12 @@ void lbipam_stats_read(struct lbipam_stats __percpu *s,
 			conns = u64_stats_read(&p->conns);
 			rejects = u64_stats_read(&p->rejects);
 			drops = u64_stats_read(&p->drops);
+			aff_lost = u64_stats_read(&p->aff_lost);
 		} while (u64_stats_fetch_retry(&p->syncp, start));
 		sum->conns += conns;
 		sum->rejects += rejects;
 		sum->drops += drops;
+		sum->aff_lost += aff_lost;
 	}
 }
 
@@ -211,6 +214,7 @@ int lbipam_table_init(struct lbipam_net *ln)
 
 static void lbipam_svc_free(struct lbipam_service *svc)
 {
+	mem_cgroup_put(svc->memcg);
 	free_percpu(svc->stats);
 	kfree(svc);
 }
@@ -368,16 +372,21 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	if (!svc)
 		return -ENOMEM;
 	svc->key = *key;
+	/* Affinity entries are charged to it, wherever they are made. */
+	svc->memcg = get_mem_cgroup_from_mm(current->mm);
 	svc->stats = lbipam_stats_alloc();
 	st = lbipam_state_from_cfg(ln, cfg, 0);
 	if (!svc->stats || !st)
 		goto err_free;
-	/* Flows that began before the VIP existed are stuck untranslated. */
-	if (key->proto == IPPROTO_UDP) {
-		job = lbipam_ct_job_new(key, LBIPAM_CT_UNTRANSLATED, 0);
-		if (!job)
-			goto err_free;
-	}
+	/*
+	 * Flows that began before the VIP existed are stuck untranslated: a
+	 * UDP client with a fixed source port for good, a TCP or SCTP client
+	 * until its handshake times out, as the NAT core binds only entries
+	 * it sees before they are confirmed. Every protocol, then.
+	 */
+	job = lbipam_ct_job_new(key, LBIPAM_CT_UNTRANSLATED, 0);
+	if (!job)
+		goto err_free;
 	err = lbipam_state_finish(st);
 	if (err)
 		goto err_free;
@@ -403,8 +412,7 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	lbipam_tree_insert(ln, svc);
 	ln->nr_services++;
 	ln->gen++;
-	if (job)
-		lbipam_ct_job_queue(ln, job);
+	lbipam_ct_job_queue(ln, job);
 	return 0;
 
 err_free:
@@ -412,8 +420,7 @@ err_free:
 		lbipam_ct_job_free(job);
 	if (st)
 		lbipam_state_abort(st);
-	free_percpu(svc->stats);
-	kfree(svc);
+	lbipam_svc_free(svc);
 	return err;
 }
 
@@ -460,6 +467,7 @@ static void lbipam_svc_unlink(struct lbipam_net *ln, struct lbipam_service *svc)
 	if (svc->key.proto == IPPROTO_UDP)
 		job = lbipam_ct_job_new(&svc->key, LBIPAM_CT_ALL, 0);
 	rhashtable_remove_fast(&ln->svc_ht, &svc->node, lbipam_ht_params);
+	lbipam_aff_forget(ln, svc);
 	lbipam_masq_count(ln, lbipam_svc_state(ln, svc)->flags, 0);
 	rb_erase(&svc->tree, &ln->svc_tree);
 	ln->nr_services--;

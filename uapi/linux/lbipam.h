@@ -54,7 +54,11 @@
  *   LBIPAM_SVC_A_AFFINITY    ClientIP session affinity, in seconds: a new
  *                            connection from a client that connected within
  *                            that time goes to the same backend while it is
- *                            active; 0 = none [0], at most 86400
+ *                            active; 0 = none [0], at most 86400. The
+ *                            bindings of a namespace, at most
+ *                            max_affinity_entries (module parameter), are
+ *                            charged to the memory cgroup of the process
+ *                            that created the service
  *   LBIPAM_SVC_A_FLAGS       enum lbipam_svc_flags [0]
  *   LBIPAM_SVC_A_SOURCE_RANGE  repeated, at most LBIPAM_MAX_SOURCE_RANGES:
  *                            when present, connections from any other
@@ -106,9 +110,14 @@
  * Conntrack
  * ---------
  *
- * When a UDP service is created, conntrack entries of the namespace for its
- * address and port that were not translated (made before it existed) are
- * deleted, so that clients stop sending into a null binding. When a UDP
+ * When a service is created, conntrack entries of the namespace for its
+ * address, port and protocol that were not translated and never answered
+ * (made before it existed) are deleted, so that clients stop sending into
+ * a null binding: a UDP client with a fixed source port, or a TCP or SCTP
+ * client retransmitting its handshake, reaches a backend with its next
+ * packet. An untranslated entry made later (conntrack confirmed it before
+ * lbipam's hooks saw it) is not deleted, and its packets are neither
+ * translated nor counted as connections of the service. When a UDP
  * service is deleted, its entries are deleted; when a UDP backend leaves
  * its service (deleted or replaced away), the entries translated to it are
  * deleted. These deletions happen just after the request returns, after an
@@ -134,15 +143,19 @@
  *     Request: LBIPAM_A_SERVICE { key, options }. The options are replaced
  *     as a whole: an option absent from the request takes its default.
  *     Affinity entries are dropped when the affinity or the scheduler
- *     changes. Errors: -ENOENT if there is no such service.
+ *     changes (freed within about a second, as when the service is
+ *     deleted). Errors: -ENOENT if there is no such service.
  *
  * LBIPAM_CMD_SERVICE_DEL: delete a service and all its backends.
  *     Request: LBIPAM_A_SERVICE { key }. Errors: -ENOENT.
  *
  * LBIPAM_CMD_SERVICE_GET: read services.
- *     do:   Request LBIPAM_A_SERVICE { key }; the reply is one message.
- *     dump: No service; every service of the namespace, in key order
- *           (family, address, protocol, port).
+ *     do:   Request LBIPAM_A_SERVICE { key }; the reply is one message, of
+ *           at most 32 KiB: a service with more backends than that holds
+ *           (some hundreds) fails with -EMSGSIZE; dump it instead.
+ *     dump: Every service of the namespace, in key order (family, address,
+ *           protocol, port); with LBIPAM_A_SERVICE { key }, only that one
+ *           (-ENOENT if there is no such service).
  *     Either may carry the flag LBIPAM_A_CT_STATS: the counters then also
  *     say what conntrack holds about the connections (see Counters). That
  *     walks the namespace's conntrack entries once per request, with the
@@ -254,7 +267,10 @@
  * LBIPAM_STATS_A_CONNS new connections sent to it, LBIPAM_STATS_A_REJECTS
  * (services) connections refused for want of a usable backend,
  * LBIPAM_STATS_A_DROPS (services) connections dropped by a source range or
- * local-only.
+ * local-only, LBIPAM_STATS_A_AFF_LOST (services) ClientIP affinity bindings
+ * not recorded, because the namespace holds max_affinity_entries (module
+ * parameter) already or memory ran out: those connections were scheduled
+ * normally, and the client's next one may go elsewhere.
  *
  * With LBIPAM_A_CT_STATS in the request, the nests also hold what conntrack
  * tracks at that moment for the service's translated connections (counted
@@ -412,6 +428,7 @@ enum lbipam_stats_attr {
 	LBIPAM_STATS_A_BYTES_OUT,	/* u64, ... */
 	LBIPAM_STATS_A_ANSWERS,		/* u64, L2 announcements only */
 	LBIPAM_STATS_A_ANNOUNCES,	/* u64, L2 announcements only */
+	LBIPAM_STATS_A_AFF_LOST,	/* u64, services only */
 
 	__LBIPAM_STATS_A_MAX
 };

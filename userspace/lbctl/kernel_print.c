@@ -43,6 +43,11 @@ static void counters(struct lbctl_out *p, const struct lb_counters *c,
 		lbctl_out_uint(p, "drops", text ? " drops %llu" : NULL,
 			       c->drops);
 	}
+	/* Rare and a sign of trouble: text shows it only then. */
+	if (svc && c->has_aff_lost)
+		lbctl_out_uint(p, "affinity_lost",
+			       text && c->aff_lost ? " affinity-lost %llu" : NULL,
+			       c->aff_lost);
 	if (c->has_tracked)
 		lbctl_out_uint(p, "tracked", text ? " tracked %llu" : NULL,
 			       c->tracked);

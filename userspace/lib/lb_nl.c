@@ -445,6 +445,10 @@ void lb_nl_get_stats(struct nlattr *nest, struct lb_counters *c)
 		c->answers = nla_get_u64(tb[LBIPAM_STATS_A_ANSWERS]);
 	if (tb[LBIPAM_STATS_A_ANNOUNCES])
 		c->announces = nla_get_u64(tb[LBIPAM_STATS_A_ANNOUNCES]);
+	if (tb[LBIPAM_STATS_A_AFF_LOST]) {
+		c->has_aff_lost = 1;
+		c->aff_lost = nla_get_u64(tb[LBIPAM_STATS_A_AFF_LOST]);
+	}
 	if (tb[LBIPAM_STATS_A_TRACKED]) {
 		c->has_tracked = 1;
 		c->tracked = nla_get_u64(tb[LBIPAM_STATS_A_TRACKED]);
@@ -630,7 +634,8 @@ static int get_services_once(struct lb_nl *nl, const struct lb_service_key *key,
 			     unsigned int flags, struct lb_svc_list *l)
 {
 	struct nl_msg *msg = lb_nl_msg(nl, LBIPAM_CMD_SERVICE_GET,
-				       key ? 0 : NLM_F_DUMP);
+				       key && !(flags & LB_GET_DUMP) ?
+				       0 : NLM_F_DUMP);
 
 	lb_svc_list_free(l);
 	nl->err[0] = '\0';
@@ -650,8 +655,14 @@ int lb_nl_get_services(struct lb_nl *nl, const struct lb_service_key *key,
 {
 	int tries, err = -EAGAIN;
 
-	for (tries = 0; tries < LB_NL_DUMP_TRIES && err == -EAGAIN; tries++)
+	for (tries = 0; tries < LB_NL_DUMP_TRIES && err == -EAGAIN; tries++) {
 		err = get_services_once(nl, key, flags, l);
+		/* Too many backends for one message: the same, as a dump. */
+		if (err == -EMSGSIZE && key && !(flags & LB_GET_DUMP)) {
+			flags |= LB_GET_DUMP;
+			err = get_services_once(nl, key, flags, l);
+		}
+	}
 	return err;
 }
 

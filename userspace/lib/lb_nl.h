@@ -28,14 +28,15 @@ struct lb_svc_opts {
 };
 
 /*
- * LBIPAM_STATS_A_*: rejects and drops are the service's only, answers and
- * announces an L2 announcement's only.
+ * LBIPAM_STATS_A_*: rejects, drops and aff_lost are the service's only,
+ * answers and announces an L2 announcement's only.
  */
 struct lb_counters {
-	uint64_t conns, rejects, drops;
+	uint64_t conns, rejects, drops, aff_lost;
 	uint64_t answers, announces;
 	/* Asked for with LBIPAM_A_CT_STATS; traffic needs ct accounting. */
 	int has_tracked, has_traffic;
+	int has_aff_lost;		/* not from modules before it */
 	uint64_t tracked, packets_in, bytes_in, packets_out, bytes_out;
 };
 
@@ -103,6 +104,11 @@ void lb_svc_list_free(struct lb_svc_list *l);
 
 /* For lb_nl_get_services(): also what conntrack holds (LBIPAM_A_CT_STATS). */
 #define LB_GET_CT_STATS	1u
+/*
+ * ... one service as a dump, in as many messages as its backends need
+ * (without it, a dump only after the single reply failed with -EMSGSIZE).
+ */
+#define LB_GET_DUMP	2u
 
 /*
  * How many times lb_nl_get_services() dumps when every dump raced with a

@@ -163,12 +163,20 @@ static void test_service(void)
 	       "192.0.2.1:80/tcp conns 5 rejects 1 drops 2 tracked 3\n"
 	       "  -> 10.0.0.1:8080 conns 4\n"
 	       "  -> 10.0.0.2:8080 conns 1\n");
+	r.stats.has_aff_lost = 1;
+	r.stats.aff_lost = 7;
+	expect("stats: lost affinity bindings, only when there are some",
+	       list(&r, LBCTL_SHOW_STATS, false),
+	       "192.0.2.1:80/tcp conns 5 rejects 1 drops 2 affinity-lost 7 tracked 3\n"
+	       "  -> 10.0.0.1:8080 conns 4\n"
+	       "  -> 10.0.0.2:8080 conns 1\n");
+	r.stats.aff_lost = 0;
 	expect("-j service list: everything, in lbctl(8)'s keys",
 	       list(&r, LBCTL_SHOW_CONFIG, true),
 	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
 	       "\"sched\":\"random\",\"affinity\":10,\"masquerade\":true,"
 	       "\"local_only\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
-	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"tracked\":3},"
+	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity_lost\":0,\"tracked\":3},"
 	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
 	       "\"weight\":1,\"state\":\"active\",\"local\":false,"
 	       "\"stats\":{\"conns\":4}},{\"address\":\"10.0.0.2\","

@@ -54,7 +54,8 @@ lb_check "service [$VIP6]:$VPORT/tcp with backend [$BE6]:$BPORT" \
 e0mac=$(l2_mac "$node" e0)
 e1mac=$(l2_mac "$node" e1)
 e0idx=$(l2_ifindex "$node" e0)
-outll=$(ip -n "$out" -j -6 addr show dev eth0 scope link | jq -r '.[0].addr_info[0].local')
+outll=$(ip -n "$out" -j -6 addr show dev eth0 |
+	jq -r '.[].addr_info[] | select(.scope == "link") | .local')
 
 out_=$(l2_probe "$out" -t 2 ns eth0 "$VIP6" 2>&1)
 lb_expect_eq "before the announcement nobody answers a solicitation for $VIP6" \

@@ -4,7 +4,8 @@
  * for LoadBalancer addresses on the interfaces they are announced on.
  *
  * The table is an rhashtable for the hooks (RCU) and an rbtree in key order
- * for dumps; both change only under lbipam_net.lock. An entry holds its
+ * for dumps; both change only under RTNL (which the IPv6 multicast code and
+ * the netdevice notifier hold) and then lbipam_net.lock. An entry holds its
  * device, so that the hooks and the netdevice notifier agree on what exists:
  * the notifier drops an interface's entries when it unregisters (or leaves
  * the namespace), before the core waits for its references.
@@ -373,6 +374,7 @@ int lbipam_l2_add(struct lbipam_net *ln, const struct lbipam_l2_key *key,
 	struct lbipam_l2 *e;
 	int err;
 
+	ASSERT_RTNL();
 	lockdep_assert_held(&ln->lock);
 	err = lbipam_l2_check_addr(key, extack);
 	if (err)
@@ -393,14 +395,9 @@ int lbipam_l2_add(struct lbipam_net *ln, const struct lbipam_l2_key *key,
 		return -ENOMEM;
 	e->key = *key;
 
-	/*
-	 * Not RTNL: the notifier takes ln->lock under it. The unregistering
-	 * core marks the device before it calls the notifier, which then
-	 * waits for ln->lock: seen registered here, the entry is certain to
-	 * be removed by it.
-	 */
-	dev = dev_get_by_index(ln->net, key->ifindex);
-	if (!dev || dev->reg_state != NETREG_REGISTERED) {
+	/* Under RTNL the device cannot go before the entry holds it. */
+	dev = __dev_get_by_index(ln->net, key->ifindex);
+	if (!dev) {
 		NL_SET_ERR_MSG(extack,
 			       "no interface with that index in this namespace");
 		err = -ENODEV;
@@ -432,9 +429,7 @@ int lbipam_l2_add(struct lbipam_net *ln, const struct lbipam_l2_key *key,
 			ipv6_dev_mc_dec(dev, &snm);
 		goto fail;
 	}
-	/* The entry's own tracked reference replaces the lookup's. */
 	netdev_hold(dev, &e->dev_tracker, GFP_KERNEL);
-	dev_put(dev);
 	e->dev = dev;
 	lbipam_l2_tree_insert(ln, e);
 	ln->nr_l2++;
@@ -443,12 +438,14 @@ int lbipam_l2_add(struct lbipam_net *ln, const struct lbipam_l2_key *key,
 	return 0;
 
 fail:
-	dev_put(dev);
 	kfree(e);
 	return err;
 }
 
-/* Takes @e out of the table; the hooks may still see it for a grace period. */
+/*
+ * Takes @e out of the table; the hooks may still see it for a grace period.
+ * RTNL: leaving the multicast group needs it.
+ */
 static void lbipam_l2_unlink(struct lbipam_net *ln, struct lbipam_l2 *e)
 {
 	struct in6_addr snm;
@@ -471,6 +468,7 @@ int lbipam_l2_del(struct lbipam_net *ln, const struct lbipam_l2_key *key,
 {
 	struct lbipam_l2 *e;
 
+	ASSERT_RTNL();
 	lockdep_assert_held(&ln->lock);
 	e = lbipam_l2_find(ln, key);
 	if (!e) {
@@ -487,12 +485,14 @@ void lbipam_l2_destroy(struct lbipam_net *ln)
 {
 	struct lbipam_l2 *e;
 
+	rtnl_lock();
 	mutex_lock(&ln->lock);
 	while ((e = lbipam_l2_next(ln, NULL))) {
 		lbipam_l2_unlink(ln, e);
 		cond_resched();
 	}
 	mutex_unlock(&ln->lock);
+	rtnl_unlock();
 	rhashtable_destroy(&ln->l2_ht);
 }
 

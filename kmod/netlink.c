@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/netfilter.h>
 #include <net/genetlink.h>
+#include <linux/rtnetlink.h>
 #include <net/sock.h>
 #include "lbipam.h"
 
@@ -1068,6 +1069,11 @@ static int lbipam_l2_doit(struct genl_info *info, u8 cmd)
 	err = lbipam_parse_l2_req(info, &key);
 	if (err)
 		return err;
+	/*
+	 * RTNL first, as the netdevice notifier holds it when it takes
+	 * ln->lock; the solicited-node group and the device lookup need it.
+	 */
+	rtnl_lock();
 	mutex_lock(&ln->lock);
 	if (cmd == LBIPAM_CMD_L2_NEW)
 		err = lbipam_l2_add(ln, &key, info->extack);
@@ -1076,6 +1082,7 @@ static int lbipam_l2_doit(struct genl_info *info, u8 cmd)
 	if (!err)
 		lbipam_l2_notify(ln->net, cmd, &key);
 	mutex_unlock(&ln->lock);
+	rtnl_unlock();
 	return err;
 }
 

@@ -84,16 +84,13 @@ static const struct nla_policy lbipam_l2_policy[LBIPAM_L2_A_MAX + 1] = {
 	},
 };
 
-/* L2 commands: only LBIPAM_A_L2; the others are refused as unsupported. */
+/*
+ * L2 commands: only LBIPAM_A_L2. A service or backend nest is refused as an
+ * "Unsupported attribute" (NLA_UNSPEC under strict validation): a
+ * NLA_REJECT entry would refuse it for its NLA_F_NESTED flag first, with a
+ * message about the flag.
+ */
 static const struct nla_policy lbipam_l2_cmd_policy[LBIPAM_A_L2 + 1] = {
-	[LBIPAM_A_SERVICE] = {
-		.type = NLA_REJECT,
-		.reject_message = "an L2 command takes no service",
-	},
-	[LBIPAM_A_BACKEND] = {
-		.type = NLA_REJECT,
-		.reject_message = "an L2 command takes no backend",
-	},
 	[LBIPAM_A_CT_STATS] = {
 		.type = NLA_REJECT,
 		.reject_message = "an L2 command takes no conntrack flag",

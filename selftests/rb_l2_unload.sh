@@ -12,7 +12,7 @@
 # 3. `rmmod lbipam` while the node's flood runs: it succeeds within 60 s,
 #    with the hooks, the solicited-node group and the device references
 #    released (e0 leaves the group, the kernel logs no warning).
-# 4. `modprobe lbipam` again: nothing survived, nobody answers.
+# 4. `modprobe lbipam` again: nothing survived; the max_l2 cap holds.
 #
 # Runs only in the test VM (it unloads the module: see lb_require_vm).
 
@@ -28,7 +28,7 @@ source "$(dirname "$0")/rb_lib.sh"
 l2_require
 lb_require_tools rmmod modprobe dmesg
 lb_require_vm
-lb_plan 15
+lb_plan 17
 
 node=$L2_NODE
 out=$L2_OUT
@@ -87,5 +87,15 @@ lb_expect_eq "with the module gone nobody answers ARP for $VIP" timeout "$out_"
 lb_check "modprobe lbipam again" modprobe lbipam
 out_=$(lbctl -N "$node" -j l2 list 2>&1 | tr -d ' \t\n')
 lb_expect_eq "no announcement survives the reload" "[]" "$out_"
+# The per-namespace cap (module parameter max_l2), with the module fresh.
+param=/sys/module/lbipam/parameters/max_l2
+max=$(cat "$param")
+echo 1 >"$param"
+lb_cfg "with max_l2=1 one announcement is made" \
+	lbctl -N "$node" l2 add "$VIP" dev e0
+out_=$(lbctl -N "$node" l2 add "$VIP2" dev e0 2>&1)
+lb_expect_eq "a second one is refused (ENOSPC)" \
+	"2 lbctl: Error: L2 announcement limit reached (module parameter max_l2)" "$? $out_"
+echo "$max" >"$param"
 lb_check "deleting the node's namespace after the reload" ip netns del "$node"
 lb_exit

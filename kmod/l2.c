@@ -239,6 +239,9 @@ static int lbipam_l2_hook_on(struct lbipam_net *ln, u8 family)
 
 	if (ln->l2_hooks_on[fam])
 		return 0;
+	/* A kernel without arptables nor nftables' arp family has no ARP hooks. */
+	if (family == NFPROTO_IPV4 && !IS_ENABLED(CONFIG_NETFILTER_FAMILY_ARP))
+		return -EOPNOTSUPP;
 	err = nf_register_net_hook(ln->net, &lbipam_l2_ops[fam]);
 	if (err)
 		return err;
@@ -411,7 +414,12 @@ int lbipam_l2_add(struct lbipam_net *ln, const struct lbipam_l2_key *key,
 	}
 	err = lbipam_l2_hook_on(ln, key->family);
 	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot register the L2 netfilter hook");
+		if (err == -EOPNOTSUPP)
+			NL_SET_ERR_MSG(extack,
+				       "kernel has no ARP netfilter hooks (CONFIG_NETFILTER_FAMILY_ARP)");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "cannot register the L2 netfilter hook");
 		goto fail;
 	}
 	if (key->family == NFPROTO_IPV6) {

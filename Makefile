@@ -42,7 +42,7 @@ UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 
 .PHONY: all module userspace clean install dkms-install check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check \
-	bench-apply debug-kernel vm-module
+	bench-apply bench-l2 debug-kernel vm-module
 
 all: module userspace
 
@@ -137,6 +137,16 @@ bench: vm-module userspace
 	LBIPAM_BENCH_KERNEL=$(KV) \
 		LBIPAM_BENCH_MODULE=$(CURDIR)/$(VM_MODDIR)/lbipam.ko scripts/bench.sh
 
+# Only ARP answers per second, module against kernel (bench/l2-rate.sh).
+bench-l2: vm-module userspace
+	@mkdir -p build/bench/out
+	gcc -O2 -Wall -Wextra -Werror -o build/bench/lb_l2probe \
+		selftests/lb_l2probe.c
+	scripts/vm-run.sh --kernel $(KV) --timeout 1200 \
+		--module $(CURDIR)/$(VM_MODDIR)/lbipam.ko -- \
+		$(CURDIR)/bench/l2-rate.sh $(CURDIR)/build/bench/out \
+		$(CURDIR)/$(LBCTL) $(CURDIR)/build/bench/lb_l2probe
+
 # Only the one-Service apply latency (issue 10), in the VM.
 bench-apply: vm-module userspace
 	scripts/vm-run.sh --kernel $(KV) --timeout 3000 \
@@ -168,6 +178,6 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f $(LBCTL) userspace/lbipamd
-	rm -f selftests/lb_traffic selftests/lbipam_uapi.py selftests/lbipam_uapi_check*
+	rm -f selftests/lb_traffic selftests/lb_l2probe selftests/lbipam_uapi.py selftests/lbipam_uapi_check*
 	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine \
 		$(B)/kmod

@@ -4,7 +4,7 @@
 #
 # Usage: bench/report.sh RUNDIR DESTDIR
 # RUNDIR holds raw.tsv ("plane N metric rep value"), sysinfo, engine.txt,
-# apply.txt (bench/apply-latency.sh),
+# apply.txt (bench/apply-latency.sh), l2.txt (bench/l2-rate.sh),
 # hostcpu, elapsed and vm.log. Data plane lbipam-ref is the reference run
 # alongside lbipam (bench/vm-bench.sh); metrics *_dp_* are nftables on
 # nft-dp.rules, and its other metrics at such an N were measured there too.
@@ -567,6 +567,17 @@ EOF
 	echo
 	echo '```'
 	cat "$run/apply.txt" 2>/dev/null || echo "not run"
+	echo '```'
+	echo
+	echo "## L2 announcements: ARP requests answered per second"
+	echo
+	echo "bench/l2-rate.sh in the VM: one namespace floods ARP requests over a veth,"
+	echo "the other answers for an announced address (lbipam.ko's NF_ARP_IN hook)"
+	echo "or for an address configured on the interface (the kernel's own ARP);"
+	echo "replies counted per second by the flooder."
+	echo
+	echo '```'
+	cat "$run/l2.txt" 2>/dev/null || echo "not run"
 	echo '```'
 	echo
 	echo "## Raw data"

@@ -11,6 +11,7 @@
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_tuple_common.h>
+#include <linux/netdevice.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/lbipam.h>
@@ -112,6 +113,29 @@ struct lbipam_service {
 	struct rcu_head rcu;
 };
 
+/* An L2 announcement's key; zero-padded so that it hashes as plain bytes. */
+struct lbipam_l2_key {
+	union nf_inet_addr addr;
+	u32 ifindex;
+	u8 family;			/* NFPROTO_IPV4 or NFPROTO_IPV6 */
+	u8 pad[3];
+};
+
+/*
+ * One announced (address, interface). The hooks find it under RCU and only
+ * bump its counters; everything else is control path, under lbipam_net.lock.
+ */
+struct lbipam_l2 {
+	struct rhash_head node;
+	struct rb_node tree;
+	struct lbipam_l2_key key;
+	struct net_device *dev;		/* held until the entry goes */
+	netdevice_tracker dev_tracker;
+	atomic64_t answers;
+	atomic64_t announces;
+	struct rcu_head rcu;
+};
+
 /*
  * Per network namespace. The rhashtables serve the data path under RCU; the
  * rbtree orders services by key for dumps, which resume from the last key
@@ -131,6 +155,11 @@ struct lbipam_net {
 	struct delayed_work aff_gc;
 	struct list_head ct_jobs;	/* conntrack cleanups, under lock */
 	struct work_struct ct_work;
+	struct rhashtable l2_ht;	/* L2 announcements, for the hooks */
+	struct rb_root l2_tree;		/* ... in key order, for dumps */
+	u32 nr_l2;
+	u32 l2_gen;			/* bumped on every change, for dumps */
+	bool l2_hooks_on[2];
 	struct net *net;
 };
 
@@ -138,6 +167,7 @@ extern unsigned int lbipam_net_id;
 extern unsigned int lbipam_max_services;
 extern unsigned int lbipam_max_backends;
 extern unsigned int lbipam_max_affinity_entries;
+extern unsigned int lbipam_max_l2;
 
 static inline struct lbipam_net *lbipam_pernet(const struct net *net)
 {
@@ -251,8 +281,24 @@ void lbipam_ct_jobs_destroy(struct lbipam_net *ln);
 void lbipam_ct_stats_gather(struct lbipam_net *ln);
 bool lbipam_ct_stats_acct(const struct lbipam_net *ln);
 
+/* l2.c */
+int lbipam_l2_init(struct lbipam_net *ln);
+void lbipam_l2_hooks_off(struct lbipam_net *ln);
+void lbipam_l2_destroy(struct lbipam_net *ln);
+int lbipam_l2_add(struct lbipam_net *ln, const struct lbipam_l2_key *key,
+		  struct netlink_ext_ack *extack);
+int lbipam_l2_del(struct lbipam_net *ln, const struct lbipam_l2_key *key,
+		  struct netlink_ext_ack *extack);
+struct lbipam_l2 *lbipam_l2_find(struct lbipam_net *ln,
+				 const struct lbipam_l2_key *key);
+struct lbipam_l2 *lbipam_l2_next(struct lbipam_net *ln,
+				 const struct lbipam_l2_key *key);
+int lbipam_l2_notifier_init(void);
+void lbipam_l2_notifier_exit(void);
+
 /* netlink.c */
 int lbipam_genl_init(void);
 void lbipam_genl_exit(void);
+void lbipam_l2_notify(struct net *net, u8 cmd, const struct lbipam_l2_key *key);
 
 #endif /* _LBIPAM_H */

@@ -26,6 +26,11 @@ module_param_named(max_affinity_entries, lbipam_max_affinity_entries, uint,
 MODULE_PARM_DESC(max_affinity_entries,
 		 "Most ClientIP affinity entries one network namespace may hold");
 
+unsigned int lbipam_max_l2 __read_mostly = 4096;
+module_param_named(max_l2, lbipam_max_l2, uint, 0644);
+MODULE_PARM_DESC(max_l2,
+		 "Most L2 announcements one network namespace may hold");
+
 static int __net_init lbipam_net_init(struct net *net)
 {
 	struct lbipam_net *ln = lbipam_pernet(net);
@@ -41,7 +46,15 @@ static int __net_init lbipam_net_init(struct net *net)
 		return err;
 	err = lbipam_aff_init(ln);
 	if (err)
-		lbipam_table_destroy(ln);
+		goto table;
+	err = lbipam_l2_init(ln);
+	if (err)
+		goto aff;
+	return 0;
+aff:
+	lbipam_aff_destroy(ln);
+table:
+	lbipam_table_destroy(ln);
 	return err;
 }
 
@@ -57,6 +70,7 @@ static void __net_exit lbipam_net_pre_exit(struct net *net)
 	mutex_lock(&ln->lock);
 	lbipam_nat_disable(ln, NFPROTO_IPV4);
 	lbipam_nat_disable(ln, NFPROTO_IPV6);
+	lbipam_l2_hooks_off(ln);
 	mutex_unlock(&ln->lock);
 }
 
@@ -64,6 +78,7 @@ static void __net_exit lbipam_net_exit(struct net *net)
 {
 	struct lbipam_net *ln = lbipam_pernet(net);
 
+	lbipam_l2_destroy(ln);
 	lbipam_aff_destroy(ln);
 	lbipam_table_destroy(ln);
 }
@@ -93,12 +108,17 @@ static int __init lbipam_init(void)
 	err = register_pernet_subsys(&lbipam_net_ops);
 	if (err)
 		goto err_masq;
-	err = lbipam_genl_init();
+	err = lbipam_l2_notifier_init();
 	if (err)
 		goto err_pernet;
+	err = lbipam_genl_init();
+	if (err)
+		goto err_notifier;
 	pr_info("loaded\n");
 	return 0;
 
+err_notifier:
+	lbipam_l2_notifier_exit();
 err_pernet:
 	unregister_pernet_subsys(&lbipam_net_ops);
 err_masq:
@@ -110,6 +130,12 @@ static void __exit lbipam_exit(void)
 {
 	/* No new requests first; in-flight ones finish before this returns. */
 	lbipam_genl_exit();
+	/*
+	 * Before the per-namespace state goes, which the notifier reads.
+	 * Unregistering replays NETDEV_UNREGISTER for every device, which
+	 * already drops the announcements and their device references.
+	 */
+	lbipam_l2_notifier_exit();
 	unregister_pernet_subsys(&lbipam_net_ops);
 	nf_nat_masquerade_inet_unregister_notifiers();
 	/* Old states and services are freed by our own RCU callbacks. */

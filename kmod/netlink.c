@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/netfilter.h>
 #include <net/genetlink.h>
+#include <linux/rtnetlink.h>
 #include <net/sock.h>
 #include "lbipam.h"
 
@@ -71,6 +72,30 @@ static const struct nla_policy lbipam_get_cmd_policy[LBIPAM_A_CT_STATS + 1] = {
 		.reject_message = "a get takes no backend; the reply lists them all",
 	},
 	[LBIPAM_A_CT_STATS] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy lbipam_l2_policy[LBIPAM_L2_A_MAX + 1] = {
+	[LBIPAM_L2_A_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[LBIPAM_L2_A_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[LBIPAM_L2_A_IFINDEX] = { .type = NLA_U32 },
+	[LBIPAM_L2_A_STATS] = {
+		.type = NLA_REJECT,
+		.reject_message = "announcement counters are read-only",
+	},
+};
+
+/*
+ * L2 commands: only LBIPAM_A_L2. A service or backend nest is refused as an
+ * "Unsupported attribute" (NLA_UNSPEC under strict validation): a
+ * NLA_REJECT entry would refuse it for its NLA_F_NESTED flag first, with a
+ * message about the flag.
+ */
+static const struct nla_policy lbipam_l2_cmd_policy[LBIPAM_A_L2 + 1] = {
+	[LBIPAM_A_CT_STATS] = {
+		.type = NLA_REJECT,
+		.reject_message = "an L2 command takes no conntrack flag",
+	},
+	[LBIPAM_A_L2] = NLA_POLICY_NESTED(lbipam_l2_policy),
 };
 
 static struct genl_family lbipam_genl_family;
@@ -955,6 +980,242 @@ static int lbipam_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* --------------------------------------------------------------- L2 --- */
+
+static int lbipam_parse_l2(struct nlattr *nest, struct lbipam_l2_key *key,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[LBIPAM_L2_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, LBIPAM_L2_A_MAX, nest, lbipam_l2_policy,
+			       extack);
+	if (err)
+		return err;
+	memset(key, 0, sizeof(*key));
+	if (!!tb[LBIPAM_L2_A_ADDR4] == !!tb[LBIPAM_L2_A_ADDR6]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "L2 announcement needs exactly one address attribute (ADDR4 or ADDR6)");
+		return -EINVAL;
+	}
+	if (tb[LBIPAM_L2_A_ADDR4]) {
+		key->addr.ip = nla_get_in_addr(tb[LBIPAM_L2_A_ADDR4]);
+		key->family = NFPROTO_IPV4;
+	} else {
+		key->addr.in6 = nla_get_in6_addr(tb[LBIPAM_L2_A_ADDR6]);
+		key->family = NFPROTO_IPV6;
+	}
+	if (!tb[LBIPAM_L2_A_IFINDEX]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "L2 announcement interface index attribute is required");
+		NL_SET_ERR_ATTR_MISS(extack, nest, LBIPAM_L2_A_IFINDEX);
+		return -EINVAL;
+	}
+	key->ifindex = nla_get_u32(tb[LBIPAM_L2_A_IFINDEX]);
+	if (!key->ifindex || key->ifindex > INT_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_L2_A_IFINDEX],
+				    "L2 announcement interface index must be 1-2147483647");
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static int lbipam_parse_l2_req(struct genl_info *info, struct lbipam_l2_key *key)
+{
+	if (GENL_REQ_ATTR_CHECK(info, LBIPAM_A_L2)) {
+		GENL_SET_ERR_MSG(info, "L2 announcement attribute is required");
+		return -EINVAL;
+	}
+	return lbipam_parse_l2(info->attrs[LBIPAM_A_L2], key, info->extack);
+}
+
+/* Generous upper bound for one announcement's message. */
+#define LBIPAM_L2_MSG_SIZE	192
+
+static int lbipam_put_l2(struct sk_buff *skb, const struct lbipam_l2_key *key,
+			 const struct lbipam_l2 *e)
+{
+	struct nlattr *nest, *stats;
+
+	nest = nla_nest_start(skb, LBIPAM_A_L2);
+	if (!nest)
+		return -EMSGSIZE;
+	if (lbipam_put_addr(skb, LBIPAM_L2_A_ADDR4, LBIPAM_L2_A_ADDR6,
+			    key->family, &key->addr) ||
+	    nla_put_u32(skb, LBIPAM_L2_A_IFINDEX, key->ifindex))
+		goto cancel;
+	if (e) {
+		stats = nla_nest_start(skb, LBIPAM_L2_A_STATS);
+		if (!stats ||
+		    lbipam_put_u64(skb, LBIPAM_STATS_A_ANSWERS,
+				   atomic64_read(&e->answers)) ||
+		    lbipam_put_u64(skb, LBIPAM_STATS_A_ANNOUNCES,
+				   atomic64_read(&e->announces)))
+			goto cancel;
+		nla_nest_end(skb, stats);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int lbipam_fill_l2(struct sk_buff *skb, const struct lbipam_l2 *e,
+			  u32 portid, u32 seq, int flags,
+			  struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &lbipam_genl_family, flags,
+			  LBIPAM_CMD_L2_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (lbipam_put_l2(skb, &e->key, e)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Also called by l2.c when an interface takes its announcements away. */
+void lbipam_l2_notify(struct net *net, u8 cmd, const struct lbipam_l2_key *key)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&lbipam_genl_family, net, 0))
+		return;
+	skb = genlmsg_new(LBIPAM_L2_MSG_SIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &lbipam_genl_family, 0, cmd);
+	if (!hdr || lbipam_put_l2(skb, key, NULL)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&lbipam_genl_family, net, skb, 0, 0,
+				GFP_KERNEL);
+}
+
+static int lbipam_l2_doit(struct genl_info *info, u8 cmd)
+{
+	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
+	struct lbipam_l2_key key;
+	int err;
+
+	err = lbipam_parse_l2_req(info, &key);
+	if (err)
+		return err;
+	/*
+	 * RTNL first, as the netdevice notifier holds it when it takes
+	 * ln->lock; the solicited-node group and the device lookup need it.
+	 */
+	rtnl_lock();
+	mutex_lock(&ln->lock);
+	if (cmd == LBIPAM_CMD_L2_NEW)
+		err = lbipam_l2_add(ln, &key, info->extack);
+	else
+		err = lbipam_l2_del(ln, &key, info->extack);
+	if (!err)
+		lbipam_l2_notify(ln->net, cmd, &key);
+	mutex_unlock(&ln->lock);
+	rtnl_unlock();
+	return err;
+}
+
+static int lbipam_l2_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return lbipam_l2_doit(info, LBIPAM_CMD_L2_NEW);
+}
+
+static int lbipam_l2_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return lbipam_l2_doit(info, LBIPAM_CMD_L2_DEL);
+}
+
+static int lbipam_l2_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
+	struct lbipam_l2_key key;
+	struct lbipam_l2 *e;
+	struct sk_buff *msg;
+	int err;
+
+	err = lbipam_parse_l2_req(info, &key);
+	if (err)
+		return err;
+	msg = genlmsg_new(LBIPAM_L2_MSG_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&ln->lock);
+	e = lbipam_l2_find(ln, &key);
+	if (!e) {
+		GENL_SET_ERR_MSG(info, "address is not announced on this interface");
+		err = -ENOENT;
+	} else {
+		err = lbipam_fill_l2(msg, e, info->snd_portid, info->snd_seq,
+				     0, NULL);
+	}
+	mutex_unlock(&ln->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* Dump cursor: the key last sent, so a resumed dump starts right after it. */
+struct lbipam_l2_dump_ctx {
+	struct lbipam_l2_key last;
+	bool started;
+};
+
+static int lbipam_l2_get_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = genl_info_dump(cb)->attrs;
+	struct lbipam_l2_dump_ctx *ctx = (void *)cb->ctx;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	if (attrs[LBIPAM_A_L2]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[LBIPAM_A_L2],
+				    "a dump takes no announcement; omit NLM_F_DUMP to get one");
+		return -EINVAL;
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	return 0;
+}
+
+static int lbipam_l2_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct lbipam_net *ln = lbipam_pernet(sock_net(skb->sk));
+	struct lbipam_l2_dump_ctx *ctx = (void *)cb->ctx;
+	struct lbipam_l2 *e;
+	int err = 0;
+
+	mutex_lock(&ln->lock);
+	cb->seq = ln->l2_gen;
+	for (e = lbipam_l2_next(ln, ctx->started ? &ctx->last : NULL); e;
+	     e = lbipam_l2_next(ln, &e->key)) {
+		err = lbipam_fill_l2(skb, e, NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
+		if (err)
+			break;
+		ctx->last = e->key;
+		ctx->started = true;
+	}
+	mutex_unlock(&ln->lock);
+
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err;
+}
+
 #define LBIPAM_SVC_OP(c, fn)						\
 	{								\
 		.cmd = c,						\
@@ -970,6 +1231,15 @@ static int lbipam_flush_doit(struct sk_buff *skb, struct genl_info *info)
 		.doit = fn,						\
 		.policy = lbipam_be_cmd_policy,				\
 		.maxattr = ARRAY_SIZE(lbipam_be_cmd_policy) - 1,	\
+		.flags = GENL_ADMIN_PERM,				\
+	}
+
+#define LBIPAM_L2_OP(c, fn)						\
+	{								\
+		.cmd = c,						\
+		.doit = fn,						\
+		.policy = lbipam_l2_cmd_policy,				\
+		.maxattr = ARRAY_SIZE(lbipam_l2_cmd_policy) - 1,	\
 		.flags = GENL_ADMIN_PERM,				\
 	}
 
@@ -994,6 +1264,17 @@ static const struct genl_ops lbipam_genl_ops[] = {
 		/* No policy: every attribute is refused. */
 		.cmd = LBIPAM_CMD_FLUSH,
 		.doit = lbipam_flush_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	LBIPAM_L2_OP(LBIPAM_CMD_L2_NEW, lbipam_l2_new_doit),
+	LBIPAM_L2_OP(LBIPAM_CMD_L2_DEL, lbipam_l2_del_doit),
+	{
+		.cmd = LBIPAM_CMD_L2_GET,
+		.doit = lbipam_l2_get_doit,
+		.start = lbipam_l2_get_start,
+		.dumpit = lbipam_l2_get_dumpit,
+		.policy = lbipam_l2_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbipam_l2_cmd_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

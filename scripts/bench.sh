@@ -31,6 +31,10 @@
 #                        kernel programmed (bench/apply-latency.sh, in its
 #                        own VM run); 0 skips it
 #   LBIPAM_BENCH_APPLY_NS, LBIPAM_BENCH_APPLY_REPS  see bench/apply-latency.sh
+#   LBIPAM_BENCH_L2      1 (default): also ARP requests answered per second,
+#                        the module's L2 announcement against the kernel's
+#                        own ARP (bench/l2-rate.sh, in its own VM run); 0
+#                        skips it
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -107,6 +111,18 @@ if [[ "${LBIPAM_BENCH_APPLY:-1}" != 0 ]]; then
 		rc=$?
 		say "the apply-latency VM run failed (exit $rc)"
 		vmrc=${vmrc:-0}
+		((vmrc != 0)) || vmrc=$rc
+	}
+fi
+
+if [[ "${LBIPAM_BENCH_L2:-1}" != 0 ]]; then
+	say "ARP answers per second, module against kernel, in the VM"
+	gcc -O2 -Wall -Wextra -Werror -o "$B/lb_l2probe" selftests/lb_l2probe.c
+	scripts/vm-run.sh --kernel "$kv" --timeout "$timeout_s" --module "$module" -- \
+		"$top/bench/l2-rate.sh" "$out" "$top/userspace/lbctl/lbctl" \
+		"$B/lb_l2probe" 2>&1 | tee "$out/l2-vm.log" || {
+		rc=$?
+		say "the l2-rate VM run failed (exit $rc)"
 		((vmrc != 0)) || vmrc=$rc
 	}
 fi

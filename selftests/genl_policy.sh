@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools python3
-lb_plan 39
+lb_plan 46
 
 node=$LB_RUN-node
 svc=(svc "addr4=$VIP" "port=$VPORT" proto=6)
@@ -146,10 +146,27 @@ lb_raw "delete missing backend" ENOENT 'no such|not found' \
 lb_raw "backend for a missing service" ENOENT 'no such|not found' \
 	backend-new svc "addr4=$VIP2" port=80 proto=6 "${be[@]}"
 
+# L2 announcements (interface index 1: the namespace's lo, refused for
+# other reasons once the request parses).
+lb_raw "l2 nest without NLA_F_NESTED" EINVAL 'nest' \
+	l2-new l2! "addr4=$VIP2" ifindex=1
+lb_raw "l2 announcement counters given by the caller" EINVAL 'read-only' \
+	l2-new l2 "addr4=$VIP2" ifindex=1 attr=stats:00000000
+lb_raw "l2 announcement without interface index" EINVAL 'index' \
+	l2-new l2 "addr4=$VIP2"
+lb_raw "l2 announcement on interface index 0" ERANGE 'index.*\(offset [0-9]+\)' \
+	l2-new l2 "addr4=$VIP2" ifindex=0
+lb_raw "service attribute in an L2 command" EINVAL 'unsupported attribute.*\(offset 20\)' \
+	l2-new "${svc[@]}" l2 "addr4=$VIP2" ifindex=1
+lb_raw "get of an address that is not announced" ENOENT 'not announced' \
+	l2-get l2 "addr4=$VIP2" ifindex=1
+
 lb_raw_run
 
 lbctl -N "$node" -j service list >"$LB_TMP/after.json"
 lb_check "configuration unchanged by the rejected requests" \
 	cmp "$LB_TMP/before.json" "$LB_TMP/after.json"
+lb_expect_eq "no L2 announcement made by the rejected requests" "[]" \
+	"$(lbctl -N "$node" -j l2 list | tr -d ' \n')"
 
 lb_exit

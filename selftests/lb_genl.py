@@ -17,8 +17,8 @@ usage: lb_genl.py CMD [ITEM...]
        lb_genl.py < FILE       one "CMD [ITEM...]" request per line
 
 CMD   a command of the spec: service-new, service-del, service-get, ...
-ITEM  svc | be        open an LBIPAM_A_SERVICE / LBIPAM_A_BACKEND nest
-      svc! | be!      the same without NLA_F_NESTED
+ITEM  svc | be | l2   open an LBIPAM_A_SERVICE / _BACKEND / _L2 nest
+      svc! | be! | l2!  the same without NLA_F_NESTED
       NAME=VALUE      attribute NAME of the open nest (top level before
                       any), encoded as the spec's type: addresses for
                       addr4/addr6, numbers for u8/u16/u32/u64
@@ -273,7 +273,7 @@ def decode_service(payload):
 # ------------------------------------------------------------ command ---
 
 # The item words for the top-level nests.
-NESTS = {"svc": "service", "be": "backend"}
+NESTS = {"svc": "service", "be": "backend", "l2": "l2"}
 INTS = {"u8": u8, "u16": u16, "u32": u32, "u64": u64}
 
 

@@ -223,7 +223,12 @@
  * so that neighbours holding the address's previous owner in their caches
  * move to this node (a takeover): a gratuitous ARP (an ARP request with
  * sender and target the address, to the broadcast address) or an
- * unsolicited neighbour advertisement to ff02::1 (override set).
+ * unsolicited neighbour advertisement to ff02::1 (override set); nothing
+ * is sent (or counted) while the interface is down. Advertisements leave
+ * from an address of the interface chosen as for the destination (its
+ * link-local address for a link-local asker and for ff02::1), so an
+ * interface without a usable IPv6 address (duplicate address detection
+ * still running) sends none. Gratuitous ARPs received are not answered.
  * Only Ethernet-like interfaces (ARPHRD_ETHER) that do ARP can announce.
  * An interface that goes away takes its announcements with it
  * (LBIPAM_CMD_L2_DEL events are sent for them).

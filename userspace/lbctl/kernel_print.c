@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * How lbctl shows services and backends, in text and in JSON from one
+ * How lbctl shows services, backends and L2 announcements, in text and in JSON from one
  * path. Text shows only what differs from the defaults, so that it reads
  * like the command that would make it; JSON shows everything and is the
  * stable interface.
  */
 
+#include <net/if.h>
 #include <stdio.h>
+#include "lib/lb_nl_l2.h"
 #include "lbctl.h"
 
 /* @text: show the options in the text line too; JSON always has them. */
@@ -118,6 +120,31 @@ void lbctl_print_service(struct lbctl_out *p, const struct lb_svc_reply *r,
 		lbctl_out_close(p);
 	}
 	lbctl_out_close(p);
+	lbctl_out_close(p);
+}
+
+void lbctl_print_l2(struct lbctl_out *p, const char *key,
+		    const struct lb_l2_entry *e, bool stats)
+{
+	char buf[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
+
+	lbctl_out_open(p, key, false);
+	lbctl_out_str(p, "address", "%s",
+		      lb_ip_str(e->family, &e->addr, buf, sizeof(buf)));
+	/* Gone meanwhile, or shown from another namespace: the index says it. */
+	if (!if_indextoname(e->ifindex, name))
+		snprintf(name, sizeof(name), "if%u", e->ifindex);
+	lbctl_out_str(p, "interface", " dev %s", name);
+	lbctl_out_uint(p, "ifindex", NULL, e->ifindex);
+	if (stats) {
+		lbctl_out_open(p, "stats", false);
+		lbctl_out_uint(p, "answers", " answers %llu",
+			       e->stats.answers);
+		lbctl_out_uint(p, "announces", " announces %llu",
+			       e->stats.announces);
+		lbctl_out_close(p);
+	}
+	lbctl_out_text(p, "\n");
 	lbctl_out_close(p);
 }
 

@@ -82,6 +82,8 @@ int lbctl_do_service(const struct lbctl_opts *o);
 int lbctl_do_backend(const struct lbctl_opts *o);
 int lbctl_do_stats(const struct lbctl_opts *o);
 int lbctl_do_flush(const struct lbctl_opts *o);
+/* l2.c */
+int lbctl_do_l2(const struct lbctl_opts *o);
 /* monitor.c */
 int lbctl_do_monitor(const struct lbctl_opts *o);
 
@@ -128,6 +130,13 @@ enum lbctl_show {
 /* A service with its backends, as "service list" and "stats" show it. */
 void lbctl_print_service(struct lbctl_out *p, const struct lb_svc_reply *r,
 			 enum lbctl_show what);
+struct lb_l2_entry;
+/*
+ * An L2 announcement, as "l2 list" shows it, its counters when @stats; an
+ * object under @key (NULL: in the enclosing array).
+ */
+void lbctl_print_l2(struct lbctl_out *p, const char *key,
+		    const struct lb_l2_entry *e, bool stats);
 /*
  * A change, as "monitor" shows it: named as the command that would make
  * it (@text) or as a JSON word (@json).

@@ -44,6 +44,7 @@ static const struct {
 	{ "stats", lbctl_do_stats, LBCTL_OPT_OUTPUT, FMT_KERNEL },
 	{ "monitor", lbctl_do_monitor, LBCTL_OPT_OUTPUT, FMT_KERNEL },
 	{ "flush", lbctl_do_flush, 0, FMT_KERNEL },
+	{ "l2", lbctl_do_l2, LBCTL_OPT_OUTPUT, FMT_KERNEL },
 	{ "apply", lbctl_do_apply,
 	  LBCTL_OPT_SOCKET | LBCTL_OPT_FILE | LBCTL_OPT_OUTPUT, FMT_KERNEL },
 	{ "delete", lbctl_do_delete, LBCTL_OPT_SOCKET | LBCTL_OPT_FILE |
@@ -63,7 +64,7 @@ static void usage(FILE *f)
 		"       lbctl [OPTIONS] -b FILE|-\n"
 		"       lbctl [OPTIONS] { apply | delete | get | describe } ... (lbipamd; try \"lbctl get help\")\n"
 		"       lbctl help\n"
-		"OBJECT := { service | backend | stats | monitor | flush }\n"
+		"OBJECT := { service | backend | stats | l2 | monitor | flush }\n"
 		"OPTIONS := { -N|--netns NAME | -j|--json | -o|--output { wide | yaml | json } |\n"
 		"             -n|--namespace NS | -A|--all-namespaces | -f|--filename FILE |\n"
 		"             --socket PATH | -b|--batch FILE | -V|--version | -h|--help }\n"

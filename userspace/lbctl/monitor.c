@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lbctl monitor: every change to the kernel's table, as it happens, one
- * line (text or JSON) per event.
+ * lbctl monitor: every change to the kernel's tables (services, backends,
+ * L2 announcements), as it happens, one line (text or JSON) per event.
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "lib/lb_nl_l2.h"
 #include "lbctl.h"
 
 static const struct {
@@ -24,13 +25,37 @@ static const struct {
 	{ LBIPAM_CMD_FLUSH, "flush", "flush" },
 };
 
+/* "l2 add ADDRESS dev IFNAME", as the command that would do it. */
+static int l2_event(struct nlmsghdr *nlh, bool json, bool add)
+{
+	struct lb_l2_entry e;
+	struct lbctl_out p;
+
+	if (lb_nl_parse_l2(nlh, &e))
+		return -EBADMSG;
+	lbctl_out_init(&p, json);
+	lbctl_out_open(&p, NULL, false);
+	lbctl_out_str(&p, NULL, "%s", add ? "l2 add " : "l2 del ");
+	lbctl_out_str(&p, "event", NULL, add ? "l2_add" : "l2_del");
+	lbctl_print_l2(&p, "l2", &e, false);
+	lbctl_out_close(&p);
+	return lbctl_out_finish(&p) ? -ENOMEM : 0;
+}
+
 static int event(struct nlmsghdr *nlh, void *arg)
 {
+	struct genlmsghdr *gh = nlmsg_data(nlh);
 	const bool *json = arg;
 	struct lb_svc_reply r;
 	struct lbctl_out p;
 	size_t i;
 	int err = 0;
+
+	if (gh->cmd == LBIPAM_CMD_L2_NEW || gh->cmd == LBIPAM_CMD_L2_DEL) {
+		err = l2_event(nlh, *json, gh->cmd == LBIPAM_CMD_L2_NEW);
+		fflush(stdout);
+		return err;
+	}
 
 	if (lb_nl_parse_service(nlh, &r))
 		return -EBADMSG;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lbctl's one print path for services, backends and monitor events: the
+ * lbctl's one print path for services, backends, L2 announcements and
+ * monitor events: the
  * text and the JSON that lbctl(8) documents, from the same calls.
  */
 
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/lb_nl_l2.h"
 #include "lbctl.h"
 
 static int fails, n;
@@ -247,11 +249,48 @@ static void test_events(void)
 	       "{\"event\":\"flush\"}\n");
 }
 
+/* "l2 list" of two entries; the interface index 1 is lo everywhere. */
+static const char *l2_list(bool json)
+{
+	struct lb_l2_entry e[2];
+	struct lbctl_out p;
+
+	memset(e, 0, sizeof(e));
+	e[0].family = AF_INET;
+	lb_ip_parse("203.0.113.10", &e[0].family, &e[0].addr);
+	e[0].ifindex = 1;
+	e[0].stats.answers = 12;
+	e[0].stats.announces = 1;
+	lb_ip_parse("2001:db8::10", &e[1].family, &e[1].addr);
+	e[1].ifindex = 1;
+	capture_begin();
+	lbctl_out_init(&p, json);
+	lbctl_out_open(&p, NULL, true);
+	lbctl_print_l2(&p, NULL, &e[0], true);
+	lbctl_print_l2(&p, NULL, &e[1], true);
+	lbctl_out_close(&p);
+	lbctl_out_finish(&p);
+	return capture_end();
+}
+
+static void test_l2(void)
+{
+	expect("l2 list: address, interface, counters", l2_list(false),
+	       "203.0.113.10 dev lo answers 12 announces 1\n"
+	       "2001:db8::10 dev lo answers 0 announces 0\n");
+	expect("-j l2 list: lbctl(8)'s keys", l2_list(true),
+	       "[{\"address\":\"203.0.113.10\",\"interface\":\"lo\","
+	       "\"ifindex\":1,\"stats\":{\"answers\":12,\"announces\":1}},"
+	       "{\"address\":\"2001:db8::10\",\"interface\":\"lo\","
+	       "\"ifindex\":1,\"stats\":{\"answers\":0,\"announces\":0}}]\n");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
 	test_service();
 	test_events();
+	test_l2();
 	printf("1..%d\n", n);
 	return fails ? 1 : 0;
 }

@@ -74,6 +74,8 @@ int lbipamd_reconcile(struct lbipamd *d, bool full)
 		err = lbipamd_kernel_sync_keys(&d->kern, &d->want.by_key,
 					       c.keys, c.n);
 	free(c.keys);
+	/* Any write may move an address, a policy or a node's labels. */
+	lbipamd_l2_reconcile(d);
 	return err;
 }
 
@@ -228,8 +230,8 @@ static json_t *lb_op_delete(struct lbipamd *d, json_t *req)
 	if (json_is_string(yaml))
 		return lb_delete_yaml(d, req, yaml);
 	if (lb_kind_parse_alias(lb_js(req, "kind"), &kind) || !name)
-		return lbipamd_fail("delete needs a kind (ippool, service, endpointslice) and a name");
-	ns = kind == LB_KIND_POOL ? "" : ns && *ns ? ns : "default";
+		return lbipamd_fail("delete needs a kind (ippool, service, endpointslice, l2announcementpolicy, node) and a name");
+	ns = !lb_kind_namespaced(kind) ? "" : ns && *ns ? ns : "default";
 	if (!lb_engine_exists(d->eng, kind, ns, name))
 		return lbipamd_fail("%s \"%s\" not found%s%s",
 				    lb_kind_singular(kind), name,

@@ -6,6 +6,8 @@
  *   kset.c      a set of kernel services, keyed, with compare/copy/free
  *   desired.c   the engine's kernel view of a Service -> kernel services
  *   kernel.c    reconcile that set into lbipam.ko
+ *   l2.c        this node's L2 announcements: interfaces, wanted set,
+ *               reconcile into lbipam.ko
  *   api.c       the requests of lbipamd_proto.h: dispatch and writes
  *   views.c     get, describe and status responses
  *   server.c    the Unix socket and its clients
@@ -23,6 +25,7 @@
 #include "engine/lb_engine.h"
 #include "lib/lb_mem.h"
 #include "lib/lb_nl.h"
+#include "lib/lb_nl_l2.h"
 
 #ifndef LBIPAM_VERSION
 #define LBIPAM_VERSION "unknown"
@@ -162,6 +165,63 @@ int lbipamd_kernel_sync_keys(struct lbipamd_kernel *k,
 			     const struct lb_service_key *keys, size_t nkeys);
 const char *lbipamd_kstate_name(enum lbipamd_kstate s);
 
+/* ----------------------------------------------------------------- l2 */
+
+/* Interfaces that can announce; names owned. */
+struct lbipamd_ifaces {
+	struct lb_l2_iface *v;
+	size_t n, cap;
+};
+
+/*
+ * This node's Ethernet-like interfaces that do ARP, up or not, not
+ * loopback (what LBIPAM_CMD_L2_NEW accepts), in ifindex order.
+ */
+int lbipamd_l2_ifaces(struct lbipamd_ifaces *out);
+void lbipamd_ifaces_add(struct lbipamd_ifaces *f, const char *name,
+			uint32_t ifindex);
+void lbipamd_ifaces_free(struct lbipamd_ifaces *f);
+
+/* Who this daemon announces for: --node-name and --node-labels. */
+struct lbipamd_node {
+	char *name;
+	char **keys, **values;
+	size_t nlabels;
+};
+
+/* "k=v,k2=v2" added to n; 0 or -EINVAL with err filled. */
+int lbipamd_node_labels(struct lbipamd_node *n, const char *arg, char *err,
+			size_t errlen);
+void lbipamd_node_free(struct lbipamd_node *n);
+void lbipamd_l2_self(const struct lbipamd_node *n,
+		     const struct lbipamd_ifaces *f, struct lb_l2_self *self);
+
+/* The (address, ifindex) pairs this node announces, in lb_l2_cmp order. */
+int lbipamd_l2_desired(struct lb_engine *e, const struct lb_l2_self *self,
+		       struct lb_l2_list *out);
+
+enum lbipamd_l2state {
+	LBIPAMD_L2_UNKNOWN,
+	LBIPAMD_L2_SYNCED,
+	LBIPAMD_L2_UNSUPPORTED,		/* the module has no L2 commands */
+	LBIPAMD_L2_ERROR,
+};
+
+struct lbipamd_l2 {
+	enum lbipamd_l2state state;
+	char msg[600];
+	size_t announced;		/* entries in the kernel after a sync */
+	unsigned long ops;		/* requests sent */
+};
+
+const char *lbipamd_l2state_name(enum lbipamd_l2state s);
+/*
+ * Makes the kernel's announcements equal to want: one dump, then only
+ * the differences (deletions first).  0 when in sync.
+ */
+int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
+		    const struct lb_l2_list *want);
+
 /* ---------------------------------------------------------------- api */
 
 struct lbipamd {
@@ -172,6 +232,10 @@ struct lbipamd {
 	bool want_built;
 	bool dirty;			/* the kernel must be resynced whole */
 	const char *netns;
+	struct lbipamd_node node;
+	struct lbipamd_l2 l2;
+	/* Interface listing; lbipamd_l2_ifaces unless a test sets one. */
+	int (*ifaces)(struct lbipamd_ifaces *out);
 };
 
 /* Handles one request; returns the response (never NULL). */
@@ -182,6 +246,12 @@ json_t *lbipamd_handle(struct lbipamd *d, json_t *req, bool may_write);
  * the kernel is not known to be in sync.
  */
 int lbipamd_reconcile(struct lbipamd *d, bool full);
+
+/*
+ * Recomputes this node's announcements from the engine and the current
+ * interfaces and programs them, when the module is reachable.
+ */
+int lbipamd_l2_reconcile(struct lbipamd *d);
 
 /* -------------------------------------------------------------- views */
 

@@ -8,6 +8,7 @@
  *   kernel.c    reconcile that set into lbipam.ko
  *   l2.c        this node's L2 announcements: interfaces, wanted set,
  *               reconcile into lbipam.ko
+ *   links.c     link events, to re-resolve the interfaces
  *   api.c       the requests of lbipamd_proto.h: dispatch and writes
  *   views.c     get, describe and status responses
  *   server.c    the Unix socket and its clients
@@ -221,6 +222,19 @@ const char *lbipamd_l2state_name(enum lbipamd_l2state s);
  */
 int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
 		    const struct lb_l2_list *want);
+
+/* Route netlink link events. */
+struct lbipamd_links {
+	struct nl_sock *sk;
+	bool seen;
+};
+
+/* 0 or -errno; without it interfaces are re-read on writes only. */
+int lbipamd_links_open(struct lbipamd_links *l);
+int lbipamd_links_fd(const struct lbipamd_links *l);
+/* Reads what is pending; true if a link appeared, changed or left. */
+bool lbipamd_links_changed(struct lbipamd_links *l);
+void lbipamd_links_close(struct lbipamd_links *l);
 
 /* ---------------------------------------------------------------- api */
 

@@ -283,16 +283,20 @@ static bool lbipamd_signal(int sfd, struct lbipamd *d)
 }
 
 static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
-			int sfd, int tfd)
+			int sfd, int tfd, struct lbipamd_links *links)
 {
-	struct pollfd pfd[2 + 65];
+	struct pollfd pfd[3 + 65];
 
 	for (;;) {
 		size_t n = 0, ns;
 		enum lbipamd_kstate before = d->kern.state;
+		bool links_changed;
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		/* -1 when closed: poll() skips it. */
+		pfd[n++] = (struct pollfd){ .fd = lbipamd_links_fd(links),
+					    .events = POLLIN };
 		ns = lbipamd_server_pollfds(srv, pfd + n,
 					    sizeof(pfd) / sizeof(pfd[0]) - n);
 		if (poll(pfd, n + ns, 5000) < 0 && errno != EINTR) {
@@ -309,9 +313,16 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 				ticks = 0;
 			d->dirty = true;
 		}
-		lbipamd_server_process(srv, pfd + 2, ns, d);
+		lbipamd_server_process(srv, pfd + 3, ns, d);
+		links_changed = (pfd[2].revents & POLLIN) &&
+				lbipamd_links_changed(links);
 		if (d->dirty)
 			lbipamd_reconcile(d, true);
+		else if (links_changed) {
+			lbipamd_log(LB_LOG_DEBUG, "Links changed, announcing anew",
+				    NULL);
+			lbipamd_l2_reconcile(d);
+		}
 		lbipamd_arm(tfd, d->kern.state != LBIPAMD_K_SYNCED ||
 			    d->l2.state == LBIPAMD_L2_ERROR);
 		if (before != d->kern.state)
@@ -325,6 +336,7 @@ int main(int argc, char **argv)
 				  .sock = LBIPAMD_SOCKET, .mode = 0660,
 				  .level = LB_LOG_INFO };
 	struct lbipamd d = { .dcfg.masquerade = true };
+	struct lbipamd_links links = { 0 };
 	struct lbipamd_server *srv = NULL;
 	int rc, sfd, tfd, exit_code = 1;
 
@@ -344,8 +356,13 @@ int main(int argc, char **argv)
 	}
 	d.want.by_owner.by_owner = true;
 	lbipamd_kernel_init(&d.kern);
+	/* Before the first reconcile, so no link change is missed. */
+	if (lbipamd_links_open(&links))
+		lbipamd_log(LB_LOG_WARN, "Cannot watch links; interfaces are re-read on changes only",
+			    NULL);
 	if (!lbipamd_setup(&a, &d, tfd, &srv))
-		exit_code = lbipamd_loop(&d, srv, sfd, tfd);
+		exit_code = lbipamd_loop(&d, srv, sfd, tfd, &links);
+	lbipamd_links_close(&links);
 	lbipamd_server_close(srv);
 	lbipamd_kernel_close(&d.kern);
 	lbipamd_want_free(&d.want);

@@ -307,8 +307,10 @@ int lbipamd_l2_reconcile(struct lbipamd *d)
 	struct lb_l2_self self;
 	int err;
 
-	/* The kernel part opened the family; without it there is no one
-	 * to program (its own state says why). */
+	/*
+	 * The kernel part opened the family; without it there is no one
+	 * to program (its own state says why).
+	 */
 	if (!d->kern.open) {
 		d->l2.state = LBIPAMD_L2_UNKNOWN;
 		snprintf(d->l2.msg, sizeof(d->l2.msg),

@@ -250,50 +250,89 @@ static int lb_l2_change(struct lbipamd_l2 *l2, struct lb_nl *nl, uint8_t cmd,
 	return err;
 }
 
-int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
-		    const struct lb_l2_list *want)
+void lbipamd_l2_free(struct lbipamd_l2 *l2)
 {
-	struct lb_l2_list cur = { 0 };
-	size_t i = 0, j = 0;
+	lb_l2_list_free(&l2->cur);
+	l2->dumped = false;
+}
+
+static int lb_l2_dump(struct lbipamd_l2 *l2, struct lb_nl *nl)
+{
 	int err;
 
 	l2->ops++;
-	err = lb_nl_get_l2(nl, &cur);
+	err = lb_nl_get_l2(nl, &l2->cur);
 	if (err == -EOPNOTSUPP || err == -EINVAL) {
-		lb_l2_list_free(&cur);
 		lb_l2_set(l2, LBIPAMD_L2_UNSUPPORTED, "listing announcements",
 			  nl, err);
 		return err;
 	}
 	if (err) {
-		lb_l2_list_free(&cur);
 		lb_l2_set(l2, LBIPAMD_L2_ERROR, "listing announcements", nl,
 			  err);
 		return err;
 	}
-	/* Both lists are in lb_l2_cmp order: one merge pass. */
-	for (i = 0; i < cur.n && !err; i++) {
-		while (j < want->n && lb_l2_cmp(&want->v[j], &cur.v[i]) < 0)
-			j++;
-		if (j < want->n && !lb_l2_cmp(&want->v[j], &cur.v[i]))
-			continue;
-		err = lb_l2_change(l2, nl, LBIPAM_CMD_L2_DEL, &cur.v[i]);
+	l2->dumped = true;
+	return 0;
+}
+
+int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
+		    const struct lb_l2_list *want)
+{
+	const struct lb_l2_list *cur = &l2->cur;
+	size_t i = 0, j = 0;
+	int err = 0, e;
+
+	if (!l2->dumped) {
+		err = lb_l2_dump(l2, nl);
+		if (err)
+			return err;
 	}
-	for (i = 0, j = 0; i < want->n && !err; i++) {
-		while (j < cur.n && lb_l2_cmp(&cur.v[j], &want->v[i]) < 0)
+	/*
+	 * Both lists are in lb_l2_cmp order: one merge pass each way.  A
+	 * failed entry does not stop the others; the first error is kept.
+	 */
+	for (i = 0; i < cur->n; i++) {
+		while (j < want->n && lb_l2_cmp(&want->v[j], &cur->v[i]) < 0)
 			j++;
-		if (j < cur.n && !lb_l2_cmp(&cur.v[j], &want->v[i]))
+		if (j < want->n && !lb_l2_cmp(&want->v[j], &cur->v[i]))
 			continue;
-		err = lb_l2_change(l2, nl, LBIPAM_CMD_L2_NEW, &want->v[i]);
+		e = lb_l2_change(l2, nl, LBIPAM_CMD_L2_DEL, &cur->v[i]);
+		if (e && !err)
+			err = e;
 	}
-	lb_l2_list_free(&cur);
+	for (i = 0, j = 0; i < want->n; i++) {
+		while (j < cur->n && lb_l2_cmp(&cur->v[j], &want->v[i]) < 0)
+			j++;
+		if (j < cur->n && !lb_l2_cmp(&cur->v[j], &want->v[i]))
+			continue;
+		e = lb_l2_change(l2, nl, LBIPAM_CMD_L2_NEW, &want->v[i]);
+		if (e && !err)
+			err = e;
+	}
+	/* The mirror becomes want; an error makes the next sync dump. */
+	l2->cur.n = 0;
+	for (i = 0; i < want->n; i++) {
+		if (l2->cur.n == l2->cur.cap) {
+			l2->cur.cap = l2->cur.cap ? 2 * l2->cur.cap : 16;
+			l2->cur.v = lb_xrealloc(l2->cur.v, l2->cur.cap *
+						sizeof(*l2->cur.v));
+		}
+		l2->cur.v[l2->cur.n++] = want->v[i];
+	}
 	if (err) {
+		l2->dumped = false;
 		lb_l2_set(l2, LBIPAMD_L2_ERROR, "changing announcements", nl,
 			  err);
 		return err;
 	}
-	if (l2->state != LBIPAMD_L2_SYNCED)
-		lbipamd_log(LB_LOG_INFO, "L2 announcements in sync", NULL);
+	if (l2->state != LBIPAMD_L2_SYNCED) {
+		char n[24];
+
+		snprintf(n, sizeof(n), "%zu", want->n);
+		lbipamd_log(LB_LOG_INFO, "L2 announcements in sync",
+			    "announcements", n, NULL);
+	}
 	l2->state = LBIPAMD_L2_SYNCED;
 	l2->announced = want->n;
 	snprintf(l2->msg, sizeof(l2->msg), "%zu announcements", want->n);
@@ -312,6 +351,8 @@ int lbipamd_l2_reconcile(struct lbipamd *d)
 	 * to program (its own state says why).
 	 */
 	if (!d->kern.open) {
+		/* A module that comes back starts empty: dump it then. */
+		d->l2.dumped = false;
 		d->l2.state = LBIPAMD_L2_UNKNOWN;
 		snprintf(d->l2.msg, sizeof(d->l2.msg),
 			 "waiting for the kernel module");

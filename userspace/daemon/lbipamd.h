@@ -213,15 +213,25 @@ struct lbipamd_l2 {
 	char msg[600];
 	size_t announced;		/* entries in the kernel after a sync */
 	unsigned long ops;		/* requests sent */
+	/*
+	 * What the kernel announces, as of the last dump plus the changes
+	 * sent since; dumped is cleared at start, on SIGHUP, on link
+	 * events (the module drops a vanished interface's entries) and
+	 * after any error, and the next sync dumps again.
+	 */
+	struct lb_l2_list cur;
+	bool dumped;
 };
 
 const char *lbipamd_l2state_name(enum lbipamd_l2state s);
 /*
- * Makes the kernel's announcements equal to want: one dump, then only
- * the differences (deletions first).  0 when in sync.
+ * Makes the kernel's announcements equal to want, sending only the
+ * differences from the mirror (deletions first), after a dump if the
+ * mirror is not known to be right.  0 when in sync.
  */
 int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
 		    const struct lb_l2_list *want);
+void lbipamd_l2_free(struct lbipamd_l2 *l2);
 
 /* Route netlink link events. */
 struct lbipamd_links {

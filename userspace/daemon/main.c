@@ -271,6 +271,7 @@ static bool lbipamd_signal(int sfd, struct lbipamd *d)
 		if (si.ssi_signo == SIGHUP) {
 			/* Resync the kernel from a fresh dump. */
 			d->kern.dumped = false;
+			d->l2.dumped = false;
 			d->dirty = true;
 			continue;
 		}
@@ -316,6 +317,9 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 		lbipamd_server_process(srv, pfd + 3, ns, d);
 		links_changed = (pfd[2].revents & POLLIN) &&
 				lbipamd_links_changed(links);
+		/* The module drops a vanished link's entries: dump again. */
+		if (links_changed)
+			d->l2.dumped = false;
 		if (d->dirty)
 			lbipamd_reconcile(d, true);
 		else if (links_changed) {
@@ -365,6 +369,7 @@ int main(int argc, char **argv)
 	lbipamd_links_close(&links);
 	lbipamd_server_close(srv);
 	lbipamd_kernel_close(&d.kern);
+	lbipamd_l2_free(&d.l2);
 	lbipamd_want_free(&d.want);
 	lb_engine_close(d.eng);
 	lbipamd_node_free(&d.node);

@@ -166,6 +166,9 @@ int lbipamd_l2_desired(struct lb_engine *e, const struct lb_l2_self *self,
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	/* Without a policy nothing is announced: no walk over every Service. */
+	if (!lb_engine_l2_policy_count(e))
+		return 0;
 	err = lb_engine_foreach_l2_service(e, self, lb_l2_collect, out);
 	if (err || !out->n)
 		return err;

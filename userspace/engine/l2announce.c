@@ -232,6 +232,11 @@ static int report(const struct lb_service *s, struct l2_eval *ev,
 	return rc;
 }
 
+size_t lb_engine_l2_policy_count(const struct lb_engine *e)
+{
+	return e->l2pols.n;
+}
+
 int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 			 const char *ns, const char *name,
 			 lb_l2_service_cb cb, void *arg)

@@ -370,6 +370,7 @@ static void persisted(void)
 	char db[] = "/tmp/lbtest-l2-XXXXXX";
 	struct lb_l2_self me = self_of("n1", NULL, NULL, 0);
 	struct lb_engine *e;
+	char *dump, *dump2;
 	struct polv v;
 	int fd = mkstemp(db);
 
@@ -382,8 +383,15 @@ static void persisted(void)
 	   "policy with a bad regex");
 	ok(!apply(e, "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n"
 		  "  labels: {zone: a}\n"), "node");
+	dump = lb_engine_dump(e);
 	lb_engine_close(e);
 	e = eng_open(db, NULL);
+	dump2 = lb_engine_dump(e);
+	is(dump2, dump, "the whole state survives the restart");
+	ok(strstr(dump, "l2policy p gen=1 lb=1 ext=0 ifaces=1 io.cilium/bad-interface-regex\n") &&
+	   strstr(dump, "node n1 gen=1 zone=a\n"), "the dump shows both kinds");
+	free(dump);
+	free(dump2);
 	ok(lb_engine_exists(e, LB_KIND_L2POLICY, NULL, "p") &&
 	   lb_engine_exists(e, LB_KIND_NODE, NULL, "n1"), "both reloaded");
 	ok(!lb_engine_get_l2_policy(e, &me, "p", pol_cb, &v), "get");

@@ -342,36 +342,161 @@ int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
 	return 0;
 }
 
-int lbipamd_l2_reconcile(struct lbipamd *d)
+void lbipamd_l2_state_free(struct lbipamd *d)
 {
+	lbipamd_l2_free(&d->l2);
+	lbipamd_l2want_free(&d->l2want);
+	lbipamd_ifaces_free(&d->l2ifaces);
+}
+
+static int lb_l2_qsort(const void *a, const void *b)
+{
+	return lb_l2_cmp(a, b);
+}
+
+static size_t lb_l2_lower(const struct lb_l2_list *l,
+			  const struct lb_l2_entry *e)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (lb_l2_cmp(&l->v[mid], e) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int lbipamd_l2_sync_keys(struct lbipamd_l2 *l2, struct lb_nl *nl,
+			 const struct lbipamd_l2want *w,
+			 struct lb_l2_list *touched)
+{
+	struct lb_l2_list *cur = &l2->cur, all;
+	size_t i, at;
+	int err = 0, e;
+
+	if (!l2->dumped) {
+		lbipamd_l2want_list(w, &all);
+		err = lbipamd_l2_sync(l2, nl, &all);
+		lb_l2_list_free(&all);
+		return err;
+	}
+	if (touched->n)
+		qsort(touched->v, touched->n, sizeof(*touched->v),
+		      lb_l2_qsort);
+	for (i = 0; i < touched->n; i++) {
+		const struct lb_l2_entry *x = &touched->v[i];
+		bool want, have;
+
+		if (i && !lb_l2_cmp(&touched->v[i - 1], x))
+			continue;
+		want = lbipamd_l2want_has(w, x);
+		at = lb_l2_lower(cur, x);
+		have = at < cur->n && !lb_l2_cmp(&cur->v[at], x);
+		if (want == have)
+			continue;
+		e = lb_l2_change(l2, nl, want ? LBIPAM_CMD_L2_NEW :
+				 LBIPAM_CMD_L2_DEL, x);
+		if (e && !err)
+			err = e;
+		if (want) {
+			lbipamd_l2list_add(cur, x);
+			memmove(&cur->v[at + 1], &cur->v[at],
+				(cur->n - 1 - at) * sizeof(*cur->v));
+			cur->v[at] = *x;
+		} else {
+			memmove(&cur->v[at], &cur->v[at + 1],
+				(cur->n - at - 1) * sizeof(*cur->v));
+			cur->n--;
+		}
+	}
+	if (err) {
+		l2->dumped = false;
+		lb_l2_set(l2, LBIPAMD_L2_ERROR, "changing announcements", nl,
+			  err);
+		return err;
+	}
+	l2->state = LBIPAMD_L2_SYNCED;
+	l2->announced = cur->n;
+	snprintf(l2->msg, sizeof(l2->msg), "%zu announcements", cur->n);
+	return 0;
+}
+
+static bool lb_ifaces_equal(const struct lbipamd_ifaces *a,
+			    const struct lbipamd_ifaces *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].ifindex != b->v[i].ifindex ||
+		    strcmp(a->v[i].name, b->v[i].name))
+			return false;
+	return true;
+}
+
+int lbipamd_l2_reconcile(struct lbipamd *d, char *const *ns,
+			 char *const *names, size_t n, bool full)
+{
+	struct lb_l2_list touched = { 0 }, all;
 	struct lbipamd_ifaces f;
-	struct lb_l2_list want;
 	struct lb_l2_self self;
+	size_t i;
 	int err;
 
-	/*
-	 * The kernel part opened the family; without it there is no one
-	 * to program (its own state says why).
-	 */
-	if (!d->kern.open) {
-		/* A module that comes back starts empty: dump it then. */
-		d->l2.dumped = false;
-		d->l2.state = LBIPAMD_L2_UNKNOWN;
-		snprintf(d->l2.msg, sizeof(d->l2.msg),
-			 "waiting for the kernel module");
-		return 0;
-	}
 	err = (d->ifaces ? d->ifaces : lbipamd_l2_ifaces)(&f);
 	if (err) {
 		lbipamd_log(LB_LOG_ERROR, "Cannot list interfaces", "error",
 			    strerror(-err), NULL);
 		return err;
 	}
-	lbipamd_l2_self(&d->node, &f, &self);
-	err = lbipamd_l2_desired(d->eng, &self, &want);
-	if (!err)
-		err = lbipamd_l2_sync(&d->l2, &d->kern.nl, &want);
-	lb_l2_list_free(&want);
-	lbipamd_ifaces_free(&f);
+	/* New, renamed or vanished interfaces change every Service's set. */
+	full = full || !d->l2want.built || !lb_ifaces_equal(&f, &d->l2ifaces);
+	if (full) {
+		lbipamd_ifaces_free(&d->l2ifaces);
+		d->l2ifaces = f;
+	} else {
+		lbipamd_ifaces_free(&f);
+	}
+	lbipamd_l2_self(&d->node, &d->l2ifaces, &self);
+	if (full)
+		err = lbipamd_l2want_build(&d->l2want, d->eng, &self);
+	for (i = 0; !full && i < n && !err; i++)
+		err = lbipamd_l2want_update(&d->l2want, d->eng, &self, ns[i],
+					    names[i], &touched);
+	if (err) {
+		/* Half updated: start over next time. */
+		d->l2want.built = false;
+		lb_l2_list_free(&touched);
+		lbipamd_log(LB_LOG_ERROR, "Cannot compute the L2 announcements",
+			    "error", strerror(-err), NULL);
+		return err;
+	}
+	/*
+	 * The kernel part opened the family; without it there is no one
+	 * to program (its own state says why), and a module that comes
+	 * back starts empty: dump it then.
+	 */
+	if (!d->kern.open) {
+		lb_l2_list_free(&touched);
+		d->l2.dumped = false;
+		d->l2.state = LBIPAMD_L2_UNKNOWN;
+		snprintf(d->l2.msg, sizeof(d->l2.msg),
+			 "waiting for the kernel module");
+		return 0;
+	}
+	if (full) {
+		lbipamd_l2want_list(&d->l2want, &all);
+		err = lbipamd_l2_sync(&d->l2, &d->kern.nl, &all);
+		lb_l2_list_free(&all);
+	} else {
+		err = lbipamd_l2_sync_keys(&d->l2, &d->kern.nl, &d->l2want,
+					   &touched);
+	}
+	lb_l2_list_free(&touched);
 	return err;
 }

@@ -201,6 +201,35 @@ void lbipamd_l2_self(const struct lbipamd_node *n,
 int lbipamd_l2_desired(struct lb_engine *e, const struct lb_l2_self *self,
 		       struct lb_l2_list *out);
 
+/*
+ * The wanted announcements per Service and as a counted set, kept up to
+ * date incrementally (l2want.c).
+ */
+struct lbipamd_l2want {
+	void *svcs;			/* tsearch tree by "ns/name" */
+	void *refs;			/* tsearch tree by entry */
+	size_t nrefs;
+	bool built;
+};
+
+void lbipamd_l2list_add(struct lb_l2_list *l, const struct lb_l2_entry *e);
+void lbipamd_l2want_free(struct lbipamd_l2want *w);
+/* Everything again, for self. */
+int lbipamd_l2want_build(struct lbipamd_l2want *w, struct lb_engine *e,
+			 const struct lb_l2_self *self);
+/*
+ * Service ns/name again (gone: no entries); its old and new entries are
+ * appended to touched.
+ */
+int lbipamd_l2want_update(struct lbipamd_l2want *w, struct lb_engine *e,
+			  const struct lb_l2_self *self, const char *ns,
+			  const char *name, struct lb_l2_list *touched);
+bool lbipamd_l2want_has(const struct lbipamd_l2want *w,
+			const struct lb_l2_entry *e);
+/* The wanted set in lb_l2_cmp order. */
+void lbipamd_l2want_list(const struct lbipamd_l2want *w,
+			 struct lb_l2_list *out);
+
 enum lbipamd_l2state {
 	LBIPAMD_L2_UNKNOWN,
 	LBIPAMD_L2_SYNCED,
@@ -231,6 +260,13 @@ const char *lbipamd_l2state_name(enum lbipamd_l2state s);
  */
 int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
 		    const struct lb_l2_list *want);
+/*
+ * The same for the touched entries only, against the mirror; a full sync
+ * when the mirror is not known to be right.
+ */
+int lbipamd_l2_sync_keys(struct lbipamd_l2 *l2, struct lb_nl *nl,
+			 const struct lbipamd_l2want *w,
+			 struct lb_l2_list *touched);
 void lbipamd_l2_free(struct lbipamd_l2 *l2);
 
 /* Route netlink link events. */
@@ -258,6 +294,8 @@ struct lbipamd {
 	const char *netns;
 	struct lbipamd_node node;
 	struct lbipamd_l2 l2;
+	struct lbipamd_l2want l2want;
+	struct lbipamd_ifaces l2ifaces;	/* what l2want was built with */
 	/* Interface listing; lbipamd_l2_ifaces unless a test sets one. */
 	int (*ifaces)(struct lbipamd_ifaces *out);
 };
@@ -272,10 +310,14 @@ json_t *lbipamd_handle(struct lbipamd *d, json_t *req, bool may_write);
 int lbipamd_reconcile(struct lbipamd *d, bool full);
 
 /*
- * Recomputes this node's announcements from the engine and the current
- * interfaces and programs them, when the module is reachable.
+ * Brings this node's wanted announcements up to date (the Services
+ * ns[i]/names[i], or everything when full, or when the interfaces
+ * changed) and programs what changed, when the module is reachable.
  */
-int lbipamd_l2_reconcile(struct lbipamd *d);
+int lbipamd_l2_reconcile(struct lbipamd *d, char *const *ns,
+			 char *const *names, size_t n, bool full);
+/* Frees d's L2 state: mirror, wanted set, interfaces. */
+void lbipamd_l2_state_free(struct lbipamd *d);
 
 /* -------------------------------------------------------------- views */
 

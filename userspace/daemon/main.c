@@ -325,7 +325,7 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 		else if (links_changed) {
 			lbipamd_log(LB_LOG_DEBUG, "Links changed, announcing anew",
 				    NULL);
-			lbipamd_l2_reconcile(d);
+			lbipamd_l2_reconcile(d, NULL, NULL, 0, true);
 		}
 		lbipamd_arm(tfd, d->kern.state != LBIPAMD_K_SYNCED ||
 			    d->l2.state == LBIPAMD_L2_ERROR);
@@ -369,7 +369,7 @@ int main(int argc, char **argv)
 	lbipamd_links_close(&links);
 	lbipamd_server_close(srv);
 	lbipamd_kernel_close(&d.kern);
-	lbipamd_l2_free(&d.l2);
+	lbipamd_l2_state_free(&d);
 	lbipamd_want_free(&d.want);
 	lb_engine_close(d.eng);
 	lbipamd_node_free(&d.node);

@@ -391,6 +391,7 @@ static bool upsert_l2pol(struct lb_engine *e, struct lb_doc *o,
 
 	if (!p)
 		return false;
+	e->l2_changed_all = true;
 	if (!fresh)
 		lb_l2pol_spec_free(&p->spec);
 	p->spec = o->l2;
@@ -407,6 +408,7 @@ static bool upsert_node(struct lb_engine *e, struct lb_doc *o,
 
 	if (!n)
 		return false;
+	e->l2_changed_all = true;
 	if (!fresh)
 		lb_labels_free(&n->labels);
 	n->labels = o->node_labels;
@@ -488,6 +490,7 @@ void lb_engine_free_state(struct lb_engine *e)
 
 	free_named(&e->l2pols, false);
 	free_named(&e->nodes, true);
+	e->l2_changed_all = true;
 
 	lb_holdings_free(e);
 	while ((s = lb_htab_next(&e->svcs, &it)))
@@ -604,6 +607,7 @@ int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 			return -ENOENT;
 		lb_named_remove(&e->l2pols, named);
 		lb_l2pol_free((struct lb_l2pol *)named);
+		e->l2_changed_all = true;
 		return 0;
 	case LB_KIND_NODE:
 		named = lb_named_find(&e->nodes, key);
@@ -611,6 +615,7 @@ int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 			return -ENOENT;
 		lb_named_remove(&e->nodes, named);
 		lb_node_free((struct lb_node *)named);
+		e->l2_changed_all = true;
 		return 0;
 	}
 	return -ENOENT;

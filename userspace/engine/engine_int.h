@@ -84,6 +84,8 @@ struct lb_engine {
 	/* CiliumL2AnnouncementPolicy (lb_l2pol) and Node (lb_node) objects */
 	struct lb_named_set l2pols;
 	struct lb_named_set nodes;
+	/* A policy or Node changed: every Service's announcements may. */
+	bool l2_changed_all;
 
 	struct lb_htab holdings;	/* by address */
 	struct lb_addr *touched;	/* holdings to recount */

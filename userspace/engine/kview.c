@@ -76,6 +76,7 @@ void lb_engine_changed_clear(struct lb_engine *e)
 	}
 	e->nchanged = 0;
 	e->changed_all = false;
+	e->l2_changed_all = false;
 }
 
 /* ------------------------------------------ slices by their Service --- */

@@ -237,6 +237,11 @@ size_t lb_engine_l2_policy_count(const struct lb_engine *e)
 	return e->l2pols.n;
 }
 
+bool lb_engine_l2_changed_all(const struct lb_engine *e)
+{
+	return e->l2_changed_all || e->changed_all;
+}
+
 int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 			 const char *ns, const char *name,
 			 lb_l2_service_cb cb, void *arg)

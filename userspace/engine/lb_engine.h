@@ -528,6 +528,13 @@ struct lb_l2_service {
 typedef int (*lb_l2_service_cb)(const struct lb_l2_service *s, void *arg);
 /* How many policies are stored: none means nothing is announced. */
 size_t lb_engine_l2_policy_count(const struct lb_engine *e);
+/*
+ * A policy or Node was applied or deleted since the last
+ * lb_engine_changed_clear(): every Service's announcements may differ.
+ * Otherwise only the Services lb_engine_foreach_changed() names (and
+ * everything when lb_engine_changed_all()) can have changed theirs.
+ */
+bool lb_engine_l2_changed_all(const struct lb_engine *e);
 /* -ENOENT if there is no such Service. */
 int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 			 const char *ns, const char *name,

@@ -233,6 +233,31 @@ int main(void)
 	       "describe of a missing policy");
 	json_decref(r);
 
+	/* Writes that touch single Services: the set follows, piece by piece. */
+	ok(apply_ok(&d, "apiVersion: v1\nkind: Service\n"
+		    "metadata: {name: extra, labels: {app: web}}\n"
+		    "spec: {type: LoadBalancer, ports: [{port: 80}]}\n"),
+	   "a new Service");
+	is_str(wanted(&d),
+	       "192.0.2.0@2 192.0.2.0@5 192.0.2.0@9 192.0.2.1@2 192.0.2.1@5 192.0.2.1@9 192.0.2.2@2 192.0.2.2@5 192.0.2.2@9 198.51.100.5@2 198.51.100.5@5 198.51.100.5@9",
+	       "its address added");
+	r = json_pack("{s:s, s:s, s:s}", "op", "delete", "kind", "service",
+		      "name", "web2");
+	l2 = lbipamd_handle(&d, r, true);
+	json_decref(r);
+	json_decref(l2);
+	is_str(wanted(&d),
+	       "192.0.2.0@2 192.0.2.0@5 192.0.2.0@9 192.0.2.1@2 192.0.2.1@5 192.0.2.1@9 192.0.2.2@2 192.0.2.2@5 192.0.2.2@9 198.51.100.5@2 198.51.100.5@5 198.51.100.5@9",
+	       "web2 deleted: web still announces the shared address");
+	ok(apply_ok(&d, "apiVersion: v1\nkind: Service\n"
+		    "metadata: {name: web, labels: {app: web}}\n"
+		    "spec: {type: LoadBalancer, ports: [{port: 80}],"
+		    " loadBalancerClass: example.com/lb,"
+		    " externalIPs: [198.51.100.5]}\n"), "web moves to another class");
+	is_str(wanted(&d),
+	       "192.0.2.0@2 192.0.2.0@5 192.0.2.0@9 192.0.2.2@2 192.0.2.2@5 192.0.2.2@9",
+	       "another controller's Service: its addresses go");
+
 	lbipamd_ifaces_free(&fake);
 	lbipamd_l2_state_free(&d);
 	lbipamd_node_free(&d.node);

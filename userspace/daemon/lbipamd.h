@@ -6,8 +6,9 @@
  *   kset.c      a set of kernel services, keyed, with compare/copy/free
  *   desired.c   the engine's kernel view of a Service -> kernel services
  *   kernel.c    reconcile that set into lbipam.ko
- *   l2.c        this node's L2 announcements: interfaces, wanted set,
- *               reconcile into lbipam.ko
+ *   l2.c        this node's L2 announcements: interfaces, reconcile
+ *               into lbipam.ko
+ *   l2want.c    the wanted L2 set, per Service and counted
  *   links.c     link events, to re-resolve the interfaces
  *   api.c       the requests of lbipamd_proto.h: dispatch and writes
  *   views.c     get, describe and status responses

@@ -16,6 +16,9 @@
 #include <string.h>
 #include "daemon/lbipamd.h"
 
+/* More changed Services than this: rebuild the wanted set whole. */
+#define LBIPAMD_L2_INCREMENTAL_MAX	1024
+
 /* --------------------------------------------------------- interfaces */
 
 void lbipamd_ifaces_add(struct lbipamd_ifaces *f, const char *name,
@@ -454,8 +457,13 @@ int lbipamd_l2_reconcile(struct lbipamd *d, char *const *ns,
 			    strerror(-err), NULL);
 		return err;
 	}
-	/* New, renamed or vanished interfaces change every Service's set. */
-	full = full || !d->l2want.built || !lb_ifaces_equal(&f, &d->l2ifaces);
+	/*
+	 * New, renamed or vanished interfaces change every Service's set;
+	 * and past a thousand Services one sorted rebuild is cheaper than
+	 * as many in-place insertions.
+	 */
+	full = full || !d->l2want.built || n > LBIPAMD_L2_INCREMENTAL_MAX ||
+	       !lb_ifaces_equal(&f, &d->l2ifaces);
 	if (full) {
 		lbipamd_ifaces_free(&d->l2ifaces);
 		d->l2ifaces = f;

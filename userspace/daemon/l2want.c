@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The L2 announcements this node wants, kept per Service and as one
- * counted set (POSIX search trees), so a write recomputes only the
- * Services it touched and names the few (address, interface) entries
- * whose presence changed.
+ * The L2 announcements this node wants, kept per Service (a POSIX search
+ * tree) and as one counted set (a sorted array: built by one sort, then
+ * changed in place), so a write recomputes only the Services it touched
+ * and names the few (address, interface) entries whose presence changed.
  */
 
 #define _GNU_SOURCE
@@ -41,41 +41,57 @@ static int lb_svc_cmp(const void *a, const void *b)
 		      ((const struct lbipamd_l2svc *)b)->owner);
 }
 
-static int lb_ref_cmp(const void *a, const void *b)
+static size_t lb_ref_lower(const struct lbipamd_l2want *w,
+			   const struct lb_l2_entry *e)
 {
-	return lb_l2_cmp(a, b);	/* the entry is the first member */
+	size_t lo = 0, hi = w->nrefs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (lb_l2_cmp(&w->refs[mid].e, e) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 bool lbipamd_l2want_has(const struct lbipamd_l2want *w,
 			const struct lb_l2_entry *e)
 {
-	return tfind(e, &w->refs, lb_ref_cmp) != NULL;
+	size_t i = lb_ref_lower(w, e);
+
+	return i < w->nrefs && !lb_l2_cmp(&w->refs[i].e, e);
 }
 
 static void lb_ref_add(struct lbipamd_l2want *w, const struct lb_l2_entry *e)
 {
-	struct lbipamd_l2ref *r = lb_xcalloc(1, sizeof(*r)), **slot;
+	size_t i = lb_ref_lower(w, e);
 
-	r->e = *e;
-	slot = tsearch(r, &w->refs, lb_ref_cmp);
-	if (!slot)
-		lb_oom("tsearch");
-	if (*slot != r)
-		free(r);
-	else
-		w->nrefs++;
-	(*slot)->refs++;
+	if (i < w->nrefs && !lb_l2_cmp(&w->refs[i].e, e)) {
+		w->refs[i].refs++;
+		return;
+	}
+	if (w->nrefs == w->caprefs) {
+		w->caprefs = w->caprefs ? 2 * w->caprefs : 16;
+		w->refs = lb_xrealloc(w->refs, w->caprefs * sizeof(*w->refs));
+	}
+	memmove(&w->refs[i + 1], &w->refs[i],
+		(w->nrefs - i) * sizeof(*w->refs));
+	w->refs[i].e = *e;
+	w->refs[i].refs = 1;
+	w->nrefs++;
 }
 
 static void lb_ref_del(struct lbipamd_l2want *w, const struct lb_l2_entry *e)
 {
-	struct lbipamd_l2ref **slot = tfind(e, &w->refs, lb_ref_cmp), *r;
+	size_t i = lb_ref_lower(w, e);
 
-	if (!slot || --(*slot)->refs)
+	if (i >= w->nrefs || lb_l2_cmp(&w->refs[i].e, e) || --w->refs[i].refs)
 		return;
-	r = *slot;
-	tdelete(e, &w->refs, lb_ref_cmp);
-	free(r);
+	memmove(&w->refs[i], &w->refs[i + 1],
+		(w->nrefs - i - 1) * sizeof(*w->refs));
 	w->nrefs--;
 }
 
@@ -91,13 +107,14 @@ static void lb_svc_free(void *p)
 void lbipamd_l2want_free(struct lbipamd_l2want *w)
 {
 	tdestroy(w->svcs, lb_svc_free);
-	tdestroy(w->refs, free);
+	free(w->refs);
 	memset(w, 0, sizeof(*w));
 }
 
 struct own_ctx {
 	struct lbipamd_l2want *w;
 	struct lb_l2_list *touched;
+	struct lb_l2_list *all;		/* building: counted after a sort */
 };
 
 static int lb_own_cb(const struct lb_l2_service *s, void *arg)
@@ -125,23 +142,46 @@ static int lb_own_cb(const struct lb_l2_service *s, void *arg)
 		       x.family == AF_INET ? 4 : 16);
 		x.ifindex = s->pairs[i].ifindex;
 		lbipamd_l2list_add(&v->l, &x);
-		lb_ref_add(c->w, &x);
+		if (c->all)
+			lbipamd_l2list_add(c->all, &x);
+		else
+			lb_ref_add(c->w, &x);
 		if (c->touched)
 			lbipamd_l2list_add(c->touched, &x);
 	}
 	return 0;
 }
 
+static int lb_ref_qsort(const void *a, const void *b)
+{
+	return lb_l2_cmp(a, b);
+}
+
 int lbipamd_l2want_build(struct lbipamd_l2want *w, struct lb_engine *e,
 			 const struct lb_l2_self *self)
 {
-	struct own_ctx c = { .w = w };
+	struct lb_l2_list all = { 0 };
+	struct own_ctx c = { .w = w, .all = &all };
+	size_t i;
 	int err = 0;
 
 	lbipamd_l2want_free(w);
 	/* Without a policy nothing is announced: no walk over every Service. */
 	if (lb_engine_l2_policy_count(e))
 		err = lb_engine_foreach_l2_service(e, self, lb_own_cb, &c);
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), lb_ref_qsort);
+	w->refs = lb_xcalloc(all.n + 1, sizeof(*w->refs));
+	w->caprefs = all.n + 1;
+	for (i = 0; i < all.n; i++) {
+		if (w->nrefs && !lb_l2_cmp(&w->refs[w->nrefs - 1].e, &all.v[i])) {
+			w->refs[w->nrefs - 1].refs++;
+			continue;
+		}
+		w->refs[w->nrefs].e = all.v[i];
+		w->refs[w->nrefs++].refs = 1;
+	}
+	lb_l2_list_free(&all);
 	w->built = !err;
 	return err;
 }
@@ -170,22 +210,12 @@ int lbipamd_l2want_update(struct lbipamd_l2want *w, struct lb_engine *e,
 	return err == -ENOENT ? 0 : err;	/* deleted: nothing more */
 }
 
-/* twalk() has no argument: the list being filled, one walk at a time. */
-static struct lb_l2_list *walk_out;
-
-static void lb_walk(const void *node, VISIT v, int depth)
-{
-	(void)depth;
-	if (v == postorder || v == leaf)
-		lbipamd_l2list_add(walk_out,
-				   &(*(struct lbipamd_l2ref *const *)node)->e);
-}
-
 void lbipamd_l2want_list(const struct lbipamd_l2want *w,
 			 struct lb_l2_list *out)
 {
+	size_t i;
+
 	memset(out, 0, sizeof(*out));
-	walk_out = out;
-	twalk(w->refs, lb_walk);
-	walk_out = NULL;
+	for (i = 0; i < w->nrefs; i++)
+		lbipamd_l2list_add(out, &w->refs[i].e);
 }

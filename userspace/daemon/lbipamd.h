@@ -208,8 +208,8 @@ int lbipamd_l2_desired(struct lb_engine *e, const struct lb_l2_self *self,
  */
 struct lbipamd_l2want {
 	void *svcs;			/* tsearch tree by "ns/name" */
-	void *refs;			/* tsearch tree by entry */
-	size_t nrefs;
+	struct lbipamd_l2ref *refs;	/* sorted by entry, counted */
+	size_t nrefs, caprefs;
 	bool built;
 };
 

@@ -381,7 +381,13 @@ static json_t *lb_l2_of_service(struct lbipamd *d, const char *ns,
 	lb_self(d, &f, &self);
 	lb_engine_l2_service(d->eng, &self, ns, name, lb_l2_svc_cb, &c);
 	lbipamd_ifaces_free(&f);
-	return c.out ? c.out : json_null();
+	if (!c.out)
+		return json_null();
+	/* The decision above; whether the module carries it out: */
+	json_object_set_new(c.out, "kernel", json_pack("{s:s, s:s}", "state",
+			    lbipamd_l2state_name(d->l2.state), "message",
+			    d->l2.msg));
+	return c.out;
 }
 
 static int lb_l2pol_json_cb(const struct lb_l2_policy_info *p, void *arg)

@@ -605,6 +605,10 @@ void lbctl_describe_l2(json_t *l2)
 		printf("  Node:      %s\n", lbctl_str(l2, "node"));
 	printf("  Status:    %s\n", lbctl_str(l2, "reason"));
 	printf("  Policies:  %s\n", *pols ? pols : "<none>");
+	if (json_is_object(json_object_get(l2, "kernel")))
+		printf("  Kernel:    %s (%s)\n",
+		       lbctl_str(json_object_get(l2, "kernel"), "state"),
+		       lbctl_str(json_object_get(l2, "kernel"), "message"));
 	json_array_foreach(json_object_get(l2, "announcements"), i, a)
 		printf("  %s dev %s\n", lbctl_str(a, "address"),
 		       lbctl_str(a, "interface"));

@@ -48,7 +48,8 @@
  *   "nodeName"}], "kernel": [{"service":"ADDR:PORT/PROTO",
  *   "backends":[{"address","state","local"}]}] and "l2": {"announced",
  *   "node" (when announced), "reason" (one sentence), "policies":[names],
- *   "announcements":[{"address","interface","ifindex"}]}.
+ *   "announcements":[{"address","interface","ifindex"}], "kernel":
+ *   {"state","message"} as in status's "l2"}.
  *   SVC = {"namespace","name","created","type","clusterIPs":[...],
  *   "ips":[...],"ports":[{"name","port","protocol","targetPort",
  *   "nodePort"}],"managed","sharingKey","externalTrafficPolicy",

@@ -154,6 +154,7 @@ ok $? "describe policy lists default/service-red"
 check "describe service: L2 section" grep -q '^L2 Announcement:' "$tmp/res"
 check "describe service: why not here" grep -q 'Status: *not announced here: no policy selecting it selects this node' "$tmp/res"
 check "describe service: which policy" grep -q 'Policies: *red-l2' "$tmp/res"
+check "describe service: the module's side" grep -q 'Kernel: *unknown (waiting for the kernel module)' "$tmp/res"
 check "get nodes" sh -c "\"$LBCTL\" get nodes | grep -q '^cli-node '"
 "$LBCTL" describe node cli-node >"$tmp/res" 2>&1
 check "describe node: effective labels merge --node-labels" grep -q '^Effective Labels: *zone=a,rack=r7' "$tmp/res"

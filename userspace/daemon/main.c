@@ -320,12 +320,17 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 		/* The module drops a vanished link's entries: dump again. */
 		if (links_changed)
 			d->l2.dumped = false;
-		if (d->dirty)
+		if (d->dirty) {
 			lbipamd_reconcile(d, true);
-		else if (links_changed) {
+		} else if (links_changed) {
 			lbipamd_log(LB_LOG_DEBUG, "Links changed, announcing anew",
 				    NULL);
-			lbipamd_l2_reconcile(d, NULL, NULL, 0, true);
+			/*
+			 * Rebuilt only if the interfaces that can announce
+			 * changed (not for a link going up or down); the
+			 * kernel side is dumped and diffed either way.
+			 */
+			lbipamd_l2_reconcile(d, NULL, NULL, 0, false);
 		}
 		lbipamd_arm(tfd, d->kern.state != LBIPAMD_K_SYNCED ||
 			    d->l2.state == LBIPAMD_L2_ERROR);

@@ -19,14 +19,34 @@ struct changed_ctx {
 	struct lbipamd *d;
 	struct lb_service_key *keys;
 	size_t n, cap;
+	/* The Services, for the L2 announcements. */
+	char **ns, **names;
+	size_t nsvc;
 };
 
 static int lb_on_changed(const char *ns, const char *name, void *arg)
 {
 	struct changed_ctx *c = arg;
 
+	c->ns = lb_xrealloc(c->ns, (c->nsvc + 1) * sizeof(*c->ns));
+	c->names = lb_xrealloc(c->names, (c->nsvc + 1) * sizeof(*c->names));
+	c->ns[c->nsvc] = lb_xstrdup(ns);
+	c->names[c->nsvc++] = lb_xstrdup(name);
 	return lbipamd_desired_update(c->d->eng, &c->d->dcfg, &c->d->want, ns,
 				      name, &c->keys, &c->n, &c->cap);
+}
+
+static void lb_changed_free(struct changed_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsvc; i++) {
+		free(c->ns[i]);
+		free(c->names[i]);
+	}
+	free(c->ns);
+	free(c->names);
+	free(c->keys);
 }
 
 /* Rebuilds want from the whole engine. */
@@ -46,8 +66,11 @@ static int lb_rebuild(struct lbipamd *d)
 int lbipamd_reconcile(struct lbipamd *d, bool full)
 {
 	struct changed_ctx c = { .d = d };
+	bool l2_full;
 	int err = 0;
 
+	/* Read before the engine forgets what changed. */
+	l2_full = full || lb_engine_l2_changed_all(d->eng);
 	if (!d->want_built || lb_engine_changed_all(d->eng)) {
 		err = lb_rebuild(d);
 		full = true;
@@ -57,6 +80,7 @@ int lbipamd_reconcile(struct lbipamd *d, bool full)
 			/* want may be half updated: start over from the engine. */
 			err = lb_rebuild(d);
 			full = true;
+			l2_full = true;
 		}
 	}
 	lb_engine_changed_clear(d->eng);
@@ -64,7 +88,8 @@ int lbipamd_reconcile(struct lbipamd *d, bool full)
 		lbipamd_log(LB_LOG_ERROR, "Cannot compute the kernel table",
 			    "error", strerror(-err), NULL);
 		d->want_built = false;
-		free(c.keys);
+		d->l2want.built = false;
+		lb_changed_free(&c);
 		return err;
 	}
 	d->dirty = false;
@@ -73,7 +98,13 @@ int lbipamd_reconcile(struct lbipamd *d, bool full)
 	else
 		err = lbipamd_kernel_sync_keys(&d->kern, &d->want.by_key,
 					       c.keys, c.n);
-	free(c.keys);
+	/*
+	 * The Services whose kernel view changed are the ones whose
+	 * addresses, labels or endpoints did; a policy or Node change
+	 * makes it everything.
+	 */
+	lbipamd_l2_reconcile(d, c.ns, c.names, c.nsvc, l2_full);
+	lb_changed_free(&c);
 	return err;
 }
 
@@ -228,8 +259,8 @@ static json_t *lb_op_delete(struct lbipamd *d, json_t *req)
 	if (json_is_string(yaml))
 		return lb_delete_yaml(d, req, yaml);
 	if (lb_kind_parse_alias(lb_js(req, "kind"), &kind) || !name)
-		return lbipamd_fail("delete needs a kind (ippool, service, endpointslice) and a name");
-	ns = kind == LB_KIND_POOL ? "" : ns && *ns ? ns : "default";
+		return lbipamd_fail("delete needs a kind (ippool, service, endpointslice, l2announcementpolicy, node) and a name");
+	ns = !lb_kind_namespaced(kind) ? "" : ns && *ns ? ns : "default";
 	if (!lb_engine_exists(d->eng, kind, ns, name))
 		return lbipamd_fail("%s \"%s\" not found%s%s",
 				    lb_kind_singular(kind), name,

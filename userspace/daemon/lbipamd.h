@@ -6,6 +6,10 @@
  *   kset.c      a set of kernel services, keyed, with compare/copy/free
  *   desired.c   the engine's kernel view of a Service -> kernel services
  *   kernel.c    reconcile that set into lbipam.ko
+ *   l2.c        this node's L2 announcements: interfaces, reconcile
+ *               into lbipam.ko
+ *   l2want.c    the wanted L2 set, per Service and counted
+ *   links.c     link events, to re-resolve the interfaces
  *   api.c       the requests of lbipamd_proto.h: dispatch and writes
  *   views.c     get, describe and status responses
  *   server.c    the Unix socket and its clients
@@ -23,6 +27,7 @@
 #include "engine/lb_engine.h"
 #include "lib/lb_mem.h"
 #include "lib/lb_nl.h"
+#include "lib/lb_nl_l2.h"
 
 #ifndef LBIPAM_VERSION
 #define LBIPAM_VERSION "unknown"
@@ -162,6 +167,122 @@ int lbipamd_kernel_sync_keys(struct lbipamd_kernel *k,
 			     const struct lb_service_key *keys, size_t nkeys);
 const char *lbipamd_kstate_name(enum lbipamd_kstate s);
 
+/* ----------------------------------------------------------------- l2 */
+
+/* Interfaces that can announce; names owned. */
+struct lbipamd_ifaces {
+	struct lb_l2_iface *v;
+	size_t n, cap;
+};
+
+/*
+ * This node's Ethernet-like interfaces that do ARP, up or not, not
+ * loopback (what LBIPAM_CMD_L2_NEW accepts), in ifindex order.
+ */
+int lbipamd_l2_ifaces(struct lbipamd_ifaces *out);
+void lbipamd_ifaces_add(struct lbipamd_ifaces *f, const char *name,
+			uint32_t ifindex);
+void lbipamd_ifaces_free(struct lbipamd_ifaces *f);
+
+/* Who this daemon announces for: --node-name and --node-labels. */
+struct lbipamd_node {
+	char *name;
+	char **keys, **values;
+	size_t nlabels;
+};
+
+/* "k=v,k2=v2" added to n; 0 or -EINVAL with err filled. */
+int lbipamd_node_labels(struct lbipamd_node *n, const char *arg, char *err,
+			size_t errlen);
+void lbipamd_node_free(struct lbipamd_node *n);
+void lbipamd_l2_self(const struct lbipamd_node *n,
+		     const struct lbipamd_ifaces *f, struct lb_l2_self *self);
+
+/* The (address, ifindex) pairs this node announces, in lb_l2_cmp order. */
+int lbipamd_l2_desired(struct lb_engine *e, const struct lb_l2_self *self,
+		       struct lb_l2_list *out);
+
+/*
+ * The wanted announcements per Service and as a counted set, kept up to
+ * date incrementally (l2want.c).
+ */
+struct lbipamd_l2want {
+	void *svcs;			/* tsearch tree by "ns/name" */
+	struct lbipamd_l2ref *refs;	/* sorted by entry, counted */
+	size_t nrefs, caprefs;
+	bool built;
+};
+
+void lbipamd_l2list_add(struct lb_l2_list *l, const struct lb_l2_entry *e);
+void lbipamd_l2want_free(struct lbipamd_l2want *w);
+/* Everything again, for self. */
+int lbipamd_l2want_build(struct lbipamd_l2want *w, struct lb_engine *e,
+			 const struct lb_l2_self *self);
+/*
+ * Service ns/name again (gone: no entries); its old and new entries are
+ * appended to touched.
+ */
+int lbipamd_l2want_update(struct lbipamd_l2want *w, struct lb_engine *e,
+			  const struct lb_l2_self *self, const char *ns,
+			  const char *name, struct lb_l2_list *touched);
+bool lbipamd_l2want_has(const struct lbipamd_l2want *w,
+			const struct lb_l2_entry *e);
+/* The wanted set in lb_l2_cmp order. */
+void lbipamd_l2want_list(const struct lbipamd_l2want *w,
+			 struct lb_l2_list *out);
+
+enum lbipamd_l2state {
+	LBIPAMD_L2_UNKNOWN,
+	LBIPAMD_L2_SYNCED,
+	LBIPAMD_L2_UNSUPPORTED,		/* the module has no L2 commands */
+	LBIPAMD_L2_ERROR,
+};
+
+struct lbipamd_l2 {
+	enum lbipamd_l2state state;
+	char msg[600];
+	size_t announced;		/* entries in the kernel after a sync */
+	unsigned long ops;		/* requests sent */
+	/*
+	 * What the kernel announces, as of the last dump plus the changes
+	 * sent since; dumped is cleared at start, on SIGHUP, on link
+	 * events (the module drops a vanished interface's entries) and
+	 * after any error, and the next sync dumps again.
+	 */
+	struct lb_l2_list cur;
+	bool dumped;
+};
+
+const char *lbipamd_l2state_name(enum lbipamd_l2state s);
+/*
+ * Makes the kernel's announcements equal to want, sending only the
+ * differences from the mirror (deletions first), after a dump if the
+ * mirror is not known to be right.  0 when in sync.
+ */
+int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
+		    const struct lb_l2_list *want);
+/*
+ * The same for the touched entries only, against the mirror; a full sync
+ * when the mirror is not known to be right.
+ */
+int lbipamd_l2_sync_keys(struct lbipamd_l2 *l2, struct lb_nl *nl,
+			 const struct lbipamd_l2want *w,
+			 struct lb_l2_list *touched);
+void lbipamd_l2_free(struct lbipamd_l2 *l2);
+
+/* Route netlink link events. */
+struct lbipamd_links {
+	struct nl_sock *sk;
+	bool seen;
+};
+
+/* 0 or -errno; without it interfaces are re-read on writes only. */
+int lbipamd_links_open(struct lbipamd_links *l);
+int lbipamd_links_fd(const struct lbipamd_links *l);
+/* Reads what is pending; true if a link appeared, changed or left. */
+bool lbipamd_links_changed(struct lbipamd_links *l);
+void lbipamd_links_close(struct lbipamd_links *l);
+
 /* ---------------------------------------------------------------- api */
 
 struct lbipamd {
@@ -172,6 +293,12 @@ struct lbipamd {
 	bool want_built;
 	bool dirty;			/* the kernel must be resynced whole */
 	const char *netns;
+	struct lbipamd_node node;
+	struct lbipamd_l2 l2;
+	struct lbipamd_l2want l2want;
+	struct lbipamd_ifaces l2ifaces;	/* what l2want was built with */
+	/* Interface listing; lbipamd_l2_ifaces unless a test sets one. */
+	int (*ifaces)(struct lbipamd_ifaces *out);
 };
 
 /* Handles one request; returns the response (never NULL). */
@@ -182,6 +309,16 @@ json_t *lbipamd_handle(struct lbipamd *d, json_t *req, bool may_write);
  * the kernel is not known to be in sync.
  */
 int lbipamd_reconcile(struct lbipamd *d, bool full);
+
+/*
+ * Brings this node's wanted announcements up to date (the Services
+ * ns[i]/names[i], or everything when full, or when the interfaces
+ * changed) and programs what changed, when the module is reachable.
+ */
+int lbipamd_l2_reconcile(struct lbipamd *d, char *const *ns,
+			 char *const *names, size_t n, bool full);
+/* Frees d's L2 state: mirror, wanted set, interfaces. */
+void lbipamd_l2_state_free(struct lbipamd *d);
 
 /* -------------------------------------------------------------- views */
 

@@ -35,7 +35,8 @@ static void lbipamd_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: lbipamd [--state DB] [--socket PATH] [--socket-mode MODE]\n"
-		"               [--netns NAME] [--node-name NAME] [--no-masquerade]\n"
+		"               [--netns NAME] [--node-name NAME] [--node-labels K=V,...]\n"
+		"               [--no-masquerade]\n"
 		"               [--log-level debug|info|warn|error] [--version]\n"
 		"Defaults: --state %s --socket %s --socket-mode 0660\n",
 		LBIPAMD_STATE, LBIPAMD_SOCKET);
@@ -122,17 +123,18 @@ static int lbipamd_parse_args(int argc, char **argv, struct lbipamd_args *a,
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "node-name", required_argument, NULL, 'N' },
+		{ "node-labels", required_argument, NULL, 'L' },
 		{ "no-masquerade", no_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char *end, err[300];
 	unsigned long m;
-	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:S:m:n:N:Ml:Vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:S:m:n:N:L:Ml:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			a->state = optarg;
@@ -153,7 +155,20 @@ static int lbipamd_parse_args(int argc, char **argv, struct lbipamd_args *a,
 			d->netns = optarg;
 			break;
 		case 'N':
+			if (!*optarg) {
+				fprintf(stderr, "lbipamd: --node-name must not be empty\n");
+				return 2;
+			}
 			d->dcfg.node_name = optarg;
+			free(d->node.name);
+			d->node.name = lb_xstrdup(optarg);
+			break;
+		case 'L':
+			if (lbipamd_node_labels(&d->node, optarg, err,
+						sizeof(err))) {
+				fprintf(stderr, "lbipamd: --node-labels: %s\n", err);
+				return 2;
+			}
 			break;
 		case 'M':
 			d->dcfg.masquerade = false;
@@ -180,6 +195,13 @@ static int lbipamd_parse_args(int argc, char **argv, struct lbipamd_args *a,
 		fprintf(stderr, "lbipamd: unexpected argument '%s'\n", argv[optind]);
 		lbipamd_usage(stderr);
 		return 2;
+	}
+	/* L2 announcements need a node; the data path keeps "all local". */
+	if (!d->node.name) {
+		char host[HOST_NAME_MAX + 1] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		d->node.name = lb_xstrdup(host);
 	}
 	return -1;
 }
@@ -224,7 +246,7 @@ static int lbipamd_setup(const struct lbipamd_args *a, struct lbipamd *d,
 	}
 	lbipamd_log(LB_LOG_INFO, "Starting lbipamd", "version", LBIPAM_VERSION,
 		    "state", a->state, "socket", a->sock, "netns", d->netns,
-		    "node", d->dcfg.node_name, NULL);
+		    "node", d->node.name, NULL);
 
 	/* First reconcile before we listen: READY means the table is right. */
 	if (lbipamd_reconcile(d, true))
@@ -249,6 +271,7 @@ static bool lbipamd_signal(int sfd, struct lbipamd *d)
 		if (si.ssi_signo == SIGHUP) {
 			/* Resync the kernel from a fresh dump. */
 			d->kern.dumped = false;
+			d->l2.dumped = false;
 			d->dirty = true;
 			continue;
 		}
@@ -261,16 +284,20 @@ static bool lbipamd_signal(int sfd, struct lbipamd *d)
 }
 
 static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
-			int sfd, int tfd)
+			int sfd, int tfd, struct lbipamd_links *links)
 {
-	struct pollfd pfd[2 + 65];
+	struct pollfd pfd[3 + 65];
 
 	for (;;) {
 		size_t n = 0, ns;
 		enum lbipamd_kstate before = d->kern.state;
+		bool links_changed;
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		/* -1 when closed: poll() skips it. */
+		pfd[n++] = (struct pollfd){ .fd = lbipamd_links_fd(links),
+					    .events = POLLIN };
 		ns = lbipamd_server_pollfds(srv, pfd + n,
 					    sizeof(pfd) / sizeof(pfd[0]) - n);
 		if (poll(pfd, n + ns, 5000) < 0 && errno != EINTR) {
@@ -287,10 +314,26 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 				ticks = 0;
 			d->dirty = true;
 		}
-		lbipamd_server_process(srv, pfd + 2, ns, d);
-		if (d->dirty)
+		lbipamd_server_process(srv, pfd + 3, ns, d);
+		links_changed = (pfd[2].revents & POLLIN) &&
+				lbipamd_links_changed(links);
+		/* The module drops a vanished link's entries: dump again. */
+		if (links_changed)
+			d->l2.dumped = false;
+		if (d->dirty) {
 			lbipamd_reconcile(d, true);
-		lbipamd_arm(tfd, d->kern.state != LBIPAMD_K_SYNCED);
+		} else if (links_changed) {
+			lbipamd_log(LB_LOG_DEBUG, "Links changed, announcing anew",
+				    NULL);
+			/*
+			 * Rebuilt only if the interfaces that can announce
+			 * changed (not for a link going up or down); the
+			 * kernel side is dumped and diffed either way.
+			 */
+			lbipamd_l2_reconcile(d, NULL, NULL, 0, false);
+		}
+		lbipamd_arm(tfd, d->kern.state != LBIPAMD_K_SYNCED ||
+			    d->l2.state == LBIPAMD_L2_ERROR);
 		if (before != d->kern.state)
 			lbipamd_notify_status(d);
 	}
@@ -302,12 +345,15 @@ int main(int argc, char **argv)
 				  .sock = LBIPAMD_SOCKET, .mode = 0660,
 				  .level = LB_LOG_INFO };
 	struct lbipamd d = { .dcfg.masquerade = true };
+	struct lbipamd_links links = { 0 };
 	struct lbipamd_server *srv = NULL;
 	int rc, sfd, tfd, exit_code = 1;
 
 	rc = lbipamd_parse_args(argc, argv, &a, &d);
-	if (rc >= 0)
+	if (rc >= 0) {
+		lbipamd_node_free(&d.node);
 		return rc;
+	}
 	lbipamd_log_set_level(a.level);
 	if (d.netns && lbipamd_setns(d.netns))
 		return 1;
@@ -319,12 +365,19 @@ int main(int argc, char **argv)
 	}
 	d.want.by_owner.by_owner = true;
 	lbipamd_kernel_init(&d.kern);
+	/* Before the first reconcile, so no link change is missed. */
+	if (lbipamd_links_open(&links))
+		lbipamd_log(LB_LOG_WARN, "Cannot watch links; interfaces are re-read on changes only",
+			    NULL);
 	if (!lbipamd_setup(&a, &d, tfd, &srv))
-		exit_code = lbipamd_loop(&d, srv, sfd, tfd);
+		exit_code = lbipamd_loop(&d, srv, sfd, tfd, &links);
+	lbipamd_links_close(&links);
 	lbipamd_server_close(srv);
 	lbipamd_kernel_close(&d.kern);
+	lbipamd_l2_state_free(&d);
 	lbipamd_want_free(&d.want);
 	lb_engine_close(d.eng);
+	lbipamd_node_free(&d.node);
 	close(sfd);
 	close(tfd);
 	return exit_code;

@@ -318,6 +318,146 @@ static json_t *lb_kernel_of(struct lbipamd *d, const char *owner)
 	return out;
 }
 
+/* ----------------------------------------------------------- L2 views */
+
+/* The node as the engine must see it, with the interfaces as they are. */
+static void lb_self(struct lbipamd *d, struct lbipamd_ifaces *f,
+		    struct lb_l2_self *self)
+{
+	if ((d->ifaces ? d->ifaces : lbipamd_l2_ifaces)(f))
+		memset(f, 0, sizeof(*f));
+	lbipamd_l2_self(&d->node, f, self);
+}
+
+static json_t *lb_strv(size_t n, const char *const *v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+struct l2_svc_ctx {
+	const char *node;
+	json_t *out;
+};
+
+static int lb_l2_svc_cb(const struct lb_l2_service *s, void *arg)
+{
+	struct l2_svc_ctx *c = arg;
+	json_t *pairs = json_array();
+	size_t i;
+
+	for (i = 0; i < s->n_pairs; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		lb_ip_str(s->pairs[i].ip.family, &s->pairs[i].ip.v6, a,
+			  sizeof(a));
+		json_array_append_new(pairs, json_pack("{s:s, s:s, s:I}",
+				      "address", a, "interface",
+				      s->pairs[i].ifname, "ifindex",
+				      (json_int_t)s->pairs[i].ifindex));
+	}
+	c->out = json_pack("{s:b, s:s, s:o, s:o}", "announced",
+			   s->state == LB_L2_ANNOUNCED, "reason",
+			   lb_l2_state_text(s->state), "policies",
+			   lb_strv(s->n_policies, s->policies), "announcements",
+			   pairs);
+	if (s->state == LB_L2_ANNOUNCED)
+		json_object_set_new(c->out, "node", json_string(c->node));
+	return 0;
+}
+
+/* describe service: who announces it here, on what, or why not. */
+static json_t *lb_l2_of_service(struct lbipamd *d, const char *ns,
+				const char *name)
+{
+	struct l2_svc_ctx c = { .node = d->node.name };
+	struct lbipamd_ifaces f;
+	struct lb_l2_self self;
+
+	lb_self(d, &f, &self);
+	lb_engine_l2_service(d->eng, &self, ns, name, lb_l2_svc_cb, &c);
+	lbipamd_ifaces_free(&f);
+	if (!c.out)
+		return json_null();
+	/* The decision above; whether the module carries it out: */
+	json_object_set_new(c.out, "kernel", json_pack("{s:s, s:s}", "state",
+			    lbipamd_l2state_name(d->l2.state), "message",
+			    d->l2.msg));
+	return c.out;
+}
+
+static int lb_l2pol_json_cb(const struct lb_l2_policy_info *p, void *arg)
+{
+	struct view_ctx *c = arg;
+	json_t *conds = json_array(), *j;
+	size_t i;
+
+	for (i = 0; i < p->n_conditions; i++)
+		json_array_append_new(conds, lb_cond_json(&p->conditions[i]));
+	j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:o, s:b, s:b, s:O, s:b, s:o, s:o}",
+		      "name", p->name, "created",
+		      (json_int_t)(p->created / 1000000000), "generation",
+		      (json_int_t)p->generation, "serviceSelector",
+		      p->service_selector, "nodeSelector", p->node_selector,
+		      "interfaces", lb_strv(p->n_interfaces, p->interfaces),
+		      "externalIPs", p->external_ips, "loadBalancerIPs",
+		      p->lb_ips, "conditions", conds, "selectsNode",
+		      p->selects_node, "matchedInterfaces",
+		      lb_strv(p->n_matched, p->matched), "services",
+		      lb_strv(p->n_services, p->services));
+	json_object_set_new(j, "object",
+		lb_k8s_object(lbipamd_object_json(c->eng, LB_KIND_L2POLICY, "",
+						  p->name),
+			      p->created, p->generation,
+			      json_pack("{s:O}", "conditions", conds)));
+	json_decref(conds);
+	json_array_append_new(c->items, j);
+	return 0;
+}
+
+static int lb_node_json_cb(const struct lb_node_info *n, void *arg)
+{
+	struct view_ctx *c = arg;
+	json_t *labels = json_object(), *j, *obj;
+	size_t i;
+
+	for (i = 0; i < n->n_labels; i++)
+		json_object_set_new(labels, n->label_keys[i],
+				    json_string(n->label_values[i]));
+	j = json_pack("{s:s, s:I, s:I, s:o}", "name", n->name, "created",
+		      (json_int_t)(n->created / 1000000000), "generation",
+		      (json_int_t)n->generation, "labels", labels);
+	obj = lb_k8s_object(lbipamd_object_json(c->eng, LB_KIND_NODE, "",
+						n->name),
+			    n->created, n->generation, json_object());
+	/* A Node's status is the kubelet's; we keep none. */
+	json_object_del(obj, "status");
+	json_object_set_new(j, "object", obj);
+	json_array_append_new(c->items, j);
+	return 0;
+}
+
+/* What this daemon uses for the Node: its name and effective labels. */
+static void lb_node_self(struct lbipamd *d, json_t *item)
+{
+	json_t *labels = json_object(), *obj = json_object_get(item, "labels");
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < d->node.nlabels; i++)
+		json_object_set_new(labels, d->node.keys[i],
+				    json_string(d->node.values[i]));
+	json_object_foreach(obj, k, v)
+		json_object_set(labels, k, v);
+	json_object_set_new(item, "self", json_boolean(1));
+	json_object_set_new(item, "effectiveLabels", labels);
+}
+
 /* describe: the one item, with what only describe shows. */
 static json_t *lb_describe_item(struct lbipamd *d, enum lb_kind k,
 				json_t *items, const char *name)
@@ -334,13 +474,57 @@ static json_t *lb_describe_item(struct lbipamd *d, enum lb_kind k,
 		json_object_set_new(item, "ips", ips);
 		return item;
 	}
+	if (k == LB_KIND_L2POLICY)
+		return item;
+	if (k == LB_KIND_NODE) {
+		if (d->node.name && !strcmp(d->node.name, name))
+			lb_node_self(d, item);
+		return item;
+	}
 	eps = json_array();
 	ns = lb_js(item, "namespace");
 	lb_engine_kernel_service(d->eng, ns, name, lb_eps_json_cb, eps);
 	json_object_set_new(item, "endpoints", eps);
 	snprintf(owner, sizeof(owner), "%s/%s", ns, name);
 	json_object_set_new(item, "kernel", lb_kernel_of(d, owner));
+	json_object_set_new(item, "l2", lb_l2_of_service(d, ns, name));
 	return item;
+}
+
+/* One kind's items: every object, or the one named (-ENOENT if none). */
+static int lb_view_items(struct lbipamd *d, enum lb_kind k, const char *ns,
+			 const char *name, struct view_ctx *c)
+{
+	struct lbipamd_ifaces f;
+	struct lb_l2_self self;
+	int rc;
+
+	switch (k) {
+	case LB_KIND_POOL:
+		return name ? lb_engine_get_pool(d->eng, name, lb_pool_json_cb,
+						 c) :
+			lb_engine_foreach_pool(d->eng, lb_pool_json_cb, c);
+	case LB_KIND_SERVICE:
+		c->ns = ns;
+		return name ? lb_engine_get_service(d->eng,
+						    ns ? ns : "default", name,
+						    lb_svc_cb, c) :
+			lb_engine_foreach_service(d->eng, lb_svc_cb, c);
+	case LB_KIND_L2POLICY:
+		lb_self(d, &f, &self);
+		rc = name ? lb_engine_get_l2_policy(d->eng, &self, name,
+						    lb_l2pol_json_cb, c) :
+			lb_engine_foreach_l2_policy(d->eng, &self,
+						    lb_l2pol_json_cb, c);
+		lbipamd_ifaces_free(&f);
+		return rc;
+	case LB_KIND_NODE:
+		return name ? lb_engine_get_node(d->eng, name, lb_node_json_cb,
+						 c) :
+			lb_engine_foreach_node(d->eng, lb_node_json_cb, c);
+	default:
+		return -EINVAL;
+	}
 }
 
 json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
@@ -353,30 +537,19 @@ json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
 	int rc;
 
 	if (lb_kind_parse_alias(kind, &k) || k == LB_KIND_ENDPOINTSLICE)
-		return lbipamd_fail("unknown resource type '%s': use ippools or services",
+		return lbipamd_fail("unknown resource type '%s': use ippools, services, l2announcementpolicies or nodes",
 				    kind ? kind : "");
 	if (describe && !name)
 		return lbipamd_fail("describe needs a name");
 	c.items = json_array();
-	if (k == LB_KIND_SERVICE)
-		c.ns = ns;
-	if (k == LB_KIND_POOL)
-		rc = describe ? lb_engine_get_pool(d->eng, name, lb_pool_json_cb,
-						   &c) :
-			lb_engine_foreach_pool(d->eng, lb_pool_json_cb, &c);
-	else
-		rc = describe ? lb_engine_get_service(d->eng,
-						      ns ? ns : "default",
-						      name, lb_svc_cb, &c) :
-			lb_engine_foreach_service(d->eng, lb_svc_cb, &c);
+	rc = lb_view_items(d, k, ns, describe ? name : NULL, &c);
 	if (rc == -ENOENT) {
 		json_decref(c.items);
 		return lbipamd_fail("%s \"%s\" not found%s%s",
-				    k == LB_KIND_POOL ?
-				    "ciliumloadbalancerippools.cilium.io" :
-				    "services", name,
-				    k == LB_KIND_POOL ? "" : " in namespace ",
-				    k == LB_KIND_POOL ? "" : ns ? ns : "default");
+				    lb_kind_full_resource(k), name,
+				    lb_kind_namespaced(k) ? " in namespace " : "",
+				    !lb_kind_namespaced(k) ? "" :
+				    ns ? ns : "default");
 	}
 	if (rc) {
 		json_decref(c.items);
@@ -425,6 +598,10 @@ json_t *lbipamd_view_status(struct lbipamd *d)
 	json_object_set_new(res, "version", json_string(LBIPAM_VERSION));
 	if (d->netns)
 		json_object_set_new(res, "netns", json_string(d->netns));
+	json_object_set_new(res, "l2", json_pack("{s:s, s:s, s:s, s:I}",
+		"node", d->node.name ? d->node.name : "", "state",
+		lbipamd_l2state_name(d->l2.state), "message", d->l2.msg,
+		"announcements", (json_int_t)d->l2.announced));
 	return res;
 }
 

@@ -98,7 +98,7 @@ static void add_result(struct lb_results *r, enum lb_kind kind, int doc,
 	x = &r->items[r->n++];
 	x->kind = kind;
 	x->doc = doc;
-	x->ns = lb_xstrdup(kind == LB_KIND_POOL || !ns ? "" : ns);
+	x->ns = lb_xstrdup(!lb_kind_namespaced(kind) || !ns ? "" : ns);
 	x->name = lb_xstrdup(name);
 	x->action = a;
 }
@@ -266,7 +266,7 @@ int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
 {
 	char *key;
 
-	if (kind == LB_KIND_POOL)
+	if (!lb_kind_namespaced(kind))
 		key = lb_xstrdup(name);
 	else
 		key = lb_xasprintf("%s/%s", ns ? ns : "default", name);

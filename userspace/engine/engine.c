@@ -352,6 +352,70 @@ static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	return true;
 }
 
+/*
+ * A cluster-scoped object of one of the L2 kinds: created or found, its
+ * document replaced; false if the text is unchanged.
+ */
+static struct lb_named *upsert_named(struct lb_engine *e,
+				     struct lb_named_set *set, size_t size,
+				     struct lb_doc *o, int64_t created,
+				     uint64_t generation, bool *fresh)
+{
+	struct lb_named *x = lb_named_find(set, o->name);
+
+	*fresh = !x;
+	if (x && !strcmp(x->doc, o->text))
+		return NULL;
+	if (!x) {
+		/* size: the whole object, which begins with its lb_named */
+		x = lb_xcalloc(1, size);
+		x->name = lb_xstrdup(o->name);
+		x->created = first_stamp(e, o, created);
+		x->generation = generation ? generation : 1;
+		lb_named_insert(set, x);
+	} else {
+		x->generation++;
+		free(x->doc);
+	}
+	x->doc = o->text;
+	o->text = NULL;
+	return x;
+}
+
+static bool upsert_l2pol(struct lb_engine *e, struct lb_doc *o,
+			 int64_t created, uint64_t generation)
+{
+	bool fresh;
+	struct lb_l2pol *p = (struct lb_l2pol *)upsert_named(e, &e->l2pols,
+			sizeof(*p), o, created, generation, &fresh);
+
+	if (!p)
+		return false;
+	e->l2_changed_all = true;
+	if (!fresh)
+		lb_l2pol_spec_free(&p->spec);
+	p->spec = o->l2;
+	memset(&o->l2, 0, sizeof(o->l2));
+	return true;
+}
+
+static bool upsert_node(struct lb_engine *e, struct lb_doc *o,
+			int64_t created, uint64_t generation)
+{
+	bool fresh;
+	struct lb_node *n = (struct lb_node *)upsert_named(e, &e->nodes,
+			sizeof(*n), o, created, generation, &fresh);
+
+	if (!n)
+		return false;
+	e->l2_changed_all = true;
+	if (!fresh)
+		lb_labels_free(&n->labels);
+	n->labels = o->node_labels;
+	memset(&o->node_labels, 0, sizeof(o->node_labels));
+	return true;
+}
+
 /* Moves the parsed spec out of o.  Returns false if nothing changed. */
 bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation)
@@ -363,6 +427,10 @@ bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		return upsert_service(e, o, created, generation);
 	case LB_KIND_ENDPOINTSLICE:
 		return upsert_eps(e, o, created, generation);
+	case LB_KIND_L2POLICY:
+		return upsert_l2pol(e, o, created, generation);
+	case LB_KIND_NODE:
+		return upsert_node(e, o, created, generation);
 	}
 	return false;
 }
@@ -400,11 +468,29 @@ static void remove_service(struct lb_engine *e, struct lb_service *s)
 	lb_service_free(s);
 }
 
+static void free_named(struct lb_named_set *set, bool nodes)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		if (nodes)
+			lb_node_free((struct lb_node *)set->v[i]);
+		else
+			lb_l2pol_free((struct lb_l2pol *)set->v[i]);
+	}
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
 void lb_engine_free_state(struct lb_engine *e)
 {
 	struct lb_service *s;
 	struct lb_eps *x;
 	size_t i, it = 0;
+
+	free_named(&e->l2pols, false);
+	free_named(&e->nodes, true);
+	e->l2_changed_all = true;
 
 	lb_holdings_free(e);
 	while ((s = lb_htab_next(&e->svcs, &it)))
@@ -442,7 +528,7 @@ void lb_engine_free_state(struct lb_engine *e)
 
 static char *object_key(enum lb_kind kind, const char *ns, const char *name)
 {
-	if (kind == LB_KIND_POOL)
+	if (!lb_kind_namespaced(kind))
 		return lb_xstrdup(name);
 	return lb_xasprintf("%s/%s", ns && *ns ? ns : "default", name);
 }
@@ -451,6 +537,7 @@ const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name)
 {
 	char *key = object_key(kind, ns, name);
+	struct lb_named *named;
 	const char *doc = NULL;
 	struct lb_service *s;
 	struct lb_pool *p;
@@ -469,6 +556,12 @@ const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 		x = lb_htab_get(&e->eps, key);
 		doc = x ? x->doc : NULL;
 		break;
+	case LB_KIND_L2POLICY:
+	case LB_KIND_NODE:
+		named = lb_named_find(kind == LB_KIND_NODE ? &e->nodes :
+				      &e->l2pols, key);
+		doc = named ? named->doc : NULL;
+		break;
 	}
 	free(key);
 	return doc;
@@ -483,6 +576,7 @@ bool lb_engine_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
 /* Forgets one object (key: pool name or "ns/name"); -ENOENT if absent. */
 int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 {
+	struct lb_named *named;
 	struct lb_service *s;
 	struct lb_pool *p;
 	struct lb_eps *x;
@@ -506,6 +600,22 @@ int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 			return -ENOENT;
 		lb_eps_index_del(e, x);
 		eps_free(x);
+		return 0;
+	case LB_KIND_L2POLICY:
+		named = lb_named_find(&e->l2pols, key);
+		if (!named)
+			return -ENOENT;
+		lb_named_remove(&e->l2pols, named);
+		lb_l2pol_free((struct lb_l2pol *)named);
+		e->l2_changed_all = true;
+		return 0;
+	case LB_KIND_NODE:
+		named = lb_named_find(&e->nodes, key);
+		if (!named)
+			return -ENOENT;
+		lb_named_remove(&e->nodes, named);
+		lb_node_free((struct lb_node *)named);
+		e->l2_changed_all = true;
 		return 0;
 	}
 	return -ENOENT;

@@ -7,6 +7,7 @@
 #define _LB_ENGINE_INT_H
 
 #include "endpoints.h"
+#include "l2policy.h"
 #include "lb_engine.h"
 #include "pool.h"
 #include "service.h"
@@ -80,6 +81,12 @@ struct lb_engine {
 	size_t capchanged;
 	bool changed_all;
 
+	/* CiliumL2AnnouncementPolicy (lb_l2pol) and Node (lb_node) objects */
+	struct lb_named_set l2pols;
+	struct lb_named_set nodes;
+	/* A policy or Node changed: every Service's announcements may. */
+	bool l2_changed_all;
+
 	struct lb_htab holdings;	/* by address */
 	struct lb_addr *touched;	/* holdings to recount */
 	size_t ntouched;
@@ -126,6 +133,7 @@ const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name);
 
 /* kview.c */
+void lb_addr_to_ip(const struct lb_addr *a, struct lb_ip *ip);
 void lb_view_changed(struct lb_engine *e, const char *key);
 void lb_view_changed_svc(struct lb_engine *e, struct lb_service *s);
 /* Keeps eps_by_svc right: add after x's spec is set, del before. */

@@ -76,6 +76,7 @@ void lb_engine_changed_clear(struct lb_engine *e)
 	}
 	e->nchanged = 0;
 	e->changed_all = false;
+	e->l2_changed_all = false;
 }
 
 /* ------------------------------------------ slices by their Service --- */
@@ -174,7 +175,7 @@ void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x)
 
 /* ------------------------------------------------------ the view --- */
 
-static void to_ip(const struct lb_addr *a, struct lb_ip *ip)
+void lb_addr_to_ip(const struct lb_addr *a, struct lb_ip *ip)
 {
 	lb_u128 v = a->v;
 	unsigned char b[16];
@@ -227,7 +228,7 @@ static int cmp_eps_name(const void *a, const void *b)
 static void kendpoint(struct lb_kendpoint *k, const struct lb_eps *x,
 		      const struct lb_ep *ep, uint16_t port)
 {
-	to_ip(&ep->addr, &k->ip);
+	lb_addr_to_ip(&ep->addr, &k->ip);
 	k->port = port;
 	k->ready = ep->ready;
 	k->serving = ep->serving;
@@ -309,13 +310,13 @@ static int emit_view(struct lb_engine *e, struct lb_service *s,
 
 	b.lb_ips = lb_xcalloc(s->nheld + 1, sizeof(*b.lb_ips));
 	for (i = 0; s->managed && i < s->nheld; i++)
-		to_ip(&s->held[i]->addr, &b.lb_ips[k.n_lb_ips++]);
+		lb_addr_to_ip(&s->held[i]->addr, &b.lb_ips[k.n_lb_ips++]);
 	b.cips = lb_xcalloc(sp->ncips + 1, sizeof(*b.cips));
 	for (i = 0; i < sp->ncips; i++)
-		to_ip(&sp->cips[i], &b.cips[k.n_cluster_ips++]);
+		lb_addr_to_ip(&sp->cips[i], &b.cips[k.n_cluster_ips++]);
 	b.ranges = lb_xcalloc(sp->nranges + 1, sizeof(*b.ranges));
 	for (i = 0; i < sp->nranges; i++) {
-		to_ip(&sp->ranges[i].addr, &b.ranges[i].ip);
+		lb_addr_to_ip(&sp->ranges[i].addr, &b.ranges[i].ip);
 		b.ranges[i].plen = sp->ranges[i].plen;
 	}
 	k.n_ranges = sp->nranges;

@@ -426,6 +426,166 @@ int lb_engine_foreach_changed(struct lb_engine *e, lb_changed_cb cb,
 			      void *arg);
 void lb_engine_changed_clear(struct lb_engine *e);
 
+/* ------------------------------------------------ L2 announcements */
+
+/*
+ * CiliumL2AnnouncementPolicy (cilium.io/v2alpha1, cluster scoped) and
+ * Node (v1) objects, and which addresses a node announces.  Semantics of
+ * Cilium's pkg/l2announcer: a policy without serviceSelector selects every
+ * Service, without nodeSelector every node, without interfaces every
+ * interface; a Service is announced for every policy that selects it and
+ * the node, and each such policy contributes its own (address, interface)
+ * pairs (its loadBalancerIPs and/or externalIPs on its interfaces).
+ * Services of another loadBalancerClass than io.cilium/l2-announcer are
+ * not announced.  externalTrafficPolicy: Local Services are announced
+ * only by a node with a ready endpoint.  A policy whose selector or
+ * interface pattern Cilium cannot use is kept with a True condition
+ * (io.cilium/bad-service-selector, io.cilium/bad-node-selector,
+ * io.cilium/bad-interface-regex; reason "error") and selects nothing.
+ */
+
+/* Decides which eligible node announces a Service. */
+struct lb_l2_elector;
+struct lb_l2_elector_ops {
+	/*
+	 * Does node announce Service ns/name?  Asked only when node is
+	 * eligible (selected by a policy, has an interface, and a local
+	 * endpoint if the Service needs one).
+	 */
+	bool (*wins)(struct lb_l2_elector *el, const char *ns,
+		     const char *name, const char *node);
+};
+
+/*
+ * Single node: this node wins whenever it is eligible.  In cluster mode
+ * (a shared store, a later issue) another elector keeps one lease per
+ * Service in that store, named like Cilium's Kubernetes Lease
+ * "cilium-l2announce-<namespace>-<name>": wins() takes or renews the
+ * lease for node when it is free or expired and answers whether node
+ * holds it; the daemon stops renewing leases of Services it is no longer
+ * eligible for and recomputes its L2 set when a lease changes hands.
+ * Nothing else in the engine or the daemon changes.
+ */
+struct lb_l2_elector {
+	const struct lb_l2_elector_ops *ops;
+};
+
+extern struct lb_l2_elector lb_l2_elector_local;
+
+/* An interface of the node that can announce (Ethernet-like, ARP). */
+struct lb_l2_iface {
+	const char *name;
+	uint32_t ifindex;
+};
+
+/* The node asking. */
+struct lb_l2_self {
+	const char *name;
+	/*
+	 * Labels from the command line; a Node object of this name adds
+	 * its labels on top (the object wins on a shared key).
+	 */
+	size_t n_labels;
+	const char *const *label_keys;
+	const char *const *label_values;
+	size_t n_ifaces;
+	const struct lb_l2_iface *ifaces;
+	struct lb_l2_elector *elector;	/* NULL: lb_l2_elector_local */
+};
+
+enum lb_l2_state {
+	LB_L2_ANNOUNCED,		/* by this node */
+	LB_L2_NO_ADDRESS,		/* no LB IP and no externalIPs */
+	LB_L2_OTHER_CLASS,		/* loadBalancerClass not ours */
+	LB_L2_NO_POLICY,		/* no usable policy selects it */
+	LB_L2_NODE_NOT_SELECTED,	/* policies do, none selects this node */
+	LB_L2_NO_LOCAL_ENDPOINT,	/* ETP Local, no ready endpoint here */
+	LB_L2_NO_INTERFACE,		/* no interface here matches */
+	LB_L2_ELECTION_LOST,		/* eligible; another node announces */
+};
+
+/* One sentence for describe. */
+const char *lb_l2_state_text(enum lb_l2_state s);
+
+struct lb_l2_pair {
+	struct lb_ip ip;
+	const char *ifname;
+	uint32_t ifindex;
+};
+
+struct lb_l2_service {
+	const char *ns;
+	const char *name;
+	enum lb_l2_state state;
+	/* Policies selecting the Service (any node), name order. */
+	size_t n_policies;
+	const char *const *policies;
+	/* What this node announces: ANNOUNCED only; address, then index. */
+	size_t n_pairs;
+	const struct lb_l2_pair *pairs;
+};
+
+typedef int (*lb_l2_service_cb)(const struct lb_l2_service *s, void *arg);
+/* How many policies are stored: none means nothing is announced. */
+size_t lb_engine_l2_policy_count(const struct lb_engine *e);
+/*
+ * A policy or Node was applied or deleted since the last
+ * lb_engine_changed_clear(): every Service's announcements may differ.
+ * Otherwise only the Services lb_engine_foreach_changed() names (and
+ * everything when lb_engine_changed_all()) can have changed theirs.
+ */
+bool lb_engine_l2_changed_all(const struct lb_engine *e);
+/* -ENOENT if there is no such Service. */
+int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
+			 const char *ns, const char *name,
+			 lb_l2_service_cb cb, void *arg);
+/* Every Service, in namespace/name order. */
+int lb_engine_foreach_l2_service(struct lb_engine *e,
+				 const struct lb_l2_self *self,
+				 lb_l2_service_cb cb, void *arg);
+
+struct lb_l2_policy_info {
+	const char *name;
+	int64_t created;
+	uint64_t generation;
+	const char *service_selector;	/* "<all>" when absent */
+	const char *node_selector;
+	size_t n_interfaces;
+	const char *const *interfaces;	/* patterns as written */
+	bool external_ips;
+	bool lb_ips;
+	size_t n_conditions;
+	const struct lb_condition *conditions;
+	/* On the node asking: */
+	bool selects_node;
+	size_t n_matched;
+	const char *const *matched;	/* its interfaces the patterns take */
+	size_t n_services;
+	const char *const *services;	/* "ns/name" it selects */
+};
+
+typedef int (*lb_l2_policy_cb)(const struct lb_l2_policy_info *p, void *arg);
+/* Policies in name order. */
+int lb_engine_foreach_l2_policy(struct lb_engine *e,
+				const struct lb_l2_self *self,
+				lb_l2_policy_cb cb, void *arg);
+int lb_engine_get_l2_policy(struct lb_engine *e, const struct lb_l2_self *self,
+			    const char *name, lb_l2_policy_cb cb, void *arg);
+
+struct lb_node_info {
+	const char *name;
+	int64_t created;
+	uint64_t generation;
+	size_t n_labels;
+	const char *const *label_keys;
+	const char *const *label_values;
+};
+
+typedef int (*lb_node_cb)(const struct lb_node_info *n, void *arg);
+int lb_engine_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg);
+int lb_engine_get_node(struct lb_engine *e, const char *name, lb_node_cb cb,
+		       void *arg);
+
 /* ------------------------------------------------------ stored objects */
 
 /*

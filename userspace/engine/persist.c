@@ -49,6 +49,7 @@ int lb_engine_persist(struct lb_engine *e)
 		struct lb_change *c = &e->changes[i];
 		struct lb_store_object o = { .kind = c->kind, .key = c->key };
 		struct lb_pool *p = NULL;
+		struct lb_named *named;
 		struct lb_eps *x;
 
 		if (c->deleted) {
@@ -84,6 +85,16 @@ int lb_engine_persist(struct lb_engine *e)
 			o.created = x->created;
 			o.generation = x->generation;
 			o.doc = x->doc;
+			break;
+		case LB_KIND_L2POLICY:
+		case LB_KIND_NODE:
+			named = lb_named_find(c->kind == LB_KIND_NODE ?
+					      &e->nodes : &e->l2pols, c->key);
+			if (!named)
+				continue;
+			o.created = named->created;
+			o.generation = named->generation;
+			o.doc = named->doc;
 			break;
 		}
 		rc = lb_store_put_object(e->store, &o);

@@ -465,6 +465,36 @@ static void dump_eps(struct lb_engine *e, struct lb_strbuf *b)
 	free(v);
 }
 
+/* Policies and Nodes: what they are, not what a node makes of them. */
+static void dump_l2(struct lb_engine *e, struct lb_strbuf *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < e->l2pols.n; i++) {
+		const struct lb_l2pol *p = (const struct lb_l2pol *)e->l2pols.v[i];
+
+		lb_sb_printf(b, "l2policy %s gen=%llu lb=%d ext=%d ifaces=%zu",
+			     p->o.name, (unsigned long long)p->o.generation,
+			     p->spec.lb_ips, p->spec.external_ips,
+			     p->spec.nifaces);
+		for (j = 0; j < LB_L2P_COUNT; j++)
+			if (p->spec.problem[j])
+				lb_sb_printf(b, " %s",
+					     lb_l2_problem_type((enum lb_l2_problem)j));
+		lb_sb_addc(b, '\n');
+	}
+	for (i = 0; i < e->nodes.n; i++) {
+		const struct lb_node *n = (const struct lb_node *)e->nodes.v[i];
+
+		lb_sb_printf(b, "node %s gen=%llu", n->o.name,
+			     (unsigned long long)n->o.generation);
+		for (j = 0; j < n->labels.n; j++)
+			lb_sb_printf(b, " %s=%s", n->labels.kv[j].k,
+				     n->labels.kv[j].v);
+		lb_sb_addc(b, '\n');
+	}
+}
+
 char *lb_engine_dump(struct lb_engine *e)
 {
 	struct lb_strbuf b = { 0 };
@@ -473,5 +503,6 @@ char *lb_engine_dump(struct lb_engine *e)
 	lb_engine_foreach_service(e, dump_service, &b);
 	lb_engine_foreach_pool_ip(e, NULL, dump_ip, &b);
 	dump_eps(e, &b);
+	dump_l2(e, &b);
 	return lb_sb_steal(&b);
 }

@@ -27,6 +27,7 @@ void lb_svc_spec_free(struct lb_svc_spec *s)
 	lb_labels_free(&s->labels);
 	lb_labels_free(&s->selector);
 	free(s->req);
+	free(s->ext_ips);
 	free(s->sharing_key);
 	free_strv(s->xns, s->nxns);
 	free_strv(s->pools, s->npools);

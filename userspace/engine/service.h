@@ -66,6 +66,8 @@ struct lb_svc_spec {
 	uint32_t affinity;	/* ClientIP timeout in seconds, 0: none */
 	struct lb_src_range *ranges;
 	size_t nranges;
+	struct lb_addr *ext_ips;	/* spec.externalIPs */
+	size_t next_ips;
 	struct lb_addr *hints;	/* status.loadBalancer.ingress */
 	size_t nhints;
 };

@@ -68,6 +68,10 @@ static bool api_ok(enum lb_kind k, const char *api)
 		return !strcmp(api, "v1");
 	case LB_KIND_ENDPOINTSLICE:
 		return !strcmp(api, "discovery.k8s.io/v1");
+	case LB_KIND_L2POLICY:
+		return !strcmp(api, "cilium.io/v2alpha1");
+	case LB_KIND_NODE:
+		return !strcmp(api, "v1");
 	}
 	return false;
 }
@@ -81,6 +85,8 @@ static void doc_free(struct lb_doc *o)
 	lb_pool_spec_free(&o->pool);
 	lb_svc_spec_free(&o->svc);
 	lb_eps_spec_free(&o->eps);
+	lb_l2pol_spec_free(&o->l2);
+	lb_labels_free(&o->node_labels);
 }
 
 void lb_docs_free(struct lb_doc *docs, size_t n)
@@ -117,7 +123,7 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 	if (lb_kind_parse(kind, &o->kind)) {
 		if (y->e && y->e->cfg.strict)
 			lb_y_err(y, "kind",
-				 "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service or EndpointSlice",
+				 "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy or Node",
 				 kind);
 		else
 			lb_y_warn(y, "kind", "Skipping document of a kind we do not handle");
@@ -142,7 +148,7 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 		return false;
 	}
 	o->name = lb_xstrdup(name);
-	if (o->kind != LB_KIND_POOL) {
+	if (lb_kind_namespaced(o->kind)) {
 		ns = lb_y_get_str(y, md, "namespace", "metadata.namespace");
 		if (!ns)
 			ns = "default";
@@ -167,6 +173,12 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 		break;
 	case LB_KIND_ENDPOINTSLICE:
 		lb_y_load_eps(y, root, md, o);
+		break;
+	case LB_KIND_L2POLICY:
+		lb_y_load_l2policy(y, root, o);
+		break;
+	case LB_KIND_NODE:
+		lb_y_load_node(y, md, o);
 		break;
 	}
 	return y->errors == before;
@@ -437,7 +449,7 @@ static void ident_doc(const char *file, int index, yaml_document_t *doc,
 	}
 	if (lb_kind_parse(kind, &id.kind)) {
 		lb_diag_add(d, file, index, "kind",
-			    "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service or EndpointSlice",
+			    "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy or Node",
 			    kind);
 		return;
 	}
@@ -449,7 +461,7 @@ static void ident_doc(const char *file, int index, yaml_document_t *doc,
 		return;
 	}
 	id.ns = ident_str(doc, md, "namespace");
-	if (id.kind == LB_KIND_POOL)
+	if (!lb_kind_namespaced(id.kind))
 		id.ns = "";
 	else if (!id.ns || !*id.ns)
 		id.ns = "default";

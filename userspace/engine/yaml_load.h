@@ -4,6 +4,7 @@
 #define _LB_YAML_LOAD_H
 
 #include "endpoints.h"
+#include "l2policy.h"
 #include "lb_engine.h"
 #include "pool.h"
 #include "service.h"
@@ -20,6 +21,8 @@ struct lb_doc {
 	struct lb_pool_spec pool;
 	struct lb_svc_spec svc;
 	struct lb_eps_spec eps;
+	struct lb_l2pol_spec l2;
+	struct lb_labels node_labels;
 };
 
 struct lb_engine;
@@ -38,7 +41,7 @@ void lb_docs_free(struct lb_doc *docs, size_t n);
 struct lb_ident {
 	enum lb_kind kind;
 	int doc;
-	const char *ns;		/* "" for pools, "default" when unset */
+	const char *ns;		/* "" if cluster scoped, "default" when unset */
 	const char *name;
 };
 

@@ -43,10 +43,20 @@ bool lb_y_parse_int(struct yl *y, const yaml_node_t *n, const char *path,
 void lb_y_read_strmap(struct yl *y, const yaml_node_t *n, const char *path,
 		      struct lb_labels *out);
 
+/*
+ * A label selector at path; NULL (with a diagnostic) if n is not a
+ * mapping.  soft: see yaml_selector.c.
+ */
+struct lb_selector *lb_y_read_selector(struct yl *y, const yaml_node_t *n,
+				       const char *path, char **soft);
+
 void lb_y_load_pool(struct yl *y, const yaml_node_t *root, struct lb_doc *o);
 void lb_y_load_service(struct yl *y, const yaml_node_t *root,
 		       const yaml_node_t *md, struct lb_doc *o);
 void lb_y_load_eps(struct yl *y, const yaml_node_t *root,
 		   const yaml_node_t *md, struct lb_doc *o);
+void lb_y_load_l2policy(struct yl *y, const yaml_node_t *root,
+			struct lb_doc *o);
+void lb_y_load_node(struct yl *y, const yaml_node_t *md, struct lb_doc *o);
 
 #endif /* _LB_YAML_NODE_H */

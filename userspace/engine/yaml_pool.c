@@ -8,84 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct lb_selector *read_selector(struct yl *y, const yaml_node_t *n,
-					 const char *path)
-{
-	struct lb_selector *s;
-	yaml_node_item_t *it;
-	char p[PATH_MAX_LEN];
-	yaml_node_t *ml, *me;
-
-	if (!lb_y_want_map(y, n, path))
-		return NULL;
-	s = lb_xcalloc(1, sizeof(*s));
-	snprintf(p, sizeof(p), "%s.matchLabels", path);
-	ml = lb_y_get(y, n, "matchLabels");
-	if (ml)
-		lb_y_read_strmap(y, ml, p, &s->match);
-	snprintf(p, sizeof(p), "%s.matchExpressions", path);
-	me = lb_y_get(y, n, "matchExpressions");
-	if (!lb_y_want_seq(y, me, p))
-		return s;
-	s->exprs = lb_xcalloc(me->data.sequence.items.top -
-			      me->data.sequence.items.start,
-			      sizeof(*s->exprs));
-	for (it = me->data.sequence.items.start;
-	     it < me->data.sequence.items.top; it++) {
-		size_t idx = it - me->data.sequence.items.start;
-		struct lb_sel_expr *x = &s->exprs[s->nexprs];
-		yaml_node_t *en = lb_y_node(y, *it), *vals;
-		char q[PATH_MAX_LEN + 32];
-		const char *key, *op;
-		yaml_node_item_t *vi;
-
-		snprintf(p, sizeof(p), "%s.matchExpressions[%zu]", path, idx);
-		if (!lb_y_want_map(y, en, p)) {
-			if (!en || lb_y_is_null(en))
-				lb_y_err(y, p, "expected a mapping");
-			continue;
-		}
-		snprintf(q, sizeof(q), "%s.key", p);
-		key = lb_y_get_str(y, en, "key", q);
-		if (!key || !*key) {
-			lb_y_err(y, q, "key is required");
-			continue;
-		}
-		snprintf(q, sizeof(q), "%s.operator", p);
-		op = lb_y_get_str(y, en, "operator", q);
-		if (!op || lb_sel_op_parse(op, &x->op)) {
-			lb_y_err(y, q,
-				 "operator must be one of In, NotIn, Exists, DoesNotExist");
-			continue;
-		}
-		snprintf(q, sizeof(q), "%s.values", p);
-		vals = lb_y_get(y, en, "values");
-		if (vals && !lb_y_want_seq(y, vals, q))
-			continue;
-		x->key = lb_xstrdup(key);
-		s->nexprs++;
-		if (vals) {
-			x->vals = lb_xcalloc(vals->data.sequence.items.top -
-					     vals->data.sequence.items.start,
-					     sizeof(char *));
-			for (vi = vals->data.sequence.items.start;
-			     vi < vals->data.sequence.items.top; vi++) {
-				const char *v = lb_y_scalar(y, lb_y_node(y, *vi), q);
-
-				if (v)
-					x->vals[x->nvals++] = lb_xstrdup(v);
-			}
-		}
-		if ((x->op == LB_SEL_IN || x->op == LB_SEL_NOT_IN) &&
-		    !x->nvals)
-			lb_y_err(y, q, "values must be non-empty for %s", op);
-		if ((x->op == LB_SEL_EXISTS ||
-		     x->op == LB_SEL_DOES_NOT_EXIST) && x->nvals)
-			lb_y_err(y, q, "values must be empty for %s", op);
-	}
-	return s;
-}
-
 /* Reserved entries: "ip", "cidr", "first-last" or {cidr}/{start,stop}. */
 static void read_reserved(struct yl *y, struct lb_pool_spec *ps,
 			  const yaml_node_t *n)
@@ -253,7 +175,7 @@ void lb_y_load_pool(struct yl *y, const yaml_node_t *root,
 		read_blocks(y, ps, n, "spec.cidrs");
 	n = lb_y_get(y, spec, "serviceSelector");
 	if (n)
-		ps->sel = read_selector(y, n, "spec.serviceSelector");
+		ps->sel = lb_y_read_selector(y, n, "spec.serviceSelector", NULL);
 	lb_y_get_bool(y, spec, "disabled", "spec.disabled", &ps->disabled);
 	v = lb_y_get_str(y, spec, "allowFirstLastIPs", "spec.allowFirstLastIPs");
 	if (v) {

@@ -347,6 +347,36 @@ static void read_src_ranges(struct yl *y, struct lb_svc_spec *ss,
 	}
 }
 
+/* spec.externalIPs: addresses the API server validates as IPs. */
+static void read_external_ips(struct yl *y, struct lb_svc_spec *ss,
+			      const yaml_node_t *spec)
+{
+	yaml_node_t *n = lb_y_get(y, spec, "externalIPs");
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN];
+
+	if (!n || !lb_y_want_seq(y, n, "spec.externalIPs"))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		struct lb_addr a;
+		const char *v;
+
+		snprintf(p, sizeof(p), "spec.externalIPs[%zu]",
+			 (size_t)(it - n->data.sequence.items.start));
+		v = lb_y_scalar(y, lb_y_node(y, *it), p);
+		if (!v)
+			continue;
+		if (lb_addr_parse(v, &a)) {
+			lb_y_err(y, p, "invalid IP address '%s'", v);
+			continue;
+		}
+		ss->ext_ips = lb_xrealloc(ss->ext_ips, (ss->next_ips + 1) *
+					  sizeof(*ss->ext_ips));
+		ss->ext_ips[ss->next_ips++] = a;
+	}
+}
+
 static void read_status(struct yl *y, struct lb_svc_spec *ss,
 			const yaml_node_t *root)
 {
@@ -447,6 +477,7 @@ void lb_y_load_service(struct yl *y, const yaml_node_t *root,
 	read_cluster_ips(y, ss, spec);
 	read_affinity(y, ss, spec);
 	read_src_ranges(y, ss, spec);
+	read_external_ips(y, ss, spec);
 	n = lb_y_get(y, spec, "selector");
 	if (n) {
 		lb_y_read_strmap(y, n, "spec.selector", &ss->selector);

@@ -162,6 +162,12 @@ void lbctl_pools_table(json_t *items, bool wide);
 void lbctl_services_table(json_t *items, bool wide);
 void lbctl_describe_pool(json_t *pool);
 void lbctl_describe_service(json_t *svc);
+void lbctl_l2policies_table(json_t *items, bool wide);
+void lbctl_nodes_table(json_t *items, bool wide);
+void lbctl_describe_l2policy(json_t *pol);
+void lbctl_describe_node(json_t *node);
+/* The "L2 Announcement:" part of describe service. */
+void lbctl_describe_l2(json_t *l2);
 
 /* yaml.c: a JSON value as a YAML document. Exit code. */
 int lbctl_print_yaml(json_t *v);

@@ -76,6 +76,8 @@ enum resource {
 	RES_POOL = LB_KIND_POOL,
 	RES_SERVICE = LB_KIND_SERVICE,
 	RES_ENDPOINTSLICE = LB_KIND_ENDPOINTSLICE,
+	RES_L2POLICY = LB_KIND_L2POLICY,
+	RES_NODE = LB_KIND_NODE,
 	RES_STATUS,
 	RES_NONE,
 };
@@ -92,8 +94,18 @@ static enum resource resource(const char *s)
 /* The daemon's word for a kind, in requests (lib/lbipamd_proto.h). */
 static const char *request_kind(enum resource r)
 {
-	return r == RES_POOL ? "ippool" : r == RES_SERVICE ? "service" :
-	       "endpointslice";
+	switch (r) {
+	case RES_POOL:
+		return "ippool";
+	case RES_SERVICE:
+		return "service";
+	case RES_L2POLICY:
+		return "l2announcementpolicy";
+	case RES_NODE:
+		return "node";
+	default:
+		return "endpointslice";
+	}
 }
 
 /* A request about one object, "[NS/]NAME" with -n's namespace or default. */
@@ -103,6 +115,8 @@ static json_t *ask_about(const struct lbctl_opts *o, const char *op,
 	const char *ns, *name;
 
 	split_name(arg, o->ns, &ns, &name);
+	if (!lb_kind_namespaced((enum lb_kind)res))
+		ns = "";
 	return lbctl_request(o, json_pack("{s:s, s:s, s:s, s:s}", "op", op,
 					  "kind", request_kind(res),
 					  "namespace", ns, "name", name), rc);
@@ -184,7 +198,9 @@ int lbctl_do_delete(const struct lbctl_opts *o)
 		printf("Usage: lbctl delete -f FILE|-\n"
 		       "       lbctl delete ippool NAME\n"
 		       "       lbctl delete service [NS/]NAME [-n NS]\n"
-		       "       lbctl delete endpointslice [NS/]NAME [-n NS]\n");
+		       "       lbctl delete endpointslice [NS/]NAME [-n NS]\n"
+		       "       lbctl delete l2announcementpolicy NAME\n"
+		       "       lbctl delete node NAME\n");
 		return 0;
 	}
 	if (o->file) {
@@ -196,7 +212,7 @@ int lbctl_do_delete(const struct lbctl_opts *o)
 	}
 	res = o->argc == 2 ? resource(o->argv[0]) : RES_NONE;
 	if (res == RES_NONE || res == RES_STATUS) {
-		lbctl_err("Usage: lbctl delete -f FILE | ippool NAME | service [NS/]NAME");
+		lbctl_err("Usage: lbctl delete -f FILE | ippool NAME | service [NS/]NAME | l2announcementpolicy NAME | node NAME");
 		return LBCTL_EXIT_USAGE;
 	}
 	resp = ask_about(o, "delete", res, o->argv[1], &rc);
@@ -267,6 +283,10 @@ static int get_status(const struct lbctl_opts *o)
 	       (long long)json_integer_value(json_object_get(resp, "services")));
 	printf("kernel:    %s (%s)\n", lbctl_str(k, "state"),
 	       lbctl_str(k, "message"));
+	k = json_object_get(resp, "l2");
+	if (k)
+		printf("l2:        node %s, %s (%s)\n", lbctl_str(k, "node"),
+		       lbctl_str(k, "state"), lbctl_str(k, "message"));
 	json_decref(resp);
 	return 0;
 }
@@ -276,6 +296,8 @@ static void get_usage(FILE *f)
 	fprintf(f,
 		"Usage: lbctl get ippools [NAME] [-o wide|yaml|json]\n"
 		"       lbctl get services [NAME] [-A | -n NS] [-o wide|yaml|json]\n"
+		"       lbctl get l2announcementpolicies [NAME] [-o wide|yaml|json]\n"
+		"       lbctl get nodes [NAME] [-o wide|yaml|json]\n"
 		"       lbctl get status [-o yaml|json]\n");
 }
 
@@ -293,14 +315,14 @@ int lbctl_do_get(const struct lbctl_opts *o)
 	if (o->argc >= 1 && o->argc <= 2)
 		res = resource(o->argv[0]);
 	if (res == RES_NONE || res == RES_ENDPOINTSLICE) {
-		lbctl_err("Usage: lbctl get ippools|services|status [NAME] [-A] [-n NS] [-o wide|yaml|json]");
+		lbctl_err("Usage: lbctl get ippools|services|l2announcementpolicies|nodes|status [NAME] [-A] [-n NS] [-o wide|yaml|json]");
 		return LBCTL_EXIT_USAGE;
 	}
 	if (res == RES_STATUS)
 		return get_status(o);
 	name = o->argc == 2 ? o->argv[1] : NULL;
 	req = json_pack("{s:s, s:s}", "op", "get", "kind",
-			res == RES_POOL ? "ippools" : "services");
+			lb_kind_resource((enum lb_kind)res));
 	if (res == RES_SERVICE && !o->all_ns)
 		json_object_set_new(req, "namespace",
 				    json_string(o->ns ? o->ns : "default"));
@@ -319,6 +341,10 @@ int lbctl_do_get(const struct lbctl_opts *o)
 		rc = print_objects(items, name != NULL, o->fmt);
 	else if (res == RES_POOL)
 		lbctl_pools_table(items, o->fmt == LBCTL_FMT_WIDE);
+	else if (res == RES_L2POLICY)
+		lbctl_l2policies_table(items, o->fmt == LBCTL_FMT_WIDE);
+	else if (res == RES_NODE)
+		lbctl_nodes_table(items, o->fmt == LBCTL_FMT_WIDE);
 	else
 		lbctl_services_table(items, o->fmt == LBCTL_FMT_WIDE);
 	json_decref(items);
@@ -335,13 +361,15 @@ int lbctl_do_describe(const struct lbctl_opts *o)
 
 	if (is_help(o)) {
 		printf("Usage: lbctl describe ippool NAME\n"
-		       "       lbctl describe service [NS/]NAME [-n NS]\n");
+		       "       lbctl describe service [NS/]NAME [-n NS]\n"
+		       "       lbctl describe l2announcementpolicy NAME\n"
+		       "       lbctl describe node NAME\n");
 		return 0;
 	}
 	if (o->argc == 2)
 		res = resource(o->argv[0]);
-	if (res != RES_POOL && res != RES_SERVICE) {
-		lbctl_err("Usage: lbctl describe ippool NAME | service [NS/]NAME");
+	if (res == RES_NONE || res == RES_STATUS || res == RES_ENDPOINTSLICE) {
+		lbctl_err("Usage: lbctl describe ippool NAME | service [NS/]NAME | l2announcementpolicy NAME | node NAME");
 		return LBCTL_EXIT_USAGE;
 	}
 	resp = ask_about(o, "describe", res, o->argv[1], &rc);
@@ -354,6 +382,10 @@ int lbctl_do_describe(const struct lbctl_opts *o)
 		rc = lbctl_print_yaml(item);
 	else if (res == RES_POOL)
 		lbctl_describe_pool(item);
+	else if (res == RES_L2POLICY)
+		lbctl_describe_l2policy(item);
+	else if (res == RES_NODE)
+		lbctl_describe_node(item);
 	else
 		lbctl_describe_service(item);
 	json_decref(resp);

@@ -449,4 +449,167 @@ void lbctl_describe_service(json_t *s)
 	json_decref(conds);
 	describe_endpoints(json_object_get(s, "endpoints"));
 	describe_kernel(json_object_get(s, "kernel"));
+	lbctl_describe_l2(json_object_get(s, "l2"));
+}
+
+/* ------------------------------------------------- L2 announcements --- */
+
+static void no_resources(struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+	fprintf(stderr, "No resources found.\n");
+}
+
+static void interfaces_str(json_t *arr, char *buf, size_t len)
+{
+	join_list(arr, NULL, buf, len);
+	if (!*buf)
+		snprintf(buf, len, "<all>");
+}
+
+void lbctl_l2policies_table(json_t *items, bool wide)
+{
+	struct table t = { .ncols = wide ? 10 : 6 };
+	json_t *p;
+	size_t i;
+
+	table_row(&t, "NAME", "LOADBALANCERIPS", "EXTERNALIPS", "INTERFACES",
+		  "SERVICES", "AGE", "SERVICE SELECTOR", "NODE SELECTOR",
+		  "THIS NODE", "PROBLEMS");
+	json_array_foreach(items, i, p) {
+		char ifs[1024], age[32], nsvc[32], probs[1024];
+
+		interfaces_str(json_object_get(p, "interfaces"), ifs,
+			       sizeof(ifs));
+		human_age(json_object_get(p, "created"), age, sizeof(age));
+		snprintf(nsvc, sizeof(nsvc), "%zu",
+			 json_array_size(json_object_get(p, "services")));
+		join_list(json_object_get(p, "conditions"), "type", probs,
+			  sizeof(probs));
+		table_row(&t, lbctl_str(p, "name"), yes(p, "loadBalancerIPs"),
+			  yes(p, "externalIPs"), ifs, nsvc, age,
+			  lbctl_str(p, "serviceSelector"),
+			  lbctl_str(p, "nodeSelector"),
+			  json_is_true(json_object_get(p, "selectsNode")) ?
+			  "selected" : "not selected", *probs ? probs : "<none>");
+	}
+	if (t.nrows == 1) {
+		no_resources(&t);
+		return;
+	}
+	table_print(&t, 0);
+}
+
+static void labels_str(json_t *labels, char *buf, size_t len)
+{
+	selector_str(labels, buf, len);
+}
+
+void lbctl_nodes_table(json_t *items, bool wide)
+{
+	struct table t = { .ncols = wide ? 3 : 2 };
+	json_t *n;
+	size_t i;
+
+	table_row(&t, "NAME", "AGE", "LABELS");
+	json_array_foreach(items, i, n) {
+		char age[32], labels[2048];
+
+		human_age(json_object_get(n, "created"), age, sizeof(age));
+		labels_str(json_object_get(n, "labels"), labels,
+			   sizeof(labels));
+		table_row(&t, lbctl_str(n, "name"), age, labels);
+	}
+	if (t.nrows == 1) {
+		no_resources(&t);
+		return;
+	}
+	table_print(&t, 0);
+}
+
+static void describe_list(const char *title, json_t *arr, const char *none)
+{
+	json_t *v;
+	size_t i;
+
+	printf("%s\n", title);
+	if (!json_array_size(arr))
+		printf("  %s\n", none);
+	json_array_foreach(arr, i, v)
+		printf("  %s\n", json_string_value(v));
+}
+
+void lbctl_describe_l2policy(json_t *p)
+{
+	char when[128], ifs[1024];
+
+	timestamp(json_object_get(p, "created"), when, sizeof(when));
+	interfaces_str(json_object_get(p, "interfaces"), ifs, sizeof(ifs));
+	printf("Name:                %s\n", lbctl_str(p, "name"));
+	printf("API Version:         %s\n",
+	       lbctl_str(json_object_get(p, "object"), "apiVersion"));
+	printf("Kind:                CiliumL2AnnouncementPolicy\n");
+	printf("Creation Timestamp:  %s\n", when);
+	printf("Service Selector:    %s\n", lbctl_str(p, "serviceSelector"));
+	printf("Node Selector:       %s\n", lbctl_str(p, "nodeSelector"));
+	printf("Interfaces:          %s\n", ifs);
+	printf("LoadBalancer IPs:    %s\n", yes(p, "loadBalancerIPs"));
+	printf("External IPs:        %s\n", yes(p, "externalIPs"));
+	printf("This Node:           %s\n",
+	       json_is_true(json_object_get(p, "selectsNode")) ?
+	       "selected" : "not selected");
+	describe_list("Interfaces Matched On This Node:",
+		      json_object_get(p, "matchedInterfaces"), "<none>");
+	describe_list("Selected Services:", json_object_get(p, "services"),
+		      "<none>");
+	describe_conditions(json_object_get(p, "conditions"));
+}
+
+void lbctl_describe_node(json_t *n)
+{
+	char when[128], labels[2048];
+
+	timestamp(json_object_get(n, "created"), when, sizeof(when));
+	labels_str(json_object_get(n, "labels"), labels, sizeof(labels));
+	printf("Name:                %s\n", lbctl_str(n, "name"));
+	printf("Creation Timestamp:  %s\n", when);
+	printf("Labels:              %s\n", labels);
+	if (json_is_true(json_object_get(n, "self"))) {
+		labels_str(json_object_get(n, "effectiveLabels"), labels,
+			   sizeof(labels));
+		printf("This Node:           yes (lbipamd --node-name)\n");
+		printf("Effective Labels:    %s\n", labels);
+	}
+}
+
+/* describe service: L2 announcement of the Service on this node. */
+void lbctl_describe_l2(json_t *l2)
+{
+	json_t *a;
+	size_t i;
+	char pols[1024];
+
+	printf("L2 Announcement:\n");
+	if (!json_is_object(l2)) {
+		printf("  <unknown>\n");
+		return;
+	}
+	join_list(json_object_get(l2, "policies"), NULL, pols, sizeof(pols));
+	if (json_is_true(json_object_get(l2, "announced")))
+		printf("  Node:      %s\n", lbctl_str(l2, "node"));
+	printf("  Status:    %s\n", lbctl_str(l2, "reason"));
+	printf("  Policies:  %s\n", *pols ? pols : "<none>");
+	if (json_is_object(json_object_get(l2, "kernel")))
+		printf("  Kernel:    %s (%s)\n",
+		       lbctl_str(json_object_get(l2, "kernel"), "state"),
+		       lbctl_str(json_object_get(l2, "kernel"), "message"));
+	json_array_foreach(json_object_get(l2, "announcements"), i, a)
+		printf("  %s dev %s\n", lbctl_str(a, "address"),
+		       lbctl_str(a, "interface"));
 }

@@ -40,11 +40,28 @@ static const struct {
 		"endpointslice.discovery.k8s.io",
 		{ "endpointslice", NULL },
 	},
+	[LB_KIND_L2POLICY] = {
+		"CiliumL2AnnouncementPolicy", "l2announcementpolicies",
+		"ciliuml2announcementpolicies.cilium.io",
+		"ciliuml2announcementpolicy.cilium.io",
+		{ "l2announcementpolicy", "l2announcement",
+		  "l2announcements", "ciliuml2announcementpolicy",
+		  "ciliuml2announcementpolicies", NULL },
+	},
+	[LB_KIND_NODE] = {
+		"Node", "nodes", "nodes", "node",
+		{ "node", "no", NULL },
+	},
 };
 
 const char *lb_kind_name(enum lb_kind k)
 {
 	return (size_t)k < ARRAY_SIZE(kinds) ? kinds[k].kind : "?";
+}
+
+int lb_kind_namespaced(enum lb_kind k)
+{
+	return k == LB_KIND_SERVICE || k == LB_KIND_ENDPOINTSLICE;
 }
 
 const char *lb_kind_resource(enum lb_kind k)

@@ -13,12 +13,16 @@ enum lb_kind {
 	LB_KIND_POOL,		/* CiliumLoadBalancerIPPool */
 	LB_KIND_SERVICE,
 	LB_KIND_ENDPOINTSLICE,
+	LB_KIND_L2POLICY,	/* CiliumL2AnnouncementPolicy */
+	LB_KIND_NODE,
 };
 
-#define LB_KIND_COUNT	3
+#define LB_KIND_COUNT	5
 
 /* "CiliumLoadBalancerIPPool", "Service", "EndpointSlice"; "?" if unknown. */
 const char *lb_kind_name(enum lb_kind k);
+/* Objects of this kind live in a namespace (Services, EndpointSlices). */
+int lb_kind_namespaced(enum lb_kind k);
 /* kubectl's plural resource: "ippools", "services", "endpointslices". */
 const char *lb_kind_resource(enum lb_kind k);
 /* "ciliumloadbalancerippools.cilium.io", "services", "endpointslices...". */

@@ -11,13 +11,16 @@
  * Requests ("op" selects one):
  *   {"op":"apply",  "file":NAME, "yaml":TEXT}      write
  *   {"op":"delete", "file":NAME, "yaml":TEXT}      write
- *   {"op":"delete", "kind":"ippool"|"service", "namespace":NS, "name":N}
+ *   {"op":"delete", "kind":"ippool"|"service"|"endpointslice"|
+ *                   "l2announcementpolicy"|"node", "namespace":NS, "name":N}
  *                                                   write
  *   {"op":"get",    "kind":"ippools"}              read
  *   {"op":"get",    "kind":"services", "namespace":NS}  read; NS absent:
  *                                                   every namespace
- *   {"op":"describe", "kind":"ippool"|"service", "namespace":NS,
- *                     "name":N}                    read
+ *   {"op":"get",    "kind":"l2announcementpolicies"|"nodes"}  read
+ *   {"op":"describe", "kind":"ippool"|"service"|"l2announcementpolicy"|
+ *                     "node", "namespace":NS, "name":N}    read
+ * (any kind alias of lib/lb_names.c is accepted as "kind")
  *   {"op":"status"}                                read
  *
  * Write requests need the peer (SO_PEERCRED) to be root, the daemon's own
@@ -42,15 +45,28 @@
  *   "object": the stored object with status in Kubernetes form}
  * get services: "items": [SVC...]; describe service: "item": SVC with
  *   "endpoints": [{"slice","address","ready","serving","terminating",
- *   "nodeName"}] and "kernel": [{"service":"ADDR:PORT/PROTO",
- *   "backends":[{"address","state","local"}]}].
+ *   "nodeName"}], "kernel": [{"service":"ADDR:PORT/PROTO",
+ *   "backends":[{"address","state","local"}]}] and "l2": {"announced",
+ *   "node" (when announced), "reason" (one sentence), "policies":[names],
+ *   "announcements":[{"address","interface","ifindex"}], "kernel":
+ *   {"state","message"} as in status's "l2"}.
  *   SVC = {"namespace","name","created","type","clusterIPs":[...],
  *   "ips":[...],"ports":[{"name","port","protocol","targetPort",
  *   "nodePort"}],"managed","sharingKey","externalTrafficPolicy",
  *   "selector":{...},"condition":COND (managed only),"object":{...}}
  *   COND = {"type","status","reason","message","observedGeneration"}
+ * get l2announcementpolicies: "items": [L2P...]; describe: "item": L2P.
+ *   L2P = {"name","created","generation","serviceSelector","nodeSelector"
+ *   (kubectl notation, "<all>" when absent),"interfaces":[patterns],
+ *   "externalIPs","loadBalancerIPs","conditions":[COND...],"selectsNode",
+ *   "matchedInterfaces":[this node's],"services":["ns/name"...],"object"}
+ * get nodes: "items": [NODE...]; describe: "item": NODE, for the daemon's
+ *   own node with "self": true and "effectiveLabels":{...}.
+ *   NODE = {"name","created","generation","labels":{...},"object"}
  * status: "kernel": {"state":"synced"|"missing"|"error","message",
- *   "services"}, "pools", "services", "version", "netns".
+ *   "services"}, "pools", "services", "version", "netns",
+ *   "l2": {"node","state":"synced"|"unsupported"|"error"|"unknown",
+ *   "message","announcements"}.
  */
 #ifndef LBIPAMD_PROTO_H
 #define LBIPAMD_PROTO_H

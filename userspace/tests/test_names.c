@@ -35,6 +35,15 @@ static const struct {
 	{ "endpointslice", LB_KIND_ENDPOINTSLICE },
 	{ "endpointslices", LB_KIND_ENDPOINTSLICE },
 	{ "EndpointSlice", LB_KIND_ENDPOINTSLICE },
+	{ "l2announcementpolicies", LB_KIND_L2POLICY },
+	{ "l2announcementpolicy", LB_KIND_L2POLICY },
+	{ "l2announcement", LB_KIND_L2POLICY },
+	{ "ciliuml2announcementpolicy", LB_KIND_L2POLICY },
+	{ "ciliuml2announcementpolicies", LB_KIND_L2POLICY },
+	{ "ciliuml2announcementpolicies.cilium.io", LB_KIND_L2POLICY },
+	{ "CiliumL2AnnouncementPolicy", LB_KIND_L2POLICY },
+	{ "node", LB_KIND_NODE }, { "nodes", LB_KIND_NODE },
+	{ "no", LB_KIND_NODE }, { "Node", LB_KIND_NODE },
 	{ "status", -1 }, { "", -1 }, { "svcs", -1 }, { "Pod", -1 },
 };
 
@@ -60,6 +69,11 @@ static void kinds(void)
 	ok(lb_kind_parse("service", &k) == -EINVAL, "manifest kind refuses",
 	   "service");
 	ok(lb_kind_parse(NULL, &k) == -EINVAL, "kind refuses", "(null)");
+	ok(lb_kind_namespaced(LB_KIND_SERVICE) &&
+	   lb_kind_namespaced(LB_KIND_ENDPOINTSLICE) &&
+	   !lb_kind_namespaced(LB_KIND_POOL) &&
+	   !lb_kind_namespaced(LB_KIND_L2POLICY) &&
+	   !lb_kind_namespaced(LB_KIND_NODE), "namespaced kinds", "all");
 	ok(!strcmp(lb_kind_resource(LB_KIND_POOL), "ippools"), "resource",
 	   "ippools");
 	ok(!strcmp(lb_kind_full_resource(LB_KIND_POOL),

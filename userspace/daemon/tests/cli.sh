@@ -87,7 +87,7 @@ spec:
 YAML
 
 : >"$tmp/out"
-check "lbipamd starts without the kernel module" start
+check "lbipamd starts without the kernel module" start --node-name cli-node --node-labels zone=a
 check "apply -f FILE (pools)" "$LBCTL" apply -f "$tmp/pools.yaml"
 check "apply -f - (services)" sh -c "\"$LBCTL\" apply -f - <\"$tmp/svc.yaml\""
 "$LBCTL" get ippools >"$tmp/pools" 2>&1
@@ -122,6 +122,61 @@ check "bad YAML: syntax error with line" grep -q "bad3.yaml: document 0: YAML sy
 "$LBCTL" get ippools -o yaml >"$tmp/after"
 check "state unchanged after rejected applies" diff "$tmp/before" "$tmp/after"
 
+# L2 announcements: policies and Nodes through the same verbs.
+cat >"$tmp/l2.yaml" <<'YAML'
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: {name: red-l2}
+spec:
+  serviceSelector: {matchLabels: {color: red}}
+  nodeSelector: {matchLabels: {zone: b}}
+  interfaces: ['^eth[0-9]+']
+  loadBalancerIPs: true
+---
+apiVersion: v1
+kind: Node
+metadata: {name: cli-node, labels: {rack: r7}}
+YAML
+check "apply a policy and a Node" "$LBCTL" apply -f "$tmp/l2.yaml"
+"$LBCTL" get l2announcementpolicies >"$tmp/res" 2>&1
+check "get l2announcementpolicies header" grep -q '^NAME  *LOADBALANCERIPS  *EXTERNALIPS  *INTERFACES  *SERVICES  *AGE$' "$tmp/res"
+check "the policy selects the red Service" grep -q '^red-l2  *true  *false  *\^eth\[0-9\]+  *1 ' "$tmp/res"
+check "alias l2announcement, -o yaml" sh -c \
+	"\"$LBCTL\" get l2announcement red-l2 -o yaml | grep -q '^kind: CiliumL2AnnouncementPolicy'"
+check "alias ciliuml2announcementpolicies -o json" sh -c \
+	"\"$LBCTL\" get ciliuml2announcementpolicies -o json | jq -e '.items[0].spec.interfaces[0] == \"^eth[0-9]+\"' >/dev/null"
+"$LBCTL" describe l2announcementpolicy red-l2 >"$tmp/res" 2>&1
+check "describe policy: this node not selected (zone a)" grep -q '^This Node: *not selected' "$tmp/res"
+check "describe policy: selected Services" grep -A1 '^Selected Services:' "$tmp/res"
+grep -q '^  default/service-red$' "$tmp/res"
+ok $? "describe policy lists default/service-red"
+"$LBCTL" describe service default/service-red >"$tmp/res" 2>&1
+check "describe service: L2 section" grep -q '^L2 Announcement:' "$tmp/res"
+check "describe service: why not here" grep -q 'Status: *not announced here: no policy selecting it selects this node' "$tmp/res"
+check "describe service: which policy" grep -q 'Policies: *red-l2' "$tmp/res"
+check "describe service: the module's side" grep -q 'Kernel: *unknown (waiting for the kernel module)' "$tmp/res"
+check "get nodes" sh -c "\"$LBCTL\" get nodes | grep -q '^cli-node '"
+"$LBCTL" describe node cli-node >"$tmp/res" 2>&1
+check "describe node: effective labels merge --node-labels" grep -q '^Effective Labels: *zone=a,rack=r7' "$tmp/res"
+check "get status: L2 line" sh -c "\"$LBCTL\" get status | grep -q '^l2: *node cli-node'"
+"$LBCTL" get l2announcementpolicies -o yaml >"$tmp/before"
+sed 's/zone: b}}/zone: b}, matchExpressions: [{key: zone, operator: Near}]}/' "$tmp/l2.yaml" >"$tmp/bad4.yaml"
+"$LBCTL" apply -f "$tmp/bad4.yaml" >"$tmp/res" 2>&1
+rc=$?
+ok $((rc == 2 ? 0 : 1)) "policy with an unknown operator: exit 2"
+check "... the field path is named" grep -q "bad4.yaml: document 0: spec.nodeSelector.matchExpressions\[0\].operator: operator must be one of" "$tmp/res"
+"$LBCTL" get l2announcementpolicies -o yaml >"$tmp/after"
+check "... and the stored policy is unchanged" diff "$tmp/before" "$tmp/after"
+printf 'apiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata: {name: bad-re}\nspec: {interfaces: ["eth("], loadBalancerIPs: true}\n' >"$tmp/badre.yaml"
+check "a bad interface regex is stored, as in Cilium" "$LBCTL" apply -f "$tmp/badre.yaml"
+check "... with Cilium's condition" sh -c \
+	"\"$LBCTL\" describe l2announcement bad-re | grep -q 'io.cilium/bad-interface-regex *True *error'"
+check "delete l2announcementpolicy" "$LBCTL" delete l2announcementpolicy bad-re
+"$LBCTL" describe l2announcementpolicy bad-re >"$tmp/res" 2>&1
+rc=$?
+ok $((rc == 2 ? 0 : 1)) "describe of a deleted policy fails"
+check "... saying not found" grep -q 'ciliuml2announcementpolicies.cilium.io "bad-re" not found' "$tmp/res"
+
 sed -i 's/20.0.10.0\/24"$/20.0.20.0\/24"/;0,/20.0.20.0/!{s/20.0.20.0\/24"/20.0.10.0\/24"/}' "$tmp/pools.yaml"
 check "apply blue-pool with 20.0.20.0/24" "$LBCTL" apply -f "$tmp/pools.yaml"
 check "blue Service gets 20.0.20.x" sh -c \
@@ -129,9 +184,11 @@ check "blue Service gets 20.0.20.x" sh -c \
 check "log has the pool-count line" grep -q "msg=\"Pool counts of 'blue-pool' changed, patching\"" "$tmp/log"
 "$LBCTL" get services -o json >"$tmp/ips1"
 check "SIGTERM: clean exit" stop
-check "restart" start
+check "restart" start --node-name cli-node --node-labels zone=a
 "$LBCTL" get services -o json >"$tmp/ips2"
 check "IPs and objects survive the restart" diff "$tmp/ips1" "$tmp/ips2"
+check "the policy survives the restart" sh -c "\"$LBCTL\" get l2announcementpolicies | grep -q '^red-l2 '"
+check "delete -f with a policy and a Node" "$LBCTL" delete -f "$tmp/l2.yaml"
 check "delete service NS/NAME" "$LBCTL" delete service default/service-red
 check "delete -f FILE" "$LBCTL" delete -f "$tmp/pools.yaml"
 "$LBCTL" delete ippool nope >"$tmp/out" 2>&1

@@ -263,6 +263,7 @@ int main(void)
 	ok(!lbipamd_peer_may_write(1001, 1001, NULL, 0, 1000, (gid_t)-1),
 	   "no group lbipam: only root and the daemon's user");
 
+	lbipamd_l2_state_free(&d);
 	lbipamd_kernel_close(&d.kern);
 	lbipamd_want_free(&d.want);
 	lb_engine_close(d.eng);

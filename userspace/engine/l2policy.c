@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The L2 announcement policy and Node models: interface patterns compiled
+ * once, problems named as Cilium names them, and name-ordered sets.
+ */
+#include "l2policy.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const problem_types[LB_L2P_COUNT] = {
+	[LB_L2P_NODE_SELECTOR] = "io.cilium/bad-node-selector",
+	[LB_L2P_INTERFACE_REGEX] = "io.cilium/bad-interface-regex",
+	[LB_L2P_SERVICE_SELECTOR] = "io.cilium/bad-service-selector",
+};
+
+const char *lb_l2_problem_type(enum lb_l2_problem p)
+{
+	return (size_t)p < LB_L2P_COUNT ? problem_types[p] : "?";
+}
+
+bool lb_l2pol_broken(const struct lb_l2pol_spec *s)
+{
+	size_t i;
+
+	for (i = 0; i < LB_L2P_COUNT; i++)
+		if (s->problem[i])
+			return true;
+	return false;
+}
+
+/*
+ * Cilium matches with Go's regexp.MatchString: a search anywhere in the
+ * name, so "eth" takes "veth0" unless the pattern is anchored.  POSIX
+ * regexec() searches the same way.
+ */
+bool lb_l2pol_iface_match(const struct lb_l2pol_spec *s, const char *ifname)
+{
+	size_t i;
+
+	if (!s->nifaces)
+		return true;
+	if (!s->re)
+		return false;
+	for (i = 0; i < s->nifaces; i++)
+		if (!regexec(&s->re[i], ifname, 0, NULL, 0))
+			return true;
+	return false;
+}
+
+void lb_l2pol_compile(struct lb_l2pol_spec *s)
+{
+	char err[256];
+	size_t i;
+	int rc;
+
+	if (!s->nifaces)
+		return;
+	s->re = lb_xcalloc(s->nifaces, sizeof(*s->re));
+	for (i = 0; i < s->nifaces; i++) {
+		rc = regcomp(&s->re[i], s->ifaces[i], REG_EXTENDED | REG_NOSUB);
+		if (!rc)
+			continue;
+		regerror(rc, &s->re[i], err, sizeof(err));
+		s->problem[LB_L2P_INTERFACE_REGEX] =
+			lb_xasprintf("spec.interfaces[%zu]: invalid regular expression '%s': %s",
+				     i, s->ifaces[i], err);
+		while (i--)
+			regfree(&s->re[i]);
+		free(s->re);
+		s->re = NULL;
+		return;
+	}
+}
+
+void lb_l2pol_spec_free(struct lb_l2pol_spec *s)
+{
+	size_t i;
+
+	lb_selector_free(s->svc_sel);
+	lb_selector_free(s->node_sel);
+	for (i = 0; i < s->nifaces; i++) {
+		if (s->re)
+			regfree(&s->re[i]);
+		free(s->ifaces[i]);
+	}
+	free(s->re);
+	free(s->ifaces);
+	for (i = 0; i < LB_L2P_COUNT; i++)
+		free(s->problem[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static void named_free(struct lb_named *o)
+{
+	free(o->name);
+	free(o->doc);
+}
+
+void lb_l2pol_free(struct lb_l2pol *p)
+{
+	if (!p)
+		return;
+	named_free(&p->o);
+	lb_l2pol_spec_free(&p->spec);
+	free(p);
+}
+
+void lb_node_free(struct lb_node *n)
+{
+	if (!n)
+		return;
+	named_free(&n->o);
+	lb_labels_free(&n->labels);
+	free(n);
+}
+
+static size_t lower(const struct lb_named_set *s, const char *name)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(s->v[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct lb_named *lb_named_find(const struct lb_named_set *s, const char *name)
+{
+	size_t i = lower(s, name);
+
+	return i < s->n && !strcmp(s->v[i]->name, name) ? s->v[i] : NULL;
+}
+
+void lb_named_insert(struct lb_named_set *s, struct lb_named *o)
+{
+	size_t i = lower(s, o->name);
+
+	LB_GROW(s->v, s->n, s->cap);
+	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(s->v[0]));
+	s->v[i] = o;
+	s->n++;
+}
+
+bool lb_named_remove(struct lb_named_set *s, const struct lb_named *o)
+{
+	size_t i = lower(s, o->name);
+
+	if (i >= s->n || s->v[i] != o)
+		return false;
+	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
+	s->n--;
+	return true;
+}

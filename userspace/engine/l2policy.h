@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CiliumL2AnnouncementPolicy and Node objects as the engine keeps them:
+ * selectors, compiled interface patterns, problems found, node labels.
+ */
+#ifndef _LB_L2POLICY_H
+#define _LB_L2POLICY_H
+
+#include "selector.h"
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The problems Cilium reports as a True condition on the stored policy
+ * (reason "error") instead of refusing it; such a policy selects nothing.
+ */
+enum lb_l2_problem {
+	LB_L2P_NODE_SELECTOR,		/* io.cilium/bad-node-selector */
+	LB_L2P_INTERFACE_REGEX,		/* io.cilium/bad-interface-regex */
+	LB_L2P_SERVICE_SELECTOR,	/* io.cilium/bad-service-selector */
+	LB_L2P_COUNT,
+};
+
+struct lb_l2pol_spec {
+	struct lb_selector *svc_sel;	/* NULL selects every Service */
+	struct lb_selector *node_sel;	/* NULL selects every node */
+	char **ifaces;			/* regular expressions as written */
+	regex_t *re;			/* compiled, when problem is NULL */
+	size_t nifaces;
+	bool external_ips;
+	bool lb_ips;
+	char *problem[LB_L2P_COUNT];	/* message, or NULL */
+};
+
+/* Fields every cluster-scoped object of these kinds carries. */
+struct lb_named {
+	char *name;
+	int64_t created;
+	uint64_t generation;
+	char *doc;
+};
+
+struct lb_l2pol {
+	struct lb_named o;
+	struct lb_l2pol_spec spec;
+};
+
+struct lb_node {
+	struct lb_named o;
+	struct lb_labels labels;
+};
+
+/* A list of named objects kept in name order. */
+struct lb_named_set {
+	struct lb_named **v;
+	size_t n, cap;
+};
+
+const char *lb_l2_problem_type(enum lb_l2_problem p);
+bool lb_l2pol_broken(const struct lb_l2pol_spec *s);
+/* Does the policy's interface list take ifname?  None listed: every one. */
+bool lb_l2pol_iface_match(const struct lb_l2pol_spec *s, const char *ifname);
+/* Compiles every pattern; a failure becomes the interface problem. */
+void lb_l2pol_compile(struct lb_l2pol_spec *s);
+void lb_l2pol_spec_free(struct lb_l2pol_spec *s);
+void lb_l2pol_free(struct lb_l2pol *p);
+void lb_node_free(struct lb_node *n);
+
+struct lb_named *lb_named_find(const struct lb_named_set *s,
+			       const char *name);
+void lb_named_insert(struct lb_named_set *s, struct lb_named *o);
+/* Takes o out of the set (not freed); false if absent. */
+bool lb_named_remove(struct lb_named_set *s, const struct lb_named *o);
+
+#endif /* _LB_L2POLICY_H */

@@ -137,7 +137,8 @@ bench: vm-module userspace
 	LBIPAM_BENCH_KERNEL=$(KV) \
 		LBIPAM_BENCH_MODULE=$(CURDIR)/$(VM_MODDIR)/lbipam.ko scripts/bench.sh
 
-# Only ARP answers per second, module against kernel (bench/l2-rate.sh).
+# Only the L2 figures (bench/l2-rate.sh): ARP and NS answers per second,
+# module against kernel, and policy apply to first answer through lbipamd.
 bench-l2: vm-module userspace
 	@mkdir -p build/bench/out
 	gcc -O2 -Wall -Wextra -Werror -o build/bench/lb_l2probe \
@@ -145,7 +146,8 @@ bench-l2: vm-module userspace
 	scripts/vm-run.sh --kernel $(KV) --timeout 1200 \
 		--module $(CURDIR)/$(VM_MODDIR)/lbipam.ko -- \
 		$(CURDIR)/bench/l2-rate.sh $(CURDIR)/build/bench/out \
-		$(CURDIR)/$(LBCTL) $(CURDIR)/build/bench/lb_l2probe
+		$(CURDIR)/$(LBCTL) $(CURDIR)/build/bench/lb_l2probe \
+		$(CURDIR)/userspace/lbipamd
 
 # Only the one-Service apply latency (issue 10), in the VM.
 bench-apply: vm-module userspace

@@ -569,12 +569,14 @@ EOF
 	cat "$run/apply.txt" 2>/dev/null || echo "not run"
 	echo '```'
 	echo
-	echo "## L2 announcements: ARP requests answered per second"
+	echo "## L2 announcements: ARP and NS answered per second, policy to first answer"
 	echo
-	echo "bench/l2-rate.sh in the VM: one namespace floods ARP requests over a veth,"
-	echo "the other answers for an announced address (lbipam.ko's NF_ARP_IN hook)"
-	echo "or for an address configured on the interface (the kernel's own ARP);"
-	echo "replies counted per second by the flooder."
+	echo "bench/l2-rate.sh in the VM: one namespace floods ARP requests (or"
+	echo "solicited-node neighbour solicitations) over a veth, the other answers for"
+	echo "an announced address (lbipam.ko's hooks) or for an address configured on"
+	echo "the interface (the kernel's own neighbour code); replies counted per second"
+	echo "by the flooder. Then lbipamd: the time from lbctl apply of an L2 policy to"
+	echo "the first ARP answer for the Service's LB IP."
 	echo
 	echo '```'
 	cat "$run/l2.txt" 2>/dev/null || echo "not run"

@@ -31,10 +31,10 @@
 #                        kernel programmed (bench/apply-latency.sh, in its
 #                        own VM run); 0 skips it
 #   LBIPAM_BENCH_APPLY_NS, LBIPAM_BENCH_APPLY_REPS  see bench/apply-latency.sh
-#   LBIPAM_BENCH_L2      1 (default): also ARP requests answered per second,
-#                        the module's L2 announcement against the kernel's
-#                        own ARP (bench/l2-rate.sh, in its own VM run); 0
-#                        skips it
+#   LBIPAM_BENCH_L2      1 (default): also ARP requests and NS answered per
+#                        second, the module's L2 announcement against the
+#                        kernel's own, and policy apply to first answer
+#                        (bench/l2-rate.sh, in its own VM run); 0 skips it
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -120,7 +120,7 @@ if [[ "${LBIPAM_BENCH_L2:-1}" != 0 ]]; then
 	gcc -O2 -Wall -Wextra -Werror -o "$B/lb_l2probe" selftests/lb_l2probe.c
 	scripts/vm-run.sh --kernel "$kv" --timeout "$timeout_s" --module "$module" -- \
 		"$top/bench/l2-rate.sh" "$out" "$top/userspace/lbctl/lbctl" \
-		"$B/lb_l2probe" 2>&1 | tee "$out/l2-vm.log" || {
+		"$B/lb_l2probe" "$top/userspace/lbipamd" 2>&1 | tee "$out/l2-vm.log" || {
 		rc=$?
 		say "the l2-rate VM run failed (exit $rc)"
 		((vmrc != 0)) || vmrc=$rc

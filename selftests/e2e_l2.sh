@@ -88,6 +88,27 @@ lb_check "the segment: outside on a bridge with the node's eth1, outside2 on mgm
 eth1_mac=$(ip -n "$node" -j link show dev eth1 | jq -r '.[0].address')
 lb_check "lbipamd starts as node kind-worker" e2e_start "$node" --node-name kind-worker
 
+# service NAME COLOR CLUSTERIP [CLUSTERIP6]: the seed's Service (port 80
+# to 8080), dual stack when it has an IPv6 ClusterIP.
+service() {
+	printf -- '---\napiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: default\n  labels: {color: %s}\nspec:\n  type: LoadBalancer\n' "$1" "$2"
+	if [ -n "${4:-}" ]; then
+		printf '  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv4, IPv6]\n  clusterIPs: [%s, "%s"]\n' "$3" "$4"
+	fi
+	printf '  clusterIP: %s\n  selector: {app: %s}\n  ports:\n  - {name: http, port: 80, protocol: TCP, targetPort: 8080}\n' "$3" "$2"
+}
+
+# slice NAME SERVICE IPv4|IPv6 ADDR...: its EndpointSlice, every endpoint
+# ready, port http = BPORT.
+slice() {
+	local a
+	printf -- '---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: %s\n  namespace: default\n  labels: {kubernetes.io/service-name: %s}\naddressType: %s\nports:\n- {name: http, port: %s, protocol: TCP}\nendpoints:\n' "$1" "$2" "$3" "$BPORT"
+	shift 3
+	for a in "$@"; do
+		printf -- '- addresses: ["%s"]\n  conditions: {ready: true}\n' "$a"
+	done
+}
+
 objects() {
 	e2e_apply <"$LB_SELFTEST_DIR/seed-pools.yaml" || return 1
 	e2e_apply <<YAML
@@ -110,92 +131,14 @@ metadata:
   labels:
     kubernetes.io/hostname: kind-worker
     lbipam.example/l2: "on"
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: service-blue
-  namespace: default
-  labels:
-    color: blue
-spec:
-  type: LoadBalancer
-  ipFamilyPolicy: PreferDualStack
-  ipFamilies: [IPv4, IPv6]
-  clusterIP: 10.96.0.10
-  clusterIPs: [10.96.0.10, "fd00:96::10"]
-  selector:
-    app: blue
-  ports:
-  - name: http
-    port: 80
-    protocol: TCP
-    targetPort: 8080
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: service-red
-  namespace: default
-  labels:
-    color: red
-spec:
-  type: LoadBalancer
-  clusterIP: 10.96.0.11
-  selector:
-    app: red
-  ports:
-  - name: http
-    port: 80
-    protocol: TCP
-    targetPort: 8080
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: service-blue-v4
-  namespace: default
-  labels:
-    kubernetes.io/service-name: service-blue
-addressType: IPv4
-ports:
-- {name: http, port: $BPORT, protocol: TCP}
-endpoints:
-- addresses: ["$BE1_IP"]
-  conditions: {ready: true}
-- addresses: ["$BE2_IP"]
-  conditions: {ready: true}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: service-blue-v6
-  namespace: default
-  labels:
-    kubernetes.io/service-name: service-blue
-addressType: IPv6
-ports:
-- {name: http, port: $BPORT, protocol: TCP}
-endpoints:
-- addresses: ["$BE1_6"]
-  conditions: {ready: true}
-- addresses: ["$BE2_6"]
-  conditions: {ready: true}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: service-red-x1
-  namespace: default
-  labels:
-    kubernetes.io/service-name: service-red
-addressType: IPv4
-ports:
-- {name: http, port: $BPORT, protocol: TCP}
-endpoints:
-- addresses: ["$BE2_IP"]
-  conditions: {ready: true}
 YAML
+	{
+		service service-blue blue 10.96.0.10 fd00:96::10
+		service service-red red 10.96.0.11
+		slice service-blue-v4 service-blue IPv4 "$BE1_IP" "$BE2_IP"
+		slice service-blue-v6 service-blue IPv6 "$BE1_6" "$BE2_6"
+		slice service-red-x1 service-red IPv4 "$BE2_IP"
+	} | e2e_apply
 }
 lb_check "apply the pools (blue-pool on 20.0.20.0/24 and 2004:20::/112), the Node, blue (dual stack) and red" \
 	objects

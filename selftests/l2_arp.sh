@@ -19,7 +19,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/l2_lib.sh"
 
 l2_require
-lb_plan 32
+lb_plan 34
 
 node=$L2_NODE
 out=$L2_OUT
@@ -74,6 +74,11 @@ lb_expect_eq "l2 list: $VIP on e0, answers 2, announces 1" \
 	"$VIP $e0idx 2 1" "$(l2_list "$node")"
 out_=$(lbctl -N "$node" l2 list 2>&1)
 lb_expect_eq "l2 list (text)" "$VIP dev e0 answers 2 announces 1" "$out_"
+out_=$(lbctl -N "$node" stats "$VIP" 2>&1)
+lb_expect_eq "stats $VIP: its L2 counters" "$VIP dev e0 answers 2 announces 1" "$out_"
+out_=$(lbctl -N "$node" stats 192.0.2.99 2>&1)
+lb_expect_eq "stats of an address not announced is an error" \
+	"lbctl: 192.0.2.99 is neither a service nor an announced address" "$out_"
 
 # --- the announced address carries the service ---
 out_=$(lb_tcp "$out" "$VIP" "$VPORT" 2>&1)

@@ -514,13 +514,22 @@ int lbctl_do_stats(const struct lbctl_opts *o)
 	int argc = o->argc;
 	char **argv = o->argv;
 
+	int r;
+
 	if (argc == 1 && lbctl_matches(argv[0], "help")) {
-		printf("Usage: lbctl [-N NETNS] [-j] stats [ SERVICE ]\n");
+		printf("Usage: lbctl [-N NETNS] [-j] stats [ SERVICE | ADDRESS ]\n"
+		       "ADDRESS: an announced address's L2 counters (answers, announces)\n");
 		return 0;
 	}
 	if (argc > 1) {
-		lbctl_err("stats takes at most one SERVICE");
+		lbctl_err("stats takes at most one SERVICE or ADDRESS");
 		return LBCTL_EXIT_USAGE;
+	}
+	/* A bare address is not a service: its L2 announcements. */
+	if (argc == 1) {
+		r = lbctl_l2_stats(argv[0], o->fmt == LBCTL_FMT_JSON);
+		if (r >= 0)
+			return r;
 	}
 	if (argc == 1 && parse_service(argv[0], &key))
 		return LBCTL_EXIT_USAGE;

@@ -50,7 +50,15 @@ static int parse_l2(int argc, char **argv, const char *cmd,
 	return 0;
 }
 
-static int l2_list(bool json)
+static bool same_addr(const struct lb_l2_entry *a, const struct lb_l2_entry *b)
+{
+	return a->family == b->family &&
+	       !memcmp(&a->addr, &b->addr, a->family == AF_INET6 ?
+			sizeof(struct in6_addr) : sizeof(struct in_addr));
+}
+
+/* Every announcement, or only those of @only's address (any interface). */
+static int l2_list(bool json, const struct lb_l2_entry *only)
 {
 	struct lb_nl *nl = lbctl_nl();
 	struct lb_l2_list l = { 0 };
@@ -69,6 +77,24 @@ static int l2_list(bool json)
 		lb_l2_list_free(&l);
 		return lbctl_fail(nl, err);
 	}
+	if (only) {
+		size_t n = 0;
+
+		for (i = 0; i < l.n; i++) {
+			if (same_addr(&l.v[i], only))
+				l.v[n++] = l.v[i];
+		}
+		l.n = n;
+		if (!n) {
+			char buf[INET6_ADDRSTRLEN];
+
+			lbctl_err("%s is neither a service nor an announced address",
+				  lb_ip_str(only->family, &only->addr, buf,
+					    sizeof(buf)));
+			lb_l2_list_free(&l);
+			return LBCTL_EXIT_FAIL;
+		}
+	}
 	lbctl_out_init(&p, json);
 	lbctl_out_open(&p, NULL, true);
 	for (i = 0; i < l.n; i++)
@@ -76,6 +102,15 @@ static int l2_list(bool json)
 	lbctl_out_close(&p);
 	lb_l2_list_free(&l);
 	return lbctl_out_finish(&p);
+}
+
+int lbctl_l2_stats(const char *addr, bool json)
+{
+	struct lb_l2_entry only = { 0 };
+
+	if (lb_ip_parse(addr, &only.family, &only.addr))
+		return -1;
+	return l2_list(json, &only);
 }
 
 int lbctl_do_l2(const struct lbctl_opts *o)
@@ -92,7 +127,7 @@ int lbctl_do_l2(const struct lbctl_opts *o)
 			lbctl_err("l2 list takes no arguments");
 			return LBCTL_EXIT_USAGE;
 		}
-		return l2_list(o->fmt == LBCTL_FMT_JSON);
+		return l2_list(o->fmt == LBCTL_FMT_JSON, NULL);
 	}
 	cmd = o->argv[0];
 	if (lbctl_matches(cmd, "help")) {

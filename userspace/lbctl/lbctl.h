@@ -84,6 +84,11 @@ int lbctl_do_stats(const struct lbctl_opts *o);
 int lbctl_do_flush(const struct lbctl_opts *o);
 /* l2.c */
 int lbctl_do_l2(const struct lbctl_opts *o);
+/*
+ * "stats ADDRESS": the L2 announcements of a bare address (every interface)
+ * with their counters; -1 when @addr is not an address (nothing printed).
+ */
+int lbctl_l2_stats(const char *addr, bool json);
 /* monitor.c */
 int lbctl_do_monitor(const struct lbctl_opts *o);
 

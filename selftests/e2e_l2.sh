@@ -60,8 +60,11 @@ lan_topology() {
 	done
 	ip -n "$lan" link add br0 type bridge || return 1
 	ip -n "$lan" link set br0 up || return 1
-	ip link add eth1 netns "$node" type veth peer name pn netns "$lan" || return 1
-	ip link add eth0 netns "$outside" type veth peer name po netns "$lan" || return 1
+	# On 6.1 the first name of "ip link add NAME netns NS type veth" must
+	# be free in the caller's namespace too (a kind node has its own
+	# eth0); the peer's name is only checked where it goes.
+	ip link add pn netns "$lan" type veth peer name eth1 netns "$node" || return 1
+	ip link add po netns "$lan" type veth peer name eth0 netns "$outside" || return 1
 	ip -n "$lan" link set pn master br0 up || return 1
 	ip -n "$lan" link set po master br0 up || return 1
 	ip -n "$node" addr add "$NODE_LAN/16" dev eth1 || return 1

@@ -91,7 +91,8 @@ l2_topology() {
 	for ns in p0 p1; do
 		ip -n "$L2_SW" link set "$ns" master br0 up || return 1
 	done
-	ip link add eth1 netns "$L2_OUT" type veth peer name e1 netns "$L2_NODE" || return 1
+	# The first name must be free in this namespace too (see e2e_l2.sh).
+	ip link add e1 netns "$L2_NODE" type veth peer name eth1 netns "$L2_OUT" || return 1
 	idx=$(l2_ifindex "$L2_NODE" e0) || return 1
 	ip -n "$L2_OTHER" link add o0 index "$idx" type veth peer name eth2 netns "$L2_OUT" || return 1
 	ip link add b1 netns "$L2_NODE" type veth peer name eth0 netns "$L2_BE" || return 1

@@ -11,7 +11,7 @@
 # `docker run` flags on a user-defined bridge network "kind" (IPv4 + IPv6)
 # from an image with only kind's packages, so the tests see what they would
 # see on a user's kind node. Prints the run_kselftest.sh TAP output, then
-# (when no TEST is named) scripts/kind-walk-vm.sh's, then
+# (when no TEST is named, or "walk" is among them) scripts/kind-walk-vm.sh's, then
 # "kind-node: N passed, N failed, N skipped" for the functional group.
 set -euo pipefail
 
@@ -103,6 +103,17 @@ for t in socat make gcc nft; do
 	fi
 done
 
+# "walk" among the TESTs: the walk-through too (it runs by itself when no
+# TEST is named).
+do_walk=1
+if (($#)); then
+	do_walk=0
+	tests=()
+	for t in "$@"; do
+		if [[ "$t" == walk ]]; then do_walk=1; else tests+=("$t"); fi
+	done
+	set -- "${tests[@]}"
+fi
 sel=(-c lbipam)
 if (($#)); then
 	sel=()
@@ -126,7 +137,7 @@ group_ok=0
 
 # The user's walk-through across the two nodes (item 4 of the kind issue).
 walk_ok=0
-if (($# == 0)); then
+if ((do_walk)); then
 	"$here/kind-walk-vm.sh" "$scratch" "${nodes[0]}" "${nodes[1]}" || walk_ok=1
 	lap "walk-through done"
 fi

@@ -4,7 +4,8 @@
 # the test VM (docker, DKMS, two nodes with kind's flags).
 #
 # Usage: scripts/kind-node.sh [--timeout SECS] [COLLECTION:TEST...]
-#   no TEST: the whole functional group (run_kselftest.sh -c lbipam)
+#   no TEST: the whole functional group (run_kselftest.sh -c lbipam) and
+#   the walk-through; "walk" among TESTs adds the walk-through to them
 # Ends with "kind-node: N passed, N failed, N skipped"; exits non-zero unless
 # every test passed and none was skipped.
 set -euo pipefail

@@ -7,10 +7,12 @@
 # lbipamd runs as a DaemonSet pod would: its own container from the node
 # image, in NODE's network namespace (--net container:NODE), the socket on
 # NODE's /var volume. `lbctl apply` runs on NODE (the installed tree in
-# /root/kselftest) with a pool, a Service and its EndpointSlice whose backend
-# is a server on NODE. The LB IP must then answer from OTHER_NODE and from
-# the VM (the kind host) through the kind network, each with a route to the
-# pool via NODE (announcing the IP is the L2-announcement issue's part).
+# /root/kselftest) with a pool inside the kind network's own subnet (as
+# MetalLB's kind guide does), a Service and its EndpointSlice whose backend
+# is a server on NODE, and a CiliumL2AnnouncementPolicy on eth0. The LB IP
+# must then answer from OTHER_NODE and from the VM (the kind host) through
+# the kind bridge with no route for it: they resolve it with ARP, and NODE's
+# module answers with NODE's MAC.
 set -uo pipefail
 
 (($# == 3)) || { echo "usage: $0 SCRATCH NODE OTHER_NODE" >&2; exit 2; }
@@ -18,7 +20,6 @@ scratch=$1 node=$2 other=$3
 docker=/usr/bin/docker
 tree=/root/kselftest/lbipam
 sock=/var/lib/lbipam/lbipamd.sock
-pool=172.31.255.0/28
 n=0 failed=0
 
 result() { # RC DESC [DIAG]
@@ -49,6 +50,9 @@ on() { # NODE CMD...: in the node, with the daemon's socket
 
 ip4=$(node_ip "$node")
 other4=$(node_ip "$other")
+# The top of the kind network's /16, as in MetalLB's kind guide: on-link
+# for every node and for the host.
+pool=${ip4%.*.*}.255.200/29
 echo "# kind-walk: $node $ip4, $other $other4"
 
 # The daemon's pod: the program from the installed tree, nothing else.
@@ -106,18 +110,26 @@ ports:
 - {name: http, port: 8080, protocol: TCP}
 endpoints:
 - addresses: ["$ip4"]
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata:
+  name: kind-l2
+spec:
+  interfaces: ["^eth0$"]
+  loadBalancerIPs: true
 YAML
 }
-check "lbctl apply on $node: a pool, the web Service, its EndpointSlice" apply
+check "lbctl apply on $node: a pool in the kind subnet, the web Service, its EndpointSlice, an L2 policy on eth0" apply
 
 lbip=""
 for ((i = 0; i < 100; i++)); do
 	lbip=$(on "$node" "$tree/lbctl" get services -n default web -o json 2>/dev/null |
 		on "$node" jq -r '[.status.loadBalancer.ingress[]?.ip][0] // ""')
-	[[ "$lbip" == 172.31.255.* ]] && break
+	[[ "$lbip" == "${pool%.*}".* ]] && break
 	sleep 0.2
 done
-result "$([[ "$lbip" == 172.31.255.* ]]; echo $?)" "web got an LB IP from $pool ($lbip)"
+result "$([[ "$lbip" == "${pool%.*}".* ]]; echo $?)" "web got an LB IP from $pool ($lbip)"
 check "the kernel in $node holds $lbip:80/tcp" \
 	on "$node" "$tree/lbctl" service show "$lbip:80/tcp"
 
@@ -135,22 +147,29 @@ copy_client() {
 		"$docker" cp "$scratch/lb_traffic" "$other:$tree/lb_traffic"
 }
 check "lb_traffic copied to $other and the host" copy_client
-check "route to $pool via $node on $other" \
-	"$docker" exec "$other" ip route replace "$pool" via "$ip4"
+announced() {
+	on "$node" "$tree/lbctl" l2 list | grep -q "^$lbip dev eth0 "
+}
+check "the module in $node announces $lbip on eth0" announced
 ask_other() { local p=$1; shift; ask "$p" "$docker" exec "$other"; }
 check "$lbip:80 answers from $other (backend $node, source $other4)" \
 	ask_other "$other4"
 
 gw=$("$docker" network inspect -f '{{(index .IPAM.Config 0).Gateway}}' kind)
-check "route to $pool via $node on the kind host" ip route replace "$pool" via "$ip4"
 ask_host() {
 	local out
 	out=$("$scratch/lb_traffic" ask -t 10 tcp "$lbip" 80 2>&1) || { echo "$out"; return 1; }
 	[[ "$out" == "$node $gw"* ]] || { echo "answer '$out', want '$node $gw...'"; return 1; }
 }
 check "$lbip:80 answers from the kind host (backend $node, source $gw)" ask_host
+mac=$("$docker" exec "$node" cat /sys/class/net/eth0/address)
+host_mac() {
+	local got
+	got=$(ip -j neigh show "$lbip" | jq -r '.[0].lladdr // empty')
+	[[ "$got" == "$mac" ]] || { echo "the host resolved $lbip to '$got'"; return 1; }
+}
+check "the kind host resolved $lbip to $node's eth0 ($mac), with no route for it" host_mac
 
 "$docker" rm -f lbipamd >/dev/null 2>&1
-ip route del "$pool" 2>/dev/null
 echo "kind-walk: $((n - failed)) passed, $failed failed"
 ((failed == 0))

@@ -112,6 +112,20 @@ slice() {
 	done
 }
 
+# relabel VALUE: this node's Node object, with lbipam.example/l2=VALUE (the
+# L2 policy's nodeSelector wants "on").
+relabel() {
+	e2e_apply <<YAML
+apiVersion: v1
+kind: Node
+metadata:
+  name: kind-worker
+  labels:
+    kubernetes.io/hostname: kind-worker
+    lbipam.example/l2: "$1"
+YAML
+}
+
 objects() {
 	e2e_apply <"$LB_SELFTEST_DIR/seed-pools.yaml" || return 1
 	e2e_apply <<YAML
@@ -126,15 +140,8 @@ spec:
   serviceSelector:
     matchExpressions:
       - {key: color, operator: In, values: [blue, cyan]}
----
-apiVersion: v1
-kind: Node
-metadata:
-  name: kind-worker
-  labels:
-    kubernetes.io/hostname: kind-worker
-    lbipam.example/l2: "on"
 YAML
+	relabel on || return 1
 	{
 		service service-blue blue 10.96.0.10 fd00:96::10
 		service service-red red 10.96.0.11
@@ -265,17 +272,6 @@ lb_expect_eq "... and the announcements are unchanged" "$before" "$(announced)"
 lbctl delete l2announcementpolicy bad-re >/dev/null 2>&1
 
 # The nodeSelector: this node's labels no longer match.
-relabel() {
-	e2e_apply <<YAML
-apiVersion: v1
-kind: Node
-metadata:
-  name: kind-worker
-  labels:
-    kubernetes.io/hostname: kind-worker
-    lbipam.example/l2: "$1"
-YAML
-}
 lb_check "relabel the Node lbipam.example/l2=off" relabel off
 wait_for "the nodeSelector excludes the node: nothing announced" '[ -z "$(announced)" ]'
 flush_neigh

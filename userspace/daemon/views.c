@@ -121,6 +121,23 @@ struct view_ctx {
 	const char *ns;			/* only this namespace, or NULL */
 };
 
+/*
+ * Appends the view @j of a cluster-scoped object (pool, L2 policy) with its
+ * stored object under "object", whose status is its conditions (@conds,
+ * whose reference is dropped).
+ */
+static void add_cluster_item(struct view_ctx *c, json_t *j, enum lb_kind kind,
+			     const char *name, int64_t created,
+			     uint64_t generation, json_t *conds)
+{
+	json_object_set_new(j, "object",
+		lb_k8s_object(lbipamd_object_json(c->eng, kind, "", name),
+			      created, generation,
+			      json_pack("{s:O}", "conditions", conds)));
+	json_decref(conds);
+	json_array_append_new(c->items, j);
+}
+
 static int lb_pool_json_cb(const struct lb_pool_info *p, void *arg)
 {
 	struct view_ctx *c = arg;
@@ -145,13 +162,8 @@ static int lb_pool_json_cb(const struct lb_pool_info *p, void *arg)
 		      "countsV4", lb_counts_json(&p->v4), "countsV6",
 		      lb_counts_json(&p->v6), "conditions", conds, "blocks",
 		      blocks);
-	json_object_set_new(j, "object",
-		lb_k8s_object(lbipamd_object_json(c->eng, LB_KIND_POOL, "",
-						  p->name),
-			      p->created, p->generation,
-			      json_pack("{s:O}", "conditions", conds)));
-	json_decref(conds);
-	json_array_append_new(c->items, j);
+	add_cluster_item(c, j, LB_KIND_POOL, p->name, p->created, p->generation,
+			 conds);
 	return 0;
 }
 
@@ -409,13 +421,8 @@ static int lb_l2pol_json_cb(const struct lb_l2_policy_info *p, void *arg)
 		      p->selects_node, "matchedInterfaces",
 		      lb_strv(p->n_matched, p->matched), "services",
 		      lb_strv(p->n_services, p->services));
-	json_object_set_new(j, "object",
-		lb_k8s_object(lbipamd_object_json(c->eng, LB_KIND_L2POLICY, "",
-						  p->name),
-			      p->created, p->generation,
-			      json_pack("{s:O}", "conditions", conds)));
-	json_decref(conds);
-	json_array_append_new(c->items, j);
+	add_cluster_item(c, j, LB_KIND_L2POLICY, p->name, p->created,
+			 p->generation, conds);
 	return 0;
 }
 

@@ -50,13 +50,6 @@ static int parse_l2(int argc, char **argv, const char *cmd,
 	return 0;
 }
 
-static bool same_addr(const struct lb_l2_entry *a, const struct lb_l2_entry *b)
-{
-	return a->family == b->family &&
-	       !memcmp(&a->addr, &b->addr, a->family == AF_INET6 ?
-			sizeof(struct in6_addr) : sizeof(struct in_addr));
-}
-
 /* Every announcement, or only those of @only's address (any interface). */
 static int l2_list(bool json, const struct lb_l2_entry *only)
 {
@@ -81,7 +74,8 @@ static int l2_list(bool json, const struct lb_l2_entry *only)
 		size_t n = 0;
 
 		for (i = 0; i < l.n; i++) {
-			if (same_addr(&l.v[i], only))
+			if (!lb_ip_cmp(l.v[i].family, &l.v[i].addr,
+				       only->family, &only->addr))
 				l.v[n++] = l.v[i];
 		}
 		l.n = n;

@@ -7,19 +7,10 @@
 #include <netlink/genl/genl.h>
 #include "lb_nl_l2.h"
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET6 ? sizeof(struct in6_addr) :
-				    sizeof(struct in_addr);
-}
-
 int lb_l2_cmp(const struct lb_l2_entry *a, const struct lb_l2_entry *b)
 {
-	int r;
+	int r = lb_ip_cmp(a->family, &a->addr, b->family, &b->addr);
 
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	r = memcmp(&a->addr, &b->addr, addr_len(a->family));
 	if (r)
 		return r;
 	if (a->ifindex != b->ifindex)

@@ -6,6 +6,8 @@
 # The kernels: Debian's newest 6.1 and 6.12 headers (the VM downloads the
 # matching images), and both source packages for the debug kernel
 # (scripts/debug-kernel.sh; bc to libssl-dev are what its build needs).
+# The real servers the tests start themselves: etcd (cluster mode),
+# Prometheus (metrics), BIRD (BGP); debhelper, dh-dkms and lintian for `make deb`.
 set -euo pipefail
 
 PKGS=(
@@ -19,6 +21,9 @@ PKGS=(
 	python3 python3-yaml rsync perl shellcheck util-linux procps gnuplot-nox jq
 	git ca-certificates
 	docker.io debootstrap
+	etcd-server etcd-client libcurl4-openssl-dev
+	prometheus libmicrohttpd-dev
+	debhelper dh-dkms lintian bird2
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

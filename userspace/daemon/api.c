@@ -137,20 +137,35 @@ static json_t *lb_diags_response(const char *what, json_t *diags)
 	return r;
 }
 
+/* Why a write failed: the store's reason in cluster mode. */
+static const char *lb_store_reason(struct lbipamd *d, int rc, char *buf,
+				   size_t len)
+{
+	const char *why = lbipamd_cluster_store_error(d);
+
+	if (rc != -EIO)
+		return strerror(-rc);
+	if (!why)
+		return "the state database failed; nothing applied";
+	snprintf(buf, len, "the etcd store failed: %s", why);
+	return buf;
+}
+
 /* The engine's diagnostics (or rc in words) as a rejection. */
-static json_t *lb_rejected(const char *what, const char *file,
-			   const struct lb_diags *diags, int rc)
+static json_t *lb_rejected(struct lbipamd *d, const char *what,
+			   const char *file, const struct lb_diags *diags,
+			   int rc)
 {
 	json_t *jd = json_array(), *res;
+	char buf[800];
 	size_t i;
 
 	for (i = 0; i < diags->n; i++)
 		lb_diag(jd, diags->items[i].file, diags->items[i].doc,
 			diags->items[i].path, diags->items[i].reason);
 	if (!diags->n)
-		lb_diag(jd, file, 0, "", rc == -EIO ?
-			"the state database failed; nothing applied" :
-			strerror(-rc));
+		lb_diag(jd, file, 0, "", lb_store_reason(d, rc, buf,
+							  sizeof(buf)));
 	res = lb_diags_response(what, jd);
 	json_decref(jd);
 	return res;
@@ -210,7 +225,7 @@ static json_t *lb_op_apply(struct lbipamd *d, json_t *req)
 					  json_string_length(yaml), &diags,
 					  &results);
 	if (rc) {
-		res = lb_rejected("apply rejected, nothing applied", file,
+		res = lb_rejected(d, "apply rejected, nothing applied", file,
 				  &diags, rc);
 	} else {
 		res = lbipamd_ok();
@@ -229,16 +244,19 @@ static json_t *lb_delete_yaml(struct lbipamd *d, json_t *req, json_t *yaml)
 	const char *file = lb_req_file(req);
 	struct lb_diags diags = { 0 };
 	struct lb_results results = { 0 };
+	char buf[800];
 	json_t *res;
 	int rc;
 
 	rc = lb_engine_delete_yaml(d->eng, file, json_string_value(yaml),
 				   json_string_length(yaml), &diags, &results);
 	if (rc == -EINVAL && diags.n) {
-		res = lb_rejected("delete rejected, nothing deleted", file,
+		res = lb_rejected(d, "delete rejected, nothing deleted", file,
 				  &diags, rc);
 	} else {
-		res = rc ? lbipamd_fail("delete failed: %s", strerror(-rc)) :
+		res = rc ? lbipamd_fail("delete failed: %s",
+					lb_store_reason(d, rc, buf,
+							sizeof(buf))) :
 			   lbipamd_ok();
 		json_object_set_new(res, "results",
 				    lb_results_json(&results, true));
@@ -254,6 +272,7 @@ static json_t *lb_op_delete(struct lbipamd *d, json_t *req)
 	const char *ns = lb_js(req, "namespace"), *name = lb_js(req, "name");
 	json_t *yaml = json_object_get(req, "yaml"), *res;
 	enum lb_kind kind;
+	char buf[800];
 	int rc;
 
 	if (json_is_string(yaml))
@@ -272,7 +291,7 @@ static json_t *lb_op_delete(struct lbipamd *d, json_t *req)
 	if (rc && rc != -ENOENT)
 		return lbipamd_fail("deleting %s \"%s\": %s",
 				    lb_kind_singular(kind), name,
-				    strerror(-rc));
+				    lb_store_reason(d, rc, buf, sizeof(buf)));
 	res = lbipamd_ok();
 	json_object_set_new(res, "results",
 			    json_pack("[o]", lb_result(kind, ns, name,
@@ -325,6 +344,10 @@ json_t *lbipamd_handle(struct lbipamd *d, json_t *req, bool may_write)
 		if (lb_ops[i].write && !may_write)
 			return lbipamd_fail("permission denied: changing lbipamd's state needs root or membership in group '%s'",
 					    LBIPAMD_GROUP);
+		/* Cluster mode: only the leader writes. */
+		if (lb_ops[i].write && d->cluster &&
+		    !lbipamd_cluster_is_leader(d))
+			return lbipamd_cluster_forward(d, req);
 		return lb_ops[i].handler(d, req);
 	}
 	return lbipamd_fail("unknown op '%s'", op);

@@ -13,6 +13,8 @@
  *   api.c       the requests of lbipamd_proto.h: dispatch and writes
  *   views.c     get, describe and status responses
  *   server.c    the Unix socket and its clients
+ *   cluster.c   cluster mode: etcd store, leader election, watch,
+ *               followers' writes handed to the leader
  *   main.c      arguments, setup and the poll loop
  */
 #ifndef LBIPAMD_H
@@ -283,6 +285,61 @@ int lbipamd_links_fd(const struct lbipamd_links *l);
 bool lbipamd_links_changed(struct lbipamd_links *l);
 void lbipamd_links_close(struct lbipamd_links *l);
 
+/* ------------------------------------------------------------ cluster */
+
+/* lbipamd's --etcd-* options (getopt values). */
+enum {
+	LBIPAMD_OPT_ETCD_ENDPOINTS = 0x1000,
+	LBIPAMD_OPT_ETCD_CERT,
+	LBIPAMD_OPT_ETCD_KEY,
+	LBIPAMD_OPT_ETCD_CA,
+	LBIPAMD_OPT_ETCD_PREFIX,
+	LBIPAMD_OPT_ETCD_LEASE_TTL,
+};
+
+#define LBIPAMD_CLUSTER_OPTIONS						\
+	{ "etcd-endpoints", required_argument, NULL, LBIPAMD_OPT_ETCD_ENDPOINTS }, \
+	{ "etcd-cert", required_argument, NULL, LBIPAMD_OPT_ETCD_CERT },	\
+	{ "etcd-key", required_argument, NULL, LBIPAMD_OPT_ETCD_KEY },	\
+	{ "etcd-ca", required_argument, NULL, LBIPAMD_OPT_ETCD_CA },	\
+	{ "etcd-prefix", required_argument, NULL, LBIPAMD_OPT_ETCD_PREFIX }, \
+	{ "etcd-lease-ttl", required_argument, NULL, LBIPAMD_OPT_ETCD_LEASE_TTL }
+
+struct lbipamd_cluster_cfg {
+	const char *endpoints;		/* NULL: single node, SQLite */
+	const char *cert, *key, *ca;
+	const char *prefix;		/* default "/lbipam/" */
+	long ttl_s;			/* lease TTL, default 2 */
+};
+
+struct lbipamd;
+struct lbipamd_cluster;
+struct lb_store;
+struct pollfd;
+
+/* One --etcd-* option; 0 or -EINVAL (said on stderr). */
+int lbipamd_cluster_opt(struct lbipamd_cluster_cfg *c, int opt,
+			const char *arg);
+/*
+ * Connects (d->ccfg), reads the shared state and starts the watch; *store
+ * is for the engine (lb_engine_config.store).  Sets d->cluster, which
+ * lbipamd_cluster_close() frees after the engine is closed.
+ */
+int lbipamd_cluster_open(struct lbipamd *d, const char *node,
+			 struct lb_store **store);
+void lbipamd_cluster_start(struct lbipamd *d);
+/* The election timer and the watch; 0 or 2 entries. */
+size_t lbipamd_cluster_pollfds(struct lbipamd *d, struct pollfd *pfd);
+void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd);
+void lbipamd_cluster_close(struct lbipamd *d);
+bool lbipamd_cluster_is_leader(const struct lbipamd *d);
+/* A follower's write, handed to the leader; the leader's reply. */
+json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req);
+/* The store's last failure (cluster mode), or NULL. */
+const char *lbipamd_cluster_store_error(const struct lbipamd *d);
+/* Leader, this node, etcd endpoints' health: "cluster" of status. */
+json_t *lbipamd_cluster_status(struct lbipamd *d);
+
 /* ---------------------------------------------------------------- api */
 
 struct lbipamd {
@@ -299,6 +356,8 @@ struct lbipamd {
 	struct lbipamd_ifaces l2ifaces;	/* what l2want was built with */
 	/* Interface listing; lbipamd_l2_ifaces unless a test sets one. */
 	int (*ifaces)(struct lbipamd_ifaces *out);
+	struct lbipamd_cluster_cfg ccfg;
+	struct lbipamd_cluster *cluster;	/* NULL: single node */
 };
 
 /* Handles one request; returns the response (never NULL). */

@@ -37,6 +37,8 @@ static void lbipamd_usage(FILE *f)
 		"Usage: lbipamd [--state DB] [--socket PATH] [--socket-mode MODE]\n"
 		"               [--netns NAME] [--node-name NAME] [--node-labels K=V,...]\n"
 		"               [--no-masquerade]\n"
+		"               [--etcd-endpoints URL[,URL...] [--etcd-prefix /P/]\n"
+		"                [--etcd-lease-ttl S] [--etcd-cert F --etcd-key F] [--etcd-ca F]]\n"
 		"               [--log-level debug|info|warn|error] [--version]\n"
 		"Defaults: --state %s --socket %s --socket-mode 0660\n",
 		LBIPAMD_STATE, LBIPAMD_SOCKET);
@@ -128,6 +130,7 @@ static int lbipamd_parse_args(int argc, char **argv, struct lbipamd_args *a,
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		LBIPAMD_CLUSTER_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end, err[300];
@@ -186,6 +189,10 @@ static int lbipamd_parse_args(int argc, char **argv, struct lbipamd_args *a,
 		case 'h':
 			lbipamd_usage(stdout);
 			return 0;
+		case LBIPAMD_OPT_ETCD_ENDPOINTS ... LBIPAMD_OPT_ETCD_LEASE_TTL:
+			if (lbipamd_cluster_opt(&d->ccfg, c, optarg))
+				return 2;
+			break;
 		default:
 			lbipamd_usage(stderr);
 			return 2;
@@ -230,7 +237,11 @@ static int lbipamd_setup(const struct lbipamd_args *a, struct lbipamd *d,
 	char *err = NULL;
 	int rc;
 
-	if (strcmp(a->state, ":memory:")) {
+	if (d->ccfg.endpoints) {
+		rc = lbipamd_cluster_open(d, d->node.name, &cfg.store);
+		if (rc)
+			return rc;
+	} else if (strcmp(a->state, ":memory:")) {
 		if (lbipamd_mkdir_for(a->state))
 			lbipamd_log(LB_LOG_WARN, "Cannot create the state directory",
 				    "state", a->state, NULL);
@@ -251,6 +262,7 @@ static int lbipamd_setup(const struct lbipamd_args *a, struct lbipamd *d,
 	/* First reconcile before we listen: READY means the table is right. */
 	if (lbipamd_reconcile(d, true))
 		lbipamd_arm(tfd, true);
+	lbipamd_cluster_start(d);
 	rc = lbipamd_server_open(a->sock, a->mode, srv);
 	if (rc)
 		return rc;
@@ -286,10 +298,10 @@ static bool lbipamd_signal(int sfd, struct lbipamd *d)
 static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 			int sfd, int tfd, struct lbipamd_links *links)
 {
-	struct pollfd pfd[3 + 65];
+	struct pollfd pfd[3 + 2 + 65];
 
 	for (;;) {
-		size_t n = 0, ns;
+		size_t n = 0, ns, nc;
 		enum lbipamd_kstate before = d->kern.state;
 		bool links_changed;
 
@@ -298,6 +310,8 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 		/* -1 when closed: poll() skips it. */
 		pfd[n++] = (struct pollfd){ .fd = lbipamd_links_fd(links),
 					    .events = POLLIN };
+		nc = lbipamd_cluster_pollfds(d, pfd + n);
+		n += nc;
 		ns = lbipamd_server_pollfds(srv, pfd + n,
 					    sizeof(pfd) / sizeof(pfd[0]) - n);
 		if (poll(pfd, n + ns, 5000) < 0 && errno != EINTR) {
@@ -314,7 +328,10 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 				ticks = 0;
 			d->dirty = true;
 		}
-		lbipamd_server_process(srv, pfd + 3, ns, d);
+		lbipamd_server_process(srv, pfd + n, ns, d);
+		/* After the clients: a resumed ex-leader's writes are fenced. */
+		if (nc)
+			lbipamd_cluster_process(d, pfd + 3);
 		links_changed = (pfd[2].revents & POLLIN) &&
 				lbipamd_links_changed(links);
 		/* The module drops a vanished link's entries: dump again. */
@@ -377,6 +394,7 @@ int main(int argc, char **argv)
 	lbipamd_l2_state_free(&d);
 	lbipamd_want_free(&d.want);
 	lb_engine_close(d.eng);
+	lbipamd_cluster_close(&d);
 	lbipamd_node_free(&d.node);
 	close(sfd);
 	close(tfd);

@@ -609,6 +609,8 @@ json_t *lbipamd_view_status(struct lbipamd *d)
 		"node", d->node.name ? d->node.name : "", "state",
 		lbipamd_l2state_name(d->l2.state), "message", d->l2.msg,
 		"announcements", (json_int_t)d->l2.announced));
+	if (d->cluster)
+		json_object_set_new(res, "cluster", lbipamd_cluster_status(d));
 	return res;
 }
 

@@ -634,6 +634,7 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 	if (cfg)
 		e->cfg = *cfg;
 	e->cfg.db_path = NULL;
+	e->cfg.store = NULL;
 	if (cfg && cfg->lb_classes) {
 		while (cfg->lb_classes[n])
 			n++;
@@ -649,7 +650,16 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 	lb_holdings_init(e);
 	e->order_stale = true;
 	e->changed_all = true;
-	if (cfg && cfg->db_path) {
+	if (cfg && cfg->store) {
+		e->store = cfg->store;
+		rc = lb_engine_load(e);
+		if (rc) {
+			if (err && !*err)
+				*err = lb_xasprintf("cannot load state: %s",
+						    lb_store_errmsg(e->store));
+			goto fail;
+		}
+	} else if (cfg && cfg->db_path) {
 		rc = lb_store_open(cfg->db_path, &e->store, err);
 		if (rc)
 			goto fail;
@@ -690,6 +700,20 @@ void lb_engine_close(struct lb_engine *e)
 	free(e->classes);
 	lb_store_close(e->store);
 	free(e);
+}
+
+int lb_engine_reload(struct lb_engine *e, bool save)
+{
+	int rc;
+
+	if (!e->store)
+		return 0;
+	lb_engine_free_state(e);
+	rc = lb_engine_load(e);
+	e->changed_all = true;
+	if (!rc && save)
+		rc = lb_engine_persist(e);
+	return rc;
 }
 
 uint64_t lb_engine_state_seq(const struct lb_engine *e)

@@ -76,9 +76,16 @@ enum lb_revoke_policy {
 	LB_REVOKE_KEEP,
 };
 
+struct lb_store;
+
 struct lb_engine_config {
 	/* SQLite file; NULL keeps state in memory only. */
 	const char *db_path;
+	/*
+	 * Or an opened store (struct lb_store, store.h), the engine's from
+	 * then on: loaded, not written at open (lb_engine_reload saves).
+	 */
+	struct lb_store *store;
 	/* Cluster families (Cilium enable-ipv4/enable-ipv6); both on. */
 	bool ipv4_disabled;
 	bool ipv6_disabled;
@@ -142,6 +149,12 @@ char *lb_diag_str(const struct lb_diag *d);
 int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 		   char **err);
 void lb_engine_close(struct lb_engine *e);
+/*
+ * Forgets everything and reads the store again (cluster mode: another
+ * node changed it); with @save, writes back what the reconcile changed.
+ * Every Service's kernel view counts as changed.  0 or -errno.
+ */
+int lb_engine_reload(struct lb_engine *e, bool save);
 
 /*
  * Create or replace every object in a (multi-document) YAML text.  All or

@@ -83,6 +83,28 @@ int lb_store_sqlite_open(const char *path, struct lb_store **out, char **err);
 /* How long to wait for another writer before failing (default 5 s). */
 void lb_store_sqlite_busy_timeout(struct lb_store *s, int ms);
 
+/*
+ * The etcd store (store_etcd.c, built into lbipamd, not the engine
+ * library): keys under @prefix ("/lbipam/"), through @c, which stays
+ * the caller's.  It starts empty; lb_store_etcd_refresh() reads the
+ * whole state into its snapshot (which the each_* iterators walk), and
+ * a commit is one etcd txn that succeeds only while the leader key
+ * (@prefix "leader") has the create revision given to
+ * lb_store_etcd_fence(); without one a commit that changes anything
+ * fails with -EPERM.  Commits that change nothing write nothing.
+ */
+struct lb_etcd;
+int lb_store_etcd_open(struct lb_etcd *c, const char *prefix,
+		       struct lb_store **out, char **err);
+/* 0, or -EIO / -EPROTO with the snapshot unchanged. */
+int lb_store_etcd_refresh(struct lb_store *s);
+/* The etcd revision the snapshot is as of. */
+int64_t lb_store_etcd_revision(struct lb_store *s);
+/* 0: not the leader. */
+void lb_store_etcd_fence(struct lb_store *s, int64_t leader_create_rev);
+/* A commit failed because the leader key was no longer ours. */
+bool lb_store_etcd_lost(struct lb_store *s);
+
 /* Opens the store @where names; *err (if given) gets a malloc'd reason. */
 static inline int lb_store_open(const char *where, struct lb_store **out,
 				char **err)

@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cluster mode: the engine's store on etcd, one leader elected with a
+ * lease, a watch that reloads followers, and followers' writes sent to
+ * the leader through etcd.
+ *
+ * Election: every tick (a quarter of the lease TTL) a follower reads
+ * <prefix>leader; if it is absent it grants a lease and creates the key
+ * with it in a txn that succeeds only if the key still does not exist.
+ * The leader keeps the lease alive; its commits compare the key's
+ * create_revision with the one it created (store_etcd.c), so a leader
+ * that stalled past its lease cannot write once another took over.
+ *
+ * Writes on a follower: the request goes to <prefix>requests/ID, the
+ * leader (which watches that prefix) handles it like its own, then puts
+ * the reply at <prefix>responses/ID and deletes the request in one
+ * fenced txn; the follower waits for the reply, deletes it and reloads.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include "daemon/lbipamd.h"
+#include "engine/etcd.h"
+#include "engine/store.h"
+
+/* How long a follower waits for the leader to answer a write. */
+#define LBIPAMD_FORWARD_MS	10000
+
+struct lbipamd_cluster {
+	struct lbipamd_cluster_cfg cfg;
+	struct lb_etcd *etcd;		/* main thread */
+	struct lb_etcd *wetcd;		/* watch thread */
+	struct lb_store *store;		/* the engine's */
+	const char *node;
+	int64_t lease;			/* ours, or 0 */
+	int64_t leader_rev;		/* create_revision of our leader key */
+	bool leader;
+	char leader_name[256];
+	int64_t renewed_ms;		/* last successful keepalive */
+	bool etcd_ok;
+	char msg[600];
+	int tfd;
+	int pipe[2];
+	pthread_t thr;
+	bool thr_started;
+	volatile int stop;
+	unsigned long seq;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int lbipamd_cluster_opt(struct lbipamd_cluster_cfg *c, int opt,
+			const char *arg)
+{
+	char *end;
+	long v;
+
+	switch (opt) {
+	case LBIPAMD_OPT_ETCD_ENDPOINTS:
+		c->endpoints = arg;
+		return 0;
+	case LBIPAMD_OPT_ETCD_CERT:
+		c->cert = arg;
+		return 0;
+	case LBIPAMD_OPT_ETCD_KEY:
+		c->key = arg;
+		return 0;
+	case LBIPAMD_OPT_ETCD_CA:
+		c->ca = arg;
+		return 0;
+	case LBIPAMD_OPT_ETCD_PREFIX:
+		if (arg[0] != '/' || arg[strlen(arg) - 1] != '/') {
+			fprintf(stderr, "lbipamd: --etcd-prefix '%s' must start and end with '/'\n",
+				arg);
+			return -EINVAL;
+		}
+		c->prefix = arg;
+		return 0;
+	case LBIPAMD_OPT_ETCD_LEASE_TTL:
+		v = strtol(arg, &end, 10);
+		/* etcd refuses leases shorter than about 1.5 s. */
+		if (*end || v < 2 || v > 3600) {
+			fprintf(stderr, "lbipamd: bad --etcd-lease-ttl '%s' (whole seconds, 2 to 3600)\n",
+				arg);
+			return -EINVAL;
+		}
+		c->ttl_s = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static json_t *key_b64(const struct lbipamd_cluster *c, const char *rel)
+{
+	char *k = lb_xasprintf("%s%s", c->cfg.prefix, rel);
+	json_t *j = lb_etcd_b64(k, strlen(k));
+
+	free(k);
+	return j;
+}
+
+static json_t *str_b64(const char *s)
+{
+	return lb_etcd_b64(s, strlen(s));
+}
+
+static void set_etcd(struct lbipamd_cluster *c, bool ok)
+{
+	if (ok == c->etcd_ok && (ok || !strcmp(c->msg,
+					       lb_etcd_errmsg(c->etcd))))
+		return;
+	c->etcd_ok = ok;
+	snprintf(c->msg, sizeof(c->msg), "%s", ok ? "reachable" :
+		 lb_etcd_errmsg(c->etcd));
+	lbipamd_log(ok ? LB_LOG_INFO : LB_LOG_WARN, ok ?
+		    "etcd reachable" : "etcd unreachable, serving the last state",
+		    "error", ok ? NULL : c->msg, NULL);
+}
+
+/* Reads the shared state again and programs this node from it. */
+static void reload(struct lbipamd *d, bool save)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	int64_t before = lb_store_etcd_revision(c->store);
+	int rc = lb_store_etcd_refresh(c->store);
+
+	if (rc) {
+		lbipamd_log(LB_LOG_WARN, "Cannot read the shared state, keeping the last one",
+			    "error", lb_store_errmsg(c->store), NULL);
+		return;
+	}
+	if (!save && lb_store_etcd_revision(c->store) == before)
+		return;
+	rc = lb_engine_reload(d->eng, save);
+	if (rc)
+		lbipamd_log(LB_LOG_ERROR, "Cannot load the shared state",
+			    "error", lb_store_errmsg(c->store), NULL);
+	lbipamd_reconcile(d, true);
+}
+
+static void step_down(struct lbipamd_cluster *c, const char *why)
+{
+	if (!c->leader)
+		return;
+	c->leader = false;
+	c->leader_name[0] = '\0';
+	lb_store_etcd_fence(c->store, 0);
+	lbipamd_log(LB_LOG_WARN, "No longer the cluster leader", "node",
+		    c->node, "reason", why, NULL);
+}
+
+/* Keeps our lease; false if it is gone or cannot be renewed. */
+static bool keepalive(struct lbipamd_cluster *c, bool *gone)
+{
+	char id[24];
+	json_t *req, *r;
+	int rc;
+
+	*gone = false;
+	snprintf(id, sizeof(id), "%lld", (long long)c->lease);
+	req = json_pack("{s:s}", "ID", id);
+	rc = lb_etcd_call(c->etcd, "/v3/lease/keepalive", req, &r);
+	json_decref(req);
+	set_etcd(c, !rc);
+	if (rc)
+		return false;
+	if (lb_etcd_int(json_object_get(json_object_get(r, "result"),
+					"TTL")) <= 0) {
+		*gone = true;
+		json_decref(r);
+		return false;
+	}
+	json_decref(r);
+	c->renewed_ms = now_ms();
+	return true;
+}
+
+static void revoke_lease(struct lbipamd_cluster *c)
+{
+	char id[24];
+	json_t *req, *r = NULL;
+
+	if (!c->lease)
+		return;
+	snprintf(id, sizeof(id), "%lld", (long long)c->lease);
+	req = json_pack("{s:s}", "ID", id);
+	if (!lb_etcd_call(c->etcd, "/v3/lease/revoke", req, &r))
+		c->lease = 0;
+	json_decref(req);
+	json_decref(r);
+}
+
+static void serve_requests(struct lbipamd *d);
+
+static void become_leader(struct lbipamd *d, int64_t rev, const char *how)
+{
+	struct lbipamd_cluster *c = d->cluster;
+
+	c->leader = true;
+	c->leader_rev = rev;
+	snprintf(c->leader_name, sizeof(c->leader_name), "%s", c->node);
+	lb_store_etcd_fence(c->store, rev);
+	lbipamd_log(LB_LOG_INFO, "Became the cluster leader", "node", c->node,
+		    "how", how, NULL);
+	/* The last committed state, and what its reconcile changes. */
+	reload(d, true);
+	serve_requests(d);
+}
+
+/* The leader key, or NULL (absent); -EIO when etcd does not answer. */
+static int read_leader(struct lbipamd_cluster *c, json_t **kv, json_t **r)
+{
+	json_t *req = json_pack("{s:o}", "key", key_b64(c, "leader"));
+	int rc = lb_etcd_call(c->etcd, "/v3/kv/range", req, r);
+
+	json_decref(req);
+	set_etcd(c, !rc);
+	if (rc)
+		return rc;
+	*kv = json_array_get(json_object_get(*r, "kvs"), 0);
+	return 0;
+}
+
+static void note_leader(struct lbipamd_cluster *c, json_t *kv)
+{
+	char *name = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+
+	if (name && strcmp(name, c->leader_name))
+		lbipamd_log(LB_LOG_INFO, "Cluster leader", "leader", name,
+			    NULL);
+	snprintf(c->leader_name, sizeof(c->leader_name), "%s",
+		 name ? name : "");
+	free(name);
+}
+
+static void campaign(struct lbipamd *d)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	json_t *kv, *r = NULL, *req, *txn;
+	char id[24];
+	bool gone;
+	int rc;
+
+	if (read_leader(c, &kv, &r))
+		return;
+	if (kv) {
+		/* Still ours (etcd came back in time): carry on. */
+		if (c->lease && lb_etcd_int(json_object_get(kv, "lease")) ==
+		    c->lease && lb_etcd_int(json_object_get(kv,
+				"create_revision")) == c->leader_rev &&
+		    keepalive(c, &gone)) {
+			json_decref(r);
+			become_leader(d, c->leader_rev, "lease kept");
+			return;
+		}
+		note_leader(c, kv);
+		json_decref(r);
+		return;
+	}
+	json_decref(r);
+	c->leader_name[0] = '\0';
+	if (!c->lease) {
+		req = json_pack("{s:I}", "TTL", (json_int_t)c->cfg.ttl_s);
+		rc = lb_etcd_call(c->etcd, "/v3/lease/grant", req, &r);
+		json_decref(req);
+		set_etcd(c, !rc);
+		if (rc)
+			return;
+		c->lease = lb_etcd_int(json_object_get(r, "ID"));
+		json_decref(r);
+	}
+	snprintf(id, sizeof(id), "%lld", (long long)c->lease);
+	txn = json_pack("{s:[{s:o, s:s, s:s, s:s}], s:[{s:{s:o, s:o, s:s}}], s:[{s:{s:o}}]}",
+			"compare", "key", key_b64(c, "leader"), "result",
+			"EQUAL", "target", "CREATE", "create_revision", "0",
+			"success", "request_put", "key", key_b64(c, "leader"),
+			"value", str_b64(c->node), "lease", id,
+			"failure", "request_range", "key",
+			key_b64(c, "leader"));
+	rc = lb_etcd_call(c->etcd, "/v3/kv/txn", txn, &r);
+	json_decref(txn);
+	set_etcd(c, !rc);
+	if (rc)
+		return;
+	if (json_is_true(json_object_get(r, "succeeded"))) {
+		int64_t rev = lb_etcd_int(json_object_get(
+			json_object_get(r, "header"), "revision"));
+
+		json_decref(r);
+		c->renewed_ms = now_ms();
+		become_leader(d, rev, "elected");
+		return;
+	}
+	kv = json_array_get(json_object_get(json_object_get(json_object_get(
+		json_array_get(json_object_get(r, "responses"), 0),
+		"response_range"), "kvs"), 0), 0);
+	if (kv)
+		note_leader(c, kv);
+	json_decref(r);
+	revoke_lease(c);
+}
+
+/* One election step: renew as the leader, or try to become it. */
+static void tick(struct lbipamd *d)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	bool gone;
+
+	if (c->leader && lb_store_etcd_lost(c->store)) {
+		step_down(c, "a commit found the leader key changed");
+		c->lease = 0;
+	}
+	if (!c->leader) {
+		campaign(d);
+		return;
+	}
+	if (keepalive(c, &gone))
+		return;
+	if (gone) {
+		step_down(c, "lease expired");
+		c->lease = 0;
+	} else if (now_ms() - c->renewed_ms >= c->cfg.ttl_s * 1000) {
+		/* Our key may be gone by now; campaign() checks. */
+		step_down(c, "cannot renew the lease");
+	}
+}
+
+/* --------------------------------------------------------------- watch */
+
+enum { EV_CREATED = 'C', EV_STATE = 'S', EV_REQUEST = 'R', EV_DOWN = 'E' };
+
+static void notify(struct lbipamd_cluster *c, char ev)
+{
+	ssize_t n = write(c->pipe[1], &ev, 1);
+
+	(void)n;		/* full pipe: a wake-up is pending anyway */
+}
+
+static int on_watch(json_t *msg, void *arg)
+{
+	struct lbipamd_cluster *c = arg;
+	size_t i, plen = strlen(c->cfg.prefix);
+	bool state = false, request = false;
+	json_t *ev;
+
+	if (json_is_true(json_object_get(msg, "created")))
+		notify(c, EV_CREATED);
+	json_array_foreach(json_object_get(msg, "events"), i, ev) {
+		char *k = lb_etcd_unb64(json_object_get(json_object_get(ev,
+							"kv"), "key"), NULL);
+		const char *rel = k && strlen(k) >= plen ? k + plen : "";
+
+		if (!strncmp(rel, "requests/", 9))
+			request = true;
+		else if (strncmp(rel, "responses/", 10))
+			state = true;
+		free(k);
+	}
+	if (state)
+		notify(c, EV_STATE);
+	if (request)
+		notify(c, EV_REQUEST);
+	return c->stop ? -ECANCELED : 0;
+}
+
+static void *watch_thread(void *arg)
+{
+	struct lbipamd_cluster *c = arg;
+
+	while (!c->stop) {
+		json_t *req = json_pack("{s:{s:o, s:o}}", "create_request",
+					"key", str_b64(c->cfg.prefix),
+					"range_end",
+					lb_etcd_prefix_end(c->cfg.prefix));
+		int i;
+
+		lb_etcd_stream(c->wetcd, "/v3/watch", req, on_watch, c,
+			       &c->stop);
+		json_decref(req);
+		notify(c, EV_DOWN);
+		for (i = 0; i < 5 && !c->stop; i++)
+			usleep(50000);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* {"key": prefix+rel, "range_end": its end}: every key under rel. */
+static json_t *range_of(const struct lbipamd_cluster *c, const char *rel)
+{
+	char *k = lb_xasprintf("%s%s", c->cfg.prefix, rel);
+	json_t *j = json_pack("{s:o, s:o}", "key", lb_etcd_b64(k, strlen(k)),
+			      "range_end", lb_etcd_prefix_end(k));
+
+	free(k);
+	return j;
+}
+
+static void serve_one(struct lbipamd *d, json_t *kv)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	size_t plen = strlen(c->cfg.prefix) + strlen("requests/");
+	char *k = lb_etcd_unb64(json_object_get(kv, "key"), NULL);
+	char *v = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+	json_t *req = v ? json_loads(v, 0, NULL) : NULL, *res, *txn, *r = NULL;
+	char fence[24], *text, *rkey;
+
+	if (!k || strlen(k) <= plen)
+		goto out;
+	res = json_is_object(req) ? lbipamd_handle(d, req, true) :
+		lbipamd_fail("the forwarded request is not a JSON object");
+	lbipamd_log(LB_LOG_INFO, "Served a forwarded request", "id", k + plen,
+		    "op", lb_js(req, "op"), NULL);
+	text = json_dumps(res, JSON_COMPACT);
+	rkey = lb_xasprintf("responses/%s", k + plen);
+	snprintf(fence, sizeof(fence), "%lld", (long long)c->leader_rev);
+	/* The reply and the request's removal, only while we lead. */
+	txn = json_pack("{s:[{s:o, s:s, s:s, s:s}], s:[{s:{s:o, s:o}}, {s:{s:O}}]}",
+			"compare", "key", key_b64(c, "leader"), "result",
+			"EQUAL", "target", "CREATE", "create_revision", fence,
+			"success", "request_put", "key", key_b64(c, rkey),
+			"value", str_b64(text), "request_delete_range", "key",
+			json_object_get(kv, "key"));
+	if (lb_etcd_call(c->etcd, "/v3/kv/txn", txn, &r))
+		lbipamd_log(LB_LOG_WARN, "Cannot answer a forwarded request",
+			    "id", k + plen, "error", lb_etcd_errmsg(c->etcd),
+			    NULL);
+	json_decref(r);
+	json_decref(txn);
+	json_decref(res);
+	free(text);
+	free(rkey);
+out:
+	json_decref(req);
+	free(k);
+	free(v);
+}
+
+static void serve_requests(struct lbipamd *d)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	json_t *req, *r, *kv;
+	size_t i;
+	int rc;
+
+	if (!c->leader)
+		return;
+	req = range_of(c, "requests/");
+	rc = lb_etcd_call(c->etcd, "/v3/kv/range", req, &r);
+	json_decref(req);
+	if (rc)
+		return;
+	json_array_foreach(json_object_get(r, "kvs"), i, kv)
+		if (c->leader)
+			serve_one(d, kv);
+	json_decref(r);
+}
+
+static void del_key(struct lbipamd_cluster *c, const char *rel)
+{
+	json_t *req = json_pack("{s:o}", "key", key_b64(c, rel)), *r = NULL;
+
+	lb_etcd_call(c->etcd, "/v3/kv/deleterange", req, &r);
+	json_decref(req);
+	json_decref(r);
+}
+
+/*
+ * A write on a follower: handed to the leader through etcd, answered
+ * with the leader's reply once this node has reloaded the state it
+ * wrote (so a get here right after shows the change).
+ */
+json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	char *id, *rkey, *qkey, *text, *v;
+	int64_t deadline;
+	json_t *put, *r = NULL, *res = NULL, *kv;
+	int rc;
+
+	if (!c->etcd_ok || !c->leader_name[0])
+		return lbipamd_fail("cluster mode: no leader is elected (etcd: %s); nothing applied",
+				    c->etcd_ok ? "reachable" : c->msg);
+	id = lb_xasprintf("%s-%d-%lu", c->node, (int)getpid(), ++c->seq);
+	qkey = lb_xasprintf("requests/%s", id);
+	rkey = lb_xasprintf("responses/%s", id);
+	text = json_dumps(req, JSON_COMPACT);
+	put = json_pack("{s:o, s:o}", "key", key_b64(c, qkey), "value",
+			str_b64(text));
+	free(text);
+	rc = lb_etcd_call(c->etcd, "/v3/kv/put", put, &r);
+	json_decref(put);
+	json_decref(r);
+	if (rc) {
+		set_etcd(c, false);
+		res = lbipamd_fail("cluster mode: cannot hand the write to the leader (%s); nothing applied",
+				   lb_etcd_errmsg(c->etcd));
+		goto out;
+	}
+	deadline = now_ms() + LBIPAMD_FORWARD_MS;
+	while (!res && now_ms() < deadline) {
+		json_t *get = json_pack("{s:o}", "key", key_b64(c, rkey));
+
+		r = NULL;
+		rc = lb_etcd_call(c->etcd, "/v3/kv/range", get, &r);
+		json_decref(get);
+		kv = rc ? NULL : json_array_get(json_object_get(r, "kvs"), 0);
+		v = kv ? lb_etcd_unb64(json_object_get(kv, "value"), NULL) :
+			 NULL;
+		res = v ? json_loads(v, 0, NULL) : NULL;
+		free(v);
+		json_decref(r);
+		if (!res)
+			usleep(20000);
+	}
+	if (!res) {
+		del_key(c, qkey);
+		res = lbipamd_fail("cluster mode: the leader (%s) did not answer within %d s; the write may still be applied",
+				   c->leader_name, LBIPAMD_FORWARD_MS / 1000);
+		goto out;
+	}
+	del_key(c, rkey);
+	reload(d, false);
+out:
+	free(id);
+	free(qkey);
+	free(rkey);
+	return res;
+}
+
+/* -------------------------------------------------------------- status */
+
+bool lbipamd_cluster_is_leader(const struct lbipamd *d)
+{
+	return d->cluster->leader;
+}
+
+const char *lbipamd_cluster_store_error(const struct lbipamd *d)
+{
+	return d->cluster ? lb_store_errmsg(d->cluster->store) : NULL;
+}
+
+json_t *lbipamd_cluster_status(struct lbipamd *d)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	json_t *eps = json_array(), *res;
+	size_t i;
+
+	for (i = 0; i < lb_etcd_nendpoints(c->etcd); i++) {
+		char version[64] = "", err[600] = "";
+		bool lead = false;
+		int rc = lb_etcd_endpoint_status(c->etcd, i, version,
+						 sizeof(version), &lead, err,
+						 sizeof(err));
+
+		json_array_append_new(eps, json_pack("{s:s, s:b, s:s, s:b, s:s}",
+				      "endpoint", lb_etcd_endpoint(c->etcd, i),
+				      "healthy", !rc, "version", version,
+				      "raftLeader", lead, "error", err));
+	}
+	res = json_pack("{s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:o}",
+			"store", "etcd", "node", c->node, "leader",
+			c->leader_name, "isLeader", c->leader, "prefix",
+			c->cfg.prefix, "leaseTTL", (json_int_t)c->cfg.ttl_s,
+			"revision",
+			(json_int_t)lb_store_etcd_revision(c->store),
+			"endpoints", eps);
+	return res;
+}
+
+/* ----------------------------------------------------------- lifecycle */
+
+int lbipamd_cluster_open(struct lbipamd *d, const char *node,
+			 struct lb_store **store)
+{
+	struct lb_etcd_config ec = { .endpoints = d->ccfg.endpoints,
+				     .cert = d->ccfg.cert, .key = d->ccfg.key,
+				     .ca = d->ccfg.ca };
+	struct lbipamd_cluster *c = lb_xcalloc(1, sizeof(*c));
+	char *err = NULL;
+	struct itimerspec its = { 0 };
+	long ms;
+	int rc;
+
+	c->cfg = d->ccfg;
+	if (!c->cfg.prefix)
+		c->cfg.prefix = "/lbipam/";
+	if (!c->cfg.ttl_s)
+		c->cfg.ttl_s = 2;
+	c->node = node;
+	c->tfd = -1;
+	c->pipe[0] = c->pipe[1] = -1;
+	d->cluster = c;
+	/* Every etcd call ends well before the lease does. */
+	ec.timeout_ms = c->cfg.ttl_s * 1000 / 4;
+	rc = lb_etcd_open(&ec, &c->etcd, &err);
+	if (!rc)
+		rc = lb_etcd_open(&ec, &c->wetcd, &err);
+	if (!rc)
+		rc = lb_store_etcd_open(c->etcd, c->cfg.prefix, &c->store,
+					&err);
+	if (rc) {
+		lbipamd_log(LB_LOG_ERROR, "Cannot use etcd", "error", err,
+			    NULL);
+		free(err);
+		return rc;
+	}
+	rc = lb_store_etcd_refresh(c->store);
+	if (rc) {
+		lbipamd_log(LB_LOG_ERROR, "Cannot read the shared state from etcd",
+			    "endpoints", c->cfg.endpoints, "error",
+			    lb_store_errmsg(c->store), NULL);
+		lb_store_close(c->store);
+		return rc;
+	}
+	c->etcd_ok = true;
+	snprintf(c->msg, sizeof(c->msg), "reachable");
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->tfd < 0 || pipe2(c->pipe, O_NONBLOCK | O_CLOEXEC)) {
+		lb_store_close(c->store);
+		return -errno;
+	}
+	ms = c->cfg.ttl_s * 1000 / 4;
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	its.it_interval = its.it_value;
+	timerfd_settime(c->tfd, 0, &its, NULL);
+	if (pthread_create(&c->thr, NULL, watch_thread, c)) {
+		lb_store_close(c->store);
+		return -EAGAIN;
+	}
+	c->thr_started = true;
+	*store = c->store;
+	lbipamd_log(LB_LOG_INFO, "Cluster mode", "endpoints",
+		    c->cfg.endpoints, "prefix", c->cfg.prefix, "node", node,
+		    NULL);
+	return 0;
+}
+
+/* The first campaign, once the engine holds the shared state. */
+void lbipamd_cluster_start(struct lbipamd *d)
+{
+	if (d->cluster)
+		tick(d);
+}
+
+size_t lbipamd_cluster_pollfds(struct lbipamd *d, struct pollfd *pfd)
+{
+	if (!d->cluster)
+		return 0;
+	pfd[0] = (struct pollfd){ .fd = d->cluster->tfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = d->cluster->pipe[0],
+				  .events = POLLIN };
+	return 2;
+}
+
+void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	bool state = false, request = false, down = false, ticked = false;
+	char buf[64];
+	ssize_t n, i;
+
+	if (!c)
+		return;
+	if (pfd[0].revents & POLLIN) {
+		uint64_t ticks;
+
+		if (read(c->tfd, &ticks, sizeof(ticks)) < 0)
+			ticks = 0;
+		tick(d);
+		ticked = true;
+	}
+	if (!(pfd[1].revents & POLLIN))
+		return;
+	while ((n = read(c->pipe[0], buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			state |= buf[i] == EV_STATE || buf[i] == EV_CREATED;
+			request |= buf[i] == EV_REQUEST;
+			down |= buf[i] == EV_DOWN;
+		}
+	}
+	if (down && !state)
+		set_etcd(c, false);
+	/* A follower follows; the leader is the only writer. */
+	if (state && !c->leader) {
+		reload(d, false);
+		/* The leader key may have gone: campaign now, not later. */
+		if (!ticked)
+			tick(d);
+	}
+	if (request)
+		serve_requests(d);
+}
+
+void lbipamd_cluster_close(struct lbipamd *d)
+{
+	struct lbipamd_cluster *c = d->cluster;
+
+	if (!c)
+		return;
+	c->stop = 1;
+	if (c->thr_started)
+		pthread_join(c->thr, NULL);
+	/* Let another node take over at once rather than after the TTL. */
+	if (c->leader)
+		revoke_lease(c);
+	if (c->tfd >= 0)
+		close(c->tfd);
+	if (c->pipe[0] >= 0) {
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+	}
+	lb_etcd_close(c->etcd);
+	lb_etcd_close(c->wetcd);
+	free(c);
+	d->cluster = NULL;
+}

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The etcd store (struct lb_store_ops): the engine's state as keys under
+ * a prefix, read whole into a snapshot, a commit one fenced etcd txn.
+ *
+ * Keys under the prefix (default /lbipam/), values JSON:
+ *   objects/KIND/KEY  {"kind":N,"created":NS,"generation":N,"doc":"YAML"}
+ *   holdings/SVC      {"ips":["IP",...],"revoked":N}  (ingress order)
+ *   pools/POOL        {"conflicting":BOOL,"message":"..."}
+ *   meta/NAME         {"value":N}                     (schema, last_stamp)
+ * cluster.c keeps leader, requests/ and responses/ beside them.
+ */
+#include "etcd.h"
+#include "store.h"
+#include "util.h"
+#include "../lib/lb_names.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LB_ETCD_SCHEMA 1
+
+struct etcd_store {
+	struct lb_store base;
+	struct lb_etcd *c;		/* borrowed */
+	char *prefix;
+	json_t *snap;			/* relative key -> value */
+	int64_t rev;			/* etcd revision snap is as of */
+	json_t *ops;			/* this transaction: [key, value|null] */
+	int64_t fence;			/* the leader key's create_revision */
+	bool lost;			/* a commit found the fence gone */
+	char err[600];
+};
+
+static struct etcd_store *es(struct lb_store *s)
+{
+	return (struct etcd_store *)((char *)s -
+				     offsetof(struct etcd_store, base));
+}
+
+static const char *etcd_errmsg(struct lb_store *b)
+{
+	return es(b)->err;
+}
+
+static void etcd_close(struct lb_store *b)
+{
+	struct etcd_store *s = es(b);
+
+	json_decref(s->snap);
+	json_decref(s->ops);
+	free(s->prefix);
+	free(s);
+}
+
+static int etcd_begin(struct lb_store *b)
+{
+	struct etcd_store *s = es(b);
+
+	json_array_clear(s->ops);
+	return 0;
+}
+
+static void etcd_rollback(struct lb_store *b)
+{
+	json_array_clear(es(b)->ops);
+}
+
+static void op(struct etcd_store *s, char *key, json_t *value)
+{
+	json_array_append_new(s->ops, json_pack("[s, o?]", key, value));
+	free(key);
+}
+
+static int etcd_put_object(struct lb_store *b, const struct lb_store_object *o)
+{
+	op(es(b), lb_xasprintf("objects/%s/%s",
+			       lb_kind_name((enum lb_kind)o->kind), o->key),
+	   json_pack("{s:i, s:I, s:I, s:s}", "kind", o->kind, "created",
+		     (json_int_t)o->created, "generation",
+		     (json_int_t)o->generation, "doc", o->doc));
+	return 0;
+}
+
+static int etcd_del_object(struct lb_store *b, int kind, const char *key)
+{
+	op(es(b), lb_xasprintf("objects/%s/%s",
+			       lb_kind_name((enum lb_kind)kind), key), NULL);
+	return 0;
+}
+
+static int etcd_put_holdings(struct lb_store *b, const char *svc,
+			     const char *const *ips, size_t n, int revoked)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(ips[i]));
+	op(es(b), lb_xasprintf("holdings/%s", svc), n || revoked ?
+	   json_pack("{s:o, s:i}", "ips", a, "revoked", revoked) : NULL);
+	if (!n && !revoked)
+		json_decref(a);
+	return 0;
+}
+
+static int etcd_put_pool_state(struct lb_store *b, const char *pool,
+			       bool conflicting, const char *msg)
+{
+	op(es(b), lb_xasprintf("pools/%s", pool),
+	   json_pack("{s:b, s:s}", "conflicting", conflicting, "message",
+		     msg ? msg : ""));
+	return 0;
+}
+
+static int etcd_del_pool_state(struct lb_store *b, const char *pool)
+{
+	op(es(b), lb_xasprintf("pools/%s", pool), NULL);
+	return 0;
+}
+
+static int etcd_set_meta(struct lb_store *b, const char *key, int64_t v)
+{
+	op(es(b), lb_xasprintf("meta/%s", key),
+	   json_pack("{s:I}", "value", (json_int_t)v));
+	return 0;
+}
+
+static int etcd_get_meta(struct lb_store *b, const char *key, int64_t *v)
+{
+	struct etcd_store *s = es(b);
+	char *k = lb_xasprintf("meta/%s", key);
+	json_t *j = json_object_get(json_object_get(s->snap, k), "value");
+
+	free(k);
+	if (!json_is_integer(j))
+		return -ENOENT;
+	*v = json_integer_value(j);
+	return 0;
+}
+
+/* The operations that change something, last write of a key winning. */
+static json_t *effective_ops(struct etcd_store *s)
+{
+	json_t *last = json_object(), *out = json_array(), *o, *v;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(s->ops, i, o)
+		json_object_set(last, json_string_value(json_array_get(o, 0)),
+				json_array_get(o, 1));
+	json_object_foreach(last, k, v) {
+		json_t *cur = json_object_get(s->snap, k);
+
+		if (json_is_null(v) ? !cur : cur && json_equal(cur, v))
+			continue;
+		json_array_append_new(out, json_pack("[s, O]", k, v));
+	}
+	if (json_array_size(out) &&
+	    !json_object_get(s->snap, "meta/schema"))
+		json_array_append_new(out, json_pack("[s, {s:i}]",
+				      "meta/schema", "value", LB_ETCD_SCHEMA));
+	json_decref(last);
+	return out;
+}
+
+static json_t *key_b64(struct etcd_store *s, const char *rel)
+{
+	char *k = lb_xasprintf("%s%s", s->prefix, rel);
+	json_t *j = lb_etcd_b64(k, strlen(k));
+
+	free(k);
+	return j;
+}
+
+/*
+ * One txn: every change, if the leader key still has the revision this
+ * node created it with.  A stalled ex-leader's commit fails here, by
+ * revision, whatever its clock says.
+ */
+static int etcd_commit(struct lb_store *b)
+{
+	struct etcd_store *s = es(b);
+	json_t *ops = effective_ops(s), *puts = json_array(), *txn, *r, *o;
+	char fence[24];
+	size_t i;
+	int rc;
+
+	json_array_clear(s->ops);
+	if (!json_array_size(ops)) {
+		json_decref(ops);
+		json_decref(puts);
+		return 0;
+	}
+	if (!s->fence) {
+		snprintf(s->err, sizeof(s->err),
+			 "this node is not the cluster leader; nothing written");
+		json_decref(ops);
+		json_decref(puts);
+		return -EPERM;
+	}
+	json_array_foreach(ops, i, o) {
+		const char *k = json_string_value(json_array_get(o, 0));
+		json_t *v = json_array_get(o, 1);
+		char *text;
+
+		if (json_is_null(v)) {
+			json_array_append_new(puts, json_pack("{s:{s:o}}",
+					      "request_delete_range", "key",
+					      key_b64(s, k)));
+			continue;
+		}
+		text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+		json_array_append_new(puts, json_pack("{s:{s:o, s:o}}",
+				      "request_put", "key", key_b64(s, k),
+				      "value", lb_etcd_b64(text,
+							   strlen(text))));
+		free(text);
+	}
+	snprintf(fence, sizeof(fence), "%lld", (long long)s->fence);
+	txn = json_pack("{s:[{s:o, s:s, s:s, s:s}], s:o}", "compare", "key",
+			key_b64(s, "leader"), "result", "EQUAL", "target",
+			"CREATE", "create_revision",
+			fence, "success", puts);
+	rc = lb_etcd_call(s->c, "/v3/kv/txn", txn, &r);
+	json_decref(txn);
+	if (rc) {
+		snprintf(s->err, sizeof(s->err), "%s; nothing written",
+			 lb_etcd_errmsg(s->c));
+		json_decref(ops);
+		return rc;
+	}
+	if (!json_is_true(json_object_get(r, "succeeded"))) {
+		snprintf(s->err, sizeof(s->err),
+			 "this node is no longer the cluster leader (its leader key is gone); nothing written");
+		s->lost = true;
+		json_decref(r);
+		json_decref(ops);
+		return -EPERM;
+	}
+	s->rev = lb_etcd_int(json_object_get(json_object_get(r, "header"),
+					     "revision"));
+	json_array_foreach(ops, i, o) {
+		const char *k = json_string_value(json_array_get(o, 0));
+		json_t *v = json_array_get(o, 1);
+
+		if (json_is_null(v))
+			json_object_del(s->snap, k);
+		else
+			json_object_set(s->snap, k, v);
+	}
+	json_decref(r);
+	json_decref(ops);
+	return 0;
+}
+
+/* ---------------------------------------------------------- iteration */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The snapshot's keys under @sub, sorted; *n of them. */
+static const char **keys_under(struct etcd_store *s, const char *sub,
+			       size_t *n)
+{
+	const char **v = NULL, *k;
+	size_t len = strlen(sub), cap = 0;
+	json_t *val;
+
+	*n = 0;
+	json_object_foreach(s->snap, k, val) {
+		if (strncmp(k, sub, len))
+			continue;
+		LB_GROW(v, *n, cap);
+		v[(*n)++] = k;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_str);
+	return v;
+}
+
+static int cmp_obj(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	json_int_t kx = json_integer_value(json_object_get(x, "kind"));
+	json_int_t ky = json_integer_value(json_object_get(y, "kind"));
+
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x, "key")),
+		      json_string_value(json_object_get(y, "key")));
+}
+
+static int etcd_each_object(struct lb_store *b,
+			    int (*cb)(const struct lb_store_object *o, void *arg),
+			    void *arg)
+{
+	struct etcd_store *s = es(b);
+	const char **keys;
+	json_t **objs;
+	size_t n, i, len = strlen("objects/");
+	int rc = 0;
+
+	keys = keys_under(s, "objects/", &n);
+	objs = lb_xcalloc(n + 1, sizeof(*objs));
+	for (i = 0; i < n; i++) {
+		const char *slash = strchr(keys[i] + len, '/');
+
+		objs[i] = json_deep_copy(json_object_get(s->snap, keys[i]));
+		json_object_set_new(objs[i], "key",
+				    json_string(slash ? slash + 1 : ""));
+	}
+	qsort(objs, n, sizeof(*objs), cmp_obj);
+	for (i = 0; i < n && !rc; i++) {
+		struct lb_store_object o = {
+			.kind = (int)json_integer_value(
+				json_object_get(objs[i], "kind")),
+			.key = json_string_value(json_object_get(objs[i],
+								 "key")),
+			.created = json_integer_value(
+				json_object_get(objs[i], "created")),
+			.generation = (uint64_t)json_integer_value(
+				json_object_get(objs[i], "generation")),
+			.doc = json_string_value(json_object_get(objs[i],
+								 "doc")),
+		};
+
+		if (o.doc)
+			rc = cb(&o, arg);
+	}
+	for (i = 0; i < n; i++)
+		json_decref(objs[i]);
+	free(objs);
+	free(keys);
+	return rc;
+}
+
+static int etcd_each_holding(struct lb_store *b,
+			     int (*cb)(const char *svc, const char *ip, void *arg),
+			     void *arg)
+{
+	struct etcd_store *s = es(b);
+	size_t n, i, j, len = strlen("holdings/");
+	const char **keys = keys_under(s, "holdings/", &n);
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		json_t *ips = json_object_get(json_object_get(s->snap, keys[i]),
+					      "ips"), *ip;
+
+		json_array_foreach(ips, j, ip) {
+			if (json_is_string(ip))
+				rc = cb(keys[i] + len, json_string_value(ip),
+					arg);
+			if (rc)
+				break;
+		}
+	}
+	free(keys);
+	return rc;
+}
+
+static int etcd_each_svc_state(struct lb_store *b,
+			       int (*cb)(const char *svc, int revoked, void *arg),
+			       void *arg)
+{
+	struct etcd_store *s = es(b);
+	size_t n, i, len = strlen("holdings/");
+	const char **keys = keys_under(s, "holdings/", &n);
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		json_int_t r = json_integer_value(json_object_get(
+			json_object_get(s->snap, keys[i]), "revoked"));
+
+		if (r)
+			rc = cb(keys[i] + len, (int)r, arg);
+	}
+	free(keys);
+	return rc;
+}
+
+static int etcd_each_pool_state(struct lb_store *b,
+				int (*cb)(const char *pool, bool conflicting,
+					  const char *msg, void *arg),
+				void *arg)
+{
+	struct etcd_store *s = es(b);
+	size_t n, i, len = strlen("pools/");
+	const char **keys = keys_under(s, "pools/", &n);
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		json_t *v = json_object_get(s->snap, keys[i]);
+		const char *msg = json_string_value(json_object_get(v,
+								    "message"));
+
+		rc = cb(keys[i] + len,
+			json_is_true(json_object_get(v, "conflicting")),
+			msg ? msg : "", arg);
+	}
+	free(keys);
+	return rc;
+}
+
+static const struct lb_store_ops etcd_ops = {
+	.close = etcd_close,
+	.errmsg = etcd_errmsg,
+	.begin = etcd_begin,
+	.commit = etcd_commit,
+	.rollback = etcd_rollback,
+	.put_object = etcd_put_object,
+	.del_object = etcd_del_object,
+	.put_holdings = etcd_put_holdings,
+	.put_pool_state = etcd_put_pool_state,
+	.del_pool_state = etcd_del_pool_state,
+	.set_meta = etcd_set_meta,
+	.get_meta = etcd_get_meta,
+	.each_object = etcd_each_object,
+	.each_holding = etcd_each_holding,
+	.each_svc_state = etcd_each_svc_state,
+	.each_pool_state = etcd_each_pool_state,
+};
+
+/* ------------------------------------------------------------ refresh */
+
+static bool state_key(const char *rel)
+{
+	return !strncmp(rel, "objects/", 8) || !strncmp(rel, "holdings/", 9) ||
+	       !strncmp(rel, "pools/", 6) || !strncmp(rel, "meta/", 5);
+}
+
+int lb_store_etcd_refresh(struct lb_store *b)
+{
+	struct etcd_store *s = es(b);
+	json_t *req, *r, *kvs, *kv, *snap, *schema;
+	size_t i, plen = strlen(s->prefix);
+	int rc;
+
+	req = json_pack("{s:o, s:o}", "key",
+			lb_etcd_b64(s->prefix, plen), "range_end",
+			lb_etcd_prefix_end(s->prefix));
+	rc = lb_etcd_call(s->c, "/v3/kv/range", req, &r);
+	json_decref(req);
+	if (rc) {
+		snprintf(s->err, sizeof(s->err), "%s", lb_etcd_errmsg(s->c));
+		return rc;
+	}
+	snap = json_object();
+	kvs = json_object_get(r, "kvs");
+	json_array_foreach(kvs, i, kv) {
+		char *k = lb_etcd_unb64(json_object_get(kv, "key"), NULL);
+		char *v = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+		json_t *j = v ? json_loads(v, 0, NULL) : NULL;
+
+		if (k && strlen(k) > plen && state_key(k + plen) && j)
+			json_object_set(snap, k + plen, j);
+		json_decref(j);
+		free(k);
+		free(v);
+	}
+	schema = json_object_get(json_object_get(snap, "meta/schema"),
+				 "value");
+	if (schema && json_integer_value(schema) != LB_ETCD_SCHEMA) {
+		snprintf(s->err, sizeof(s->err),
+			 "etcd prefix %s: schema version %lld, expected %d",
+			 s->prefix, (long long)json_integer_value(schema),
+			 LB_ETCD_SCHEMA);
+		json_decref(snap);
+		json_decref(r);
+		return -EPROTO;
+	}
+	json_decref(s->snap);
+	s->snap = snap;
+	s->rev = lb_etcd_int(json_object_get(json_object_get(r, "header"),
+					     "revision"));
+	json_decref(r);
+	return 0;
+}
+
+int64_t lb_store_etcd_revision(struct lb_store *b)
+{
+	return es(b)->rev;
+}
+
+void lb_store_etcd_fence(struct lb_store *b, int64_t leader_create_rev)
+{
+	struct etcd_store *s = es(b);
+
+	s->fence = leader_create_rev;
+	s->lost = false;
+}
+
+bool lb_store_etcd_lost(struct lb_store *b)
+{
+	return es(b)->lost;
+}
+
+int lb_store_etcd_open(struct lb_etcd *c, const char *prefix,
+		       struct lb_store **out, char **err)
+{
+	struct etcd_store *s;
+
+	*out = NULL;
+	if (!prefix || prefix[0] != '/' || prefix[strlen(prefix) - 1] != '/') {
+		if (err)
+			*err = lb_xasprintf("etcd prefix '%s': must start and end with '/'",
+					    prefix ? prefix : "");
+		return -EINVAL;
+	}
+	s = lb_xcalloc(1, sizeof(*s));
+	s->base.ops = &etcd_ops;
+	s->c = c;
+	s->prefix = lb_xstrdup(prefix);
+	s->snap = json_object();
+	s->ops = json_array();
+	*out = &s->base;
+	return 0;
+}

@@ -41,7 +41,7 @@ HDRS := $(wildcard userspace/lbctl/*.h userspace/lib/*.h) uapi/linux/lbipam.h
 UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 
 .PHONY: all module userspace clean install dkms-install check test bench \
-	style module-check unit-tests kselftest vm-test daemon-check \
+	style module-check unit-tests kselftest vm-test daemon-check cluster-check \
 	bench-apply bench-l2 debug-kernel vm-module
 
 all: module userspace

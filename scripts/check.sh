@@ -21,7 +21,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top" || exit 1
 
 STEPS=(build-module-W1 build-module-W1-6.12 build-userspace checkpatch-strict
-	shellcheck unit-tests lbctl-cli engine daemon install-destdir dkms
+	shellcheck unit-tests lbctl-cli engine daemon cluster install-destdir dkms
 	debug-kernel vm-selftests-6.1 vm-selftests-6.12 vm-selftests-debug kind-node)
 
 if [[ "${1:-}" == --list ]]; then
@@ -110,6 +110,7 @@ tap unit-tests make -s unit-tests
 tap lbctl-cli userspace/tests/test_cli.sh
 tap engine make -s engine-check
 tap daemon make -s daemon-check
+tap cluster make -s cluster-check
 step install-destdir scripts/install-check.sh
 step dkms scripts/dkms-check.sh
 # The VM suites, at once. Everything they share is built first, so that

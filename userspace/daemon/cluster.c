@@ -496,9 +496,8 @@ json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req)
 	json_t *put, *r = NULL, *res = NULL, *kv;
 	int rc;
 
-	if (!c->etcd_ok || !c->leader_name[0])
-		return lbipamd_fail("cluster mode: no leader is elected (etcd: %s); nothing applied",
-				    c->etcd_ok ? "reachable" : c->msg);
+	if (c->etcd_ok && !c->leader_name[0])
+		return lbipamd_fail("cluster mode: no leader is elected yet; nothing applied");
 	id = lb_xasprintf("%s-%d-%lu", c->node, (int)getpid(), ++c->seq);
 	qkey = lb_xasprintf("requests/%s", id);
 	rkey = lb_xasprintf("responses/%s", id);
@@ -698,8 +697,12 @@ void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
 			down |= buf[i] == EV_DOWN;
 		}
 	}
-	if (down && !state)
-		set_etcd(c, false);
+	if (down && !state && c->etcd_ok) {
+		c->etcd_ok = false;
+		snprintf(c->msg, sizeof(c->msg), "the watch stream ended");
+		lbipamd_log(LB_LOG_WARN, "etcd unreachable, serving the last state",
+			    "error", c->msg, NULL);
+	}
 	/* A follower follows; the leader is the only writer. */
 	if (state && !c->leader) {
 		reload(d, false);

@@ -25,7 +25,7 @@ LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS) \
 	-lpthread
 
 # LBENGINE_LIB and LBENGINE_SAN_LIB come from userspace/engine/engine.mk.
-.PHONY: daemon-check
+.PHONY: daemon-check cluster-check
 
 userspace/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) $(LBIPAMD_HDRS) \
 		$(LBENGINE_LIB)
@@ -60,3 +60,9 @@ daemon-check: $(LBIPAMD_TEST_BINS) $(B)/daemon-tests/lbipamd $(LBCTL)
 	LBIPAMD=$(B)/daemon-tests/lbipamd LBCTL=$(LBIPAMD_TEST_LBCTL) \
 		$(LBIPAMD_DIR)/tests/cli.sh || rc=1; \
 	exit $$rc
+
+# Cluster mode against a real etcd the test starts on loopback (1 and 3
+# members), several sanitized daemons on the host.
+cluster-check: $(B)/daemon-tests/lbipamd $(LBCTL)
+	LBIPAMD=$(B)/daemon-tests/lbipamd LBCTL=$(LBIPAMD_TEST_LBCTL) \
+		$(LBIPAMD_DIR)/tests/cluster.sh

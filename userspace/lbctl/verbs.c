@@ -259,6 +259,35 @@ static json_t *filter_name(json_t *items, const char *name)
 	return out;
 }
 
+/* Cluster mode: the leader, this node and each etcd endpoint. */
+static void print_cluster_status(json_t *c)
+{
+	json_t *ep;
+	size_t i;
+
+	if (!c)
+		return;
+	printf("cluster:   node %s, leader %s%s (etcd prefix %s, lease TTL %lld s)\n",
+	       lbctl_str(c, "node"),
+	       *lbctl_str(c, "leader") ? lbctl_str(c, "leader") : "<none>",
+	       json_is_true(json_object_get(c, "isLeader")) ? " (this node)" :
+							      "",
+	       lbctl_str(c, "prefix"),
+	       (long long)json_integer_value(json_object_get(c, "leaseTTL")));
+	json_array_foreach(json_object_get(c, "endpoints"), i, ep) {
+		if (json_is_true(json_object_get(ep, "healthy")))
+			printf("etcd:      %s healthy (%s%s)\n",
+			       lbctl_str(ep, "endpoint"),
+			       lbctl_str(ep, "version"),
+			       json_is_true(json_object_get(ep, "raftLeader")) ?
+			       ", raft leader" : "");
+		else
+			printf("etcd:      %s unhealthy (%s)\n",
+			       lbctl_str(ep, "endpoint"),
+			       lbctl_str(ep, "error"));
+	}
+}
+
 static int get_status(const struct lbctl_opts *o)
 {
 	json_t *resp, *k;
@@ -287,6 +316,7 @@ static int get_status(const struct lbctl_opts *o)
 	if (k)
 		printf("l2:        node %s, %s (%s)\n", lbctl_str(k, "node"),
 		       lbctl_str(k, "state"), lbctl_str(k, "message"));
+	print_cluster_status(json_object_get(resp, "cluster"));
 	json_decref(resp);
 	return 0;
 }

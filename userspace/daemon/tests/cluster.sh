@@ -1,0 +1,413 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Cluster mode against a real etcd (Debian's etcd-server) that this test
+# starts on loopback: several lbipamd on the host, one allocation, leader
+# failover, etcd down and back, a 3-member etcd losing a member, a stalled
+# leader fenced.  No kernel module needed.  TAP output.
+#
+#   LBIPAMD=path/to/lbipamd LBCTL=path/to/lbctl cluster.sh
+
+# shellcheck disable=SC2317
+set -u
+LBIPAMD=${LBIPAMD:-userspace/lbipamd}
+LBCTL=${LBCTL:-userspace/lbctl/lbctl}
+ETCD=${ETCD:-etcd}
+ETCDCTL=${ETCDCTL:-etcdctl}
+TTL=2
+tmp=$(mktemp -d)
+n=0
+failed=0
+declare -A npid=() epid=()
+
+cleanup() {
+	local p
+	for p in "${npid[@]}" "${epid[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=1
+		[ -s "$tmp/out" ] && sed 's/^/#   /' "$tmp/out"
+	fi
+}
+
+check() {
+	local d=$1
+	shift
+	"$@" >"$tmp/out" 2>&1
+	ok $? "$d"
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+for t in "$ETCD" "$ETCDCTL" jq socat; do
+	if ! command -v "$t" >/dev/null; then
+		echo "Bail out! $t is missing (scripts/deps.sh installs it)"
+		exit 1
+	fi
+done
+
+# Ports of our own: a base from the PID, each port checked free.
+base=$((20000 + ($$ % 2000) * 10))
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+while ! { port_free $base && port_free $((base + 1)) &&
+	port_free $((base + 2)) && port_free $((base + 3)) &&
+	port_free $((base + 4)) && port_free $((base + 5)); }; do
+	base=$((base + 10))
+done
+c1=$base c2=$((base + 1)) c3=$((base + 2))
+p1=$((base + 3)) p2=$((base + 4)) p3=$((base + 5))
+
+# start_etcd NAME CLIENT PEER INITIAL-CLUSTER [STATE]
+start_etcd() {
+	"$ETCD" --name "$1" --data-dir "$tmp/etcd-$1" \
+		--listen-client-urls "http://127.0.0.1:$2" \
+		--advertise-client-urls "http://127.0.0.1:$2" \
+		--listen-peer-urls "http://127.0.0.1:$3" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$3" \
+		--initial-cluster "$4" --initial-cluster-state "${5:-new}" \
+		--initial-cluster-token "lbipam-test-$$" \
+		>>"$tmp/etcd-$1.log" 2>&1 &
+	epid[$1]=$!
+}
+
+etcd_ready() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$ETCDCTL" --endpoints "$1" endpoint health >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_node NAME ENDPOINTS
+start_node() {
+	ASAN_OPTIONS=detect_leaks=1 "$LBIPAMD" --node-name "$1" \
+		--state "$tmp/$1.db" --socket "$tmp/$1.sock" \
+		--etcd-endpoints "$2" --etcd-lease-ttl "$TTL" \
+		--log-level debug 2>>"$tmp/$1.log" &
+	npid[$1]=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		lb "$1" get status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_node() {
+	kill -TERM "${npid[$1]}"
+	wait "${npid[$1]}"
+	local rc=$?
+	unset "npid[$1]"
+	[ "$rc" -ne 0 ] && echo "lbipamd $1 exited with $rc" &&
+		tail -n 30 "$tmp/$1.log"
+	return "$rc"
+}
+
+lb() {
+	local node=$1
+	shift
+	LBIPAM_SOCKET=$tmp/$node.sock "$LBCTL" "$@"
+}
+
+leader_of() {
+	lb "$1" get status -o json 2>/dev/null | jq -r '.cluster.leader // ""'
+}
+
+# Waits until every named node reports the same non-empty leader; prints it.
+agreed_leader() {
+	local i node l first
+	for ((i = 0; i < 100; i++)); do
+		first=$(leader_of "$1")
+		for node in "$@"; do
+			l=$(leader_of "$node")
+			if [ -z "$l" ] || [ "$l" != "$first" ]; then
+				first=
+				break
+			fi
+		done
+		[ -n "$first" ] && echo "$first" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Every Service and its LB IPs, one line each, sorted.
+ips() {
+	lb "$1" get services -A -o json |
+		jq -r '.items[] | "\(.metadata.namespace)/\(.metadata.name) \([.status.loadBalancer.ingress[]?.ip] | join(","))"' |
+		sort
+}
+
+# Waits until node $1 shows exactly the table in file $2.
+converged() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		ips "$1" >"$tmp/ips.$1" 2>&1
+		cmp -s "$tmp/ips.$1" "$2" && return 0
+		sleep 0.1
+	done
+	diff "$2" "$tmp/ips.$1"
+	return 1
+}
+
+svc() {
+	cat <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: $1, namespace: default}
+spec:
+  type: LoadBalancer
+  ports: [{port: 80, protocol: TCP}]
+YAML
+}
+
+pool() {
+	cat <<'YAML'
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata: {name: blue}
+spec:
+  blocks: [{cidr: 20.0.10.0/28}]
+YAML
+}
+
+# ------------------------------------------------------------ one etcd
+start_etcd e1 $c1 $p1 "e1=http://127.0.0.1:$p1"
+check "etcd (one member) starts on 127.0.0.1:$c1" etcd_ready "http://127.0.0.1:$c1"
+EP="http://127.0.0.1:$c1"
+for node in n1 n2 n3; do
+	check "lbipamd $node starts in cluster mode" start_node $node "$EP"
+done
+leader=$(agreed_leader n1 n2 n3)
+ok $? "the three nodes agree on one leader ($leader)"
+check "the leader key names it" sh -c \
+	"test \"\$(\"$ETCDCTL\" --endpoints $EP get /lbipam/leader --print-value-only)\" = '$leader'"
+lb n1 get status >"$tmp/st" 2>&1
+check "get status shows leader, this node and the endpoint" sh -c \
+	"grep -q 'cluster: *node n1, leader $leader' $tmp/st &&
+	 grep -q 'etcd: *$EP healthy' $tmp/st"
+
+# The same objects through two nodes in opposite orders, at once.
+pool >"$tmp/pool.yaml"
+for s in a b c d e; do svc "svc-$s" >"$tmp/svc-$s.yaml"; done
+(for f in pool svc-a svc-b svc-c svc-d svc-e; do
+	lb n1 apply -f "$tmp/$f.yaml" || exit 1
+done) >"$tmp/apply1" 2>&1 &
+a1=$!
+(for f in svc-e svc-d svc-c svc-b svc-a pool; do
+	lb n2 apply -f "$tmp/$f.yaml" || exit 1
+done) >"$tmp/apply2" 2>&1 &
+a2=$!
+wait $a1
+r1=$?
+wait $a2
+r2=$?
+cat "$tmp/apply1" "$tmp/apply2" >"$tmp/out"
+ok $((r1 + r2)) "applies through two nodes in opposite orders succeed"
+ips n3 >"$tmp/want"
+check "every Service has one LB IP" sh -c \
+	"test \$(grep -c ' 20\\.0\\.10\\.[0-9]*$' $tmp/want) = 5"
+check "no LB IP given twice" sh -c \
+	"test \$(cut -d' ' -f2 $tmp/want | sort -u | wc -l) = 5"
+for node in n1 n2 n3; do
+	check "$node agrees on every LB IP" converged "$node" "$tmp/want"
+done
+check "holdings are in etcd under /lbipam/holdings/" sh -c \
+	"\"$ETCDCTL\" --endpoints $EP get --prefix /lbipam/holdings/ --keys-only | grep -c holdings | grep -qx 5"
+
+# ------------------------------------------------------ leader kill -9
+t0=$(now_ms)
+kill -KILL "${npid[$leader]}"
+wait "${npid[$leader]}" 2>/dev/null
+unset "npid[$leader]"
+rest=()
+for node in n1 n2 n3; do [ "$node" != "$leader" ] && rest+=("$node"); done
+new=
+for ((i = 0; i < 100; i++)); do
+	l=$(leader_of "${rest[0]}")
+	if [ -n "$l" ] && [ "$l" != "$leader" ] &&
+	   [ "$(leader_of "${rest[1]}")" = "$l" ]; then
+		new=$l
+		break
+	fi
+	sleep 0.05
+done
+t1=$(now_ms)
+took=$((t1 - t0))
+echo "# leader $leader killed: $new took over in $took ms (lease TTL $TTL s)"
+[ -n "$new" ]
+ok $? "after kill -9 of the leader another node leads ($new)"
+ok $((took <= 3000 ? 0 : 1)) "takeover within 3 s with a $TTL s TTL ($took ms)"
+for node in "${rest[@]}"; do
+	check "$node: nothing renumbered after the failover" converged "$node" "$tmp/want"
+done
+svc svc-f >"$tmp/svc-f.yaml"
+follower=${rest[0]}
+[ "$follower" = "$new" ] && follower=${rest[1]}
+check "a write through the follower ($follower) reaches the new leader" \
+	lb "$follower" apply -f "$tmp/svc-f.yaml"
+ips "$new" >"$tmp/want"
+check "the new Service got a free LB IP" sh -c \
+	"test \$(cut -d' ' -f2 $tmp/want | sort -u | wc -l) = 6"
+check "the killed node restarts as a follower" start_node "$leader" "$EP"
+check "it shows the same LB IPs" converged "$leader" "$tmp/want"
+l=$(agreed_leader n1 n2 n3)
+check "the leader did not change ($l)" test "$l" = "$new"
+leader=$new
+
+# ------------------------------------------------------- etcd stopped
+kill -TERM "${epid[e1]}"
+wait "${epid[e1]}" 2>/dev/null
+for node in n1 n2 n3; do
+	check "etcd down: $node still serves its LB IPs" converged "$node" "$tmp/want"
+done
+svc svc-g >"$tmp/svc-g.yaml"
+lb "$leader" apply -f "$tmp/svc-g.yaml" >"$tmp/res" 2>&1
+rc=$?
+cp "$tmp/res" "$tmp/out"
+ok $((rc != 0 ? 0 : 1)) "etcd down: a write on the leader fails"
+echo "# $(cat "$tmp/res")"
+check "... saying etcd failed" grep -q "etcd store failed: etcd $EP" "$tmp/res"
+lb "$follower" apply -f "$tmp/svc-g.yaml" >"$tmp/res" 2>&1
+rc=$?
+cp "$tmp/res" "$tmp/out"
+ok $((rc != 0 ? 0 : 1)) "etcd down: a write on a follower fails"
+echo "# $(cat "$tmp/res")"
+check "... saying etcd failed" grep -q "etcd" "$tmp/res"
+lb "$leader" get status >"$tmp/st" 2>&1
+check "get status shows the endpoint unhealthy" grep -q "etcd: *$EP unhealthy" "$tmp/st"
+sleep $((TTL + 1))
+start_etcd e1 $c1 $p1 "e1=http://127.0.0.1:$p1" existing
+check "etcd comes back" etcd_ready "$EP"
+leader=$(agreed_leader n1 n2 n3)
+ok $? "the nodes agree on a leader again ($leader)"
+for ((i = 0; i < 50; i++)); do
+	lb "$follower" apply -f "$tmp/svc-g.yaml" >"$tmp/out" 2>&1 && break
+	sleep 0.1
+done
+ok $? "etcd back: writes succeed again"
+ips "$leader" | grep -v '^default/svc-g ' >"$tmp/now"
+check "the old LB IPs are unchanged" cmp "$tmp/want" "$tmp/now"
+ips "$leader" >"$tmp/want"
+for node in n1 n2 n3; do
+	check "$node converges with the others" converged "$node" "$tmp/want"
+done
+
+# ------------------------------------------- a stalled leader is fenced
+# A request half sent before the stall is handled first on resume, before
+# the leader's next election tick: its commit must fail on the revision.
+svc svc-h | jq -Rs '{op: "apply", file: "svc-h.yaml", yaml: .}' -c >"$tmp/req"
+half=$(head -c 20 "$tmp/req")
+rest_req=$(tail -c +21 "$tmp/req")
+{ printf '%s' "$half"; sleep $((TTL * 2 + 3)); printf '%s\n' "$rest_req"; } |
+	socat -t 15 - "UNIX-CONNECT:$tmp/$leader.sock" >"$tmp/stalled" 2>&1 &
+sp=$!
+sleep 0.5
+kill -STOP "${npid[$leader]}"
+others=()
+for node in n1 n2 n3; do [ "$node" != "$leader" ] && others+=("$node"); done
+new=
+for ((i = 0; i < 100; i++)); do
+	l=$(leader_of "${others[0]}")
+	[ -n "$l" ] && [ "$l" != "$leader" ] && new=$l && break
+	sleep 0.05
+done
+[ -n "$new" ]
+ok $? "leader $leader stopped: $new takes over"
+sleep $((TTL * 2 + 3))
+kill -CONT "${npid[$leader]}"
+wait $sp
+cp "$tmp/stalled" "$tmp/out"
+check "the resumed ex-leader's write fails" jq -e '.ok == false' "$tmp/stalled"
+check "... because it is no longer the leader (fenced by revision)" \
+	grep -q "no longer the cluster leader" "$tmp/stalled"
+check "... and nothing of it reached etcd" sh -c \
+	"! \"$ETCDCTL\" --endpoints $EP get /lbipam/objects/Service/default/svc-h | grep -q ."
+l=$(agreed_leader n1 n2 n3)
+check "the ex-leader follows $new ($l)" test "$l" = "$new"
+check "its next write goes through $new" lb "$leader" apply -f "$tmp/svc-g.yaml"
+leader=$new
+
+for node in n1 n2 n3; do
+	check "lbipamd $node stops cleanly" stop_node $node
+done
+kill -TERM "${epid[e1]}"
+wait "${epid[e1]}" 2>/dev/null
+unset "epid[e1]"
+
+# --------------------------------------- 3-member etcd loses a member
+ic="e1=http://127.0.0.1:$p1,e2=http://127.0.0.1:$p2,e3=http://127.0.0.1:$p3"
+rm -rf "$tmp/etcd-e1"
+start_etcd e1 $c1 $p1 "$ic"
+start_etcd e2 $c2 $p2 "$ic"
+start_etcd e3 $c3 $p3 "$ic"
+EPS="http://127.0.0.1:$c1,http://127.0.0.1:$c2,http://127.0.0.1:$c3"
+check "etcd (three members) starts" etcd_ready "$EPS"
+# The member to lose: not raft's leader, and first in the nodes' lists.
+victim=
+for m in e1 e2 e3; do
+	case $m in e1) u=http://127.0.0.1:$c1 ;; e2) u=http://127.0.0.1:$c2 ;;
+	e3) u=http://127.0.0.1:$c3 ;; esac
+	if "$ETCDCTL" --endpoints "$u" endpoint status -w json |
+	   jq -e '.[0].Status.leader != .[0].Status.header.member_id' >/dev/null; then
+		victim=$m vurl=$u
+		break
+	fi
+done
+# shellcheck disable=SC2001
+EPS="$vurl,$(echo "$EPS" | tr ',' '\n' | grep -vx "$vurl" | paste -sd,)"
+rm -f "$tmp"/n?.db
+for node in n1 n2 n3; do
+	check "lbipamd $node starts on the 3-member etcd" start_node $node "$EPS"
+done
+leader=$(agreed_leader n1 n2 n3)
+ok $? "one leader ($leader)"
+lb n2 apply -f "$tmp/pool.yaml" >"$tmp/out" 2>&1 &&
+	lb n3 apply -f "$tmp/svc-a.yaml" >>"$tmp/out" 2>&1
+ok $? "writes through followers"
+ips n1 >"$tmp/want"
+kill -KILL "${epid[$victim]}"
+wait "${epid[$victim]}" 2>/dev/null
+unset "epid[$victim]"
+check "member $victim killed: writes still succeed at once" lb n2 apply -f "$tmp/svc-b.yaml"
+sleep $((TTL + 1))
+l=$(agreed_leader n1 n2 n3)
+check "the leader did not change ($l)" test "$l" = "$leader"
+grep -h "No longer the cluster leader" "$tmp"/n?.log >"$tmp/out"
+ok $((! $(wc -l <"$tmp/out"))) "no node stepped down"
+ips n1 >"$tmp/want"
+for node in n1 n2 n3; do
+	check "$node agrees on every LB IP" converged "$node" "$tmp/want"
+done
+lb n1 get status >"$tmp/st" 2>&1
+check "get status shows the lost member unhealthy, the others healthy" sh -c \
+	"grep -q 'etcd: *$vurl unhealthy' $tmp/st &&
+	 test \$(grep -c 'etcd: .* healthy (3' $tmp/st) = 2"
+for node in n1 n2 n3; do
+	check "lbipamd $node stops cleanly" stop_node $node
+done
+
+cat "$tmp"/n?.log >"$tmp/all.log"
+grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$tmp/all.log" >"$tmp/out"
+ok $((! $(wc -l <"$tmp/out"))) "no sanitizer reports"
+
+echo "1..$n"
+exit $failed

@@ -135,7 +135,7 @@ static void set_etcd(struct lbipamd_cluster *c, bool ok)
 }
 
 /* Reads the shared state again and programs this node from it. */
-static void reload(struct lbipamd *d, bool save)
+static int reload(struct lbipamd *d, bool save)
 {
 	struct lbipamd_cluster *c = d->cluster;
 	int64_t before = lb_store_etcd_revision(c->store);
@@ -144,15 +144,16 @@ static void reload(struct lbipamd *d, bool save)
 	if (rc) {
 		lbipamd_log(LB_LOG_WARN, "Cannot read the shared state, keeping the last one",
 			    "error", lb_store_errmsg(c->store), NULL);
-		return;
+		return rc;
 	}
 	if (!save && lb_store_etcd_revision(c->store) == before)
-		return;
+		return 0;
 	rc = lb_engine_reload(d->eng, save);
 	if (rc)
 		lbipamd_log(LB_LOG_ERROR, "Cannot load the shared state",
 			    "error", lb_store_errmsg(c->store), NULL);
 	lbipamd_reconcile(d, true);
+	return 0;
 }
 
 static void step_down(struct lbipamd_cluster *c, const char *why)
@@ -219,8 +220,15 @@ static void become_leader(struct lbipamd *d, int64_t rev, const char *how)
 	lb_store_etcd_fence(c->store, rev);
 	lbipamd_log(LB_LOG_INFO, "Became the cluster leader", "node", c->node,
 		    "how", how, NULL);
-	/* The last committed state, and what its reconcile changes. */
-	reload(d, true);
+	/*
+	 * The last committed state, and what its reconcile changes; never
+	 * lead on a snapshot that may be older than etcd's.
+	 */
+	if (reload(d, true)) {
+		step_down(c, "cannot read the shared state");
+		revoke_lease(c);
+		return;
+	}
 	serve_requests(d);
 }
 
@@ -588,8 +596,9 @@ json_t *lbipamd_cluster_status(struct lbipamd *d)
 /* ----------------------------------------------------------- lifecycle */
 
 int lbipamd_cluster_open(struct lbipamd *d, const char *node,
-			 struct lb_store **store)
+			 const char *cache_path, struct lb_store **store)
 {
+	struct lb_store *cache = NULL;
 	struct lb_etcd_config ec = { .endpoints = d->ccfg.endpoints,
 				     .cert = d->ccfg.cert, .key = d->ccfg.key,
 				     .ca = d->ccfg.ca };
@@ -613,25 +622,34 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 	rc = lb_etcd_open(&ec, &c->etcd, &err);
 	if (!rc)
 		rc = lb_etcd_open(&ec, &c->wetcd, &err);
+	if (!rc && cache_path)
+		rc = lb_store_sqlite_open(cache_path, &cache, &err);
 	if (!rc)
-		rc = lb_store_etcd_open(c->etcd, c->cfg.prefix, &c->store,
-					&err);
+		rc = lb_store_etcd_open(c->etcd, c->cfg.prefix, cache,
+					&c->store, &err);
 	if (rc) {
-		lbipamd_log(LB_LOG_ERROR, "Cannot use etcd", "error", err,
-			    NULL);
+		lbipamd_log(LB_LOG_ERROR, "Cannot use etcd", "state",
+			    cache_path, "error", err, NULL);
 		free(err);
 		return rc;
 	}
 	rc = lb_store_etcd_refresh(c->store);
+	c->etcd_ok = !rc;
+	snprintf(c->msg, sizeof(c->msg), "%s", rc ? lb_store_errmsg(c->store) :
+		 "reachable");
+	/* etcd down: the last state this node saw, until it is back. */
+	if (rc && !lb_store_etcd_load_cache(c->store)) {
+		lbipamd_log(LB_LOG_WARN, "etcd unreachable, serving the local cache of the shared state",
+			    "state", cache_path, "error", c->msg, NULL);
+		rc = 0;
+	}
 	if (rc) {
 		lbipamd_log(LB_LOG_ERROR, "Cannot read the shared state from etcd",
-			    "endpoints", c->cfg.endpoints, "error",
-			    lb_store_errmsg(c->store), NULL);
+			    "endpoints", c->cfg.endpoints, "error", c->msg,
+			    NULL);
 		lb_store_close(c->store);
 		return rc;
 	}
-	c->etcd_ok = true;
-	snprintf(c->msg, sizeof(c->msg), "reachable");
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (c->tfd < 0 || pipe2(c->pipe, O_NONBLOCK | O_CLOEXEC)) {
 		lb_store_close(c->store);

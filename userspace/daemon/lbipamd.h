@@ -321,12 +321,13 @@ struct pollfd;
 int lbipamd_cluster_opt(struct lbipamd_cluster_cfg *c, int opt,
 			const char *arg);
 /*
- * Connects (d->ccfg), reads the shared state and starts the watch; *store
- * is for the engine (lb_engine_config.store).  Sets d->cluster, which
- * lbipamd_cluster_close() frees after the engine is closed.
+ * Connects (d->ccfg), reads the shared state (or, etcd unreachable, the
+ * local cache at @cache_path, a SQLite file, NULL for none) and starts
+ * the watch; *store is for the engine (lb_engine_config.store).  Sets
+ * d->cluster, which lbipamd_cluster_close() frees after the engine.
  */
 int lbipamd_cluster_open(struct lbipamd *d, const char *node,
-			 struct lb_store **store);
+			 const char *cache_path, struct lb_store **store);
 void lbipamd_cluster_start(struct lbipamd *d);
 /* The election timer and the watch; 0 or 2 entries. */
 size_t lbipamd_cluster_pollfds(struct lbipamd *d, struct pollfd *pfd);

@@ -237,14 +237,17 @@ static int lbipamd_setup(const struct lbipamd_args *a, struct lbipamd *d,
 	char *err = NULL;
 	int rc;
 
+	if (strcmp(a->state, ":memory:") && lbipamd_mkdir_for(a->state))
+		lbipamd_log(LB_LOG_WARN, "Cannot create the state directory",
+			    "state", a->state, NULL);
 	if (d->ccfg.endpoints) {
-		rc = lbipamd_cluster_open(d, d->node.name, &cfg.store);
+		/* --state: this node's own cache of the shared state. */
+		rc = lbipamd_cluster_open(d, d->node.name,
+					  strcmp(a->state, ":memory:") ?
+					  a->state : NULL, &cfg.store);
 		if (rc)
 			return rc;
 	} else if (strcmp(a->state, ":memory:")) {
-		if (lbipamd_mkdir_for(a->state))
-			lbipamd_log(LB_LOG_WARN, "Cannot create the state directory",
-				    "state", a->state, NULL);
 		cfg.db_path = a->state;
 	}
 	rc = lb_engine_open(&cfg, &d->eng, &err);

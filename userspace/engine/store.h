@@ -94,8 +94,16 @@ void lb_store_sqlite_busy_timeout(struct lb_store *s, int ms);
  * fails with -EPERM.  Commits that change nothing write nothing.
  */
 struct lb_etcd;
+/*
+ * @cache (or NULL), a SQLite store the etcd store owns from then on,
+ * mirrors every snapshot and commit; refused (-EEXIST) if it holds a
+ * single node's objects rather than a cache.
+ */
 int lb_store_etcd_open(struct lb_etcd *c, const char *prefix,
-		       struct lb_store **out, char **err);
+		       struct lb_store *cache, struct lb_store **out,
+		       char **err);
+/* The snapshot from the cache (etcd unreachable); -ENOENT if none. */
+int lb_store_etcd_load_cache(struct lb_store *s);
 /* 0, or -EIO / -EPROTO with the snapshot unchanged. */
 int lb_store_etcd_refresh(struct lb_store *s);
 /* The etcd revision the snapshot is as of. */

@@ -9,6 +9,10 @@
  *   pools/POOL        {"conflicting":BOOL,"message":"..."}
  *   meta/NAME         {"value":N}                     (schema, last_stamp)
  * cluster.c keeps leader, requests/ and responses/ beside them.
+ *
+ * An optional local cache (a SQLite store, lbipamd's --state) mirrors
+ * every snapshot and commit, so that a node started while etcd is down
+ * serves the last state it saw; its meta etcd_revision marks it a cache.
  */
 #include "etcd.h"
 #include "store.h"
@@ -31,6 +35,7 @@ struct etcd_store {
 	json_t *ops;			/* this transaction: [key, value|null] */
 	int64_t fence;			/* the leader key's create_revision */
 	bool lost;			/* a commit found the fence gone */
+	struct lb_store *cache;		/* owned, or NULL */
 	char err[600];
 };
 
@@ -52,6 +57,7 @@ static void etcd_close(struct lb_store *b)
 	json_decref(s->snap);
 	json_decref(s->ops);
 	free(s->prefix);
+	lb_store_close(s->cache);
 	free(s);
 }
 
@@ -166,6 +172,187 @@ static json_t *effective_ops(struct etcd_store *s)
 	return out;
 }
 
+/* ------------------------------------------------------------- cache */
+
+/* One key's change (@old to @cur, either NULL) in the cache's terms. */
+static int cache_one(struct lb_store *c, const char *rel, json_t *old,
+		     json_t *cur)
+{
+	json_t *v = cur ? cur : old;
+
+	if (!strncmp(rel, "objects/", 8)) {
+		const char *key = strchr(rel + 8, '/');
+		struct lb_store_object o = {
+			.kind = (int)json_integer_value(json_object_get(v,
+									"kind")),
+			.key = key ? key + 1 : "",
+			.created = json_integer_value(json_object_get(v,
+								      "created")),
+			.generation = (uint64_t)json_integer_value(
+				json_object_get(v, "generation")),
+			.doc = json_string_value(json_object_get(v, "doc")),
+		};
+
+		if (!cur)
+			return lb_store_del_object(c, o.kind, o.key);
+		return o.doc ? lb_store_put_object(c, &o) : 0;
+	}
+	if (!strncmp(rel, "holdings/", 9)) {
+		json_t *ips = json_object_get(cur, "ips"), *ip;
+		const char **v_ips = NULL;
+		size_t i, n = 0;
+		int rc;
+
+		if (json_array_size(ips))
+			v_ips = lb_xcalloc(json_array_size(ips),
+					   sizeof(*v_ips));
+		json_array_foreach(ips, i, ip)
+			if (json_is_string(ip))
+				v_ips[n++] = json_string_value(ip);
+		rc = lb_store_put_holdings(c, rel + 9, v_ips, n,
+			(int)json_integer_value(json_object_get(cur,
+								"revoked")));
+		free(v_ips);
+		return rc;
+	}
+	if (!strncmp(rel, "pools/", 6)) {
+		if (!cur)
+			return lb_store_del_pool_state(c, rel + 6);
+		return lb_store_put_pool_state(c, rel + 6,
+			json_is_true(json_object_get(cur, "conflicting")),
+			json_string_value(json_object_get(cur, "message")));
+	}
+	if (!strncmp(rel, "meta/", 5) && cur)
+		return lb_store_set_meta(c, rel + 5,
+			json_integer_value(json_object_get(cur, "value")));
+	return 0;
+}
+
+/*
+ * Brings the cache from @old to @cur (snapshots), in one transaction;
+ * best effort: etcd is the truth, and a failed cache is only older.
+ */
+static void cache_sync(struct etcd_store *s, json_t *old, json_t *cur)
+{
+	const char *k;
+	json_t *v;
+	int rc;
+
+	if (!s->cache || lb_store_begin(s->cache))
+		return;
+	rc = 0;
+	json_object_foreach(old, k, v)
+		if (!rc && !json_object_get(cur, k))
+			rc = cache_one(s->cache, k, v, NULL);
+	json_object_foreach(cur, k, v) {
+		json_t *was = json_object_get(old, k);
+
+		if (!rc && !(was && json_equal(was, v)))
+			rc = cache_one(s->cache, k, was, v);
+	}
+	if (!rc)
+		rc = lb_store_set_meta(s->cache, "etcd_revision", s->rev);
+	if (rc || lb_store_commit(s->cache))
+		lb_store_rollback(s->cache);
+}
+
+struct cache_load {
+	json_t *snap;
+};
+
+static int cache_object(const struct lb_store_object *o, void *arg)
+{
+	struct cache_load *cl = arg;
+	char *k = lb_xasprintf("objects/%s/%s",
+			       lb_kind_name((enum lb_kind)o->kind), o->key);
+
+	json_object_set_new(cl->snap, k, json_pack("{s:i, s:I, s:I, s:s}",
+			    "kind", o->kind, "created", (json_int_t)o->created,
+			    "generation", (json_int_t)o->generation, "doc",
+			    o->doc));
+	free(k);
+	return 0;
+}
+
+static json_t *holding_entry(json_t *snap, const char *svc)
+{
+	char *k = lb_xasprintf("holdings/%s", svc);
+	json_t *h = json_object_get(snap, k);
+
+	if (!h) {
+		h = json_pack("{s:[], s:i}", "ips", "revoked", 0);
+		json_object_set_new(snap, k, h);
+	}
+	free(k);
+	return h;
+}
+
+static int cache_holding(const char *svc, const char *ip, void *arg)
+{
+	struct cache_load *cl = arg;
+
+	json_array_append_new(json_object_get(holding_entry(cl->snap, svc),
+					      "ips"), json_string(ip));
+	return 0;
+}
+
+static int cache_svc_state(const char *svc, int revoked, void *arg)
+{
+	struct cache_load *cl = arg;
+
+	json_object_set_new(holding_entry(cl->snap, svc), "revoked",
+			    json_integer(revoked));
+	return 0;
+}
+
+static int cache_pool_state(const char *pool, bool conflicting,
+			    const char *msg, void *arg)
+{
+	struct cache_load *cl = arg;
+	char *k = lb_xasprintf("pools/%s", pool);
+
+	json_object_set_new(cl->snap, k, json_pack("{s:b, s:s}",
+			    "conflicting", conflicting, "message", msg));
+	free(k);
+	return 0;
+}
+
+int lb_store_etcd_load_cache(struct lb_store *b)
+{
+	struct etcd_store *s = es(b);
+	struct cache_load cl = { .snap = json_object() };
+	int64_t v;
+	int rc;
+
+	if (!s->cache || lb_store_get_meta(s->cache, "etcd_revision", &v)) {
+		json_decref(cl.snap);
+		snprintf(s->err, sizeof(s->err),
+			 "no local cache of the shared state");
+		return -ENOENT;
+	}
+	rc = lb_store_each_object(s->cache, cache_object, &cl);
+	if (!rc)
+		rc = lb_store_each_holding(s->cache, cache_holding, &cl);
+	if (!rc)
+		rc = lb_store_each_svc_state(s->cache, cache_svc_state, &cl);
+	if (!rc)
+		rc = lb_store_each_pool_state(s->cache, cache_pool_state, &cl);
+	if (rc) {
+		json_decref(cl.snap);
+		snprintf(s->err, sizeof(s->err), "the local cache: %s",
+			 lb_store_errmsg(s->cache));
+		return rc;
+	}
+	if (!lb_store_get_meta(s->cache, "last_stamp", &v))
+		json_object_set_new(cl.snap, "meta/last_stamp",
+				    json_pack("{s:I}", "value", (json_int_t)v));
+	json_decref(s->snap);
+	s->snap = cl.snap;
+	/* Not an etcd revision: the first refresh always reloads. */
+	s->rev = 0;
+	return 0;
+}
+
 static json_t *key_b64(struct etcd_store *s, const char *rel)
 {
 	char *k = lb_xasprintf("%s%s", s->prefix, rel);
@@ -184,6 +371,7 @@ static int etcd_commit(struct lb_store *b)
 {
 	struct etcd_store *s = es(b);
 	json_t *ops = effective_ops(s), *puts = json_array(), *txn, *r, *o;
+	json_t *old;
 	char fence[24];
 	size_t i;
 	int rc;
@@ -242,6 +430,7 @@ static int etcd_commit(struct lb_store *b)
 	}
 	s->rev = lb_etcd_int(json_object_get(json_object_get(r, "header"),
 					     "revision"));
+	old = json_copy(s->snap);
 	json_array_foreach(ops, i, o) {
 		const char *k = json_string_value(json_array_get(o, 0));
 		json_t *v = json_array_get(o, 1);
@@ -251,6 +440,8 @@ static int etcd_commit(struct lb_store *b)
 		else
 			json_object_set(s->snap, k, v);
 	}
+	cache_sync(s, old, s->snap);
+	json_decref(old);
 	json_decref(r);
 	json_decref(ops);
 	return 0;
@@ -474,10 +665,11 @@ int lb_store_etcd_refresh(struct lb_store *b)
 		json_decref(r);
 		return -EPROTO;
 	}
-	json_decref(s->snap);
-	s->snap = snap;
 	s->rev = lb_etcd_int(json_object_get(json_object_get(r, "header"),
 					     "revision"));
+	cache_sync(s, s->snap, snap);
+	json_decref(s->snap);
+	s->snap = snap;
 	json_decref(r);
 	return 0;
 }
@@ -500,12 +692,28 @@ bool lb_store_etcd_lost(struct lb_store *b)
 	return es(b)->lost;
 }
 
+static int has_any(const struct lb_store_object *o, void *arg)
+{
+	(void)o;
+	(void)arg;
+	return 1;
+}
+
 int lb_store_etcd_open(struct lb_etcd *c, const char *prefix,
-		       struct lb_store **out, char **err)
+		       struct lb_store *cache, struct lb_store **out, char **err)
 {
 	struct etcd_store *s;
+	int64_t v;
 
 	*out = NULL;
+	/* A single node's database is not a cache to overwrite. */
+	if (cache && lb_store_get_meta(cache, "etcd_revision", &v) &&
+	    lb_store_each_object(cache, has_any, NULL)) {
+		if (err)
+			*err = lb_xstrdup("the local state file holds a single node's objects, not a cache of etcd's; give cluster mode another --state");
+		lb_store_close(cache);
+		return -EEXIST;
+	}
 	if (!prefix || prefix[0] != '/' || prefix[strlen(prefix) - 1] != '/') {
 		if (err)
 			*err = lb_xasprintf("etcd prefix '%s': must start and end with '/'",
@@ -518,6 +726,7 @@ int lb_store_etcd_open(struct lb_etcd *c, const char *prefix,
 	s->prefix = lb_xstrdup(prefix);
 	s->snap = json_object();
 	s->ops = json_array();
+	s->cache = cache;
 	*out = &s->base;
 	return 0;
 }

@@ -205,8 +205,26 @@ check "get status shows leader, this node and the endpoint" sh -c \
 	"grep -q 'cluster: *node n1, leader $leader' $tmp/st &&
 	 grep -q 'etcd: *$EP healthy' $tmp/st"
 
-# The same objects through two nodes in opposite orders, at once.
+# A single node's database is not taken for a cache and overwritten.
 pool >"$tmp/pool.yaml"
+"$LBIPAMD" --state "$tmp/single.db" --socket "$tmp/single.sock" \
+	2>"$tmp/single.log" &
+spid=$!
+for ((i = 0; i < 100; i++)); do
+	LBIPAM_SOCKET=$tmp/single.sock "$LBCTL" apply -f "$tmp/pool.yaml" \
+		>/dev/null 2>&1 && break
+	sleep 0.1
+done
+kill -TERM $spid
+wait $spid
+timeout 20 "$LBIPAMD" --state "$tmp/single.db" --socket "$tmp/single.sock" \
+	--etcd-endpoints "$EP" >"$tmp/res" 2>&1
+rc=$?
+cp "$tmp/res" "$tmp/out"
+ok $((rc != 0 && rc != 124 ? 0 : 1)) "cluster mode refuses a single node's --state database"
+check "... saying why" grep -q "holds a single node's objects" "$tmp/res"
+
+# The same objects through two nodes in opposite orders, at once.
 for s in a b c d e; do svc "svc-$s" >"$tmp/svc-$s.yaml"; done
 (for f in pool svc-a svc-b svc-c svc-d svc-e; do
 	lb n1 apply -f "$tmp/$f.yaml" || exit 1
@@ -294,6 +312,11 @@ echo "# $(cat "$tmp/res")"
 check "... saying etcd failed" grep -q "etcd" "$tmp/res"
 lb "$leader" get status >"$tmp/st" 2>&1
 check "get status shows the endpoint unhealthy" grep -q "etcd: *$EP unhealthy" "$tmp/st"
+check "etcd down: follower $follower stops" stop_node "$follower"
+check "... and starts again from its local cache (--state)" start_node "$follower" "$EP"
+check "... serving the same LB IPs" converged "$follower" "$tmp/want"
+grep -q "serving the local cache" "$tmp/$follower.log"
+ok $? "... and says so in its log"
 sleep $((TTL + 1))
 start_etcd e1 $c1 $p1 "e1=http://127.0.0.1:$p1" existing
 check "etcd comes back" etcd_ready "$EP"

@@ -42,7 +42,7 @@ UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 
 .PHONY: all module userspace clean install dkms-install check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check cluster-check \
-	bench-apply bench-l2 debug-kernel vm-module
+	bench-apply bench-l2 bench-cluster debug-kernel vm-module
 
 all: module userspace
 
@@ -155,6 +155,11 @@ bench-apply: vm-module userspace
 		--module $(CURDIR)/$(VM_MODDIR)/lbipam.ko -- \
 		$(CURDIR)/bench/apply-latency.sh $(CURDIR)/build/bench/apply \
 		$(CURDIR)/userspace/lbipamd $(CURDIR)/$(LBCTL)
+
+# Cluster mode on the host (bench/cluster.sh, a real etcd on loopback):
+# allocations/s, apply-to-every-node p50/p99, failover; bench/CLUSTER.md.
+bench-cluster: userspace
+	bench/cluster.sh
 
 install: all
 	install -D -m 0755 $(LBCTL) $(DESTDIR)$(PREFIX)/sbin/lbctl

@@ -309,6 +309,15 @@ int lb_etcd_call(struct lb_etcd *c, const char *path, json_t *body,
 	return call(c, path, body, resp, &x, c->timeout_ms);
 }
 
+int lb_etcd_call_timeout(struct lb_etcd *c, const char *path, json_t *body,
+			 json_t **resp, long timeout_ms)
+{
+	struct xfer x = { 0 };
+
+	*resp = NULL;
+	return call(c, path, body, resp, &x, timeout_ms);
+}
+
 int lb_etcd_stream(struct lb_etcd *c, const char *path, json_t *body,
 		   int (*cb)(json_t *msg, void *arg), void *arg,
 		   const volatile int *stop)

@@ -34,6 +34,9 @@ void lb_etcd_close(struct lb_etcd *c);
  */
 int lb_etcd_call(struct lb_etcd *c, const char *path, json_t *body,
 		 json_t **resp);
+/* The same with its own whole-request timeout (large reads and txns). */
+int lb_etcd_call_timeout(struct lb_etcd *c, const char *path, json_t *body,
+			 json_t **resp, long timeout_ms);
 /*
  * A streaming call: @cb gets every reply object ("result" unwrapped)
  * until it returns non-zero (returned), the stream ends (-EPIPE) or

@@ -25,6 +25,12 @@
 #include <string.h>
 
 #define LB_ETCD_SCHEMA 1
+/*
+ * Reads of the whole prefix and commits of a large apply take longer
+ * than the election's calls; a commit outliving the lease is still
+ * fenced by etcd.
+ */
+#define LB_ETCD_DATA_TIMEOUT_MS 10000
 
 struct etcd_store {
 	struct lb_store base;
@@ -412,7 +418,8 @@ static int etcd_commit(struct lb_store *b)
 			key_b64(s, "leader"), "result", "EQUAL", "target",
 			"CREATE", "create_revision",
 			fence, "success", puts);
-	rc = lb_etcd_call(s->c, "/v3/kv/txn", txn, &r);
+	rc = lb_etcd_call_timeout(s->c, "/v3/kv/txn", txn, &r,
+				  LB_ETCD_DATA_TIMEOUT_MS);
 	json_decref(txn);
 	if (rc) {
 		snprintf(s->err, sizeof(s->err), "%s; nothing written",
@@ -635,7 +642,8 @@ int lb_store_etcd_refresh(struct lb_store *b)
 	req = json_pack("{s:o, s:o}", "key",
 			lb_etcd_b64(s->prefix, plen), "range_end",
 			lb_etcd_prefix_end(s->prefix));
-	rc = lb_etcd_call(s->c, "/v3/kv/range", req, &r);
+	rc = lb_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
+				  LB_ETCD_DATA_TIMEOUT_MS);
 	json_decref(req);
 	if (rc) {
 		snprintf(s->err, sizeof(s->err), "%s", lb_etcd_errmsg(s->c));

@@ -39,6 +39,7 @@ struct lbipamd_cluster {
 	struct lbipamd_cluster_cfg cfg;
 	struct lb_etcd *etcd;		/* main thread */
 	struct lb_etcd *wetcd;		/* watch thread */
+	struct lb_etcd *ketcd;		/* keepalive thread */
 	struct lb_store *store;		/* the engine's */
 	const char *node;
 	int64_t lease;			/* ours, or 0 */
@@ -50,8 +51,15 @@ struct lbipamd_cluster {
 	char msg[600];
 	int tfd;
 	int pipe[2];
-	pthread_t thr;
-	bool thr_started;
+	pthread_t thr, kthr;
+	bool thr_started, kthr_started;
+	/*
+	 * The keepalive thread renews ka_lease (0: none) every quarter TTL,
+	 * so a main loop busy with a large apply does not lose the lease;
+	 * it reports through ka_ok_ms and ka_gone (__atomic accesses).
+	 */
+	int64_t ka_lease, ka_ok_ms;
+	int ka_gone;
 	volatile int stop;
 	unsigned long seq;
 };
@@ -160,6 +168,7 @@ static void step_down(struct lbipamd_cluster *c, const char *why)
 {
 	if (!c->leader)
 		return;
+	__atomic_store_n(&c->ka_lease, 0, __ATOMIC_SEQ_CST);
 	c->leader = false;
 	c->leader_name[0] = '\0';
 	lb_store_etcd_fence(c->store, 0);
@@ -216,6 +225,9 @@ static void become_leader(struct lbipamd *d, int64_t rev, const char *how)
 
 	c->leader = true;
 	c->leader_rev = rev;
+	__atomic_store_n(&c->ka_ok_ms, c->renewed_ms, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->ka_gone, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->ka_lease, c->lease, __ATOMIC_SEQ_CST);
 	snprintf(c->leader_name, sizeof(c->leader_name), "%s", c->node);
 	lb_store_etcd_fence(c->store, rev);
 	lbipamd_log(LB_LOG_INFO, "Became the cluster leader", "node", c->node,
@@ -329,7 +341,6 @@ static void campaign(struct lbipamd *d)
 static void tick(struct lbipamd *d)
 {
 	struct lbipamd_cluster *c = d->cluster;
-	bool gone;
 
 	if (c->leader && lb_store_etcd_lost(c->store)) {
 		step_down(c, "a commit found the leader key changed");
@@ -339,15 +350,46 @@ static void tick(struct lbipamd *d)
 		campaign(d);
 		return;
 	}
-	if (keepalive(c, &gone))
-		return;
-	if (gone) {
+	if (__atomic_load_n(&c->ka_gone, __ATOMIC_SEQ_CST)) {
 		step_down(c, "lease expired");
 		c->lease = 0;
-	} else if (now_ms() - c->renewed_ms >= c->cfg.ttl_s * 1000) {
+	} else if (now_ms() - __atomic_load_n(&c->ka_ok_ms, __ATOMIC_SEQ_CST) >=
+		   c->cfg.ttl_s * 1000) {
 		/* Our key may be gone by now; campaign() checks. */
 		step_down(c, "cannot renew the lease");
 	}
+}
+
+static void *keepalive_thread(void *arg)
+{
+	struct lbipamd_cluster *c = arg;
+	long i, steps = c->cfg.ttl_s * 1000 / 4 / 50;
+
+	while (!c->stop) {
+		int64_t lease = __atomic_load_n(&c->ka_lease, __ATOMIC_SEQ_CST);
+		char id[24];
+		json_t *req, *r = NULL;
+
+		if (lease) {
+			snprintf(id, sizeof(id), "%lld", (long long)lease);
+			req = json_pack("{s:s}", "ID", id);
+			if (!lb_etcd_call(c->ketcd, "/v3/lease/keepalive", req,
+					  &r)) {
+				if (lb_etcd_int(json_object_get(json_object_get(
+					r, "result"), "TTL")) > 0)
+					__atomic_store_n(&c->ka_ok_ms, now_ms(),
+							 __ATOMIC_SEQ_CST);
+				else
+					__atomic_store_n(&c->ka_gone, 1,
+							 __ATOMIC_SEQ_CST);
+			}
+			json_decref(req);
+			json_decref(r);
+		}
+		for (i = 0; i < steps && !c->stop; i++)
+			usleep(50000);
+	}
+	return NULL;
 }
 
 /* --------------------------------------------------------------- watch */
@@ -622,6 +664,8 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 	rc = lb_etcd_open(&ec, &c->etcd, &err);
 	if (!rc)
 		rc = lb_etcd_open(&ec, &c->wetcd, &err);
+	if (!rc)
+		rc = lb_etcd_open(&ec, &c->ketcd, &err);
 	if (!rc && cache_path)
 		rc = lb_store_sqlite_open(cache_path, &cache, &err);
 	if (!rc)
@@ -665,6 +709,11 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 		return -EAGAIN;
 	}
 	c->thr_started = true;
+	if (pthread_create(&c->kthr, NULL, keepalive_thread, c)) {
+		lb_store_close(c->store);
+		return -EAGAIN;
+	}
+	c->kthr_started = true;
 	*store = c->store;
 	lbipamd_log(LB_LOG_INFO, "Cluster mode", "endpoints",
 		    c->cfg.endpoints, "prefix", c->cfg.prefix, "node", node,
@@ -741,6 +790,8 @@ void lbipamd_cluster_close(struct lbipamd *d)
 	c->stop = 1;
 	if (c->thr_started)
 		pthread_join(c->thr, NULL);
+	if (c->kthr_started)
+		pthread_join(c->kthr, NULL);
 	/* Let another node take over at once rather than after the TTL. */
 	if (c->leader)
 		revoke_lease(c);
@@ -752,6 +803,7 @@ void lbipamd_cluster_close(struct lbipamd *d)
 	}
 	lb_etcd_close(c->etcd);
 	lb_etcd_close(c->wetcd);
+	lb_etcd_close(c->ketcd);
 	free(c);
 	d->cluster = NULL;
 }

@@ -31,6 +31,7 @@
 #include "daemon/lbipamd.h"
 #include "engine/etcd.h"
 #include "engine/store.h"
+#include "engine/util.h"
 
 /* How long a follower waits for the leader to answer a write. */
 #define LBIPAMD_FORWARD_MS	10000
@@ -60,6 +61,19 @@ struct lbipamd_cluster {
 	 */
 	int64_t ka_lease, ka_ok_ms;
 	int ka_gone;
+	/*
+	 * Announcer election: this node's own lease (renewed by the same
+	 * thread; ka_node_gone when it expired), the holder of every
+	 * announced Service ("ns/name" -> node) and the live nodes, read
+	 * from etcd; Services this node won in the current L2 pass; when
+	 * an unheld Service was first seen by a node that is not its
+	 * first choice.
+	 */
+	int64_t node_lease;
+	int ka_node_gone;
+	json_t *holders, *live, *won, *pending;
+	bool recheck;			/* an L2 pass must run again */
+	struct lb_l2_elector take, peek;
 	volatile int stop;
 	unsigned long seq;
 };
@@ -202,19 +216,25 @@ static bool keepalive(struct lbipamd_cluster *c, bool *gone)
 	return true;
 }
 
-static void revoke_lease(struct lbipamd_cluster *c)
+/* Revokes *lease (its keys go with it) and forgets it. */
+static void revoke_id(struct lbipamd_cluster *c, int64_t *lease)
 {
 	char id[24];
 	json_t *req, *r = NULL;
 
-	if (!c->lease)
+	if (!*lease)
 		return;
-	snprintf(id, sizeof(id), "%lld", (long long)c->lease);
+	snprintf(id, sizeof(id), "%lld", (long long)*lease);
 	req = json_pack("{s:s}", "ID", id);
 	if (!lb_etcd_call(c->etcd, "/v3/lease/revoke", req, &r))
-		c->lease = 0;
+		*lease = 0;
 	json_decref(req);
 	json_decref(r);
+}
+
+static void revoke_lease(struct lbipamd_cluster *c)
+{
+	revoke_id(c, &c->lease);
 }
 
 static void serve_requests(struct lbipamd *d);
@@ -360,6 +380,23 @@ static void tick(struct lbipamd *d)
 	}
 }
 
+/* 1: renewed, 0: gone, -1: etcd did not answer. */
+static int renew(struct lb_etcd *e, int64_t lease)
+{
+	char id[24];
+	json_t *req, *r = NULL;
+	int rc;
+
+	snprintf(id, sizeof(id), "%lld", (long long)lease);
+	req = json_pack("{s:s}", "ID", id);
+	rc = lb_etcd_call(e, "/v3/lease/keepalive", req, &r) ? -1 :
+		lb_etcd_int(json_object_get(json_object_get(r, "result"),
+					    "TTL")) > 0;
+	json_decref(req);
+	json_decref(r);
+	return rc;
+}
+
 static void *keepalive_thread(void *arg)
 {
 	struct lbipamd_cluster *c = arg;
@@ -367,25 +404,20 @@ static void *keepalive_thread(void *arg)
 
 	while (!c->stop) {
 		int64_t lease = __atomic_load_n(&c->ka_lease, __ATOMIC_SEQ_CST);
-		char id[24];
-		json_t *req, *r = NULL;
+		int64_t nl = __atomic_load_n(&c->node_lease, __ATOMIC_SEQ_CST);
+		int rc;
 
 		if (lease) {
-			snprintf(id, sizeof(id), "%lld", (long long)lease);
-			req = json_pack("{s:s}", "ID", id);
-			if (!lb_etcd_call(c->ketcd, "/v3/lease/keepalive", req,
-					  &r)) {
-				if (lb_etcd_int(json_object_get(json_object_get(
-					r, "result"), "TTL")) > 0)
-					__atomic_store_n(&c->ka_ok_ms, now_ms(),
-							 __ATOMIC_SEQ_CST);
-				else
-					__atomic_store_n(&c->ka_gone, 1,
-							 __ATOMIC_SEQ_CST);
-			}
-			json_decref(req);
-			json_decref(r);
+			rc = renew(c->ketcd, lease);
+			if (rc > 0)
+				__atomic_store_n(&c->ka_ok_ms, now_ms(),
+						 __ATOMIC_SEQ_CST);
+			else if (!rc)
+				__atomic_store_n(&c->ka_gone, 1,
+						 __ATOMIC_SEQ_CST);
 		}
+		if (nl && !renew(c->ketcd, nl))
+			__atomic_store_n(&c->ka_node_gone, 1, __ATOMIC_SEQ_CST);
 		for (i = 0; i < steps && !c->stop; i++)
 			usleep(50000);
 	}
@@ -394,7 +426,8 @@ static void *keepalive_thread(void *arg)
 
 /* --------------------------------------------------------------- watch */
 
-enum { EV_CREATED = 'C', EV_STATE = 'S', EV_REQUEST = 'R', EV_DOWN = 'E' };
+enum { EV_CREATED = 'C', EV_STATE = 'S', EV_REQUEST = 'R', EV_DOWN = 'E',
+       EV_ANNOUNCE = 'A' };
 
 static void notify(struct lbipamd_cluster *c, char ev)
 {
@@ -407,7 +440,7 @@ static int on_watch(json_t *msg, void *arg)
 {
 	struct lbipamd_cluster *c = arg;
 	size_t i, plen = strlen(c->cfg.prefix);
-	bool state = false, request = false;
+	bool state = false, request = false, announce = false;
 	json_t *ev;
 
 	if (json_is_true(json_object_get(msg, "created")))
@@ -419,6 +452,9 @@ static int on_watch(json_t *msg, void *arg)
 
 		if (!strncmp(rel, "requests/", 9))
 			request = true;
+		else if (!strncmp(rel, "announce/", 9) ||
+			 !strncmp(rel, "nodes/", 6))
+			announce = true;
 		else if (strncmp(rel, "responses/", 10))
 			state = true;
 		free(k);
@@ -427,6 +463,8 @@ static int on_watch(json_t *msg, void *arg)
 		notify(c, EV_STATE);
 	if (request)
 		notify(c, EV_REQUEST);
+	if (announce)
+		notify(c, EV_ANNOUNCE);
 	return c->stop ? -ECANCELED : 0;
 }
 
@@ -595,6 +633,321 @@ out:
 	return res;
 }
 
+/* --------------------------------------------------- announcer election */
+
+/*
+ * One lease per node, and under it <prefix>nodes/NODE and one key
+ * <prefix>announce/NS/NAME per Service the node announces: a node that
+ * dies or stalls past its lease loses them all at once, and the other
+ * eligible nodes take them over (the module sends a gratuitous ARP or
+ * unsolicited NA when an address is added).  Spread: among the live
+ * nodes the first choice for a Service (highest hash of Service and node)
+ * takes it at once; another eligible node takes it if it is still free
+ * after half a TTL (the first choice may not be eligible).
+ */
+
+/* Registers this node under a fresh lease; 0 or -EIO. */
+static int node_register(struct lbipamd_cluster *c)
+{
+	json_t *req, *r = NULL;
+	char id[24], *rel;
+	int rc;
+
+	req = json_pack("{s:I}", "TTL", (json_int_t)c->cfg.ttl_s);
+	rc = lb_etcd_call(c->etcd, "/v3/lease/grant", req, &r);
+	json_decref(req);
+	if (rc)
+		return rc;
+	c->node_lease = lb_etcd_int(json_object_get(r, "ID"));
+	json_decref(r);
+	snprintf(id, sizeof(id), "%lld", (long long)c->node_lease);
+	rel = lb_xasprintf("nodes/%s", c->node);
+	req = json_pack("{s:o, s:o, s:s}", "key", key_b64(c, rel), "value",
+			str_b64(c->node), "lease", id);
+	free(rel);
+	r = NULL;
+	rc = lb_etcd_call(c->etcd, "/v3/kv/put", req, &r);
+	json_decref(req);
+	json_decref(r);
+	if (rc)
+		return rc;
+	__atomic_store_n(&c->ka_node_gone, 0, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Reads holders and live nodes again; true if either changed. */
+static bool announce_refresh(struct lbipamd_cluster *c)
+{
+	json_t *req, *r = NULL, *kv, *holders, *live;
+	size_t i, plen = strlen(c->cfg.prefix);
+	bool changed;
+
+	req = range_of(c, "announce/");
+	if (lb_etcd_call(c->etcd, "/v3/kv/range", req, &r)) {
+		json_decref(req);
+		return false;
+	}
+	json_decref(req);
+	holders = json_object();
+	json_array_foreach(json_object_get(r, "kvs"), i, kv) {
+		char *k = lb_etcd_unb64(json_object_get(kv, "key"), NULL);
+		char *v = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+
+		if (k && v && strlen(k) > plen + 9)
+			json_object_set_new(holders, k + plen + 9,
+					    json_string(v));
+		free(k);
+		free(v);
+	}
+	json_decref(r);
+	r = NULL;
+	req = range_of(c, "nodes/");
+	if (lb_etcd_call(c->etcd, "/v3/kv/range", req, &r)) {
+		json_decref(req);
+		json_decref(holders);
+		return false;
+	}
+	json_decref(req);
+	live = json_array();
+	json_array_foreach(json_object_get(r, "kvs"), i, kv) {
+		char *v = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+
+		if (v)
+			json_array_append_new(live, json_string(v));
+		free(v);
+	}
+	json_decref(r);
+	changed = !json_equal(holders, c->holders) ||
+		  !json_equal(live, c->live);
+	json_decref(c->holders);
+	json_decref(c->live);
+	c->holders = holders;
+	c->live = live;
+	return changed;
+}
+
+static uint64_t rank(const char *svc, const char *node)
+{
+	return lb_hash_bytes(node, strlen(node), lb_hash_str(svc));
+}
+
+/* Is this node the first choice for svc among the live nodes? */
+static bool first_choice(struct lbipamd_cluster *c, const char *svc)
+{
+	uint64_t mine = rank(svc, c->node);
+	json_t *n;
+	size_t i;
+
+	json_array_foreach(c->live, i, n) {
+		const char *name = json_string_value(n);
+
+		if (strcmp(name, c->node) && (rank(svc, name) > mine ||
+		    (rank(svc, name) == mine && strcmp(name, c->node) > 0)))
+			return false;
+	}
+	return true;
+}
+
+static struct lbipamd_cluster *of_take(struct lb_l2_elector *el)
+{
+	return (struct lbipamd_cluster *)((char *)el -
+		offsetof(struct lbipamd_cluster, take));
+}
+
+static struct lbipamd_cluster *of_peek(struct lb_l2_elector *el)
+{
+	return (struct lbipamd_cluster *)((char *)el -
+		offsetof(struct lbipamd_cluster, peek));
+}
+
+/* Tries to create announce/SVC under this node's lease. */
+static bool take_key(struct lbipamd_cluster *c, const char *svc)
+{
+	char id[24], *rel = lb_xasprintf("announce/%s", svc);
+	json_t *txn, *r = NULL, *kv;
+	bool won = false;
+
+	snprintf(id, sizeof(id), "%lld", (long long)c->node_lease);
+	txn = json_pack("{s:[{s:o, s:s, s:s, s:s}], s:[{s:{s:o, s:o, s:s}}], s:[{s:{s:o}}]}",
+			"compare", "key", key_b64(c, rel), "result", "EQUAL",
+			"target", "CREATE", "create_revision", "0", "success",
+			"request_put", "key", key_b64(c, rel), "value",
+			str_b64(c->node), "lease", id, "failure",
+			"request_range", "key", key_b64(c, rel));
+	free(rel);
+	if (lb_etcd_call(c->etcd, "/v3/kv/txn", txn, &r)) {
+		json_decref(txn);
+		c->recheck = true;
+		return false;
+	}
+	json_decref(txn);
+	if (json_is_true(json_object_get(r, "succeeded"))) {
+		json_object_set_new(c->holders, svc, json_string(c->node));
+		won = true;
+		lbipamd_log(LB_LOG_INFO, "Announcing", "service", svc, "node",
+			    c->node, NULL);
+	} else {
+		kv = json_array_get(json_object_get(json_object_get(
+			json_array_get(json_object_get(r, "responses"), 0),
+			"response_range"), "kvs"), 0);
+		if (kv) {
+			char *v = lb_etcd_unb64(json_object_get(kv, "value"),
+						NULL);
+
+			if (v)
+				json_object_set_new(c->holders, svc,
+						    json_string(v));
+			free(v);
+		}
+	}
+	json_decref(r);
+	return won;
+}
+
+static bool take_wins(struct lb_l2_elector *el, const char *ns,
+		      const char *name, const char *node)
+{
+	struct lbipamd_cluster *c = of_take(el);
+	char *svc = lb_xasprintf("%s/%s", ns, name);
+	const char *holder = json_string_value(json_object_get(c->holders,
+							       svc));
+	bool won = false;
+	int64_t first;
+
+	(void)node;
+	if (holder) {
+		won = !strcmp(holder, c->node);
+	} else if (c->node_lease && !first_choice(c, svc)) {
+		/* Leave it to the first choice for half a TTL. */
+		first = json_integer_value(json_object_get(c->pending, svc));
+		if (!first)
+			json_object_set_new(c->pending, svc,
+					    json_integer(now_ms()));
+		if (first && now_ms() - first >= c->cfg.ttl_s * 500)
+			won = take_key(c, svc);
+		else
+			c->recheck = true;
+	} else if (c->node_lease) {
+		won = take_key(c, svc);
+	}
+	if (won) {
+		json_object_set_new(c->won, svc, json_true());
+		json_object_del(c->pending, svc);
+	}
+	free(svc);
+	return won;
+}
+
+static bool peek_wins(struct lb_l2_elector *el, const char *ns,
+		      const char *name, const char *node)
+{
+	struct lbipamd_cluster *c = of_peek(el);
+	char *svc = lb_xasprintf("%s/%s", ns, name);
+	const char *holder = json_string_value(json_object_get(c->holders,
+							       svc));
+	bool won = holder && !strcmp(holder, c->node);
+
+	(void)node;
+	free(svc);
+	return won;
+}
+
+static const struct lb_l2_elector_ops take_ops = { .wins = take_wins };
+static const struct lb_l2_elector_ops peek_ops = { .wins = peek_wins };
+
+struct lb_l2_elector *lbipamd_cluster_elector(struct lbipamd *d, bool take)
+{
+	if (!d->cluster)
+		return NULL;
+	return take ? &d->cluster->take : &d->cluster->peek;
+}
+
+void lbipamd_cluster_l2_begin(struct lbipamd *d)
+{
+	if (d->cluster)
+		json_object_clear(d->cluster->won);
+}
+
+static void release(struct lbipamd_cluster *c, const char *svc)
+{
+	char *rel = lb_xasprintf("announce/%s", svc);
+	json_t *req, *r = NULL;
+	char fence[24];
+
+	snprintf(fence, sizeof(fence), "%lld", (long long)c->node_lease);
+	/* Only if it is still ours (our lease). */
+	req = json_pack("{s:[{s:o, s:s, s:s, s:s}], s:[{s:{s:o}}]}",
+			"compare", "key", key_b64(c, rel), "result", "EQUAL",
+			"target", "LEASE", "lease", fence, "success",
+			"request_delete_range", "key", key_b64(c, rel));
+	lb_etcd_call(c->etcd, "/v3/kv/txn", req, &r);
+	json_decref(req);
+	json_decref(r);
+	free(rel);
+	lbipamd_log(LB_LOG_INFO, "No longer announcing", "service", svc, NULL);
+	json_object_del(c->holders, svc);
+}
+
+/*
+ * After an L2 pass over every Service (full) or over ns[i]/names[i]:
+ * gives back what this node holds but no longer announces.
+ */
+void lbipamd_cluster_l2_end(struct lbipamd *d, char *const *ns,
+			    char *const *names, size_t n, bool full)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	const char *k;
+	json_t *v, *drop;
+	size_t i;
+
+	if (!c)
+		return;
+	drop = json_array();
+	if (full) {
+		json_object_foreach(c->holders, k, v)
+			if (!strcmp(json_string_value(v), c->node) &&
+			    !json_object_get(c->won, k))
+				json_array_append_new(drop, json_string(k));
+	} else {
+		for (i = 0; i < n; i++) {
+			char *svc = lb_xasprintf("%s/%s", ns[i], names[i]);
+
+			v = json_object_get(c->holders, svc);
+			if (v && !strcmp(json_string_value(v), c->node) &&
+			    !json_object_get(c->won, svc))
+				json_array_append_new(drop, json_string(svc));
+			free(svc);
+		}
+	}
+	json_array_foreach(drop, i, v)
+		release(c, json_string_value(v));
+	json_decref(drop);
+}
+
+/* A holder or a node changed, or a free Service waits: announce anew. */
+static void announce_update(struct lbipamd *d, bool fetch)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	bool changed = fetch && announce_refresh(c);
+
+	if (__atomic_load_n(&c->ka_node_gone, __ATOMIC_SEQ_CST) ||
+	    !c->node_lease) {
+		if (c->node_lease)
+			lbipamd_log(LB_LOG_WARN, "This node's lease expired; announcing anew",
+				    NULL);
+		c->node_lease = 0;
+		if (node_register(c))
+			return;
+		__atomic_store_n(&c->node_lease, c->node_lease,
+				 __ATOMIC_SEQ_CST);
+		changed = announce_refresh(c) || true;
+	}
+	if (changed || c->recheck) {
+		c->recheck = false;
+		lbipamd_l2_reconcile(d, NULL, NULL, 0, true);
+	}
+}
+
 /* -------------------------------------------------------------- status */
 
 bool lbipamd_cluster_is_leader(const struct lbipamd *d)
@@ -657,6 +1010,12 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 		c->cfg.ttl_s = 2;
 	c->node = node;
 	c->tfd = -1;
+	c->holders = json_object();
+	c->live = json_array();
+	c->won = json_object();
+	c->pending = json_object();
+	c->take.ops = &take_ops;
+	c->peek.ops = &peek_ops;
 	c->pipe[0] = c->pipe[1] = -1;
 	d->cluster = c;
 	/* Every etcd call ends well before the lease does. */
@@ -724,8 +1083,10 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 /* The first campaign, once the engine holds the shared state. */
 void lbipamd_cluster_start(struct lbipamd *d)
 {
-	if (d->cluster)
-		tick(d);
+	if (!d->cluster)
+		return;
+	tick(d);
+	announce_update(d, true);
 }
 
 size_t lbipamd_cluster_pollfds(struct lbipamd *d, struct pollfd *pfd)
@@ -742,6 +1103,7 @@ void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
 {
 	struct lbipamd_cluster *c = d->cluster;
 	bool state = false, request = false, down = false, ticked = false;
+	bool announce = false;
 	char buf[64];
 	ssize_t n, i;
 
@@ -754,6 +1116,7 @@ void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
 			ticks = 0;
 		tick(d);
 		ticked = true;
+		announce_update(d, false);
 	}
 	if (!(pfd[1].revents & POLLIN))
 		return;
@@ -762,6 +1125,8 @@ void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
 			state |= buf[i] == EV_STATE || buf[i] == EV_CREATED;
 			request |= buf[i] == EV_REQUEST;
 			down |= buf[i] == EV_DOWN;
+			announce |= buf[i] == EV_ANNOUNCE ||
+				    buf[i] == EV_CREATED;
 		}
 	}
 	if (down && !state && c->etcd_ok) {
@@ -772,13 +1137,19 @@ void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
 	}
 	/* A follower follows; the leader is the only writer. */
 	if (state && !c->leader) {
-		reload(d, false);
-		/* The leader key may have gone: campaign now, not later. */
+		/*
+		 * The leader key may have gone: campaign first (a new
+		 * leader reads the state anyway), then follow.
+		 */
 		if (!ticked)
 			tick(d);
+		if (!c->leader)
+			reload(d, false);
 	}
 	if (request)
 		serve_requests(d);
+	if (announce)
+		announce_update(d, true);
 }
 
 void lbipamd_cluster_close(struct lbipamd *d)
@@ -792,9 +1163,13 @@ void lbipamd_cluster_close(struct lbipamd *d)
 		pthread_join(c->thr, NULL);
 	if (c->kthr_started)
 		pthread_join(c->kthr, NULL);
-	/* Let another node take over at once rather than after the TTL. */
+	/*
+	 * Let other nodes take over at once rather than after the TTL:
+	 * the leadership, and the Services this node announces.
+	 */
 	if (c->leader)
 		revoke_lease(c);
+	revoke_id(c, &c->node_lease);
 	if (c->tfd >= 0)
 		close(c->tfd);
 	if (c->pipe[0] >= 0) {
@@ -804,6 +1179,10 @@ void lbipamd_cluster_close(struct lbipamd *d)
 	lb_etcd_close(c->etcd);
 	lb_etcd_close(c->wetcd);
 	lb_etcd_close(c->ketcd);
+	json_decref(c->holders);
+	json_decref(c->live);
+	json_decref(c->won);
+	json_decref(c->pending);
 	free(c);
 	d->cluster = NULL;
 }

@@ -471,11 +471,15 @@ int lbipamd_l2_reconcile(struct lbipamd *d, char *const *ns,
 		lbipamd_ifaces_free(&f);
 	}
 	lbipamd_l2_self(&d->node, &d->l2ifaces, &self);
+	self.elector = lbipamd_cluster_elector(d, true);
+	lbipamd_cluster_l2_begin(d);
 	if (full)
 		err = lbipamd_l2want_build(&d->l2want, d->eng, &self);
 	for (i = 0; !full && i < n && !err; i++)
 		err = lbipamd_l2want_update(&d->l2want, d->eng, &self, ns[i],
 					    names[i], &touched);
+	if (!err)
+		lbipamd_cluster_l2_end(d, ns, names, n, full);
 	if (err) {
 		/* Half updated: start over next time. */
 		d->l2want.built = false;

@@ -338,6 +338,16 @@ bool lbipamd_cluster_is_leader(const struct lbipamd *d);
 json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req);
 /* The store's last failure (cluster mode), or NULL. */
 const char *lbipamd_cluster_store_error(const struct lbipamd *d);
+/*
+ * The per-Service announcer election (NULL when not in cluster mode):
+ * take for the L2 reconcile (takes free Services), peek for views (only
+ * says who holds one).  An L2 pass is wrapped in begin and end, which
+ * gives back the Services this node no longer announces.
+ */
+struct lb_l2_elector *lbipamd_cluster_elector(struct lbipamd *d, bool take);
+void lbipamd_cluster_l2_begin(struct lbipamd *d);
+void lbipamd_cluster_l2_end(struct lbipamd *d, char *const *ns,
+			    char *const *names, size_t n, bool full);
 /* Leader, this node, etcd endpoints' health: "cluster" of status. */
 json_t *lbipamd_cluster_status(struct lbipamd *d);
 

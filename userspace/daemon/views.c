@@ -339,6 +339,7 @@ static void lb_self(struct lbipamd *d, struct lbipamd_ifaces *f,
 	if ((d->ifaces ? d->ifaces : lbipamd_l2_ifaces)(f))
 		memset(f, 0, sizeof(*f));
 	lbipamd_l2_self(&d->node, f, self);
+	self->elector = lbipamd_cluster_elector(d, false);
 }
 
 static json_t *lb_strv(size_t n, const char *const *v)

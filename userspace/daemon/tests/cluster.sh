@@ -251,6 +251,50 @@ done
 check "holdings are in etcd under /lbipam/holdings/" sh -c \
 	"\"$ETCDCTL\" --endpoints $EP get --prefix /lbipam/holdings/ --keys-only | grep -c holdings | grep -qx 5"
 
+# L2 announcements: one announcer per Service, elected through etcd.
+cat >"$tmp/l2.yaml" <<'YAML'
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: {name: all}
+spec:
+  loadBalancerIPs: true
+YAML
+check "an L2 announcement policy for every Service" lb n3 apply -f "$tmp/l2.yaml"
+# holders: "ns/name node" per announced Service, sorted.
+holders() {
+	"$ETCDCTL" --endpoints "$1" get --prefix /lbipam/announce/ |
+		paste - - | sed 's|^/lbipam/announce/||' | tr '\t' ' ' | sort
+}
+# announced_by NODE: the Services NODE's describe says it announces.
+announced_by() {
+	local s
+	for s in svc-a svc-b svc-c svc-d svc-e svc-f svc-g; do
+		lb "$1" describe service "$s" -n default 2>/dev/null |
+			grep -q 'Status: *announced by this node' &&
+			echo "default/$s $1"
+	done
+}
+# one_each EP: every Service with an LB IP has exactly one live holder,
+# and each node's describe agrees.
+one_each() {
+	local i node
+	for ((i = 0; i < 60; i++)); do
+		holders "$1" >"$tmp/h"
+		for node in "${!npid[@]}"; do announced_by "$node"; done |
+			sort >"$tmp/d"
+		cut -d' ' -f1 "$tmp/want" | sort >"$tmp/svcs"
+		if cmp -s "$tmp/h" "$tmp/d" &&
+		   cut -d' ' -f1 "$tmp/h" | cmp -s - "$tmp/svcs"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	diff "$tmp/h" "$tmp/d"
+	return 1
+}
+check "every Service has exactly one announcer, and the nodes agree" one_each "$EP"
+echo "# announcers: $(holders "$EP" | tr '\n' ';')"
+
 # ------------------------------------------------------ leader kill -9
 t0=$(now_ms)
 kill -KILL "${npid[$leader]}"
@@ -271,6 +315,17 @@ done
 t1=$(now_ms)
 took=$((t1 - t0))
 echo "# leader $leader killed: $new took over in $took ms (lease TTL $TTL s)"
+for ((i = 0; i < 100; i++)); do
+	h=$(holders "$EP")
+	if ! grep -q " $leader\$" <<<"$h" &&
+	   [ "$(wc -l <<<"$h")" = "$(wc -l <"$tmp/want")" ]; then
+		break
+	fi
+	sleep 0.05
+done
+t2=$(now_ms)
+echo "# its announcements ($(grep -c " $leader\$" "$tmp/h")) taken over after $((t2 - t0)) ms"
+ok $((t2 - t0 <= 3000 ? 0 : 1)) "the killed node's announcements are taken over within 3 s ($((t2 - t0)) ms)"
 [ -n "$new" ]
 ok $? "after kill -9 of the leader another node leads ($new)"
 ok $((took <= 3000 ? 0 : 1)) "takeover within 3 s with a $TTL s TTL ($took ms)"
@@ -285,6 +340,7 @@ check "a write through the follower ($follower) reaches the new leader" \
 ips "$new" >"$tmp/want"
 check "the new Service got a free LB IP" sh -c \
 	"test \$(cut -d' ' -f2 $tmp/want | sort -u | wc -l) = 6"
+check "the survivors announce every Service once" one_each "$EP"
 check "the killed node restarts as a follower" start_node "$leader" "$EP"
 check "it shows the same LB IPs" converged "$leader" "$tmp/want"
 l=$(agreed_leader n1 n2 n3)

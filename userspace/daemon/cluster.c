@@ -593,7 +593,9 @@ json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req)
 	put = json_pack("{s:o, s:o}", "key", key_b64(c, qkey), "value",
 			str_b64(text));
 	free(text);
-	rc = lb_etcd_call(c->etcd, "/v3/kv/put", put, &r);
+	/* A busy etcd may take longer than the election's timeout. */
+	rc = lb_etcd_call_timeout(c->etcd, "/v3/kv/put", put, &r,
+				  LBIPAMD_FORWARD_MS / 2);
 	json_decref(put);
 	json_decref(r);
 	if (rc) {

@@ -168,6 +168,13 @@ run() {
 	p99=$(pct "$tmp/lat" 99)
 	failover=
 	if [ "$mode" = etcd ]; then
+		# The leader now, as it says itself (it may have changed).
+		for ((i = 0; i < 100; i++)); do
+			lead=$(leader_of n1)
+			[ -n "$lead" ] && lb "$lead" get status -o json |
+				jq -e '.cluster.isLeader' >/dev/null && break
+			sleep 0.05
+		done
 		local pidvar=pid_$lead other=n1 new=
 		[ "$lead" = n1 ] && other=n2
 		t0=$(ms)

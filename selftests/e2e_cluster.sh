@@ -232,13 +232,18 @@ wait "${pid[$leader]}" 2>/dev/null
 rest=()
 for n in "${nodes[@]}"; do [ "$n" != "$leader" ] && rest+=("$n"); done
 new=
-for ((i = 0; i < LB_TIMEOUT * 20; i++)); do
-	new=$(agreed "${rest[@]}")
-	[ -n "$new" ] && [ "$new" != "$leader" ] && break
-	new=
-	sleep 0.05
+for ((i = 0; i < LB_TIMEOUT * 30; i++)); do
+	a=$(leader_of "${rest[0]}")
+	b=$(leader_of "${rest[1]}")
+	if [ -n "$a" ] && [ "$a" != "$leader" ] && [ "$a" = "$b" ]; then
+		new=$a
+		break
+	fi
+	sleep 0.1
 done
 t1=$(lb_now_ms)
+[ -z "$new" ] && lb_diag "after the kill: ${rest[0]} says '$a', ${rest[1]} says '$b'" \
+	"$(tail -n 15 "$LB_TMP/${rest[0]}.log")" "$(tail -n 15 "$LB_TMP/${rest[1]}.log")"
 lb_check "kill -9 of the leader: ${new#"$LB_RUN"-} leads after $((t1 - t0)) ms (TTL $TTL s)" \
 	test -n "$new"
 all_ips "${rest[0]}" >"$LB_TMP/ips2"

@@ -74,9 +74,14 @@ struct lbipamd_cluster {
 	json_t *holders, *live, *won, *pending;
 	bool recheck;			/* an L2 pass must run again */
 	struct lb_l2_elector take, peek;
-	volatile int stop;
+	int stop;			/* __atomic: ends the threads */
 	unsigned long seq;
 };
+
+static bool stopping(struct lbipamd_cluster *c)
+{
+	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED);
+}
 
 static int64_t now_ms(void)
 {
@@ -402,7 +407,7 @@ static void *keepalive_thread(void *arg)
 	struct lbipamd_cluster *c = arg;
 	long i, steps = c->cfg.ttl_s * 1000 / 4 / 50;
 
-	while (!c->stop) {
+	while (!stopping(c)) {
 		int64_t lease = __atomic_load_n(&c->ka_lease, __ATOMIC_SEQ_CST);
 		int64_t nl = __atomic_load_n(&c->node_lease, __ATOMIC_SEQ_CST);
 		int rc;
@@ -418,7 +423,7 @@ static void *keepalive_thread(void *arg)
 		}
 		if (nl && !renew(c->ketcd, nl))
 			__atomic_store_n(&c->ka_node_gone, 1, __ATOMIC_SEQ_CST);
-		for (i = 0; i < steps && !c->stop; i++)
+		for (i = 0; i < steps && !stopping(c); i++)
 			usleep(50000);
 	}
 	return NULL;
@@ -465,14 +470,14 @@ static int on_watch(json_t *msg, void *arg)
 		notify(c, EV_REQUEST);
 	if (announce)
 		notify(c, EV_ANNOUNCE);
-	return c->stop ? -ECANCELED : 0;
+	return stopping(c) ? -ECANCELED : 0;
 }
 
 static void *watch_thread(void *arg)
 {
 	struct lbipamd_cluster *c = arg;
 
-	while (!c->stop) {
+	while (!stopping(c)) {
 		json_t *req = json_pack("{s:{s:o, s:o}}", "create_request",
 					"key", str_b64(c->cfg.prefix),
 					"range_end",
@@ -483,7 +488,7 @@ static void *watch_thread(void *arg)
 			       &c->stop);
 		json_decref(req);
 		notify(c, EV_DOWN);
-		for (i = 0; i < 5 && !c->stop; i++)
+		for (i = 0; i < 5 && !stopping(c); i++)
 			usleep(50000);
 	}
 	return NULL;
@@ -1020,8 +1025,11 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 	c->peek.ops = &peek_ops;
 	c->pipe[0] = c->pipe[1] = -1;
 	d->cluster = c;
-	/* Every etcd call ends well before the lease does. */
-	ec.timeout_ms = c->cfg.ttl_s * 1000 / 4;
+	/*
+	 * Every election call ends within half the lease: long enough for a
+	 * busy etcd, short enough that the lease is renewed in time.
+	 */
+	ec.timeout_ms = c->cfg.ttl_s * 1000 / 2;
 	rc = lb_etcd_open(&ec, &c->etcd, &err);
 	if (!rc)
 		rc = lb_etcd_open(&ec, &c->wetcd, &err);
@@ -1160,7 +1168,7 @@ void lbipamd_cluster_close(struct lbipamd *d)
 
 	if (!c)
 		return;
-	c->stop = 1;
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
 	if (c->thr_started)
 		pthread_join(c->thr, NULL);
 	if (c->kthr_started)

@@ -131,7 +131,7 @@ struct xfer {
 	int (*cb)(json_t *msg, void *arg);
 	void *arg;
 	int cb_rc;
-	const volatile int *stop;
+	int *stop;
 };
 
 /* Hands every complete line of the buffer to the stream callback. */
@@ -181,7 +181,7 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn,
 	(void)dn;
 	(void)ut;
 	(void)un;
-	return x->stop && *x->stop;
+	return x->stop && __atomic_load_n(x->stop, __ATOMIC_RELAXED);
 }
 
 static void setup(struct lb_etcd *c, CURL *h, const char *url,
@@ -320,7 +320,7 @@ int lb_etcd_call_timeout(struct lb_etcd *c, const char *path, json_t *body,
 
 int lb_etcd_stream(struct lb_etcd *c, const char *path, json_t *body,
 		   int (*cb)(json_t *msg, void *arg), void *arg,
-		   const volatile int *stop)
+		   int *stop)
 {
 	struct xfer x = { .cb = cb, .arg = arg, .stop = stop };
 	json_t *none = NULL;

@@ -44,7 +44,7 @@ int lb_etcd_call_timeout(struct lb_etcd *c, const char *path, json_t *body,
  */
 int lb_etcd_stream(struct lb_etcd *c, const char *path, json_t *body,
 		   int (*cb)(json_t *msg, void *arg), void *arg,
-		   const volatile int *stop);
+		   int *stop);
 const char *lb_etcd_errmsg(const struct lb_etcd *c);
 
 size_t lb_etcd_nendpoints(const struct lb_etcd *c);

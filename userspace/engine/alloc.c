@@ -26,26 +26,8 @@ struct rctx {
 	char *msg;
 };
 
-static uint64_t group_hash_entry(const void *entry)
-{
-	return lb_hash_str(((const struct key_group *)entry)->key);
-}
-
-static uint64_t group_hash_key(const void *key)
-{
-	return lb_hash_str(key);
-}
-
-static bool group_eq(const void *entry, const void *key)
-{
-	return !strcmp(((const struct key_group *)entry)->key, key);
-}
-
-static const struct lb_htab_ops group_ops = {
-	.hash_entry = group_hash_entry,
-	.hash_key = group_hash_key,
-	.eq = group_eq,
-};
+static const struct lb_htab_ops group_ops =
+	LB_HTAB_STR_OPS(struct key_group, key);
 
 static int cmp_priority(const void *a, const void *b)
 {

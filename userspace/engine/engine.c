@@ -14,42 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t svc_hash_entry(const void *entry)
-{
-	return lb_hash_str(((const struct lb_service *)entry)->key);
-}
-
-static uint64_t str_hash_key(const void *key)
-{
-	return lb_hash_str(key);
-}
-
-static bool svc_eq(const void *entry, const void *key)
-{
-	return !strcmp(((const struct lb_service *)entry)->key, key);
-}
-
-static const struct lb_htab_ops svc_ops = {
-	.hash_entry = svc_hash_entry,
-	.hash_key = str_hash_key,
-	.eq = svc_eq,
-};
-
-static uint64_t eps_hash_entry(const void *entry)
-{
-	return lb_hash_str(((const struct lb_eps *)entry)->key);
-}
-
-static bool eps_eq(const void *entry, const void *key)
-{
-	return !strcmp(((const struct lb_eps *)entry)->key, key);
-}
-
-static const struct lb_htab_ops eps_ops = {
-	.hash_entry = eps_hash_entry,
-	.hash_key = str_hash_key,
-	.eq = eps_eq,
-};
+static const struct lb_htab_ops svc_ops =
+	LB_HTAB_STR_OPS(struct lb_service, key);
+static const struct lb_htab_ops eps_ops = LB_HTAB_STR_OPS(struct lb_eps, key);
 
 static void eps_free(struct lb_eps *x)
 {
@@ -238,10 +205,24 @@ static void insert_pool(struct lb_engine *e, struct lb_pool *p)
 	e->npools++;
 }
 
-static int64_t first_stamp(struct lb_engine *e, struct lb_doc *o,
-			   int64_t created)
+/*
+ * A new object's creation stamp and first generation: the store's on a
+ * reload, else the document's, else now and 1.
+ */
+static void stamp_new(struct lb_engine *e, const struct lb_doc *o,
+		      int64_t created, uint64_t generation, int64_t *c,
+		      uint64_t *g)
 {
-	return created ? created : o->created ? o->created : stamp(e);
+	*c = created ? created : o->created ? o->created : stamp(e);
+	*g = generation ? generation : 1;
+}
+
+/* The object's document becomes o's text (taken from o). */
+static void take_doc(char **doc, struct lb_doc *o)
+{
+	free(*doc);
+	*doc = o->text;
+	o->text = NULL;
 }
 
 static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
@@ -254,18 +235,16 @@ static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	if (!p) {
 		p = lb_xcalloc(1, sizeof(*p));
 		p->name = lb_xstrdup(o->name);
-		p->created = first_stamp(e, o, created);
-		p->generation = generation ? generation : 1;
+		stamp_new(e, o, created, generation, &p->created,
+			  &p->generation);
 		insert_pool(e, p);
 	} else {
 		p->generation++;
 		lb_pool_spec_free(&p->spec);
-		free(p->doc);
 	}
 	p->spec = o->pool;
 	memset(&o->pool, 0, sizeof(o->pool));
-	p->doc = o->text;
-	o->text = NULL;
+	take_doc(&p->doc, o);
 	lb_pool_count_static(p);
 	e->pools_dirty = true;
 	return true;
@@ -298,15 +277,14 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 		s->ns = lb_xstrdup(o->ns);
 		s->name = lb_xstrdup(o->name);
 		s->key = lb_xstrdup(o->key);
-		s->created = first_stamp(e, o, created);
-		s->generation = generation ? generation : 1;
+		stamp_new(e, o, created, generation, &s->created,
+			  &s->generation);
 		lb_htab_add(&e->svcs, s);
 		e->nsvcs++;
 		lb_engine_order_add(e, s);
 	} else {
 		s->generation++;
 		lb_svc_spec_free(&s->spec);
-		free(s->doc);
 		recheck_coholders(e, s);
 	}
 	s->check = true;
@@ -318,8 +296,7 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 	}
 	s->spec = o->svc;
 	memset(&o->svc, 0, sizeof(o->svc));
-	s->doc = o->text;
-	o->text = NULL;
+	take_doc(&s->doc, o);
 	return true;
 }
 
@@ -335,19 +312,17 @@ static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		x->ns = lb_xstrdup(o->ns);
 		x->name = lb_xstrdup(o->name);
 		x->key = lb_xstrdup(o->key);
-		x->created = first_stamp(e, o, created);
-		x->generation = generation ? generation : 1;
+		stamp_new(e, o, created, generation, &x->created,
+			  &x->generation);
 		lb_htab_add(&e->eps, x);
 	} else {
 		x->generation++;
-		free(x->doc);
 		lb_eps_index_del(e, x);
 		lb_eps_spec_free(&x->spec);
 	}
 	x->spec = o->eps;
 	memset(&o->eps, 0, sizeof(o->eps));
-	x->doc = o->text;
-	o->text = NULL;
+	take_doc(&x->doc, o);
 	lb_eps_index_add(e, x);
 	return true;
 }
@@ -370,49 +345,41 @@ static struct lb_named *upsert_named(struct lb_engine *e,
 		/* size: the whole object, which begins with its lb_named */
 		x = lb_xcalloc(1, size);
 		x->name = lb_xstrdup(o->name);
-		x->created = first_stamp(e, o, created);
-		x->generation = generation ? generation : 1;
+		stamp_new(e, o, created, generation, &x->created,
+			  &x->generation);
 		lb_named_insert(set, x);
 	} else {
 		x->generation++;
-		free(x->doc);
 	}
-	x->doc = o->text;
-	o->text = NULL;
+	take_doc(&x->doc, o);
 	return x;
 }
 
-static bool upsert_l2pol(struct lb_engine *e, struct lb_doc *o,
-			 int64_t created, uint64_t generation)
+/* An L2 announcement policy or a Node: either changes every announcement. */
+static bool upsert_l2(struct lb_engine *e, struct lb_doc *o, int64_t created,
+		      uint64_t generation)
 {
-	bool fresh;
-	struct lb_l2pol *p = (struct lb_l2pol *)upsert_named(e, &e->l2pols,
-			sizeof(*p), o, created, generation, &fresh);
+	bool node = o->kind == LB_KIND_NODE, fresh;
+	struct lb_named *x = upsert_named(e, node ? &e->nodes : &e->l2pols,
+			node ? sizeof(struct lb_node) : sizeof(struct lb_l2pol),
+			o, created, generation, &fresh);
+	struct lb_l2pol *p = (struct lb_l2pol *)x;
+	struct lb_node *n = (struct lb_node *)x;
 
-	if (!p)
+	if (!x)
 		return false;
 	e->l2_changed_all = true;
-	if (!fresh)
-		lb_l2pol_spec_free(&p->spec);
-	p->spec = o->l2;
-	memset(&o->l2, 0, sizeof(o->l2));
-	return true;
-}
-
-static bool upsert_node(struct lb_engine *e, struct lb_doc *o,
-			int64_t created, uint64_t generation)
-{
-	bool fresh;
-	struct lb_node *n = (struct lb_node *)upsert_named(e, &e->nodes,
-			sizeof(*n), o, created, generation, &fresh);
-
-	if (!n)
-		return false;
-	e->l2_changed_all = true;
-	if (!fresh)
-		lb_labels_free(&n->labels);
-	n->labels = o->node_labels;
-	memset(&o->node_labels, 0, sizeof(o->node_labels));
+	if (node) {
+		if (!fresh)
+			lb_labels_free(&n->labels);
+		n->labels = o->node_labels;
+		memset(&o->node_labels, 0, sizeof(o->node_labels));
+	} else {
+		if (!fresh)
+			lb_l2pol_spec_free(&p->spec);
+		p->spec = o->l2;
+		memset(&o->l2, 0, sizeof(o->l2));
+	}
 	return true;
 }
 
@@ -428,9 +395,8 @@ bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	case LB_KIND_ENDPOINTSLICE:
 		return upsert_eps(e, o, created, generation);
 	case LB_KIND_L2POLICY:
-		return upsert_l2pol(e, o, created, generation);
 	case LB_KIND_NODE:
-		return upsert_node(e, o, created, generation);
+		return upsert_l2(e, o, created, generation);
 	}
 	return false;
 }
@@ -526,7 +492,7 @@ void lb_engine_free_state(struct lb_engine *e)
 	lb_holdings_init(e);
 }
 
-static char *object_key(enum lb_kind kind, const char *ns, const char *name)
+char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name)
 {
 	if (!lb_kind_namespaced(kind))
 		return lb_xstrdup(name);
@@ -536,7 +502,7 @@ static char *object_key(enum lb_kind kind, const char *ns, const char *name)
 const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name)
 {
-	char *key = object_key(kind, ns, name);
+	char *key = lb_engine_key(kind, ns, name);
 	struct lb_named *named;
 	const char *doc = NULL;
 	struct lb_service *s;

@@ -158,10 +158,8 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 			return false;
 		}
 		o->ns = lb_xstrdup(ns);
-		o->key = lb_xasprintf("%s/%s", ns, name);
-	} else {
-		o->key = lb_xstrdup(name);
 	}
+	o->key = lb_engine_key(o->kind, o->ns, name);
 	o->created = parse_timestamp(y, md);
 	switch (o->kind) {
 	case LB_KIND_POOL:

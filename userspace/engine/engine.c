@@ -217,6 +217,15 @@ static void stamp_new(struct lb_engine *e, const struct lb_doc *o,
 	*g = generation ? generation : 1;
 }
 
+/* A new namespaced object's names, copied from its document's. */
+static void name_new(const struct lb_doc *o, char **ns, char **name,
+		     char **key)
+{
+	*ns = lb_xstrdup(o->ns);
+	*name = lb_xstrdup(o->name);
+	*key = lb_xstrdup(o->key);
+}
+
 /* The object's document becomes o's text (taken from o). */
 static void take_doc(char **doc, struct lb_doc *o)
 {
@@ -274,9 +283,7 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 		return false;
 	if (!s) {
 		s = lb_xcalloc(1, sizeof(*s));
-		s->ns = lb_xstrdup(o->ns);
-		s->name = lb_xstrdup(o->name);
-		s->key = lb_xstrdup(o->key);
+		name_new(o, &s->ns, &s->name, &s->key);
 		stamp_new(e, o, created, generation, &s->created,
 			  &s->generation);
 		lb_htab_add(&e->svcs, s);
@@ -309,9 +316,7 @@ static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		return false;
 	if (!x) {
 		x = lb_xcalloc(1, sizeof(*x));
-		x->ns = lb_xstrdup(o->ns);
-		x->name = lb_xstrdup(o->name);
-		x->key = lb_xstrdup(o->key);
+		name_new(o, &x->ns, &x->name, &x->key);
 		stamp_new(e, o, created, generation, &x->created,
 			  &x->generation);
 		lb_htab_add(&e->eps, x);
@@ -434,18 +439,44 @@ static void remove_service(struct lb_engine *e, struct lb_service *s)
 	lb_service_free(s);
 }
 
+static void named_free(struct lb_named *x, bool node)
+{
+	if (node)
+		lb_node_free((struct lb_node *)x);
+	else
+		lb_l2pol_free((struct lb_l2pol *)x);
+}
+
 static void free_named(struct lb_named_set *set, bool nodes)
 {
 	size_t i;
 
-	for (i = 0; i < set->n; i++) {
-		if (nodes)
-			lb_node_free((struct lb_node *)set->v[i]);
-		else
-			lb_l2pol_free((struct lb_l2pol *)set->v[i]);
-	}
+	for (i = 0; i < set->n; i++)
+		named_free(set->v[i], nodes);
 	free(set->v);
 	memset(set, 0, sizeof(*set));
+}
+
+static int remove_l2(struct lb_engine *e, bool node, const char *key)
+{
+	struct lb_named_set *set = node ? &e->nodes : &e->l2pols;
+	struct lb_named *x = lb_named_find(set, key);
+
+	if (!x)
+		return -ENOENT;
+	lb_named_remove(set, x);
+	named_free(x, node);
+	e->l2_changed_all = true;
+	return 0;
+}
+
+/* The empty tables of a new engine or of one about to reload. */
+static void init_tables(struct lb_engine *e)
+{
+	lb_htab_init(&e->svcs, &svc_ops);
+	lb_htab_init(&e->eps, &eps_ops);
+	lb_eps_index_init(e);
+	lb_holdings_init(e);
 }
 
 void lb_engine_free_state(struct lb_engine *e)
@@ -486,10 +517,7 @@ void lb_engine_free_state(struct lb_engine *e)
 	e->dirty = NULL;
 	e->ndirty = e->capdirty = 0;
 	lb_engine_clear_changes(e);
-	lb_htab_init(&e->svcs, &svc_ops);
-	lb_htab_init(&e->eps, &eps_ops);
-	lb_eps_index_init(e);
-	lb_holdings_init(e);
+	init_tables(e);
 }
 
 char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name)
@@ -542,7 +570,6 @@ bool lb_engine_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
 /* Forgets one object (key: pool name or "ns/name"); -ENOENT if absent. */
 int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 {
-	struct lb_named *named;
 	struct lb_service *s;
 	struct lb_pool *p;
 	struct lb_eps *x;
@@ -568,21 +595,8 @@ int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 		eps_free(x);
 		return 0;
 	case LB_KIND_L2POLICY:
-		named = lb_named_find(&e->l2pols, key);
-		if (!named)
-			return -ENOENT;
-		lb_named_remove(&e->l2pols, named);
-		lb_l2pol_free((struct lb_l2pol *)named);
-		e->l2_changed_all = true;
-		return 0;
 	case LB_KIND_NODE:
-		named = lb_named_find(&e->nodes, key);
-		if (!named)
-			return -ENOENT;
-		lb_named_remove(&e->nodes, named);
-		lb_node_free((struct lb_node *)named);
-		e->l2_changed_all = true;
-		return 0;
+		return remove_l2(e, kind == LB_KIND_NODE, key);
 	}
 	return -ENOENT;
 }
@@ -609,10 +623,7 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 				lb_xstrdup(cfg->lb_classes[e->nclasses]);
 	}
 	e->cfg.lb_classes = NULL;
-	lb_htab_init(&e->svcs, &svc_ops);
-	lb_htab_init(&e->eps, &eps_ops);
-	lb_eps_index_init(e);
-	lb_holdings_init(e);
+	init_tables(e);
 	e->order_stale = true;
 	e->changed_all = true;
 	if (cfg && cfg->db_path) {

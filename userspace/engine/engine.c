@@ -527,36 +527,63 @@ char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name)
 	return lb_xasprintf("%s/%s", ns && *ns ? ns : "default", name);
 }
 
-const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
-				  const char *ns, const char *name)
+bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
+		      const char *key, struct lb_store_object *o)
 {
-	char *key = lb_engine_key(kind, ns, name);
 	struct lb_named *named;
-	const char *doc = NULL;
 	struct lb_service *s;
 	struct lb_pool *p;
 	struct lb_eps *x;
 
+	o->kind = kind;
+	o->key = key;
 	switch (kind) {
 	case LB_KIND_POOL:
 		p = lb_engine_pool(e, key);
-		doc = p ? p->doc : NULL;
-		break;
+		if (!p)
+			return false;
+		o->created = p->created;
+		o->generation = p->generation;
+		o->doc = p->doc;
+		return true;
 	case LB_KIND_SERVICE:
 		s = lb_engine_service(e, key);
-		doc = s ? s->doc : NULL;
-		break;
+		if (!s)
+			return false;
+		o->created = s->created;
+		o->generation = s->generation;
+		o->doc = s->doc;
+		return true;
 	case LB_KIND_ENDPOINTSLICE:
 		x = lb_htab_get(&e->eps, key);
-		doc = x ? x->doc : NULL;
-		break;
+		if (!x)
+			return false;
+		o->created = x->created;
+		o->generation = x->generation;
+		o->doc = x->doc;
+		return true;
 	case LB_KIND_L2POLICY:
 	case LB_KIND_NODE:
 		named = lb_named_find(kind == LB_KIND_NODE ? &e->nodes :
 				      &e->l2pols, key);
-		doc = named ? named->doc : NULL;
-		break;
+		if (!named)
+			return false;
+		o->created = named->created;
+		o->generation = named->generation;
+		o->doc = named->doc;
+		return true;
 	}
+	return false;
+}
+
+const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
+				  const char *ns, const char *name)
+{
+	char *key = lb_engine_key(kind, ns, name);
+	struct lb_store_object o;
+	const char *doc;
+
+	doc = lb_engine_record(e, kind, key, &o) ? o.doc : NULL;
 	free(key);
 	return doc;
 }

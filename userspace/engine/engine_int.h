@@ -113,6 +113,10 @@ struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name);
 struct lb_service *lb_engine_service(struct lb_engine *e, const char *key);
 void lb_engine_sort_services(struct lb_engine *e);
 void lb_engine_order_add(struct lb_engine *e, struct lb_service *s);
+struct lb_store_object;
+/* The stored form of the object kind/key (its fields point into it). */
+bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
+		      const char *key, struct lb_store_object *o);
 /* An object's table key: "ns/name" (no ns: "default"), or its name. */
 char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name);
 void lb_engine_order_del(struct lb_engine *e, struct lb_service *s);

@@ -33,7 +33,6 @@ static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
  */
 int lb_engine_persist(struct lb_engine *e)
 {
-	struct lb_service *s;
 	size_t i;
 	int rc;
 
@@ -47,10 +46,7 @@ int lb_engine_persist(struct lb_engine *e)
 	rc = lb_store_begin(e->store);
 	for (i = 0; i < e->nchanges && !rc; i++) {
 		struct lb_change *c = &e->changes[i];
-		struct lb_store_object o = { .kind = c->kind, .key = c->key };
-		struct lb_pool *p = NULL;
-		struct lb_named *named;
-		struct lb_eps *x;
+		struct lb_store_object o;
 
 		if (c->deleted) {
 			rc = lb_store_del_object(e->store, c->kind, c->key);
@@ -61,42 +57,8 @@ int lb_engine_persist(struct lb_engine *e)
 				rc = lb_store_del_pool_state(e->store, c->key);
 			continue;
 		}
-		switch (c->kind) {
-		case LB_KIND_POOL:
-			p = lb_engine_pool(e, c->key);
-			if (!p)
-				continue;
-			o.created = p->created;
-			o.generation = p->generation;
-			o.doc = p->doc;
-			break;
-		case LB_KIND_SERVICE:
-			s = lb_engine_service(e, c->key);
-			if (!s)
-				continue;
-			o.created = s->created;
-			o.generation = s->generation;
-			o.doc = s->doc;
-			break;
-		case LB_KIND_ENDPOINTSLICE:
-			x = lb_htab_get(&e->eps, c->key);
-			if (!x)
-				continue;
-			o.created = x->created;
-			o.generation = x->generation;
-			o.doc = x->doc;
-			break;
-		case LB_KIND_L2POLICY:
-		case LB_KIND_NODE:
-			named = lb_named_find(c->kind == LB_KIND_NODE ?
-					      &e->nodes : &e->l2pols, c->key);
-			if (!named)
-				continue;
-			o.created = named->created;
-			o.generation = named->generation;
-			o.doc = named->doc;
-			break;
-		}
+		if (!lb_engine_record(e, c->kind, c->key, &o))
+			continue;
 		rc = lb_store_put_object(e->store, &o);
 	}
 	for (i = 0; i < e->ndirty; i++)

@@ -11,15 +11,18 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	$(LBIPAMD_DIR)/server.c $(LBIPAMD_DIR)/api.c \
 	$(LBIPAMD_DIR)/views.c $(LBIPAMD_DIR)/kset.c \
 	$(LBIPAMD_DIR)/kernel.c $(LBIPAMD_DIR)/desired.c $(LBIPAMD_DIR)/l2.c $(LBIPAMD_DIR)/l2want.c \
-	$(LBIPAMD_DIR)/links.c
+	$(LBIPAMD_DIR)/links.c $(LBIPAMD_DIR)/config.c \
+	$(LBIPAMD_DIR)/metrics.c $(LBIPAMD_DIR)/promtext.c \
+	$(LBIPAMD_DIR)/httpd.c
 # Everything but main.c, for the tests.
 LBIPAMD_LIB_SRCS := $(filter-out $(LBIPAMD_DIR)/main.c,$(LBIPAMD_SRCS))
 LBIPAMD_HDRS := $(wildcard $(LBIPAMD_DIR)/*.h) \
 	userspace/engine/lb_engine.h
 
-LBIPAMD_PKGS := libnl-genl-3.0 jansson yaml-0.1 sqlite3 libsystemd
+LBIPAMD_PKGS := libnl-genl-3.0 jansson yaml-0.1 sqlite3 libsystemd \
+	libmicrohttpd
 LBIPAMD_CFLAGS := $(LB_CFLAGS) $(shell pkg-config --cflags $(LBIPAMD_PKGS))
-LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS)
+LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS) -lm
 
 # LBENGINE_LIB and LBENGINE_SAN_LIB come from userspace/engine/engine.mk.
 .PHONY: daemon-check

@@ -586,6 +586,9 @@ int lb_engine_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg);
 int lb_engine_get_node(struct lb_engine *e, const char *name, lb_node_cb cb,
 		       void *arg);
 
+/* How many objects of a kind are stored (metrics). */
+size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind);
+
 /* ------------------------------------------------------ stored objects */
 
 /*

@@ -506,3 +506,21 @@ char *lb_engine_dump(struct lb_engine *e)
 	dump_l2(e, &b);
 	return lb_sb_steal(&b);
 }
+
+size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind)
+{
+	switch (kind) {
+	case LB_KIND_POOL:
+		return e->npools;
+	case LB_KIND_SERVICE:
+		return e->svcs.n;
+	case LB_KIND_ENDPOINTSLICE:
+		return e->eps.n;
+	case LB_KIND_L2POLICY:
+		return e->l2pols.n;
+	case LB_KIND_NODE:
+		return e->nodes.n;
+	default:
+		return 0;
+	}
+}

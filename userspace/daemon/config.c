@@ -548,6 +548,7 @@ static int node_text(yaml_document_t *doc, yaml_node_t *v, char *out,
 	}
 }
 
+/* -1 to go on, else an exit code. */
 static int apply_pair(struct lbipamd_config *c, const char *file,
 		      yaml_document_t *doc, yaml_node_pair_t *p)
 {
@@ -577,7 +578,7 @@ static int apply_pair(struct lbipamd_config *c, const char *file,
 		snprintf(msg, sizeof(msg), "%s", err);
 		return file_err(file, line, key, msg);
 	}
-	return 0;
+	return -1;
 }
 
 /* -1 to go on, else an exit code. */

@@ -186,7 +186,7 @@ static void svc_labels(struct lbipamd *d, const struct lb_service_key *k,
 	}
 	lb_addr_str(&k->ep, addr, INET6_ADDRSTRLEN);
 	snprintf(port, 8, "%u", k->ep.port);
-	snprintf(proto, 8, "%s", lb_proto_name(k->proto));
+	snprintf(proto, 8, "%s", lb_proto_k8s_name(k->proto));
 }
 
 static void svc_samples(struct lbipamd *d, struct lb_prom *p, size_t f,

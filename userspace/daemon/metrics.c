@@ -55,22 +55,6 @@ static int pool_cb(const struct lb_pool_info *pi, void *arg)
 	return 0;
 }
 
-struct svc_ctx {
-	unsigned long matching, unsatisfied;
-};
-
-static int svc_cb(const struct lb_service_info *s, void *arg)
-{
-	struct svc_ctx *c = arg;
-
-	if (!s->managed)
-		return 0;
-	c->matching++;
-	if (s->has_condition && strcmp(s->condition.status, "True"))
-		c->unsatisfied++;
-	return 0;
-}
-
 /*
  * Cilium's operator metrics with our prefix: the same suffixes, labels
  * and meaning, so a dashboard ports by renaming cilium_operator_lbipam_.
@@ -78,7 +62,7 @@ static int svc_cb(const struct lb_service_info *s, void *arg)
 static void collect_ipam(struct lbipamd *d, struct lb_prom *p)
 {
 	struct pool_ctx pc = { 0 };
-	struct svc_ctx sc = { 0 };
+	size_t matching, unsatisfied;
 
 	lb_engine_foreach_pool(d->eng, pool_cb, &pc);
 	lb_prom_family(p, "lbipam_conflicting_pools_total", "gauge",
@@ -94,13 +78,13 @@ static void collect_ipam(struct lbipamd *d, struct lb_prom *p)
 		       "The number of IP addresses used in a given pool");
 	lb_engine_foreach_pool(d->eng, pool_cb, &pc);
 
-	lb_engine_foreach_service(d->eng, svc_cb, &sc);
+	lb_engine_service_counts(d->eng, &matching, &unsatisfied);
 	lb_prom_family(p, "lbipam_services_matching_total", "gauge",
 		       "The number of services matching pools");
-	lb_prom_sample(p, "", (double)sc.matching, NULL);
+	lb_prom_sample(p, "", (double)matching, NULL);
 	lb_prom_family(p, "lbipam_services_unsatisfied_total", "gauge",
 		       "The number of services which did not receive all requested IPs");
-	lb_prom_sample(p, "", (double)sc.unsatisfied, NULL);
+	lb_prom_sample(p, "", (double)unsatisfied, NULL);
 }
 
 /* -------------------------------------------------------------- daemon */

@@ -524,3 +524,19 @@ size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind)
 		return 0;
 	}
 }
+
+void lb_engine_service_counts(struct lb_engine *e, size_t *matching,
+			      size_t *unsatisfied)
+{
+	struct lb_service *s;
+	size_t it = 0;
+
+	*matching = *unsatisfied = 0;
+	while ((s = lb_htab_next(&e->svcs, &it))) {
+		if (!s->managed)
+			continue;
+		(*matching)++;
+		if (s->cond == LB_COND_FALSE)
+			(*unsatisfied)++;
+	}
+}

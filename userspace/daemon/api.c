@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "daemon/lbipamd.h"
 #include "lib/lbipamd_proto.h"
 
@@ -63,7 +64,7 @@ static int lb_rebuild(struct lbipamd *d)
 	return 0;
 }
 
-int lbipamd_reconcile(struct lbipamd *d, bool full)
+static int reconcile(struct lbipamd *d, bool full)
 {
 	struct changed_ctx c = { .d = d };
 	bool l2_full;
@@ -105,6 +106,19 @@ int lbipamd_reconcile(struct lbipamd *d, bool full)
 	 */
 	lbipamd_l2_reconcile(d, c.ns, c.names, c.nsvc, l2_full);
 	lb_changed_free(&c);
+	return err;
+}
+
+int lbipamd_reconcile(struct lbipamd *d, bool full)
+{
+	struct timespec a, b;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	err = reconcile(d, full);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	lbipamd_stats_reconcile(&d->stats, (double)(b.tv_sec - a.tv_sec) +
+				(double)(b.tv_nsec - a.tv_nsec) / 1e9);
 	return err;
 }
 

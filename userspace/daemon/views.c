@@ -395,6 +395,9 @@ static json_t *lb_l2_of_service(struct lbipamd *d, const char *ns,
 	lbipamd_ifaces_free(&f);
 	if (!c.out)
 		return json_null();
+	if (d->l2_disabled)
+		json_object_set_new(c.out, "reason", json_string(
+			"not announced: L2 announcements are disabled (enable-l2-announcements: false)"));
 	/* The decision above; whether the module carries it out: */
 	json_object_set_new(c.out, "kernel", json_pack("{s:s, s:s}", "state",
 			    lbipamd_l2state_name(d->l2.state), "message",
@@ -605,10 +608,14 @@ json_t *lbipamd_view_status(struct lbipamd *d)
 	json_object_set_new(res, "version", json_string(LBIPAM_VERSION));
 	if (d->netns)
 		json_object_set_new(res, "netns", json_string(d->netns));
-	json_object_set_new(res, "l2", json_pack("{s:s, s:s, s:s, s:I}",
-		"node", d->node.name ? d->node.name : "", "state",
+	json_object_set_new(res, "l2", json_pack("{s:s, s:b, s:s, s:s, s:I}",
+		"node", d->node.name ? d->node.name : "", "enabled",
+		!d->l2_disabled, "state",
 		lbipamd_l2state_name(d->l2.state), "message", d->l2.msg,
 		"announcements", (json_int_t)d->l2.announced));
+	if (d->cfg)
+		json_object_set_new(res, "config",
+				    lbipamd_config_json(d->cfg));
 	return res;
 }
 

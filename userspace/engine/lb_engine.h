@@ -586,6 +586,16 @@ int lb_engine_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg);
 int lb_engine_get_node(struct lb_engine *e, const char *name, lb_node_cb cb,
 		       void *arg);
 
+/* How many objects of a kind are stored (metrics). */
+size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind);
+/*
+ * Services LB-IPAM manages (lb_service_info.managed), and of those the
+ * ones whose IPAMRequestSatisfied condition is False; without the walk
+ * and formatting of lb_engine_foreach_service().
+ */
+void lb_engine_service_counts(struct lb_engine *e, size_t *matching,
+			      size_t *unsatisfied);
+
 /* ------------------------------------------------------ stored objects */
 
 /*

@@ -506,3 +506,37 @@ char *lb_engine_dump(struct lb_engine *e)
 	dump_l2(e, &b);
 	return lb_sb_steal(&b);
 }
+
+size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind)
+{
+	switch (kind) {
+	case LB_KIND_POOL:
+		return e->npools;
+	case LB_KIND_SERVICE:
+		return e->svcs.n;
+	case LB_KIND_ENDPOINTSLICE:
+		return e->eps.n;
+	case LB_KIND_L2POLICY:
+		return e->l2pols.n;
+	case LB_KIND_NODE:
+		return e->nodes.n;
+	default:
+		return 0;
+	}
+}
+
+void lb_engine_service_counts(struct lb_engine *e, size_t *matching,
+			      size_t *unsatisfied)
+{
+	struct lb_service *s;
+	size_t it = 0;
+
+	*matching = *unsatisfied = 0;
+	while ((s = lb_htab_next(&e->svcs, &it))) {
+		if (!s->managed)
+			continue;
+		(*matching)++;
+		if (s->cond == LB_COND_FALSE)
+			(*unsatisfied)++;
+	}
+}

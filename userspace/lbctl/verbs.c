@@ -259,6 +259,28 @@ static json_t *filter_name(json_t *items, const char *name)
 	return out;
 }
 
+/* The daemon's effective configuration, one "key: value" a line. */
+static void print_config(json_t *cfg)
+{
+	const char *key;
+	json_t *v, *x;
+	size_t i;
+
+	printf("config:\n");
+	json_object_foreach(cfg, key, v) {
+		printf("  %s:%*s", key, (int)(26 - strlen(key)), "");
+		if (json_is_array(v)) {
+			json_array_foreach(v, i, x)
+				printf("%s%s", i ? "," : "", json_string_value(x));
+		} else if (json_is_boolean(v)) {
+			printf("%s", json_is_true(v) ? "true" : "false");
+		} else {
+			printf("%s", json_string_value(v) ? json_string_value(v) : "");
+		}
+		printf("\n");
+	}
+}
+
 static int get_status(const struct lbctl_opts *o)
 {
 	json_t *resp, *k;
@@ -287,6 +309,9 @@ static int get_status(const struct lbctl_opts *o)
 	if (k)
 		printf("l2:        node %s, %s (%s)\n", lbctl_str(k, "node"),
 		       lbctl_str(k, "state"), lbctl_str(k, "message"));
+	k = json_object_get(resp, "config");
+	if (k)
+		print_config(k);
 	json_decref(resp);
 	return 0;
 }

@@ -166,15 +166,20 @@ static bool fam_wanted(const uint8_t *fams, size_t nf, uint8_t fam)
 	return false;
 }
 
+/* A log line and an event (IPAllocated or IPReleased) for one IP. */
 static void log_ip(struct lb_engine *e, const char *msg,
 		   const struct lb_service *s, const struct lb_addr *a,
 		   const char *k, const char *v)
 {
+	bool released = !strncmp(msg, "Releasing", 9);
 	char ip[LB_ADDR_STRLEN];
 
+	lb_addr_fmt(a, ip);
+	lb_event(e, false, released ? "IPReleased" : "IPAllocated",
+		 LB_KIND_SERVICE, s->key, "%s %s (%s: %s)",
+		 released ? "Released IP" : msg, ip, k, v);
 	if (!lb_log_on(e, LB_LOG_INFO))
 		return;
-	lb_addr_fmt(a, ip);
 	lb_log(e, LB_LOG_INFO, msg, "service", s->key, "ip", ip, k, v, NULL);
 }
 
@@ -519,6 +524,7 @@ static void set_cond(struct lb_engine *e, struct lb_service *s,
 	s->cond_reason = st == LB_COND_NONE ? NULL : lb_xstrdup(reason);
 	s->cond_msg = st == LB_COND_NONE ? NULL : lb_xstrdup(msg);
 	e->state_seq++;
+	lb_status_touch(e, s);
 	if (st == LB_COND_NONE)
 		return;
 	lb_log(e, st == LB_COND_TRUE ? LB_LOG_DEBUG : LB_LOG_INFO,

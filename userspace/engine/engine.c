@@ -59,6 +59,7 @@ static void eps_free(struct lb_eps *x)
 	free(x->name);
 	free(x->key);
 	free(x->doc);
+	lb_objstat_free(&x->st);
 	lb_eps_spec_free(&x->spec);
 	free(x);
 }
@@ -157,6 +158,7 @@ void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s)
 {
 	/* Holdings moved: the Service's LB IPs in the kernel too. */
 	lb_view_changed_svc(e, s);
+	lb_status_touch(e, s);
 	if (s->dirty)
 		return;
 	LB_GROW(e->dirty, e->ndirty, e->capdirty);
@@ -179,10 +181,17 @@ static void drop_from(struct lb_service **v, size_t *n, struct lb_service *s)
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted)
 {
+	struct lb_objstat *st;
 	struct lb_change *c;
 
 	if (!e->store)
 		return;
+	/* Once per call: spec and status changes share one write. */
+	st = deleted ? NULL : lb_engine_objstat(e, kind, key);
+	if (st && st->noted)
+		return;
+	if (st)
+		st->noted = true;
 	LB_GROW(e->changes, e->nchanges, e->capchanges);
 	c = &e->changes[e->nchanges++];
 	c->kind = kind;
@@ -194,8 +203,16 @@ void lb_engine_clear_changes(struct lb_engine *e)
 {
 	size_t i;
 
-	for (i = 0; i < e->nchanges; i++)
+	struct lb_objstat *st;
+
+	for (i = 0; i < e->nchanges; i++) {
+		st = e->changes[i].deleted ? NULL :
+			lb_engine_objstat(e, e->changes[i].kind,
+					  e->changes[i].key);
+		if (st)
+			st->noted = false;
 		free(e->changes[i].key);
+	}
 	e->nchanges = 0;
 }
 
@@ -256,9 +273,11 @@ static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		p->name = lb_xstrdup(o->name);
 		p->created = first_stamp(e, o, created);
 		p->generation = generation ? generation : 1;
+		p->st.spec_hash = o->spec_hash;
+		lb_rv_bump(e, &p->st);
 		insert_pool(e, p);
 	} else {
-		p->generation++;
+		lb_spec_changed(e, &p->st, o->spec_hash, &p->generation);
 		lb_pool_spec_free(&p->spec);
 		free(p->doc);
 	}
@@ -300,11 +319,13 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 		s->key = lb_xstrdup(o->key);
 		s->created = first_stamp(e, o, created);
 		s->generation = generation ? generation : 1;
+		s->st.spec_hash = o->spec_hash;
+		lb_rv_bump(e, &s->st);
 		lb_htab_add(&e->svcs, s);
 		e->nsvcs++;
 		lb_engine_order_add(e, s);
 	} else {
-		s->generation++;
+		lb_spec_changed(e, &s->st, o->spec_hash, &s->generation);
 		lb_svc_spec_free(&s->spec);
 		free(s->doc);
 		recheck_coholders(e, s);
@@ -312,6 +333,7 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 	s->check = true;
 	lb_view_changed_svc(e, s);
 	lb_engine_enqueue(e, s);
+	lb_status_touch(e, s);
 	if (s->revoked) {
 		s->revoked = 0;
 		lb_engine_mark_dirty(e, s);
@@ -337,9 +359,11 @@ static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		x->key = lb_xstrdup(o->key);
 		x->created = first_stamp(e, o, created);
 		x->generation = generation ? generation : 1;
+		x->st.spec_hash = o->spec_hash;
+		lb_rv_bump(e, &x->st);
 		lb_htab_add(&e->eps, x);
 	} else {
-		x->generation++;
+		lb_spec_changed(e, &x->st, o->spec_hash, &x->generation);
 		free(x->doc);
 		lb_eps_index_del(e, x);
 		lb_eps_spec_free(&x->spec);
@@ -372,9 +396,11 @@ static struct lb_named *upsert_named(struct lb_engine *e,
 		x->name = lb_xstrdup(o->name);
 		x->created = first_stamp(e, o, created);
 		x->generation = generation ? generation : 1;
+		x->st.spec_hash = o->spec_hash;
+		lb_rv_bump(e, &x->st);
 		lb_named_insert(set, x);
 	} else {
-		x->generation++;
+		lb_spec_changed(e, &x->st, o->spec_hash, &x->generation);
 		free(x->doc);
 	}
 	x->doc = o->text;
@@ -456,8 +482,16 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 
 static void remove_service(struct lb_engine *e, struct lb_service *s)
 {
+	char ip[LB_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < s->nheld; i++)
+		lb_event(e, false, "IPReleased", LB_KIND_SERVICE, s->key,
+			 "Released IP %s (reason: service deleted)",
+			 lb_addr_fmt(&s->held[i]->addr, ip));
 	lb_view_changed(e, s->key);
 	lb_hold_release_all(e, s);
+	lb_status_untouch(e, s);
 	if (s->queued)
 		drop_from(e->work, &e->nwork, s);
 	if (s->dirty)
@@ -519,6 +553,9 @@ void lb_engine_free_state(struct lb_engine *e)
 	free(e->dirty);
 	e->dirty = NULL;
 	e->ndirty = e->capdirty = 0;
+	free(e->statq);
+	e->statq = NULL;
+	e->nstatq = e->capstatq = 0;
 	lb_engine_clear_changes(e);
 	lb_htab_init(&e->svcs, &svc_ops);
 	lb_htab_init(&e->eps, &eps_ops);
@@ -647,6 +684,7 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 	lb_htab_init(&e->eps, &eps_ops);
 	lb_eps_index_init(e);
 	lb_holdings_init(e);
+	lb_events_init(e);
 	e->order_stale = true;
 	e->changed_all = true;
 	if (cfg && cfg->db_path) {
@@ -683,6 +721,7 @@ void lb_engine_close(struct lb_engine *e)
 	lb_htab_free(&e->eps);
 	lb_eps_index_free(e);
 	lb_engine_changed_clear(e);
+	lb_events_free(e);
 	free(e->changed);
 	free(e->changes);
 	for (i = 0; i < e->nclasses; i++)

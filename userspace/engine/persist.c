@@ -33,10 +33,12 @@ static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
  */
 int lb_engine_persist(struct lb_engine *e)
 {
+	struct lb_store_condition *sc = NULL;
 	struct lb_service *s;
-	size_t i;
+	size_t i, j;
 	int rc;
 
+	lb_status_sync(e);
 	if (!e->store) {
 		for (i = 0; i < e->ndirty; i++)
 			e->dirty[i]->dirty = false;
@@ -50,6 +52,7 @@ int lb_engine_persist(struct lb_engine *e)
 		struct lb_store_object o = { .kind = c->kind, .key = c->key };
 		struct lb_pool *p = NULL;
 		struct lb_named *named;
+		struct lb_objstat *st;
 		struct lb_eps *x;
 
 		if (c->deleted) {
@@ -97,8 +100,22 @@ int lb_engine_persist(struct lb_engine *e)
 			o.doc = named->doc;
 			break;
 		}
+		st = lb_engine_objstat(e, c->kind, c->key);
+		o.resource_version = st->rv;
+		o.status_hash = st->status_hash;
+		o.n_conditions = st->nconds;
+		sc = lb_xreallocarray(sc, st->nconds + 1, sizeof(*sc));
+		for (j = 0; j < st->nconds; j++)
+			sc[j] = (struct lb_store_condition){
+				.type = st->conds[j].type,
+				.status = st->conds[j].status,
+				.last_transition = st->conds[j].ltt,
+				.observed_generation = st->conds[j].gen,
+			};
+		o.conditions = sc;
 		rc = lb_store_put_object(e->store, &o);
 	}
+	free(sc);
 	for (i = 0; i < e->ndirty; i++)
 		put_holdings(e, e->dirty[i], &rc);
 	for (i = 0; i < e->npools && !rc; i++)
@@ -107,6 +124,9 @@ int lb_engine_persist(struct lb_engine *e)
 					     e->pools[i]->conflict_msg);
 	if (!rc)
 		rc = lb_store_set_meta(e->store, "last_stamp", e->last_stamp);
+	if (!rc)
+		rc = lb_store_set_meta(e->store, "resource_version",
+				       (int64_t)e->rv);
 	if (!rc)
 		rc = lb_store_commit(e->store);
 	if (rc) {
@@ -128,7 +148,39 @@ int lb_engine_persist(struct lb_engine *e)
 struct load_ctx {
 	struct lb_engine *e;
 	int bad;
+	/* Objects stored without a resourceVersion (an older database). */
+	struct lb_change *fresh;
+	size_t nfresh, capfresh;
 };
+
+/* The stored bookkeeping of an object just loaded. */
+static void load_objstat(struct load_ctx *lc, const struct lb_store_object *so)
+{
+	struct lb_objstat *st = lb_engine_objstat(lc->e, so->kind, so->key);
+	size_t i;
+
+	if (!st)
+		return;
+	if (!so->resource_version) {
+		LB_GROW(lc->fresh, lc->nfresh, lc->capfresh);
+		lc->fresh[lc->nfresh].kind = so->kind;
+		lc->fresh[lc->nfresh++].key = lb_xstrdup(so->key);
+		return;
+	}
+	st->rv = so->resource_version;
+	if (st->rv > lc->e->rv)
+		lc->e->rv = st->rv;
+	st->status_hash = so->status_hash;
+	lb_objstat_free(st);
+	st->conds = lb_xcalloc(so->n_conditions + 1, sizeof(*st->conds));
+	for (i = 0; i < so->n_conditions; i++) {
+		st->conds[i].type = lb_xstrdup(so->conditions[i].type);
+		st->conds[i].status = lb_xstrdup(so->conditions[i].status);
+		st->conds[i].ltt = so->conditions[i].last_transition;
+		st->conds[i].gen = so->conditions[i].observed_generation;
+	}
+	st->nconds = so->n_conditions;
+}
 
 static int load_object(const struct lb_store_object *so, void *arg)
 {
@@ -147,6 +199,7 @@ static int load_object(const struct lb_store_object *so, void *arg)
 		lc->bad++;
 	} else {
 		lb_engine_upsert(e, &docs[0], so->created, so->generation);
+		load_objstat(lc, so);
 	}
 	lb_docs_free(docs, n);
 	lb_diags_free(&d);
@@ -210,6 +263,10 @@ int lb_engine_load(struct lb_engine *e)
 
 	if (!lb_store_get_meta(e->store, "last_stamp", &v))
 		e->last_stamp = v;
+	/* Never back: a reload after a failed commit keeps counting on. */
+	if (!lb_store_get_meta(e->store, "resource_version", &v) &&
+	    (uint64_t)v > e->rv)
+		e->rv = (uint64_t)v;
 	rc = lb_store_each_object(e->store, load_object, &lc);
 	if (!rc)
 		rc = lb_store_each_pool_state(e->store, load_pool_state, &lc);
@@ -223,6 +280,13 @@ int lb_engine_load(struct lb_engine *e)
 	for (i = 0; i < e->ndirty; i++)
 		e->dirty[i]->dirty = false;
 	e->ndirty = 0;
+	/* Their new resourceVersion must reach the database. */
+	for (i = 0; i < lc.nfresh; i++) {
+		lb_engine_note_change(e, lc.fresh[i].kind, lc.fresh[i].key,
+				      false);
+		free(lc.fresh[i].key);
+	}
+	free(lc.fresh);
 	/* Rows that no longer load are rewritten from what did. */
 	while (lc.bad && (s = lb_htab_next(&e->svcs, &it)))
 		lb_engine_mark_dirty(e, s);

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "selector.h"
+#include "status.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,6 +88,7 @@ struct lb_service {
 	int64_t created;
 	uint64_t generation;
 	char *doc;
+	struct lb_objstat st;
 	struct lb_svc_spec spec;
 	struct lb_holding **held;	/* ingress order */
 	size_t nheld;
@@ -105,6 +107,7 @@ struct lb_service {
 	uint8_t revoked;
 	size_t rank;		/* position in first-come order */
 	bool view_changed;	/* on the engine's changed list */
+	bool stat_queued;	/* on the engine's status list */
 };
 
 void lb_svc_spec_free(struct lb_svc_spec *s);

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events about allocations, conflicts and failures: a bounded in-memory
+ * list that folds repeats together as Kubernetes' event correlator does.
+ */
+#include "engine_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lb_event {
+	char *id;		/* type, reason, kind, key, message: identity */
+	bool warning;
+	char *reason;
+	enum lb_kind kind;
+	char *ns;
+	char *name;
+	char *message;
+	uint64_t count;
+	int64_t first, last;
+	struct lb_event *prev, *next;	/* least recently seen first */
+};
+
+static uint64_t ev_hash_entry(const void *entry)
+{
+	return lb_hash_str(((const struct lb_event *)entry)->id);
+}
+
+static uint64_t ev_hash_key(const void *key)
+{
+	return lb_hash_str(key);
+}
+
+static bool ev_eq(const void *entry, const void *key)
+{
+	return !strcmp(((const struct lb_event *)entry)->id, key);
+}
+
+static const struct lb_htab_ops ev_ops = {
+	.hash_entry = ev_hash_entry,
+	.hash_key = ev_hash_key,
+	.eq = ev_eq,
+};
+
+void lb_events_init(struct lb_engine *e)
+{
+	lb_htab_init(&e->events, &ev_ops);
+	e->ev_head = e->ev_tail = NULL;
+	e->nevents = 0;
+}
+
+static void ev_free(struct lb_event *v)
+{
+	free(v->id);
+	free(v->reason);
+	free(v->ns);
+	free(v->name);
+	free(v->message);
+	free(v);
+}
+
+void lb_events_free(struct lb_engine *e)
+{
+	struct lb_event *v = e->ev_head, *next;
+
+	for (; v; v = next) {
+		next = v->next;
+		ev_free(v);
+	}
+	lb_htab_free(&e->events);
+	e->ev_head = e->ev_tail = NULL;
+	e->nevents = 0;
+}
+
+static void unlink_ev(struct lb_engine *e, struct lb_event *v)
+{
+	if (v->prev)
+		v->prev->next = v->next;
+	else
+		e->ev_head = v->next;
+	if (v->next)
+		v->next->prev = v->prev;
+	else
+		e->ev_tail = v->prev;
+	v->prev = v->next = NULL;
+}
+
+static void append_ev(struct lb_engine *e, struct lb_event *v)
+{
+	v->prev = e->ev_tail;
+	v->next = NULL;
+	if (e->ev_tail)
+		e->ev_tail->next = v;
+	else
+		e->ev_head = v;
+	e->ev_tail = v;
+}
+
+void lb_event(struct lb_engine *e, bool warning, const char *reason,
+	      enum lb_kind kind, const char *key, const char *fmt, ...)
+{
+	size_t limit = e->cfg.max_events ? e->cfg.max_events :
+					    LB_EVENTS_DEFAULT;
+	const char *slash;
+	struct lb_event *v;
+	char *msg, *id;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		lb_oom("vasprintf");
+	va_end(ap);
+	id = lb_xasprintf("%d\x1f%s\x1f%d\x1f%s\x1f%s", warning, reason,
+			  (int)kind, key, msg);
+	v = lb_htab_get(&e->events, id);
+	if (v) {
+		free(id);
+		free(msg);
+		v->count++;
+		v->last = lb_engine_now(e);
+		unlink_ev(e, v);
+		append_ev(e, v);
+		return;
+	}
+	v = lb_xcalloc(1, sizeof(*v));
+	v->id = id;
+	v->warning = warning;
+	v->reason = lb_xstrdup(reason);
+	v->kind = kind;
+	slash = lb_kind_namespaced(kind) ? strchr(key, '/') : NULL;
+	v->ns = slash ? lb_xstrndup(key, (size_t)(slash - key)) :
+			lb_xstrdup("");
+	v->name = lb_xstrdup(slash ? slash + 1 : key);
+	v->message = msg;
+	v->count = 1;
+	v->first = v->last = lb_engine_now(e);
+	lb_htab_add(&e->events, v);
+	append_ev(e, v);
+	e->nevents++;
+	while (e->nevents > limit) {
+		struct lb_event *old = e->ev_head;
+
+		unlink_ev(e, old);
+		lb_htab_del(&e->events, old->id);
+		ev_free(old);
+		e->nevents--;
+	}
+	/* The condition or allocation behind it has its own log line. */
+	lb_log(e, LB_LOG_DEBUG, "Recorded event", "type",
+	       warning ? "Warning" : "Normal", "reason", reason, "object",
+	       key, "message", v->message, NULL);
+}
+
+int lb_engine_foreach_event(struct lb_engine *e, lb_event_cb cb, void *arg)
+{
+	const struct lb_event *v;
+	int rc;
+
+	for (v = e->ev_head; v; v = v->next) {
+		struct lb_event_info in = {
+			.type = v->warning ? "Warning" : "Normal",
+			.reason = v->reason,
+			.kind = v->kind,
+			.ns = v->ns,
+			.name = v->name,
+			.message = v->message,
+			.count = v->count,
+			.first = v->first,
+			.last = v->last,
+		};
+
+		rc = cb(&in, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

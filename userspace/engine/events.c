@@ -47,7 +47,8 @@ static const struct lb_htab_ops ev_ops = {
 void lb_events_init(struct lb_engine *e)
 {
 	lb_htab_init(&e->events, &ev_ops);
-	e->ev_head = e->ev_tail = NULL;
+	e->ev_head = NULL;
+	e->ev_tail = NULL;
 	e->nevents = 0;
 }
 
@@ -70,7 +71,8 @@ void lb_events_free(struct lb_engine *e)
 		ev_free(v);
 	}
 	lb_htab_free(&e->events);
-	e->ev_head = e->ev_tail = NULL;
+	e->ev_head = NULL;
+	e->ev_tail = NULL;
 	e->nevents = 0;
 }
 
@@ -84,7 +86,8 @@ static void unlink_ev(struct lb_engine *e, struct lb_event *v)
 		v->next->prev = v->prev;
 	else
 		e->ev_tail = v->prev;
-	v->prev = v->next = NULL;
+	v->prev = NULL;
+	v->next = NULL;
 }
 
 static void append_ev(struct lb_engine *e, struct lb_event *v)
@@ -135,7 +138,8 @@ void lb_event(struct lb_engine *e, bool warning, const char *reason,
 	v->name = lb_xstrdup(slash ? slash + 1 : key);
 	v->message = msg;
 	v->count = 1;
-	v->first = v->last = lb_engine_now(e);
+	v->first = lb_engine_now(e);
+	v->last = v->first;
 	lb_htab_add(&e->events, v);
 	append_ev(e, v);
 	e->nevents++;

@@ -4,6 +4,7 @@
  * of "describe", from the daemon's JSON (lib/lbipamd_proto.h).
  */
 
+#define _GNU_SOURCE		/* strptime */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,9 +256,22 @@ void lbctl_services_table(json_t *items, bool wide)
 
 /* ----------------------------------------------------------- describe --- */
 
+/* "2026-11-30T10:05:42Z" as kubectl describe prints times. */
+static void rfc3339_human(const char *s, char *buf, size_t len)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	if (!end || *end) {
+		snprintf(buf, len, "%s", *s ? s : "<unknown>");
+		return;
+	}
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+}
+
 static void describe_conditions(json_t *conds)
 {
-	struct table t = { .ncols = 4 };
+	struct table t = { .ncols = 5 };
 	json_t *c;
 	size_t i;
 
@@ -266,11 +280,20 @@ static void describe_conditions(json_t *conds)
 		printf("  <none>\n");
 		return;
 	}
-	table_row(&t, "Type", "Status", "Reason", "Message");
-	table_row(&t, "----", "------", "------", "-------");
-	json_array_foreach(conds, i, c)
+	/* The columns of kubectl describe node, heartbeat aside. */
+	table_row(&t, "Type", "Status", "LastTransitionTime", "Reason",
+		  "Message");
+	table_row(&t, "----", "------", "------------------", "------",
+		  "-------");
+	json_array_foreach(conds, i, c) {
+		char when[64];
+
+		rfc3339_human(lbctl_str(c, "lastTransitionTime"), when,
+			      sizeof(when));
 		table_row(&t, lbctl_str(c, "type"), lbctl_str(c, "status"),
-			  lbctl_str(c, "reason"), lbctl_str(c, "message"));
+			  when, lbctl_str(c, "reason"),
+			  lbctl_str(c, "message"));
+	}
 	table_print(&t, 2);
 }
 
@@ -612,4 +635,94 @@ void lbctl_describe_l2(json_t *l2)
 	json_array_foreach(json_object_get(l2, "announcements"), i, a)
 		printf("  %s dev %s\n", lbctl_str(a, "address"),
 		       lbctl_str(a, "interface"));
+}
+
+/* ------------------------------------------------------------ events --- */
+
+/* kubectl's interval: "5s", or "5s (x3 over 2m)" for a folded event. */
+static void event_interval(json_t *ev, char *buf, size_t len)
+{
+	long long count = json_integer_value(json_object_get(ev, "count"));
+	char last[32], first[32];
+
+	human_age(json_object_get(ev, "lastTimestamp"), last, sizeof(last));
+	if (count <= 1) {
+		snprintf(buf, len, "%s", last);
+		return;
+	}
+	human_age(json_object_get(ev, "firstTimestamp"), first, sizeof(first));
+	snprintf(buf, len, "%s (x%lld over %s)", last, count, first);
+}
+
+/* kubectl's OBJECT column: lower-case kind, then the name. */
+static void event_object(json_t *ev, char *buf, size_t len)
+{
+	json_t *inv = json_object_get(ev, "involvedObject");
+	const char *k = lbctl_str(inv, "kind");
+	size_t i;
+
+	for (i = 0; k[i] && i + 1 < len; i++)
+		buf[i] = (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] - 'A' + 'a' :
+				k[i]);
+	buf[i] = '\0';
+	snprintf(buf + i, len - i, "/%s", lbctl_str(inv, "name"));
+}
+
+void lbctl_events_table(json_t *items, bool all_ns, const char *ns)
+{
+	struct table t = { .ncols = all_ns ? 6 : 5 };
+	char when[96], obj[320];
+	json_t *ev;
+	size_t i;
+
+	if (!json_array_size(items)) {
+		if (all_ns)
+			fprintf(stderr, "No resources found\n");
+		else
+			fprintf(stderr, "No resources found in %s namespace.\n",
+				ns);
+		return;
+	}
+	if (all_ns)
+		table_row(&t, "NAMESPACE", "LAST SEEN", "TYPE", "REASON",
+			  "OBJECT", "MESSAGE");
+	else
+		table_row(&t, "LAST SEEN", "TYPE", "REASON", "OBJECT",
+			  "MESSAGE");
+	json_array_foreach(items, i, ev) {
+		event_interval(ev, when, sizeof(when));
+		event_object(ev, obj, sizeof(obj));
+		if (all_ns)
+			table_row(&t, lbctl_str(ev, "namespace"), when,
+				  lbctl_str(ev, "type"), lbctl_str(ev, "reason"),
+				  obj, lbctl_str(ev, "message"));
+		else
+			table_row(&t, when, lbctl_str(ev, "type"),
+				  lbctl_str(ev, "reason"), obj,
+				  lbctl_str(ev, "message"));
+	}
+	table_print(&t, 0);
+}
+
+/* The last section of describe, as kubectl prints it. */
+void lbctl_describe_events(json_t *items)
+{
+	struct table t = { .ncols = 5 };
+	char when[96];
+	json_t *ev;
+	size_t i;
+
+	if (!json_array_size(items)) {
+		printf("Events:                <none>\n");
+		return;
+	}
+	printf("Events:\n");
+	table_row(&t, "Type", "Reason", "Age", "From", "Message");
+	table_row(&t, "----", "------", "----", "----", "-------");
+	json_array_foreach(items, i, ev) {
+		event_interval(ev, when, sizeof(when));
+		table_row(&t, lbctl_str(ev, "type"), lbctl_str(ev, "reason"),
+			  when, "lbipamd", lbctl_str(ev, "message"));
+	}
+	table_print(&t, 2);
 }

@@ -190,35 +190,62 @@ static void transition_event(struct lb_engine *e, enum lb_kind kind,
  * keeping a record's transition time while its status stays; extra is
  * the rest of the status (held IPs).
  */
+/* The same condition types in the same order: the usual case, kept in place. */
+static bool same_types(const struct lb_objstat *st,
+		       const struct lb_condition *c, size_t n)
+{
+	size_t i;
+
+	if (st->nconds != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (strcmp(st->conds[i].type, c[i].type))
+			return false;
+	return true;
+}
+
 static void sync_object(struct lb_engine *e, enum lb_kind kind,
 			const char *key, struct lb_objstat *st, uint64_t gen,
 			const struct lb_condition *c, size_t n,
 			const char *extra)
 {
-	struct lb_cond_rec *nv = lb_xcalloc(n + 1, sizeof(*nv));
+	bool in_place = same_types(st, c, n);
+	struct lb_cond_rec *nv = in_place ? st->conds :
+				 lb_xcalloc(n + 1, sizeof(*nv));
 	int64_t now = lb_engine_now(e) / 1000000000LL;
 	uint64_t h = lb_hash_bytes(&gen, sizeof(gen), 0x5f4dcc3b);
 	size_t i;
 
 	h = hash_add(h, extra);
 	for (i = 0; i < n; i++) {
-		const struct lb_cond_rec *old = find_rec(st, c[i].type);
+		const struct lb_cond_rec *old = in_place ? &st->conds[i] :
+						find_rec(st, c[i].type);
 		bool same = old && !strcmp(old->status, c[i].status);
 
 		h = hash_add(h, c[i].type);
 		h = hash_add(h, c[i].status);
 		h = hash_add(h, c[i].reason);
 		h = hash_add(h, c[i].message);
+		if (!same)
+			transition_event(e, kind, key, &c[i], old);
+		nv[i].gen = gen;
+		if (in_place) {
+			if (!same) {
+				free(nv[i].status);
+				nv[i].status = lb_xstrdup(c[i].status);
+				nv[i].ltt = now;
+			}
+			continue;
+		}
 		nv[i].type = lb_xstrdup(c[i].type);
 		nv[i].status = lb_xstrdup(c[i].status);
 		nv[i].ltt = same ? old->ltt : now;
-		nv[i].gen = gen;
-		if (!same)
-			transition_event(e, kind, key, &c[i], old);
 	}
-	lb_objstat_free(st);
-	st->conds = nv;
-	st->nconds = n;
+	if (!in_place) {
+		lb_objstat_free(st);
+		st->conds = nv;
+		st->nconds = n;
+	}
 	if (h == st->status_hash)
 		return;
 	st->status_hash = h;
@@ -286,8 +313,7 @@ void lb_status_sync(struct lb_engine *e)
 	for (i = 0; i < e->nstatq; i++) {
 		c.s = e->statq[i];
 		c.s->stat_queued = false;
-		lb_engine_get_service(e, c.s->ns, c.s->name, sync_service_cb,
-				      &c);
+		lb_service_view(c.s, sync_service_cb, &c);
 	}
 	e->nstatq = 0;
 }

@@ -145,9 +145,6 @@ int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key);
 const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name);
 
-/* query.c: what lb_engine_get_service() reports about s. */
-int lb_service_view(struct lb_service *s, lb_service_cb cb, void *arg);
-
 /* kview.c */
 void lb_addr_to_ip(const struct lb_addr *a, struct lb_ip *ip);
 void lb_view_changed(struct lb_engine *e, const char *key);

@@ -11,31 +11,59 @@
 #include <string.h>
 
 struct lb_event {
-	char *id;		/* type, reason, kind, key, message: identity */
+	uint64_t hash;		/* of the identity: type, reason, object, message */
 	bool warning;
-	char *reason;
+	const char *reason;	/* a string literal of the caller */
 	enum lb_kind kind;
-	char *ns;
-	char *name;
+	char *obj;		/* "ns\0name" or "name" */
+	const char *name;	/* into obj */
 	char *message;
 	uint64_t count;
 	int64_t first, last;
 	struct lb_event *prev, *next;	/* least recently seen first */
 };
 
+/* What an event is, for finding the kept one it repeats. */
+struct ev_id {
+	uint64_t hash;
+	bool warning;
+	const char *reason;
+	enum lb_kind kind;
+	const char *key;	/* "ns/name" or "name" */
+	const char *message;
+	const struct lb_event *self;	/* this very entry, to remove it */
+};
+
 static uint64_t ev_hash_entry(const void *entry)
 {
-	return lb_hash_str(((const struct lb_event *)entry)->id);
+	return ((const struct lb_event *)entry)->hash;
 }
 
 static uint64_t ev_hash_key(const void *key)
 {
-	return lb_hash_str(key);
+	return ((const struct ev_id *)key)->hash;
+}
+
+/* obj holds key with its '/' turned into a NUL. */
+static bool same_obj(const struct lb_event *v, const char *key)
+{
+	size_t ns = v->name == v->obj ? 0 : (size_t)(v->name - v->obj);
+
+	if (ns && (strncmp(v->obj, key, ns - 1) || key[ns - 1] != '/'))
+		return false;
+	return !strcmp(v->name, key + ns);
 }
 
 static bool ev_eq(const void *entry, const void *key)
 {
-	return !strcmp(((const struct lb_event *)entry)->id, key);
+	const struct lb_event *v = entry;
+	const struct ev_id *id = key;
+
+	if (id->self)
+		return v == id->self;
+	return v->hash == id->hash && v->warning == id->warning &&
+	       v->kind == id->kind && !strcmp(v->reason, id->reason) &&
+	       !strcmp(v->message, id->message) && same_obj(v, id->key);
 }
 
 static const struct lb_htab_ops ev_ops = {
@@ -54,10 +82,7 @@ void lb_events_init(struct lb_engine *e)
 
 static void ev_free(struct lb_event *v)
 {
-	free(v->id);
-	free(v->reason);
-	free(v->ns);
-	free(v->name);
+	free(v->obj);
 	free(v->message);
 	free(v);
 }
@@ -106,20 +131,21 @@ void lb_event(struct lb_engine *e, bool warning, const char *reason,
 {
 	size_t limit = e->cfg.max_events ? e->cfg.max_events :
 					    LB_EVENTS_DEFAULT;
-	const char *slash;
+	struct ev_id id = { .warning = warning, .reason = reason,
+			    .kind = kind, .key = key };
 	struct lb_event *v;
-	char *msg, *id;
+	char *msg, *slash;
 	va_list ap;
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		lb_oom("vasprintf");
 	va_end(ap);
-	id = lb_xasprintf("%d\x1f%s\x1f%d\x1f%s\x1f%s", warning, reason,
-			  (int)kind, key, msg);
-	v = lb_htab_get(&e->events, id);
+	id.message = msg;
+	id.hash = lb_hash_str(msg) ^ lb_hash_bytes(key, strlen(key),
+		  lb_hash_str(reason) + (uint64_t)kind * 2 + warning);
+	v = lb_htab_get(&e->events, &id);
 	if (v) {
-		free(id);
 		free(msg);
 		v->count++;
 		v->last = lb_engine_now(e);
@@ -128,14 +154,15 @@ void lb_event(struct lb_engine *e, bool warning, const char *reason,
 		return;
 	}
 	v = lb_xcalloc(1, sizeof(*v));
-	v->id = id;
+	v->hash = id.hash;
 	v->warning = warning;
-	v->reason = lb_xstrdup(reason);
+	v->reason = reason;
 	v->kind = kind;
-	slash = lb_kind_namespaced(kind) ? strchr(key, '/') : NULL;
-	v->ns = slash ? lb_xstrndup(key, (size_t)(slash - key)) :
-			lb_xstrdup("");
-	v->name = lb_xstrdup(slash ? slash + 1 : key);
+	v->obj = lb_xstrdup(key);
+	slash = lb_kind_namespaced(kind) ? strchr(v->obj, '/') : NULL;
+	if (slash)
+		*slash = '\0';
+	v->name = slash ? slash + 1 : v->obj;
 	v->message = msg;
 	v->count = 1;
 	v->first = lb_engine_now(e);
@@ -145,9 +172,10 @@ void lb_event(struct lb_engine *e, bool warning, const char *reason,
 	e->nevents++;
 	while (e->nevents > limit) {
 		struct lb_event *old = e->ev_head;
+		struct ev_id oid = { .hash = old->hash, .self = old };
 
 		unlink_ev(e, old);
-		lb_htab_del(&e->events, old->id);
+		lb_htab_del(&e->events, &oid);
 		ev_free(old);
 		e->nevents--;
 	}
@@ -167,7 +195,7 @@ int lb_engine_foreach_event(struct lb_engine *e, lb_event_cb cb, void *arg)
 			.type = v->warning ? "Warning" : "Normal",
 			.reason = v->reason,
 			.kind = v->kind,
-			.ns = v->ns,
+			.ns = v->name == v->obj ? "" : v->obj,
 			.name = v->name,
 			.message = v->message,
 			.count = v->count,

@@ -106,7 +106,7 @@ int lb_engine_get_pool(struct lb_engine *e, const char *name, lb_pool_cb cb,
 	return p ? emit_pool(p, cb, arg) : -ENOENT;
 }
 
-int lb_service_view(struct lb_service *s, lb_service_cb cb, void *arg)
+static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 {
 	struct lb_service_info si = {
 		.ns = s->ns,
@@ -140,7 +140,7 @@ int lb_service_view(struct lb_service *s, lb_service_cb cb, void *arg)
 	si.ips = ips;
 	si.ports = ports;
 	if (si.has_condition) {
-		si.condition.type = "cilium.io/IPAMRequestSatisfied";
+		si.condition.type = LB_SVC_COND_TYPE;
 		si.condition.status = s->cond == LB_COND_TRUE ? "True" :
 								"False";
 		si.condition.reason = s->cond_reason;
@@ -184,7 +184,7 @@ int lb_engine_foreach_service(struct lb_engine *e, lb_service_cb cb,
 	int rc = 0;
 
 	for (i = 0; i < e->nsvcs && !rc; i++)
-		rc = lb_service_view(v[i], cb, arg);
+		rc = emit_service(v[i], cb, arg);
 	free(v);
 	return rc;
 }
@@ -196,7 +196,7 @@ int lb_engine_get_service(struct lb_engine *e, const char *ns,
 	struct lb_service *s = lb_engine_service(e, key);
 
 	free(key);
-	return s ? lb_service_view(s, cb, arg) : -ENOENT;
+	return s ? emit_service(s, cb, arg) : -ENOENT;
 }
 
 struct ip_entry {

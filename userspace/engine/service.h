@@ -75,6 +75,9 @@ struct lb_svc_spec {
 
 struct lb_holding;
 
+/* The one condition LB-IPAM sets on a Service. */
+#define LB_SVC_COND_TYPE "cilium.io/IPAMRequestSatisfied"
+
 enum lb_cond_status {
 	LB_COND_NONE,
 	LB_COND_TRUE,

@@ -4,6 +4,7 @@
  * condition transition times kept as meta.SetStatusCondition keeps them.
  */
 #include "engine_int.h"
+#include "holding.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -185,11 +186,6 @@ static void transition_event(struct lb_engine *e, enum lb_kind kind,
 	}
 }
 
-/*
- * Replace st's records by conditions c (computed now for generation gen),
- * keeping a record's transition time while its status stays; extra is
- * the rest of the status (held IPs).
- */
 /* The same condition types in the same order: the usual case, kept in place. */
 static bool same_types(const struct lb_objstat *st,
 		       const struct lb_condition *c, size_t n)
@@ -204,19 +200,22 @@ static bool same_types(const struct lb_objstat *st,
 	return true;
 }
 
+/*
+ * Replace st's records by conditions c (computed now for generation gen),
+ * keeping a record's transition time while its status stays; extra is
+ * a hash of the rest of the status (held IPs).
+ */
 static void sync_object(struct lb_engine *e, enum lb_kind kind,
 			const char *key, struct lb_objstat *st, uint64_t gen,
-			const struct lb_condition *c, size_t n,
-			const char *extra)
+			const struct lb_condition *c, size_t n, uint64_t extra)
 {
 	bool in_place = same_types(st, c, n);
 	struct lb_cond_rec *nv = in_place ? st->conds :
 				 lb_xcalloc(n + 1, sizeof(*nv));
 	int64_t now = lb_engine_now(e) / 1000000000LL;
-	uint64_t h = lb_hash_bytes(&gen, sizeof(gen), 0x5f4dcc3b);
+	uint64_t h = lb_hash_bytes(&gen, sizeof(gen), extra);
 	size_t i;
 
-	h = hash_add(h, extra);
 	for (i = 0; i < n; i++) {
 		const struct lb_cond_rec *old = in_place ? &st->conds[i] :
 						find_rec(st, c[i].type);
@@ -253,24 +252,29 @@ static void sync_object(struct lb_engine *e, enum lb_kind kind,
 	lb_engine_note_change(e, kind, key, false);
 }
 
-struct svc_sync {
-	struct lb_engine *e;
-	struct lb_service *s;
-};
-
-static int sync_service_cb(const struct lb_service_info *si, void *arg)
+/*
+ * A Service's status straight from its fields (as query.c reports it),
+ * without building the view: a bulk apply syncs every Service.
+ */
+static void sync_service(struct lb_engine *e, struct lb_service *s)
 {
-	struct svc_sync *c = arg;
-	struct lb_strbuf ips = { 0 };
+	struct lb_condition c = {
+		.type = LB_SVC_COND_TYPE,
+		.status = s->cond == LB_COND_TRUE ? "True" : "False",
+		.reason = s->cond_reason,
+		.message = s->cond_msg,
+	};
+	uint64_t h = 0x5f4dcc3b;
 	size_t i;
 
-	for (i = 0; i < si->n_ips; i++)
-		lb_sb_printf(&ips, "%s,", si->ips[i]);
-	sync_object(c->e, LB_KIND_SERVICE, c->s->key, &c->s->st,
-		    c->s->generation, &si->condition, si->has_condition,
-		    ips.s ? ips.s : "");
-	lb_sb_free(&ips);
-	return 0;
+	for (i = 0; i < s->nheld; i++) {
+		h = lb_hash_bytes(&s->held[i]->addr.v, sizeof(s->held[i]->addr.v),
+				  h);
+		h = lb_hash_bytes(&s->held[i]->addr.fam,
+				  sizeof(s->held[i]->addr.fam), h);
+	}
+	sync_object(e, LB_KIND_SERVICE, s->key, &s->st, s->generation, &c,
+		    s->cond != LB_COND_NONE, h);
 }
 
 static int sync_pool_cb(const struct lb_pool_info *pi, void *arg)
@@ -279,7 +283,7 @@ static int sync_pool_cb(const struct lb_pool_info *pi, void *arg)
 	struct lb_pool *p = lb_engine_pool(e, pi->name);
 
 	sync_object(e, LB_KIND_POOL, p->name, &p->st, p->generation,
-		    pi->conditions, pi->n_conditions, "");
+		    pi->conditions, pi->n_conditions, 0);
 	return 0;
 }
 
@@ -298,12 +302,12 @@ static void sync_l2pol(struct lb_engine *e, struct lb_l2pol *p)
 		};
 	}
 	sync_object(e, LB_KIND_L2POLICY, p->o.name, &p->o.st, p->o.generation,
-		    c, n, "");
+		    c, n, 0);
 }
 
 void lb_status_sync(struct lb_engine *e)
 {
-	struct svc_sync c = { .e = e };
+	struct lb_service *s;
 	size_t i;
 
 	/* Pools and policies are few; their status is cheap to recompute. */
@@ -311,9 +315,9 @@ void lb_status_sync(struct lb_engine *e)
 	for (i = 0; i < e->l2pols.n; i++)
 		sync_l2pol(e, (struct lb_l2pol *)e->l2pols.v[i]);
 	for (i = 0; i < e->nstatq; i++) {
-		c.s = e->statq[i];
-		c.s->stat_queued = false;
-		lb_service_view(c.s, sync_service_cb, &c);
+		s = e->statq[i];
+		s->stat_queued = false;
+		sync_service(e, s);
 	}
 	e->nstatq = 0;
 }

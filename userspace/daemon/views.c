@@ -77,15 +77,20 @@ json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 
 static json_t *lb_cond_json(const struct lb_condition *c)
 {
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", c->type,
+			      "status", c->status, "reason",
+			      c->reason ? c->reason : "", "message",
+			      c->message ? c->message : "",
+			      "observedGeneration",
+			      (json_int_t)c->observed_generation);
 	char ltt[64];
 
-	lb_rfc3339(c->last_transition * 1000000000LL, ltt, sizeof(ltt));
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "type", c->type,
-			 "status", c->status, "reason", c->reason ? c->reason : "",
-			 "message", c->message ? c->message : "",
-			 "observedGeneration",
-			 (json_int_t)c->observed_generation,
-			 "lastTransitionTime", ltt);
+	/* 0: never synced (a store that keeps no transition times). */
+	if (c->last_transition) {
+		lb_rfc3339(c->last_transition * 1000000000LL, ltt, sizeof(ltt));
+		json_object_set_new(j, "lastTransitionTime", json_string(ltt));
+	}
+	return j;
 }
 
 static json_t *lb_counts_json(const struct lb_counts *c)

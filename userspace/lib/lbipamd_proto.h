@@ -57,7 +57,8 @@
  *   "nodePort"}],"managed","sharingKey","externalTrafficPolicy",
  *   "selector":{...},"condition":COND (managed only),"object":{...}}
  *   COND = {"type","status","reason","message","observedGeneration",
- *   "lastTransitionTime" (RFC 3339, moves only when status does)}
+ *   "lastTransitionTime" (RFC 3339, moves only when status does; absent
+ *   if the store never recorded one)}
  * POOL, SVC, L2P and NODE also have "resourceVersion" (a decimal string,
  *   moved by every change of the object, status included), as their
  *   "object" has metadata.generation and metadata.resourceVersion; and in

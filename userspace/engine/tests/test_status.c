@@ -369,6 +369,12 @@ static void event_list(void)
 	   "an unusable block is a Warning");
 	ok(strstr(w.text, "Warning AllocationFailed Service/default/b x1 20-20: The IP '10.0.0.0' is already allocated") != NULL,
 	   "a failed allocation is a Warning on the Service");
+	apply(e, "apiVersion: v1\nkind: Service\nmetadata: {name: h, namespace: default}\n"
+		 "spec: {type: LoadBalancer, ports: [{port: 80}]}\n"
+		 "status: {loadBalancer: {ingress: [{ip: 10.0.0.3}]}}\n");
+	w = events(e);
+	ok(strstr(w.text, "Normal IPAllocated Service/default/h x1 20-20: Imported IP from service status: 10.0.0.3 (pool: p)\n") != NULL,
+	   "an IP taken back from the Service's status is an allocation too");
 	apply(e, pool_yaml("z", "[{cidr: 10.5.0.0/30}]", NULL));
 	w = events(e);
 	ok(strstr(w.text, "Normal PoolConflictResolved CiliumLoadBalancerIPPool//z") != NULL,

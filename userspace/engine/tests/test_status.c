@@ -154,6 +154,8 @@ static void transitions(void)
 	   "re-ordered keys and a comment: generation stays 1 (%llu)",
 	   (unsigned long long)b.gen);
 	ok(b.rv != a.rv, "... but the object changed: new resourceVersion");
+	ok(lb_engine_resource_version(e, LB_KIND_SERVICE, "default", "a") == b.rv,
+	   "lb_engine_resource_version agrees with the Service's view");
 
 	now_ns += 10 * SEC;
 	apply(e, SVC_A_LABEL);
@@ -192,6 +194,50 @@ static void transitions(void)
 	a = svc(e, "a");
 	ok(!strcmp(a.status, "True") && a.ltt == b.ltt + 10,
 	   "back to True: moves again");
+	lb_engine_close(e);
+}
+
+/* Objects without conditions: only generation and resourceVersion. */
+static const char *EPS = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	"metadata: {name: a-1, namespace: default, labels: {kubernetes.io/service-name: a%s}}\n"
+	"addressType: IPv4\nendpoints: [{addresses: [%s]}]\n";
+
+static int node_gen_cb(const struct lb_node_info *n, void *arg)
+{
+	uint64_t *v = arg;
+
+	v[0] = n->generation;
+	v[1] = n->resource_version;
+	return 0;
+}
+
+static void plain_objects(void)
+{
+	struct lb_engine *e = open_at(NULL, 0);
+	uint64_t rv1, rv2, rv3, n1[2], n2[2];
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), EPS, "", "10.244.0.5");
+	apply(e, buf);
+	rv1 = lb_engine_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
+	apply(e, buf);
+	ok(rv1 && lb_engine_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1") == rv1,
+	   "EndpointSlice: identical re-apply keeps its resourceVersion");
+	snprintf(buf, sizeof(buf), EPS, ", x: y", "10.244.0.5");
+	apply(e, buf);
+	rv2 = lb_engine_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
+	snprintf(buf, sizeof(buf), EPS, ", x: y", "10.244.0.6");
+	apply(e, buf);
+	rv3 = lb_engine_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
+	ok(rv2 > rv1 && rv3 > rv2, "... a label edit and an endpoint edit each move it");
+	apply(e, "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {a: b}}\n");
+	lb_engine_get_node(e, "n1", node_gen_cb, n1);
+	apply(e, "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {a: c}}\n");
+	lb_engine_get_node(e, "n1", node_gen_cb, n2);
+	ok(n1[0] == 1 && n2[0] == 1 && n2[1] > n1[1],
+	   "Node: a label edit keeps generation 1, moves resourceVersion");
+	ok(!lb_engine_resource_version(e, LB_KIND_NODE, NULL, "nope"),
+	   "no such object: resourceVersion 0");
 	lb_engine_close(e);
 }
 
@@ -402,6 +448,7 @@ static void event_list(void)
 int main(void)
 {
 	transitions();
+	plain_objects();
 	pool_conditions();
 	persistence();
 	event_list();

@@ -174,7 +174,8 @@ void lbctl_describe_node(json_t *node);
 /* The "L2 Announcement:" part of describe service. */
 void lbctl_describe_l2(json_t *l2);
 /* EVENT items (lib/lbipamd_proto.h) as kubectl get events prints them. */
-void lbctl_events_table(json_t *items, bool all_ns, const char *ns);
+void lbctl_events_table(json_t *items, bool all_ns, const char *ns,
+			bool wide);
 void lbctl_describe_events(json_t *items);
 
 /* yaml.c: a JSON value as a YAML document. Exit code. */

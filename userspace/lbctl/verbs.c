@@ -270,7 +270,7 @@ static int get_events(const struct lbctl_opts *o)
 	int rc;
 
 	if (o->argc != 1) {
-		lbctl_err("Usage: lbctl get events [-A | -n NS] [-o yaml|json]");
+		lbctl_err("Usage: lbctl get events [-A | -n NS] [-o wide|yaml|json]");
 		return LBCTL_EXIT_USAGE;
 	}
 	req = json_pack("{s:s, s:s}", "op", "get", "kind", "events");
@@ -284,7 +284,8 @@ static int get_events(const struct lbctl_opts *o)
 	if (o->fmt == LBCTL_FMT_YAML || o->fmt == LBCTL_FMT_JSON)
 		rc = print_objects(items, false, o->fmt);
 	else
-		lbctl_events_table(items, o->all_ns, ns);
+		lbctl_events_table(items, o->all_ns, ns,
+				   o->fmt == LBCTL_FMT_WIDE);
 	json_decref(items);
 	return rc;
 }
@@ -328,7 +329,7 @@ static void get_usage(FILE *f)
 		"       lbctl get services [NAME] [-A | -n NS] [-o wide|yaml|json]\n"
 		"       lbctl get l2announcementpolicies [NAME] [-o wide|yaml|json]\n"
 		"       lbctl get nodes [NAME] [-o wide|yaml|json]\n"
-		"       lbctl get events [-A | -n NS] [-o yaml|json]\n"
+		"       lbctl get events [-A | -n NS] [-o wide|yaml|json]\n"
 		"       lbctl get status [-o yaml|json]\n");
 }
 

@@ -668,7 +668,51 @@ static void event_object(json_t *ev, char *buf, size_t len)
 	snprintf(buf + i, len - i, "/%s", lbctl_str(inv, "name"));
 }
 
-void lbctl_events_table(json_t *items, bool all_ns, const char *ns)
+/* -o wide: kubectl's extra columns (no sub-objects here). */
+static void events_wide(json_t *items, bool all_ns)
+{
+	struct table t = { .ncols = all_ns ? 11 : 10 };
+	char when[96], obj[320], first[32], count[32];
+	const char *h[] = { "NAMESPACE", "LAST SEEN", "TYPE", "REASON",
+			    "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE",
+			    "FIRST SEEN", "COUNT", "NAME" };
+	const char *const *c = all_ns ? h : h + 1;
+	json_t *ev;
+	size_t i;
+
+	table_row(&t, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
+		  c[9], all_ns ? c[10] : NULL);
+	json_array_foreach(items, i, ev) {
+		const char *v[11];
+		size_t k = 0;
+
+		human_age(json_object_get(ev, "lastTimestamp"), when,
+			  sizeof(when));
+		human_age(json_object_get(ev, "firstTimestamp"), first,
+			  sizeof(first));
+		event_object(ev, obj, sizeof(obj));
+		snprintf(count, sizeof(count), "%lld", (long long)
+			 json_integer_value(json_object_get(ev, "count")));
+		if (all_ns)
+			v[k++] = lbctl_str(ev, "namespace");
+		v[k++] = when;
+		v[k++] = lbctl_str(ev, "type");
+		v[k++] = lbctl_str(ev, "reason");
+		v[k++] = obj;
+		v[k++] = "";
+		v[k++] = "lbipamd";
+		v[k++] = lbctl_str(ev, "message");
+		v[k++] = first;
+		v[k++] = count;
+		v[k++] = lbctl_str(ev, "name");
+		table_row(&t, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+			  v[8], v[9], all_ns ? v[10] : NULL);
+	}
+	table_print(&t, 0);
+}
+
+void lbctl_events_table(json_t *items, bool all_ns, const char *ns,
+			bool wide)
 {
 	struct table t = { .ncols = all_ns ? 6 : 5 };
 	char when[96], obj[320];
@@ -681,6 +725,10 @@ void lbctl_events_table(json_t *items, bool all_ns, const char *ns)
 		else
 			fprintf(stderr, "No resources found in %s namespace.\n",
 				ns);
+		return;
+	}
+	if (wide) {
+		events_wide(items, all_ns);
 		return;
 	}
 	if (all_ns)

@@ -139,6 +139,9 @@ check "get events -A -o json: core/v1 Events" sh -c \
 sh -c "\"$LBCTL\" apply -f - <\"$tmp/svc.yaml\"" >/dev/null 2>&1
 "$LBCTL" get events >"$tmp/ev" 2>&1
 check "a repeated event folds in: (x2 over ...)" grep -Eq '^[0-9]+s \(x2 over [0-9]+s\)  *Normal  *IPAllocated  *service/service-red  *Allocated IP 20\.0\.10\.0' "$tmp/ev"
+"$LBCTL" get events -o wide >"$tmp/evw" 2>&1
+check "get events -o wide: kubectl's columns" grep -q '^LAST SEEN  *TYPE  *REASON  *OBJECT  *SUBOBJECT  *SOURCE  *MESSAGE  *FIRST SEEN  *COUNT  *NAME$' "$tmp/evw"
+check "... with source, first seen, count and name" grep -Eq '^[0-9]+s  *Normal  *IPAllocated  *service/service-red  *lbipamd  *Allocated IP 20\.0\.10\.0 \(pool: red-pool\)  *[0-9]+s  *2  *service-red\.[0-9a-f]+$' "$tmp/evw"
 check "... and the release is recorded" grep -Eq 'Normal  *IPReleased  *service/service-red  *Released IP 20\.0\.10\.0 \(reason: service deleted\)' "$tmp/ev"
 "$LBCTL" describe service default/service-red >"$tmp/res" 2>&1
 check "describe service ends with its events" sh -c \

@@ -196,6 +196,23 @@ static const char *lb_req_file(json_t *req)
 	return file ? file : "-";
 }
 
+static json_t *with_results(json_t *res, const struct lb_results *results)
+{
+	json_object_set_new(res, "results", lb_results_json(results, true));
+	return res;
+}
+
+/* After an apply or a delete: the kernel follows the engine. */
+static json_t *changed(struct lbipamd *d, json_t *res, struct lb_diags *diags,
+		       struct lb_results *results)
+{
+	lb_diags_free(diags);
+	lb_results_free(results);
+	/* Even a failed commit may have reloaded the engine's state. */
+	lbipamd_reconcile(d, false);
+	return res;
+}
+
 static json_t *lb_op_apply(struct lbipamd *d, json_t *req)
 {
 	json_t *yaml = json_object_get(req, "yaml"), *res;
@@ -209,19 +226,12 @@ static json_t *lb_op_apply(struct lbipamd *d, json_t *req)
 	rc = lb_engine_apply_yaml_results(d->eng, file, json_string_value(yaml),
 					  json_string_length(yaml), &diags,
 					  &results);
-	if (rc) {
+	if (rc)
 		res = lb_rejected("apply rejected, nothing applied", file,
 				  &diags, rc);
-	} else {
-		res = lbipamd_ok();
-		json_object_set_new(res, "results",
-				    lb_results_json(&results, true));
-	}
-	lb_diags_free(&diags);
-	lb_results_free(&results);
-	/* Even a failed commit may have reloaded the engine's state. */
-	lbipamd_reconcile(d, false);
-	return res;
+	else
+		res = with_results(lbipamd_ok(), &results);
+	return changed(d, res, &diags, &results);
 }
 
 static json_t *lb_delete_yaml(struct lbipamd *d, json_t *req, json_t *yaml)
@@ -238,15 +248,11 @@ static json_t *lb_delete_yaml(struct lbipamd *d, json_t *req, json_t *yaml)
 		res = lb_rejected("delete rejected, nothing deleted", file,
 				  &diags, rc);
 	} else {
-		res = rc ? lbipamd_fail("delete failed: %s", strerror(-rc)) :
-			   lbipamd_ok();
-		json_object_set_new(res, "results",
-				    lb_results_json(&results, true));
+		res = with_results(rc ? lbipamd_fail("delete failed: %s",
+						     strerror(-rc)) :
+					lbipamd_ok(), &results);
 	}
-	lb_diags_free(&diags);
-	lb_results_free(&results);
-	lbipamd_reconcile(d, false);
-	return res;
+	return changed(d, res, &diags, &results);
 }
 
 static json_t *lb_op_delete(struct lbipamd *d, json_t *req)

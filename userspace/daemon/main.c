@@ -113,7 +113,11 @@ struct lbipamd_args {
 	enum lb_log_level level;
 };
 
-/* Returns -1 to go on, else the exit code. */
+/*
+ * Returns -1 to go on, else the exit code.  Long because it is one case
+ * per option, each with its own check and message; the table and the
+ * switch read best side by side.
+ */
 static int lbipamd_parse_args(int argc, char **argv, struct lbipamd_args *a,
 			      struct lbipamd *d)
 {

@@ -14,6 +14,8 @@
 #include "util.h"
 
 struct lb_store;
+struct lb_store_condition;
+struct lb_store_object;
 struct lb_event;
 
 struct lb_eps {
@@ -126,6 +128,8 @@ struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name);
 struct lb_service *lb_engine_service(struct lb_engine *e, const char *key);
 void lb_engine_sort_services(struct lb_engine *e);
 void lb_engine_order_add(struct lb_engine *e, struct lb_service *s);
+/* An object's table key: "ns/name" (no ns: "default"), or its name. */
+char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name);
 void lb_engine_order_del(struct lb_engine *e, struct lb_service *s);
 void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s);
 void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s);
@@ -190,6 +194,13 @@ void lb_events_init(struct lb_engine *e);
 void lb_events_free(struct lb_engine *e);
 
 /* persist.c */
+/*
+ * The stored form of the object kind/key (its fields point into it); its
+ * conditions go into *conds, a buffer the caller frees, or none if NULL.
+ */
+bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
+		      const char *key, struct lb_store_object *o,
+		      struct lb_store_condition **conds);
 int lb_engine_persist(struct lb_engine *e);
 int lb_engine_load(struct lb_engine *e);
 

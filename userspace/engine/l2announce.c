@@ -246,7 +246,7 @@ int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 			 const char *ns, const char *name,
 			 lb_l2_service_cb cb, void *arg)
 {
-	char *key = lb_xasprintf("%s/%s", ns ? ns : "default", name);
+	char *key = lb_engine_key(LB_KIND_SERVICE, ns, name);
 	struct lb_service *s = lb_engine_service(e, key);
 	struct lb_labels nl;
 	struct l2_eval ev;

@@ -26,6 +26,78 @@ static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
 	free(buf);
 }
 
+/* The fields every kind shares; conditions into *conds when asked. */
+static void fill_record(struct lb_store_object *o, int64_t created,
+			uint64_t generation, const char *doc,
+			const struct lb_objstat *st,
+			struct lb_store_condition **conds)
+{
+	size_t i;
+
+	o->created = created;
+	o->generation = generation;
+	o->doc = doc;
+	o->resource_version = st->rv;
+	o->status_hash = st->status_hash;
+	if (!conds)
+		return;
+	*conds = lb_xreallocarray(*conds, st->nconds + 1, sizeof(**conds));
+	for (i = 0; i < st->nconds; i++)
+		(*conds)[i] = (struct lb_store_condition){
+			.type = st->conds[i].type,
+			.status = st->conds[i].status,
+			.last_transition = st->conds[i].ltt,
+			.observed_generation = st->conds[i].gen,
+		};
+	o->n_conditions = st->nconds;
+	o->conditions = *conds;
+}
+
+bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
+		      const char *key, struct lb_store_object *o,
+		      struct lb_store_condition **conds)
+{
+	struct lb_named *named;
+	struct lb_service *s;
+	struct lb_pool *p;
+	struct lb_eps *x;
+
+	*o = (struct lb_store_object){ .kind = kind, .key = key };
+	switch (kind) {
+	case LB_KIND_POOL:
+		p = lb_engine_pool(e, key);
+		if (!p)
+			return false;
+		fill_record(o, p->created, p->generation, p->doc, &p->st,
+			    conds);
+		return true;
+	case LB_KIND_SERVICE:
+		s = lb_engine_service(e, key);
+		if (!s)
+			return false;
+		fill_record(o, s->created, s->generation, s->doc, &s->st,
+			    conds);
+		return true;
+	case LB_KIND_ENDPOINTSLICE:
+		x = lb_htab_get(&e->eps, key);
+		if (!x)
+			return false;
+		fill_record(o, x->created, x->generation, x->doc, &x->st,
+			    conds);
+		return true;
+	case LB_KIND_L2POLICY:
+	case LB_KIND_NODE:
+		named = lb_named_find(kind == LB_KIND_NODE ? &e->nodes :
+				      &e->l2pols, key);
+		if (!named)
+			return false;
+		fill_record(o, named->created, named->generation, named->doc,
+			    &named->st, conds);
+		return true;
+	}
+	return false;
+}
+
 /*
  * Write the objects touched by this call, the holdings that moved and
  * the conflict flags in one transaction.  If it cannot commit, memory
@@ -34,8 +106,7 @@ static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
 int lb_engine_persist(struct lb_engine *e)
 {
 	struct lb_store_condition *sc = NULL;
-	struct lb_service *s;
-	size_t i, j;
+	size_t i;
 	int rc;
 
 	lb_status_sync(e);
@@ -49,11 +120,7 @@ int lb_engine_persist(struct lb_engine *e)
 	rc = lb_store_begin(e->store);
 	for (i = 0; i < e->nchanges && !rc; i++) {
 		struct lb_change *c = &e->changes[i];
-		struct lb_store_object o = { .kind = c->kind, .key = c->key };
-		struct lb_pool *p = NULL;
-		struct lb_named *named;
-		struct lb_objstat *st;
-		struct lb_eps *x;
+		struct lb_store_object o;
 
 		if (c->deleted) {
 			rc = lb_store_del_object(e->store, c->kind, c->key);
@@ -64,55 +131,8 @@ int lb_engine_persist(struct lb_engine *e)
 				rc = lb_store_del_pool_state(e->store, c->key);
 			continue;
 		}
-		switch (c->kind) {
-		case LB_KIND_POOL:
-			p = lb_engine_pool(e, c->key);
-			if (!p)
-				continue;
-			o.created = p->created;
-			o.generation = p->generation;
-			o.doc = p->doc;
-			break;
-		case LB_KIND_SERVICE:
-			s = lb_engine_service(e, c->key);
-			if (!s)
-				continue;
-			o.created = s->created;
-			o.generation = s->generation;
-			o.doc = s->doc;
-			break;
-		case LB_KIND_ENDPOINTSLICE:
-			x = lb_htab_get(&e->eps, c->key);
-			if (!x)
-				continue;
-			o.created = x->created;
-			o.generation = x->generation;
-			o.doc = x->doc;
-			break;
-		case LB_KIND_L2POLICY:
-		case LB_KIND_NODE:
-			named = lb_named_find(c->kind == LB_KIND_NODE ?
-					      &e->nodes : &e->l2pols, c->key);
-			if (!named)
-				continue;
-			o.created = named->created;
-			o.generation = named->generation;
-			o.doc = named->doc;
-			break;
-		}
-		st = lb_engine_objstat(e, c->kind, c->key);
-		o.resource_version = st->rv;
-		o.status_hash = st->status_hash;
-		o.n_conditions = st->nconds;
-		sc = lb_xreallocarray(sc, st->nconds + 1, sizeof(*sc));
-		for (j = 0; j < st->nconds; j++)
-			sc[j] = (struct lb_store_condition){
-				.type = st->conds[j].type,
-				.status = st->conds[j].status,
-				.last_transition = st->conds[j].ltt,
-				.observed_generation = st->conds[j].gen,
-			};
-		o.conditions = sc;
+		if (!lb_engine_record(e, c->kind, c->key, &o, &sc))
+			continue;
 		rc = lb_store_put_object(e->store, &o);
 	}
 	free(sc);

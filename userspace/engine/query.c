@@ -192,7 +192,7 @@ int lb_engine_foreach_service(struct lb_engine *e, lb_service_cb cb,
 int lb_engine_get_service(struct lb_engine *e, const char *ns,
 			  const char *name, lb_service_cb cb, void *arg)
 {
-	char *key = lb_xasprintf("%s/%s", ns ? ns : "default", name);
+	char *key = lb_engine_key(LB_KIND_SERVICE, ns, name);
 	struct lb_service *s = lb_engine_service(e, key);
 
 	free(key);

@@ -64,9 +64,7 @@ struct lb_objstat *lb_engine_objstat(struct lb_engine *e, enum lb_kind kind,
 uint64_t lb_engine_resource_version(struct lb_engine *e, enum lb_kind kind,
 				    const char *ns, const char *name)
 {
-	char *key = lb_kind_namespaced(kind) ?
-		lb_xasprintf("%s/%s", ns && *ns ? ns : "default", name) :
-		lb_xstrdup(name);
+	char *key = lb_engine_key(kind, ns, name);
 	struct lb_objstat *st = lb_engine_objstat(e, kind, key);
 
 	free(key);

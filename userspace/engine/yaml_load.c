@@ -176,11 +176,39 @@ static uint64_t spec_hash(yaml_document_t *doc, const yaml_node_t *root)
 	return sum;
 }
 
+/* metadata.name and .namespace, and the object's key from them. */
+static bool read_names(struct yl *y, const yaml_node_t *md, struct lb_doc *o)
+{
+	const char *name, *ns;
+
+	name = lb_y_get_str(y, md, "name", "metadata.name");
+	if (!name || !valid_dns(name, o->kind != LB_KIND_SERVICE,
+				o->kind == LB_KIND_SERVICE)) {
+		lb_y_err(y, "metadata.name", "invalid or missing name '%s'",
+			 name ? name : "");
+		return false;
+	}
+	o->name = lb_xstrdup(name);
+	if (lb_kind_namespaced(o->kind)) {
+		ns = lb_y_get_str(y, md, "namespace", "metadata.namespace");
+		if (!ns)
+			ns = "default";
+		if (!valid_dns(ns, false, false)) {
+			lb_y_err(y, "metadata.namespace", "invalid namespace '%s'",
+				 ns);
+			return false;
+		}
+		o->ns = lb_xstrdup(ns);
+	}
+	o->key = lb_engine_key(o->kind, o->ns, name);
+	return true;
+}
+
 /* Returns true when root yields an object in *o (text not yet set). */
 static bool load_object(struct yl *y, const yaml_node_t *root,
 			struct lb_doc *o)
 {
-	const char *kind, *api, *name, *ns;
+	const char *kind, *api;
 	size_t before = y->errors;
 	yaml_node_t *md;
 
@@ -218,28 +246,8 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 			lb_y_err(y, "metadata", "metadata is required");
 		return false;
 	}
-	name = lb_y_get_str(y, md, "name", "metadata.name");
-	if (!name || !valid_dns(name, o->kind != LB_KIND_SERVICE,
-				o->kind == LB_KIND_SERVICE)) {
-		lb_y_err(y, "metadata.name", "invalid or missing name '%s'",
-			 name ? name : "");
+	if (!read_names(y, md, o))
 		return false;
-	}
-	o->name = lb_xstrdup(name);
-	if (lb_kind_namespaced(o->kind)) {
-		ns = lb_y_get_str(y, md, "namespace", "metadata.namespace");
-		if (!ns)
-			ns = "default";
-		if (!valid_dns(ns, false, false)) {
-			lb_y_err(y, "metadata.namespace", "invalid namespace '%s'",
-				 ns);
-			return false;
-		}
-		o->ns = lb_xstrdup(ns);
-		o->key = lb_xasprintf("%s/%s", ns, name);
-	} else {
-		o->key = lb_xstrdup(name);
-	}
 	o->created = parse_timestamp(y, md);
 	o->spec_hash = spec_hash(y->doc, root);
 	switch (o->kind) {

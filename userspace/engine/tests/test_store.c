@@ -241,6 +241,11 @@ static void failed_commit(void)
 #define NOPS 80
 #define ROUNDS 12
 
+/*
+ * Kept whole for its fork: each of ROUNDS rounds kills a writer at a
+ * random one of NOPS operations, and the database must reopen to a state
+ * the clean run (dumps[]) passed through.
+ */
 static void crash(void)
 {
 	char *dumps[NOPS + 1];

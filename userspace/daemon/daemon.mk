@@ -14,6 +14,7 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	$(LBIPAMD_DIR)/links.c $(LBIPAMD_DIR)/config.c \
 	$(LBIPAMD_DIR)/metrics.c $(LBIPAMD_DIR)/promtext.c \
 	$(LBIPAMD_DIR)/httpd.c
+LBIPAMD_SRCS += $(LBIPAMD_DIR)/events.c
 # Everything but main.c, for the tests.
 LBIPAMD_LIB_SRCS := $(filter-out $(LBIPAMD_DIR)/main.c,$(LBIPAMD_SRCS))
 LBIPAMD_HDRS := $(wildcard $(LBIPAMD_DIR)/*.h) \

@@ -409,6 +409,11 @@ json_t *lbipamd_ok(void);
 /* get / describe ippools and services, and status. */
 json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe);
 json_t *lbipamd_view_status(struct lbipamd *d);
+/* events.c: EVENT items of lbipamd_proto.h, all (ns NULL) or one namespace's. */
+json_t *lbipamd_events(struct lb_engine *e, const char *ns);
+/* Those about one object, for describe. */
+json_t *lbipamd_events_of(struct lb_engine *e, enum lb_kind kind,
+			  const char *ns, const char *name);
 /* The stored object as JSON (from the engine), or NULL. */
 json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 			    const char *ns, const char *name);

@@ -176,6 +176,7 @@ static void set_cond(struct lb_engine *e, struct lb_service *s,
 	s->cond_reason = st == LB_COND_NONE ? NULL : lb_xstrdup(reason);
 	s->cond_msg = st == LB_COND_NONE ? NULL : lb_xstrdup(msg);
 	e->state_seq++;
+	lb_status_touch(e, s);
 	if (st == LB_COND_NONE)
 		return;
 	lb_log(e, st == LB_COND_TRUE ? LB_LOG_DEBUG : LB_LOG_INFO,

@@ -26,6 +26,7 @@ static void eps_free(struct lb_eps *x)
 	free(x->name);
 	free(x->key);
 	free(x->doc);
+	lb_objstat_free(&x->st);
 	lb_eps_spec_free(&x->spec);
 	free(x);
 }
@@ -124,6 +125,7 @@ void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s)
 {
 	/* Holdings moved: the Service's LB IPs in the kernel too. */
 	lb_view_changed_svc(e, s);
+	lb_status_touch(e, s);
 	if (s->dirty)
 		return;
 	LB_GROW(e->dirty, e->ndirty, e->capdirty);
@@ -146,10 +148,17 @@ static void drop_from(struct lb_service **v, size_t *n, struct lb_service *s)
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted)
 {
+	struct lb_objstat *st;
 	struct lb_change *c;
 
 	if (!e->store)
 		return;
+	/* Once per call: spec and status changes share one write. */
+	st = deleted ? NULL : lb_engine_objstat(e, kind, key);
+	if (st && st->noted)
+		return;
+	if (st)
+		st->noted = true;
 	LB_GROW(e->changes, e->nchanges, e->capchanges);
 	c = &e->changes[e->nchanges++];
 	c->kind = kind;
@@ -161,8 +170,16 @@ void lb_engine_clear_changes(struct lb_engine *e)
 {
 	size_t i;
 
-	for (i = 0; i < e->nchanges; i++)
+	struct lb_objstat *st;
+
+	for (i = 0; i < e->nchanges; i++) {
+		st = e->changes[i].deleted ? NULL :
+			lb_engine_objstat(e, e->changes[i].kind,
+					  e->changes[i].key);
+		if (st)
+			st->noted = false;
 		free(e->changes[i].key);
+	}
 	e->nchanges = 0;
 }
 
@@ -207,14 +224,17 @@ static void insert_pool(struct lb_engine *e, struct lb_pool *p)
 
 /*
  * A new object's creation stamp and first generation: the store's on a
- * reload, else the document's, else now and 1.
+ * reload, else the document's, else now and 1; its spec's fingerprint and
+ * a first resourceVersion.
  */
 static void stamp_new(struct lb_engine *e, const struct lb_doc *o,
 		      int64_t created, uint64_t generation, int64_t *c,
-		      uint64_t *g)
+		      uint64_t *g, struct lb_objstat *st)
 {
 	*c = created ? created : o->created ? o->created : stamp(e);
 	*g = generation ? generation : 1;
+	st->spec_hash = o->spec_hash;
+	lb_rv_bump(e, st);
 }
 
 /* A new namespaced object's names, copied from its document's. */
@@ -245,10 +265,10 @@ static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		p = lb_xcalloc(1, sizeof(*p));
 		p->name = lb_xstrdup(o->name);
 		stamp_new(e, o, created, generation, &p->created,
-			  &p->generation);
+			  &p->generation, &p->st);
 		insert_pool(e, p);
 	} else {
-		p->generation++;
+		lb_spec_changed(e, &p->st, o->spec_hash, &p->generation);
 		lb_pool_spec_free(&p->spec);
 	}
 	p->spec = o->pool;
@@ -285,18 +305,19 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 		s = lb_xcalloc(1, sizeof(*s));
 		name_new(o, &s->ns, &s->name, &s->key);
 		stamp_new(e, o, created, generation, &s->created,
-			  &s->generation);
+			  &s->generation, &s->st);
 		lb_htab_add(&e->svcs, s);
 		e->nsvcs++;
 		lb_engine_order_add(e, s);
 	} else {
-		s->generation++;
+		lb_spec_changed(e, &s->st, o->spec_hash, &s->generation);
 		lb_svc_spec_free(&s->spec);
 		recheck_coholders(e, s);
 	}
 	s->check = true;
 	lb_view_changed_svc(e, s);
 	lb_engine_enqueue(e, s);
+	lb_status_touch(e, s);
 	if (s->revoked) {
 		s->revoked = 0;
 		lb_engine_mark_dirty(e, s);
@@ -318,10 +339,10 @@ static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		x = lb_xcalloc(1, sizeof(*x));
 		name_new(o, &x->ns, &x->name, &x->key);
 		stamp_new(e, o, created, generation, &x->created,
-			  &x->generation);
+			  &x->generation, &x->st);
 		lb_htab_add(&e->eps, x);
 	} else {
-		x->generation++;
+		lb_spec_changed(e, &x->st, o->spec_hash, &x->generation);
 		lb_eps_index_del(e, x);
 		lb_eps_spec_free(&x->spec);
 	}
@@ -351,10 +372,10 @@ static struct lb_named *upsert_named(struct lb_engine *e,
 		x = lb_xcalloc(1, size);
 		x->name = lb_xstrdup(o->name);
 		stamp_new(e, o, created, generation, &x->created,
-			  &x->generation);
+			  &x->generation, &x->st);
 		lb_named_insert(set, x);
 	} else {
-		x->generation++;
+		lb_spec_changed(e, &x->st, o->spec_hash, &x->generation);
 	}
 	take_doc(&x->doc, o);
 	return x;
@@ -427,8 +448,16 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 
 static void remove_service(struct lb_engine *e, struct lb_service *s)
 {
+	char ip[LB_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < s->nheld; i++)
+		lb_event(e, false, "IPReleased", LB_KIND_SERVICE, s->key,
+			 "Released IP %s (reason: service deleted)",
+			 lb_addr_fmt(&s->held[i]->addr, ip));
 	lb_view_changed(e, s->key);
 	lb_hold_release_all(e, s);
+	lb_status_untouch(e, s);
 	if (s->queued)
 		drop_from(e->work, &e->nwork, s);
 	if (s->dirty)
@@ -516,6 +545,9 @@ void lb_engine_free_state(struct lb_engine *e)
 	free(e->dirty);
 	e->dirty = NULL;
 	e->ndirty = e->capdirty = 0;
+	free(e->statq);
+	e->statq = NULL;
+	e->nstatq = e->capstatq = 0;
 	lb_engine_clear_changes(e);
 	init_tables(e);
 }
@@ -527,55 +559,6 @@ char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name)
 	return lb_xasprintf("%s/%s", ns && *ns ? ns : "default", name);
 }
 
-bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
-		      const char *key, struct lb_store_object *o)
-{
-	struct lb_named *named;
-	struct lb_service *s;
-	struct lb_pool *p;
-	struct lb_eps *x;
-
-	o->kind = kind;
-	o->key = key;
-	switch (kind) {
-	case LB_KIND_POOL:
-		p = lb_engine_pool(e, key);
-		if (!p)
-			return false;
-		o->created = p->created;
-		o->generation = p->generation;
-		o->doc = p->doc;
-		return true;
-	case LB_KIND_SERVICE:
-		s = lb_engine_service(e, key);
-		if (!s)
-			return false;
-		o->created = s->created;
-		o->generation = s->generation;
-		o->doc = s->doc;
-		return true;
-	case LB_KIND_ENDPOINTSLICE:
-		x = lb_htab_get(&e->eps, key);
-		if (!x)
-			return false;
-		o->created = x->created;
-		o->generation = x->generation;
-		o->doc = x->doc;
-		return true;
-	case LB_KIND_L2POLICY:
-	case LB_KIND_NODE:
-		named = lb_named_find(kind == LB_KIND_NODE ? &e->nodes :
-				      &e->l2pols, key);
-		if (!named)
-			return false;
-		o->created = named->created;
-		o->generation = named->generation;
-		o->doc = named->doc;
-		return true;
-	}
-	return false;
-}
-
 const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name)
 {
@@ -583,7 +566,7 @@ const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 	struct lb_store_object o;
 	const char *doc;
 
-	doc = lb_engine_record(e, kind, key, &o) ? o.doc : NULL;
+	doc = lb_engine_record(e, kind, key, &o, NULL) ? o.doc : NULL;
 	free(key);
 	return doc;
 }
@@ -651,6 +634,7 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 	}
 	e->cfg.lb_classes = NULL;
 	init_tables(e);
+	lb_events_init(e);
 	e->order_stale = true;
 	e->changed_all = true;
 	if (cfg && cfg->db_path) {
@@ -687,6 +671,7 @@ void lb_engine_close(struct lb_engine *e)
 	lb_htab_free(&e->eps);
 	lb_eps_index_free(e);
 	lb_engine_changed_clear(e);
+	lb_events_free(e);
 	free(e->changed);
 	free(e->changes);
 	for (i = 0; i < e->nclasses; i++)

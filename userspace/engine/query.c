@@ -23,6 +23,7 @@ static int emit_pool(struct lb_pool *p, lb_pool_cb cb, void *arg)
 		.api_version = p->spec.api_version,
 		.created = p->created,
 		.generation = p->generation,
+		.resource_version = p->st.rv,
 		.priority = p->spec.priority,
 		.disabled = p->spec.disabled,
 		.conflicting = p->conflicting,
@@ -76,6 +77,7 @@ static int emit_pool(struct lb_pool *p, lb_pool_cb cb, void *arg)
 	cond[5].status = bad.len ? "True" : "False";
 	cond[5].reason = bad.len ? "invalid_blocks" : "valid";
 	cond[5].message = bad.len ? bad.s : "";
+	lb_status_fill(&p->st, cond, NCOND);
 	rc = cb(&pi, arg);
 	lb_sb_free(&bad);
 	free(bi);
@@ -111,6 +113,7 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 		.name = s->name,
 		.created = s->created,
 		.generation = s->generation,
+		.resource_version = s->st.rv,
 		.managed = s->managed,
 		.sharing_key = s->spec.sharing_key,
 		.etp_local = s->spec.etp_local,
@@ -137,12 +140,13 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 	si.ips = ips;
 	si.ports = ports;
 	if (si.has_condition) {
-		si.condition.type = "cilium.io/IPAMRequestSatisfied";
+		si.condition.type = LB_SVC_COND_TYPE;
 		si.condition.status = s->cond == LB_COND_TRUE ? "True" :
 								"False";
 		si.condition.reason = s->cond_reason;
 		si.condition.message = s->cond_msg;
 		si.condition.observed_generation = s->generation;
+		lb_status_fill(&s->st, &si.condition, 1);
 	}
 	rc = cb(&si, arg);
 	free(buf);

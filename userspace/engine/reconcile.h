@@ -91,15 +91,24 @@ static inline bool fam_wanted(const uint8_t *fams, size_t nf, uint8_t fam)
 	return false;
 }
 
+/* A log line and an event (IPAllocated or IPReleased) for one IP. */
 static inline void log_ip(struct lb_engine *e, const char *msg,
 			  const struct lb_service *s, const struct lb_addr *a,
 			  const char *k, const char *v)
 {
+	bool released = !strncmp(msg, "Releasing", 9);
+	size_t n = strlen(msg);
 	char ip[LB_ADDR_STRLEN];
 
+	lb_addr_fmt(a, ip);
+	/* "Allocated IP 10.0.0.1 (pool: p)", "Imported IP from ...: 10.0.0.1" */
+	lb_event(e, false, released ? "IPReleased" : "IPAllocated",
+		 LB_KIND_SERVICE, s->key, "%s%s %s (%s: %s)",
+		 released ? "Released IP" : msg,
+		 released || (n >= 2 && !strcmp(msg + n - 2, "IP")) ? "" : ":",
+		 ip, k, v);
 	if (!lb_log_on(e, LB_LOG_INFO))
 		return;
-	lb_addr_fmt(a, ip);
 	lb_log(e, LB_LOG_INFO, msg, "service", s->key, "ip", ip, k, v, NULL);
 }
 

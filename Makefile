@@ -31,7 +31,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 B := build
 LIB_SRCS := userspace/lib/lb_addr.c userspace/lib/lb_names.c \
-	userspace/lib/lb_mem.c userspace/lib/lb_nl.c \
+	userspace/lib/lb_mem.c userspace/lib/lb_nl.c userspace/lib/lb_nl_svc.c \
 	userspace/lib/lb_nl_l2.c
 # lbctl: userspace/lbctl/ holds its sources and, once built, the program.
 LBCTL := userspace/lbctl/lbctl

@@ -29,35 +29,11 @@ lb_check "1 backend, UDP server; UDP service with be1, masquerade" \
 	lb_dp_setup 1 be1/udp/4 -- "$usvc=be1"
 lb_cfg "service set $usvc masquerade" lbctl -N "$LB_NODE" service set "$usvc" masquerade
 
-# masq_dst: the reply destination of the flow's entry (the address it is
-# masqueraded to), one per entry.
-# shellcheck disable=SC2317 # called through wait_masq
-masq_dst() {
-	lb_conntrack "$LB_NODE" -p udp --orig-src "$CLIENT_IP" --orig-dst "$VIP" \
-		--sport "$SPORT" |
-		sed -n 's/.*dport=[0-9]* .*src=[0-9.]* dst=\([0-9.]*\) .*/\1/p'
-}
-
-# wait_masq ADDR: poll until the flow's only entry is masqueraded to ADDR.
-# shellcheck disable=SC2317 # called through lb_check
-wait_masq() {
-	local i got
-	for ((i = 0; i < LB_TIMEOUT * 5; i++)); do
-		got=$(masq_dst | tr '\n' ' ' | sed 's/ $//')
-		if [ "$got" = "$1" ]; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	echo "flow masqueraded to '$got', want '$1'" >&2
-	lb_conntrack "$LB_NODE" -p udp >&2
-	return 1
-}
-
 lb_traffic_bg "$LB_CLIENT" "$LB_TMP/flow" hold -s "$SPORT" -C "$ctl" udp "$VIP" "$VPORT"
 lb_check "the flow is answered, be1 sees the node's address on b1" \
 	lb_wait_grep "$LB_TMP/flow" "^answer [0-9]+ be1 $NODE_BACKEND_IP\$"
-lb_check "its entry is masqueraded to $NODE_BACKEND_IP" wait_masq "$NODE_BACKEND_IP"
+lb_check "its entry is masqueraded to $NODE_BACKEND_IP" \
+	lb_wait_ct_udp_reply dst "$SPORT" "$NODE_BACKEND_IP"
 
 # The new address first, so that b1 is never without one; the route to be1
 # names its source and goes with the old address.
@@ -69,7 +45,7 @@ readdress() {
 }
 lb_check "b1's address changes to $NEW_IP" readdress
 lb_check "the entry masqueraded to the old address is gone; the new one uses $NEW_IP" \
-	wait_masq "$NEW_IP"
+	lb_wait_ct_udp_reply dst "$SPORT" "$NEW_IP"
 lb_check "the same socket is answered again, be1 sees $NEW_IP" \
 	lb_wait_grep "$LB_TMP/flow" "^answer [0-9]+ be1 $NEW_IP\$"
 out=$(lb_conntrack "$LB_NODE" -p udp --reply-dst "$NODE_BACKEND_IP" | grep -c .)

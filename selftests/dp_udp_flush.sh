@@ -31,30 +31,6 @@ SPORT=40000
 
 lb_check "topology with 2 backends, UDP servers on each" lb_dp_setup 2 all/udp/4
 
-# ct_reply_src: the reply source of the flow's conntrack entry in the node
-# (the VIP when untranslated, else the backend); empty without an entry.
-# shellcheck disable=SC2317 # called through wait_ct
-ct_reply_src() {
-	lb_conntrack "$LB_NODE" -p udp --orig-src "$CLIENT_IP" --orig-dst "$VIP" \
-		--sport "$SPORT" --dport "$VPORT" |
-		sed -n 's/.*dport=[0-9]* .*src=\([0-9.]*\) dst=.*/\1/p' | head -n 1
-}
-
-# wait_ct ADDR: poll until the flow's entry has reply source ADDR.
-# shellcheck disable=SC2317 # called through lb_check
-wait_ct() {
-	local i
-	for ((i = 0; i < LB_TIMEOUT * 5; i++)); do
-		if [ "$(ct_reply_src)" = "$1" ]; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	echo "reply source is '$(ct_reply_src)', want '$1'" >&2
-	lb_conntrack "$LB_NODE" -p udp >&2
-	return 1
-}
-
 # answers_after LINE TAG: answers from TAG after line LINE of the output.
 answers_after() {
 	tail -n +$(($1 + 1)) "$LB_TMP/flow" | grep -c "^answer [0-9]* $2 "
@@ -99,7 +75,8 @@ switch_to() {
 # entry to flush.
 lb_cfg "another service, $VIP2:$VPORT/udp" lbctl -N "$LB_NODE" service add "$VIP2:$VPORT/udp"
 lb_traffic_bg "$LB_CLIENT" "$LB_TMP/flow" hold -s "$SPORT" -C "$ctl" udp "$VIP" "$VPORT"
-lb_check "before the service: the flow has an untranslated conntrack entry" wait_ct "$VIP"
+lb_check "before the service: the flow has an untranslated conntrack entry" \
+	lb_wait_ct_udp_reply src "$SPORT" "$VIP"
 sleep 1 # five more datagrams, all unanswered
 lb_expect_eq "before the service: no answers" 0 "$(grep -c '^answer' "$LB_TMP/flow")"
 
@@ -107,7 +84,8 @@ mark=$(wc -l <"$LB_TMP/flow")
 lb_cfg "service add $svc" lbctl -N "$LB_NODE" service add "$svc"
 lb_cfg "backend add $svc be1" lbctl -N "$LB_NODE" backend add "$svc" "$BE1_IP:$BPORT"
 lb_check "(a) the same socket now gets answers from be1" switch_to be1 none
-lb_check "(a) the flow's conntrack entry is translated to be1" wait_ct "$BE1_IP"
+lb_check "(a) the flow's conntrack entry is translated to be1" \
+	lb_wait_ct_udp_reply src "$SPORT" "$BE1_IP"
 
 # (b) Delete the flow's backend.
 lb_cfg "backend add $svc be2" lbctl -N "$LB_NODE" backend add "$svc" "$BE2_IP:$BPORT"
@@ -116,7 +94,8 @@ lb_expect_eq "adding be2 does not move the flow" 0 "$(answers_after "$mark" be2)
 mark=$(wc -l <"$LB_TMP/flow")
 lb_cfg "(b) backend del be1" lbctl -N "$LB_NODE" backend del "$svc" "$BE1_IP:$BPORT"
 lb_check "(b) the flow moves to be2, be1 answers no more" switch_to be2 be1
-lb_check "(b) the flow's conntrack entry is translated to be2" wait_ct "$BE2_IP"
+lb_check "(b) the flow's conntrack entry is translated to be2" \
+	lb_wait_ct_udp_reply src "$SPORT" "$BE2_IP"
 out=$(lb_conntrack "$LB_NODE" -p udp --orig-dst "$VIP" | grep -c "src=$BE1_IP ")
 lb_expect_eq "(b) no conntrack entry for the VIP points to be1" 0 "$out"
 
@@ -125,11 +104,13 @@ mark=$(wc -l <"$LB_TMP/flow")
 lb_cfg "(c) backend replace $svc be1 (be2 replaced away)" \
 	lbctl -N "$LB_NODE" backend replace "$svc" "$BE1_IP:$BPORT"
 lb_check "(c) the flow moves to be1, be2 answers no more" switch_to be1 be2
-lb_check "(c) the flow's conntrack entry is translated to be1" wait_ct "$BE1_IP"
+lb_check "(c) the flow's conntrack entry is translated to be1" \
+	lb_wait_ct_udp_reply src "$SPORT" "$BE1_IP"
 
 # (d) Delete the service: the entry goes, the flow is no longer translated.
 lb_cfg "(d) service del $svc" lbctl -N "$LB_NODE" service del "$svc"
-lb_check "(d) the flow's conntrack entry is no longer translated" wait_ct "$VIP"
+lb_check "(d) the flow's conntrack entry is no longer translated" \
+	lb_wait_ct_udp_reply src "$SPORT" "$VIP"
 sleep 0.5 # an answer already on its way may still arrive
 mark=$(wc -l <"$LB_TMP/flow")
 sleep 1.5

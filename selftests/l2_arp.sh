@@ -30,44 +30,24 @@ lb_check "backend server listens on tcp $BPORT" lb_serve "$L2_BE,be1,tcp,4,$BPOR
 lb_check "service $VIP:$VPORT/tcp with backend $BE1_IP:$BPORT" \
 	lb_svc "$node" "$VIP:$VPORT/tcp" -- "$BE1_IP:$BPORT"
 e0mac=$(l2_mac "$node" e0)
-e1mac=$(l2_mac "$node" e1)
 e0idx=$(l2_ifindex "$node" e0)
 
 out_=$(l2_probe "$out" -t 2 arp eth0 "$VIP" 2>&1)
 lb_expect_eq "before the announcement nobody answers ARP for $VIP" timeout "$out_"
 
 # --- takeover: one gratuitous ARP when the announcement is made ---
-lb_check "watch for gratuitous ARPs on the segment" \
-	l2_watch_start "$out" eth0 4 "$LB_TMP/garp"
-wpid=$LB_PID
-lb_cfg "l2 add $VIP dev e0" lbctl -N "$node" l2 add "$VIP" dev e0
-wait "$wpid"
-lb_expect_eq "one gratuitous ARP request for $VIP from e0's MAC" \
-	"garp $VIP $e0mac op=1" "$(grep "^garp $VIP " "$LB_TMP/garp")"
+l2_check_takeover "watch for gratuitous ARPs on the segment" "$VIP" \
+	"one gratuitous ARP request for $VIP from e0's MAC" "garp $VIP $e0mac op=1"
 
 # --- answers ---
 out_=$(l2_probe "$out" arp eth0 "$VIP" 2>&1)
 lb_expect_eq "ARP for $VIP on the segment: e0's MAC" "$e0mac" "$out_"
 out_=$(l2_probe "$out" arp eth0 "$VIP" 2>&1)
 lb_expect_eq "a second ARP request is answered too" "$e0mac" "$out_"
-out_=$(l2_probe "$out" arp eth1 10.0.1.1 2>&1)
-lb_expect_eq "the link to e1 works (the kernel answers for e1's own address)" \
-	"$e1mac" "$out_"
-out_=$(l2_probe "$out" -t 2 arp eth1 "$VIP" 2>&1)
-lb_expect_eq "no answer for $VIP on e1, where it is not announced" timeout "$out_"
-out_=$(l2_probe "$out" -t 2 arp eth0 203.0.113.99 2>&1)
-lb_expect_eq "no answer for an address that is not announced" timeout "$out_"
+l2_check_scope arp "$VIP" 10.0.1.1 203.0.113.99
 
 # --- another namespace, an interface with e0's very index ---
-lb_expect_eq "namespace other's o0 has e0's ifindex $e0idx" \
-	"$e0idx" "$(l2_ifindex "$L2_OTHER" o0)"
-lb_cfg "l2 add $VIP2 dev o0 in namespace other" \
-	lbctl -N "$L2_OTHER" l2 add "$VIP2" dev o0
-out_=$(l2_probe "$out" -t 2 arp eth2 "$VIP" 2>&1)
-lb_expect_eq "namespace other does not answer for the node's $VIP" timeout "$out_"
-out_=$(l2_probe "$out" arp eth2 "$VIP2" 2>&1)
-lb_expect_eq "namespace other answers for its own $VIP2" \
-	"$(l2_mac "$L2_OTHER" o0)" "$out_"
+l2_check_other_ns arp "$VIP" "$VIP2"
 
 # --- counters: two answers, one announcement ---
 lb_expect_eq "l2 list: $VIP on e0, answers 2, announces 1" \
@@ -86,15 +66,7 @@ lb_expect_eq "TCP from the segment to $VIP:$VPORT reaches be1" "be1 $OUT_IP" "$o
 
 # --- bad requests: refused with their errno, nothing changes ---
 before=$(l2_list "$node" | cut -d' ' -f1,2)
-out_=$(lbctl -N "$node" l2 add "$VIP" dev e0 2>&1)
-lb_expect_eq "a duplicate is refused (EEXIST)" \
-	"2 lbctl: Error: address is already announced on this interface" "$? $out_"
-out_=$(lbctl -N "$node" l2 add "$VIP" dev lo 2>&1)
-lb_expect_eq "loopback is refused (EOPNOTSUPP)" \
-	"2 lbctl: Error: interface is not Ethernet-like or does no ARP (IFF_NOARP)" "$? $out_"
-out_=$(l2_genl "$node" l2-new l2 addr4="$VIP" ifindex=999999 2>&1)
-lb_expect_eq "an unknown ifindex is refused (ENODEV)" \
-	"ENODEV no interface with that index in this namespace" "$out_"
+l2_check_refused "$VIP" "$VIP" addr4="$VIP"
 out_=$(l2_genl "$node" l2-new l2 addr4=224.0.0.5 ifindex="$e0idx" 2>&1)
 lb_expect_eq "a multicast address is refused (EINVAL)" \
 	"EINVAL L2 address must be a unicast IPv4 address (not 0.0.0.0/8, loopback, multicast or broadcast)" \
@@ -115,9 +87,7 @@ e1idx=$(l2_ifindex "$node" e1)
 lb_check "a monitor of the node is subscribed" \
 	l2_monitor "$node" e0 "$LB_TMP/mon"
 mon=$LB_PID
-lb_cfg "l2 add $VIP dev e1" lbctl -N "$node" l2 add "$VIP" dev e1
-ip -n "$node" link del e1
-lb_expect_eq "deleting e1 removed its announcement" "" "$(l2_list "$node")"
+l2_check_iface_gone "$VIP"
 lb_check "monitor saw the l2_del event of e1's announcement" \
 	lb_wait_grep "$LB_TMP/mon" "\"event\":\"l2_del\".*\"address\":\"$VIP\".*\"ifindex\":$e1idx" 5
 kill "$mon" 2>/dev/null

@@ -161,3 +161,82 @@ l2_monitor() {
 	cat "$f"
 	return 1
 }
+
+# ------------------------------------------------ checks of l2_arp/l2_ndp ---
+# The checks the ARP and the NDP test share. MODE is the lb_l2probe
+# request, arp or ns; the node's e0 announces ADDR. An ns answer reads
+# "MAC S=.. O=.. dst=..", and where only the MAC is known its first word
+# is compared; an arp answer is the MAC alone and is compared whole.
+l2_answer_mac() {
+	if [ "$1" = ns ]; then
+		echo "${2%% *}"
+	else
+		echo "$2"
+	fi
+}
+
+# l2_check_takeover WATCHING ADDR WANTDESC WANT: ADDR announced on e0 while
+# the segment is watched (check WATCHING); the one line the watch printed
+# for ADDR is WANT, "garp ADDR ..." or "na ADDR ..." (check WANTDESC): 3 tests.
+l2_check_takeover() {
+	local f=$LB_TMP/takeover wpid
+	lb_check "$1" l2_watch_start "$L2_OUT" eth0 4 "$f"
+	wpid=$LB_PID
+	lb_cfg "l2 add $2 dev e0" lbctl -N "$L2_NODE" l2 add "$2" dev e0
+	wait "$wpid"
+	lb_expect_eq "$3" "$4" "$(grep "^${4%% *} $2 " "$f")"
+}
+
+# l2_check_scope MODE ADDR E1ADDR UNANNOUNCED: answers only on the
+# announced interface and for the announced address (3 tests).
+l2_check_scope() {
+	local mode=$1 addr=$2 e1addr=$3 none=$4 out_
+	out_=$(l2_probe "$L2_OUT" "$mode" eth1 "$e1addr" 2>&1)
+	lb_expect_eq "the link to e1 works (the kernel answers for e1's own address)" \
+		"$(l2_mac "$L2_NODE" e1)" "$(l2_answer_mac "$mode" "$out_")"
+	out_=$(l2_probe "$L2_OUT" -t 2 "$mode" eth1 "$addr" 2>&1)
+	lb_expect_eq "no answer for $addr on e1, where it is not announced" timeout "$out_"
+	out_=$(l2_probe "$L2_OUT" -t 2 "$mode" eth0 "$none" 2>&1)
+	lb_expect_eq "no answer for an address that is not announced" timeout "$out_"
+}
+
+# l2_check_other_ns MODE ADDR OTHER: namespace "other", whose o0 has e0's
+# ifindex, announces OTHER; it answers for OTHER only, not for the node's
+# ADDR (4 tests).
+l2_check_other_ns() {
+	local mode=$1 addr=$2 other=$3 idx out_
+	idx=$(l2_ifindex "$L2_NODE" e0)
+	lb_expect_eq "namespace other's o0 has e0's ifindex $idx" \
+		"$idx" "$(l2_ifindex "$L2_OTHER" o0)"
+	lb_cfg "l2 add $other dev o0 in namespace other" \
+		lbctl -N "$L2_OTHER" l2 add "$other" dev o0
+	out_=$(l2_probe "$L2_OUT" -t 2 "$mode" eth2 "$addr" 2>&1)
+	lb_expect_eq "namespace other does not answer for the node's $addr" timeout "$out_"
+	out_=$(l2_probe "$L2_OUT" "$mode" eth2 "$other" 2>&1)
+	lb_expect_eq "namespace other answers for its own $other" \
+		"$(l2_mac "$L2_OTHER" o0)" "$(l2_answer_mac "$mode" "$out_")"
+}
+
+# l2_check_refused ADDR LOADDR ATTR=VALUE: announcing ADDR again on e0,
+# LOADDR on lo, and (raw request) ATTR=VALUE on an unknown ifindex are
+# refused with their errno (3 tests).
+l2_check_refused() {
+	local addr=$1 loaddr=$2 attr=$3 out_
+	out_=$(lbctl -N "$L2_NODE" l2 add "$addr" dev e0 2>&1)
+	lb_expect_eq "a duplicate is refused (EEXIST)" \
+		"2 lbctl: Error: address is already announced on this interface" "$? $out_"
+	out_=$(lbctl -N "$L2_NODE" l2 add "$loaddr" dev lo 2>&1)
+	lb_expect_eq "loopback is refused (EOPNOTSUPP)" \
+		"2 lbctl: Error: interface is not Ethernet-like or does no ARP (IFF_NOARP)" "$? $out_"
+	out_=$(l2_genl "$L2_NODE" l2-new l2 "$attr" ifindex=999999 2>&1)
+	lb_expect_eq "an unknown ifindex is refused (ENODEV)" \
+		"ENODEV no interface with that index in this namespace" "$out_"
+}
+
+# l2_check_iface_gone ADDR: ADDR announced on e1, then e1 deleted: the
+# announcement goes with it (2 tests).
+l2_check_iface_gone() {
+	lb_cfg "l2 add $1 dev e1" lbctl -N "$L2_NODE" l2 add "$1" dev e1
+	ip -n "$L2_NODE" link del e1
+	lb_expect_eq "deleting e1 removed its announcement" "" "$(l2_list "$L2_NODE")"
+}

@@ -52,7 +52,6 @@ lb_check "backend server listens on tcp $BPORT (IPv6)" lb_serve "$L2_BE,be1,tcp,
 lb_check "service [$VIP6]:$VPORT/tcp with backend [$BE6]:$BPORT" \
 	lb_svc "$node" "[$VIP6]:$VPORT/tcp" -- "[$BE6]:$BPORT"
 e0mac=$(l2_mac "$node" e0)
-e1mac=$(l2_mac "$node" e1)
 e0idx=$(l2_ifindex "$node" e0)
 outll=$(ip -n "$out" -j -6 addr show dev eth0 |
 	jq -r '.[].addr_info[] | select(.scope == "link") | .local')
@@ -63,13 +62,9 @@ lb_expect_eq "before the announcement nobody answers a solicitation for $VIP6" \
 lb_check_fail "e0 is not in $VIP6's solicited-node group yet" in_maddr "$node" e0 "$snm"
 
 # --- takeover: one unsolicited advertisement ---
-lb_check "watch for unsolicited advertisements on the segment" \
-	l2_watch_start "$out" eth0 4 "$LB_TMP/una"
-wpid=$LB_PID
-lb_cfg "l2 add $VIP6 dev e0" lbctl -N "$node" l2 add "$VIP6" dev e0
-wait "$wpid"
-lb_expect_eq "one unsolicited NA for $VIP6 to ff02::1, override, e0's MAC" \
-	"na $VIP6 $e0mac S=0 O=1 dst=ff02::1" "$(grep "^na $VIP6 " "$LB_TMP/una")"
+l2_check_takeover "watch for unsolicited advertisements on the segment" "$VIP6" \
+	"one unsolicited NA for $VIP6 to ff02::1, override, e0's MAC" \
+	"na $VIP6 $e0mac S=0 O=1 dst=ff02::1"
 lb_check "e0 joined $VIP6's solicited-node group $snm" in_maddr "$node" e0 "$snm"
 lb_check "the bridge learnt $snm on the node's port (MLD snooping)" in_mdb "$snm"
 
@@ -83,24 +78,10 @@ lb_expect_eq "unicast solicitation (neighbour unreachability detection): the sam
 out_=$(l2_probe "$out" dad eth0 "$VIP6" 2>&1)
 lb_expect_eq "DAD probe (from ::): NA to all-nodes, not solicited" \
 	"$e0mac S=0 O=1 dst=ff02::1" "$out_"
-out_=$(l2_probe "$out" ns eth1 2001:db8:11::1 2>&1)
-lb_expect_eq "the link to e1 works (the kernel answers for e1's own address)" \
-	"$e1mac" "${out_%% *}"
-out_=$(l2_probe "$out" -t 2 ns eth1 "$VIP6" 2>&1)
-lb_expect_eq "no answer for $VIP6 on e1, where it is not announced" timeout "$out_"
-out_=$(l2_probe "$out" -t 2 ns eth0 2001:db8:ff::99 2>&1)
-lb_expect_eq "no answer for an address that is not announced" timeout "$out_"
+l2_check_scope ns "$VIP6" 2001:db8:11::1 2001:db8:ff::99
 
 # --- another namespace, an interface with e0's very index ---
-lb_expect_eq "namespace other's o0 has e0's ifindex $e0idx" \
-	"$e0idx" "$(l2_ifindex "$L2_OTHER" o0)"
-lb_cfg "l2 add $VIP6_2 dev o0 in namespace other" \
-	lbctl -N "$L2_OTHER" l2 add "$VIP6_2" dev o0
-out_=$(l2_probe "$out" -t 2 ns eth2 "$VIP6" 2>&1)
-lb_expect_eq "namespace other does not answer for the node's $VIP6" timeout "$out_"
-out_=$(l2_probe "$out" ns eth2 "$VIP6_2" 2>&1)
-lb_expect_eq "namespace other answers for its own $VIP6_2" \
-	"$(l2_mac "$L2_OTHER" o0)" "${out_%% *}"
+l2_check_other_ns ns "$VIP6" "$VIP6_2"
 
 # --- counters: three answers, one announcement ---
 lb_expect_eq "l2 list: $VIP6 on e0, answers 3, announces 1" \
@@ -112,15 +93,7 @@ lb_expect_eq "TCP from the segment to [$VIP6]:$VPORT reaches be1" "be1 $OUT6" "$
 
 # --- bad requests: refused with their errno, nothing changes ---
 before=$(l2_list "$node" | cut -d' ' -f1,2)
-out_=$(lbctl -N "$node" l2 add "$VIP6" dev e0 2>&1)
-lb_expect_eq "a duplicate is refused (EEXIST)" \
-	"2 lbctl: Error: address is already announced on this interface" "$? $out_"
-out_=$(lbctl -N "$node" l2 add "$VIP6_2" dev lo 2>&1)
-lb_expect_eq "loopback is refused (EOPNOTSUPP)" \
-	"2 lbctl: Error: interface is not Ethernet-like or does no ARP (IFF_NOARP)" "$? $out_"
-out_=$(l2_genl "$node" l2-new l2 addr6="$VIP6_2" ifindex=999999 2>&1)
-lb_expect_eq "an unknown ifindex is refused (ENODEV)" \
-	"ENODEV no interface with that index in this namespace" "$out_"
+l2_check_refused "$VIP6" "$VIP6_2" addr6="$VIP6_2"
 out_=$(l2_genl "$node" l2-new l2 addr6=:: ifindex="$e0idx" 2>&1)
 lb_expect_eq "the unspecified address is refused (EINVAL)" \
 	"EINVAL L2 address must be a unicast IPv6 address (not ::, ::1 or multicast)" "$out_"
@@ -139,9 +112,7 @@ lb_expect_eq "after l2 del nobody answers for $VIP6" timeout "$out_"
 lb_check_fail "after l2 del e0 left $snm" in_maddr "$node" e0 "$snm"
 
 # --- an interface that goes takes its announcements ---
-lb_cfg "l2 add $VIP6 dev e1" lbctl -N "$node" l2 add "$VIP6" dev e1
-ip -n "$node" link del e1
-lb_expect_eq "deleting e1 removed its announcement" "" "$(l2_list "$node")"
+l2_check_iface_gone "$VIP6"
 
 bad=$(lb_dmesg_new | grep -E "$LB_DMESG_BAD")
 lb_expect_eq "no kernel warnings" "" "$bad"

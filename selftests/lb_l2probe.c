@@ -30,28 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LB_TOOL "lb_l2probe"
+#include "lb_tool.h"
+
 static double timeout = 2.0;
 static const char *ready;
-
-static void __attribute__((noreturn)) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("lb_l2probe: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static const char *mac_str(const uint8_t *m)
 {

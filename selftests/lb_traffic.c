@@ -28,6 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LB_TOOL "lb_traffic"
+#include "lb_tool.h"
+
 #ifndef IPPROTO_SCTP
 #define IPPROTO_SCTP 132
 #endif
@@ -54,26 +57,6 @@ struct opts {
 static struct opts o = {
 	.count = 1, .tries = 3, .timeout = 5.0, .wait = 2.0, .interval = 0.2,
 };
-
-static void __attribute__((noreturn)) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("lb_traffic: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int ms_left(double deadline)
 {

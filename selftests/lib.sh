@@ -602,6 +602,36 @@ lb_conntrack() {
 	ip netns exec "$ns" conntrack -L "$@" 2>/dev/null
 }
 
+# lb_ct_udp_reply src|dst SPORT: the reply source (the backend; the VIP
+# when untranslated) or destination (the address masqueraded to) of the
+# node's conntrack entries of the UDP flow CLIENT_IP:SPORT -> VIP:VPORT,
+# space-separated; empty without an entry.
+lb_ct_udp_reply() {
+	local re='s/.*dport=[0-9]* .*src=[0-9.]* dst=\([0-9.]*\) .*/\1/p'
+	if [ "$1" = src ]; then
+		re='s/.*dport=[0-9]* .*src=\([0-9.]*\) dst=.*/\1/p'
+	fi
+	lb_conntrack "$LB_NODE" -p udp --orig-src "$CLIENT_IP" --orig-dst "$VIP" \
+		--sport "$2" --dport "$VPORT" |
+		sed -n "$re" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# lb_wait_ct_udp_reply src|dst SPORT ADDR: poll until lb_ct_udp_reply is
+# ADDR (one entry, with that address).
+lb_wait_ct_udp_reply() {
+	local i got
+	for ((i = 0; i < LB_TIMEOUT * 5; i++)); do
+		got=$(lb_ct_udp_reply "$1" "$2")
+		if [ "$got" = "$3" ]; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "reply $1 of the flow's entry is '$got', want '$3'" >&2
+	lb_conntrack "$LB_NODE" -p udp >&2
+	return 1
+}
+
 # ----------------------------------------------------------- traffic ---
 #
 # Every server and client is lb_traffic (lb_traffic.c, built next to this

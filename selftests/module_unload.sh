@@ -19,6 +19,8 @@
 # shellcheck disable=SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=rb_lib.sh
+source "$(dirname "$0")/rb_lib.sh"
 
 lb_require_root
 lb_require_tools ip ss timeout modprobe rmmod dmesg
@@ -44,23 +46,6 @@ configure() {
 		lbctl -N "$1-node" backend add "$usvc" "$BE1_IP:$BPORT"
 }
 
-unload() {
-	timeout 60 rmmod lbipam || return 1
-	if lb_module_loaded; then
-		echo "/sys/module/lbipam still exists"
-		return 1
-	fi
-}
-
-dmesg_clean() {
-	local bad
-	bad=$(lb_dmesg_new | grep -E "$LB_DMESG_BAD")
-	if [ -n "$bad" ]; then
-		echo "$bad"
-		return 1
-	fi
-}
-
 # established NS: a TCP connection from NS to VIP:80 is up.
 established() {
 	[ -n "$(ip netns exec "$1" ss -Htn state established "dst $VIP:$VPORT")" ]
@@ -83,8 +68,8 @@ lb_check "B's flows pass the VIP" lb_growing "$b-be1" "$BPORT"
 lb_check "A's TCP flow is established to VIP:$VPORT" established "$a-client"
 
 # --- unload under traffic ---
-lb_check "rmmod lbipam while traffic flows" unload
-lb_check "no kernel warnings after rmmod" dmesg_clean
+lb_check "rmmod lbipam while traffic flows" rb_unload
+lb_check "no kernel warnings after rmmod" rb_dmesg_clean
 
 # The old flows die with their translation; stop them.
 lb_ns_kill "$a-client"
@@ -117,8 +102,8 @@ lb_expect_eq "A: TCP via VIP still translated after B's node is gone" \
 	"be1 $CLIENT_IP" "$out"
 lb_ns_kill "$b-client"
 
-lb_check "rmmod lbipam with A and the fresh netns configured" unload
+lb_check "rmmod lbipam with A and the fresh netns configured" rb_unload
 lb_check "modprobe lbipam to leave it loaded" modprobe lbipam
-lb_check "no kernel warnings during the whole test" dmesg_clean
+lb_check "no kernel warnings during the whole test" rb_dmesg_clean
 
 lb_exit

@@ -33,14 +33,6 @@ lb_plan 17
 node=$L2_NODE
 out=$L2_OUT
 
-unload() {
-	timeout 60 rmmod lbipam || return 1
-	if lb_module_loaded; then
-		echo "/sys/module/lbipam still exists"
-		return 1
-	fi
-}
-
 # answered FILE: the flood whose output is FILE got answers.
 answered() {
 	local n
@@ -75,7 +67,7 @@ lb_check "no kernel warnings after deleting a flooded netns" rb_dmesg_clean
 
 lb_check "e0 is in $VIP6's solicited-node group" \
 	eval "ip -n '$node' -6 maddr show dev e0 | grep -qw ff02::1:ff00:10"
-lb_timed unload
+lb_timed rb_unload
 lb_result "$LB_RC" "rmmod lbipam while the node is flooded" "$LB_OUT"
 lb_diag "rmmod took ${LB_MS} ms"
 lb_check "no kernel warnings after rmmod" rb_dmesg_clean

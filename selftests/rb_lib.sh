@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Helpers shared by the robustness tests (rb_*.sh); sourced after lib.sh.
+# Helpers shared by the robustness tests (rb_*.sh, module_unload.sh);
+# sourced after lib.sh.
 # Not a test itself. Flows and the echo server are lb_traffic's: one
 # process per flow, no fork per packet (emulated VMs fork slowly).
 
@@ -82,6 +83,16 @@ rb_flows_stop() {
 # "no report" if the flow wrote none).
 rb_report() {
 	jq -r ".$2" "$LB_TMP/$1.json" 2>/dev/null || echo "no report"
+}
+
+# rb_unload: rmmod lbipam within 60 s, and the module gone (the tests
+# that unload it run only in the test VM: lb_require_vm).
+rb_unload() {
+	timeout 60 rmmod lbipam || return 1
+	if lb_module_loaded; then
+		echo "/sys/module/lbipam still exists"
+		return 1
+	fi
 }
 
 # rb_dmesg_clean: no kernel warning since lb_dmesg_mark.

@@ -56,14 +56,6 @@ B
 	lbctl -N "$p-node" -b "$LB_TMP/idle.batch"
 }
 
-unload() {
-	timeout 60 rmmod lbipam || return 1
-	if lb_module_loaded; then
-		echo "/sys/module/lbipam still exists"
-		return 1
-	fi
-}
-
 lb_dmesg_mark
 lb_check "set up A" setup "$a"
 lb_check "set up B" setup "$b"
@@ -86,7 +78,7 @@ lb_check "no kernel warnings after deleting a busy netns" rb_dmesg_clean
 # --- 2. rmmod under traffic ---
 lb_check "A's and C's flows pass right before rmmod" \
 	rb_growing a_stream a_flood a_slow c_stream c_flood
-lb_timed unload
+lb_timed rb_unload
 lb_result "$LB_RC" "rmmod lbipam while A's and C's flows run" "$LB_OUT"
 lb_diag "rmmod took ${LB_MS} ms"
 lb_check "no kernel warnings after rmmod" rb_dmesg_clean

@@ -4,16 +4,18 @@
 #
 #   make static    build/static/lbctl and build/static/lbipamd
 #
-# libnl-3, libnl-genl-3, jansson, libyaml and SQLite are linked in from
-# Debian's .a files; glibc and libsystemd (which kind's node image has, as
-# systemd is its init), and lbipamd's libcurl and libcrypto (cluster mode;
-# the image has curl, hence libcurl4 and libssl3) stay shared. The selftests' install tree carries
+# libnl-3, libnl-genl-3, jansson, libyaml, SQLite and libmicrohttpd are
+# linked in from Debian's .a files; glibc, libsystemd (which kind's node
+# image has, as systemd is its init), GnuTLS (which libmicrohttpd.a
+# refers to, and the node image has for apt), and lbipamd's libcurl and
+# libcrypto (cluster mode; the image has curl, hence libcurl4 and libssl3)
+# stay shared. The selftests' install tree carries
 # these two programs.
 STATIC_LIBS := -Wl,-Bstatic -lnl-genl-3 -lnl-3 -ljansson -Wl,-Bdynamic \
 	-lpthread -lm
 STATIC_LBCTL_LIBS := -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STATIC_LIBS)
-STATIC_LBIPAMD_LIBS := -Wl,-Bstatic -lyaml -lsqlite3 -Wl,-Bdynamic \
-	-lsystemd -lcurl -lcrypto $(STATIC_LIBS) -ldl
+STATIC_LBIPAMD_LIBS := -Wl,-Bstatic -lyaml -lsqlite3 -lmicrohttpd -Wl,-Bdynamic \
+	-lgnutls -lsystemd -lcurl -lcrypto $(STATIC_LIBS) -ldl
 
 .PHONY: static
 static: $(B)/static/lbctl $(B)/static/lbipamd

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "daemon/lbipamd.h"
 #include "lib/lbipamd_proto.h"
 
@@ -63,7 +64,7 @@ static int lb_rebuild(struct lbipamd *d)
 	return 0;
 }
 
-int lbipamd_reconcile(struct lbipamd *d, bool full)
+static int reconcile(struct lbipamd *d, bool full)
 {
 	struct changed_ctx c = { .d = d };
 	bool l2_full;
@@ -105,6 +106,19 @@ int lbipamd_reconcile(struct lbipamd *d, bool full)
 	 */
 	lbipamd_l2_reconcile(d, c.ns, c.names, c.nsvc, l2_full);
 	lb_changed_free(&c);
+	return err;
+}
+
+int lbipamd_reconcile(struct lbipamd *d, bool full)
+{
+	struct timespec a, b;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	err = reconcile(d, full);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	lbipamd_stats_reconcile(&d->stats, (double)(b.tv_sec - a.tv_sec) +
+				(double)(b.tv_nsec - a.tv_nsec) / 1e9);
 	return err;
 }
 
@@ -211,6 +225,23 @@ static const char *lb_req_file(json_t *req)
 	return file ? file : "-";
 }
 
+static json_t *with_results(json_t *res, const struct lb_results *results)
+{
+	json_object_set_new(res, "results", lb_results_json(results, true));
+	return res;
+}
+
+/* After an apply or a delete: the kernel follows the engine. */
+static json_t *changed(struct lbipamd *d, json_t *res, struct lb_diags *diags,
+		       struct lb_results *results)
+{
+	lb_diags_free(diags);
+	lb_results_free(results);
+	/* Even a failed commit may have reloaded the engine's state. */
+	lbipamd_reconcile(d, false);
+	return res;
+}
+
 static json_t *lb_op_apply(struct lbipamd *d, json_t *req)
 {
 	json_t *yaml = json_object_get(req, "yaml"), *res;
@@ -224,19 +255,12 @@ static json_t *lb_op_apply(struct lbipamd *d, json_t *req)
 	rc = lb_engine_apply_yaml_results(d->eng, file, json_string_value(yaml),
 					  json_string_length(yaml), &diags,
 					  &results);
-	if (rc) {
+	if (rc)
 		res = lb_rejected(d, "apply rejected, nothing applied", file,
 				  &diags, rc);
-	} else {
-		res = lbipamd_ok();
-		json_object_set_new(res, "results",
-				    lb_results_json(&results, true));
-	}
-	lb_diags_free(&diags);
-	lb_results_free(&results);
-	/* Even a failed commit may have reloaded the engine's state. */
-	lbipamd_reconcile(d, false);
-	return res;
+	else
+		res = with_results(lbipamd_ok(), &results);
+	return changed(d, res, &diags, &results);
 }
 
 static json_t *lb_delete_yaml(struct lbipamd *d, json_t *req, json_t *yaml)
@@ -254,17 +278,12 @@ static json_t *lb_delete_yaml(struct lbipamd *d, json_t *req, json_t *yaml)
 		res = lb_rejected(d, "delete rejected, nothing deleted", file,
 				  &diags, rc);
 	} else {
-		res = rc ? lbipamd_fail("delete failed: %s",
-					lb_store_reason(d, rc, buf,
-							sizeof(buf))) :
-			   lbipamd_ok();
-		json_object_set_new(res, "results",
-				    lb_results_json(&results, true));
+		res = with_results(rc ? lbipamd_fail("delete failed: %s",
+						     lb_store_reason(d, rc, buf,
+								     sizeof(buf))) :
+					lbipamd_ok(), &results);
 	}
-	lb_diags_free(&diags);
-	lb_results_free(&results);
-	lbipamd_reconcile(d, false);
-	return res;
+	return changed(d, res, &diags, &results);
 }
 
 static json_t *lb_op_delete(struct lbipamd *d, json_t *req)

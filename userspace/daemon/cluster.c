@@ -91,47 +91,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int lbipamd_cluster_opt(struct lbipamd_cluster_cfg *c, int opt,
-			const char *arg)
-{
-	char *end;
-	long v;
-
-	switch (opt) {
-	case LBIPAMD_OPT_ETCD_ENDPOINTS:
-		c->endpoints = arg;
-		return 0;
-	case LBIPAMD_OPT_ETCD_CERT:
-		c->cert = arg;
-		return 0;
-	case LBIPAMD_OPT_ETCD_KEY:
-		c->key = arg;
-		return 0;
-	case LBIPAMD_OPT_ETCD_CA:
-		c->ca = arg;
-		return 0;
-	case LBIPAMD_OPT_ETCD_PREFIX:
-		if (arg[0] != '/' || arg[strlen(arg) - 1] != '/') {
-			fprintf(stderr, "lbipamd: --etcd-prefix '%s' must start and end with '/'\n",
-				arg);
-			return -EINVAL;
-		}
-		c->prefix = arg;
-		return 0;
-	case LBIPAMD_OPT_ETCD_LEASE_TTL:
-		v = strtol(arg, &end, 10);
-		/* etcd refuses leases shorter than about 1.5 s. */
-		if (*end || v < 2 || v > 3600) {
-			fprintf(stderr, "lbipamd: bad --etcd-lease-ttl '%s' (whole seconds, 2 to 3600)\n",
-				arg);
-			return -EINVAL;
-		}
-		c->ttl_s = v;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 /* ------------------------------------------------------------- helpers */
 
 static json_t *key_b64(const struct lbipamd_cluster *c, const char *rel)

@@ -11,17 +11,20 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	$(LBIPAMD_DIR)/server.c $(LBIPAMD_DIR)/api.c \
 	$(LBIPAMD_DIR)/views.c $(LBIPAMD_DIR)/kset.c \
 	$(LBIPAMD_DIR)/kernel.c $(LBIPAMD_DIR)/desired.c $(LBIPAMD_DIR)/l2.c $(LBIPAMD_DIR)/l2want.c \
-	$(LBIPAMD_DIR)/links.c $(LBIPAMD_DIR)/cluster.c \
+	$(LBIPAMD_DIR)/links.c $(LBIPAMD_DIR)/config.c \
+	$(LBIPAMD_DIR)/metrics.c $(LBIPAMD_DIR)/promtext.c \
+	$(LBIPAMD_DIR)/httpd.c $(LBIPAMD_DIR)/cluster.c \
 	userspace/engine/etcd.c userspace/engine/store_etcd.c
+LBIPAMD_SRCS += $(LBIPAMD_DIR)/events.c
 # Everything but main.c, for the tests.
 LBIPAMD_LIB_SRCS := $(filter-out $(LBIPAMD_DIR)/main.c,$(LBIPAMD_SRCS))
 LBIPAMD_HDRS := $(wildcard $(LBIPAMD_DIR)/*.h) \
 	userspace/engine/lb_engine.h
 
 LBIPAMD_PKGS := libnl-genl-3.0 jansson yaml-0.1 sqlite3 libsystemd \
-	libcurl libcrypto
+	libmicrohttpd libcurl libcrypto
 LBIPAMD_CFLAGS := $(LB_CFLAGS) $(shell pkg-config --cflags $(LBIPAMD_PKGS))
-LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS) \
+LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS) -lm \
 	-lpthread
 
 # LBENGINE_LIB and LBENGINE_SAN_LIB come from userspace/engine/engine.mk.
@@ -33,7 +36,9 @@ userspace/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) $(LBIPAMD_HDRS) \
 		$(LBENGINE_LIB) $(LBIPAMD_LIBS)
 
 # Host tests: the daemon's parts under ASan/UBSan, plus the daemon itself
-# driven over its socket (the kernel part is checked in the VM selftests).
+# driven over its socket (cli.sh), its configuration (config.sh) and its
+# /metrics scraped by promtool and a prometheus server (metrics.sh); the
+# kernel part is checked in the VM selftests.
 LBIPAMD_TESTS := $(patsubst $(LBIPAMD_DIR)/tests/%.c,%,\
 	$(wildcard $(LBIPAMD_DIR)/tests/test_*.c))
 LBIPAMD_TEST_BINS := $(LBIPAMD_TESTS:%=$(B)/daemon-tests/%)
@@ -57,8 +62,10 @@ $(B)/daemon-tests/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) \
 daemon-check: $(LBIPAMD_TEST_BINS) $(B)/daemon-tests/lbipamd $(LBCTL)
 	@rc=0; for t in $(LBIPAMD_TEST_BINS); do \
 		ASAN_OPTIONS=detect_leaks=1 $$t || rc=1; done; \
-	LBIPAMD=$(B)/daemon-tests/lbipamd LBCTL=$(LBIPAMD_TEST_LBCTL) \
-		$(LBIPAMD_DIR)/tests/cli.sh || rc=1; \
+	for s in cli.sh config.sh metrics.sh; do \
+		LBIPAMD=$(B)/daemon-tests/lbipamd \
+		LBCTL=$(LBIPAMD_TEST_LBCTL) $(LBIPAMD_DIR)/tests/$$s || rc=1; \
+	done; \
 	exit $$rc
 
 # Cluster mode against a real etcd the test starts on loopback (1 and 3

@@ -53,6 +53,8 @@ static void lb_k_fail(struct lbipamd_kernel *k, enum lbipamd_kstate st,
 
 	snprintf(msg, sizeof(msg), "%s: %s", what,
 		 k->nl.err[0] ? k->nl.err : lb_nl_strerror(err));
+	if (st == LBIPAMD_K_ERROR)
+		k->errors++;
 	/* Log a failure once, not on every retry. */
 	if (k->state != st || strcmp(k->msg, msg))
 		lbipamd_log(st == LBIPAMD_K_MISSING ? LB_LOG_WARN :

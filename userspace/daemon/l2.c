@@ -218,6 +218,8 @@ static void lb_l2_set(struct lbipamd_l2 *l2, enum lbipamd_l2state st,
 
 	snprintf(msg, sizeof(msg), "%s: %s", what,
 		 nl->err[0] ? nl->err : lb_nl_strerror(err));
+	if (st == LBIPAMD_L2_ERROR)
+		l2->errors++;
 	/* Once per state and reason, not on every reconcile. */
 	if (l2->state != st || strcmp(l2->msg, msg))
 		lbipamd_log(st == LBIPAMD_L2_UNSUPPORTED ? LB_LOG_WARN :
@@ -440,6 +442,12 @@ static bool lb_ifaces_equal(const struct lbipamd_ifaces *a,
 		    strcmp(a->v[i].name, b->v[i].name))
 			return false;
 	return true;
+}
+
+int lbipamd_l2_no_ifaces(struct lbipamd_ifaces *out)
+{
+	memset(out, 0, sizeof(*out));
+	return 0;
 }
 
 int lbipamd_l2_reconcile(struct lbipamd *d, char *const *ns,

@@ -11,6 +11,12 @@
  *   l2want.c    the wanted L2 set, per Service and counted
  *   links.c     link events, to re-resolve the interfaces
  *   api.c       the requests of lbipamd_proto.h: dispatch and writes
+ *   config.c    options: flags and the YAML file, one table
+ *   metrics.c   what /metrics reports, collected from the daemon, the
+ *               engine, the module and /proc
+ *   promtext.c  Prometheus text exposition: families, labels, escaping
+ *   httpd.c     the /metrics HTTP endpoint (libmicrohttpd, polled by
+ *               main.c's loop)
  *   views.c     get, describe and status responses
  *   server.c    the Unix socket and its clients
  *   cluster.c   cluster mode: etcd store, leader election, watch,
@@ -34,6 +40,9 @@
 #ifndef LBIPAM_VERSION
 #define LBIPAM_VERSION "unknown"
 #endif
+
+#define LBIPAMD_STATE	"/var/lib/lbipam/state.db"
+#define LBIPAMD_CONFIG	"/etc/lbipam/lbipamd.yaml"
 
 /* ---------------------------------------------------------------- log */
 
@@ -149,6 +158,7 @@ struct lbipamd_kernel {
 	enum lbipamd_kstate state;
 	char msg[600];
 	unsigned long ops;		/* requests sent, for tests and logs */
+	unsigned long errors;		/* requests or dumps that failed */
 };
 
 void lbipamd_kernel_init(struct lbipamd_kernel *k);
@@ -185,6 +195,11 @@ int lbipamd_l2_ifaces(struct lbipamd_ifaces *out);
 void lbipamd_ifaces_add(struct lbipamd_ifaces *f, const char *name,
 			uint32_t ifindex);
 void lbipamd_ifaces_free(struct lbipamd_ifaces *f);
+/*
+ * No interface at all: the lister when L2 announcements are disabled, so
+ * the wanted set is empty and the module announces nothing.
+ */
+int lbipamd_l2_no_ifaces(struct lbipamd_ifaces *out);
 
 /* Who this daemon announces for: --node-name and --node-labels. */
 struct lbipamd_node {
@@ -245,6 +260,7 @@ struct lbipamd_l2 {
 	char msg[600];
 	size_t announced;		/* entries in the kernel after a sync */
 	unsigned long ops;		/* requests sent */
+	unsigned long errors;		/* requests or dumps that failed */
 	/*
 	 * What the kernel announces, as of the last dump plus the changes
 	 * sent since; dumped is cleared at start, on SIGHUP, on link
@@ -287,24 +303,6 @@ void lbipamd_links_close(struct lbipamd_links *l);
 
 /* ------------------------------------------------------------ cluster */
 
-/* lbipamd's --etcd-* options (getopt values). */
-enum {
-	LBIPAMD_OPT_ETCD_ENDPOINTS = 0x1000,
-	LBIPAMD_OPT_ETCD_CERT,
-	LBIPAMD_OPT_ETCD_KEY,
-	LBIPAMD_OPT_ETCD_CA,
-	LBIPAMD_OPT_ETCD_PREFIX,
-	LBIPAMD_OPT_ETCD_LEASE_TTL,
-};
-
-#define LBIPAMD_CLUSTER_OPTIONS						\
-	{ "etcd-endpoints", required_argument, NULL, LBIPAMD_OPT_ETCD_ENDPOINTS }, \
-	{ "etcd-cert", required_argument, NULL, LBIPAMD_OPT_ETCD_CERT },	\
-	{ "etcd-key", required_argument, NULL, LBIPAMD_OPT_ETCD_KEY },	\
-	{ "etcd-ca", required_argument, NULL, LBIPAMD_OPT_ETCD_CA },	\
-	{ "etcd-prefix", required_argument, NULL, LBIPAMD_OPT_ETCD_PREFIX }, \
-	{ "etcd-lease-ttl", required_argument, NULL, LBIPAMD_OPT_ETCD_LEASE_TTL }
-
 struct lbipamd_cluster_cfg {
 	const char *endpoints;		/* NULL: single node, SQLite */
 	const char *cert, *key, *ca;
@@ -317,9 +315,6 @@ struct lbipamd_cluster;
 struct lb_store;
 struct pollfd;
 
-/* One --etcd-* option; 0 or -EINVAL (said on stderr). */
-int lbipamd_cluster_opt(struct lbipamd_cluster_cfg *c, int opt,
-			const char *arg);
 /*
  * Connects (d->ccfg), reads the shared state (or, etcd unreachable, the
  * local cache at @cache_path, a SQLite file, NULL for none) and starts
@@ -350,6 +345,69 @@ void lbipamd_cluster_l2_end(struct lbipamd *d, char *const *ns,
 			    char *const *names, size_t n, bool full);
 /* Leader, this node, etcd endpoints' health: "cluster" of status. */
 json_t *lbipamd_cluster_status(struct lbipamd *d);
+/* ------------------------------------------------------------- config */
+
+/* The effective configuration: defaults, then the file, then flags. */
+struct lbipamd_config {
+	char *state, *socket;
+	mode_t socket_mode;
+	char *netns;			/* NULL: the namespace we start in */
+	char *node_name;		/* NULL: the host name */
+	char *node_labels;		/* "k=v,..." or NULL */
+	enum lb_log_level log_level;
+	bool masquerade;
+	char **lb_classes;		/* lb-classes as given */
+	size_t nclasses;
+	bool require_lb_class;
+	bool l2_announcements;
+	bool bgp_control_plane;
+	bool ipv4, ipv6;
+	bool sharing_port_only;
+	enum lb_revoke_policy out_of_pool;
+	char *metrics_address;		/* "" when off */
+	/* Cluster mode: NULL endpoints is single node (SQLite). */
+	char *etcd_endpoints, *etcd_cert, *etcd_key, *etcd_ca;
+	char *etcd_prefix;		/* "/lbipam/" */
+	long etcd_lease_ttl;		/* seconds, 2 */
+	char *file;			/* the file read, or NULL */
+	/* lb-classes plus the L2 and BGP classes when on; NULL-ended. */
+	const char **served;
+};
+
+void lbipamd_config_init(struct lbipamd_config *c);
+void lbipamd_config_free(struct lbipamd_config *c);
+/*
+ * Reads --config FILE (else LBIPAMD_CONFIG if present), then the flags.
+ * Returns -1 to go on, else the exit code (0 after --help or --version,
+ * 2 with the bad flag or key and its value on stderr).
+ */
+int lbipamd_config_parse(int argc, char **argv, struct lbipamd_config *c);
+void lbipamd_config_usage(FILE *f);
+/* Is Service class cls one this daemon serves? */
+bool lbipamd_config_serves(const struct lbipamd_config *c, const char *cls);
+/* The engine's options (the rest of *e is left alone). */
+void lbipamd_config_engine(const struct lbipamd_config *c,
+			   struct lb_engine_config *e);
+/* For lbctl get status: every key and its effective value. */
+json_t *lbipamd_config_json(const struct lbipamd_config *c);
+
+/* "1.2.3.4:80", "[::1]:80": 0 or -EINVAL (port 0 allowed). */
+int lbipamd_parse_hostport(const char *s, char *host, size_t hostlen,
+			   uint16_t *port);
+
+/* ------------------------------------------------------------ metrics */
+
+/* Upper bounds of the reconcile duration histogram, in seconds. */
+#define LBIPAMD_RECONCILE_BUCKETS	12
+
+struct lbipamd_stats {
+	uint64_t reconcile_buckets[LBIPAMD_RECONCILE_BUCKETS];
+	uint64_t reconcile_count;	/* also the +Inf bucket */
+	double reconcile_sum;
+};
+
+extern const double lbipamd_reconcile_bounds[LBIPAMD_RECONCILE_BUCKETS];
+void lbipamd_stats_reconcile(struct lbipamd_stats *s, double seconds);
 
 /* ---------------------------------------------------------------- api */
 
@@ -369,6 +427,11 @@ struct lbipamd {
 	int (*ifaces)(struct lbipamd_ifaces *out);
 	struct lbipamd_cluster_cfg ccfg;
 	struct lbipamd_cluster *cluster;	/* NULL: single node */
+	const struct lbipamd_config *cfg;	/* NULL in unit tests */
+	bool l2_disabled;		/* enable-l2-announcements: false */
+	struct lbipamd_stats stats;
+	/* 1 while this daemon leads (always in single-node mode). */
+	bool leader;
 };
 
 /* Handles one request; returns the response (never NULL). */
@@ -398,6 +461,11 @@ json_t *lbipamd_ok(void);
 /* get / describe ippools and services, and status. */
 json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe);
 json_t *lbipamd_view_status(struct lbipamd *d);
+/* events.c: EVENT items of lbipamd_proto.h, all (ns NULL) or one namespace's. */
+json_t *lbipamd_events(struct lb_engine *e, const char *ns);
+/* Those about one object, for describe. */
+json_t *lbipamd_events_of(struct lb_engine *e, enum lb_kind kind,
+			  const char *ns, const char *name);
 /* The stored object as JSON (from the engine), or NULL. */
 json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 			    const char *ns, const char *name);
@@ -406,6 +474,57 @@ void lb_rfc3339(int64_t ns, char *buf, size_t len);
 /* Optional fields of a JSON object: "a.b.c" or NULL. */
 json_t *lb_jget(json_t *o, const char *path);
 const char *lb_js(json_t *o, const char *path);
+
+/* ------------------------------------------------------------ metrics */
+
+/* A Prometheus text exposition (format 0.0.4) being written. */
+struct lb_prom {
+	char *buf;
+	size_t n, cap;
+	char family[128];		/* the family being written */
+};
+
+void lb_prom_init(struct lb_prom *p);
+void lb_prom_free(struct lb_prom *p);
+/* "# HELP" and "# TYPE" of a family; its samples follow. */
+void lb_prom_family(struct lb_prom *p, const char *name, const char *type,
+		    const char *help);
+/*
+ * One sample of the current family: its name plus suffix ("" or e.g.
+ * "_bucket"), then label name, value pairs, then NULL.  Values that are
+ * whole numbers print as integers.
+ */
+void lb_prom_sample(struct lb_prom *p, const char *suffix, double v, ...)
+	__attribute__((sentinel));
+/* The same with the value as text (exact large integers). */
+void lb_prom_sample_text(struct lb_prom *p, const char *suffix,
+			 const char *v, ...) __attribute__((sentinel));
+/*
+ * A whole histogram family: per-bucket counts (not cumulative) for the
+ * bounds, the total count (the +Inf bucket) and the sum.
+ */
+void lb_prom_histogram(struct lb_prom *p, const char *name, const char *help,
+		       const double *bounds, const uint64_t *buckets,
+		       size_t n, uint64_t count, double sum);
+
+/* Every family /metrics shows, into p (metrics.c). */
+void lbipamd_metrics_collect(struct lbipamd *d, struct lb_prom *p);
+
+struct lbipamd_httpd;
+
+/*
+ * Listens on addr ("ADDR:PORT") for GET /metrics; *bound gets the
+ * address as bound (port 0 picks one).  0 or -errno, logged.
+ */
+int lbipamd_httpd_open(const char *addr, struct lbipamd *d,
+		       struct lbipamd_httpd **out, char *bound, size_t len);
+void lbipamd_httpd_close(struct lbipamd_httpd *h);
+/* The fd to poll for input (-1 when closed). */
+int lbipamd_httpd_fd(const struct lbipamd_httpd *h);
+/* Longest poll() wait, in ms, that keeps the server's timeouts (-1: any). */
+int lbipamd_httpd_timeout(const struct lbipamd_httpd *h);
+/* Serves whatever is ready; never blocks. */
+void lbipamd_httpd_run(struct lbipamd_httpd *h);
 
 /* ------------------------------------------------------------- server */
 

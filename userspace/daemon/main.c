@@ -4,14 +4,14 @@
  * its SQLite state, serves lbctl over a Unix socket and programs lbipam.ko
  * in the network namespace it runs in.
  *
- * One thread, one poll loop: the control socket, a signalfd and a timer
- * that retries the kernel while it is missing or out of sync.
+ * One thread, one poll loop: the control socket, a signalfd, a timer
+ * that retries the kernel while it is missing or out of sync, link
+ * events and the metrics endpoint.
  */
 
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -27,22 +27,8 @@
 #include "daemon/lbipamd.h"
 #include "lib/lbipamd_proto.h"
 
-#define LBIPAMD_STATE	"/var/lib/lbipam/state.db"
 /* How often a missing or failed kernel is retried. */
 #define LBIPAMD_RETRY_MS	1000
-
-static void lbipamd_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: lbipamd [--state DB] [--socket PATH] [--socket-mode MODE]\n"
-		"               [--netns NAME] [--node-name NAME] [--node-labels K=V,...]\n"
-		"               [--no-masquerade]\n"
-		"               [--etcd-endpoints URL[,URL...] [--etcd-prefix /P/]\n"
-		"                [--etcd-lease-ttl S] [--etcd-cert F --etcd-key F] [--etcd-ca F]]\n"
-		"               [--log-level debug|info|warn|error] [--version]\n"
-		"Defaults: --state %s --socket %s --socket-mode 0660\n",
-		LBIPAMD_STATE, LBIPAMD_SOCKET);
-}
 
 static int lbipamd_setns(const char *name)
 {
@@ -109,102 +95,35 @@ static void lbipamd_notify_status(struct lbipamd *d)
 		   lbipamd_kstate_name(d->kern.state), d->kern.msg);
 }
 
-struct lbipamd_args {
-	const char *state, *sock;
-	mode_t mode;
-	enum lb_log_level level;
-};
-
-/* Returns -1 to go on, else the exit code. */
-static int lbipamd_parse_args(int argc, char **argv, struct lbipamd_args *a,
-			      struct lbipamd *d)
+/* The configuration's node and data path settings; exit code or -1. */
+static int lbipamd_use_config(const struct lbipamd_config *c, struct lbipamd *d)
 {
-	static const struct option opts[] = {
-		{ "state", required_argument, NULL, 's' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "socket-mode", required_argument, NULL, 'm' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "node-name", required_argument, NULL, 'N' },
-		{ "node-labels", required_argument, NULL, 'L' },
-		{ "no-masquerade", no_argument, NULL, 'M' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		LBIPAMD_CLUSTER_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end, err[300];
-	unsigned long m;
-	int c;
+	char err[300];
 
-	while ((c = getopt_long(argc, argv, "s:S:m:n:N:L:Ml:Vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			a->state = optarg;
-			break;
-		case 'S':
-			a->sock = optarg;
-			break;
-		case 'm':
-			m = strtoul(optarg, &end, 8);
-			if (*end || m > 0777) {
-				fprintf(stderr, "lbipamd: bad --socket-mode '%s'\n",
-					optarg);
-				return 2;
-			}
-			a->mode = (mode_t)m;
-			break;
-		case 'n':
-			d->netns = optarg;
-			break;
-		case 'N':
-			if (!*optarg) {
-				fprintf(stderr, "lbipamd: --node-name must not be empty\n");
-				return 2;
-			}
-			d->dcfg.node_name = optarg;
-			free(d->node.name);
-			d->node.name = lb_xstrdup(optarg);
-			break;
-		case 'L':
-			if (lbipamd_node_labels(&d->node, optarg, err,
-						sizeof(err))) {
-				fprintf(stderr, "lbipamd: --node-labels: %s\n", err);
-				return 2;
-			}
-			break;
-		case 'M':
-			d->dcfg.masquerade = false;
-			break;
-		case 'l':
-			if (lbipamd_log_parse_level(optarg, &a->level)) {
-				fprintf(stderr, "lbipamd: bad --log-level '%s' (debug, info, warn, error)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'V':
-			printf("lbipamd %s\n", LBIPAM_VERSION);
-			return 0;
-		case 'h':
-			lbipamd_usage(stdout);
-			return 0;
-		case LBIPAMD_OPT_ETCD_ENDPOINTS ... LBIPAMD_OPT_ETCD_LEASE_TTL:
-			if (lbipamd_cluster_opt(&d->ccfg, c, optarg))
-				return 2;
-			break;
-		default:
-			lbipamd_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "lbipamd: unexpected argument '%s'\n", argv[optind]);
-		lbipamd_usage(stderr);
+	d->cfg = c;
+	d->netns = c->netns;
+	d->dcfg.masquerade = c->masquerade;
+	d->dcfg.node_name = c->node_name;
+	d->l2_disabled = !c->l2_announcements;
+	if (d->l2_disabled)
+		d->ifaces = lbipamd_l2_no_ifaces;
+	/* Single node: the only daemon is the leader. */
+	d->leader = !c->etcd_endpoints;
+	d->ccfg.endpoints = c->etcd_endpoints;
+	d->ccfg.cert = c->etcd_cert;
+	d->ccfg.key = c->etcd_key;
+	d->ccfg.ca = c->etcd_ca;
+	d->ccfg.prefix = c->etcd_prefix;
+	d->ccfg.ttl_s = c->etcd_lease_ttl;
+	if (c->node_labels &&
+	    lbipamd_node_labels(&d->node, c->node_labels, err, sizeof(err))) {
+		fprintf(stderr, "lbipamd: --node-labels: %s\n", err);
 		return 2;
 	}
 	/* L2 announcements need a node; the data path keeps "all local". */
-	if (!d->node.name) {
+	if (c->node_name) {
+		d->node.name = lb_xstrdup(c->node_name);
+	} else {
 		char host[HOST_NAME_MAX + 1] = "";
 
 		gethostname(host, sizeof(host) - 1);
@@ -228,15 +147,16 @@ static int lbipamd_signals(void)
 }
 
 /* The engine, the first kernel sync and the socket. */
-static int lbipamd_setup(const struct lbipamd_args *a, struct lbipamd *d,
-			 int tfd, struct lbipamd_server **srv)
+static int lbipamd_setup(const struct lbipamd_config *a, struct lbipamd *d,
+			 int tfd, struct lbipamd_server **srv,
+			 struct lbipamd_httpd **httpd)
 {
 	struct lb_engine_config cfg = { .log = lbipamd_log_engine,
-					.log_level = a->level,
 					.strict = true };
-	char *err = NULL;
+	char *err = NULL, bound[INET6_ADDRSTRLEN + 16];
 	int rc;
 
+	lbipamd_config_engine(a, &cfg);
 	if (strcmp(a->state, ":memory:") && lbipamd_mkdir_for(a->state))
 		lbipamd_log(LB_LOG_WARN, "Cannot create the state directory",
 			    "state", a->state, NULL);
@@ -259,17 +179,25 @@ static int lbipamd_setup(const struct lbipamd_args *a, struct lbipamd *d,
 		return rc;
 	}
 	lbipamd_log(LB_LOG_INFO, "Starting lbipamd", "version", LBIPAM_VERSION,
-		    "state", a->state, "socket", a->sock, "netns", d->netns,
-		    "node", d->node.name, NULL);
+		    "state", a->state, "socket", a->socket, "netns", d->netns,
+		    "node", d->node.name, "config", a->file, NULL);
 
 	/* First reconcile before we listen: READY means the table is right. */
 	if (lbipamd_reconcile(d, true))
 		lbipamd_arm(tfd, true);
 	lbipamd_cluster_start(d);
-	rc = lbipamd_server_open(a->sock, a->mode, srv);
+	rc = lbipamd_server_open(a->socket, a->socket_mode, srv);
 	if (rc)
 		return rc;
-	lbipamd_log(LB_LOG_INFO, "Ready", "socket", a->sock, "kernel",
+	if (*a->metrics_address) {
+		rc = lbipamd_httpd_open(a->metrics_address, d, httpd, bound,
+					sizeof(bound));
+		if (rc)
+			return rc;
+		lbipamd_log(LB_LOG_INFO, "Serving metrics", "address", bound,
+			    "path", "/metrics", NULL);
+	}
+	lbipamd_log(LB_LOG_INFO, "Ready", "socket", a->socket, "kernel",
 		    lbipamd_kstate_name(d->kern.state), "kernel_services",
 		    d->kern.state == LBIPAMD_K_SYNCED ? d->kern.msg : NULL, NULL);
 	sd_notify(0, "READY=1");
@@ -299,13 +227,15 @@ static bool lbipamd_signal(int sfd, struct lbipamd *d)
 }
 
 static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
-			int sfd, int tfd, struct lbipamd_links *links)
+			int sfd, int tfd, struct lbipamd_links *links,
+			struct lbipamd_httpd *httpd)
 {
-	struct pollfd pfd[3 + 2 + 65];
+	struct pollfd pfd[4 + 2 + 65];
 
 	for (;;) {
 		size_t n = 0, ns, nc;
 		enum lbipamd_kstate before = d->kern.state;
+		int wait;
 		bool links_changed;
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -313,11 +243,15 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 		/* -1 when closed: poll() skips it. */
 		pfd[n++] = (struct pollfd){ .fd = lbipamd_links_fd(links),
 					    .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = lbipamd_httpd_fd(httpd),
+					    .events = POLLIN };
 		nc = lbipamd_cluster_pollfds(d, pfd + n);
 		n += nc;
 		ns = lbipamd_server_pollfds(srv, pfd + n,
 					    sizeof(pfd) / sizeof(pfd[0]) - n);
-		if (poll(pfd, n + ns, 5000) < 0 && errno != EINTR) {
+		wait = lbipamd_httpd_timeout(httpd);
+		if (poll(pfd, n + ns, wait < 0 || wait > 5000 ? 5000 : wait) < 0 &&
+		    errno != EINTR) {
 			lbipamd_log(LB_LOG_ERROR, "poll failed", "error",
 				    strerror(errno), NULL);
 			return 1;
@@ -333,8 +267,12 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 		}
 		lbipamd_server_process(srv, pfd + n, ns, d);
 		/* After the clients: a resumed ex-leader's writes are fenced. */
-		if (nc)
-			lbipamd_cluster_process(d, pfd + 3);
+		if (nc) {
+			lbipamd_cluster_process(d, pfd + 4);
+			d->leader = lbipamd_cluster_is_leader(d);
+		}
+		/* Also on a timeout: it expires idle connections. */
+		lbipamd_httpd_run(httpd);
 		links_changed = (pfd[2].revents & POLLIN) &&
 				lbipamd_links_changed(links);
 		/* The module drops a vanished link's entries: dump again. */
@@ -361,20 +299,23 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 
 int main(int argc, char **argv)
 {
-	struct lbipamd_args a = { .state = LBIPAMD_STATE,
-				  .sock = LBIPAMD_SOCKET, .mode = 0660,
-				  .level = LB_LOG_INFO };
-	struct lbipamd d = { .dcfg.masquerade = true };
+	struct lbipamd_config a;
+	struct lbipamd d = { 0 };
 	struct lbipamd_links links = { 0 };
 	struct lbipamd_server *srv = NULL;
+	struct lbipamd_httpd *httpd = NULL;
 	int rc, sfd, tfd, exit_code = 1;
 
-	rc = lbipamd_parse_args(argc, argv, &a, &d);
+	lbipamd_config_init(&a);
+	rc = lbipamd_config_parse(argc, argv, &a);
+	if (rc < 0)
+		rc = lbipamd_use_config(&a, &d);
 	if (rc >= 0) {
 		lbipamd_node_free(&d.node);
+		lbipamd_config_free(&a);
 		return rc;
 	}
-	lbipamd_log_set_level(a.level);
+	lbipamd_log_set_level(a.log_level);
 	if (d.netns && lbipamd_setns(d.netns))
 		return 1;
 	sfd = lbipamd_signals();
@@ -389,8 +330,9 @@ int main(int argc, char **argv)
 	if (lbipamd_links_open(&links))
 		lbipamd_log(LB_LOG_WARN, "Cannot watch links; interfaces are re-read on changes only",
 			    NULL);
-	if (!lbipamd_setup(&a, &d, tfd, &srv))
-		exit_code = lbipamd_loop(&d, srv, sfd, tfd, &links);
+	if (!lbipamd_setup(&a, &d, tfd, &srv, &httpd))
+		exit_code = lbipamd_loop(&d, srv, sfd, tfd, &links, httpd);
+	lbipamd_httpd_close(httpd);
 	lbipamd_links_close(&links);
 	lbipamd_server_close(srv);
 	lbipamd_kernel_close(&d.kern);
@@ -399,6 +341,7 @@ int main(int argc, char **argv)
 	lb_engine_close(d.eng);
 	lbipamd_cluster_close(&d);
 	lbipamd_node_free(&d.node);
+	lbipamd_config_free(&a);
 	close(sfd);
 	close(tfd);
 	return exit_code;

@@ -77,11 +77,20 @@ json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 
 static json_t *lb_cond_json(const struct lb_condition *c)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", c->type,
-			 "status", c->status, "reason", c->reason ? c->reason : "",
-			 "message", c->message ? c->message : "",
-			 "observedGeneration",
-			 (json_int_t)c->observed_generation);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", c->type,
+			      "status", c->status, "reason",
+			      c->reason ? c->reason : "", "message",
+			      c->message ? c->message : "",
+			      "observedGeneration",
+			      (json_int_t)c->observed_generation);
+	char ltt[64];
+
+	/* 0: never synced (a store that keeps no transition times). */
+	if (c->last_transition) {
+		lb_rfc3339(c->last_transition * 1000000000LL, ltt, sizeof(ltt));
+		json_object_set_new(j, "lastTransitionTime", json_string(ltt));
+	}
+	return j;
 }
 
 static json_t *lb_counts_json(const struct lb_counts *c)
@@ -96,7 +105,7 @@ static json_t *lb_counts_json(const struct lb_counts *c)
  * status the engine knows.
  */
 static json_t *lb_k8s_object(json_t *stored, int64_t created,
-			     uint64_t generation, json_t *status)
+			     uint64_t generation, uint64_t rv, json_t *status)
 {
 	json_t *o = json_is_object(stored) ? stored : json_object();
 	json_t *md = json_object_get(o, "metadata");
@@ -109,6 +118,9 @@ static json_t *lb_k8s_object(json_t *stored, int64_t created,
 	lb_rfc3339(created, ts, sizeof(ts));
 	json_object_set_new(md, "creationTimestamp", json_string(ts));
 	json_object_set_new(md, "generation", json_integer((json_int_t)generation));
+	/* Opaque to clients, as the API server's: a string. */
+	snprintf(ts, sizeof(ts), "%llu", (unsigned long long)rv);
+	json_object_set_new(md, "resourceVersion", json_string(ts));
 	json_object_set_new(o, "status", status);
 	if (o != stored)
 		json_decref(stored);
@@ -128,11 +140,13 @@ struct view_ctx {
  */
 static void add_cluster_item(struct view_ctx *c, json_t *j, enum lb_kind kind,
 			     const char *name, int64_t created,
-			     uint64_t generation, json_t *conds)
+			     uint64_t generation, uint64_t rv, json_t *conds)
 {
+	json_object_set_new(j, "resourceVersion",
+			    json_sprintf("%llu", (unsigned long long)rv));
 	json_object_set_new(j, "object",
 		lb_k8s_object(lbipamd_object_json(c->eng, kind, "", name),
-			      created, generation,
+			      created, generation, rv,
 			      json_pack("{s:O}", "conditions", conds)));
 	json_decref(conds);
 	json_array_append_new(c->items, j);
@@ -163,7 +177,7 @@ static int lb_pool_json_cb(const struct lb_pool_info *p, void *arg)
 		      lb_counts_json(&p->v6), "conditions", conds, "blocks",
 		      blocks);
 	add_cluster_item(c, j, LB_KIND_POOL, p->name, p->created, p->generation,
-			 conds);
+			 p->resource_version, conds);
 	return 0;
 }
 
@@ -238,8 +252,12 @@ static int lb_svc_cb(const struct lb_service_info *s, void *arg)
 		json_object_set_new(status, "conditions",
 			json_pack("[o]", lb_cond_json(&s->condition)));
 	}
+	json_object_set_new(j, "resourceVersion", json_sprintf("%llu",
+			    (unsigned long long)s->resource_version));
 	json_object_set_new(j, "object", lb_k8s_object(stored, s->created,
-						       s->generation, status));
+						       s->generation,
+						       s->resource_version,
+						       status));
 	json_array_append_new(c->items, j);
 	return 0;
 }
@@ -396,6 +414,9 @@ static json_t *lb_l2_of_service(struct lbipamd *d, const char *ns,
 	lbipamd_ifaces_free(&f);
 	if (!c.out)
 		return json_null();
+	if (d->l2_disabled)
+		json_object_set_new(c.out, "reason", json_string(
+			"not announced: L2 announcements are disabled (enable-l2-announcements: false)"));
 	/* The decision above; whether the module carries it out: */
 	json_object_set_new(c.out, "kernel", json_pack("{s:s, s:s}", "state",
 			    lbipamd_l2state_name(d->l2.state), "message",
@@ -423,7 +444,7 @@ static int lb_l2pol_json_cb(const struct lb_l2_policy_info *p, void *arg)
 		      lb_strv(p->n_matched, p->matched), "services",
 		      lb_strv(p->n_services, p->services));
 	add_cluster_item(c, j, LB_KIND_L2POLICY, p->name, p->created,
-			 p->generation, conds);
+			 p->generation, p->resource_version, conds);
 	return 0;
 }
 
@@ -439,9 +460,12 @@ static int lb_node_json_cb(const struct lb_node_info *n, void *arg)
 	j = json_pack("{s:s, s:I, s:I, s:o}", "name", n->name, "created",
 		      (json_int_t)(n->created / 1000000000), "generation",
 		      (json_int_t)n->generation, "labels", labels);
+	json_object_set_new(j, "resourceVersion", json_sprintf("%llu",
+			    (unsigned long long)n->resource_version));
 	obj = lb_k8s_object(lbipamd_object_json(c->eng, LB_KIND_NODE, "",
 						n->name),
-			    n->created, n->generation, json_object());
+			    n->created, n->generation, n->resource_version,
+			    json_object());
 	/* A Node's status is the kubelet's; we keep none. */
 	json_object_del(obj, "status");
 	json_object_set_new(j, "object", obj);
@@ -475,6 +499,8 @@ static json_t *lb_describe_item(struct lbipamd *d, enum lb_kind k,
 	char owner[320];
 
 	json_decref(items);
+	json_object_set_new(item, "events", lbipamd_events_of(d->eng, k,
+			    lb_js(item, "namespace"), name));
 	if (k == LB_KIND_POOL) {
 		json_t *ips = json_array();
 
@@ -544,8 +570,14 @@ json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
 	enum lb_kind k;
 	int rc;
 
+	if (!describe && kind && (!strcmp(kind, "events") ||
+				  !strcmp(kind, "event") || !strcmp(kind, "ev"))) {
+		res = lbipamd_ok();
+		json_object_set_new(res, "items", lbipamd_events(d->eng, ns));
+		return res;
+	}
 	if (lb_kind_parse_alias(kind, &k) || k == LB_KIND_ENDPOINTSLICE)
-		return lbipamd_fail("unknown resource type '%s': use ippools, services, l2announcementpolicies or nodes",
+		return lbipamd_fail("unknown resource type '%s': use ippools, services, l2announcementpolicies, nodes or events",
 				    kind ? kind : "");
 	if (describe && !name)
 		return lbipamd_fail("describe needs a name");
@@ -606,10 +638,14 @@ json_t *lbipamd_view_status(struct lbipamd *d)
 	json_object_set_new(res, "version", json_string(LBIPAM_VERSION));
 	if (d->netns)
 		json_object_set_new(res, "netns", json_string(d->netns));
-	json_object_set_new(res, "l2", json_pack("{s:s, s:s, s:s, s:I}",
-		"node", d->node.name ? d->node.name : "", "state",
+	json_object_set_new(res, "l2", json_pack("{s:s, s:b, s:s, s:s, s:I}",
+		"node", d->node.name ? d->node.name : "", "enabled",
+		!d->l2_disabled, "state",
 		lbipamd_l2state_name(d->l2.state), "message", d->l2.msg,
 		"announcements", (json_int_t)d->l2.announced));
+	if (d->cfg)
+		json_object_set_new(res, "config",
+				    lbipamd_config_json(d->cfg));
 	if (d->cluster)
 		json_object_set_new(res, "cluster", lbipamd_cluster_status(d));
 	return res;

@@ -3,49 +3,7 @@
  * Reconciliation: which Service holds which IP.  Keeps held IPs that are
  * still valid, then serves waiting Services in first-come order.
  */
-#include "engine_int.h"
-#include "holding.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-struct key_group {
-	const char *key;
-	struct lb_service **svcs;	/* first-come order */
-	size_t n;
-	size_t cap;
-};
-
-struct rctx {
-	struct lb_engine *e;
-	struct lb_pool **pools;		/* priority, then name */
-	struct lb_htab groups;		/* built on first use */
-	bool have_groups;
-	/* Last failure of the service being satisfied. */
-	const char *reason;
-	char *msg;
-};
-
-static uint64_t group_hash_entry(const void *entry)
-{
-	return lb_hash_str(((const struct key_group *)entry)->key);
-}
-
-static uint64_t group_hash_key(const void *key)
-{
-	return lb_hash_str(key);
-}
-
-static bool group_eq(const void *entry, const void *key)
-{
-	return !strcmp(((const struct key_group *)entry)->key, key);
-}
-
-static const struct lb_htab_ops group_ops = {
-	.hash_entry = group_hash_entry,
-	.hash_key = group_hash_key,
-	.eq = group_eq,
-};
+#include "reconcile.h"
 
 static int cmp_priority(const void *a, const void *b)
 {
@@ -69,24 +27,6 @@ static bool responsible(const struct lb_engine *e, const struct lb_service *s)
 		if (!strcmp(e->classes[i], s->spec.lb_class))
 			return true;
 	return false;
-}
-
-static bool pool_chosen(const struct lb_service *s, const struct lb_pool *p)
-{
-	size_t i;
-
-	if (!s->spec.npools)
-		return true;
-	for (i = 0; i < s->spec.npools; i++)
-		if (!strcmp(s->spec.pools[i], p->name))
-			return true;
-	return false;
-}
-
-static bool selects(const struct lb_pool *p, const struct lb_service *s)
-{
-	return pool_chosen(s, p) && lb_selector_match(p->spec.sel,
-						      &s->spec.labels);
 }
 
 /*
@@ -117,65 +57,6 @@ struct lb_pool *lb_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
 		}
 	}
 	return NULL;
-}
-
-static struct lb_pool *keeping_pool(struct rctx *c, const struct lb_service *s,
-				    const struct lb_addr *a,
-				    struct lb_block **blk)
-{
-	return lb_keeping_pool(c->e, c->pools, s, a, blk);
-}
-
-static bool requested_ip(const struct lb_service *s, const struct lb_addr *a)
-{
-	size_t i;
-
-	for (i = 0; i < s->spec.nreq; i++)
-		if (lb_addr_eq(&s->spec.req[i], a))
-			return true;
-	return false;
-}
-
-static bool holds(const struct lb_service *s, const struct lb_addr *a)
-{
-	size_t i;
-
-	for (i = 0; i < s->nheld; i++)
-		if (lb_addr_eq(&s->held[i]->addr, a))
-			return true;
-	return false;
-}
-
-static bool holds_family(const struct lb_service *s, uint8_t fam)
-{
-	size_t i;
-
-	for (i = 0; i < s->nheld; i++)
-		if (s->held[i]->addr.fam == fam)
-			return true;
-	return false;
-}
-
-static bool fam_wanted(const uint8_t *fams, size_t nf, uint8_t fam)
-{
-	size_t i;
-
-	for (i = 0; i < nf; i++)
-		if (fams[i] == fam)
-			return true;
-	return false;
-}
-
-static void log_ip(struct lb_engine *e, const char *msg,
-		   const struct lb_service *s, const struct lb_addr *a,
-		   const char *k, const char *v)
-{
-	char ip[LB_ADDR_STRLEN];
-
-	if (!lb_log_on(e, LB_LOG_INFO))
-		return;
-	lb_addr_fmt(a, ip);
-	lb_log(e, LB_LOG_INFO, msg, "service", s->key, "ip", ip, k, v, NULL);
 }
 
 /*
@@ -230,19 +111,6 @@ static void strip_invalid(struct rctx *c, struct lb_service *s,
 	}
 }
 
-static bool joinable(struct rctx *c, const struct lb_service *s,
-		     const struct lb_holding *h)
-{
-	size_t i;
-
-	if (!s->spec.sharing_key)
-		return false;
-	for (i = 0; i < h->n; i++)
-		if (lb_sharing_incompatible(c->e, s, h->holders[i]))
-			return false;
-	return true;
-}
-
 /*
  * Addresses a Service already carried in its status are taken back
  * before anything new is handed out, so a migration from Cilium (or a
@@ -277,217 +145,6 @@ static void import_hints(struct rctx *c, struct lb_service *s,
 	}
 }
 
-static void fail(struct rctx *c, const char *reason, char *msg)
-{
-	c->reason = reason;
-	free(c->msg);
-	c->msg = msg;
-}
-
-static void satisfy_specific(struct rctx *c, struct lb_service *s)
-{
-	struct lb_engine *e = c->e;
-	char ip[LB_ADDR_STRLEN];
-	size_t i, j;
-
-	for (i = 0; i < s->spec.nreq; i++) {
-		const struct lb_addr *a = &s->spec.req[i];
-		struct lb_pool *p = NULL;
-		struct lb_block *b = NULL;
-		struct lb_holding *h;
-		bool contained = false;
-		const char *why = NULL;
-
-		if (holds(s, a))
-			continue;
-		lb_addr_fmt(a, ip);
-		for (j = 0; j < e->npools; j++) {
-			struct lb_pool *q = c->pools[j];
-			struct lb_block *qb;
-
-			if (!lb_pool_enabled(q))
-				continue;
-			qb = lb_pool_block_of(q, a);
-			if (!qb)
-				continue;
-			contained = true;
-			if (selects(q, s)) {
-				p = q;
-				b = qb;
-				break;
-			}
-		}
-		if (!p) {
-			if (contained)
-				fail(c, "pool_selector_mismatch",
-				     lb_xasprintf("The pool with the CIDR containing '%s', doesn't select this service",
-						  ip));
-			else
-				fail(c, "no_pool",
-				     lb_xasprintf("No pool exists with a CIDR containing '%s'",
-						  ip));
-			continue;
-		}
-		if (lb_pool_reserved(p, b, a) != LB_RES_NONE) {
-			fail(c, "ip_reserved",
-			     lb_xasprintf("The IP '%s' is reserved in pool '%s'",
-					  ip, p->name));
-			continue;
-		}
-		h = lb_hold_find(e, a);
-		if (h && !s->spec.sharing_key) {
-			fail(c, "already_allocated",
-			     lb_xasprintf("The IP '%s' is already allocated to another service",
-					  ip));
-			continue;
-		}
-		for (j = 0; h && j < h->n && !why; j++)
-			why = lb_sharing_incompatible(e, s, h->holders[j]);
-		if (why) {
-			fail(c, "already_allocated_incompatible_service",
-			     lb_xasprintf("The IP '%s' is already allocated to an incompatible service. Reason: %s",
-					  ip, why));
-			continue;
-		}
-		lb_hold_add(e, s, a);
-		log_ip(e, h ? "Sharing requested IP" : "Allocated requested IP",
-		       s, a, "pool", p->name);
-	}
-}
-
-static void build_groups(struct rctx *c);
-
-static int cmp_holding_addr(const void *a, const void *b)
-{
-	const struct lb_holding *x = *(const struct lb_holding *const *)a;
-	const struct lb_holding *y = *(const struct lb_holding *const *)b;
-
-	return lb_addr_cmp(&x->addr, &y->addr);
-}
-
-/*
- * Join an address already used under s's sharing key.  Unlike Cilium the
- * address must lie in an enabled pool that selects s, and candidates are
- * tried in address order so that restarts pick the same one.
- */
-static bool join_shared(struct rctx *c, struct lb_service *s, uint8_t fam)
-{
-	struct lb_holding **cand = NULL;
-	size_t n = 0, cap = 0, i, j;
-	struct key_group *g;
-	bool ok = false;
-
-	if (!c->have_groups)
-		build_groups(c);
-	g = lb_htab_get(&c->groups, s->spec.sharing_key);
-	if (!g)
-		return false;
-	for (i = 0; i < g->n; i++) {
-		struct lb_service *o = g->svcs[i];
-
-		if (o == s)
-			continue;
-		for (j = 0; j < o->nheld; j++) {
-			if (o->held[j]->addr.fam != fam)
-				continue;
-			LB_GROW(cand, n, cap);
-			cand[n++] = o->held[j];
-		}
-	}
-	if (n > 1)
-		qsort(cand, n, sizeof(*cand), cmp_holding_addr);
-	for (i = 0; i < n && !ok; i++) {
-		struct lb_holding *h = cand[i];
-		struct lb_block *b;
-		struct lb_pool *p;
-
-		if (i && cand[i - 1] == h)
-			continue;
-		for (j = 0; j < c->e->npools; j++) {
-			p = c->pools[j];
-			if (!lb_pool_enabled(p) || !selects(p, s))
-				continue;
-			b = lb_pool_block_of(p, &h->addr);
-			if (b && !lb_pool_reserved(p, b, &h->addr))
-				break;
-		}
-		if (j == c->e->npools || !joinable(c, s, h))
-			continue;
-		lb_hold_add(c->e, s, &h->addr);
-		log_ip(c->e, "Sharing IP", s, &h->addr, "sharing-key",
-		       s->spec.sharing_key);
-		ok = true;
-	}
-	free(cand);
-	return ok;
-}
-
-static bool alloc_from(struct rctx *c, struct lb_service *s,
-		       struct lb_pool *p, uint8_t fam, bool *full)
-{
-	struct lb_addr a;
-	size_t i;
-
-	if (!lb_pool_enabled(p) || !selects(p, s))
-		return false;
-	for (i = 0; i < p->spec.nblocks; i++) {
-		struct lb_block *b = &p->spec.blocks[i];
-
-		if (!b->valid || b->r.from.fam != fam)
-			continue;
-		if (lb_block_alloc(c->e, p, b, &a)) {
-			lb_hold_add(c->e, s, &a);
-			log_ip(c->e, "Allocated IP", s, &a, "pool", p->name);
-			return true;
-		}
-		*full = true;
-	}
-	return false;
-}
-
-static void satisfy_generic(struct rctx *c, struct lb_service *s,
-			    const uint8_t *fams, size_t nf)
-{
-	struct lb_engine *e = c->e;
-	size_t i, j;
-
-	for (i = 0; i < nf; i++) {
-		bool full = false, got = false;
-
-		if (holds_family(s, fams[i]))
-			continue;
-		if (s->revoked & (1u << lb_fam_idx(fams[i]))) {
-			fail(c, "ip_revoked",
-			     lb_xasprintf("The IPv%d address left every pool that selects this service and is not replaced until the service changes",
-					  fams[i]));
-			continue;
-		}
-		if (s->spec.sharing_key && join_shared(c, s, fams[i]))
-			continue;
-		if (s->spec.npools) {
-			/* An explicit pool list is tried in its own order. */
-			for (j = 0; j < s->spec.npools && !got; j++) {
-				struct lb_pool *p =
-					lb_engine_pool(e, s->spec.pools[j]);
-
-				got = p && alloc_from(c, s, p, fams[i], &full);
-			}
-		} else {
-			for (j = 0; j < e->npools && !got; j++)
-				got = alloc_from(c, s, c->pools[j], fams[i],
-						 &full);
-		}
-		if (got)
-			continue;
-		if (full)
-			fail(c, "out_of_ips",
-			     lb_xstrdup("All enabled CiliumLoadBalancerIPPools that match this service ran out of allocatable IPs"));
-		else
-			fail(c, "no_pool",
-			     lb_xstrdup("There are no enabled CiliumLoadBalancerIPPools that match this service"));
-	}
-}
-
 static bool satisfied(const struct lb_service *s, const uint8_t *fams,
 		      size_t nf)
 {
@@ -519,50 +176,13 @@ static void set_cond(struct lb_engine *e, struct lb_service *s,
 	s->cond_reason = st == LB_COND_NONE ? NULL : lb_xstrdup(reason);
 	s->cond_msg = st == LB_COND_NONE ? NULL : lb_xstrdup(msg);
 	e->state_seq++;
+	lb_status_touch(e, s);
 	if (st == LB_COND_NONE)
 		return;
 	lb_log(e, st == LB_COND_TRUE ? LB_LOG_DEBUG : LB_LOG_INFO,
 	       "Service IPAM request condition changed", "service", s->key,
 	       "status", st == LB_COND_TRUE ? "True" : "False", "reason",
 	       reason, "message", msg, NULL);
-}
-
-static void build_groups(struct rctx *c)
-{
-	struct lb_engine *e = c->e;
-	size_t i;
-
-	lb_htab_init(&c->groups, &group_ops);
-	c->have_groups = true;
-	for (i = 0; i < e->norder; i++) {
-		struct lb_service *s = e->order[i];
-		struct key_group *g;
-
-		if (!s->spec.sharing_key)
-			continue;
-		g = lb_htab_get(&c->groups, s->spec.sharing_key);
-		if (!g) {
-			g = lb_xcalloc(1, sizeof(*g));
-			g->key = s->spec.sharing_key;
-			lb_htab_add(&c->groups, g);
-		}
-		LB_GROW(g->svcs, g->n, g->cap);
-		g->svcs[g->n++] = s;
-	}
-}
-
-static void free_groups(struct rctx *c)
-{
-	struct key_group *g;
-	size_t it = 0;
-
-	if (!c->have_groups)
-		return;
-	while ((g = lb_htab_next(&c->groups, &it))) {
-		free(g->svcs);
-		free(g);
-	}
-	lb_htab_free(&c->groups);
 }
 
 /* Under LB_REVOKE_KEEP: says which held IP no pool covers any more. */
@@ -613,6 +233,14 @@ static struct lb_service **to_visit(struct lb_engine *e, size_t *n)
 	return v;
 }
 
+/* The families s wants that the cluster has. */
+static size_t families(const struct lb_engine *e, const struct lb_service *s,
+		       uint8_t *fams)
+{
+	return lb_service_families(s, !e->cfg.ipv4_disabled,
+				   !e->cfg.ipv6_disabled, fams);
+}
+
 /* Who is ours, and which held IPs lost their basis. */
 static void revalidate(struct rctx *c, struct lb_service **v, size_t n)
 {
@@ -643,8 +271,7 @@ static void revalidate(struct rctx *c, struct lb_service **v, size_t n)
 		if (!e->pools_dirty && !s->check)
 			continue;
 		s->check = false;
-		nf = lb_service_families(s, !e->cfg.ipv4_disabled,
-					 !e->cfg.ipv6_disabled, fams);
+		nf = families(e, s, fams);
 		strip_invalid(c, s, fams, nf);
 	}
 	for (i = 0; i < n; i++) {
@@ -652,8 +279,7 @@ static void revalidate(struct rctx *c, struct lb_service **v, size_t n)
 
 		if (!s->managed || !s->spec.nhints)
 			continue;
-		nf = lb_service_families(s, !e->cfg.ipv4_disabled,
-					 !e->cfg.ipv6_disabled, fams);
+		nf = families(e, s, fams);
 		import_hints(c, s, fams, nf);
 	}
 }
@@ -670,14 +296,9 @@ static void serve(struct rctx *c, struct lb_service **v, size_t n)
 
 		if (!s->managed)
 			continue;
-		nf = lb_service_families(s, !e->cfg.ipv4_disabled,
-					 !e->cfg.ipv6_disabled, fams);
+		nf = families(e, s, fams);
 		if (!satisfied(s, fams, nf)) {
-			fail(c, NULL, NULL);
-			if (s->spec.nreq)
-				satisfy_specific(c, s);
-			else
-				satisfy_generic(c, s, fams, nf);
+			lb_satisfy(c, s, fams, nf);
 		}
 		if (satisfied(s, fams, nf) && outside_pools(c, s))
 			set_cond(e, s, LB_COND_TRUE, "ip_outside_pools",
@@ -729,6 +350,6 @@ void lb_reconcile(struct lb_engine *e)
 
 	lb_update_counts(e, c.pools);
 	e->pools_dirty = false;
-	free_groups(&c);
+	lb_sharing_groups_free(&c);
 	free(c.pools);
 }

@@ -264,12 +264,8 @@ int lb_engine_apply_file(struct lb_engine *e, const char *path,
 int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
 		     const char *name)
 {
-	char *key;
+	char *key = lb_engine_key(kind, ns, name);
 
-	if (!lb_kind_namespaced(kind))
-		key = lb_xstrdup(name);
-	else
-		key = lb_xasprintf("%s/%s", ns ? ns : "default", name);
 	if (lb_engine_remove(e, kind, key)) {
 		free(key);
 		return -ENOENT;

@@ -14,42 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t svc_hash_entry(const void *entry)
-{
-	return lb_hash_str(((const struct lb_service *)entry)->key);
-}
-
-static uint64_t str_hash_key(const void *key)
-{
-	return lb_hash_str(key);
-}
-
-static bool svc_eq(const void *entry, const void *key)
-{
-	return !strcmp(((const struct lb_service *)entry)->key, key);
-}
-
-static const struct lb_htab_ops svc_ops = {
-	.hash_entry = svc_hash_entry,
-	.hash_key = str_hash_key,
-	.eq = svc_eq,
-};
-
-static uint64_t eps_hash_entry(const void *entry)
-{
-	return lb_hash_str(((const struct lb_eps *)entry)->key);
-}
-
-static bool eps_eq(const void *entry, const void *key)
-{
-	return !strcmp(((const struct lb_eps *)entry)->key, key);
-}
-
-static const struct lb_htab_ops eps_ops = {
-	.hash_entry = eps_hash_entry,
-	.hash_key = str_hash_key,
-	.eq = eps_eq,
-};
+static const struct lb_htab_ops svc_ops =
+	LB_HTAB_STR_OPS(struct lb_service, key);
+static const struct lb_htab_ops eps_ops = LB_HTAB_STR_OPS(struct lb_eps, key);
 
 static void eps_free(struct lb_eps *x)
 {
@@ -59,6 +26,7 @@ static void eps_free(struct lb_eps *x)
 	free(x->name);
 	free(x->key);
 	free(x->doc);
+	lb_objstat_free(&x->st);
 	lb_eps_spec_free(&x->spec);
 	free(x);
 }
@@ -157,6 +125,7 @@ void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s)
 {
 	/* Holdings moved: the Service's LB IPs in the kernel too. */
 	lb_view_changed_svc(e, s);
+	lb_status_touch(e, s);
 	if (s->dirty)
 		return;
 	LB_GROW(e->dirty, e->ndirty, e->capdirty);
@@ -179,10 +148,17 @@ static void drop_from(struct lb_service **v, size_t *n, struct lb_service *s)
 void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted)
 {
+	struct lb_objstat *st;
 	struct lb_change *c;
 
 	if (!e->store)
 		return;
+	/* Once per call: spec and status changes share one write. */
+	st = deleted ? NULL : lb_engine_objstat(e, kind, key);
+	if (st && st->noted)
+		return;
+	if (st)
+		st->noted = true;
 	LB_GROW(e->changes, e->nchanges, e->capchanges);
 	c = &e->changes[e->nchanges++];
 	c->kind = kind;
@@ -194,8 +170,16 @@ void lb_engine_clear_changes(struct lb_engine *e)
 {
 	size_t i;
 
-	for (i = 0; i < e->nchanges; i++)
+	struct lb_objstat *st;
+
+	for (i = 0; i < e->nchanges; i++) {
+		st = e->changes[i].deleted ? NULL :
+			lb_engine_objstat(e, e->changes[i].kind,
+					  e->changes[i].key);
+		if (st)
+			st->noted = false;
 		free(e->changes[i].key);
+	}
 	e->nchanges = 0;
 }
 
@@ -238,10 +222,36 @@ static void insert_pool(struct lb_engine *e, struct lb_pool *p)
 	e->npools++;
 }
 
-static int64_t first_stamp(struct lb_engine *e, struct lb_doc *o,
-			   int64_t created)
+/*
+ * A new object's creation stamp and first generation: the store's on a
+ * reload, else the document's, else now and 1; its spec's fingerprint and
+ * a first resourceVersion.
+ */
+static void stamp_new(struct lb_engine *e, const struct lb_doc *o,
+		      int64_t created, uint64_t generation, int64_t *c,
+		      uint64_t *g, struct lb_objstat *st)
 {
-	return created ? created : o->created ? o->created : stamp(e);
+	*c = created ? created : o->created ? o->created : stamp(e);
+	*g = generation ? generation : 1;
+	st->spec_hash = o->spec_hash;
+	lb_rv_bump(e, st);
+}
+
+/* A new namespaced object's names, copied from its document's. */
+static void name_new(const struct lb_doc *o, char **ns, char **name,
+		     char **key)
+{
+	*ns = lb_xstrdup(o->ns);
+	*name = lb_xstrdup(o->name);
+	*key = lb_xstrdup(o->key);
+}
+
+/* The object's document becomes o's text (taken from o). */
+static void take_doc(char **doc, struct lb_doc *o)
+{
+	free(*doc);
+	*doc = o->text;
+	o->text = NULL;
 }
 
 static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
@@ -254,18 +264,16 @@ static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	if (!p) {
 		p = lb_xcalloc(1, sizeof(*p));
 		p->name = lb_xstrdup(o->name);
-		p->created = first_stamp(e, o, created);
-		p->generation = generation ? generation : 1;
+		stamp_new(e, o, created, generation, &p->created,
+			  &p->generation, &p->st);
 		insert_pool(e, p);
 	} else {
-		p->generation++;
+		lb_spec_changed(e, &p->st, o->spec_hash, &p->generation);
 		lb_pool_spec_free(&p->spec);
-		free(p->doc);
 	}
 	p->spec = o->pool;
 	memset(&o->pool, 0, sizeof(o->pool));
-	p->doc = o->text;
-	o->text = NULL;
+	take_doc(&p->doc, o);
 	lb_pool_count_static(p);
 	e->pools_dirty = true;
 	return true;
@@ -295,31 +303,28 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 		return false;
 	if (!s) {
 		s = lb_xcalloc(1, sizeof(*s));
-		s->ns = lb_xstrdup(o->ns);
-		s->name = lb_xstrdup(o->name);
-		s->key = lb_xstrdup(o->key);
-		s->created = first_stamp(e, o, created);
-		s->generation = generation ? generation : 1;
+		name_new(o, &s->ns, &s->name, &s->key);
+		stamp_new(e, o, created, generation, &s->created,
+			  &s->generation, &s->st);
 		lb_htab_add(&e->svcs, s);
 		e->nsvcs++;
 		lb_engine_order_add(e, s);
 	} else {
-		s->generation++;
+		lb_spec_changed(e, &s->st, o->spec_hash, &s->generation);
 		lb_svc_spec_free(&s->spec);
-		free(s->doc);
 		recheck_coholders(e, s);
 	}
 	s->check = true;
 	lb_view_changed_svc(e, s);
 	lb_engine_enqueue(e, s);
+	lb_status_touch(e, s);
 	if (s->revoked) {
 		s->revoked = 0;
 		lb_engine_mark_dirty(e, s);
 	}
 	s->spec = o->svc;
 	memset(&o->svc, 0, sizeof(o->svc));
-	s->doc = o->text;
-	o->text = NULL;
+	take_doc(&s->doc, o);
 	return true;
 }
 
@@ -332,22 +337,18 @@ static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		return false;
 	if (!x) {
 		x = lb_xcalloc(1, sizeof(*x));
-		x->ns = lb_xstrdup(o->ns);
-		x->name = lb_xstrdup(o->name);
-		x->key = lb_xstrdup(o->key);
-		x->created = first_stamp(e, o, created);
-		x->generation = generation ? generation : 1;
+		name_new(o, &x->ns, &x->name, &x->key);
+		stamp_new(e, o, created, generation, &x->created,
+			  &x->generation, &x->st);
 		lb_htab_add(&e->eps, x);
 	} else {
-		x->generation++;
-		free(x->doc);
+		lb_spec_changed(e, &x->st, o->spec_hash, &x->generation);
 		lb_eps_index_del(e, x);
 		lb_eps_spec_free(&x->spec);
 	}
 	x->spec = o->eps;
 	memset(&o->eps, 0, sizeof(o->eps));
-	x->doc = o->text;
-	o->text = NULL;
+	take_doc(&x->doc, o);
 	lb_eps_index_add(e, x);
 	return true;
 }
@@ -370,49 +371,41 @@ static struct lb_named *upsert_named(struct lb_engine *e,
 		/* size: the whole object, which begins with its lb_named */
 		x = lb_xcalloc(1, size);
 		x->name = lb_xstrdup(o->name);
-		x->created = first_stamp(e, o, created);
-		x->generation = generation ? generation : 1;
+		stamp_new(e, o, created, generation, &x->created,
+			  &x->generation, &x->st);
 		lb_named_insert(set, x);
 	} else {
-		x->generation++;
-		free(x->doc);
+		lb_spec_changed(e, &x->st, o->spec_hash, &x->generation);
 	}
-	x->doc = o->text;
-	o->text = NULL;
+	take_doc(&x->doc, o);
 	return x;
 }
 
-static bool upsert_l2pol(struct lb_engine *e, struct lb_doc *o,
-			 int64_t created, uint64_t generation)
+/* An L2 announcement policy or a Node: either changes every announcement. */
+static bool upsert_l2(struct lb_engine *e, struct lb_doc *o, int64_t created,
+		      uint64_t generation)
 {
-	bool fresh;
-	struct lb_l2pol *p = (struct lb_l2pol *)upsert_named(e, &e->l2pols,
-			sizeof(*p), o, created, generation, &fresh);
+	bool node = o->kind == LB_KIND_NODE, fresh;
+	struct lb_named *x = upsert_named(e, node ? &e->nodes : &e->l2pols,
+			node ? sizeof(struct lb_node) : sizeof(struct lb_l2pol),
+			o, created, generation, &fresh);
+	struct lb_l2pol *p = (struct lb_l2pol *)x;
+	struct lb_node *n = (struct lb_node *)x;
 
-	if (!p)
+	if (!x)
 		return false;
 	e->l2_changed_all = true;
-	if (!fresh)
-		lb_l2pol_spec_free(&p->spec);
-	p->spec = o->l2;
-	memset(&o->l2, 0, sizeof(o->l2));
-	return true;
-}
-
-static bool upsert_node(struct lb_engine *e, struct lb_doc *o,
-			int64_t created, uint64_t generation)
-{
-	bool fresh;
-	struct lb_node *n = (struct lb_node *)upsert_named(e, &e->nodes,
-			sizeof(*n), o, created, generation, &fresh);
-
-	if (!n)
-		return false;
-	e->l2_changed_all = true;
-	if (!fresh)
-		lb_labels_free(&n->labels);
-	n->labels = o->node_labels;
-	memset(&o->node_labels, 0, sizeof(o->node_labels));
+	if (node) {
+		if (!fresh)
+			lb_labels_free(&n->labels);
+		n->labels = o->node_labels;
+		memset(&o->node_labels, 0, sizeof(o->node_labels));
+	} else {
+		if (!fresh)
+			lb_l2pol_spec_free(&p->spec);
+		p->spec = o->l2;
+		memset(&o->l2, 0, sizeof(o->l2));
+	}
 	return true;
 }
 
@@ -428,9 +421,8 @@ bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	case LB_KIND_ENDPOINTSLICE:
 		return upsert_eps(e, o, created, generation);
 	case LB_KIND_L2POLICY:
-		return upsert_l2pol(e, o, created, generation);
 	case LB_KIND_NODE:
-		return upsert_node(e, o, created, generation);
+		return upsert_l2(e, o, created, generation);
 	}
 	return false;
 }
@@ -456,8 +448,16 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 
 static void remove_service(struct lb_engine *e, struct lb_service *s)
 {
+	char ip[LB_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < s->nheld; i++)
+		lb_event(e, false, "IPReleased", LB_KIND_SERVICE, s->key,
+			 "Released IP %s (reason: service deleted)",
+			 lb_addr_fmt(&s->held[i]->addr, ip));
 	lb_view_changed(e, s->key);
 	lb_hold_release_all(e, s);
+	lb_status_untouch(e, s);
 	if (s->queued)
 		drop_from(e->work, &e->nwork, s);
 	if (s->dirty)
@@ -468,18 +468,44 @@ static void remove_service(struct lb_engine *e, struct lb_service *s)
 	lb_service_free(s);
 }
 
+static void named_free(struct lb_named *x, bool node)
+{
+	if (node)
+		lb_node_free((struct lb_node *)x);
+	else
+		lb_l2pol_free((struct lb_l2pol *)x);
+}
+
 static void free_named(struct lb_named_set *set, bool nodes)
 {
 	size_t i;
 
-	for (i = 0; i < set->n; i++) {
-		if (nodes)
-			lb_node_free((struct lb_node *)set->v[i]);
-		else
-			lb_l2pol_free((struct lb_l2pol *)set->v[i]);
-	}
+	for (i = 0; i < set->n; i++)
+		named_free(set->v[i], nodes);
 	free(set->v);
 	memset(set, 0, sizeof(*set));
+}
+
+static int remove_l2(struct lb_engine *e, bool node, const char *key)
+{
+	struct lb_named_set *set = node ? &e->nodes : &e->l2pols;
+	struct lb_named *x = lb_named_find(set, key);
+
+	if (!x)
+		return -ENOENT;
+	lb_named_remove(set, x);
+	named_free(x, node);
+	e->l2_changed_all = true;
+	return 0;
+}
+
+/* The empty tables of a new engine or of one about to reload. */
+static void init_tables(struct lb_engine *e)
+{
+	lb_htab_init(&e->svcs, &svc_ops);
+	lb_htab_init(&e->eps, &eps_ops);
+	lb_eps_index_init(e);
+	lb_holdings_init(e);
 }
 
 void lb_engine_free_state(struct lb_engine *e)
@@ -519,14 +545,14 @@ void lb_engine_free_state(struct lb_engine *e)
 	free(e->dirty);
 	e->dirty = NULL;
 	e->ndirty = e->capdirty = 0;
+	free(e->statq);
+	e->statq = NULL;
+	e->nstatq = e->capstatq = 0;
 	lb_engine_clear_changes(e);
-	lb_htab_init(&e->svcs, &svc_ops);
-	lb_htab_init(&e->eps, &eps_ops);
-	lb_eps_index_init(e);
-	lb_holdings_init(e);
+	init_tables(e);
 }
 
-static char *object_key(enum lb_kind kind, const char *ns, const char *name)
+char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name)
 {
 	if (!lb_kind_namespaced(kind))
 		return lb_xstrdup(name);
@@ -536,33 +562,11 @@ static char *object_key(enum lb_kind kind, const char *ns, const char *name)
 const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name)
 {
-	char *key = object_key(kind, ns, name);
-	struct lb_named *named;
-	const char *doc = NULL;
-	struct lb_service *s;
-	struct lb_pool *p;
-	struct lb_eps *x;
+	char *key = lb_engine_key(kind, ns, name);
+	struct lb_store_object o;
+	const char *doc;
 
-	switch (kind) {
-	case LB_KIND_POOL:
-		p = lb_engine_pool(e, key);
-		doc = p ? p->doc : NULL;
-		break;
-	case LB_KIND_SERVICE:
-		s = lb_engine_service(e, key);
-		doc = s ? s->doc : NULL;
-		break;
-	case LB_KIND_ENDPOINTSLICE:
-		x = lb_htab_get(&e->eps, key);
-		doc = x ? x->doc : NULL;
-		break;
-	case LB_KIND_L2POLICY:
-	case LB_KIND_NODE:
-		named = lb_named_find(kind == LB_KIND_NODE ? &e->nodes :
-				      &e->l2pols, key);
-		doc = named ? named->doc : NULL;
-		break;
-	}
+	doc = lb_engine_record(e, kind, key, &o, NULL) ? o.doc : NULL;
 	free(key);
 	return doc;
 }
@@ -576,7 +580,6 @@ bool lb_engine_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
 /* Forgets one object (key: pool name or "ns/name"); -ENOENT if absent. */
 int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 {
-	struct lb_named *named;
 	struct lb_service *s;
 	struct lb_pool *p;
 	struct lb_eps *x;
@@ -602,21 +605,8 @@ int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 		eps_free(x);
 		return 0;
 	case LB_KIND_L2POLICY:
-		named = lb_named_find(&e->l2pols, key);
-		if (!named)
-			return -ENOENT;
-		lb_named_remove(&e->l2pols, named);
-		lb_l2pol_free((struct lb_l2pol *)named);
-		e->l2_changed_all = true;
-		return 0;
 	case LB_KIND_NODE:
-		named = lb_named_find(&e->nodes, key);
-		if (!named)
-			return -ENOENT;
-		lb_named_remove(&e->nodes, named);
-		lb_node_free((struct lb_node *)named);
-		e->l2_changed_all = true;
-		return 0;
+		return remove_l2(e, kind == LB_KIND_NODE, key);
 	}
 	return -ENOENT;
 }
@@ -644,10 +634,8 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 				lb_xstrdup(cfg->lb_classes[e->nclasses]);
 	}
 	e->cfg.lb_classes = NULL;
-	lb_htab_init(&e->svcs, &svc_ops);
-	lb_htab_init(&e->eps, &eps_ops);
-	lb_eps_index_init(e);
-	lb_holdings_init(e);
+	init_tables(e);
+	lb_events_init(e);
 	e->order_stale = true;
 	e->changed_all = true;
 	if (cfg && cfg->store) {
@@ -693,6 +681,7 @@ void lb_engine_close(struct lb_engine *e)
 	lb_htab_free(&e->eps);
 	lb_eps_index_free(e);
 	lb_engine_changed_clear(e);
+	lb_events_free(e);
 	free(e->changed);
 	free(e->changes);
 	for (i = 0; i < e->nclasses; i++)

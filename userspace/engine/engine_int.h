@@ -14,6 +14,9 @@
 #include "util.h"
 
 struct lb_store;
+struct lb_store_condition;
+struct lb_store_object;
+struct lb_event;
 
 struct lb_eps {
 	char *ns;
@@ -22,6 +25,7 @@ struct lb_eps {
 	int64_t created;
 	uint64_t generation;
 	char *doc;
+	struct lb_objstat st;
 	struct lb_eps_spec spec;
 };
 
@@ -96,6 +100,17 @@ struct lb_engine {
 	int64_t call_stamp;		/* creation time for this call, or 0 */
 	uint64_t state_seq;
 
+	/* Services whose status may have changed (status.c). */
+	struct lb_service **statq;
+	size_t nstatq;
+	size_t capstatq;
+	uint64_t rv;			/* last resourceVersion handed out */
+
+	/* events.c: by identity, and a list least recently seen first */
+	struct lb_htab events;
+	struct lb_event *ev_head, *ev_tail;
+	size_t nevents;
+
 	struct lb_store *store;
 	struct lb_change *changes;
 	size_t nchanges;
@@ -113,6 +128,8 @@ struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name);
 struct lb_service *lb_engine_service(struct lb_engine *e, const char *key);
 void lb_engine_sort_services(struct lb_engine *e);
 void lb_engine_order_add(struct lb_engine *e, struct lb_service *s);
+/* An object's table key: "ns/name" (no ns: "default"), or its name. */
+char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name);
 void lb_engine_order_del(struct lb_engine *e, struct lb_service *s);
 void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s);
 void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s);
@@ -142,7 +159,48 @@ void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x);
 void lb_eps_index_init(struct lb_engine *e);
 void lb_eps_index_free(struct lb_engine *e);
 
+/* status.c */
+/* The engine's clock in ns since the epoch (cfg.clock or the real time). */
+int64_t lb_engine_now(struct lb_engine *e);
+/* The bookkeeping of an object, or NULL if there is none. */
+struct lb_objstat *lb_engine_objstat(struct lb_engine *e, enum lb_kind kind,
+				     const char *key);
+/* A new resourceVersion for an object that changed. */
+void lb_rv_bump(struct lb_engine *e, struct lb_objstat *st);
+/* A spec was applied: generation moves only if the spec did. */
+void lb_spec_changed(struct lb_engine *e, struct lb_objstat *st,
+		     uint64_t spec_hash, uint64_t *generation);
+/* s's conditions or held IPs may have changed: look at it before persisting. */
+void lb_status_touch(struct lb_engine *e, struct lb_service *s);
+void lb_status_untouch(struct lb_engine *e, struct lb_service *s);
+/*
+ * Bring every touched object's condition records, transition times and
+ * resourceVersion up to date, noting the objects to write.
+ */
+void lb_status_sync(struct lb_engine *e);
+/* Transition times and observedGeneration from st into conditions c. */
+void lb_status_fill(const struct lb_objstat *st, struct lb_condition *c,
+		    size_t n);
+typedef void (*lb_objstat_fn)(struct lb_engine *e, enum lb_kind kind,
+			      const char *key, struct lb_objstat *st,
+			      void *arg);
+void lb_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg);
+
+/* events.c */
+void lb_event(struct lb_engine *e, bool warning, const char *reason,
+	      enum lb_kind kind, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void lb_events_init(struct lb_engine *e);
+void lb_events_free(struct lb_engine *e);
+
 /* persist.c */
+/*
+ * The stored form of the object kind/key (its fields point into it); its
+ * conditions go into *conds, a buffer the caller frees, or none if NULL.
+ */
+bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
+		      const char *key, struct lb_store_object *o,
+		      struct lb_store_condition **conds);
 int lb_engine_persist(struct lb_engine *e);
 int lb_engine_load(struct lb_engine *e);
 

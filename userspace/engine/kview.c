@@ -81,26 +81,8 @@ void lb_engine_changed_clear(struct lb_engine *e)
 
 /* ------------------------------------------ slices by their Service --- */
 
-static uint64_t se_hash_entry(const void *entry)
-{
-	return lb_hash_str(((const struct lb_svc_eps *)entry)->key);
-}
-
-static uint64_t se_hash_key(const void *key)
-{
-	return lb_hash_str(key);
-}
-
-static bool se_eq(const void *entry, const void *key)
-{
-	return !strcmp(((const struct lb_svc_eps *)entry)->key, key);
-}
-
-static const struct lb_htab_ops se_ops = {
-	.hash_entry = se_hash_entry,
-	.hash_key = se_hash_key,
-	.eq = se_eq,
-};
+static const struct lb_htab_ops se_ops =
+	LB_HTAB_STR_OPS(struct lb_svc_eps, key);
 
 void lb_eps_index_init(struct lb_engine *e)
 {
@@ -351,7 +333,7 @@ static int emit_view(struct lb_engine *e, struct lb_service *s,
 int lb_engine_kernel_service(struct lb_engine *e, const char *ns,
 			     const char *name, lb_kservice_cb cb, void *arg)
 {
-	char *key = lb_xasprintf("%s/%s", ns ? ns : "default", name);
+	char *key = lb_engine_key(LB_KIND_SERVICE, ns, name);
 	struct lb_service *s = lb_engine_service(e, key);
 
 	free(key);

@@ -246,7 +246,7 @@ int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 			 const char *ns, const char *name,
 			 lb_l2_service_cb cb, void *arg)
 {
-	char *key = lb_xasprintf("%s/%s", ns ? ns : "default", name);
+	char *key = lb_engine_key(LB_KIND_SERVICE, ns, name);
 	struct lb_service *s = lb_engine_service(e, key);
 	struct lb_labels nl;
 	struct l2_eval ev;
@@ -329,6 +329,7 @@ static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
 	struct lb_l2_policy_info in = {
 		.name = p->o.name, .created = p->o.created,
 		.generation = p->o.generation,
+		.resource_version = p->o.st.rv,
 		.n_interfaces = p->spec.nifaces,
 		.interfaces = (const char *const *)p->spec.ifaces,
 		.external_ips = p->spec.external_ips,
@@ -350,6 +351,7 @@ static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
 			.observed_generation = p->o.generation,
 		};
 	}
+	lb_status_fill(&p->o.st, conds, in.n_conditions);
 	in.service_selector = ssel;
 	in.node_selector = nsel;
 	in.selects_node = !lb_l2pol_broken(&p->spec) &&
@@ -420,7 +422,8 @@ static int node_view(const struct lb_node *n, lb_node_cb cb, void *arg)
 	const char **v = lb_xcalloc(n->labels.n + 1, sizeof(*v));
 	struct lb_node_info in = {
 		.name = n->o.name, .created = n->o.created,
-		.generation = n->o.generation, .n_labels = n->labels.n,
+		.generation = n->o.generation,
+		.resource_version = n->o.st.rv, .n_labels = n->labels.n,
 		.label_keys = k, .label_values = v,
 	};
 	size_t i;

@@ -97,6 +97,7 @@ static void named_free(struct lb_named *o)
 {
 	free(o->name);
 	free(o->doc);
+	lb_objstat_free(&o->st);
 }
 
 void lb_l2pol_free(struct lb_l2pol *p)

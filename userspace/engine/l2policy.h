@@ -7,6 +7,7 @@
 #define _LB_L2POLICY_H
 
 #include "selector.h"
+#include "status.h"
 
 #include <regex.h>
 #include <stdbool.h>
@@ -41,6 +42,7 @@ struct lb_named {
 	int64_t created;
 	uint64_t generation;
 	char *doc;
+	struct lb_objstat st;
 };
 
 struct lb_l2pol {

@@ -122,7 +122,14 @@ struct lb_engine_config {
 	 */
 	int64_t (*clock)(void *arg);
 	void *clock_arg;
+	/*
+	 * Events kept (lb_engine_foreach_event), the least recently seen
+	 * dropped first; 0 keeps LB_EVENTS_DEFAULT.
+	 */
+	size_t max_events;
 };
+
+#define LB_EVENTS_DEFAULT 1000
 
 /* One validation error; doc is the 0-based document index in the file. */
 struct lb_diag {
@@ -227,7 +234,14 @@ struct lb_condition {
 	const char *status;	/* "True", "False", "Unknown" */
 	const char *reason;
 	const char *message;
+	/* The object's generation when the condition was last computed. */
 	uint64_t observed_generation;
+	/*
+	 * When status last changed (seconds since the epoch, from the
+	 * engine's clock), as meta.SetStatusCondition keeps it: not moved by
+	 * a new reason, message or generation.  Kept in the database.
+	 */
+	int64_t last_transition;
 };
 
 struct lb_counts {
@@ -249,6 +263,7 @@ struct lb_pool_info {
 	const char *api_version;
 	int64_t created;	/* ns since epoch */
 	uint64_t generation;
+	uint64_t resource_version;
 	int64_t priority;
 	bool disabled;
 	bool conflicting;
@@ -280,6 +295,7 @@ struct lb_service_info {
 	const char *name;
 	int64_t created;
 	uint64_t generation;
+	uint64_t resource_version;
 	/*
 	 * false: not a LoadBalancer of a class we serve, or no pool exists
 	 * (LB-IPAM is dormant); it then holds nothing and has no condition.
@@ -561,6 +577,7 @@ struct lb_l2_policy_info {
 	const char *name;
 	int64_t created;
 	uint64_t generation;
+	uint64_t resource_version;
 	const char *service_selector;	/* "<all>" when absent */
 	const char *node_selector;
 	size_t n_interfaces;
@@ -589,6 +606,7 @@ struct lb_node_info {
 	const char *name;
 	int64_t created;
 	uint64_t generation;
+	uint64_t resource_version;
 	size_t n_labels;
 	const char *const *label_keys;
 	const char *const *label_values;
@@ -598,6 +616,61 @@ typedef int (*lb_node_cb)(const struct lb_node_info *n, void *arg);
 int lb_engine_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg);
 int lb_engine_get_node(struct lb_engine *e, const char *name, lb_node_cb cb,
 		       void *arg);
+
+/* How many objects of a kind are stored (metrics). */
+size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind);
+/*
+ * Services LB-IPAM manages (lb_service_info.managed), and of those the
+ * ones whose IPAMRequestSatisfied condition is False; without the walk
+ * and formatting of lb_engine_foreach_service().
+ */
+void lb_engine_service_counts(struct lb_engine *e, size_t *matching,
+			      size_t *unsatisfied);
+
+/* -------------------------------------------- metadata and events */
+
+/*
+ * Every object carries Kubernetes' metadata.generation, bumped when
+ * anything but metadata and status changes (an identical or a
+ * metadata-only re-apply leaves it), and metadata.resourceVersion, a
+ * counter that moves on every change of the object, its status included
+ * (held IPs, condition status, reason or message, pool counts).  Both
+ * survive a restart.
+ */
+
+/* The resourceVersion of an object; 0 if there is no such object. */
+uint64_t lb_engine_resource_version(struct lb_engine *e, enum lb_kind kind,
+				    const char *ns, const char *name);
+
+/*
+ * Events, as a Kubernetes controller records them, kept in memory only:
+ *   Normal  IPAllocated        a Service got an IP (new, shared or taken
+ *                              back from its status)
+ *   Normal  IPReleased         a Service gave an IP up (the reason says
+ *                              why, e.g. deleted, no longer requested)
+ *   Warning AllocationFailed   IPAMRequestSatisfied turned False
+ *   Warning PoolConflict       a pool overlaps another and gives no IPs
+ *   Normal  PoolConflictResolved
+ *   Warning InvalidBlocks      a pool has blocks it cannot use
+ *   Warning InvalidPolicy      an L2 announcement policy Cilium cannot use
+ * An event equal to a kept one in type, reason, object and message is
+ * folded into it (count and lastTimestamp move), as kubectl shows them.
+ */
+struct lb_event_info {
+	const char *type;		/* "Normal" or "Warning" */
+	const char *reason;
+	enum lb_kind kind;
+	const char *ns;			/* "" for cluster-scoped objects */
+	const char *name;
+	const char *message;
+	uint64_t count;
+	int64_t first;			/* ns since the epoch */
+	int64_t last;
+};
+
+typedef int (*lb_event_cb)(const struct lb_event_info *ev, void *arg);
+/* Kept events, least recently seen first. */
+int lb_engine_foreach_event(struct lb_engine *e, lb_event_cb cb, void *arg);
 
 /* ------------------------------------------------------ stored objects */
 

@@ -26,6 +26,78 @@ static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
 	free(buf);
 }
 
+/* The fields every kind shares; conditions into *conds when asked. */
+static void fill_record(struct lb_store_object *o, int64_t created,
+			uint64_t generation, const char *doc,
+			const struct lb_objstat *st,
+			struct lb_store_condition **conds)
+{
+	size_t i;
+
+	o->created = created;
+	o->generation = generation;
+	o->doc = doc;
+	o->resource_version = st->rv;
+	o->status_hash = st->status_hash;
+	if (!conds)
+		return;
+	*conds = lb_xreallocarray(*conds, st->nconds + 1, sizeof(**conds));
+	for (i = 0; i < st->nconds; i++)
+		(*conds)[i] = (struct lb_store_condition){
+			.type = st->conds[i].type,
+			.status = st->conds[i].status,
+			.last_transition = st->conds[i].ltt,
+			.observed_generation = st->conds[i].gen,
+		};
+	o->n_conditions = st->nconds;
+	o->conditions = *conds;
+}
+
+bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
+		      const char *key, struct lb_store_object *o,
+		      struct lb_store_condition **conds)
+{
+	struct lb_named *named;
+	struct lb_service *s;
+	struct lb_pool *p;
+	struct lb_eps *x;
+
+	*o = (struct lb_store_object){ .kind = kind, .key = key };
+	switch (kind) {
+	case LB_KIND_POOL:
+		p = lb_engine_pool(e, key);
+		if (!p)
+			return false;
+		fill_record(o, p->created, p->generation, p->doc, &p->st,
+			    conds);
+		return true;
+	case LB_KIND_SERVICE:
+		s = lb_engine_service(e, key);
+		if (!s)
+			return false;
+		fill_record(o, s->created, s->generation, s->doc, &s->st,
+			    conds);
+		return true;
+	case LB_KIND_ENDPOINTSLICE:
+		x = lb_htab_get(&e->eps, key);
+		if (!x)
+			return false;
+		fill_record(o, x->created, x->generation, x->doc, &x->st,
+			    conds);
+		return true;
+	case LB_KIND_L2POLICY:
+	case LB_KIND_NODE:
+		named = lb_named_find(kind == LB_KIND_NODE ? &e->nodes :
+				      &e->l2pols, key);
+		if (!named)
+			return false;
+		fill_record(o, named->created, named->generation, named->doc,
+			    &named->st, conds);
+		return true;
+	}
+	return false;
+}
+
 /*
  * Write the objects touched by this call, the holdings that moved and
  * the conflict flags in one transaction.  If it cannot commit, memory
@@ -33,10 +105,11 @@ static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
  */
 int lb_engine_persist(struct lb_engine *e)
 {
-	struct lb_service *s;
+	struct lb_store_condition *sc = NULL;
 	size_t i;
 	int rc;
 
+	lb_status_sync(e);
 	if (!e->store) {
 		for (i = 0; i < e->ndirty; i++)
 			e->dirty[i]->dirty = false;
@@ -47,10 +120,7 @@ int lb_engine_persist(struct lb_engine *e)
 	rc = lb_store_begin(e->store);
 	for (i = 0; i < e->nchanges && !rc; i++) {
 		struct lb_change *c = &e->changes[i];
-		struct lb_store_object o = { .kind = c->kind, .key = c->key };
-		struct lb_pool *p = NULL;
-		struct lb_named *named;
-		struct lb_eps *x;
+		struct lb_store_object o;
 
 		if (c->deleted) {
 			rc = lb_store_del_object(e->store, c->kind, c->key);
@@ -61,44 +131,11 @@ int lb_engine_persist(struct lb_engine *e)
 				rc = lb_store_del_pool_state(e->store, c->key);
 			continue;
 		}
-		switch (c->kind) {
-		case LB_KIND_POOL:
-			p = lb_engine_pool(e, c->key);
-			if (!p)
-				continue;
-			o.created = p->created;
-			o.generation = p->generation;
-			o.doc = p->doc;
-			break;
-		case LB_KIND_SERVICE:
-			s = lb_engine_service(e, c->key);
-			if (!s)
-				continue;
-			o.created = s->created;
-			o.generation = s->generation;
-			o.doc = s->doc;
-			break;
-		case LB_KIND_ENDPOINTSLICE:
-			x = lb_htab_get(&e->eps, c->key);
-			if (!x)
-				continue;
-			o.created = x->created;
-			o.generation = x->generation;
-			o.doc = x->doc;
-			break;
-		case LB_KIND_L2POLICY:
-		case LB_KIND_NODE:
-			named = lb_named_find(c->kind == LB_KIND_NODE ?
-					      &e->nodes : &e->l2pols, c->key);
-			if (!named)
-				continue;
-			o.created = named->created;
-			o.generation = named->generation;
-			o.doc = named->doc;
-			break;
-		}
+		if (!lb_engine_record(e, c->kind, c->key, &o, &sc))
+			continue;
 		rc = lb_store_put_object(e->store, &o);
 	}
+	free(sc);
 	for (i = 0; i < e->ndirty; i++)
 		put_holdings(e, e->dirty[i], &rc);
 	for (i = 0; i < e->npools && !rc; i++)
@@ -107,6 +144,9 @@ int lb_engine_persist(struct lb_engine *e)
 					     e->pools[i]->conflict_msg);
 	if (!rc)
 		rc = lb_store_set_meta(e->store, "last_stamp", e->last_stamp);
+	if (!rc)
+		rc = lb_store_set_meta(e->store, "resource_version",
+				       (int64_t)e->rv);
 	if (!rc)
 		rc = lb_store_commit(e->store);
 	if (rc) {
@@ -128,7 +168,39 @@ int lb_engine_persist(struct lb_engine *e)
 struct load_ctx {
 	struct lb_engine *e;
 	int bad;
+	/* Objects stored without a resourceVersion (an older database). */
+	struct lb_change *fresh;
+	size_t nfresh, capfresh;
 };
+
+/* The stored bookkeeping of an object just loaded. */
+static void load_objstat(struct load_ctx *lc, const struct lb_store_object *so)
+{
+	struct lb_objstat *st = lb_engine_objstat(lc->e, so->kind, so->key);
+	size_t i;
+
+	if (!st)
+		return;
+	if (!so->resource_version) {
+		LB_GROW(lc->fresh, lc->nfresh, lc->capfresh);
+		lc->fresh[lc->nfresh].kind = so->kind;
+		lc->fresh[lc->nfresh++].key = lb_xstrdup(so->key);
+		return;
+	}
+	st->rv = so->resource_version;
+	if (st->rv > lc->e->rv)
+		lc->e->rv = st->rv;
+	st->status_hash = so->status_hash;
+	lb_objstat_free(st);
+	st->conds = lb_xcalloc(so->n_conditions + 1, sizeof(*st->conds));
+	for (i = 0; i < so->n_conditions; i++) {
+		st->conds[i].type = lb_xstrdup(so->conditions[i].type);
+		st->conds[i].status = lb_xstrdup(so->conditions[i].status);
+		st->conds[i].ltt = so->conditions[i].last_transition;
+		st->conds[i].gen = so->conditions[i].observed_generation;
+	}
+	st->nconds = so->n_conditions;
+}
 
 static int load_object(const struct lb_store_object *so, void *arg)
 {
@@ -147,6 +219,7 @@ static int load_object(const struct lb_store_object *so, void *arg)
 		lc->bad++;
 	} else {
 		lb_engine_upsert(e, &docs[0], so->created, so->generation);
+		load_objstat(lc, so);
 	}
 	lb_docs_free(docs, n);
 	lb_diags_free(&d);
@@ -210,6 +283,10 @@ int lb_engine_load(struct lb_engine *e)
 
 	if (!lb_store_get_meta(e->store, "last_stamp", &v))
 		e->last_stamp = v;
+	/* Never back: a reload after a failed commit keeps counting on. */
+	if (!lb_store_get_meta(e->store, "resource_version", &v) &&
+	    (uint64_t)v > e->rv)
+		e->rv = (uint64_t)v;
 	rc = lb_store_each_object(e->store, load_object, &lc);
 	if (!rc)
 		rc = lb_store_each_pool_state(e->store, load_pool_state, &lc);
@@ -223,6 +300,13 @@ int lb_engine_load(struct lb_engine *e)
 	for (i = 0; i < e->ndirty; i++)
 		e->dirty[i]->dirty = false;
 	e->ndirty = 0;
+	/* Their new resourceVersion must reach the database. */
+	for (i = 0; i < lc.nfresh; i++) {
+		lb_engine_note_change(e, lc.fresh[i].kind, lc.fresh[i].key,
+				      false);
+		free(lc.fresh[i].key);
+	}
+	free(lc.fresh);
 	/* Rows that no longer load are rewritten from what did. */
 	while (lc.bad && (s = lb_htab_next(&e->svcs, &it)))
 		lb_engine_mark_dirty(e, s);

@@ -89,6 +89,7 @@ void lb_pool_free(struct lb_pool *p)
 	free(p->doc);
 	free(p->conflict_msg);
 	free(p->counts_seen);
+	lb_objstat_free(&p->st);
 	free(p);
 }
 

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "selector.h"
+#include "status.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,6 +58,7 @@ struct lb_pool {
 	int64_t created;
 	uint64_t generation;
 	char *doc;
+	struct lb_objstat st;
 	struct lb_pool_spec spec;
 	bool conflicting;
 	char *conflict_msg;

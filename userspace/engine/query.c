@@ -23,6 +23,7 @@ static int emit_pool(struct lb_pool *p, lb_pool_cb cb, void *arg)
 		.api_version = p->spec.api_version,
 		.created = p->created,
 		.generation = p->generation,
+		.resource_version = p->st.rv,
 		.priority = p->spec.priority,
 		.disabled = p->spec.disabled,
 		.conflicting = p->conflicting,
@@ -76,6 +77,7 @@ static int emit_pool(struct lb_pool *p, lb_pool_cb cb, void *arg)
 	cond[5].status = bad.len ? "True" : "False";
 	cond[5].reason = bad.len ? "invalid_blocks" : "valid";
 	cond[5].message = bad.len ? bad.s : "";
+	lb_status_fill(&p->st, cond, NCOND);
 	rc = cb(&pi, arg);
 	lb_sb_free(&bad);
 	free(bi);
@@ -111,6 +113,7 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 		.name = s->name,
 		.created = s->created,
 		.generation = s->generation,
+		.resource_version = s->st.rv,
 		.managed = s->managed,
 		.sharing_key = s->spec.sharing_key,
 		.etp_local = s->spec.etp_local,
@@ -137,12 +140,13 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 	si.ips = ips;
 	si.ports = ports;
 	if (si.has_condition) {
-		si.condition.type = "cilium.io/IPAMRequestSatisfied";
+		si.condition.type = LB_SVC_COND_TYPE;
 		si.condition.status = s->cond == LB_COND_TRUE ? "True" :
 								"False";
 		si.condition.reason = s->cond_reason;
 		si.condition.message = s->cond_msg;
 		si.condition.observed_generation = s->generation;
+		lb_status_fill(&s->st, &si.condition, 1);
 	}
 	rc = cb(&si, arg);
 	free(buf);
@@ -188,7 +192,7 @@ int lb_engine_foreach_service(struct lb_engine *e, lb_service_cb cb,
 int lb_engine_get_service(struct lb_engine *e, const char *ns,
 			  const char *name, lb_service_cb cb, void *arg)
 {
-	char *key = lb_xasprintf("%s/%s", ns ? ns : "default", name);
+	char *key = lb_engine_key(LB_KIND_SERVICE, ns, name);
 	struct lb_service *s = lb_engine_service(e, key);
 
 	free(key);
@@ -505,4 +509,38 @@ char *lb_engine_dump(struct lb_engine *e)
 	dump_eps(e, &b);
 	dump_l2(e, &b);
 	return lb_sb_steal(&b);
+}
+
+size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind)
+{
+	switch (kind) {
+	case LB_KIND_POOL:
+		return e->npools;
+	case LB_KIND_SERVICE:
+		return e->svcs.n;
+	case LB_KIND_ENDPOINTSLICE:
+		return e->eps.n;
+	case LB_KIND_L2POLICY:
+		return e->l2pols.n;
+	case LB_KIND_NODE:
+		return e->nodes.n;
+	default:
+		return 0;
+	}
+}
+
+void lb_engine_service_counts(struct lb_engine *e, size_t *matching,
+			      size_t *unsatisfied)
+{
+	struct lb_service *s;
+	size_t it = 0;
+
+	*matching = *unsatisfied = 0;
+	while ((s = lb_htab_next(&e->svcs, &it))) {
+		if (!s->managed)
+			continue;
+		(*matching)++;
+		if (s->cond == LB_COND_FALSE)
+			(*unsatisfied)++;
+	}
 }

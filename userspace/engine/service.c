@@ -56,6 +56,7 @@ void lb_service_free(struct lb_service *s)
 	free(s->held);
 	free(s->cond_reason);
 	free(s->cond_msg);
+	lb_objstat_free(&s->st);
 	free(s);
 }
 

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "selector.h"
+#include "status.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -74,6 +75,9 @@ struct lb_svc_spec {
 
 struct lb_holding;
 
+/* The one condition LB-IPAM sets on a Service. */
+#define LB_SVC_COND_TYPE "cilium.io/IPAMRequestSatisfied"
+
 enum lb_cond_status {
 	LB_COND_NONE,
 	LB_COND_TRUE,
@@ -87,6 +91,7 @@ struct lb_service {
 	int64_t created;
 	uint64_t generation;
 	char *doc;
+	struct lb_objstat st;
 	struct lb_svc_spec spec;
 	struct lb_holding **held;	/* ingress order */
 	size_t nheld;
@@ -105,6 +110,7 @@ struct lb_service {
 	uint8_t revoked;
 	size_t rank;		/* position in first-come order */
 	bool view_changed;	/* on the engine's changed list */
+	bool stat_queued;	/* on the engine's status list */
 };
 
 void lb_svc_spec_free(struct lb_svc_spec *s);

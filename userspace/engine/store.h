@@ -12,17 +12,34 @@
 
 struct lb_store;
 
+/* A condition's bookkeeping: what its transition time depends on. */
+struct lb_store_condition {
+	const char *type;
+	const char *status;
+	int64_t last_transition;	/* seconds since the epoch */
+	uint64_t observed_generation;
+};
+
 struct lb_store_object {
 	int kind;
 	const char *key;
 	int64_t created;
 	uint64_t generation;
 	const char *doc;
+	/*
+	 * Kubernetes bookkeeping (status.h); a store that keeps none reads
+	 * back zeros and no conditions, and the engine starts them afresh.
+	 */
+	uint64_t resource_version;
+	uint64_t status_hash;
+	size_t n_conditions;
+	const struct lb_store_condition *conditions;
 };
 
 /*
- * A store keeps objects (as their YAML text), holdings, per-pool conflict
- * flags and a few counters, and changes them in transactions: the engine
+ * A store keeps objects (as their YAML text, with their
+ * resourceVersion and condition transition times), holdings, per-pool
+ * conflict flags and a few counters, and changes them in transactions: the engine
  * calls begin, then puts and deletes, then commit (or rollback), and
  * reads everything back with the each_* iterators when it opens.  Every
  * call returns 0 or -errno; an iterator stops at a callback's non-zero

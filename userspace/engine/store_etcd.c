@@ -86,13 +86,57 @@ static void op(struct etcd_store *s, char *key, json_t *value)
 	free(key);
 }
 
+/* An object's value: its YAML and its Kubernetes bookkeeping. */
+static json_t *object_json(const struct lb_store_object *o)
+{
+	json_t *conds = json_array();
+	size_t i;
+
+	for (i = 0; i < o->n_conditions; i++)
+		json_array_append_new(conds, json_pack("{s:s, s:s, s:I, s:I}",
+			"type", o->conditions[i].type, "status",
+			o->conditions[i].status, "lastTransition",
+			(json_int_t)o->conditions[i].last_transition,
+			"observedGeneration",
+			(json_int_t)o->conditions[i].observed_generation));
+	return json_pack("{s:i, s:I, s:I, s:s, s:I, s:I, s:o}", "kind",
+			 o->kind, "created", (json_int_t)o->created,
+			 "generation", (json_int_t)o->generation, "doc", o->doc,
+			 "resourceVersion", (json_int_t)o->resource_version,
+			 "statusHash", (json_int_t)o->status_hash,
+			 "conditions", conds);
+}
+
+/* The conditions of an object's value, for lb_store_object. */
+static struct lb_store_condition *object_conds(json_t *v, size_t *n)
+{
+	json_t *a = json_object_get(v, "conditions"), *c;
+	struct lb_store_condition *out;
+	size_t i;
+
+	*n = json_array_size(a);
+	out = lb_xcalloc(*n + 1, sizeof(*out));
+	json_array_foreach(a, i, c) {
+		out[i].type = json_string_value(json_object_get(c, "type"));
+		out[i].status = json_string_value(json_object_get(c,
+								  "status"));
+		out[i].last_transition = json_integer_value(
+			json_object_get(c, "lastTransition"));
+		out[i].observed_generation = (uint64_t)json_integer_value(
+			json_object_get(c, "observedGeneration"));
+		if (!out[i].type)
+			out[i].type = "";
+		if (!out[i].status)
+			out[i].status = "";
+	}
+	return out;
+}
+
 static int etcd_put_object(struct lb_store *b, const struct lb_store_object *o)
 {
 	op(es(b), lb_xasprintf("objects/%s/%s",
 			       lb_kind_name((enum lb_kind)o->kind), o->key),
-	   json_pack("{s:i, s:I, s:I, s:s}", "kind", o->kind, "created",
-		     (json_int_t)o->created, "generation",
-		     (json_int_t)o->generation, "doc", o->doc));
+	   object_json(o));
 	return 0;
 }
 
@@ -197,11 +241,21 @@ static int cache_one(struct lb_store *c, const char *rel, json_t *old,
 			.generation = (uint64_t)json_integer_value(
 				json_object_get(v, "generation")),
 			.doc = json_string_value(json_object_get(v, "doc")),
+			.resource_version = (uint64_t)json_integer_value(
+				json_object_get(v, "resourceVersion")),
+			.status_hash = (uint64_t)json_integer_value(
+				json_object_get(v, "statusHash")),
 		};
+		struct lb_store_condition *conds;
+		int rc;
 
 		if (!cur)
 			return lb_store_del_object(c, o.kind, o.key);
-		return o.doc ? lb_store_put_object(c, &o) : 0;
+		conds = object_conds(v, &o.n_conditions);
+		o.conditions = conds;
+		rc = o.doc ? lb_store_put_object(c, &o) : 0;
+		free(conds);
+		return rc;
 	}
 	if (!strncmp(rel, "holdings/", 9)) {
 		json_t *ips = json_object_get(cur, "ips"), *ip;
@@ -228,7 +282,8 @@ static int cache_one(struct lb_store *c, const char *rel, json_t *old,
 			json_is_true(json_object_get(cur, "conflicting")),
 			json_string_value(json_object_get(cur, "message")));
 	}
-	if (!strncmp(rel, "meta/", 5) && cur)
+	/* meta/schema is etcd's layout, not the cache's own. */
+	if (!strncmp(rel, "meta/", 5) && cur && strcmp(rel, "meta/schema"))
 		return lb_store_set_meta(c, rel + 5,
 			json_integer_value(json_object_get(cur, "value")));
 	return 0;
@@ -272,10 +327,7 @@ static int cache_object(const struct lb_store_object *o, void *arg)
 	char *k = lb_xasprintf("objects/%s/%s",
 			       lb_kind_name((enum lb_kind)o->kind), o->key);
 
-	json_object_set_new(cl->snap, k, json_pack("{s:i, s:I, s:I, s:s}",
-			    "kind", o->kind, "created", (json_int_t)o->created,
-			    "generation", (json_int_t)o->generation, "doc",
-			    o->doc));
+	json_object_set_new(cl->snap, k, object_json(o));
 	free(k);
 	return 0;
 }
@@ -525,10 +577,18 @@ static int etcd_each_object(struct lb_store *b,
 				json_object_get(objs[i], "generation")),
 			.doc = json_string_value(json_object_get(objs[i],
 								 "doc")),
+			.resource_version = (uint64_t)json_integer_value(
+				json_object_get(objs[i], "resourceVersion")),
+			.status_hash = (uint64_t)json_integer_value(
+				json_object_get(objs[i], "statusHash")),
 		};
+		struct lb_store_condition *conds =
+			object_conds(objs[i], &o.n_conditions);
 
+		o.conditions = conds;
 		if (o.doc)
 			rc = cb(&o, arg);
+		free(conds);
 	}
 	for (i = 0; i < n; i++)
 		json_decref(objs[i]);

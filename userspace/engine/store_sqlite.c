@@ -21,14 +21,25 @@ enum {
 	ST_SET_META,
 	ST_PUT_SVC,
 	ST_DEL_SVC,
+	ST_DEL_COND,
+	ST_PUT_COND,
+	ST_GET_COND,
 	ST_MAX,
 };
 
 static const char *const stmt_sql[ST_MAX] = {
 	[ST_PUT_OBJ] = "INSERT OR REPLACE INTO objects"
-		       "(kind, key, created, generation, doc)"
-		       " VALUES (?, ?, ?, ?, ?)",
+		       "(kind, key, created, generation, doc,"
+		       " resource_version, status_hash)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[ST_DEL_OBJ] = "DELETE FROM objects WHERE kind = ? AND key = ?",
+	[ST_DEL_COND] = "DELETE FROM conditions WHERE kind = ? AND key = ?",
+	[ST_PUT_COND] = "INSERT INTO conditions(kind, key, idx, type, status,"
+			" last_transition, observed_generation)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[ST_GET_COND] = "SELECT type, status, last_transition,"
+			" observed_generation FROM conditions"
+			" WHERE kind = ? AND key = ? ORDER BY idx",
 	[ST_DEL_HOLD] = "DELETE FROM holdings WHERE svc = ?",
 	[ST_PUT_HOLD] = "INSERT INTO holdings(svc, idx, ip) VALUES (?, ?, ?)",
 	[ST_PUT_POOL] = "INSERT OR REPLACE INTO pool_state"
@@ -41,7 +52,11 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_DEL_SVC] = "DELETE FROM svc_state WHERE svc = ?",
 };
 
-#define LB_STORE_SCHEMA 1
+/*
+ * 2: objects carry resource_version and status_hash, and conditions
+ * keeps their transition times; a version 1 file is migrated on open.
+ */
+#define LB_STORE_SCHEMA 2
 
 struct sqlite_store {
 	struct lb_store base;
@@ -63,7 +78,16 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS objects("
 	" kind INTEGER NOT NULL, key TEXT NOT NULL,"
 	" created INTEGER NOT NULL, generation INTEGER NOT NULL,"
-	" doc TEXT NOT NULL, PRIMARY KEY(kind, key));"
+	" doc TEXT NOT NULL,"
+	" resource_version INTEGER NOT NULL DEFAULT 0,"
+	" status_hash INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY(kind, key));"
+	"CREATE TABLE IF NOT EXISTS conditions("
+	" kind INTEGER NOT NULL, key TEXT NOT NULL, idx INTEGER NOT NULL,"
+	" type TEXT NOT NULL, status TEXT NOT NULL,"
+	" last_transition INTEGER NOT NULL,"
+	" observed_generation INTEGER NOT NULL,"
+	" PRIMARY KEY(kind, key, idx));"
 	"CREATE TABLE IF NOT EXISTS holdings("
 	" svc TEXT NOT NULL, idx INTEGER NOT NULL, ip TEXT NOT NULL,"
 	" PRIMARY KEY(svc, idx));"
@@ -72,6 +96,13 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS pool_state("
 	" pool TEXT PRIMARY KEY, conflicting INTEGER NOT NULL,"
 	" message TEXT NOT NULL);";
+
+/* What version 1 lacks; its new table comes from the schema above. */
+static const char migrate_1_2[] =
+	"ALTER TABLE objects ADD COLUMN"
+	" resource_version INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE objects ADD COLUMN"
+	" status_hash INTEGER NOT NULL DEFAULT 0;";
 
 static const char *sqlite_errmsg(struct lb_store *b)
 {
@@ -142,13 +173,38 @@ static int sqlite_put_object(struct lb_store *b,
 {
 	struct sqlite_store *s = sq(b);
 	sqlite3_stmt *st = s->st[ST_PUT_OBJ];
+	size_t i;
 
 	sqlite3_bind_int(st, 1, o->kind);
 	sqlite3_bind_text(st, 2, o->key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, o->created);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)o->generation);
 	sqlite3_bind_text(st, 5, o->doc, -1, SQLITE_STATIC);
-	return step(st);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)o->resource_version);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)o->status_hash);
+	if (step(st))
+		return -EIO;
+	st = s->st[ST_DEL_COND];
+	sqlite3_bind_int(st, 1, o->kind);
+	sqlite3_bind_text(st, 2, o->key, -1, SQLITE_STATIC);
+	if (step(st))
+		return -EIO;
+	st = s->st[ST_PUT_COND];
+	for (i = 0; i < o->n_conditions; i++) {
+		const struct lb_store_condition *c = &o->conditions[i];
+
+		sqlite3_bind_int(st, 1, o->kind);
+		sqlite3_bind_text(st, 2, o->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 4, c->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, c->status, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, c->last_transition);
+		sqlite3_bind_int64(st, 7,
+				   (sqlite3_int64)c->observed_generation);
+		if (step(st))
+			return -EIO;
+	}
+	return 0;
 }
 
 static int sqlite_del_object(struct lb_store *b, int kind, const char *key)
@@ -156,6 +212,11 @@ static int sqlite_del_object(struct lb_store *b, int kind, const char *key)
 	struct sqlite_store *s = sq(b);
 	sqlite3_stmt *st = s->st[ST_DEL_OBJ];
 
+	sqlite3_bind_int(st, 1, kind);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (step(st))
+		return -EIO;
+	st = s->st[ST_DEL_COND];
 	sqlite3_bind_int(st, 1, kind);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	return step(st);
@@ -210,6 +271,24 @@ static int sqlite_del_pool_state(struct lb_store *b, const char *pool)
 	return step(st);
 }
 
+/* Before the statements are prepared (they need the current layout). */
+static int set_meta_row(struct sqlite_store *s, const char *key, int64_t v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, stmt_sql[ST_SET_META], -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int get_meta_row(struct sqlite_store *s, const char *key, int64_t *v);
+
 static int sqlite_set_meta(struct lb_store *b, const char *key, int64_t v)
 {
 	struct sqlite_store *s = sq(b);
@@ -222,7 +301,11 @@ static int sqlite_set_meta(struct lb_store *b, const char *key, int64_t v)
 
 static int sqlite_get_meta(struct lb_store *b, const char *key, int64_t *v)
 {
-	struct sqlite_store *s = sq(b);
+	return get_meta_row(sq(b), key, v);
+}
+
+static int get_meta_row(struct sqlite_store *s, const char *key, int64_t *v)
+{
 	sqlite3_stmt *st;
 	int rc;
 
@@ -274,6 +357,7 @@ struct each_ctx {
 				  const char *msg, void *arg);
 	} cb;
 	void *arg;
+	struct sqlite_store *s;
 };
 
 static int object_row(sqlite3_stmt *st, void *ctx)
@@ -285,9 +369,38 @@ static int object_row(sqlite3_stmt *st, void *ctx)
 		.created = sqlite3_column_int64(st, 2),
 		.generation = (uint64_t)sqlite3_column_int64(st, 3),
 		.doc = col_text(st, 4),
+		.resource_version = (uint64_t)sqlite3_column_int64(st, 5),
+		.status_hash = (uint64_t)sqlite3_column_int64(st, 6),
 	};
+	sqlite3_stmt *cs = e->s->st[ST_GET_COND];
+	struct lb_store_condition *c = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc;
 
-	return e->cb.object(&o, e->arg);
+	/* Strings of cs stay valid only until its next step: copy them. */
+	sqlite3_bind_int(cs, 1, o.kind);
+	sqlite3_bind_text(cs, 2, o.key, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(cs)) == SQLITE_ROW) {
+		LB_GROW(c, n, cap);
+		c[n++] = (struct lb_store_condition){
+			.type = lb_xstrdup(col_text(cs, 0)),
+			.status = lb_xstrdup(col_text(cs, 1)),
+			.last_transition = sqlite3_column_int64(cs, 2),
+			.observed_generation =
+				(uint64_t)sqlite3_column_int64(cs, 3),
+		};
+	}
+	sqlite3_reset(cs);
+	sqlite3_clear_bindings(cs);
+	o.n_conditions = n;
+	o.conditions = c;
+	rc = rc == SQLITE_DONE ? e->cb.object(&o, e->arg) : -EIO;
+	for (i = 0; i < n; i++) {
+		free((char *)c[i].type);
+		free((char *)c[i].status);
+	}
+	free(c);
+	return rc;
 }
 
 static int sqlite_each_object(struct lb_store *b,
@@ -295,9 +408,10 @@ static int sqlite_each_object(struct lb_store *b,
 			      void *arg)
 {
 	struct sqlite_store *s = sq(b);
-	struct each_ctx e = { .cb.object = cb, .arg = arg };
+	struct each_ctx e = { .cb.object = cb, .arg = arg, .s = s };
 
-	return rows(s, "SELECT kind, key, created, generation, doc"
+	return rows(s, "SELECT kind, key, created, generation, doc,"
+		    " resource_version, status_hash"
 		    " FROM objects ORDER BY kind, key",
 		    object_row, &e);
 }
@@ -403,33 +517,50 @@ int lb_store_sqlite_open(const char *path, struct lb_store **out, char **err)
 			  "PRAGMA foreign_keys=OFF;", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		goto fail;
-	rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+	/* One transaction: a failed migration leaves the file as it was. */
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		goto fail;
+	rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto fail_tx;
+	/* Refuse a database written by an incompatible layout. */
+	rc = get_meta_row(s, "schema", &ver);
+	if (rc == -ENOENT) {
+		rc = set_meta_row(s, "schema", LB_STORE_SCHEMA);
+	} else if (!rc && ver == 1) {
+		rc = sqlite3_exec(s->db, migrate_1_2, NULL, NULL, NULL) ==
+		     SQLITE_OK ? set_meta_row(s, "schema", LB_STORE_SCHEMA) :
+				 -EIO;
+	} else if (!rc && ver != LB_STORE_SCHEMA) {
+		if (err)
+			*err = lb_xasprintf("%s: schema version %lld, expected %d",
+					    path, (long long)ver,
+					    LB_STORE_SCHEMA);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite_close(&s->base);
+		return -EPROTO;
+	}
+	if (rc || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) !=
+		  SQLITE_OK) {
+		rc = SQLITE_ERROR;
+		goto fail_tx;
+	}
 	for (i = 0; i < ST_MAX; i++) {
 		rc = sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i],
 					NULL);
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
-	/* Refuse a database written by an incompatible layout. */
-	rc = sqlite_get_meta(&s->base, "schema", &ver);
-	if (rc == -ENOENT) {
-		rc = sqlite_set_meta(&s->base, "schema", LB_STORE_SCHEMA);
-	} else if (!rc && ver != LB_STORE_SCHEMA) {
-		if (err)
-			*err = lb_xasprintf("%s: schema version %lld, expected %d",
-					    path, (long long)ver,
-					    LB_STORE_SCHEMA);
-		sqlite_close(&s->base);
-		return -EPROTO;
-	}
-	if (rc) {
-		rc = SQLITE_ERROR;
-		goto fail;
-	}
 	*out = &s->base;
 	return 0;
+fail_tx:
+	if (err)
+		*err = lb_xasprintf("%s: %s", path,
+				    sqlite3_errmsg(s->db));
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite_close(&s->base);
+	return -EIO;
 fail:
 	if (err)
 		*err = lb_xasprintf("%s: %s", path,

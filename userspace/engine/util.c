@@ -142,17 +142,40 @@ void lb_htab_free(struct lb_htab *t)
 	t->cap = t->n = t->used = 0;
 }
 
+static const char *str_key(const struct lb_htab *t, const void *entry)
+{
+	return *(char *const *)((const char *)entry + t->ops->key_off);
+}
+
+static uint64_t hash_key(const struct lb_htab *t, const void *key)
+{
+	return t->ops->str_key ? lb_hash_str(key) : t->ops->hash_key(key);
+}
+
+static uint64_t hash_entry(const struct lb_htab *t, const void *entry)
+{
+	return t->ops->str_key ? lb_hash_str(str_key(t, entry)) :
+				 t->ops->hash_entry(entry);
+}
+
+static bool entry_eq(const struct lb_htab *t, const void *entry,
+		     const void *key)
+{
+	return t->ops->str_key ? !strcmp(str_key(t, entry), key) :
+				 t->ops->eq(entry, key);
+}
+
 static size_t find_slot(const struct lb_htab *t, const void *key)
 {
 	size_t mask = t->cap - 1;
-	size_t i = t->ops->hash_key(key) & mask;
+	size_t i = hash_key(t, key) & mask;
 
 	for (;;) {
 		void *e = t->slots[i];
 
 		if (!e)
 			return (size_t)-1;
-		if (e != TOMB && t->ops->eq(e, key))
+		if (e != TOMB && entry_eq(t, e, key))
 			return i;
 		i = (i + 1) & mask;
 	}
@@ -171,7 +194,7 @@ void *lb_htab_get(const struct lb_htab *t, const void *key)
 static void insert_raw(struct lb_htab *t, void *entry)
 {
 	size_t mask = t->cap - 1;
-	size_t i = t->ops->hash_entry(entry) & mask;
+	size_t i = hash_entry(t, entry) & mask;
 
 	while (t->slots[i] && t->slots[i] != TOMB)
 		i = (i + 1) & mask;

@@ -47,13 +47,19 @@ uint64_t lb_hash_str(const char *s);
 
 /*
  * Open-addressing hash set of pointers.  The table never owns entries;
- * callers describe how to hash an entry and how to compare it to a key.
+ * callers describe how to hash an entry and how to compare it to a key,
+ * or (LB_HTAB_STR_OPS) name the entry's char * member that is its key.
  */
 struct lb_htab_ops {
 	uint64_t (*hash_entry)(const void *entry);
 	uint64_t (*hash_key)(const void *key);
 	bool (*eq)(const void *entry, const void *key);
+	bool str_key;		/* key: the string at key_off in the entry */
+	size_t key_off;
 };
+
+#define LB_HTAB_STR_OPS(type, member) \
+	{ .str_key = true, .key_off = offsetof(type, member) }
 
 struct lb_htab {
 	const struct lb_htab_ops *ops;

@@ -10,7 +10,7 @@
 static void read_ep_ports(struct yl *y, struct lb_eps_spec *es,
 			  const yaml_node_t *n)
 {
-	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
+	char p[PATH_MAX_LEN];
 	yaml_node_item_t *it;
 
 	if (!lb_y_want_seq(y, n, "ports"))
@@ -22,30 +22,16 @@ static void read_ep_ports(struct yl *y, struct lb_eps_spec *es,
 	     it++) {
 		size_t idx = it - n->data.sequence.items.start;
 		struct lb_ep_port *pt = &es->ports[es->nports];
-		yaml_node_t *en = lb_y_node(y, *it), *pn;
-		const char *name, *proto;
-		long long port = 0;
+		yaml_node_t *en = lb_y_node(y, *it);
 
 		snprintf(p, sizeof(p), "ports[%zu]", idx);
 		if (!en || en->type != YAML_MAPPING_NODE) {
 			lb_y_err(y, p, "expected a mapping");
 			continue;
 		}
-		snprintf(q, sizeof(q), "%s.port", p);
-		pn = lb_y_get(y, en, "port");
-		if (pn && !lb_y_parse_int(y, pn, q, 1, 65535, &port))
+		if (!lb_y_read_port(y, en, p, false, &pt->port, &pt->proto,
+				    &pt->name))
 			continue;
-		snprintf(q, sizeof(q), "%s.protocol", p);
-		proto = lb_y_get_str(y, en, "protocol", q);
-		if (lb_proto_parse_k8s(proto ? proto : "TCP", &pt->proto)) {
-			lb_y_err(y, q, "protocol must be TCP, UDP or SCTP, got '%s'",
-				 proto);
-			continue;
-		}
-		snprintf(q, sizeof(q), "%s.name", p);
-		name = lb_y_get_str(y, en, "name", q);
-		pt->name = lb_xstrdup(name ? name : "");
-		pt->port = (uint16_t)port;
 		es->nports++;
 	}
 }

@@ -98,11 +98,117 @@ void lb_docs_free(struct lb_doc *docs, size_t n)
 	free(docs);
 }
 
+/*
+ * Hash of a node, mapping keys in any order (as the API server compares
+ * objects, not text); a plain scalar differs from a quoted one (1 vs "1").
+ * budget bounds the work aliases can multiply.
+ */
+static uint64_t node_hash(yaml_document_t *doc, yaml_node_t *n, int depth,
+			  size_t *budget)
+{
+	uint64_t h = n ? (uint64_t)n->type : 0, sum = 0;
+	yaml_node_pair_t *pr;
+	yaml_node_item_t *it;
+
+	if (!n || depth > 64 || !*budget)
+		return h;
+	--*budget;
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		h = lb_hash_bytes(n->data.scalar.value, n->data.scalar.length,
+				  h + (n->data.scalar.style ==
+				       YAML_PLAIN_SCALAR_STYLE));
+		break;
+	case YAML_SEQUENCE_NODE:
+		for (it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			uint64_t v = node_hash(doc, yaml_document_get_node(doc, *it),
+					       depth + 1, budget);
+
+			h = lb_hash_bytes(&v, sizeof(v), h);
+		}
+		break;
+	case YAML_MAPPING_NODE:
+		for (pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++) {
+			uint64_t kv[2] = {
+				node_hash(doc, yaml_document_get_node(doc, pr->key),
+					  depth + 1, budget),
+				node_hash(doc, yaml_document_get_node(doc, pr->value),
+					  depth + 1, budget),
+			};
+
+			sum += lb_hash_bytes(kv, sizeof(kv), 0);
+		}
+		h = lb_hash_bytes(&sum, sizeof(sum), h);
+		break;
+	default:
+		break;
+	}
+	return h;
+}
+
+/* What generation follows: everything but apiVersion, kind, metadata, status. */
+static uint64_t spec_hash(yaml_document_t *doc, const yaml_node_t *root)
+{
+	static const char *const skip[] = { "apiVersion", "kind", "metadata",
+					    "status" };
+	size_t budget = 1u << 20, i;
+	yaml_node_pair_t *pr;
+	uint64_t sum = 0;
+
+	for (pr = root->data.mapping.pairs.start;
+	     pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+		uint64_t kv[2];
+
+		for (i = 0; k && k->type == YAML_SCALAR_NODE &&
+			    i < LB_ARRAY_SIZE(skip); i++)
+			if (!strcmp((const char *)k->data.scalar.value, skip[i]))
+				break;
+		if (k && k->type == YAML_SCALAR_NODE && i < LB_ARRAY_SIZE(skip))
+			continue;
+		kv[0] = node_hash(doc, k, 1, &budget);
+		kv[1] = node_hash(doc, yaml_document_get_node(doc, pr->value),
+				  1, &budget);
+		sum += lb_hash_bytes(kv, sizeof(kv), 0);
+	}
+	return sum;
+}
+
+/* metadata.name and .namespace, and the object's key from them. */
+static bool read_names(struct yl *y, const yaml_node_t *md, struct lb_doc *o)
+{
+	const char *name, *ns;
+
+	name = lb_y_get_str(y, md, "name", "metadata.name");
+	if (!name || !valid_dns(name, o->kind != LB_KIND_SERVICE,
+				o->kind == LB_KIND_SERVICE)) {
+		lb_y_err(y, "metadata.name", "invalid or missing name '%s'",
+			 name ? name : "");
+		return false;
+	}
+	o->name = lb_xstrdup(name);
+	if (lb_kind_namespaced(o->kind)) {
+		ns = lb_y_get_str(y, md, "namespace", "metadata.namespace");
+		if (!ns)
+			ns = "default";
+		if (!valid_dns(ns, false, false)) {
+			lb_y_err(y, "metadata.namespace", "invalid namespace '%s'",
+				 ns);
+			return false;
+		}
+		o->ns = lb_xstrdup(ns);
+	}
+	o->key = lb_engine_key(o->kind, o->ns, name);
+	return true;
+}
+
 /* Returns true when root yields an object in *o (text not yet set). */
 static bool load_object(struct yl *y, const yaml_node_t *root,
 			struct lb_doc *o)
 {
-	const char *kind, *api, *name, *ns;
+	const char *kind, *api;
 	size_t before = y->errors;
 	yaml_node_t *md;
 
@@ -140,29 +246,10 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 			lb_y_err(y, "metadata", "metadata is required");
 		return false;
 	}
-	name = lb_y_get_str(y, md, "name", "metadata.name");
-	if (!name || !valid_dns(name, o->kind != LB_KIND_SERVICE,
-				o->kind == LB_KIND_SERVICE)) {
-		lb_y_err(y, "metadata.name", "invalid or missing name '%s'",
-			 name ? name : "");
+	if (!read_names(y, md, o))
 		return false;
-	}
-	o->name = lb_xstrdup(name);
-	if (lb_kind_namespaced(o->kind)) {
-		ns = lb_y_get_str(y, md, "namespace", "metadata.namespace");
-		if (!ns)
-			ns = "default";
-		if (!valid_dns(ns, false, false)) {
-			lb_y_err(y, "metadata.namespace", "invalid namespace '%s'",
-				 ns);
-			return false;
-		}
-		o->ns = lb_xstrdup(ns);
-		o->key = lb_xasprintf("%s/%s", ns, name);
-	} else {
-		o->key = lb_xstrdup(name);
-	}
 	o->created = parse_timestamp(y, md);
+	o->spec_hash = spec_hash(y->doc, root);
 	switch (o->kind) {
 	case LB_KIND_POOL:
 		o->pool.api_version = lb_xstrdup(api);

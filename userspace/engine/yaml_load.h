@@ -18,6 +18,8 @@ struct lb_doc {
 	char *key;		/* pool name or "ns/name" */
 	int64_t created;	/* metadata.creationTimestamp in ns, or 0 */
 	char *text;		/* the document's own source text */
+	/* Fingerprint of all but apiVersion, kind, metadata and status. */
+	uint64_t spec_hash;
 	struct lb_pool_spec pool;
 	struct lb_svc_spec svc;
 	struct lb_eps_spec eps;

@@ -214,6 +214,39 @@ bool lb_y_parse_int(struct yl *y, const yaml_node_t *n, const char *path,
 	return true;
 }
 
+/*
+ * The port, protocol and name of a ServicePort or an EndpointPort: one
+ * reader so that both kinds accept and refuse the same text.
+ */
+bool lb_y_read_port(struct yl *y, const yaml_node_t *en, const char *p,
+		    bool required, uint16_t *port, uint8_t *proto, char **name)
+{
+	char q[PATH_MAX_LEN + 32];
+	yaml_node_t *pn;
+	const char *v;
+	long long n = 0;
+
+	snprintf(q, sizeof(q), "%s.port", p);
+	pn = lb_y_get(y, en, "port");
+	if (!pn && required) {
+		lb_y_err(y, q, "port is required");
+		return false;
+	}
+	if (pn && !lb_y_parse_int(y, pn, q, 1, 65535, &n))
+		return false;
+	snprintf(q, sizeof(q), "%s.protocol", p);
+	v = lb_y_get_str(y, en, "protocol", q);
+	if (lb_proto_parse_k8s(v ? v : "TCP", proto)) {
+		lb_y_err(y, q, "protocol must be TCP, UDP or SCTP, got '%s'", v);
+		return false;
+	}
+	snprintf(q, sizeof(q), "%s.name", p);
+	v = lb_y_get_str(y, en, "name", q);
+	*name = lb_xstrdup(v ? v : "");
+	*port = (uint16_t)n;
+	return true;
+}
+
 const char *lb_y_get_str(struct yl *y, const yaml_node_t *map,
 			 const char *key, const char *path)
 {

@@ -40,6 +40,9 @@ void lb_y_get_bool(struct yl *y, const yaml_node_t *map, const char *key,
 		   const char *path, bool *out);
 bool lb_y_parse_int(struct yl *y, const yaml_node_t *n, const char *path,
 		    long long min, long long max, long long *out);
+/* port (required or 0), protocol (default TCP) and name of entry p. */
+bool lb_y_read_port(struct yl *y, const yaml_node_t *en, const char *p,
+		    bool required, uint16_t *port, uint8_t *proto, char **name);
 void lb_y_read_strmap(struct yl *y, const yaml_node_t *n, const char *path,
 		      struct lb_labels *out);
 

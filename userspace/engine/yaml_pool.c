@@ -23,8 +23,8 @@ static void read_reserved(struct yl *y, struct lb_pool_spec *ps,
 		size_t idx = it - n->data.sequence.items.start;
 		yaml_node_t *en = lb_y_node(y, *it);
 		struct lb_block b = { 0 };
-		const char *v, *dash;
-		char *start = NULL;
+		char *first, *last;
+		const char *v;
 
 		snprintf(p, sizeof(p), "spec.reserved[%zu]", idx);
 		if (en && en->type == YAML_MAPPING_NODE) {
@@ -45,16 +45,19 @@ static void read_reserved(struct yl *y, struct lb_pool_spec *ps,
 					lb_y_err(y, p, "expected a string or mapping");
 				continue;
 			}
-			dash = strchr(v, '-');
-			if (strchr(v, '/')) {
+			switch (lb_ip_text_split(v, &first, &last)) {
+			case LB_IP_TEXT_CIDR:
 				lb_block_set_cidr(&b, v);
-			} else if (dash) {
-				start = lb_xstrndup(v, dash - v);
-				lb_block_set_range(&b, start, dash + 1);
-				free(start);
-			} else {
+				break;
+			case LB_IP_TEXT_RANGE:
+				lb_block_set_range(&b, first, last);
+				break;
+			case LB_IP_TEXT_ADDR:
 				lb_block_set_range(&b, v, NULL);
+				break;
 			}
+			free(first);
+			free(last);
 		}
 		for (i = 0; b.valid && i < ps->nreserved; i++) {
 			if (lb_range_overlaps(&ps->reserved[i], &b.r)) {

@@ -139,7 +139,6 @@ static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 		size_t idx = it - n->data.sequence.items.start;
 		yaml_node_t *en = lb_y_node(y, *it), *pn;
 		struct lb_port *pt = &ss->ports[ss->nports];
-		const char *proto, *name;
 		long long port;
 
 		snprintf(p, sizeof(p), "spec.ports[%zu]", idx);
@@ -147,25 +146,9 @@ static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 			lb_y_err(y, p, "expected a mapping");
 			continue;
 		}
-		snprintf(q, sizeof(q), "%s.port", p);
-		pn = lb_y_get(y, en, "port");
-		if (!pn) {
-			lb_y_err(y, q, "port is required");
+		if (!lb_y_read_port(y, en, p, true, &pt->port, &pt->proto,
+				    &pt->name))
 			continue;
-		}
-		if (!lb_y_parse_int(y, pn, q, 1, 65535, &port))
-			continue;
-		pt->port = (uint16_t)port;
-		snprintf(q, sizeof(q), "%s.protocol", p);
-		proto = lb_y_get_str(y, en, "protocol", q);
-		if (lb_proto_parse_k8s(proto ? proto : "TCP", &pt->proto)) {
-			lb_y_err(y, q, "protocol must be TCP, UDP or SCTP, got '%s'",
-				 proto);
-			continue;
-		}
-		snprintf(q, sizeof(q), "%s.name", p);
-		name = lb_y_get_str(y, en, "name", q);
-		pt->name = lb_xstrdup(name ? name : "");
 		read_target(y, en, p, pt);
 		snprintf(q, sizeof(q), "%s.nodePort", p);
 		pn = lb_y_get(y, en, "nodePort");

@@ -162,6 +162,21 @@ json_t *lbctl_request(const struct lbctl_opts *o, json_t *req, int *rc);
 /* A string member of @obj, "" if absent. */
 const char *lbctl_str(json_t *obj, const char *key);
 
+/* table.c: kubectl's aligned columns (at most 12), ages and times. */
+struct lbctl_table {
+	size_t ncols, nrows;
+	char **cells;			/* nrows x ncols, row 0 = header */
+};
+
+/* One row of t->ncols strings (NULL prints empty). */
+void lbctl_table_row(struct lbctl_table *t, ...);
+/* Prints the rows, each indented, and empties the table. */
+void lbctl_table_print(struct lbctl_table *t, int indent);
+/* kubectl's HumanDuration since @created (seconds since the epoch). */
+void lbctl_human_age(json_t *created, char *buf, size_t len);
+/* "2026-11-30T10:05:42Z" as kubectl describe prints times. */
+void lbctl_rfc3339_human(const char *s, char *buf, size_t len);
+
 /* views.c: kubectl's tables and describe pages. */
 void lbctl_pools_table(json_t *items, bool wide);
 void lbctl_services_table(json_t *items, bool wide);
@@ -173,6 +188,10 @@ void lbctl_describe_l2policy(json_t *pol);
 void lbctl_describe_node(json_t *node);
 /* The "L2 Announcement:" part of describe service. */
 void lbctl_describe_l2(json_t *l2);
+/* EVENT items (lib/lbipamd_proto.h) as kubectl get events prints them. */
+void lbctl_events_table(json_t *items, bool all_ns, const char *ns,
+			bool wide);
+void lbctl_describe_events(json_t *items);
 
 /* yaml.c: a JSON value as a YAML document. Exit code. */
 int lbctl_print_yaml(json_t *v);

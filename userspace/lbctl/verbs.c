@@ -79,6 +79,7 @@ enum resource {
 	RES_L2POLICY = LB_KIND_L2POLICY,
 	RES_NODE = LB_KIND_NODE,
 	RES_STATUS,
+	RES_EVENTS,
 	RES_NONE,
 };
 
@@ -88,6 +89,8 @@ static enum resource resource(const char *s)
 
 	if (!strcmp(s, "status"))
 		return RES_STATUS;
+	if (!strcmp(s, "events") || !strcmp(s, "event") || !strcmp(s, "ev"))
+		return RES_EVENTS;
 	return lb_kind_parse_alias(s, &k) ? RES_NONE : (enum resource)k;
 }
 
@@ -211,7 +214,7 @@ int lbctl_do_delete(const struct lbctl_opts *o)
 		return send_file(o, "delete");
 	}
 	res = o->argc == 2 ? resource(o->argv[0]) : RES_NONE;
-	if (res == RES_NONE || res == RES_STATUS) {
+	if (res == RES_NONE || res == RES_STATUS || res == RES_EVENTS) {
 		lbctl_err("Usage: lbctl delete -f FILE | ippool NAME | service [NS/]NAME | l2announcementpolicy NAME | node NAME");
 		return LBCTL_EXIT_USAGE;
 	}
@@ -288,6 +291,56 @@ static void print_cluster_status(json_t *c)
 	}
 }
 
+/* The daemon's effective configuration, one "key: value" a line. */
+static void print_config(json_t *cfg)
+{
+	const char *key;
+	json_t *v, *x;
+	size_t i;
+
+	printf("config:\n");
+	json_object_foreach(cfg, key, v) {
+		printf("  %s:%*s", key, (int)(26 - strlen(key)), "");
+		if (json_is_array(v)) {
+			json_array_foreach(v, i, x)
+				printf("%s%s", i ? "," : "", json_string_value(x));
+		} else if (json_is_boolean(v)) {
+			printf("%s", json_is_true(v) ? "true" : "false");
+		} else {
+			printf("%s", json_string_value(v) ? json_string_value(v) : "");
+		}
+		printf("\n");
+	}
+}
+
+/* Like kubectl get events: one namespace (default) or, with -A, all. */
+static int get_events(const struct lbctl_opts *o)
+{
+	const char *ns = o->ns ? o->ns : "default";
+	json_t *req, *resp, *items;
+	int rc;
+
+	if (o->argc != 1) {
+		lbctl_err("Usage: lbctl get events [-A | -n NS] [-o wide|yaml|json]");
+		return LBCTL_EXIT_USAGE;
+	}
+	req = json_pack("{s:s, s:s}", "op", "get", "kind", "events");
+	if (!o->all_ns)
+		json_object_set_new(req, "namespace", json_string(ns));
+	resp = lbctl_request(o, req, &rc);
+	if (!resp)
+		return rc;
+	items = json_incref(json_object_get(resp, "items"));
+	json_decref(resp);
+	if (o->fmt == LBCTL_FMT_YAML || o->fmt == LBCTL_FMT_JSON)
+		rc = print_objects(items, false, o->fmt);
+	else
+		lbctl_events_table(items, o->all_ns, ns,
+				   o->fmt == LBCTL_FMT_WIDE);
+	json_decref(items);
+	return rc;
+}
+
 static int get_status(const struct lbctl_opts *o)
 {
 	json_t *resp, *k;
@@ -316,6 +369,9 @@ static int get_status(const struct lbctl_opts *o)
 	if (k)
 		printf("l2:        node %s, %s (%s)\n", lbctl_str(k, "node"),
 		       lbctl_str(k, "state"), lbctl_str(k, "message"));
+	k = json_object_get(resp, "config");
+	if (k)
+		print_config(k);
 	print_cluster_status(json_object_get(resp, "cluster"));
 	json_decref(resp);
 	return 0;
@@ -328,6 +384,7 @@ static void get_usage(FILE *f)
 		"       lbctl get services [NAME] [-A | -n NS] [-o wide|yaml|json]\n"
 		"       lbctl get l2announcementpolicies [NAME] [-o wide|yaml|json]\n"
 		"       lbctl get nodes [NAME] [-o wide|yaml|json]\n"
+		"       lbctl get events [-A | -n NS] [-o wide|yaml|json]\n"
 		"       lbctl get status [-o yaml|json]\n");
 }
 
@@ -345,11 +402,13 @@ int lbctl_do_get(const struct lbctl_opts *o)
 	if (o->argc >= 1 && o->argc <= 2)
 		res = resource(o->argv[0]);
 	if (res == RES_NONE || res == RES_ENDPOINTSLICE) {
-		lbctl_err("Usage: lbctl get ippools|services|l2announcementpolicies|nodes|status [NAME] [-A] [-n NS] [-o wide|yaml|json]");
+		lbctl_err("Usage: lbctl get ippools|services|l2announcementpolicies|nodes|events|status [NAME] [-A] [-n NS] [-o wide|yaml|json]");
 		return LBCTL_EXIT_USAGE;
 	}
 	if (res == RES_STATUS)
 		return get_status(o);
+	if (res == RES_EVENTS)
+		return get_events(o);
 	name = o->argc == 2 ? o->argv[1] : NULL;
 	req = json_pack("{s:s, s:s}", "op", "get", "kind",
 			lb_kind_resource((enum lb_kind)res));
@@ -398,7 +457,7 @@ int lbctl_do_describe(const struct lbctl_opts *o)
 	}
 	if (o->argc == 2)
 		res = resource(o->argv[0]);
-	if (res == RES_NONE || res == RES_STATUS || res == RES_ENDPOINTSLICE) {
+	if (res == RES_NONE || res == RES_STATUS || res == RES_EVENTS || res == RES_ENDPOINTSLICE) {
 		lbctl_err("Usage: lbctl describe ippool NAME | service [NS/]NAME | l2announcementpolicy NAME | node NAME");
 		return LBCTL_EXIT_USAGE;
 	}
@@ -418,6 +477,8 @@ int lbctl_do_describe(const struct lbctl_opts *o)
 		lbctl_describe_node(item);
 	else
 		lbctl_describe_service(item);
+	if (o->fmt != LBCTL_FMT_JSON && o->fmt != LBCTL_FMT_YAML)
+		lbctl_describe_events(json_object_get(item, "events"));
 	json_decref(resp);
 	return rc;
 }

@@ -4,101 +4,11 @@
  * of "describe", from the daemon's JSON (lib/lbipamd_proto.h).
  */
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "lbctl.h"
-
-#define MAX_COLS	12
-
-struct table {
-	size_t ncols, nrows;
-	char **cells;			/* nrows x ncols, row 0 = header */
-};
-
-static void table_row(struct table *t, ...)
-{
-	char **nc;
-	va_list ap;
-	size_t i;
-
-	nc = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*nc));
-	if (!nc)
-		return;
-	t->cells = nc;
-	va_start(ap, t);
-	for (i = 0; i < t->ncols; i++) {
-		const char *s = va_arg(ap, const char *);
-
-		t->cells[t->nrows * t->ncols + i] = strdup(s ? s : "");
-	}
-	va_end(ap);
-	t->nrows++;
-}
-
-static void table_print(struct table *t, int indent)
-{
-	size_t w[MAX_COLS] = { 0 }, r, c;
-
-	for (r = 0; r < t->nrows; r++)
-		for (c = 0; c < t->ncols; c++) {
-			const char *s = t->cells[r * t->ncols + c];
-			size_t n = s ? strlen(s) : 0;
-
-			if (n > w[c])
-				w[c] = n;
-		}
-	for (r = 0; r < t->nrows; r++) {
-		printf("%*s", indent, "");
-		for (c = 0; c < t->ncols; c++) {
-			const char *s = t->cells[r * t->ncols + c];
-
-			/* kubectl: three spaces between columns. */
-			if (c + 1 < t->ncols)
-				printf("%-*s   ", (int)w[c], s ? s : "");
-			else
-				printf("%s\n", s ? s : "");
-		}
-	}
-	for (r = 0; r < t->nrows * t->ncols; r++)
-		free(t->cells[r]);
-	free(t->cells);
-	t->cells = NULL;
-	t->nrows = 0;
-}
-
-/* kubectl's HumanDuration. */
-static void human_age(json_t *created, char *buf, size_t len)
-{
-	long long s = (long long)time(NULL) -
-		      (long long)json_integer_value(created);
-	long long m = s / 60, h = s / 3600, d = s / 86400;
-
-	if (!json_is_integer(created)) {
-		snprintf(buf, len, "<unknown>");
-		return;
-	}
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(buf, len, "%llds", s);
-	else if (m < 10 && s % 60)
-		snprintf(buf, len, "%lldm%llds", m, s % 60);
-	else if (m < 180)
-		snprintf(buf, len, "%lldm", m);
-	else if (h < 8 && m % 60)
-		snprintf(buf, len, "%lldh%lldm", h, m % 60);
-	else if (h < 48)
-		snprintf(buf, len, "%lldh", h);
-	else if (d < 8 && h % 24)
-		snprintf(buf, len, "%lldd%lldh", d, h % 24);
-	else if (d < 730)
-		snprintf(buf, len, "%lldd", d);
-	else
-		snprintf(buf, len, "%lldy%lldd", d / 365, d % 365);
-}
 
 static json_t *find_cond(json_t *conds, const char *type)
 {
@@ -180,16 +90,16 @@ static void external_ips(json_t *svc, char *buf, size_t len)
 
 void lbctl_pools_table(json_t *items, bool wide)
 {
-	struct table t = { .ncols = wide ? 9 : 5 };
+	struct lbctl_table t = { .ncols = wide ? 9 : 5 };
 	json_t *p;
 	size_t i;
 
 	if (wide)
-		table_row(&t, "NAME", "DISABLED", "CONFLICTING",
+		lbctl_table_row(&t, "NAME", "DISABLED", "CONFLICTING",
 			  "IPS AVAILABLE", "AGE", "IPS USED", "IPS TOTAL",
 				"PRIORITY", "BLOCKS");
 	else
-		table_row(&t, "NAME", "DISABLED", "CONFLICTING",
+		lbctl_table_row(&t, "NAME", "DISABLED", "CONFLICTING",
 			  "IPS AVAILABLE", "AGE");
 	json_array_foreach(items, i, p) {
 		json_t *counts = json_object_get(p, "counts");
@@ -198,13 +108,13 @@ void lbctl_pools_table(json_t *items, bool wide)
 		json_t *avail = find_cond(conds, "cilium.io/IPsAvailable");
 		char age[32], prio[32], blocks[1024];
 
-		human_age(json_object_get(p, "created"), age, sizeof(age));
+		lbctl_human_age(json_object_get(p, "created"), age, sizeof(age));
 		snprintf(prio, sizeof(prio), "%lld", (long long)
 			 json_integer_value(json_object_get(p, "priority")));
 		join_list(json_object_get(p, "blocks"), "spec", blocks,
 			  sizeof(blocks));
 		/* As Cilium's printer columns: straight from the conditions. */
-		table_row(&t, lbctl_str(p, "name"),
+		lbctl_table_row(&t, lbctl_str(p, "name"),
 			  json_is_true(json_object_get(p, "disabled")) ?
 				"true" : "false",
 				conflict ? lbctl_str(conflict, "status") :
@@ -215,20 +125,20 @@ void lbctl_pools_table(json_t *items, bool wide)
 				lbctl_str(counts, "used"),
 				lbctl_str(counts, "total"), prio, blocks);
 	}
-	table_print(&t, 0);
+	lbctl_table_print(&t, 0);
 }
 
 void lbctl_services_table(json_t *items, bool wide)
 {
-	struct table t = { .ncols = wide ? 8 : 7 };
+	struct lbctl_table t = { .ncols = wide ? 8 : 7 };
 	json_t *s;
 	size_t i;
 
 	if (wide)
-		table_row(&t, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP",
+		lbctl_table_row(&t, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP",
 			  "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR");
 	else
-		table_row(&t, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP",
+		lbctl_table_row(&t, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP",
 			  "EXTERNAL-IP", "PORT(S)", "AGE");
 	json_array_foreach(items, i, s) {
 		char ext[1024], ports[1024], age[32], sel[1024];
@@ -237,9 +147,9 @@ void lbctl_services_table(json_t *items, bool wide)
 
 		external_ips(s, ext, sizeof(ext));
 		port_list(json_object_get(s, "ports"), ports, sizeof(ports));
-		human_age(json_object_get(s, "created"), age, sizeof(age));
+		lbctl_human_age(json_object_get(s, "created"), age, sizeof(age));
 		selector_str(json_object_get(s, "selector"), sel, sizeof(sel));
-		table_row(&t, lbctl_str(s, "namespace"), lbctl_str(s, "name"),
+		lbctl_table_row(&t, lbctl_str(s, "namespace"), lbctl_str(s, "name"),
 			  lbctl_str(s, "type"), cip ? cip : "<none>", ext,
 				ports, age, sel);
 	}
@@ -250,14 +160,14 @@ void lbctl_services_table(json_t *items, bool wide)
 		fprintf(stderr, "No resources found.\n");
 		return;
 	}
-	table_print(&t, 0);
+	lbctl_table_print(&t, 0);
 }
 
 /* ----------------------------------------------------------- describe --- */
 
 static void describe_conditions(json_t *conds)
 {
-	struct table t = { .ncols = 4 };
+	struct lbctl_table t = { .ncols = 5 };
 	json_t *c;
 	size_t i;
 
@@ -266,12 +176,21 @@ static void describe_conditions(json_t *conds)
 		printf("  <none>\n");
 		return;
 	}
-	table_row(&t, "Type", "Status", "Reason", "Message");
-	table_row(&t, "----", "------", "------", "-------");
-	json_array_foreach(conds, i, c)
-		table_row(&t, lbctl_str(c, "type"), lbctl_str(c, "status"),
-			  lbctl_str(c, "reason"), lbctl_str(c, "message"));
-	table_print(&t, 2);
+	/* The columns of kubectl describe node, heartbeat aside. */
+	lbctl_table_row(&t, "Type", "Status", "LastTransitionTime", "Reason",
+		  "Message");
+	lbctl_table_row(&t, "----", "------", "------------------", "------",
+		  "-------");
+	json_array_foreach(conds, i, c) {
+		char when[64];
+
+		lbctl_rfc3339_human(lbctl_str(c, "lastTransitionTime"), when,
+			      sizeof(when));
+		lbctl_table_row(&t, lbctl_str(c, "type"), lbctl_str(c, "status"),
+			  when, lbctl_str(c, "reason"),
+			  lbctl_str(c, "message"));
+	}
+	lbctl_table_print(&t, 2);
 }
 
 static void timestamp(json_t *created, char *buf, size_t len)
@@ -282,14 +201,14 @@ static void timestamp(json_t *created, char *buf, size_t len)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	human_age(created, age, sizeof(age));
+	lbctl_human_age(created, age, sizeof(age));
 	snprintf(buf + strlen(buf), len - strlen(buf), " (%s ago)", age);
 }
 
 void lbctl_describe_pool(json_t *p)
 {
 	json_t *c = json_object_get(p, "counts"), *b, *ip;
-	struct table t = { .ncols = 3 };
+	struct lbctl_table t = { .ncols = 3 };
 	char when[128];
 	size_t i;
 
@@ -323,7 +242,7 @@ void lbctl_describe_pool(json_t *p)
 		printf("  <none>\n");
 		return;
 	}
-	table_row(&t, "IP", "HELD BY", "SHARING KEY");
+	lbctl_table_row(&t, "IP", "HELD BY", "SHARING KEY");
 	json_array_foreach(json_object_get(p, "ips"), i, ip) {
 		char holders[2048];
 		const char *owner = lbctl_str(ip, "owner");
@@ -333,11 +252,11 @@ void lbctl_describe_pool(json_t *p)
 				  holders, sizeof(holders));
 		else
 			snprintf(holders, sizeof(holders), "<%s>", owner);
-		table_row(&t, lbctl_str(ip, "ip"), holders,
+		lbctl_table_row(&t, lbctl_str(ip, "ip"), holders,
 			  *lbctl_str(ip, "sharingKey") ?
 				lbctl_str(ip, "sharingKey") : "-");
 	}
-	table_print(&t, 2);
+	lbctl_table_print(&t, 2);
 }
 
 static const char *yes(json_t *o, const char *key)
@@ -369,7 +288,7 @@ static void describe_ports(json_t *ports)
 
 static void describe_endpoints(json_t *eps)
 {
-	struct table t = { .ncols = 6 };
+	struct lbctl_table t = { .ncols = 6 };
 	json_t *e;
 	size_t i;
 
@@ -378,15 +297,15 @@ static void describe_endpoints(json_t *eps)
 		printf("  <none>\n");
 		return;
 	}
-	table_row(&t, "SLICE", "ADDRESS", "READY", "SERVING", "TERMINATING",
+	lbctl_table_row(&t, "SLICE", "ADDRESS", "READY", "SERVING", "TERMINATING",
 		  "NODE");
 	json_array_foreach(eps, i, e)
-		table_row(&t, lbctl_str(e, "slice"), lbctl_str(e, "address"),
+		lbctl_table_row(&t, lbctl_str(e, "slice"), lbctl_str(e, "address"),
 			  yes(e, "ready"), yes(e, "serving"),
 			  yes(e, "terminating"),
 			  *lbctl_str(e, "nodeName") ?
 			  lbctl_str(e, "nodeName") : "-");
-	table_print(&t, 2);
+	lbctl_table_print(&t, 2);
 }
 
 /* What the daemon put in the kernel for the Service. */
@@ -454,7 +373,7 @@ void lbctl_describe_service(json_t *s)
 
 /* ------------------------------------------------- L2 announcements --- */
 
-static void no_resources(struct table *t)
+static void no_resources(struct lbctl_table *t)
 {
 	size_t i;
 
@@ -475,11 +394,11 @@ static void interfaces_str(json_t *arr, char *buf, size_t len)
 
 void lbctl_l2policies_table(json_t *items, bool wide)
 {
-	struct table t = { .ncols = wide ? 10 : 6 };
+	struct lbctl_table t = { .ncols = wide ? 10 : 6 };
 	json_t *p;
 	size_t i;
 
-	table_row(&t, "NAME", "LOADBALANCERIPS", "EXTERNALIPS", "INTERFACES",
+	lbctl_table_row(&t, "NAME", "LOADBALANCERIPS", "EXTERNALIPS", "INTERFACES",
 		  "SERVICES", "AGE", "SERVICE SELECTOR", "NODE SELECTOR",
 		  "THIS NODE", "PROBLEMS");
 	json_array_foreach(items, i, p) {
@@ -487,12 +406,12 @@ void lbctl_l2policies_table(json_t *items, bool wide)
 
 		interfaces_str(json_object_get(p, "interfaces"), ifs,
 			       sizeof(ifs));
-		human_age(json_object_get(p, "created"), age, sizeof(age));
+		lbctl_human_age(json_object_get(p, "created"), age, sizeof(age));
 		snprintf(nsvc, sizeof(nsvc), "%zu",
 			 json_array_size(json_object_get(p, "services")));
 		join_list(json_object_get(p, "conditions"), "type", probs,
 			  sizeof(probs));
-		table_row(&t, lbctl_str(p, "name"), yes(p, "loadBalancerIPs"),
+		lbctl_table_row(&t, lbctl_str(p, "name"), yes(p, "loadBalancerIPs"),
 			  yes(p, "externalIPs"), ifs, nsvc, age,
 			  lbctl_str(p, "serviceSelector"),
 			  lbctl_str(p, "nodeSelector"),
@@ -503,7 +422,7 @@ void lbctl_l2policies_table(json_t *items, bool wide)
 		no_resources(&t);
 		return;
 	}
-	table_print(&t, 0);
+	lbctl_table_print(&t, 0);
 }
 
 static void labels_str(json_t *labels, char *buf, size_t len)
@@ -513,24 +432,24 @@ static void labels_str(json_t *labels, char *buf, size_t len)
 
 void lbctl_nodes_table(json_t *items, bool wide)
 {
-	struct table t = { .ncols = wide ? 3 : 2 };
+	struct lbctl_table t = { .ncols = wide ? 3 : 2 };
 	json_t *n;
 	size_t i;
 
-	table_row(&t, "NAME", "AGE", "LABELS");
+	lbctl_table_row(&t, "NAME", "AGE", "LABELS");
 	json_array_foreach(items, i, n) {
 		char age[32], labels[2048];
 
-		human_age(json_object_get(n, "created"), age, sizeof(age));
+		lbctl_human_age(json_object_get(n, "created"), age, sizeof(age));
 		labels_str(json_object_get(n, "labels"), labels,
 			   sizeof(labels));
-		table_row(&t, lbctl_str(n, "name"), age, labels);
+		lbctl_table_row(&t, lbctl_str(n, "name"), age, labels);
 	}
 	if (t.nrows == 1) {
 		no_resources(&t);
 		return;
 	}
-	table_print(&t, 0);
+	lbctl_table_print(&t, 0);
 }
 
 static void describe_list(const char *title, json_t *arr, const char *none)
@@ -612,4 +531,142 @@ void lbctl_describe_l2(json_t *l2)
 	json_array_foreach(json_object_get(l2, "announcements"), i, a)
 		printf("  %s dev %s\n", lbctl_str(a, "address"),
 		       lbctl_str(a, "interface"));
+}
+
+/* ------------------------------------------------------------ events --- */
+
+/* kubectl's interval: "5s", or "5s (x3 over 2m)" for a folded event. */
+static void event_interval(json_t *ev, char *buf, size_t len)
+{
+	long long count = json_integer_value(json_object_get(ev, "count"));
+	char last[32], first[32];
+
+	lbctl_human_age(json_object_get(ev, "lastTimestamp"), last, sizeof(last));
+	if (count <= 1) {
+		snprintf(buf, len, "%s", last);
+		return;
+	}
+	lbctl_human_age(json_object_get(ev, "firstTimestamp"), first, sizeof(first));
+	snprintf(buf, len, "%s (x%lld over %s)", last, count, first);
+}
+
+/* kubectl's OBJECT column: lower-case kind, then the name. */
+static void event_object(json_t *ev, char *buf, size_t len)
+{
+	json_t *inv = json_object_get(ev, "involvedObject");
+	const char *k = lbctl_str(inv, "kind");
+	size_t i;
+
+	for (i = 0; k[i] && i + 1 < len; i++)
+		buf[i] = (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] - 'A' + 'a' :
+				k[i]);
+	buf[i] = '\0';
+	snprintf(buf + i, len - i, "/%s", lbctl_str(inv, "name"));
+}
+
+/* -o wide: kubectl's extra columns (no sub-objects here). */
+static void events_wide(json_t *items, bool all_ns)
+{
+	struct lbctl_table t = { .ncols = all_ns ? 11 : 10 };
+	char when[96], obj[320], first[32], count[32];
+	const char *h[] = { "NAMESPACE", "LAST SEEN", "TYPE", "REASON",
+			    "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE",
+			    "FIRST SEEN", "COUNT", "NAME" };
+	const char *const *c = all_ns ? h : h + 1;
+	json_t *ev;
+	size_t i;
+
+	lbctl_table_row(&t, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
+		  c[9], all_ns ? c[10] : NULL);
+	json_array_foreach(items, i, ev) {
+		const char *v[11];
+		size_t k = 0;
+
+		lbctl_human_age(json_object_get(ev, "lastTimestamp"), when,
+			  sizeof(when));
+		lbctl_human_age(json_object_get(ev, "firstTimestamp"), first,
+			  sizeof(first));
+		event_object(ev, obj, sizeof(obj));
+		snprintf(count, sizeof(count), "%lld", (long long)
+			 json_integer_value(json_object_get(ev, "count")));
+		if (all_ns)
+			v[k++] = lbctl_str(ev, "namespace");
+		v[k++] = when;
+		v[k++] = lbctl_str(ev, "type");
+		v[k++] = lbctl_str(ev, "reason");
+		v[k++] = obj;
+		v[k++] = "";
+		v[k++] = "lbipamd";
+		v[k++] = lbctl_str(ev, "message");
+		v[k++] = first;
+		v[k++] = count;
+		v[k++] = lbctl_str(ev, "name");
+		lbctl_table_row(&t, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+			  v[8], v[9], all_ns ? v[10] : NULL);
+	}
+	lbctl_table_print(&t, 0);
+}
+
+void lbctl_events_table(json_t *items, bool all_ns, const char *ns,
+			bool wide)
+{
+	struct lbctl_table t = { .ncols = all_ns ? 6 : 5 };
+	char when[96], obj[320];
+	json_t *ev;
+	size_t i;
+
+	if (!json_array_size(items)) {
+		if (all_ns)
+			fprintf(stderr, "No resources found\n");
+		else
+			fprintf(stderr, "No resources found in %s namespace.\n",
+				ns);
+		return;
+	}
+	if (wide) {
+		events_wide(items, all_ns);
+		return;
+	}
+	if (all_ns)
+		lbctl_table_row(&t, "NAMESPACE", "LAST SEEN", "TYPE", "REASON",
+			  "OBJECT", "MESSAGE");
+	else
+		lbctl_table_row(&t, "LAST SEEN", "TYPE", "REASON", "OBJECT",
+			  "MESSAGE");
+	json_array_foreach(items, i, ev) {
+		event_interval(ev, when, sizeof(when));
+		event_object(ev, obj, sizeof(obj));
+		if (all_ns)
+			lbctl_table_row(&t, lbctl_str(ev, "namespace"), when,
+				  lbctl_str(ev, "type"), lbctl_str(ev, "reason"),
+				  obj, lbctl_str(ev, "message"));
+		else
+			lbctl_table_row(&t, when, lbctl_str(ev, "type"),
+				  lbctl_str(ev, "reason"), obj,
+				  lbctl_str(ev, "message"));
+	}
+	lbctl_table_print(&t, 0);
+}
+
+/* The last section of describe, as kubectl prints it. */
+void lbctl_describe_events(json_t *items)
+{
+	struct lbctl_table t = { .ncols = 5 };
+	char when[96];
+	json_t *ev;
+	size_t i;
+
+	if (!json_array_size(items)) {
+		printf("Events:                <none>\n");
+		return;
+	}
+	printf("Events:\n");
+	lbctl_table_row(&t, "Type", "Reason", "Age", "From", "Message");
+	lbctl_table_row(&t, "----", "------", "----", "----", "-------");
+	json_array_foreach(items, i, ev) {
+		event_interval(ev, when, sizeof(when));
+		lbctl_table_row(&t, lbctl_str(ev, "type"), lbctl_str(ev, "reason"),
+			  when, "lbipamd", lbctl_str(ev, "message"));
+	}
+	lbctl_table_print(&t, 2);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "lb_addr.h"
+#include "lb_mem.h"
 
 int lb_parse_uint(const char *s, unsigned long min, unsigned long max,
 		  unsigned long *v)
@@ -39,6 +40,20 @@ static int parse_port(const char *s, uint16_t *port)
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
+}
+
+enum lb_ip_text lb_ip_text_split(const char *s, char **first, char **last)
+{
+	const char *dash = strchr(s, '-');
+
+	*first = *last = NULL;
+	if (strchr(s, '/'))
+		return LB_IP_TEXT_CIDR;
+	if (!dash)
+		return LB_IP_TEXT_ADDR;
+	*first = lb_xstrndup(s, dash - s);
+	*last = lb_xstrdup(dash + 1);
+	return LB_IP_TEXT_RANGE;
 }
 
 int lb_ip_parse(const char *s, int *family, void *addr)

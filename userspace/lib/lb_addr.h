@@ -47,6 +47,20 @@ int lb_ip_parse(const char *s, int *family, void *addr);
 int lb_ip_cmp(int fa, const void *a, int fb, const void *b);
 const char *lb_ip_str(int family, const void *addr, char *buf, size_t len);
 
+/* What one string of an address list is (Cilium's pool reserved entries). */
+enum lb_ip_text {
+	LB_IP_TEXT_ADDR,		/* "ADDR" */
+	LB_IP_TEXT_CIDR,		/* "ADDR/LEN" */
+	LB_IP_TEXT_RANGE,		/* "FIRST-LAST" */
+};
+
+/*
+ * Which of the three s is; for a range, its two address texts in *first
+ * and *last (allocated, unchecked: the caller reads them with
+ * lb_ip_parse() and names the bad one), else both NULL.
+ */
+enum lb_ip_text lb_ip_text_split(const char *s, char **first, char **last);
+
 /* lb_cidr_parse() flags. */
 enum {
 	/* A bare address is accepted as a /32 or /128 (lbctl, Kubernetes

@@ -18,6 +18,8 @@
  *   {"op":"get",    "kind":"services", "namespace":NS}  read; NS absent:
  *                                                   every namespace
  *   {"op":"get",    "kind":"l2announcementpolicies"|"nodes"}  read
+ *   {"op":"get",    "kind":"events", "namespace":NS}    read; NS absent:
+ *                                                   every namespace
  *   {"op":"describe", "kind":"ippool"|"service"|"l2announcementpolicy"|
  *                     "node", "namespace":NS, "name":N}    read
  * (any kind alias of lib/lb_names.c is accepted as "kind")
@@ -54,7 +56,19 @@
  *   "ips":[...],"ports":[{"name","port","protocol","targetPort",
  *   "nodePort"}],"managed","sharingKey","externalTrafficPolicy",
  *   "selector":{...},"condition":COND (managed only),"object":{...}}
- *   COND = {"type","status","reason","message","observedGeneration"}
+ *   COND = {"type","status","reason","message","observedGeneration",
+ *   "lastTransitionTime" (RFC 3339, moves only when status does; absent
+ *   if the store never recorded one)}
+ * POOL, SVC, L2P and NODE also have "resourceVersion" (a decimal string,
+ *   moved by every change of the object, status included), as their
+ *   "object" has metadata.generation and metadata.resourceVersion; and in
+ *   a describe response "events": [EVENT...] about that object.
+ * get events: "items": [EVENT...], least recently seen first.
+ *   EVENT = {"namespace" (the object's; "default" for cluster-scoped
+ *   ones),"name","type":"Normal"|"Warning","reason","message",
+ *   "involvedObject":{"kind","namespace" (namespaced only),"name"},
+ *   "count","firstTimestamp","lastTimestamp" (seconds since the epoch),
+ *   "object": the core/v1 Event}
  * get l2announcementpolicies: "items": [L2P...]; describe: "item": L2P.
  *   L2P = {"name","created","generation","serviceSelector","nodeSelector"
  *   (kubectl notation, "<all>" when absent),"interfaces":[patterns],

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lib/lb_addr.h"
 
@@ -182,6 +183,26 @@ static int check_service(const struct svc_case *c)
 	return 1;
 }
 
+/* Pool reserved entries: "ADDR", "ADDR/LEN", "FIRST-LAST". */
+static int check_text_split(void)
+{
+	char *first, *last;
+	int ok;
+
+	ok = lb_ip_text_split("10.0.0.1", &first, &last) == LB_IP_TEXT_ADDR &&
+	     !first && !last;
+	ok = ok && lb_ip_text_split("10.0.0.0/24", &first, &last) ==
+		   LB_IP_TEXT_CIDR && !first && !last;
+	if (!ok)
+		return 0;
+	ok = lb_ip_text_split("fd00::1-fd00::9", &first, &last) ==
+	     LB_IP_TEXT_RANGE && !strcmp(first, "fd00::1") &&
+	     !strcmp(last, "fd00::9");
+	free(first);
+	free(last);
+	return ok;
+}
+
 int main(void)
 {
 	size_t n = sizeof(svc_cases) / sizeof(svc_cases[0]), i;
@@ -192,7 +213,7 @@ int main(void)
 	size_t ni = sizeof(ip_cases) / sizeof(ip_cases[0]);
 	int failed = 0, t = 0;
 
-	printf("TAP version 13\n1..%zu\n", n + nc + nm + ni + 3);
+	printf("TAP version 13\n1..%zu\n", n + nc + nm + ni + 4);
 	for (i = 0; i < n; i++) {
 		int ok = check_service(&svc_cases[i]);
 
@@ -241,5 +262,9 @@ int main(void)
 	failed += !i;
 	printf("%sok %d - backend with a protocol refused\n", i ? "" : "not ",
 	       ++t);
+	i = check_text_split();
+	failed += !i;
+	printf("%sok %d - address, prefix and range texts told apart\n",
+	       i ? "" : "not ", ++t);
 	return failed ? 1 : 0;
 }

@@ -107,6 +107,49 @@ check "describe service shows the condition" sh -c \
 check "get status says the kernel is missing" sh -c \
 	"\"$LBCTL\" get status | grep -q 'kernel: *missing'"
 
+# Status as Kubernetes writes it, and events.
+"$LBCTL" get service service-red -o json >"$tmp/red1"
+check "metadata.resourceVersion is a string, generation 1" jq -e \
+	'(.metadata.resourceVersion | type) == "string" and .metadata.generation == 1' "$tmp/red1"
+check "conditions carry lastTransitionTime (RFC 3339) and observedGeneration" jq -e \
+	'.status.conditions[0] | (.lastTransitionTime | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")) and .observedGeneration == 1' "$tmp/red1"
+check "pool conditions too" sh -c \
+	"\"$LBCTL\" get ippool red-pool -o json | jq -e '[.status.conditions[] | select(.lastTransitionTime and .observedGeneration == 1)] | length == 6' >/dev/null"
+sleep 1.1
+sh -c "\"$LBCTL\" apply -f - <\"$tmp/svc.yaml\"" >"$tmp/res" 2>&1
+check "identical re-apply: unchanged" grep -q '^service/service-red unchanged$' "$tmp/res"
+"$LBCTL" get service service-red -o json >"$tmp/red2"
+check "... same generation, resourceVersion and lastTransitionTime" \
+	diff <(jq -S '[.metadata, .status]' "$tmp/red1") <(jq -S '[.metadata, .status]' "$tmp/red2")
+sed 's/color: red}/color: red, tier: web}/' "$tmp/svc.yaml" >"$tmp/svc-label.yaml"
+check "a label edit" "$LBCTL" apply -f "$tmp/svc-label.yaml"
+"$LBCTL" get service service-red -o json >"$tmp/red2"
+check "... keeps generation 1 and the transition time, moves resourceVersion" jq -e --slurpfile a "$tmp/red1" \
+	'.metadata.generation == 1 and .metadata.resourceVersion != $a[0].metadata.resourceVersion and .status.conditions[0].lastTransitionTime == $a[0].status.conditions[0].lastTransitionTime' "$tmp/red2"
+"$LBCTL" get events >"$tmp/ev" 2>&1
+check "get events header, as kubectl" grep -q '^LAST SEEN  *TYPE  *REASON  *OBJECT  *MESSAGE$' "$tmp/ev"
+check "get events: the allocation" grep -Eq '^[0-9]+s  *Normal  *IPAllocated  *service/service-red  *Allocated IP 20\.0\.10\.0 \(pool: red-pool\)$' "$tmp/ev"
+check "get events: the failure" grep -Eq '^[0-9]+s  *Warning  *AllocationFailed  *service/service-blue  *There are no enabled CiliumLoadBalancerIPPools that match this service$' "$tmp/ev"
+check "get events: the conflict, on the cluster-scoped pool" grep -Eq '^[0-9]+s  *Warning  *PoolConflict  *ciliumloadbalancerippool/blue-pool  *Pool conflicts since range' "$tmp/ev"
+"$LBCTL" get events -n kube-system >"$tmp/ev" 2>&1
+check "get events -n NS: only that namespace" grep -q '^No resources found in kube-system namespace.$' "$tmp/ev"
+check "get events -A -o json: core/v1 Events" sh -c \
+	"\"$LBCTL\" get events -A -o json | jq -e '.kind == \"List\" and (.items | length) >= 3 and all(.items[]; .kind == \"Event\" and .count >= 1 and (.firstTimestamp | endswith(\"Z\")) and .source.component == \"lbipamd\")' >/dev/null"
+"$LBCTL" delete service default/service-red >/dev/null 2>&1
+sh -c "\"$LBCTL\" apply -f - <\"$tmp/svc.yaml\"" >/dev/null 2>&1
+"$LBCTL" get events >"$tmp/ev" 2>&1
+check "a repeated event folds in: (x2 over ...)" grep -Eq '^[0-9]+s \(x2 over [0-9]+s\)  *Normal  *IPAllocated  *service/service-red  *Allocated IP 20\.0\.10\.0' "$tmp/ev"
+"$LBCTL" get events -o wide >"$tmp/evw" 2>&1
+check "get events -o wide: kubectl's columns" grep -q '^LAST SEEN  *TYPE  *REASON  *OBJECT  *SUBOBJECT  *SOURCE  *MESSAGE  *FIRST SEEN  *COUNT  *NAME$' "$tmp/evw"
+check "... with source, first seen, count and name" grep -Eq '^[0-9]+s  *Normal  *IPAllocated  *service/service-red  *lbipamd  *Allocated IP 20\.0\.10\.0 \(pool: red-pool\)  *[0-9]+s  *2  *service-red\.[0-9a-f]+$' "$tmp/evw"
+check "... and the release is recorded" grep -Eq 'Normal  *IPReleased  *service/service-red  *Released IP 20\.0\.10\.0 \(reason: service deleted\)' "$tmp/ev"
+"$LBCTL" describe service default/service-red >"$tmp/res" 2>&1
+check "describe service ends with its events" sh -c \
+	"sed -n '/^Events:/,\$p' \"$tmp/res\" | grep -Eq '^  Normal  *IPAllocated  *[0-9]+s \(x2 over [0-9]+s\)  *lbipamd  *Allocated IP 20\.0\.10\.0'"
+check "describe service: the condition's transition time" grep -Eq 'IPAMRequestSatisfied  *True  *[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} \+0000  *satisfied' "$tmp/res"
+"$LBCTL" describe ippool red-pool >"$tmp/res" 2>&1
+check "describe ippool: no events of its own" grep -q '^Events: *<none>$' "$tmp/res"
+
 printf 'apiVersion: v1\nkind: Ingress\nmetadata: {name: x}\n' >"$tmp/bad.yaml"
 "$LBCTL" apply -f "$tmp/bad.yaml" >"$tmp/res" 2>&1
 rc=$?
@@ -170,7 +213,7 @@ check "... and the stored policy is unchanged" diff "$tmp/before" "$tmp/after"
 printf 'apiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata: {name: bad-re}\nspec: {interfaces: ["eth("], loadBalancerIPs: true}\n' >"$tmp/badre.yaml"
 check "a bad interface regex is stored, as in Cilium" "$LBCTL" apply -f "$tmp/badre.yaml"
 check "... with Cilium's condition" sh -c \
-	"\"$LBCTL\" describe l2announcement bad-re | grep -q 'io.cilium/bad-interface-regex *True *error'"
+	"\"$LBCTL\" describe l2announcement bad-re | grep -q 'io.cilium/bad-interface-regex *True *[A-Z][a-z][a-z], [0-3][0-9] [A-Z][a-z][a-z] 2[0-9]* [0-2][0-9]:[0-5][0-9]:[0-5][0-9] +0000 *error'"
 check "delete l2announcementpolicy" "$LBCTL" delete l2announcementpolicy bad-re
 "$LBCTL" describe l2announcementpolicy bad-re >"$tmp/res" 2>&1
 rc=$?
@@ -187,6 +230,8 @@ check "SIGTERM: clean exit" stop
 check "restart" start --node-name cli-node --node-labels zone=a
 "$LBCTL" get services -o json >"$tmp/ips2"
 check "IPs and objects survive the restart" diff "$tmp/ips1" "$tmp/ips2"
+check "... the compared views carry resourceVersion and lastTransitionTime" jq -e \
+	'all(.items[]; .metadata.resourceVersion != null and (.status.conditions // [] | all(.lastTransitionTime != null)))' "$tmp/ips2"
 check "the policy survives the restart" sh -c "\"$LBCTL\" get l2announcementpolicies | grep -q '^red-l2 '"
 check "delete -f with a policy and a Node" "$LBCTL" delete -f "$tmp/l2.yaml"
 check "delete service NS/NAME" "$LBCTL" delete service default/service-red

@@ -116,6 +116,10 @@ static void same_as_rebuild(struct lbipamd *d, const char *when)
 	lbipamd_want_free(&full);
 }
 
+/*
+ * One scenario against one daemon, step after step: each step starts from
+ * the state the one before left, so it reads top to bottom, unsplit.
+ */
 int main(void)
 {
 	struct lb_engine_config cfg = { .log = lbipamd_log_engine,

@@ -131,6 +131,10 @@ static json_t *describe(struct lbipamd *d, const char *kind, const char *name)
 	return resp;
 }
 
+/*
+ * One scenario against one daemon, step after step: each step starts from
+ * the state the one before left, so it reads top to bottom, unsplit.
+ */
 int main(void)
 {
 	struct lb_engine_config cfg = { .log = lbipamd_log_engine,

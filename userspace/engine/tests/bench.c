@@ -113,6 +113,7 @@ static void bench_l2(struct lb_engine *e)
 	       now() - t0, pairs);
 }
 
+/* The benchmark's phases in order, each timed and printed as it ends. */
 int main(int argc, char **argv)
 {
 	const char *dir = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";

@@ -276,6 +276,11 @@ static bool subset(const char *before, const char *after)
 	return true;
 }
 
+/*
+ * One seed's run: the operation loop and, after every operation, each
+ * invariant checked against the state it left; kept whole so that a
+ * failure's report sits next to the operation that caused it.
+ */
 static void run_seed(unsigned seed0, const char *db,
 		     const struct lb_engine_config *cfg)
 {

@@ -9,6 +9,7 @@
 
 static const char hdr[] = "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n";
 
+/* Mostly its table: each bad document and the error it must give. */
 static void errors(void)
 {
 	struct lb_engine *e = eng_new();

@@ -195,5 +195,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f $(LBCTL) userspace/lbipamd
 	rm -f selftests/lb_traffic selftests/lb_l2probe selftests/lbipam_uapi.py selftests/lbipam_uapi_check*
-	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine \
+	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine $(B)/deb \
 		$(B)/kmod

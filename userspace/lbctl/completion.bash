@@ -4,7 +4,7 @@
 # Names of services, pools and policies come from lbctl itself (the module's
 # table, lbipamd's objects), so they are always the current ones.
 
-_lbctl_kube_kinds="ippools services l2announcementpolicies nodes status"
+_lbctl_kube_kinds="ippools services l2announcementpolicies nodes status events"
 
 # The words typed so far without options and their arguments: the verb and
 # its operands, which decide what comes next.

@@ -53,6 +53,7 @@ expect "add del list help" -j l2 ""
 expect "add del list help" -N ns1 l2 ""
 expect "ippools" get ip
 expect "services status" -o yaml get s
+expect "events" describe ev
 expect "maglev random" service add 10.0.0.1:80/tcp sched ""
 expect "sched affinity masquerade local-only source-range" service add 10.0.0.1:80/tcp ""
 expect "active terminating maintenance" backend set 10.0.0.1:80/tcp 10.0.1.1:80 state ""

@@ -40,7 +40,8 @@ LBCTL_LIBS := $(LB_LIBS) $(shell pkg-config --libs yaml-0.1)
 HDRS := $(wildcard userspace/lbctl/*.h userspace/lib/*.h) uapi/linux/lbipam.h
 UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 
-.PHONY: all module userspace clean install dkms-install check test bench \
+.PHONY: all module userspace clean install install-userspace dkms-install deb \
+	check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check cluster-check \
 	bench-apply bench-l2 bench-cluster debug-kernel vm-module
 
@@ -62,7 +63,8 @@ module-check: $(DEBUG_KERNEL)
 userspace: $(LBCTL) userspace/lbipamd
 
 $(LBCTL): $(LBCTL_SRCS) $(HDRS)
-	$(CC) $(CFLAGS) $(LB_CFLAGS) -o $@ $(LBCTL_SRCS) $(LBCTL_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LB_CFLAGS) $(LDFLAGS) -o $@ $(LBCTL_SRCS) \
+		$(LBCTL_LIBS)
 
 # The engine (build/engine/liblbengine.a, engine-check), then
 # userspace/lbipamd and daemon-check, which link it. After "all:" so that
@@ -161,17 +163,24 @@ bench-apply: vm-module userspace
 bench-cluster: userspace
 	bench/cluster.sh
 
-install: all
+install: all install-userspace
+	install -D -m 0644 lbipam.ko \
+		$(DESTDIR)/lib/modules/$(KV)/updates/lbipam.ko
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KV); fi
+
+# The programs, man pages, the systemd unit (ExecStart follows PREFIX) and
+# lbctl's bash completion: what the lbipam Debian package holds.
+install-userspace: userspace
 	install -D -m 0755 $(LBCTL) $(DESTDIR)$(PREFIX)/sbin/lbctl
 	install -D -m 0755 userspace/lbipamd $(DESTDIR)$(PREFIX)/sbin/lbipamd
 	install -D -m 0644 man/lbctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/lbctl.8
 	install -D -m 0644 man/lbipamd.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/lbipamd.8
-	install -D -m 0644 systemd/lbipamd.service \
-		$(DESTDIR)/lib/systemd/system/lbipamd.service
-	install -D -m 0644 lbipam.ko \
-		$(DESTDIR)/lib/modules/$(KV)/updates/lbipam.ko
-	if [ -z "$(DESTDIR)" ]; then depmod -a $(KV); fi
+	install -d $(DESTDIR)/lib/systemd/system
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' systemd/lbipamd.service \
+		>$(DESTDIR)/lib/systemd/system/lbipamd.service
+	install -D -m 0644 userspace/lbctl/completion.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lbctl
 
 # The module's sources as DKMS wants them under /usr/src, and dkms.conf
 # with the version filled in.
@@ -182,9 +191,14 @@ dkms-install:
 	sed 's/@VERSION@/$(VERSION)/' dkms.conf.in \
 		>$(DESTDIR)/usr/src/lbipam-$(VERSION)/dkms.conf
 
+# lbipam and lbipam-dkms as Debian packages, in build/deb/ (scripts/deb.sh:
+# built with debhelper from a copy of the tree, then checked by lintian).
+deb:
+	scripts/deb.sh
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f $(LBCTL) userspace/lbipamd
 	rm -f selftests/lb_traffic selftests/lb_l2probe selftests/lbipam_uapi.py selftests/lbipam_uapi_check*
-	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine \
+	rm -rf $(B)/tests $(B)/check $(B)/daemon $(B)/daemon-tests $(B)/engine $(B)/deb \
 		$(B)/kmod

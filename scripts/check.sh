@@ -21,8 +21,9 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top" || exit 1
 
 STEPS=(build-module-W1 build-module-W1-6.12 build-userspace checkpatch-strict
-	shellcheck unit-tests lbctl-cli engine daemon cluster install-destdir dkms
-	debug-kernel vm-selftests-6.1 vm-selftests-6.12 vm-selftests-debug kind-node)
+	shellcheck unit-tests lbctl-cli lbctl-completion engine daemon cluster
+	install-destdir dkms debug-kernel vm-selftests-6.1 vm-selftests-6.12
+	vm-selftests-debug kind-node deb)
 
 if [[ "${1:-}" == --list ]]; then
 	printf '%s\n' "${STEPS[@]}"
@@ -105,9 +106,10 @@ step build-module-W1-6.12 make -s module-check KV="$kv612"
 step build-userspace make -s userspace
 step checkpatch-strict make -s style
 step shellcheck shellcheck -x scripts/*.sh selftests/*.sh bench/*.sh .ci/run \
-	userspace/tests/*.sh userspace/daemon/tests/*.sh
+	userspace/tests/*.sh userspace/daemon/tests/*.sh userspace/lbctl/completion.bash
 tap unit-tests make -s unit-tests
 tap lbctl-cli userspace/tests/test_cli.sh
+tap lbctl-completion userspace/tests/test_completion.sh
 tap engine make -s engine-check
 tap daemon make -s daemon-check
 tap cluster make -s cluster-check
@@ -162,6 +164,13 @@ else
 		scripts/kind-node.sh >"$log/kind-node.log" 2>&1 &
 		kind_pid=$!
 	fi
+	# The packages: make deb on the host, then apt-get install and DKMS in
+	# a VM of their own.
+	if want deb; then
+		deb_start=$SECONDS
+		scripts/deb-check.sh >"$log/deb.log" 2>&1 &
+		deb_pid=$!
+	fi
 	# The debug kernel is cached under /var/cache/lbipam: seconds once
 	# built. The first build (under nice) uses what the VMs above leave
 	# idle while they wait in their tests.
@@ -194,6 +203,14 @@ elif want kind-node; then
 	# The VM suites' shared build failed: the kind node needs it too.
 	cp "$log/vm-prepare.log" "$log/kind-node.log"
 	count kind-node kind-node 2 0
+fi
+if [[ -n "${deb_pid:-}" ]]; then
+	wait "$deb_pid"
+	deb_rc=$?
+	count deb deb "$deb_rc" $((SECONDS - deb_start))
+elif want deb; then
+	cp "$log/vm-prepare.log" "$log/deb.log"
+	count deb deb 2 0
 fi
 
 echo

@@ -32,8 +32,8 @@ LBIPAMD_LIBS := $(shell pkg-config --libs $(LBIPAMD_PKGS)) $(LB_LIBS) -lm \
 
 userspace/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) $(LBIPAMD_HDRS) \
 		$(LBENGINE_LIB)
-	$(CC) $(CFLAGS) $(LBIPAMD_CFLAGS) -o $@ $(LBIPAMD_SRCS) $(LIB_SRCS) \
-		$(LBENGINE_LIB) $(LBIPAMD_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LBIPAMD_CFLAGS) $(LDFLAGS) -o $@ \
+		$(LBIPAMD_SRCS) $(LIB_SRCS) $(LBENGINE_LIB) $(LBIPAMD_LIBS)
 
 # Host tests: the daemon's parts under ASan/UBSan, plus the daemon itself
 # driven over its socket (cli.sh), its configuration (config.sh) and its

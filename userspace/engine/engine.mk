@@ -45,7 +45,7 @@ engine: $(LBENGINE_LIB)
 
 $(LBENGINE_B)/obj/%.o: userspace/%.c $(LBENGINE_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LBENGINE_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LBENGINE_CFLAGS) -c -o $@ $<
 
 $(LBENGINE_B)/san/%.o: userspace/%.c $(LBENGINE_HDRS)
 	@mkdir -p $(@D)

@@ -25,7 +25,7 @@ struct changed_ctx {
 	size_t nsvc;
 };
 
-static int lb_on_changed(const char *ns, const char *name, void *arg)
+static int on_changed(const char *ns, const char *name, void *arg)
 {
 	struct changed_ctx *c = arg;
 
@@ -37,7 +37,7 @@ static int lb_on_changed(const char *ns, const char *name, void *arg)
 				      name, &c->keys, &c->n, &c->cap);
 }
 
-static void lb_changed_free(struct changed_ctx *c)
+static void changed_free(struct changed_ctx *c)
 {
 	size_t i;
 
@@ -51,7 +51,7 @@ static void lb_changed_free(struct changed_ctx *c)
 }
 
 /* Rebuilds want from the whole engine. */
-static int lb_rebuild(struct lbipamd *d)
+static int rebuild(struct lbipamd *d)
 {
 	struct lbipamd_want want;
 	int err = lbipamd_desired(d->eng, &d->dcfg, &want);
@@ -71,26 +71,26 @@ static int reconcile(struct lbipamd *d, bool full)
 	int err = 0;
 
 	/* Read before the engine forgets what changed. */
-	l2_full = full || lb_engine_l2_changed_all(d->eng);
-	if (!d->want_built || lb_engine_changed_all(d->eng)) {
-		err = lb_rebuild(d);
+	l2_full = full || lbe_l2_changed_all(d->eng);
+	if (!d->want_built || lbe_changed_all(d->eng)) {
+		err = rebuild(d);
 		full = true;
 	} else {
-		err = lb_engine_foreach_changed(d->eng, lb_on_changed, &c);
+		err = lbe_foreach_changed(d->eng, on_changed, &c);
 		if (err) {
 			/* want may be half updated: start over from the engine. */
-			err = lb_rebuild(d);
+			err = rebuild(d);
 			full = true;
 			l2_full = true;
 		}
 	}
-	lb_engine_changed_clear(d->eng);
+	lbe_changed_clear(d->eng);
 	if (err) {
 		lbipamd_log(LB_LOG_ERROR, "Cannot compute the kernel table",
 			    "error", strerror(-err), NULL);
 		d->want_built = false;
 		d->l2want.built = false;
-		lb_changed_free(&c);
+		changed_free(&c);
 		return err;
 	}
 	d->dirty = false;
@@ -105,7 +105,7 @@ static int reconcile(struct lbipamd *d, bool full)
 	 * makes it everything.
 	 */
 	lbipamd_l2_reconcile(d, c.ns, c.names, c.nsvc, l2_full);
-	lb_changed_free(&c);
+	changed_free(&c);
 	return err;
 }
 
@@ -124,7 +124,7 @@ int lbipamd_reconcile(struct lbipamd *d, bool full)
 
 /* ------------------------------------------------------------ helpers */
 
-static void lb_diag(json_t *diags, const char *file, int doc,
+static void diag(json_t *diags, const char *file, int doc,
 		    const char *path, const char *reason)
 {
 	json_array_append_new(diags, json_pack("{s:s, s:i, s:s, s:s}",
@@ -132,16 +132,16 @@ static void lb_diag(json_t *diags, const char *file, int doc,
 			      "reason", reason));
 }
 
-static json_t *lb_diags_response(const char *what, json_t *diags)
+static json_t *diags_response(const char *what, json_t *diags)
 {
 	json_t *r, *d0 = json_array_get(diags, 0);
 	char buf[1024];
 
 	snprintf(buf, sizeof(buf), "%s: %s: document %lld: %s%s%s%s", what,
-		 lb_js(d0, "file"), (long long)json_integer_value(
+		 lbipamd_js(d0, "file"), (long long)json_integer_value(
 			 json_object_get(d0, "doc")),
-		 lb_js(d0, "path"), *lb_js(d0, "path") ? ": " : "",
-		 lb_js(d0, "reason"),
+		 lbipamd_js(d0, "path"), *lbipamd_js(d0, "path") ? ": " : "",
+		 lbipamd_js(d0, "reason"),
 		 json_array_size(diags) > 1 ? " (and more)" : "");
 	r = lbipamd_fail("%s", buf);
 	json_object_set_new(r, "summary", json_sprintf("%s (%zu problem%s)",
@@ -152,7 +152,7 @@ static json_t *lb_diags_response(const char *what, json_t *diags)
 }
 
 /* Why a write failed: the store's reason in cluster mode. */
-static const char *lb_store_reason(struct lbipamd *d, int rc, char *buf,
+static const char *store_reason(struct lbipamd *d, int rc, char *buf,
 				   size_t len)
 {
 	const char *why = lbipamd_cluster_store_error(d);
@@ -166,7 +166,7 @@ static const char *lb_store_reason(struct lbipamd *d, int rc, char *buf,
 }
 
 /* The engine's diagnostics (or rc in words) as a rejection. */
-static json_t *lb_rejected(struct lbipamd *d, const char *what,
+static json_t *rejected(struct lbipamd *d, const char *what,
 			   const char *file, const struct lb_diags *diags,
 			   int rc)
 {
@@ -175,17 +175,17 @@ static json_t *lb_rejected(struct lbipamd *d, const char *what,
 	size_t i;
 
 	for (i = 0; i < diags->n; i++)
-		lb_diag(jd, diags->items[i].file, diags->items[i].doc,
+		diag(jd, diags->items[i].file, diags->items[i].doc,
 			diags->items[i].path, diags->items[i].reason);
 	if (!diags->n)
-		lb_diag(jd, file, 0, "", lb_store_reason(d, rc, buf,
+		diag(jd, file, 0, "", store_reason(d, rc, buf,
 							  sizeof(buf)));
-	res = lb_diags_response(what, jd);
+	res = diags_response(what, jd);
 	json_decref(jd);
 	return res;
 }
 
-static json_t *lb_result(enum lb_kind kind, const char *ns, const char *name,
+static json_t *result(enum lb_kind kind, const char *ns, const char *name,
 			 const char *action)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind",
@@ -193,16 +193,16 @@ static json_t *lb_result(enum lb_kind kind, const char *ns, const char *name,
 			 "namespace", ns, "name", name, "action", action);
 }
 
-static json_t *lb_results_json(const struct lb_results *r, bool log)
+static json_t *results_json(const struct lb_results *r, bool log)
 {
 	json_t *out = json_array();
 	size_t i;
 
 	for (i = 0; i < r->n; i++) {
 		const struct lb_result *x = &r->items[i];
-		const char *action = lb_action_name(x->action);
+		const char *action = lbe_action_name(x->action);
 
-		json_array_append_new(out, lb_result(x->kind, x->ns, x->name,
+		json_array_append_new(out, result(x->kind, x->ns, x->name,
 						     action));
 		if (!log || x->action == LB_ACTION_UNCHANGED)
 			continue;
@@ -218,16 +218,16 @@ static json_t *lb_results_json(const struct lb_results *r, bool log)
 
 /* ------------------------------------------------------------- writes */
 
-static const char *lb_req_file(json_t *req)
+static const char *req_file(json_t *req)
 {
-	const char *file = lb_js(req, "file");
+	const char *file = lbipamd_js(req, "file");
 
 	return file ? file : "-";
 }
 
 static json_t *with_results(json_t *res, const struct lb_results *results)
 {
-	json_object_set_new(res, "results", lb_results_json(results, true));
+	json_object_set_new(res, "results", results_json(results, true));
 	return res;
 }
 
@@ -235,102 +235,102 @@ static json_t *with_results(json_t *res, const struct lb_results *results)
 static json_t *changed(struct lbipamd *d, json_t *res, struct lb_diags *diags,
 		       struct lb_results *results)
 {
-	lb_diags_free(diags);
-	lb_results_free(results);
+	lbe_diags_free(diags);
+	lbe_results_free(results);
 	/* Even a failed commit may have reloaded the engine's state. */
 	lbipamd_reconcile(d, false);
 	return res;
 }
 
-static json_t *lb_op_apply(struct lbipamd *d, json_t *req)
+static json_t *op_apply(struct lbipamd *d, json_t *req)
 {
 	json_t *yaml = json_object_get(req, "yaml"), *res;
-	const char *file = lb_req_file(req);
+	const char *file = req_file(req);
 	struct lb_diags diags = { 0 };
 	struct lb_results results = { 0 };
 	int rc;
 
 	if (!json_is_string(yaml))
 		return lbipamd_fail("apply needs \"yaml\"");
-	rc = lb_engine_apply_yaml_results(d->eng, file, json_string_value(yaml),
+	rc = lbe_apply_yaml_results(d->eng, file, json_string_value(yaml),
 					  json_string_length(yaml), &diags,
 					  &results);
 	if (rc)
-		res = lb_rejected(d, "apply rejected, nothing applied", file,
+		res = rejected(d, "apply rejected, nothing applied", file,
 				  &diags, rc);
 	else
 		res = with_results(lbipamd_ok(), &results);
 	return changed(d, res, &diags, &results);
 }
 
-static json_t *lb_delete_yaml(struct lbipamd *d, json_t *req, json_t *yaml)
+static json_t *delete_yaml(struct lbipamd *d, json_t *req, json_t *yaml)
 {
-	const char *file = lb_req_file(req);
+	const char *file = req_file(req);
 	struct lb_diags diags = { 0 };
 	struct lb_results results = { 0 };
 	char buf[800];
 	json_t *res;
 	int rc;
 
-	rc = lb_engine_delete_yaml(d->eng, file, json_string_value(yaml),
+	rc = lbe_delete_yaml(d->eng, file, json_string_value(yaml),
 				   json_string_length(yaml), &diags, &results);
 	if (rc == -EINVAL && diags.n) {
-		res = lb_rejected(d, "delete rejected, nothing deleted", file,
+		res = rejected(d, "delete rejected, nothing deleted", file,
 				  &diags, rc);
 	} else {
 		res = with_results(rc ? lbipamd_fail("delete failed: %s",
-						     lb_store_reason(d, rc, buf,
+						     store_reason(d, rc, buf,
 								     sizeof(buf))) :
 					lbipamd_ok(), &results);
 	}
 	return changed(d, res, &diags, &results);
 }
 
-static json_t *lb_op_delete(struct lbipamd *d, json_t *req)
+static json_t *op_delete(struct lbipamd *d, json_t *req)
 {
-	const char *ns = lb_js(req, "namespace"), *name = lb_js(req, "name");
+	const char *ns = lbipamd_js(req, "namespace"), *name = lbipamd_js(req, "name");
 	json_t *yaml = json_object_get(req, "yaml"), *res;
 	enum lb_kind kind;
 	char buf[800];
 	int rc;
 
 	if (json_is_string(yaml))
-		return lb_delete_yaml(d, req, yaml);
-	if (lb_kind_parse_alias(lb_js(req, "kind"), &kind) || !name)
+		return delete_yaml(d, req, yaml);
+	if (lb_kind_parse_alias(lbipamd_js(req, "kind"), &kind) || !name)
 		return lbipamd_fail("delete needs a kind (ippool, service, endpointslice, l2announcementpolicy, node) and a name");
 	ns = !lb_kind_namespaced(kind) ? "" : ns && *ns ? ns : "default";
-	if (!lb_engine_exists(d->eng, kind, ns, name))
+	if (!lbe_exists(d->eng, kind, ns, name))
 		return lbipamd_fail("%s \"%s\" not found%s%s",
 				    lb_kind_singular(kind), name,
 				    *ns ? " in namespace " : "", ns);
-	rc = lb_engine_delete(d->eng, kind, ns, name);
+	rc = lbe_delete(d->eng, kind, ns, name);
 	lbipamd_log(LB_LOG_INFO, "Object deleted", "kind", lb_kind_name(kind),
 		    "namespace", *ns ? ns : NULL, "name", name, NULL);
 	lbipamd_reconcile(d, false);
 	if (rc && rc != -ENOENT)
 		return lbipamd_fail("deleting %s \"%s\": %s",
 				    lb_kind_singular(kind), name,
-				    lb_store_reason(d, rc, buf, sizeof(buf)));
+				    store_reason(d, rc, buf, sizeof(buf)));
 	res = lbipamd_ok();
 	json_object_set_new(res, "results",
-			    json_pack("[o]", lb_result(kind, ns, name,
+			    json_pack("[o]", result(kind, ns, name,
 						       "deleted")));
 	return res;
 }
 
 /* -------------------------------------------------------------- reads */
 
-static json_t *lb_op_get(struct lbipamd *d, json_t *req)
+static json_t *op_get(struct lbipamd *d, json_t *req)
 {
 	return lbipamd_view_get(d, req, false);
 }
 
-static json_t *lb_op_describe(struct lbipamd *d, json_t *req)
+static json_t *op_describe(struct lbipamd *d, json_t *req)
 {
 	return lbipamd_view_get(d, req, true);
 }
 
-static json_t *lb_op_status(struct lbipamd *d, json_t *req)
+static json_t *op_status(struct lbipamd *d, json_t *req)
 {
 	(void)req;
 	return lbipamd_view_status(d);
@@ -343,16 +343,16 @@ static const struct {
 	bool write;			/* changes state: needs permission */
 	json_t *(*handler)(struct lbipamd *d, json_t *req);
 } lb_ops[] = {
-	{ "apply", true, lb_op_apply },
-	{ "delete", true, lb_op_delete },
-	{ "get", false, lb_op_get },
-	{ "describe", false, lb_op_describe },
-	{ "status", false, lb_op_status },
+	{ "apply", true, op_apply },
+	{ "delete", true, op_delete },
+	{ "get", false, op_get },
+	{ "describe", false, op_describe },
+	{ "status", false, op_status },
 };
 
 json_t *lbipamd_handle(struct lbipamd *d, json_t *req, bool may_write)
 {
-	const char *op = lb_js(req, "op");
+	const char *op = lbipamd_js(req, "op");
 	size_t i;
 
 	if (!op)

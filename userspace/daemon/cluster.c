@@ -96,7 +96,7 @@ static int64_t now_ms(void)
 static json_t *key_b64(const struct lbipamd_cluster *c, const char *rel)
 {
 	char *k = lb_xasprintf("%s%s", c->cfg.prefix, rel);
-	json_t *j = lb_etcd_b64(k, strlen(k));
+	json_t *j = lbe_etcd_b64(k, strlen(k));
 
 	free(k);
 	return j;
@@ -104,17 +104,17 @@ static json_t *key_b64(const struct lbipamd_cluster *c, const char *rel)
 
 static json_t *str_b64(const char *s)
 {
-	return lb_etcd_b64(s, strlen(s));
+	return lbe_etcd_b64(s, strlen(s));
 }
 
 static void set_etcd(struct lbipamd_cluster *c, bool ok)
 {
 	if (ok == c->etcd_ok && (ok || !strcmp(c->msg,
-					       lb_etcd_errmsg(c->etcd))))
+					       lbe_etcd_errmsg(c->etcd))))
 		return;
 	c->etcd_ok = ok;
 	snprintf(c->msg, sizeof(c->msg), "%s", ok ? "reachable" :
-		 lb_etcd_errmsg(c->etcd));
+		 lbe_etcd_errmsg(c->etcd));
 	lbipamd_log(ok ? LB_LOG_INFO : LB_LOG_WARN, ok ?
 		    "etcd reachable" : "etcd unreachable, serving the last state",
 		    "error", ok ? NULL : c->msg, NULL);
@@ -124,20 +124,20 @@ static void set_etcd(struct lbipamd_cluster *c, bool ok)
 static int reload(struct lbipamd *d, bool save)
 {
 	struct lbipamd_cluster *c = d->cluster;
-	int64_t before = lb_store_etcd_revision(c->store);
-	int rc = lb_store_etcd_refresh(c->store);
+	int64_t before = lbe_store_etcd_revision(c->store);
+	int rc = lbe_store_etcd_refresh(c->store);
 
 	if (rc) {
 		lbipamd_log(LB_LOG_WARN, "Cannot read the shared state, keeping the last one",
-			    "error", lb_store_errmsg(c->store), NULL);
+			    "error", lbe_store_errmsg(c->store), NULL);
 		return rc;
 	}
-	if (!save && lb_store_etcd_revision(c->store) == before)
+	if (!save && lbe_store_etcd_revision(c->store) == before)
 		return 0;
-	rc = lb_engine_reload(d->eng, save);
+	rc = lbe_reload(d->eng, save);
 	if (rc)
 		lbipamd_log(LB_LOG_ERROR, "Cannot load the shared state",
-			    "error", lb_store_errmsg(c->store), NULL);
+			    "error", lbe_store_errmsg(c->store), NULL);
 	lbipamd_reconcile(d, true);
 	return 0;
 }
@@ -149,7 +149,7 @@ static void step_down(struct lbipamd_cluster *c, const char *why)
 	__atomic_store_n(&c->ka_lease, 0, __ATOMIC_SEQ_CST);
 	c->leader = false;
 	c->leader_name[0] = '\0';
-	lb_store_etcd_fence(c->store, 0);
+	lbe_store_etcd_fence(c->store, 0);
 	lbipamd_log(LB_LOG_WARN, "No longer the cluster leader", "node",
 		    c->node, "reason", why, NULL);
 }
@@ -164,12 +164,12 @@ static bool keepalive(struct lbipamd_cluster *c, bool *gone)
 	*gone = false;
 	snprintf(id, sizeof(id), "%lld", (long long)c->lease);
 	req = json_pack("{s:s}", "ID", id);
-	rc = lb_etcd_call(c->etcd, "/v3/lease/keepalive", req, &r);
+	rc = lbe_etcd_call(c->etcd, "/v3/lease/keepalive", req, &r);
 	json_decref(req);
 	set_etcd(c, !rc);
 	if (rc)
 		return false;
-	if (lb_etcd_int(json_object_get(json_object_get(r, "result"),
+	if (lbe_etcd_int(json_object_get(json_object_get(r, "result"),
 					"TTL")) <= 0) {
 		*gone = true;
 		json_decref(r);
@@ -190,7 +190,7 @@ static void revoke_id(struct lbipamd_cluster *c, int64_t *lease)
 		return;
 	snprintf(id, sizeof(id), "%lld", (long long)*lease);
 	req = json_pack("{s:s}", "ID", id);
-	if (!lb_etcd_call(c->etcd, "/v3/lease/revoke", req, &r))
+	if (!lbe_etcd_call(c->etcd, "/v3/lease/revoke", req, &r))
 		*lease = 0;
 	json_decref(req);
 	json_decref(r);
@@ -213,7 +213,7 @@ static void become_leader(struct lbipamd *d, int64_t rev, const char *how)
 	__atomic_store_n(&c->ka_gone, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->ka_lease, c->lease, __ATOMIC_SEQ_CST);
 	snprintf(c->leader_name, sizeof(c->leader_name), "%s", c->node);
-	lb_store_etcd_fence(c->store, rev);
+	lbe_store_etcd_fence(c->store, rev);
 	lbipamd_log(LB_LOG_INFO, "Became the cluster leader", "node", c->node,
 		    "how", how, NULL);
 	/*
@@ -232,7 +232,7 @@ static void become_leader(struct lbipamd *d, int64_t rev, const char *how)
 static int read_leader(struct lbipamd_cluster *c, json_t **kv, json_t **r)
 {
 	json_t *req = json_pack("{s:o}", "key", key_b64(c, "leader"));
-	int rc = lb_etcd_call(c->etcd, "/v3/kv/range", req, r);
+	int rc = lbe_etcd_call(c->etcd, "/v3/kv/range", req, r);
 
 	json_decref(req);
 	set_etcd(c, !rc);
@@ -244,7 +244,7 @@ static int read_leader(struct lbipamd_cluster *c, json_t **kv, json_t **r)
 
 static void note_leader(struct lbipamd_cluster *c, json_t *kv)
 {
-	char *name = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+	char *name = lbe_etcd_unb64(json_object_get(kv, "value"), NULL);
 
 	if (name && strcmp(name, c->leader_name))
 		lbipamd_log(LB_LOG_INFO, "Cluster leader", "leader", name,
@@ -266,8 +266,8 @@ static void campaign(struct lbipamd *d)
 		return;
 	if (kv) {
 		/* Still ours (etcd came back in time): carry on. */
-		if (c->lease && lb_etcd_int(json_object_get(kv, "lease")) ==
-		    c->lease && lb_etcd_int(json_object_get(kv,
+		if (c->lease && lbe_etcd_int(json_object_get(kv, "lease")) ==
+		    c->lease && lbe_etcd_int(json_object_get(kv,
 				"create_revision")) == c->leader_rev &&
 		    keepalive(c, &gone)) {
 			json_decref(r);
@@ -282,12 +282,12 @@ static void campaign(struct lbipamd *d)
 	c->leader_name[0] = '\0';
 	if (!c->lease) {
 		req = json_pack("{s:I}", "TTL", (json_int_t)c->cfg.ttl_s);
-		rc = lb_etcd_call(c->etcd, "/v3/lease/grant", req, &r);
+		rc = lbe_etcd_call(c->etcd, "/v3/lease/grant", req, &r);
 		json_decref(req);
 		set_etcd(c, !rc);
 		if (rc)
 			return;
-		c->lease = lb_etcd_int(json_object_get(r, "ID"));
+		c->lease = lbe_etcd_int(json_object_get(r, "ID"));
 		json_decref(r);
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)c->lease);
@@ -298,13 +298,13 @@ static void campaign(struct lbipamd *d)
 			"value", str_b64(c->node), "lease", id,
 			"failure", "request_range", "key",
 			key_b64(c, "leader"));
-	rc = lb_etcd_call(c->etcd, "/v3/kv/txn", txn, &r);
+	rc = lbe_etcd_call(c->etcd, "/v3/kv/txn", txn, &r);
 	json_decref(txn);
 	set_etcd(c, !rc);
 	if (rc)
 		return;
 	if (json_is_true(json_object_get(r, "succeeded"))) {
-		int64_t rev = lb_etcd_int(json_object_get(
+		int64_t rev = lbe_etcd_int(json_object_get(
 			json_object_get(r, "header"), "revision"));
 
 		json_decref(r);
@@ -326,7 +326,7 @@ static void tick(struct lbipamd *d)
 {
 	struct lbipamd_cluster *c = d->cluster;
 
-	if (c->leader && lb_store_etcd_lost(c->store)) {
+	if (c->leader && lbe_store_etcd_lost(c->store)) {
 		step_down(c, "a commit found the leader key changed");
 		c->lease = 0;
 	}
@@ -353,8 +353,8 @@ static int renew(struct lb_etcd *e, int64_t lease)
 
 	snprintf(id, sizeof(id), "%lld", (long long)lease);
 	req = json_pack("{s:s}", "ID", id);
-	rc = lb_etcd_call(e, "/v3/lease/keepalive", req, &r) ? -1 :
-		lb_etcd_int(json_object_get(json_object_get(r, "result"),
+	rc = lbe_etcd_call(e, "/v3/lease/keepalive", req, &r) ? -1 :
+		lbe_etcd_int(json_object_get(json_object_get(r, "result"),
 					    "TTL")) > 0;
 	json_decref(req);
 	json_decref(r);
@@ -410,7 +410,7 @@ static int on_watch(json_t *msg, void *arg)
 	if (json_is_true(json_object_get(msg, "created")))
 		notify(c, EV_CREATED);
 	json_array_foreach(json_object_get(msg, "events"), i, ev) {
-		char *k = lb_etcd_unb64(json_object_get(json_object_get(ev,
+		char *k = lbe_etcd_unb64(json_object_get(json_object_get(ev,
 							"kv"), "key"), NULL);
 		const char *rel = k && strlen(k) >= plen ? k + plen : "";
 
@@ -440,10 +440,10 @@ static void *watch_thread(void *arg)
 		json_t *req = json_pack("{s:{s:o, s:o}}", "create_request",
 					"key", str_b64(c->cfg.prefix),
 					"range_end",
-					lb_etcd_prefix_end(c->cfg.prefix));
+					lbe_etcd_prefix_end(c->cfg.prefix));
 		int i;
 
-		lb_etcd_stream(c->wetcd, "/v3/watch", req, on_watch, c,
+		lbe_etcd_stream(c->wetcd, "/v3/watch", req, on_watch, c,
 			       &c->stop);
 		json_decref(req);
 		notify(c, EV_DOWN);
@@ -459,8 +459,8 @@ static void *watch_thread(void *arg)
 static json_t *range_of(const struct lbipamd_cluster *c, const char *rel)
 {
 	char *k = lb_xasprintf("%s%s", c->cfg.prefix, rel);
-	json_t *j = json_pack("{s:o, s:o}", "key", lb_etcd_b64(k, strlen(k)),
-			      "range_end", lb_etcd_prefix_end(k));
+	json_t *j = json_pack("{s:o, s:o}", "key", lbe_etcd_b64(k, strlen(k)),
+			      "range_end", lbe_etcd_prefix_end(k));
 
 	free(k);
 	return j;
@@ -470,8 +470,8 @@ static void serve_one(struct lbipamd *d, json_t *kv)
 {
 	struct lbipamd_cluster *c = d->cluster;
 	size_t plen = strlen(c->cfg.prefix) + strlen("requests/");
-	char *k = lb_etcd_unb64(json_object_get(kv, "key"), NULL);
-	char *v = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+	char *k = lbe_etcd_unb64(json_object_get(kv, "key"), NULL);
+	char *v = lbe_etcd_unb64(json_object_get(kv, "value"), NULL);
 	json_t *req = v ? json_loads(v, 0, NULL) : NULL, *res, *txn, *r = NULL;
 	char fence[24], *text, *rkey;
 
@@ -480,7 +480,7 @@ static void serve_one(struct lbipamd *d, json_t *kv)
 	res = json_is_object(req) ? lbipamd_handle(d, req, true) :
 		lbipamd_fail("the forwarded request is not a JSON object");
 	lbipamd_log(LB_LOG_INFO, "Served a forwarded request", "id", k + plen,
-		    "op", lb_js(req, "op"), NULL);
+		    "op", lbipamd_js(req, "op"), NULL);
 	text = json_dumps(res, JSON_COMPACT);
 	rkey = lb_xasprintf("responses/%s", k + plen);
 	snprintf(fence, sizeof(fence), "%lld", (long long)c->leader_rev);
@@ -491,9 +491,9 @@ static void serve_one(struct lbipamd *d, json_t *kv)
 			"success", "request_put", "key", key_b64(c, rkey),
 			"value", str_b64(text), "request_delete_range", "key",
 			json_object_get(kv, "key"));
-	if (lb_etcd_call(c->etcd, "/v3/kv/txn", txn, &r))
+	if (lbe_etcd_call(c->etcd, "/v3/kv/txn", txn, &r))
 		lbipamd_log(LB_LOG_WARN, "Cannot answer a forwarded request",
-			    "id", k + plen, "error", lb_etcd_errmsg(c->etcd),
+			    "id", k + plen, "error", lbe_etcd_errmsg(c->etcd),
 			    NULL);
 	json_decref(r);
 	json_decref(txn);
@@ -516,7 +516,7 @@ static void serve_requests(struct lbipamd *d)
 	if (!c->leader)
 		return;
 	req = range_of(c, "requests/");
-	rc = lb_etcd_call(c->etcd, "/v3/kv/range", req, &r);
+	rc = lbe_etcd_call(c->etcd, "/v3/kv/range", req, &r);
 	json_decref(req);
 	if (rc)
 		return;
@@ -530,7 +530,7 @@ static void del_key(struct lbipamd_cluster *c, const char *rel)
 {
 	json_t *req = json_pack("{s:o}", "key", key_b64(c, rel)), *r = NULL;
 
-	lb_etcd_call(c->etcd, "/v3/kv/deleterange", req, &r);
+	lbe_etcd_call(c->etcd, "/v3/kv/deleterange", req, &r);
 	json_decref(req);
 	json_decref(r);
 }
@@ -558,14 +558,14 @@ json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req)
 			str_b64(text));
 	free(text);
 	/* A busy etcd may take longer than the election's timeout. */
-	rc = lb_etcd_call_timeout(c->etcd, "/v3/kv/put", put, &r,
+	rc = lbe_etcd_call_timeout(c->etcd, "/v3/kv/put", put, &r,
 				  LBIPAMD_FORWARD_MS / 2);
 	json_decref(put);
 	json_decref(r);
 	if (rc) {
 		set_etcd(c, false);
 		res = lbipamd_fail("cluster mode: cannot hand the write to the leader (%s); nothing applied",
-				   lb_etcd_errmsg(c->etcd));
+				   lbe_etcd_errmsg(c->etcd));
 		goto out;
 	}
 	deadline = now_ms() + LBIPAMD_FORWARD_MS;
@@ -573,10 +573,10 @@ json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req)
 		json_t *get = json_pack("{s:o}", "key", key_b64(c, rkey));
 
 		r = NULL;
-		rc = lb_etcd_call(c->etcd, "/v3/kv/range", get, &r);
+		rc = lbe_etcd_call(c->etcd, "/v3/kv/range", get, &r);
 		json_decref(get);
 		kv = rc ? NULL : json_array_get(json_object_get(r, "kvs"), 0);
-		v = kv ? lb_etcd_unb64(json_object_get(kv, "value"), NULL) :
+		v = kv ? lbe_etcd_unb64(json_object_get(kv, "value"), NULL) :
 			 NULL;
 		res = v ? json_loads(v, 0, NULL) : NULL;
 		free(v);
@@ -620,11 +620,11 @@ static int node_register(struct lbipamd_cluster *c)
 	int rc;
 
 	req = json_pack("{s:I}", "TTL", (json_int_t)c->cfg.ttl_s);
-	rc = lb_etcd_call(c->etcd, "/v3/lease/grant", req, &r);
+	rc = lbe_etcd_call(c->etcd, "/v3/lease/grant", req, &r);
 	json_decref(req);
 	if (rc)
 		return rc;
-	c->node_lease = lb_etcd_int(json_object_get(r, "ID"));
+	c->node_lease = lbe_etcd_int(json_object_get(r, "ID"));
 	json_decref(r);
 	snprintf(id, sizeof(id), "%lld", (long long)c->node_lease);
 	rel = lb_xasprintf("nodes/%s", c->node);
@@ -632,7 +632,7 @@ static int node_register(struct lbipamd_cluster *c)
 			str_b64(c->node), "lease", id);
 	free(rel);
 	r = NULL;
-	rc = lb_etcd_call(c->etcd, "/v3/kv/put", req, &r);
+	rc = lbe_etcd_call(c->etcd, "/v3/kv/put", req, &r);
 	json_decref(req);
 	json_decref(r);
 	if (rc)
@@ -649,15 +649,15 @@ static bool announce_refresh(struct lbipamd_cluster *c)
 	bool changed;
 
 	req = range_of(c, "announce/");
-	if (lb_etcd_call(c->etcd, "/v3/kv/range", req, &r)) {
+	if (lbe_etcd_call(c->etcd, "/v3/kv/range", req, &r)) {
 		json_decref(req);
 		return false;
 	}
 	json_decref(req);
 	holders = json_object();
 	json_array_foreach(json_object_get(r, "kvs"), i, kv) {
-		char *k = lb_etcd_unb64(json_object_get(kv, "key"), NULL);
-		char *v = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+		char *k = lbe_etcd_unb64(json_object_get(kv, "key"), NULL);
+		char *v = lbe_etcd_unb64(json_object_get(kv, "value"), NULL);
 
 		if (k && v && strlen(k) > plen + 9)
 			json_object_set_new(holders, k + plen + 9,
@@ -668,7 +668,7 @@ static bool announce_refresh(struct lbipamd_cluster *c)
 	json_decref(r);
 	r = NULL;
 	req = range_of(c, "nodes/");
-	if (lb_etcd_call(c->etcd, "/v3/kv/range", req, &r)) {
+	if (lbe_etcd_call(c->etcd, "/v3/kv/range", req, &r)) {
 		json_decref(req);
 		json_decref(holders);
 		return false;
@@ -676,7 +676,7 @@ static bool announce_refresh(struct lbipamd_cluster *c)
 	json_decref(req);
 	live = json_array();
 	json_array_foreach(json_object_get(r, "kvs"), i, kv) {
-		char *v = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+		char *v = lbe_etcd_unb64(json_object_get(kv, "value"), NULL);
 
 		if (v)
 			json_array_append_new(live, json_string(v));
@@ -694,7 +694,7 @@ static bool announce_refresh(struct lbipamd_cluster *c)
 
 static uint64_t rank(const char *svc, const char *node)
 {
-	return lb_hash_bytes(node, strlen(node), lb_hash_str(svc));
+	return lbe_hash_bytes(node, strlen(node), lbe_hash_str(svc));
 }
 
 /* Is this node the first choice for svc among the live nodes? */
@@ -741,7 +741,7 @@ static bool take_key(struct lbipamd_cluster *c, const char *svc)
 			str_b64(c->node), "lease", id, "failure",
 			"request_range", "key", key_b64(c, rel));
 	free(rel);
-	if (lb_etcd_call(c->etcd, "/v3/kv/txn", txn, &r)) {
+	if (lbe_etcd_call(c->etcd, "/v3/kv/txn", txn, &r)) {
 		json_decref(txn);
 		c->recheck = true;
 		return false;
@@ -757,7 +757,7 @@ static bool take_key(struct lbipamd_cluster *c, const char *svc)
 			json_array_get(json_object_get(r, "responses"), 0),
 			"response_range"), "kvs"), 0);
 		if (kv) {
-			char *v = lb_etcd_unb64(json_object_get(kv, "value"),
+			char *v = lbe_etcd_unb64(json_object_get(kv, "value"),
 						NULL);
 
 			if (v)
@@ -846,7 +846,7 @@ static void release(struct lbipamd_cluster *c, const char *svc)
 			"compare", "key", key_b64(c, rel), "result", "EQUAL",
 			"target", "LEASE", "lease", fence, "success",
 			"request_delete_range", "key", key_b64(c, rel));
-	lb_etcd_call(c->etcd, "/v3/kv/txn", req, &r);
+	lbe_etcd_call(c->etcd, "/v3/kv/txn", req, &r);
 	json_decref(req);
 	json_decref(r);
 	free(rel);
@@ -923,7 +923,7 @@ bool lbipamd_cluster_is_leader(const struct lbipamd *d)
 
 const char *lbipamd_cluster_store_error(const struct lbipamd *d)
 {
-	return d->cluster ? lb_store_errmsg(d->cluster->store) : NULL;
+	return d->cluster ? lbe_store_errmsg(d->cluster->store) : NULL;
 }
 
 json_t *lbipamd_cluster_status(struct lbipamd *d)
@@ -932,15 +932,15 @@ json_t *lbipamd_cluster_status(struct lbipamd *d)
 	json_t *eps = json_array(), *res;
 	size_t i;
 
-	for (i = 0; i < lb_etcd_nendpoints(c->etcd); i++) {
+	for (i = 0; i < lbe_etcd_nendpoints(c->etcd); i++) {
 		char version[64] = "", err[600] = "";
 		bool lead = false;
-		int rc = lb_etcd_endpoint_status(c->etcd, i, version,
+		int rc = lbe_etcd_endpoint_status(c->etcd, i, version,
 						 sizeof(version), &lead, err,
 						 sizeof(err));
 
 		json_array_append_new(eps, json_pack("{s:s, s:b, s:s, s:b, s:s}",
-				      "endpoint", lb_etcd_endpoint(c->etcd, i),
+				      "endpoint", lbe_etcd_endpoint(c->etcd, i),
 				      "healthy", !rc, "version", version,
 				      "raftLeader", lead, "error", err));
 	}
@@ -949,7 +949,7 @@ json_t *lbipamd_cluster_status(struct lbipamd *d)
 			c->leader_name, "isLeader", c->leader, "prefix",
 			c->cfg.prefix, "leaseTTL", (json_int_t)c->cfg.ttl_s,
 			"revision",
-			(json_int_t)lb_store_etcd_revision(c->store),
+			(json_int_t)lbe_store_etcd_revision(c->store),
 			"endpoints", eps);
 	return res;
 }
@@ -989,15 +989,15 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 	 * busy etcd, short enough that the lease is renewed in time.
 	 */
 	ec.timeout_ms = c->cfg.ttl_s * 1000 / 2;
-	rc = lb_etcd_open(&ec, &c->etcd, &err);
+	rc = lbe_etcd_open(&ec, &c->etcd, &err);
 	if (!rc)
-		rc = lb_etcd_open(&ec, &c->wetcd, &err);
+		rc = lbe_etcd_open(&ec, &c->wetcd, &err);
 	if (!rc)
-		rc = lb_etcd_open(&ec, &c->ketcd, &err);
+		rc = lbe_etcd_open(&ec, &c->ketcd, &err);
 	if (!rc && cache_path)
-		rc = lb_store_sqlite_open(cache_path, &cache, &err);
+		rc = lbe_store_sqlite_open(cache_path, &cache, &err);
 	if (!rc)
-		rc = lb_store_etcd_open(c->etcd, c->cfg.prefix, cache,
+		rc = lbe_store_etcd_open(c->etcd, c->cfg.prefix, cache,
 					&c->store, &err);
 	if (rc) {
 		lbipamd_log(LB_LOG_ERROR, "Cannot use etcd", "state",
@@ -1005,12 +1005,12 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 		free(err);
 		return rc;
 	}
-	rc = lb_store_etcd_refresh(c->store);
+	rc = lbe_store_etcd_refresh(c->store);
 	c->etcd_ok = !rc;
-	snprintf(c->msg, sizeof(c->msg), "%s", rc ? lb_store_errmsg(c->store) :
+	snprintf(c->msg, sizeof(c->msg), "%s", rc ? lbe_store_errmsg(c->store) :
 		 "reachable");
 	/* etcd down: the last state this node saw, until it is back. */
-	if (rc && !lb_store_etcd_load_cache(c->store)) {
+	if (rc && !lbe_store_etcd_load_cache(c->store)) {
 		lbipamd_log(LB_LOG_WARN, "etcd unreachable, serving the local cache of the shared state",
 			    "state", cache_path, "error", c->msg, NULL);
 		rc = 0;
@@ -1019,12 +1019,12 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 		lbipamd_log(LB_LOG_ERROR, "Cannot read the shared state from etcd",
 			    "endpoints", c->cfg.endpoints, "error", c->msg,
 			    NULL);
-		lb_store_close(c->store);
+		lbe_store_close(c->store);
 		return rc;
 	}
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (c->tfd < 0 || pipe2(c->pipe, O_NONBLOCK | O_CLOEXEC)) {
-		lb_store_close(c->store);
+		lbe_store_close(c->store);
 		return -errno;
 	}
 	ms = c->cfg.ttl_s * 1000 / 4;
@@ -1033,12 +1033,12 @@ int lbipamd_cluster_open(struct lbipamd *d, const char *node,
 	its.it_interval = its.it_value;
 	timerfd_settime(c->tfd, 0, &its, NULL);
 	if (pthread_create(&c->thr, NULL, watch_thread, c)) {
-		lb_store_close(c->store);
+		lbe_store_close(c->store);
 		return -EAGAIN;
 	}
 	c->thr_started = true;
 	if (pthread_create(&c->kthr, NULL, keepalive_thread, c)) {
-		lb_store_close(c->store);
+		lbe_store_close(c->store);
 		return -EAGAIN;
 	}
 	c->kthr_started = true;
@@ -1145,9 +1145,9 @@ void lbipamd_cluster_close(struct lbipamd *d)
 		close(c->pipe[0]);
 		close(c->pipe[1]);
 	}
-	lb_etcd_close(c->etcd);
-	lb_etcd_close(c->wetcd);
-	lb_etcd_close(c->ketcd);
+	lbe_etcd_close(c->etcd);
+	lbe_etcd_close(c->wetcd);
+	lbe_etcd_close(c->ketcd);
 	json_decref(c->holders);
 	json_decref(c->live);
 	json_decref(c->won);

@@ -192,7 +192,7 @@ int lbipamd_desired(struct lb_engine *e, const struct lbipamd_desired_cfg *cfg,
 
 	memset(out, 0, sizeof(*out));
 	out->by_owner.by_owner = true;
-	rc = lb_engine_foreach_kernel_service(e, build_svc, &b);
+	rc = lbe_foreach_kernel_service(e, build_svc, &b);
 	if (!rc) {
 		lbipamd_kset_sort(&out->by_key);
 		index_owners(out);
@@ -229,7 +229,7 @@ int lbipamd_desired_update(struct lb_engine *e,
 	int rc;
 
 	snprintf(owner, sizeof(owner), "%s/%s", ns, name);
-	rc = lb_engine_kernel_service(e, ns, name, build_svc, &b);
+	rc = lbe_kernel_service(e, ns, name, build_svc, &b);
 	if (rc && rc != -ENOENT) {
 		lbipamd_kset_free(&fresh);
 		return rc;

@@ -34,8 +34,8 @@ static int event_cb(const struct lb_event_info *ev, void *arg)
 		return 0;
 	if (c->one && (ev->kind != c->kind || strcmp(ev->name, c->name)))
 		return 0;
-	lb_rfc3339(ev->first, first, sizeof(first));
-	lb_rfc3339(ev->last, last, sizeof(last));
+	lbipamd_rfc3339(ev->first, first, sizeof(first));
+	lbipamd_rfc3339(ev->last, last, sizeof(last));
 	/* As client-go names them: the object, then the time in hex. */
 	snprintf(name, sizeof(name), "%s.%llx", ev->name,
 		 (unsigned long long)ev->first);
@@ -66,7 +66,7 @@ json_t *lbipamd_events(struct lb_engine *e, const char *ns)
 {
 	struct ev_ctx c = { .items = json_array(), .ns = ns };
 
-	lb_engine_foreach_event(e, event_cb, &c);
+	lbe_foreach_event(e, event_cb, &c);
 	return c.items;
 }
 
@@ -77,6 +77,6 @@ json_t *lbipamd_events_of(struct lb_engine *e, enum lb_kind kind,
 			    .name = name };
 
 	c.ns = lb_kind_namespaced(kind) ? ns : "default";
-	lb_engine_foreach_event(e, event_cb, &c);
+	lbe_foreach_event(e, event_cb, &c);
 	return c.items;
 }

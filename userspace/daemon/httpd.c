@@ -137,7 +137,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
 			     lb_xstrdup("lbipamd serves /metrics only\n"), 29);
-	lb_prom_init(&p);
+	lbipamd_prom_init(&p);
 	lbipamd_metrics_collect(h->d, &p);
 	/* The buffer passes to MHD, which frees it after sending. */
 	return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",

@@ -46,7 +46,7 @@ void lbipamd_kernel_close(struct lbipamd_kernel *k)
 	lbipamd_kset_free(&k->cur);
 }
 
-static void lb_k_fail(struct lbipamd_kernel *k, enum lbipamd_kstate st,
+static void k_fail(struct lbipamd_kernel *k, enum lbipamd_kstate st,
 		      const char *what, int err)
 {
 	char msg[sizeof(k->msg)];
@@ -76,7 +76,7 @@ static void lb_k_fail(struct lbipamd_kernel *k, enum lbipamd_kstate st,
 /* ------------------------------------------------------------ dump --- */
 
 /* The services of @l, their backends moved over, as the kernel's set. */
-static int lb_k_take(struct lbipamd_kset *s, struct lb_svc_list *l)
+static int k_take(struct lbipamd_kset *s, struct lb_svc_list *l)
 {
 	size_t i;
 
@@ -94,7 +94,7 @@ static int lb_k_take(struct lbipamd_kset *s, struct lb_svc_list *l)
 	return 0;
 }
 
-static int lb_k_dump(struct lbipamd_kernel *k)
+static int k_dump(struct lbipamd_kernel *k)
 {
 	struct lb_svc_list l = { 0 };
 	size_t i;
@@ -105,7 +105,7 @@ static int lb_k_dump(struct lbipamd_kernel *k)
 	/* lb_nl_get_services() itself dumps again when a change raced it. */
 	err = lb_nl_get_services(&k->nl, NULL, 0, &l);
 	if (!err)
-		err = lb_k_take(&k->cur, &l);
+		err = k_take(&k->cur, &l);
 	lb_svc_list_free(&l);
 	if (err)
 		return err;
@@ -124,7 +124,7 @@ static int lb_k_dump(struct lbipamd_kernel *k)
 
 /* ------------------------------------------------------------ diff --- */
 
-static int lb_k_send(struct lbipamd_kernel *k, struct nl_msg *m,
+static int k_send(struct lbipamd_kernel *k, struct nl_msg *m,
 		     const char *what, const struct lbipamd_ksvc *v)
 {
 	char ks[LB_SERVICE_STRLEN];
@@ -139,7 +139,7 @@ static int lb_k_send(struct lbipamd_kernel *k, struct nl_msg *m,
 		char e[700];
 
 		snprintf(e, sizeof(e), "%s %s", what, ks);
-		lb_k_fail(k, LBIPAMD_K_ERROR, e, err);
+		k_fail(k, LBIPAMD_K_ERROR, e, err);
 		return err;
 	}
 	lbipamd_log(LB_LOG_DEBUG, "Kernel service programmed", "op", what,
@@ -148,7 +148,7 @@ static int lb_k_send(struct lbipamd_kernel *k, struct nl_msg *m,
 	return 0;
 }
 
-static int lb_k_del(struct lbipamd_kernel *k, const struct lbipamd_ksvc *v)
+static int k_del(struct lbipamd_kernel *k, const struct lbipamd_ksvc *v)
 {
 	struct nl_msg *m = lb_nl_msg(&k->nl, LBIPAM_CMD_SERVICE_DEL, NLM_F_ACK);
 
@@ -156,10 +156,10 @@ static int lb_k_del(struct lbipamd_kernel *k, const struct lbipamd_ksvc *v)
 		nlmsg_free(m);
 		return -EMSGSIZE;
 	}
-	return lb_k_send(k, m, "delete", v);
+	return k_send(k, m, "delete", v);
 }
 
-static int lb_k_svc(struct lbipamd_kernel *k, const struct lbipamd_ksvc *v,
+static int k_svc(struct lbipamd_kernel *k, const struct lbipamd_ksvc *v,
 		    bool create)
 {
 	struct nl_msg *m = lb_nl_msg(&k->nl, create ? LBIPAM_CMD_SERVICE_NEW :
@@ -169,10 +169,10 @@ static int lb_k_svc(struct lbipamd_kernel *k, const struct lbipamd_ksvc *v,
 		nlmsg_free(m);
 		return -EMSGSIZE;
 	}
-	return lb_k_send(k, m, create ? "add" : "set", v);
+	return k_send(k, m, create ? "add" : "set", v);
 }
 
-static int lb_k_replace(struct lbipamd_kernel *k,
+static int k_replace(struct lbipamd_kernel *k,
 			const struct lbipamd_ksvc *v)
 {
 	struct nl_msg *m = lb_nl_msg_size(&k->nl, LBIPAM_CMD_BACKEND_REPLACE,
@@ -186,7 +186,7 @@ static int lb_k_replace(struct lbipamd_kernel *k,
 	for (i = 0; i < v->nbe; i++)
 		if (lb_nl_put_backend(m, &v->be[i], 1))
 			goto toobig;
-	return lb_k_send(k, m, "backend replace", v);
+	return k_send(k, m, "backend replace", v);
 toobig:
 	nlmsg_free(m);
 	return -EMSGSIZE;
@@ -196,14 +196,14 @@ toobig:
  * Makes the kernel's entry for one key what w says (w NULL: none); c is
  * the mirror's entry.  The mirror follows what succeeded.
  */
-static int lb_k_one(struct lbipamd_kernel *k, struct lbipamd_ksvc *c,
+static int k_one(struct lbipamd_kernel *k, struct lbipamd_ksvc *c,
 		    const struct lbipamd_ksvc *w)
 {
 	struct lbipamd_ksvc *copy;
 	int err = 0;
 
 	if (!w) {
-		err = lb_k_del(k, c);
+		err = k_del(k, c);
 		if (!err) {
 			lbipamd_kset_remove(&k->cur, c);
 			lbipamd_ksvc_free(c);
@@ -211,14 +211,14 @@ static int lb_k_one(struct lbipamd_kernel *k, struct lbipamd_ksvc *c,
 		return err;
 	}
 	if (!c) {
-		err = lb_k_svc(k, w, true);
+		err = k_svc(k, w, true);
 		if (!err && w->nbe)
-			err = lb_k_replace(k, w);
+			err = k_replace(k, w);
 	} else {
 		if (!lbipamd_ksvc_opts_equal(c, w))
-			err = lb_k_svc(k, w, false);
+			err = k_svc(k, w, false);
 		if (!err && !lbipamd_ksvc_backends_equal(c, w))
-			err = lb_k_replace(k, w);
+			err = k_replace(k, w);
 		if (err)
 			return err;
 		if (c->nbe == w->nbe && lbipamd_ksvc_equal(c, w))
@@ -242,7 +242,7 @@ static int cmp_keys(const void *a, const void *b)
 }
 
 /* Programs each distinct key of keys (sorted here) from want. */
-static int lb_k_keys(struct lbipamd_kernel *k, const struct lbipamd_kset *want,
+static int k_keys(struct lbipamd_kernel *k, const struct lbipamd_kset *want,
 		     struct lb_service_key *keys, size_t n)
 {
 	size_t i;
@@ -259,7 +259,7 @@ static int lb_k_keys(struct lbipamd_kernel *k, const struct lbipamd_kset *want,
 		w = lbipamd_kset_get(want, &keys[i]);
 		if (!c && !w)
 			continue;
-		err = lb_k_one(k, c, w);
+		err = k_one(k, c, w);
 		if (err)
 			return err;
 	}
@@ -267,7 +267,7 @@ static int lb_k_keys(struct lbipamd_kernel *k, const struct lbipamd_kset *want,
 }
 
 /* Applies want over k->cur, every key of both. */
-static int lb_k_apply(struct lbipamd_kernel *k,
+static int k_apply(struct lbipamd_kernel *k,
 		      const struct lbipamd_kset *want)
 {
 	struct lb_service_key *keys;
@@ -281,19 +281,19 @@ static int lb_k_apply(struct lbipamd_kernel *k,
 		if (!i || lbipamd_ksvc_cmp_key(&want->v[i - 1]->key,
 					       &want->v[i]->key))
 			keys[n++] = want->v[i]->key;
-	err = lb_k_keys(k, want, keys, n);
+	err = k_keys(k, want, keys, n);
 	free(keys);
 	return err;
 }
 
-static int lb_k_ready(struct lbipamd_kernel *k)
+static int k_ready(struct lbipamd_kernel *k)
 {
 	int err;
 
 	if (!k->open) {
 		err = lb_nl_open(&k->nl);
 		if (err) {
-			lb_k_fail(k, err == -ENOENT ? LBIPAMD_K_MISSING :
+			k_fail(k, err == -ENOENT ? LBIPAMD_K_MISSING :
 				  LBIPAMD_K_ERROR, "opening the lbipam family",
 				  err);
 			return err;
@@ -302,9 +302,9 @@ static int lb_k_ready(struct lbipamd_kernel *k)
 		k->dumped = false;
 	}
 	if (!k->dumped) {
-		err = lb_k_dump(k);
+		err = k_dump(k);
 		if (err) {
-			lb_k_fail(k, err == -ENOENT ? LBIPAMD_K_MISSING :
+			k_fail(k, err == -ENOENT ? LBIPAMD_K_MISSING :
 				  LBIPAMD_K_ERROR, "dumping the kernel table",
 				  err);
 			/*
@@ -319,7 +319,7 @@ static int lb_k_ready(struct lbipamd_kernel *k)
 	return 0;
 }
 
-static void lb_k_synced(struct lbipamd_kernel *k)
+static void k_synced(struct lbipamd_kernel *k)
 {
 	if (k->state != LBIPAMD_K_SYNCED)
 		lbipamd_log(LB_LOG_INFO, "Kernel table in sync", NULL);
@@ -331,15 +331,15 @@ static void lb_k_synced(struct lbipamd_kernel *k)
 int lbipamd_kernel_sync(struct lbipamd_kernel *k,
 			const struct lbipamd_kset *want)
 {
-	int err = lb_k_ready(k);
+	int err = k_ready(k);
 
 	if (!err)
-		err = lb_k_apply(k, want);
+		err = k_apply(k, want);
 	if (err) {
 		k->dumped = false;
 		return err;
 	}
-	lb_k_synced(k);
+	k_synced(k);
 	return 0;
 }
 
@@ -354,12 +354,12 @@ int lbipamd_kernel_sync_keys(struct lbipamd_kernel *k,
 		return lbipamd_kernel_sync(k, want);
 	v = lb_xreallocarray(NULL, nkeys + 1, sizeof(*v));
 	memcpy(v, keys, nkeys * sizeof(*v));
-	err = lb_k_keys(k, want, v, nkeys);
+	err = k_keys(k, want, v, nkeys);
 	free(v);
 	if (err) {
 		k->dumped = false;
 		return err;
 	}
-	lb_k_synced(k);
+	k_synced(k);
 	return 0;
 }

@@ -43,7 +43,7 @@ void lbipamd_ifaces_free(struct lbipamd_ifaces *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static int lb_iface_cmp(const void *a, const void *b)
+static int iface_cmp(const void *a, const void *b)
 {
 	const struct lb_l2_iface *x = a, *y = b;
 
@@ -73,7 +73,7 @@ int lbipamd_l2_ifaces(struct lbipamd_ifaces *out)
 	}
 	freeifaddrs(ifa);
 	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), lb_iface_cmp);
+		qsort(out->v, out->n, sizeof(*out->v), iface_cmp);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ void lbipamd_l2_self(const struct lbipamd_node *n,
 
 /* ------------------------------------------------------------ desired */
 
-static int lb_l2_collect(const struct lb_l2_service *s, void *arg)
+static int l2_collect(const struct lb_l2_service *s, void *arg)
 {
 	struct lb_l2_list *l = arg;
 	size_t i;
@@ -157,7 +157,7 @@ static int lb_l2_collect(const struct lb_l2_service *s, void *arg)
 	return 0;
 }
 
-static int lb_l2_qcmp(const void *a, const void *b)
+static int l2_qcmp(const void *a, const void *b)
 {
 	return lb_l2_cmp(a, b);
 }
@@ -170,13 +170,13 @@ int lbipamd_l2_desired(struct lb_engine *e, const struct lb_l2_self *self,
 
 	memset(out, 0, sizeof(*out));
 	/* Without a policy nothing is announced: no walk over every Service. */
-	if (!lb_engine_l2_policy_count(e))
+	if (!lbe_l2_policy_count(e))
 		return 0;
-	err = lb_engine_foreach_l2_service(e, self, lb_l2_collect, out);
+	err = lbe_foreach_l2_service(e, self, l2_collect, out);
 	if (err || !out->n)
 		return err;
 	/* Services sharing an IP announce it once. */
-	qsort(out->v, out->n, sizeof(*out->v), lb_l2_qcmp);
+	qsort(out->v, out->n, sizeof(*out->v), l2_qcmp);
 	for (i = 0; i < out->n; i++)
 		if (!n || lb_l2_cmp(&out->v[n - 1], &out->v[i]))
 			out->v[n++] = out->v[i];
@@ -200,7 +200,7 @@ const char *lbipamd_l2state_name(enum lbipamd_l2state s)
 	}
 }
 
-static void lb_l2_entry_str(const struct lb_l2_entry *x, char *buf,
+static void l2_entry_str(const struct lb_l2_entry *x, char *buf,
 			    size_t len)
 {
 	char a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE];
@@ -211,7 +211,7 @@ static void lb_l2_entry_str(const struct lb_l2_entry *x, char *buf,
 	snprintf(buf, len, "%s dev %s", a, ifn);
 }
 
-static void lb_l2_set(struct lbipamd_l2 *l2, enum lbipamd_l2state st,
+static void l2_set(struct lbipamd_l2 *l2, enum lbipamd_l2state st,
 		      const char *what, struct lb_nl *nl, int err)
 {
 	char msg[sizeof(l2->msg)];
@@ -232,7 +232,7 @@ static void lb_l2_set(struct lbipamd_l2 *l2, enum lbipamd_l2state st,
 	snprintf(l2->msg, sizeof(l2->msg), "%s", msg);
 }
 
-static int lb_l2_change(struct lbipamd_l2 *l2, struct lb_nl *nl, uint8_t cmd,
+static int l2_change(struct lbipamd_l2 *l2, struct lb_nl *nl, uint8_t cmd,
 			const struct lb_l2_entry *x)
 {
 	char s[INET6_ADDRSTRLEN + IF_NAMESIZE + 8];
@@ -240,7 +240,7 @@ static int lb_l2_change(struct lbipamd_l2 *l2, struct lb_nl *nl, uint8_t cmd,
 
 	l2->ops++;
 	err = lb_nl_l2_change(nl, cmd, x);
-	lb_l2_entry_str(x, s, sizeof(s));
+	l2_entry_str(x, s, sizeof(s));
 	/* Already there, or gone with its interface: the goal is met. */
 	if ((cmd == LBIPAM_CMD_L2_NEW && err == -EEXIST) ||
 	    (cmd == LBIPAM_CMD_L2_DEL && err == -ENOENT))
@@ -264,19 +264,19 @@ void lbipamd_l2_free(struct lbipamd_l2 *l2)
 	l2->dumped = false;
 }
 
-static int lb_l2_dump(struct lbipamd_l2 *l2, struct lb_nl *nl)
+static int l2_dump(struct lbipamd_l2 *l2, struct lb_nl *nl)
 {
 	int err;
 
 	l2->ops++;
 	err = lb_nl_get_l2(nl, &l2->cur);
 	if (err == -EOPNOTSUPP || err == -EINVAL) {
-		lb_l2_set(l2, LBIPAMD_L2_UNSUPPORTED, "listing announcements",
+		l2_set(l2, LBIPAMD_L2_UNSUPPORTED, "listing announcements",
 			  nl, err);
 		return err;
 	}
 	if (err) {
-		lb_l2_set(l2, LBIPAMD_L2_ERROR, "listing announcements", nl,
+		l2_set(l2, LBIPAMD_L2_ERROR, "listing announcements", nl,
 			  err);
 		return err;
 	}
@@ -292,7 +292,7 @@ int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
 	int err = 0, e;
 
 	if (!l2->dumped) {
-		err = lb_l2_dump(l2, nl);
+		err = l2_dump(l2, nl);
 		if (err)
 			return err;
 	}
@@ -305,7 +305,7 @@ int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
 			j++;
 		if (j < want->n && !lb_l2_cmp(&want->v[j], &cur->v[i]))
 			continue;
-		e = lb_l2_change(l2, nl, LBIPAM_CMD_L2_DEL, &cur->v[i]);
+		e = l2_change(l2, nl, LBIPAM_CMD_L2_DEL, &cur->v[i]);
 		if (e && !err)
 			err = e;
 	}
@@ -314,7 +314,7 @@ int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
 			j++;
 		if (j < cur->n && !lb_l2_cmp(&cur->v[j], &want->v[i]))
 			continue;
-		e = lb_l2_change(l2, nl, LBIPAM_CMD_L2_NEW, &want->v[i]);
+		e = l2_change(l2, nl, LBIPAM_CMD_L2_NEW, &want->v[i]);
 		if (e && !err)
 			err = e;
 	}
@@ -330,7 +330,7 @@ int lbipamd_l2_sync(struct lbipamd_l2 *l2, struct lb_nl *nl,
 	}
 	if (err) {
 		l2->dumped = false;
-		lb_l2_set(l2, LBIPAMD_L2_ERROR, "changing announcements", nl,
+		l2_set(l2, LBIPAMD_L2_ERROR, "changing announcements", nl,
 			  err);
 		return err;
 	}
@@ -354,12 +354,12 @@ void lbipamd_l2_state_free(struct lbipamd *d)
 	lbipamd_ifaces_free(&d->l2ifaces);
 }
 
-static int lb_l2_qsort(const void *a, const void *b)
+static int l2_qsort(const void *a, const void *b)
 {
 	return lb_l2_cmp(a, b);
 }
 
-static size_t lb_l2_lower(const struct lb_l2_list *l,
+static size_t l2_lower(const struct lb_l2_list *l,
 			  const struct lb_l2_entry *e)
 {
 	size_t lo = 0, hi = l->n;
@@ -391,7 +391,7 @@ int lbipamd_l2_sync_keys(struct lbipamd_l2 *l2, struct lb_nl *nl,
 	}
 	if (touched->n)
 		qsort(touched->v, touched->n, sizeof(*touched->v),
-		      lb_l2_qsort);
+		      l2_qsort);
 	for (i = 0; i < touched->n; i++) {
 		const struct lb_l2_entry *x = &touched->v[i];
 		bool want, have;
@@ -399,11 +399,11 @@ int lbipamd_l2_sync_keys(struct lbipamd_l2 *l2, struct lb_nl *nl,
 		if (i && !lb_l2_cmp(&touched->v[i - 1], x))
 			continue;
 		want = lbipamd_l2want_has(w, x);
-		at = lb_l2_lower(cur, x);
+		at = l2_lower(cur, x);
 		have = at < cur->n && !lb_l2_cmp(&cur->v[at], x);
 		if (want == have)
 			continue;
-		e = lb_l2_change(l2, nl, want ? LBIPAM_CMD_L2_NEW :
+		e = l2_change(l2, nl, want ? LBIPAM_CMD_L2_NEW :
 				 LBIPAM_CMD_L2_DEL, x);
 		if (e && !err)
 			err = e;
@@ -420,7 +420,7 @@ int lbipamd_l2_sync_keys(struct lbipamd_l2 *l2, struct lb_nl *nl,
 	}
 	if (err) {
 		l2->dumped = false;
-		lb_l2_set(l2, LBIPAMD_L2_ERROR, "changing announcements", nl,
+		l2_set(l2, LBIPAMD_L2_ERROR, "changing announcements", nl,
 			  err);
 		return err;
 	}
@@ -430,7 +430,7 @@ int lbipamd_l2_sync_keys(struct lbipamd_l2 *l2, struct lb_nl *nl,
 	return 0;
 }
 
-static bool lb_ifaces_equal(const struct lbipamd_ifaces *a,
+static bool ifaces_equal(const struct lbipamd_ifaces *a,
 			    const struct lbipamd_ifaces *b)
 {
 	size_t i;
@@ -471,7 +471,7 @@ int lbipamd_l2_reconcile(struct lbipamd *d, char *const *ns,
 	 * as many in-place insertions.
 	 */
 	full = full || !d->l2want.built || n > LBIPAMD_L2_INCREMENTAL_MAX ||
-	       !lb_ifaces_equal(&f, &d->l2ifaces);
+	       !ifaces_equal(&f, &d->l2ifaces);
 	if (full) {
 		lbipamd_ifaces_free(&d->l2ifaces);
 		d->l2ifaces = f;

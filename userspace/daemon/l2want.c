@@ -35,13 +35,13 @@ void lbipamd_l2list_add(struct lb_l2_list *l, const struct lb_l2_entry *e)
 	l->v[l->n++] = *e;
 }
 
-static int lb_svc_cmp(const void *a, const void *b)
+static int svc_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct lbipamd_l2svc *)a)->owner,
 		      ((const struct lbipamd_l2svc *)b)->owner);
 }
 
-static size_t lb_ref_lower(const struct lbipamd_l2want *w,
+static size_t ref_lower(const struct lbipamd_l2want *w,
 			   const struct lb_l2_entry *e)
 {
 	size_t lo = 0, hi = w->nrefs;
@@ -60,14 +60,14 @@ static size_t lb_ref_lower(const struct lbipamd_l2want *w,
 bool lbipamd_l2want_has(const struct lbipamd_l2want *w,
 			const struct lb_l2_entry *e)
 {
-	size_t i = lb_ref_lower(w, e);
+	size_t i = ref_lower(w, e);
 
 	return i < w->nrefs && !lb_l2_cmp(&w->refs[i].e, e);
 }
 
-static void lb_ref_add(struct lbipamd_l2want *w, const struct lb_l2_entry *e)
+static void ref_add(struct lbipamd_l2want *w, const struct lb_l2_entry *e)
 {
-	size_t i = lb_ref_lower(w, e);
+	size_t i = ref_lower(w, e);
 
 	if (i < w->nrefs && !lb_l2_cmp(&w->refs[i].e, e)) {
 		w->refs[i].refs++;
@@ -84,9 +84,9 @@ static void lb_ref_add(struct lbipamd_l2want *w, const struct lb_l2_entry *e)
 	w->nrefs++;
 }
 
-static void lb_ref_del(struct lbipamd_l2want *w, const struct lb_l2_entry *e)
+static void ref_del(struct lbipamd_l2want *w, const struct lb_l2_entry *e)
 {
-	size_t i = lb_ref_lower(w, e);
+	size_t i = ref_lower(w, e);
 
 	if (i >= w->nrefs || lb_l2_cmp(&w->refs[i].e, e) || --w->refs[i].refs)
 		return;
@@ -95,7 +95,7 @@ static void lb_ref_del(struct lbipamd_l2want *w, const struct lb_l2_entry *e)
 	w->nrefs--;
 }
 
-static void lb_svc_free(void *p)
+static void svc_free(void *p)
 {
 	struct lbipamd_l2svc *s = p;
 
@@ -106,7 +106,7 @@ static void lb_svc_free(void *p)
 
 void lbipamd_l2want_free(struct lbipamd_l2want *w)
 {
-	tdestroy(w->svcs, lb_svc_free);
+	tdestroy(w->svcs, svc_free);
 	free(w->refs);
 	memset(w, 0, sizeof(*w));
 }
@@ -117,7 +117,7 @@ struct own_ctx {
 	struct lb_l2_list *all;		/* building: counted after a sort */
 };
 
-static int lb_own_cb(const struct lb_l2_service *s, void *arg)
+static int own_cb(const struct lb_l2_service *s, void *arg)
 {
 	struct own_ctx *c = arg;
 	struct lbipamd_l2svc *v, **slot;
@@ -127,11 +127,11 @@ static int lb_own_cb(const struct lb_l2_service *s, void *arg)
 		return 0;
 	v = lb_xcalloc(1, sizeof(*v));
 	v->owner = lb_xasprintf("%s/%s", s->ns, s->name);
-	slot = tsearch(v, &c->w->svcs, lb_svc_cmp);
+	slot = tsearch(v, &c->w->svcs, svc_cmp);
 	if (!slot)
 		lb_oom("tsearch");
 	if (*slot != v) {		/* cannot happen: removed first */
-		lb_svc_free(v);
+		svc_free(v);
 		v = *slot;
 	}
 	for (i = 0; i < s->n_pairs; i++) {
@@ -145,14 +145,14 @@ static int lb_own_cb(const struct lb_l2_service *s, void *arg)
 		if (c->all)
 			lbipamd_l2list_add(c->all, &x);
 		else
-			lb_ref_add(c->w, &x);
+			ref_add(c->w, &x);
 		if (c->touched)
 			lbipamd_l2list_add(c->touched, &x);
 	}
 	return 0;
 }
 
-static int lb_ref_qsort(const void *a, const void *b)
+static int ref_qsort(const void *a, const void *b)
 {
 	return lb_l2_cmp(a, b);
 }
@@ -167,10 +167,10 @@ int lbipamd_l2want_build(struct lbipamd_l2want *w, struct lb_engine *e,
 
 	lbipamd_l2want_free(w);
 	/* Without a policy nothing is announced: no walk over every Service. */
-	if (lb_engine_l2_policy_count(e))
-		err = lb_engine_foreach_l2_service(e, self, lb_own_cb, &c);
+	if (lbe_l2_policy_count(e))
+		err = lbe_foreach_l2_service(e, self, own_cb, &c);
 	if (all.n)
-		qsort(all.v, all.n, sizeof(*all.v), lb_ref_qsort);
+		qsort(all.v, all.n, sizeof(*all.v), ref_qsort);
 	w->refs = lb_xcalloc(all.n + 1, sizeof(*w->refs));
 	w->caprefs = all.n + 1;
 	for (i = 0; i < all.n; i++) {
@@ -192,21 +192,21 @@ int lbipamd_l2want_update(struct lbipamd_l2want *w, struct lb_engine *e,
 {
 	struct lbipamd_l2svc key = { .owner = lb_xasprintf("%s/%s", ns, name) };
 	struct own_ctx c = { .w = w, .touched = touched };
-	struct lbipamd_l2svc **slot = tfind(&key, &w->svcs, lb_svc_cmp), *old;
+	struct lbipamd_l2svc **slot = tfind(&key, &w->svcs, svc_cmp), *old;
 	size_t i;
 	int err;
 
 	if (slot) {
 		old = *slot;
 		for (i = 0; i < old->l.n; i++) {
-			lb_ref_del(w, &old->l.v[i]);
+			ref_del(w, &old->l.v[i]);
 			lbipamd_l2list_add(touched, &old->l.v[i]);
 		}
-		tdelete(&key, &w->svcs, lb_svc_cmp);
-		lb_svc_free(old);
+		tdelete(&key, &w->svcs, svc_cmp);
+		svc_free(old);
 	}
 	free(key.owner);
-	err = lb_engine_l2_service(e, self, ns, name, lb_own_cb, &c);
+	err = lbe_l2_service(e, self, ns, name, own_cb, &c);
 	return err == -ENOENT ? 0 : err;	/* deleted: nothing more */
 }
 

@@ -470,10 +470,10 @@ json_t *lbipamd_events_of(struct lb_engine *e, enum lb_kind kind,
 json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 			    const char *ns, const char *name);
 /* ns since the epoch -> "2026-11-26T04:30:00Z" */
-void lb_rfc3339(int64_t ns, char *buf, size_t len);
+void lbipamd_rfc3339(int64_t ns, char *buf, size_t len);
 /* Optional fields of a JSON object: "a.b.c" or NULL. */
-json_t *lb_jget(json_t *o, const char *path);
-const char *lb_js(json_t *o, const char *path);
+json_t *lbipamd_jget(json_t *o, const char *path);
+const char *lbipamd_js(json_t *o, const char *path);
 
 /* ------------------------------------------------------------ metrics */
 
@@ -484,26 +484,26 @@ struct lb_prom {
 	char family[128];		/* the family being written */
 };
 
-void lb_prom_init(struct lb_prom *p);
-void lb_prom_free(struct lb_prom *p);
+void lbipamd_prom_init(struct lb_prom *p);
+void lbipamd_prom_free(struct lb_prom *p);
 /* "# HELP" and "# TYPE" of a family; its samples follow. */
-void lb_prom_family(struct lb_prom *p, const char *name, const char *type,
+void lbipamd_prom_family(struct lb_prom *p, const char *name, const char *type,
 		    const char *help);
 /*
  * One sample of the current family: its name plus suffix ("" or e.g.
  * "_bucket"), then label name, value pairs, then NULL.  Values that are
  * whole numbers print as integers.
  */
-void lb_prom_sample(struct lb_prom *p, const char *suffix, double v, ...)
+void lbipamd_prom_sample(struct lb_prom *p, const char *suffix, double v, ...)
 	__attribute__((sentinel));
 /* The same with the value as text (exact large integers). */
-void lb_prom_sample_text(struct lb_prom *p, const char *suffix,
+void lbipamd_prom_sample_text(struct lb_prom *p, const char *suffix,
 			 const char *v, ...) __attribute__((sentinel));
 /*
  * A whole histogram family: per-bucket counts (not cumulative) for the
  * bounds, the total count (the +Inf bucket) and the sum.
  */
-void lb_prom_histogram(struct lb_prom *p, const char *name, const char *help,
+void lbipamd_prom_histogram(struct lb_prom *p, const char *name, const char *help,
 		       const double *bounds, const uint64_t *buckets,
 		       size_t n, uint64_t count, double sum);
 

@@ -12,7 +12,7 @@
 #include <netlink/socket.h>
 #include "daemon/lbipamd.h"
 
-static int lb_link_seen(struct nl_msg *msg, void *arg)
+static int link_seen(struct nl_msg *msg, void *arg)
 {
 	int type = nlmsg_hdr(msg)->nlmsg_type;
 
@@ -30,7 +30,7 @@ int lbipamd_links_open(struct lbipamd_links *l)
 	if (!l->sk)
 		return -ENOMEM;
 	nl_socket_disable_seq_check(l->sk);
-	nl_socket_modify_cb(l->sk, NL_CB_VALID, NL_CB_CUSTOM, lb_link_seen,
+	nl_socket_modify_cb(l->sk, NL_CB_VALID, NL_CB_CUSTOM, link_seen,
 			    &l->seen);
 	err = nl_connect(l->sk, NETLINK_ROUTE);
 	if (!err)

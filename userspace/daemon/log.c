@@ -15,9 +15,9 @@
 #include <unistd.h>
 #include "daemon/lbipamd.h"
 
-static enum lb_log_level lbipamd_min_level = LB_LOG_INFO;
+static enum lb_log_level min_level = LB_LOG_INFO;
 
-static const char *const lbipamd_level_names[] = {
+static const char *const level_names[] = {
 	[LB_LOG_DEBUG] = "debug",
 	[LB_LOG_INFO] = "info",
 	[LB_LOG_WARN] = "warn",
@@ -26,20 +26,20 @@ static const char *const lbipamd_level_names[] = {
 
 void lbipamd_log_set_level(enum lb_log_level min)
 {
-	lbipamd_min_level = min;
+	min_level = min;
 }
 
 enum lb_log_level lbipamd_log_level(void)
 {
-	return lbipamd_min_level;
+	return min_level;
 }
 
 int lbipamd_log_parse_level(const char *s, enum lb_log_level *l)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(lbipamd_level_names) / sizeof(char *); i++) {
-		if (!strcasecmp(s, lbipamd_level_names[i])) {
+	for (i = 0; i < sizeof(level_names) / sizeof(char *); i++) {
+		if (!strcasecmp(s, level_names[i])) {
 			*l = (enum lb_log_level)i;
 			return 0;
 		}
@@ -56,7 +56,7 @@ struct lb_line {
 	size_t n;
 };
 
-static void lb_line_add(struct lb_line *b, const char *s, size_t len)
+static void line_add(struct lb_line *b, const char *s, size_t len)
 {
 	size_t room = sizeof(b->buf) - 2 - b->n;	/* keep "\n\0" */
 
@@ -66,35 +66,35 @@ static void lb_line_add(struct lb_line *b, const char *s, size_t len)
 	b->n += len;
 }
 
-static void lb_line_str(struct lb_line *b, const char *s)
+static void line_str(struct lb_line *b, const char *s)
 {
-	lb_line_add(b, s, strlen(s));
+	line_add(b, s, strlen(s));
 }
 
 /* logfmt: bare when safe, else quoted with \" \\ \n escaped. */
-static void lb_line_value(struct lb_line *b, const char *v)
+static void line_value(struct lb_line *b, const char *v)
 {
 	const char *p;
 
 	if (*v && !strpbrk(v, " \t\"=\\\n\r")) {
-		lb_line_str(b, v);
+		line_str(b, v);
 		return;
 	}
-	lb_line_add(b, "\"", 1);
+	line_add(b, "\"", 1);
 	for (p = v; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			lb_line_add(b, "\\", 1);
+			line_add(b, "\\", 1);
 		if (*p == '\n')
-			lb_line_add(b, "\\n", 2);
+			line_add(b, "\\n", 2);
 		else if (*p == '\r')
-			lb_line_add(b, "\\r", 2);
+			line_add(b, "\\r", 2);
 		else
-			lb_line_add(b, p, 1);
+			line_add(b, p, 1);
 	}
-	lb_line_add(b, "\"", 1);
+	line_add(b, "\"", 1);
 }
 
-static void lb_line_time(struct lb_line *b)
+static void line_time(struct lb_line *b)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -105,10 +105,10 @@ static void lb_line_time(struct lb_line *b)
 	snprintf(t, sizeof(t), "time=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-	lb_line_str(b, t);
+	line_str(b, t);
 }
 
-static void lb_line_flush(struct lb_line *b)
+static void line_flush(struct lb_line *b)
 {
 	ssize_t r;
 
@@ -124,44 +124,44 @@ void lbipamd_log(enum lb_log_level l, const char *msg, ...)
 	const char *k, *v;
 	va_list ap;
 
-	if (l < lbipamd_min_level)
+	if (l < min_level)
 		return;
-	lb_line_time(&b);
-	lb_line_str(&b, "level=");
-	lb_line_str(&b, lbipamd_level_names[l]);
-	lb_line_str(&b, " msg=");
+	line_time(&b);
+	line_str(&b, "level=");
+	line_str(&b, level_names[l]);
+	line_str(&b, " msg=");
 	/* msg is always quoted, as in Cilium's lines. */
-	lb_line_add(&b, "\"", 1);
+	line_add(&b, "\"", 1);
 	for (k = msg; *k; k++) {
 		if (*k == '"' || *k == '\\')
-			lb_line_add(&b, "\\", 1);
-		lb_line_add(&b, k, 1);
+			line_add(&b, "\\", 1);
+		line_add(&b, k, 1);
 	}
-	lb_line_add(&b, "\"", 1);
-	lb_line_str(&b, " module=lbipamd");
+	line_add(&b, "\"", 1);
+	line_str(&b, " module=lbipamd");
 	va_start(ap, msg);
 	while ((k = va_arg(ap, const char *))) {
 		v = va_arg(ap, const char *);
 		if (!v)
 			continue;
-		lb_line_add(&b, " ", 1);
-		lb_line_str(&b, k);
-		lb_line_add(&b, "=", 1);
-		lb_line_value(&b, v);
+		line_add(&b, " ", 1);
+		line_str(&b, k);
+		line_add(&b, "=", 1);
+		line_value(&b, v);
 	}
 	va_end(ap);
-	lb_line_flush(&b);
+	line_flush(&b);
 }
 
 void lbipamd_log_raw(enum lb_log_level l, const char *line)
 {
 	struct lb_line b = { .n = 0 };
 
-	if (l < lbipamd_min_level)
+	if (l < min_level)
 		return;
-	lb_line_time(&b);
-	lb_line_str(&b, line);
-	lb_line_flush(&b);
+	line_time(&b);
+	line_str(&b, line);
+	line_flush(&b);
 }
 
 /* The engine's lines, tagged like the operator's ("module=...lbipam"). */
@@ -170,10 +170,10 @@ void lbipamd_log_engine(void *arg, enum lb_log_level l, const char *line)
 	struct lb_line b = { .n = 0 };
 
 	(void)arg;
-	if (l < lbipamd_min_level)
+	if (l < min_level)
 		return;
-	lb_line_time(&b);
-	lb_line_str(&b, line);
-	lb_line_str(&b, " module=lbipam");
-	lb_line_flush(&b);
+	line_time(&b);
+	line_str(&b, line);
+	line_str(&b, " module=lbipam");
+	line_flush(&b);
 }

@@ -30,7 +30,7 @@
 /* How often a missing or failed kernel is retried. */
 #define LBIPAMD_RETRY_MS	1000
 
-static int lbipamd_setns(const char *name)
+static int enter_netns(const char *name)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -55,7 +55,7 @@ static int lbipamd_setns(const char *name)
 	return 0;
 }
 
-static int lbipamd_mkdir_for(const char *path)
+static int mkdir_for(const char *path)
 {
 	char *dir = strdup(path), *slash;
 	int rc = 0;
@@ -73,7 +73,7 @@ static int lbipamd_mkdir_for(const char *path)
 }
 
 /* Arms or disarms the retry timer; re-arming a running one is a no-op. */
-static void lbipamd_arm(int tfd, bool on)
+static void arm(int tfd, bool on)
 {
 	static bool armed;
 	struct itimerspec its = { 0 };
@@ -89,14 +89,14 @@ static void lbipamd_arm(int tfd, bool on)
 	timerfd_settime(tfd, 0, &its, NULL);
 }
 
-static void lbipamd_notify_status(struct lbipamd *d)
+static void notify_status(struct lbipamd *d)
 {
 	sd_notifyf(0, "STATUS=kernel %s: %s",
 		   lbipamd_kstate_name(d->kern.state), d->kern.msg);
 }
 
 /* The configuration's node and data path settings; exit code or -1. */
-static int lbipamd_use_config(const struct lbipamd_config *c, struct lbipamd *d)
+static int use_config(const struct lbipamd_config *c, struct lbipamd *d)
 {
 	char err[300];
 
@@ -133,7 +133,7 @@ static int lbipamd_use_config(const struct lbipamd_config *c, struct lbipamd *d)
 }
 
 /* Signals arrive through the poll loop, never mid-transaction. */
-static int lbipamd_signals(void)
+static int signals(void)
 {
 	sigset_t mask;
 
@@ -147,7 +147,7 @@ static int lbipamd_signals(void)
 }
 
 /* The engine, the first kernel sync and the socket. */
-static int lbipamd_setup(const struct lbipamd_config *a, struct lbipamd *d,
+static int setup(const struct lbipamd_config *a, struct lbipamd *d,
 			 int tfd, struct lbipamd_server **srv,
 			 struct lbipamd_httpd **httpd)
 {
@@ -157,7 +157,7 @@ static int lbipamd_setup(const struct lbipamd_config *a, struct lbipamd *d,
 	int rc;
 
 	lbipamd_config_engine(a, &cfg);
-	if (strcmp(a->state, ":memory:") && lbipamd_mkdir_for(a->state))
+	if (strcmp(a->state, ":memory:") && mkdir_for(a->state))
 		lbipamd_log(LB_LOG_WARN, "Cannot create the state directory",
 			    "state", a->state, NULL);
 	if (d->ccfg.endpoints) {
@@ -170,7 +170,7 @@ static int lbipamd_setup(const struct lbipamd_config *a, struct lbipamd *d,
 	} else if (strcmp(a->state, ":memory:")) {
 		cfg.db_path = a->state;
 	}
-	rc = lb_engine_open(&cfg, &d->eng, &err);
+	rc = lbe_open(&cfg, &d->eng, &err);
 	if (rc) {
 		lbipamd_log(LB_LOG_ERROR, "Cannot open the state database",
 			    "state", a->state, "error", err ? err : strerror(-rc),
@@ -184,7 +184,7 @@ static int lbipamd_setup(const struct lbipamd_config *a, struct lbipamd *d,
 
 	/* First reconcile before we listen: READY means the table is right. */
 	if (lbipamd_reconcile(d, true))
-		lbipamd_arm(tfd, true);
+		arm(tfd, true);
 	lbipamd_cluster_start(d);
 	rc = lbipamd_server_open(a->socket, a->socket_mode, srv);
 	if (rc)
@@ -201,12 +201,12 @@ static int lbipamd_setup(const struct lbipamd_config *a, struct lbipamd *d,
 		    lbipamd_kstate_name(d->kern.state), "kernel_services",
 		    d->kern.state == LBIPAMD_K_SYNCED ? d->kern.msg : NULL, NULL);
 	sd_notify(0, "READY=1");
-	lbipamd_notify_status(d);
+	notify_status(d);
 	return 0;
 }
 
 /* Returns false when a signal asks us to stop. */
-static bool lbipamd_signal(int sfd, struct lbipamd *d)
+static bool on_signal(int sfd, struct lbipamd *d)
 {
 	struct signalfd_siginfo si;
 
@@ -226,7 +226,7 @@ static bool lbipamd_signal(int sfd, struct lbipamd *d)
 	return true;
 }
 
-static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
+static int loop(struct lbipamd *d, struct lbipamd_server *srv,
 			int sfd, int tfd, struct lbipamd_links *links,
 			struct lbipamd_httpd *httpd)
 {
@@ -256,7 +256,7 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 				    strerror(errno), NULL);
 			return 1;
 		}
-		if ((pfd[0].revents & POLLIN) && !lbipamd_signal(sfd, d))
+		if ((pfd[0].revents & POLLIN) && !on_signal(sfd, d))
 			return 0;
 		if (pfd[1].revents & POLLIN) {
 			uint64_t ticks;
@@ -290,10 +290,10 @@ static int lbipamd_loop(struct lbipamd *d, struct lbipamd_server *srv,
 			 */
 			lbipamd_l2_reconcile(d, NULL, NULL, 0, false);
 		}
-		lbipamd_arm(tfd, d->kern.state != LBIPAMD_K_SYNCED ||
+		arm(tfd, d->kern.state != LBIPAMD_K_SYNCED ||
 			    d->l2.state == LBIPAMD_L2_ERROR);
 		if (before != d->kern.state)
-			lbipamd_notify_status(d);
+			notify_status(d);
 	}
 }
 
@@ -309,16 +309,16 @@ int main(int argc, char **argv)
 	lbipamd_config_init(&a);
 	rc = lbipamd_config_parse(argc, argv, &a);
 	if (rc < 0)
-		rc = lbipamd_use_config(&a, &d);
+		rc = use_config(&a, &d);
 	if (rc >= 0) {
 		lbipamd_node_free(&d.node);
 		lbipamd_config_free(&a);
 		return rc;
 	}
 	lbipamd_log_set_level(a.log_level);
-	if (d.netns && lbipamd_setns(d.netns))
+	if (d.netns && enter_netns(d.netns))
 		return 1;
-	sfd = lbipamd_signals();
+	sfd = signals();
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (sfd < 0 || tfd < 0) {
 		perror("lbipamd: signalfd/timerfd");
@@ -330,15 +330,15 @@ int main(int argc, char **argv)
 	if (lbipamd_links_open(&links))
 		lbipamd_log(LB_LOG_WARN, "Cannot watch links; interfaces are re-read on changes only",
 			    NULL);
-	if (!lbipamd_setup(&a, &d, tfd, &srv, &httpd))
-		exit_code = lbipamd_loop(&d, srv, sfd, tfd, &links, httpd);
+	if (!setup(&a, &d, tfd, &srv, &httpd))
+		exit_code = loop(&d, srv, sfd, tfd, &links, httpd);
 	lbipamd_httpd_close(httpd);
 	lbipamd_links_close(&links);
 	lbipamd_server_close(srv);
 	lbipamd_kernel_close(&d.kern);
 	lbipamd_l2_state_free(&d);
 	lbipamd_want_free(&d.want);
-	lb_engine_close(d.eng);
+	lbe_close(d.eng);
 	lbipamd_cluster_close(&d);
 	lbipamd_node_free(&d.node);
 	lbipamd_config_free(&a);

@@ -50,7 +50,7 @@ static int pool_cb(const struct lb_pool_info *pi, void *arg)
 	if (pi->conflicting)
 		c->conflicting++;
 	if (c->p)
-		lb_prom_sample_text(c->p, "", c->used ? pi->all.used :
+		lbipamd_prom_sample_text(c->p, "", c->used ? pi->all.used :
 				    pi->all.available, "pool", pi->name, NULL);
 	return 0;
 }
@@ -64,27 +64,27 @@ static void collect_ipam(struct lbipamd *d, struct lb_prom *p)
 	struct pool_ctx pc = { 0 };
 	size_t matching, unsatisfied;
 
-	lb_engine_foreach_pool(d->eng, pool_cb, &pc);
-	lb_prom_family(p, "lbipam_conflicting_pools_total", "gauge",
+	lbe_foreach_pool(d->eng, pool_cb, &pc);
+	lbipamd_prom_family(p, "lbipam_conflicting_pools_total", "gauge",
 		       "The number of conflicting pools");
-	lb_prom_sample(p, "", (double)pc.conflicting, NULL);
+	lbipamd_prom_sample(p, "", (double)pc.conflicting, NULL);
 
 	pc.p = p;
-	lb_prom_family(p, "lbipam_ips_available_total", "gauge",
+	lbipamd_prom_family(p, "lbipam_ips_available_total", "gauge",
 		       "The number of IP addresses available in a given pool");
-	lb_engine_foreach_pool(d->eng, pool_cb, &pc);
+	lbe_foreach_pool(d->eng, pool_cb, &pc);
 	pc.used = true;
-	lb_prom_family(p, "lbipam_ips_used_total", "gauge",
+	lbipamd_prom_family(p, "lbipam_ips_used_total", "gauge",
 		       "The number of IP addresses used in a given pool");
-	lb_engine_foreach_pool(d->eng, pool_cb, &pc);
+	lbe_foreach_pool(d->eng, pool_cb, &pc);
 
-	lb_engine_service_counts(d->eng, &matching, &unsatisfied);
-	lb_prom_family(p, "lbipam_services_matching_total", "gauge",
+	lbe_service_counts(d->eng, &matching, &unsatisfied);
+	lbipamd_prom_family(p, "lbipam_services_matching_total", "gauge",
 		       "The number of services matching pools");
-	lb_prom_sample(p, "", (double)matching, NULL);
-	lb_prom_family(p, "lbipam_services_unsatisfied_total", "gauge",
+	lbipamd_prom_sample(p, "", (double)matching, NULL);
+	lbipamd_prom_family(p, "lbipam_services_unsatisfied_total", "gauge",
 		       "The number of services which did not receive all requested IPs");
-	lb_prom_sample(p, "", (double)unsatisfied, NULL);
+	lbipamd_prom_sample(p, "", (double)unsatisfied, NULL);
 }
 
 /* -------------------------------------------------------------- daemon */
@@ -98,40 +98,40 @@ static void collect_daemon(struct lbipamd *d, struct lb_prom *p)
 	const struct lbipamd_stats *s = &d->stats;
 	size_t i;
 
-	lb_prom_histogram(p, "lbipam_reconcile_duration_seconds",
+	lbipamd_prom_histogram(p, "lbipam_reconcile_duration_seconds",
 			  "Time to bring the wanted kernel table and L2 announcements up to date after a change and program the module",
 			  lbipamd_reconcile_bounds, s->reconcile_buckets,
 			  LBIPAMD_RECONCILE_BUCKETS, s->reconcile_count,
 			  s->reconcile_sum);
-	lb_prom_family(p, "lbipam_kernel_errors_total", "counter",
+	lbipamd_prom_family(p, "lbipam_kernel_errors_total", "counter",
 		       "Requests to the kernel module that failed, by what they programmed");
-	lb_prom_sample(p, "", (double)d->kern.errors, "table", "services",
+	lbipamd_prom_sample(p, "", (double)d->kern.errors, "table", "services",
 		       NULL);
-	lb_prom_sample(p, "", (double)d->l2.errors, "table",
+	lbipamd_prom_sample(p, "", (double)d->l2.errors, "table",
 		       "l2-announcements", NULL);
-	lb_prom_family(p, "lbipam_kernel_requests_total", "counter",
+	lbipamd_prom_family(p, "lbipam_kernel_requests_total", "counter",
 		       "Requests sent to the kernel module, by what they programmed");
-	lb_prom_sample(p, "", (double)d->kern.ops, "table", "services", NULL);
-	lb_prom_sample(p, "", (double)d->l2.ops, "table", "l2-announcements",
+	lbipamd_prom_sample(p, "", (double)d->kern.ops, "table", "services", NULL);
+	lbipamd_prom_sample(p, "", (double)d->l2.ops, "table", "l2-announcements",
 		       NULL);
-	lb_prom_family(p, "lbipam_kernel_state", "gauge",
+	lbipamd_prom_family(p, "lbipam_kernel_state", "gauge",
 		       "1 for the state of the daemon's view of the kernel table (lbctl get status), 0 for the others");
 	for (i = 0; i < sizeof(kstates) / sizeof(kstates[0]); i++)
-		lb_prom_sample(p, "", d->kern.state == kstates[i] ? 1 : 0,
+		lbipamd_prom_sample(p, "", d->kern.state == kstates[i] ? 1 : 0,
 			       "state", lbipamd_kstate_name(kstates[i]), NULL);
-	lb_prom_family(p, "lbipam_kernel_services", "gauge",
+	lbipamd_prom_family(p, "lbipam_kernel_services", "gauge",
 		       "Kernel services (address, port, protocol) the Services want");
-	lb_prom_sample(p, "", (double)lbipamd_kset_count_keys(&d->want.by_key),
+	lbipamd_prom_sample(p, "", (double)lbipamd_kset_count_keys(&d->want.by_key),
 		       NULL);
-	lb_prom_family(p, "lbipam_objects", "gauge",
+	lbipamd_prom_family(p, "lbipam_objects", "gauge",
 		       "Objects stored, by kind");
 	for (i = 0; i < LB_KIND_COUNT; i++)
-		lb_prom_sample(p, "", (double)lb_engine_count(d->eng,
+		lbipamd_prom_sample(p, "", (double)lbe_count(d->eng,
 							      (enum lb_kind)i),
 			       "kind", lb_kind_name((enum lb_kind)i), NULL);
-	lb_prom_family(p, "lbipam_leader", "gauge",
+	lbipamd_prom_family(p, "lbipam_leader", "gauge",
 		       "1 while this daemon is the leader that allocates (always in single-node mode)");
-	lb_prom_sample(p, "", d->leader ? 1 : 0, NULL);
+	lbipamd_prom_sample(p, "", d->leader ? 1 : 0, NULL);
 }
 
 /* ---------------------------------------------------------- data plane */
@@ -203,7 +203,7 @@ static void svc_samples(struct lbipamd *d, struct lb_prom *p, size_t f,
 			if (r->backends[i].state <= LBIPAM_BE_STATE_MAX)
 				by_state[r->backends[i].state]++;
 		for (i = 0; i <= LBIPAM_BE_STATE_MAX; i++)
-			lb_prom_sample(p, "", by_state[i], SVC_LABELS, "state",
+			lbipamd_prom_sample(p, "", by_state[i], SVC_LABELS, "state",
 				       lb_be_state_name((uint8_t)i), NULL);
 		return;
 	default:
@@ -211,12 +211,12 @@ static void svc_samples(struct lbipamd *d, struct lb_prom *p, size_t f,
 			char be[LB_SERVICE_STRLEN];
 
 			lb_endpoint_str(&r->backends[i].ep, be, sizeof(be));
-			lb_prom_sample(p, "", (double)r->backends[i].stats.conns,
+			lbipamd_prom_sample(p, "", (double)r->backends[i].stats.conns,
 				       SVC_LABELS, "backend", be, NULL);
 		}
 		return;
 	}
-	lb_prom_sample(p, "", v, SVC_LABELS, NULL);
+	lbipamd_prom_sample(p, "", v, SVC_LABELS, NULL);
 #undef SVC_LABELS
 }
 
@@ -232,7 +232,7 @@ static void collect_services(struct lbipamd *d, struct lb_prom *p)
 		return;
 	}
 	for (f = 0; f < sizeof(svc_families) / sizeof(svc_families[0]); f++) {
-		lb_prom_family(p, svc_families[f].name, svc_families[f].type,
+		lbipamd_prom_family(p, svc_families[f].name, svc_families[f].type,
 			       svc_families[f].help);
 		for (i = 0; i < l.n; i++)
 			svc_samples(d, p, f, &l.v[i]);
@@ -250,7 +250,7 @@ static void collect_l2(struct lbipamd *d, struct lb_prom *p)
 		return;
 	}
 	for (f = 0; f < 2; f++) {
-		lb_prom_family(p, f ? "lbipam_l2_announces_total" :
+		lbipamd_prom_family(p, f ? "lbipam_l2_announces_total" :
 			       "lbipam_l2_answers_total", "counter",
 			       f ? "Gratuitous ARPs and unsolicited neighbour advertisements sent for the announced address" :
 			       "ARP requests and neighbour solicitations answered for the announced address");
@@ -262,7 +262,7 @@ static void collect_l2(struct lbipamd *d, struct lb_prom *p)
 			if (!if_indextoname(l.v[i].ifindex, ifname))
 				snprintf(ifname, sizeof(ifname), "%u",
 					 l.v[i].ifindex);
-			lb_prom_sample(p, "", (double)(f ?
+			lbipamd_prom_sample(p, "", (double)(f ?
 				       l.v[i].stats.announces :
 				       l.v[i].stats.answers), "address", addr,
 				       "interface", ifname, NULL);
@@ -315,32 +315,32 @@ static void collect_process(struct lb_prom *p)
 	    sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %llu %lld",
 		   &utime, &stime, &start, &vsize, &rss) != 5)
 		return;
-	lb_prom_family(p, "process_cpu_seconds_total", "counter",
+	lbipamd_prom_family(p, "process_cpu_seconds_total", "counter",
 		       "Total user and system CPU time spent in seconds.");
-	lb_prom_sample(p, "", (double)(utime + stime) / tick, NULL);
-	lb_prom_family(p, "process_resident_memory_bytes", "gauge",
+	lbipamd_prom_sample(p, "", (double)(utime + stime) / tick, NULL);
+	lbipamd_prom_family(p, "process_resident_memory_bytes", "gauge",
 		       "Resident memory size in bytes.");
-	lb_prom_sample(p, "", (double)rss * page, NULL);
-	lb_prom_family(p, "process_virtual_memory_bytes", "gauge",
+	lbipamd_prom_sample(p, "", (double)rss * page, NULL);
+	lbipamd_prom_family(p, "process_virtual_memory_bytes", "gauge",
 		       "Virtual memory size in bytes.");
-	lb_prom_sample(p, "", (double)vsize, NULL);
-	lb_prom_family(p, "process_start_time_seconds", "gauge",
+	lbipamd_prom_sample(p, "", (double)vsize, NULL);
+	lbipamd_prom_family(p, "process_start_time_seconds", "gauge",
 		       "Start time of the process since unix epoch in seconds.");
-	lb_prom_sample(p, "", boot_time() + (double)start / tick, NULL);
+	lbipamd_prom_sample(p, "", boot_time() + (double)start / tick, NULL);
 	dir = opendir("/proc/self/fd");
 	if (dir) {
 		while ((de = readdir(dir)))
 			fds += de->d_name[0] != '.';
 		closedir(dir);
 		/* Not the directory's own descriptor. */
-		lb_prom_family(p, "process_open_fds", "gauge",
+		lbipamd_prom_family(p, "process_open_fds", "gauge",
 			       "Number of open file descriptors.");
-		lb_prom_sample(p, "", (double)(fds - 1), NULL);
+		lbipamd_prom_sample(p, "", (double)(fds - 1), NULL);
 	}
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
-		lb_prom_family(p, "process_max_fds", "gauge",
+		lbipamd_prom_family(p, "process_max_fds", "gauge",
 			       "Maximum number of open file descriptors.");
-		lb_prom_sample(p, "", rl.rlim_cur == RLIM_INFINITY ? -1 :
+		lbipamd_prom_sample(p, "", rl.rlim_cur == RLIM_INFINITY ? -1 :
 			       (double)rl.rlim_cur, NULL);
 	}
 }
@@ -355,7 +355,7 @@ void lbipamd_metrics_collect(struct lbipamd *d, struct lb_prom *p)
 		collect_l2(d, p);
 	}
 	collect_process(p);
-	lb_prom_family(p, "lbipam_build_info", "gauge",
+	lbipamd_prom_family(p, "lbipam_build_info", "gauge",
 		       "Always 1; the version of lbipamd in its label");
-	lb_prom_sample(p, "", 1, "version", LBIPAM_VERSION, NULL);
+	lbipamd_prom_sample(p, "", 1, "version", LBIPAM_VERSION, NULL);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include "daemon/lbipamd.h"
 
-void lb_prom_init(struct lb_prom *p)
+void lbipamd_prom_init(struct lb_prom *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->cap = 4096;
@@ -20,7 +20,7 @@ void lb_prom_init(struct lb_prom *p)
 	p->buf[0] = '\0';
 }
 
-void lb_prom_free(struct lb_prom *p)
+void lbipamd_prom_free(struct lb_prom *p)
 {
 	free(p->buf);
 	memset(p, 0, sizeof(*p));
@@ -58,7 +58,7 @@ static void put_escaped(struct lb_prom *p, const char *s, bool quote)
 	}
 }
 
-void lb_prom_family(struct lb_prom *p, const char *name, const char *type,
+void lbipamd_prom_family(struct lb_prom *p, const char *name, const char *type,
 		    const char *help)
 {
 	snprintf(p->family, sizeof(p->family), "%s", name);
@@ -110,7 +110,7 @@ static void fmt_value(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.17g", v);	/* the shortest exact one */
 }
 
-void lb_prom_sample(struct lb_prom *p, const char *suffix, double v, ...)
+void lbipamd_prom_sample(struct lb_prom *p, const char *suffix, double v, ...)
 {
 	char buf[64];
 	va_list ap;
@@ -121,7 +121,7 @@ void lb_prom_sample(struct lb_prom *p, const char *suffix, double v, ...)
 	va_end(ap);
 }
 
-void lb_prom_sample_text(struct lb_prom *p, const char *suffix,
+void lbipamd_prom_sample_text(struct lb_prom *p, const char *suffix,
 			 const char *v, ...)
 {
 	va_list ap;
@@ -131,7 +131,7 @@ void lb_prom_sample_text(struct lb_prom *p, const char *suffix,
 	va_end(ap);
 }
 
-void lb_prom_histogram(struct lb_prom *p, const char *name, const char *help,
+void lbipamd_prom_histogram(struct lb_prom *p, const char *name, const char *help,
 		       const double *bounds, const uint64_t *buckets,
 		       size_t n, uint64_t count, double sum)
 {
@@ -139,13 +139,13 @@ void lb_prom_histogram(struct lb_prom *p, const char *name, const char *help,
 	char le[64];
 	size_t i;
 
-	lb_prom_family(p, name, "histogram", help);
+	lbipamd_prom_family(p, name, "histogram", help);
 	for (i = 0; i < n; i++) {
 		cum += buckets[i];
 		fmt_value(bounds[i], le, sizeof(le));
-		lb_prom_sample(p, "_bucket", (double)cum, "le", le, NULL);
+		lbipamd_prom_sample(p, "_bucket", (double)cum, "le", le, NULL);
 	}
-	lb_prom_sample(p, "_bucket", (double)count, "le", "+Inf", NULL);
-	lb_prom_sample(p, "_sum", sum, NULL);
-	lb_prom_sample(p, "_count", (double)count, NULL);
+	lbipamd_prom_sample(p, "_bucket", (double)count, "le", "+Inf", NULL);
+	lbipamd_prom_sample(p, "_sum", sum, NULL);
+	lbipamd_prom_sample(p, "_count", (double)count, NULL);
 }

@@ -63,7 +63,7 @@ bool lbipamd_peer_may_write(uid_t uid, gid_t gid, const gid_t *groups,
 	return false;
 }
 
-static gid_t lb_group_id(void)
+static gid_t group_id(void)
 {
 	struct group *g = getgrnam(LBIPAMD_GROUP);
 
@@ -134,7 +134,7 @@ int lbipamd_server_open(const char *path, mode_t mode,
 	}
 	s->fd = fd;
 	s->path = strdup(path);
-	s->group = lb_group_id();
+	s->group = group_id();
 	/* Readers need connect access; the group decides who may write. */
 	if (s->group != (gid_t)-1 && chown(path, (uid_t)-1, s->group))
 		lbipamd_log(LB_LOG_WARN, "Cannot give the socket to its group",
@@ -147,7 +147,7 @@ int lbipamd_server_open(const char *path, mode_t mode,
 	return 0;
 }
 
-static void lb_client_drop(struct lbipamd_server *s, size_t i)
+static void client_drop(struct lbipamd_server *s, size_t i)
 {
 	close(s->c[i].fd);
 	free(s->c[i].in);
@@ -160,7 +160,7 @@ void lbipamd_server_close(struct lbipamd_server *s)
 	if (!s)
 		return;
 	while (s->nc)
-		lb_client_drop(s, 0);
+		client_drop(s, 0);
 	close(s->fd);
 	if (s->path)
 		unlink(s->path);
@@ -183,7 +183,7 @@ size_t lbipamd_server_pollfds(struct lbipamd_server *s, struct pollfd *pfd,
 	return n;
 }
 
-static void lb_accept(struct lbipamd_server *s)
+static void accept_client(struct lbipamd_server *s)
 {
 	while (s->nc < LB_MAX_CLIENTS) {
 		struct lb_client *c;
@@ -218,7 +218,7 @@ static void lb_accept(struct lbipamd_server *s)
 	}
 }
 
-static void lb_respond(struct lb_client *c, json_t *resp)
+static void respond(struct lb_client *c, json_t *resp)
 {
 	char *txt = json_dumps(resp, JSON_COMPACT);
 	size_t n;
@@ -240,7 +240,7 @@ static void lb_respond(struct lb_client *c, json_t *resp)
 }
 
 /* Returns false when the client is done and must be dropped. */
-static bool lb_client_read(struct lb_client *c, struct lbipamd *d)
+static bool client_read(struct lb_client *c, struct lbipamd *d)
 {
 	ssize_t r = -1;
 	char *nl;
@@ -254,7 +254,7 @@ static bool lb_client_read(struct lb_client *c, struct lbipamd *d)
 				json_t *e = json_pack("{s:b, s:s}", "ok", 0,
 					"error", "request too large");
 
-				lb_respond(c, e);
+				respond(c, e);
 				json_decref(e);
 				return true;
 			}
@@ -288,20 +288,20 @@ static bool lb_client_read(struct lb_client *c, struct lbipamd *d)
 			resp = json_pack("{s:b, s:s}", "ok", 0, "error",
 					 "malformed request (not a JSON object)");
 		} else {
-			const char *op = lb_js(req, "op");
+			const char *op = lbipamd_js(req, "op");
 
 			lbipamd_log(LB_LOG_DEBUG, "Request", "op", op,
 				    "peer", c->who, NULL);
 			resp = lbipamd_handle(d, req, c->may_write);
 		}
 		json_decref(req);
-		lb_respond(c, resp);
+		respond(c, resp);
 		json_decref(resp);
 	}
 	return true;
 }
 
-static bool lb_client_write(struct lb_client *c)
+static bool client_write(struct lb_client *c)
 {
 	while (c->out_off < c->out_len) {
 		ssize_t r = write(c->fd, c->out + c->out_off,
@@ -328,26 +328,26 @@ void lbipamd_server_process(struct lbipamd_server *s, struct pollfd *pfd,
 		if (i == s->nc)
 			continue;
 		if (pfd[k].revents & (POLLERR | POLLNVAL)) {
-			lb_client_drop(s, i);
+			client_drop(s, i);
 			continue;
 		}
 		if (pfd[k].revents & (POLLIN | POLLHUP | POLLOUT))
 			s->c[i].last = now;
 		if (!s->c[i].out && (pfd[k].revents & (POLLIN | POLLHUP))) {
-			if (!lb_client_read(&s->c[i], d)) {
-				lb_client_drop(s, i);
+			if (!client_read(&s->c[i], d)) {
+				client_drop(s, i);
 				continue;
 			}
 		}
-		if (s->c[i].out && !lb_client_write(&s->c[i]))
-			lb_client_drop(s, i);
+		if (s->c[i].out && !client_write(&s->c[i]))
+			client_drop(s, i);
 	}
 	for (i = 0; i < s->nc;) {
 		if (now - s->c[i].last > LB_CLIENT_IDLE_SECS)
-			lb_client_drop(s, i);
+			client_drop(s, i);
 		else
 			i++;
 	}
 	if (n && (pfd[0].revents & POLLIN))
-		lb_accept(s);
+		accept_client(s);
 }

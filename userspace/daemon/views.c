@@ -29,7 +29,7 @@ json_t *lbipamd_ok(void)
 	return json_pack("{s:b}", "ok", 1);
 }
 
-json_t *lb_jget(json_t *o, const char *path)
+json_t *lbipamd_jget(json_t *o, const char *path)
 {
 	char part[256];
 	const char *p = path, *dot;
@@ -48,12 +48,12 @@ json_t *lb_jget(json_t *o, const char *path)
 	return o;
 }
 
-const char *lb_js(json_t *o, const char *path)
+const char *lbipamd_js(json_t *o, const char *path)
 {
-	return json_string_value(lb_jget(o, path));
+	return json_string_value(lbipamd_jget(o, path));
 }
 
-void lb_rfc3339(int64_t ns, char *buf, size_t len)
+void lbipamd_rfc3339(int64_t ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(ns / 1000000000);
 	struct tm tm;
@@ -65,7 +65,7 @@ void lb_rfc3339(int64_t ns, char *buf, size_t len)
 json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 			    const char *ns, const char *name)
 {
-	char *text = lb_engine_object_json(e, kind, ns, name);
+	char *text = lbe_object_json(e, kind, ns, name);
 	json_t *j;
 
 	if (!text)
@@ -75,7 +75,7 @@ json_t *lbipamd_object_json(struct lb_engine *e, enum lb_kind kind,
 	return j;
 }
 
-static json_t *lb_cond_json(const struct lb_condition *c)
+static json_t *cond_json(const struct lb_condition *c)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", c->type,
 			      "status", c->status, "reason",
@@ -87,13 +87,13 @@ static json_t *lb_cond_json(const struct lb_condition *c)
 
 	/* 0: never synced (a store that keeps no transition times). */
 	if (c->last_transition) {
-		lb_rfc3339(c->last_transition * 1000000000LL, ltt, sizeof(ltt));
+		lbipamd_rfc3339(c->last_transition * 1000000000LL, ltt, sizeof(ltt));
 		json_object_set_new(j, "lastTransitionTime", json_string(ltt));
 	}
 	return j;
 }
 
-static json_t *lb_counts_json(const struct lb_counts *c)
+static json_t *counts_json(const struct lb_counts *c)
 {
 	return json_pack("{s:s, s:s, s:s, s:s}", "total", c->total, "used",
 			 c->used, "available", c->available, "reserved",
@@ -104,7 +104,7 @@ static json_t *lb_counts_json(const struct lb_counts *c)
  * The stored object (a reference is taken over) with the metadata and
  * status the engine knows.
  */
-static json_t *lb_k8s_object(json_t *stored, int64_t created,
+static json_t *k8s_object(json_t *stored, int64_t created,
 			     uint64_t generation, uint64_t rv, json_t *status)
 {
 	json_t *o = json_is_object(stored) ? stored : json_object();
@@ -115,7 +115,7 @@ static json_t *lb_k8s_object(json_t *stored, int64_t created,
 		md = json_object();
 		json_object_set_new(o, "metadata", md);
 	}
-	lb_rfc3339(created, ts, sizeof(ts));
+	lbipamd_rfc3339(created, ts, sizeof(ts));
 	json_object_set_new(md, "creationTimestamp", json_string(ts));
 	json_object_set_new(md, "generation", json_integer((json_int_t)generation));
 	/* Opaque to clients, as the API server's: a string. */
@@ -145,21 +145,21 @@ static void add_cluster_item(struct view_ctx *c, json_t *j, enum lb_kind kind,
 	json_object_set_new(j, "resourceVersion",
 			    json_sprintf("%llu", (unsigned long long)rv));
 	json_object_set_new(j, "object",
-		lb_k8s_object(lbipamd_object_json(c->eng, kind, "", name),
+		k8s_object(lbipamd_object_json(c->eng, kind, "", name),
 			      created, generation, rv,
 			      json_pack("{s:O}", "conditions", conds)));
 	json_decref(conds);
 	json_array_append_new(c->items, j);
 }
 
-static int lb_pool_json_cb(const struct lb_pool_info *p, void *arg)
+static int pool_json_cb(const struct lb_pool_info *p, void *arg)
 {
 	struct view_ctx *c = arg;
 	json_t *conds = json_array(), *blocks = json_array(), *j;
 	size_t i;
 
 	for (i = 0; i < p->n_conditions; i++)
-		json_array_append_new(conds, lb_cond_json(&p->conditions[i]));
+		json_array_append_new(conds, cond_json(&p->conditions[i]));
 	for (i = 0; i < p->n_blocks; i++)
 		json_array_append_new(blocks, json_pack("{s:s, s:s, s:b, s:s}",
 				      "spec", p->blocks[i].spec, "range",
@@ -172,28 +172,28 @@ static int lb_pool_json_cb(const struct lb_pool_info *p, void *arg)
 		      (json_int_t)p->generation, "priority",
 		      (json_int_t)p->priority, "disabled", p->disabled,
 		      "conflicting", p->conflicting, "allowFirstLastIPs",
-		      p->allow_first_last, "counts", lb_counts_json(&p->all),
-		      "countsV4", lb_counts_json(&p->v4), "countsV6",
-		      lb_counts_json(&p->v6), "conditions", conds, "blocks",
+		      p->allow_first_last, "counts", counts_json(&p->all),
+		      "countsV4", counts_json(&p->v4), "countsV6",
+		      counts_json(&p->v6), "conditions", conds, "blocks",
 		      blocks);
 	add_cluster_item(c, j, LB_KIND_POOL, p->name, p->created, p->generation,
 			 p->resource_version, conds);
 	return 0;
 }
 
-static json_t *lb_svc_ports(json_t *svc)
+static json_t *svc_ports(json_t *svc)
 {
 	json_t *out = json_array(), *p;
 	size_t i;
 
-	json_array_foreach(lb_jget(svc, "spec.ports"), i, p) {
+	json_array_foreach(lbipamd_jget(svc, "spec.ports"), i, p) {
 		json_t *tp = json_object_get(p, "targetPort");
 		json_t *e = json_pack("{s:s, s:O, s:s}", "name",
-				      lb_js(p, "name") ? lb_js(p, "name") : "",
+				      lbipamd_js(p, "name") ? lbipamd_js(p, "name") : "",
 				      "port", json_object_get(p, "port") ?
 				      json_object_get(p, "port") : json_null(),
-				      "protocol", lb_js(p, "protocol") ?
-				      lb_js(p, "protocol") : "TCP");
+				      "protocol", lbipamd_js(p, "protocol") ?
+				      lbipamd_js(p, "protocol") : "TCP");
 
 		json_object_set(e, "targetPort", tp ? tp :
 				json_object_get(p, "port"));
@@ -205,7 +205,7 @@ static json_t *lb_svc_ports(json_t *svc)
 	return out;
 }
 
-static int lb_svc_cb(const struct lb_service_info *s, void *arg)
+static int svc_cb(const struct lb_service_info *s, void *arg)
 {
 	struct view_ctx *c = arg;
 	json_t *stored, *ips, *cips, *j, *status, *ingress;
@@ -215,7 +215,7 @@ static int lb_svc_cb(const struct lb_service_info *s, void *arg)
 	if (c->ns && strcmp(c->ns, s->ns))
 		return 0;
 	stored = lbipamd_object_json(c->eng, LB_KIND_SERVICE, s->ns, s->name);
-	type = lb_js(stored, "spec.type");
+	type = lbipamd_js(stored, "spec.type");
 	ips = json_array();
 	ingress = json_array();
 	for (i = 0; i < s->n_ips; i++) {
@@ -224,10 +224,10 @@ static int lb_svc_cb(const struct lb_service_info *s, void *arg)
 							 s->ips[i]));
 	}
 	cips = json_array();
-	if (json_array_size(lb_jget(stored, "spec.clusterIPs"))) {
-		json_array_extend(cips, lb_jget(stored, "spec.clusterIPs"));
+	if (json_array_size(lbipamd_jget(stored, "spec.clusterIPs"))) {
+		json_array_extend(cips, lbipamd_jget(stored, "spec.clusterIPs"));
 	} else {
-		cip = lb_js(stored, "spec.clusterIP");
+		cip = lbipamd_js(stored, "spec.clusterIP");
 		if (cip)
 			json_array_append_new(cips, json_string(cip));
 	}
@@ -236,25 +236,25 @@ static int lb_svc_cb(const struct lb_service_info *s, void *arg)
 		      (json_int_t)(s->created / 1000000000), "generation",
 		      (json_int_t)s->generation, "type",
 		      type ? type : "ClusterIP", "clusterIPs", cips, "ips", ips,
-		      "ports", lb_svc_ports(stored), "managed", s->managed,
+		      "ports", svc_ports(stored), "managed", s->managed,
 		      "etpLocal", s->etp_local, "externalTrafficPolicy",
 		      s->etp_local ? "Local" : "Cluster");
 	if (s->sharing_key)
 		json_object_set_new(j, "sharingKey",
 				    json_string(s->sharing_key));
-	if (lb_jget(stored, "spec.selector"))
-		json_object_set(j, "selector", lb_jget(stored, "spec.selector"));
+	if (lbipamd_jget(stored, "spec.selector"))
+		json_object_set(j, "selector", lbipamd_jget(stored, "spec.selector"));
 	status = json_pack("{s:{s:o}}", "loadBalancer", "ingress", ingress);
 	if (!s->n_ips)
 		json_object_set_new(status, "loadBalancer", json_object());
 	if (s->has_condition) {
-		json_object_set_new(j, "condition", lb_cond_json(&s->condition));
+		json_object_set_new(j, "condition", cond_json(&s->condition));
 		json_object_set_new(status, "conditions",
-			json_pack("[o]", lb_cond_json(&s->condition)));
+			json_pack("[o]", cond_json(&s->condition)));
 	}
 	json_object_set_new(j, "resourceVersion", json_sprintf("%llu",
 			    (unsigned long long)s->resource_version));
-	json_object_set_new(j, "object", lb_k8s_object(stored, s->created,
+	json_object_set_new(j, "object", k8s_object(stored, s->created,
 						       s->generation,
 						       s->resource_version,
 						       status));
@@ -262,7 +262,7 @@ static int lb_svc_cb(const struct lb_service_info *s, void *arg)
 	return 0;
 }
 
-static const char *lb_owner_name(enum lb_ip_owner o)
+static const char *owner_name(enum lb_ip_owner o)
 {
 	switch (o) {
 	case LB_OWNER_SERVICE:
@@ -274,7 +274,7 @@ static const char *lb_owner_name(enum lb_ip_owner o)
 	}
 }
 
-static int lb_ip_json_cb(const struct lb_ip_info *ip, void *arg)
+static int ip_json_cb(const struct lb_ip_info *ip, void *arg)
 {
 	json_t *ips = arg, *h = json_array();
 	json_t *j;
@@ -283,7 +283,7 @@ static int lb_ip_json_cb(const struct lb_ip_info *ip, void *arg)
 	for (i = 0; i < ip->n_holders; i++)
 		json_array_append_new(h, json_string(ip->holders[i]));
 	j = json_pack("{s:s, s:s, s:o}", "ip", ip->ip, "owner",
-		      lb_owner_name(ip->owner), "holders", h);
+		      owner_name(ip->owner), "holders", h);
 	if (ip->sharing_key)
 		json_object_set_new(j, "sharingKey",
 				    json_string(ip->sharing_key));
@@ -292,7 +292,7 @@ static int lb_ip_json_cb(const struct lb_ip_info *ip, void *arg)
 }
 
 /* describe service: every endpoint of its slices, with its conditions. */
-static int lb_eps_json_cb(const struct lb_kservice *s, void *arg)
+static int eps_json_cb(const struct lb_kservice *s, void *arg)
 {
 	json_t *arr = arg;
 	size_t i;
@@ -315,7 +315,7 @@ static int lb_eps_json_cb(const struct lb_kservice *s, void *arg)
 }
 
 /* The kernel services a Service gets (not those another one shadows). */
-static json_t *lb_kernel_of(struct lbipamd *d, const char *owner)
+static json_t *kernel_of(struct lbipamd *d, const char *owner)
 {
 	const struct lbipamd_kset *by_owner = &d->want.by_owner;
 	json_t *out = json_array();
@@ -351,7 +351,7 @@ static json_t *lb_kernel_of(struct lbipamd *d, const char *owner)
 /* ----------------------------------------------------------- L2 views */
 
 /* The node as the engine must see it, with the interfaces as they are. */
-static void lb_self(struct lbipamd *d, struct lbipamd_ifaces *f,
+static void this_node(struct lbipamd *d, struct lbipamd_ifaces *f,
 		    struct lb_l2_self *self)
 {
 	if ((d->ifaces ? d->ifaces : lbipamd_l2_ifaces)(f))
@@ -360,7 +360,7 @@ static void lb_self(struct lbipamd *d, struct lbipamd_ifaces *f,
 	self->elector = lbipamd_cluster_elector(d, false);
 }
 
-static json_t *lb_strv(size_t n, const char *const *v)
+static json_t *strv(size_t n, const char *const *v)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -375,7 +375,7 @@ struct l2_svc_ctx {
 	json_t *out;
 };
 
-static int lb_l2_svc_cb(const struct lb_l2_service *s, void *arg)
+static int l2_svc_cb(const struct lb_l2_service *s, void *arg)
 {
 	struct l2_svc_ctx *c = arg;
 	json_t *pairs = json_array();
@@ -393,8 +393,8 @@ static int lb_l2_svc_cb(const struct lb_l2_service *s, void *arg)
 	}
 	c->out = json_pack("{s:b, s:s, s:o, s:o}", "announced",
 			   s->state == LB_L2_ANNOUNCED, "reason",
-			   lb_l2_state_text(s->state), "policies",
-			   lb_strv(s->n_policies, s->policies), "announcements",
+			   lbe_l2_state_text(s->state), "policies",
+			   strv(s->n_policies, s->policies), "announcements",
 			   pairs);
 	if (s->state == LB_L2_ANNOUNCED)
 		json_object_set_new(c->out, "node", json_string(c->node));
@@ -402,15 +402,15 @@ static int lb_l2_svc_cb(const struct lb_l2_service *s, void *arg)
 }
 
 /* describe service: who announces it here, on what, or why not. */
-static json_t *lb_l2_of_service(struct lbipamd *d, const char *ns,
+static json_t *l2_of_service(struct lbipamd *d, const char *ns,
 				const char *name)
 {
 	struct l2_svc_ctx c = { .node = d->node.name };
 	struct lbipamd_ifaces f;
 	struct lb_l2_self self;
 
-	lb_self(d, &f, &self);
-	lb_engine_l2_service(d->eng, &self, ns, name, lb_l2_svc_cb, &c);
+	this_node(d, &f, &self);
+	lbe_l2_service(d->eng, &self, ns, name, l2_svc_cb, &c);
 	lbipamd_ifaces_free(&f);
 	if (!c.out)
 		return json_null();
@@ -424,31 +424,31 @@ static json_t *lb_l2_of_service(struct lbipamd *d, const char *ns,
 	return c.out;
 }
 
-static int lb_l2pol_json_cb(const struct lb_l2_policy_info *p, void *arg)
+static int l2pol_json_cb(const struct lb_l2_policy_info *p, void *arg)
 {
 	struct view_ctx *c = arg;
 	json_t *conds = json_array(), *j;
 	size_t i;
 
 	for (i = 0; i < p->n_conditions; i++)
-		json_array_append_new(conds, lb_cond_json(&p->conditions[i]));
+		json_array_append_new(conds, cond_json(&p->conditions[i]));
 	j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:o, s:b, s:b, s:O, s:b, s:o, s:o}",
 		      "name", p->name, "created",
 		      (json_int_t)(p->created / 1000000000), "generation",
 		      (json_int_t)p->generation, "serviceSelector",
 		      p->service_selector, "nodeSelector", p->node_selector,
-		      "interfaces", lb_strv(p->n_interfaces, p->interfaces),
+		      "interfaces", strv(p->n_interfaces, p->interfaces),
 		      "externalIPs", p->external_ips, "loadBalancerIPs",
 		      p->lb_ips, "conditions", conds, "selectsNode",
 		      p->selects_node, "matchedInterfaces",
-		      lb_strv(p->n_matched, p->matched), "services",
-		      lb_strv(p->n_services, p->services));
+		      strv(p->n_matched, p->matched), "services",
+		      strv(p->n_services, p->services));
 	add_cluster_item(c, j, LB_KIND_L2POLICY, p->name, p->created,
 			 p->generation, p->resource_version, conds);
 	return 0;
 }
 
-static int lb_node_json_cb(const struct lb_node_info *n, void *arg)
+static int node_json_cb(const struct lb_node_info *n, void *arg)
 {
 	struct view_ctx *c = arg;
 	json_t *labels = json_object(), *j, *obj;
@@ -462,7 +462,7 @@ static int lb_node_json_cb(const struct lb_node_info *n, void *arg)
 		      (json_int_t)n->generation, "labels", labels);
 	json_object_set_new(j, "resourceVersion", json_sprintf("%llu",
 			    (unsigned long long)n->resource_version));
-	obj = lb_k8s_object(lbipamd_object_json(c->eng, LB_KIND_NODE, "",
+	obj = k8s_object(lbipamd_object_json(c->eng, LB_KIND_NODE, "",
 						n->name),
 			    n->created, n->generation, n->resource_version,
 			    json_object());
@@ -474,7 +474,7 @@ static int lb_node_json_cb(const struct lb_node_info *n, void *arg)
 }
 
 /* What this daemon uses for the Node: its name and effective labels. */
-static void lb_node_self(struct lbipamd *d, json_t *item)
+static void node_self(struct lbipamd *d, json_t *item)
 {
 	json_t *labels = json_object(), *obj = json_object_get(item, "labels");
 	const char *k;
@@ -491,7 +491,7 @@ static void lb_node_self(struct lbipamd *d, json_t *item)
 }
 
 /* describe: the one item, with what only describe shows. */
-static json_t *lb_describe_item(struct lbipamd *d, enum lb_kind k,
+static json_t *describe_item(struct lbipamd *d, enum lb_kind k,
 				json_t *items, const char *name)
 {
 	json_t *item = json_incref(json_array_get(items, 0)), *eps;
@@ -500,11 +500,11 @@ static json_t *lb_describe_item(struct lbipamd *d, enum lb_kind k,
 
 	json_decref(items);
 	json_object_set_new(item, "events", lbipamd_events_of(d->eng, k,
-			    lb_js(item, "namespace"), name));
+			    lbipamd_js(item, "namespace"), name));
 	if (k == LB_KIND_POOL) {
 		json_t *ips = json_array();
 
-		lb_engine_foreach_pool_ip(d->eng, name, lb_ip_json_cb, ips);
+		lbe_foreach_pool_ip(d->eng, name, ip_json_cb, ips);
 		json_object_set_new(item, "ips", ips);
 		return item;
 	}
@@ -512,21 +512,21 @@ static json_t *lb_describe_item(struct lbipamd *d, enum lb_kind k,
 		return item;
 	if (k == LB_KIND_NODE) {
 		if (d->node.name && !strcmp(d->node.name, name))
-			lb_node_self(d, item);
+			node_self(d, item);
 		return item;
 	}
 	eps = json_array();
-	ns = lb_js(item, "namespace");
-	lb_engine_kernel_service(d->eng, ns, name, lb_eps_json_cb, eps);
+	ns = lbipamd_js(item, "namespace");
+	lbe_kernel_service(d->eng, ns, name, eps_json_cb, eps);
 	json_object_set_new(item, "endpoints", eps);
 	snprintf(owner, sizeof(owner), "%s/%s", ns, name);
-	json_object_set_new(item, "kernel", lb_kernel_of(d, owner));
-	json_object_set_new(item, "l2", lb_l2_of_service(d, ns, name));
+	json_object_set_new(item, "kernel", kernel_of(d, owner));
+	json_object_set_new(item, "l2", l2_of_service(d, ns, name));
 	return item;
 }
 
 /* One kind's items: every object, or the one named (-ENOENT if none). */
-static int lb_view_items(struct lbipamd *d, enum lb_kind k, const char *ns,
+static int view_items(struct lbipamd *d, enum lb_kind k, const char *ns,
 			 const char *name, struct view_ctx *c)
 {
 	struct lbipamd_ifaces f;
@@ -535,27 +535,27 @@ static int lb_view_items(struct lbipamd *d, enum lb_kind k, const char *ns,
 
 	switch (k) {
 	case LB_KIND_POOL:
-		return name ? lb_engine_get_pool(d->eng, name, lb_pool_json_cb,
+		return name ? lbe_get_pool(d->eng, name, pool_json_cb,
 						 c) :
-			lb_engine_foreach_pool(d->eng, lb_pool_json_cb, c);
+			lbe_foreach_pool(d->eng, pool_json_cb, c);
 	case LB_KIND_SERVICE:
 		c->ns = ns;
-		return name ? lb_engine_get_service(d->eng,
+		return name ? lbe_get_service(d->eng,
 						    ns ? ns : "default", name,
-						    lb_svc_cb, c) :
-			lb_engine_foreach_service(d->eng, lb_svc_cb, c);
+						    svc_cb, c) :
+			lbe_foreach_service(d->eng, svc_cb, c);
 	case LB_KIND_L2POLICY:
-		lb_self(d, &f, &self);
-		rc = name ? lb_engine_get_l2_policy(d->eng, &self, name,
-						    lb_l2pol_json_cb, c) :
-			lb_engine_foreach_l2_policy(d->eng, &self,
-						    lb_l2pol_json_cb, c);
+		this_node(d, &f, &self);
+		rc = name ? lbe_get_l2_policy(d->eng, &self, name,
+						    l2pol_json_cb, c) :
+			lbe_foreach_l2_policy(d->eng, &self,
+						    l2pol_json_cb, c);
 		lbipamd_ifaces_free(&f);
 		return rc;
 	case LB_KIND_NODE:
-		return name ? lb_engine_get_node(d->eng, name, lb_node_json_cb,
+		return name ? lbe_get_node(d->eng, name, node_json_cb,
 						 c) :
-			lb_engine_foreach_node(d->eng, lb_node_json_cb, c);
+			lbe_foreach_node(d->eng, node_json_cb, c);
 	default:
 		return -EINVAL;
 	}
@@ -563,8 +563,8 @@ static int lb_view_items(struct lbipamd *d, enum lb_kind k, const char *ns,
 
 json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
 {
-	const char *kind = lb_js(req, "kind"), *name = lb_js(req, "name");
-	const char *ns = lb_js(req, "namespace");
+	const char *kind = lbipamd_js(req, "kind"), *name = lbipamd_js(req, "name");
+	const char *ns = lbipamd_js(req, "namespace");
 	struct view_ctx c = { .eng = d->eng };
 	json_t *res;
 	enum lb_kind k;
@@ -582,7 +582,7 @@ json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
 	if (describe && !name)
 		return lbipamd_fail("describe needs a name");
 	c.items = json_array();
-	rc = lb_view_items(d, k, ns, describe ? name : NULL, &c);
+	rc = view_items(d, k, ns, describe ? name : NULL, &c);
 	if (rc == -ENOENT) {
 		json_decref(c.items);
 		return lbipamd_fail("%s \"%s\" not found%s%s",
@@ -600,25 +600,25 @@ json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
 		json_object_set_new(res, "items", c.items);
 	else
 		json_object_set_new(res, "item",
-				    lb_describe_item(d, k, c.items, name));
+				    describe_item(d, k, c.items, name));
 	return res;
 }
 
-static int lb_count_cb(const void *info, void *arg)
+static int count_cb(const void *info, void *arg)
 {
 	(void)info;
 	(*(json_int_t *)arg)++;
 	return 0;
 }
 
-static int lb_count_pool(const struct lb_pool_info *p, void *arg)
+static int count_pool(const struct lb_pool_info *p, void *arg)
 {
-	return lb_count_cb(p, arg);
+	return count_cb(p, arg);
 }
 
-static int lb_count_svc(const struct lb_service_info *s, void *arg)
+static int count_svc(const struct lb_service_info *s, void *arg)
 {
-	return lb_count_cb(s, arg);
+	return count_cb(s, arg);
 }
 
 json_t *lbipamd_view_status(struct lbipamd *d)
@@ -626,8 +626,8 @@ json_t *lbipamd_view_status(struct lbipamd *d)
 	json_int_t np = 0, ns = 0;
 	json_t *res = lbipamd_ok();
 
-	lb_engine_foreach_pool(d->eng, lb_count_pool, &np);
-	lb_engine_foreach_service(d->eng, lb_count_svc, &ns);
+	lbe_foreach_pool(d->eng, count_pool, &np);
+	lbe_foreach_service(d->eng, count_svc, &ns);
 	json_object_set_new(res, "kernel", json_pack("{s:s, s:s, s:I, s:I}",
 		"state", lbipamd_kstate_name(d->kern.state), "message",
 		d->kern.msg, "services",

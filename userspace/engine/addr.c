@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void lb_addr_from_ip(struct lb_addr *a, int family, const void *bytes)
+void lbe_addr_from_ip(struct lb_addr *a, int family, const void *bytes)
 {
 	const unsigned char *b = bytes;
 	int i, n = family == AF_INET ? 4 : 16;
@@ -36,7 +36,7 @@ static void addr_to_ip(const struct lb_addr *a, int *family,
 	*family = a->fam == 4 ? AF_INET : AF_INET6;
 }
 
-int lb_addr_parse(const char *s, struct lb_addr *a)
+int lbe_addr_parse(const char *s, struct lb_addr *a)
 {
 	unsigned char b[16];
 	int family;
@@ -44,11 +44,11 @@ int lb_addr_parse(const char *s, struct lb_addr *a)
 	memset(a, 0, sizeof(*a));
 	if (lb_ip_parse(s, &family, b))
 		return -EINVAL;
-	lb_addr_from_ip(a, family, b);
+	lbe_addr_from_ip(a, family, b);
 	return 0;
 }
 
-const char *lb_addr_fmt(const struct lb_addr *a, char *buf)
+const char *lbe_addr_fmt(const struct lb_addr *a, char *buf)
 {
 	unsigned char b[16];
 	int family;
@@ -57,7 +57,7 @@ const char *lb_addr_fmt(const struct lb_addr *a, char *buf)
 	return lb_ip_str(family, b, buf, LB_ADDR_STRLEN);
 }
 
-int lb_addr_cmp(const struct lb_addr *a, const struct lb_addr *b)
+int lbe_addr_cmp(const struct lb_addr *a, const struct lb_addr *b)
 {
 	if (a->fam != b->fam)
 		return a->fam < b->fam ? -1 : 1;
@@ -66,19 +66,19 @@ int lb_addr_cmp(const struct lb_addr *a, const struct lb_addr *b)
 	return 0;
 }
 
-bool lb_addr_eq(const struct lb_addr *a, const struct lb_addr *b)
+bool lbe_addr_eq(const struct lb_addr *a, const struct lb_addr *b)
 {
 	return a->fam == b->fam && a->v == b->v;
 }
 
-uint64_t lb_addr_hash(const struct lb_addr *a)
+uint64_t lbe_addr_hash(const struct lb_addr *a)
 {
 	uint64_t w[2] = { (uint64_t)a->v, (uint64_t)(a->v >> 64) };
 
-	return lb_hash_bytes(w, sizeof(w), a->fam);
+	return lbe_hash_bytes(w, sizeof(w), a->fam);
 }
 
-int lb_range_parse_cidr(const char *s, struct lb_range *r, bool *masked)
+int lbe_range_parse_cidr(const char *s, struct lb_range *r, bool *masked)
 {
 	unsigned int width;
 	struct lb_cidr c;
@@ -86,7 +86,7 @@ int lb_range_parse_cidr(const char *s, struct lb_range *r, bool *masked)
 
 	if (lb_cidr_parse(s, LB_CIDR_MASK, &c, masked, NULL, 0))
 		return -EINVAL;
-	lb_addr_from_ip(&r->from, c.family, &c.addr);
+	lbe_addr_from_ip(&r->from, c.family, &c.addr);
 	width = c.family == AF_INET ? 32 : 128;
 	hostmask = c.plen == width ? 0 :
 		   (((lb_u128)1 << (width - c.plen - 1)) << 1) - 1;
@@ -95,32 +95,32 @@ int lb_range_parse_cidr(const char *s, struct lb_range *r, bool *masked)
 	return 0;
 }
 
-bool lb_range_contains(const struct lb_range *r, const struct lb_addr *a)
+bool lbe_range_contains(const struct lb_range *r, const struct lb_addr *a)
 {
 	return a->fam == r->from.fam && a->v >= r->from.v && a->v <= r->to.v;
 }
 
-bool lb_range_overlaps(const struct lb_range *a, const struct lb_range *b)
+bool lbe_range_overlaps(const struct lb_range *a, const struct lb_range *b)
 {
 	return a->from.fam == b->from.fam && a->from.v <= b->to.v &&
 	       b->from.v <= a->to.v;
 }
 
-const char *lb_range_fmt(const struct lb_range *r, char *buf)
+const char *lbe_range_fmt(const struct lb_range *r, char *buf)
 {
 	char f[LB_ADDR_STRLEN], t[LB_ADDR_STRLEN];
 
-	snprintf(buf, LB_RANGE_STRLEN, "%s - %s", lb_addr_fmt(&r->from, f),
-		 lb_addr_fmt(&r->to, t));
+	snprintf(buf, LB_RANGE_STRLEN, "%s - %s", lbe_addr_fmt(&r->from, f),
+		 lbe_addr_fmt(&r->to, t));
 	return buf;
 }
 
-void lb_count_zero(struct lb_count *c)
+void lbe_count_zero(struct lb_count *c)
 {
 	memset(c, 0, sizeof(*c));
 }
 
-void lb_count_add(struct lb_count *c, const struct lb_count *d)
+void lbe_count_add(struct lb_count *c, const struct lb_count *d)
 {
 	unsigned int carry = 0;
 	int i;
@@ -135,14 +135,14 @@ void lb_count_add(struct lb_count *c, const struct lb_count *d)
 	}
 }
 
-void lb_count_add_u64(struct lb_count *c, uint64_t n)
+void lbe_count_add_u64(struct lb_count *c, uint64_t n)
 {
 	struct lb_count d = { { n, 0, 0 } };
 
-	lb_count_add(c, &d);
+	lbe_count_add(c, &d);
 }
 
-void lb_count_sub(struct lb_count *c, const struct lb_count *d)
+void lbe_count_sub(struct lb_count *c, const struct lb_count *d)
 {
 	unsigned int borrow = 0;
 	struct lb_count r;
@@ -157,27 +157,27 @@ void lb_count_sub(struct lb_count *c, const struct lb_count *d)
 		r.w[i] = s2;
 	}
 	if (borrow)
-		lb_count_zero(c);
+		lbe_count_zero(c);
 	else
 		*c = r;
 }
 
-void lb_count_add_range(struct lb_count *c, const struct lb_range *r)
+void lbe_count_add_range(struct lb_count *c, const struct lb_range *r)
 {
 	lb_u128 span = r->to.v - r->from.v;
 	struct lb_count d = { { (uint64_t)span, (uint64_t)(span >> 64), 0 } };
 
 	/* span + 1 may not fit 128 bits, so add the one separately. */
-	lb_count_add(c, &d);
-	lb_count_add_u64(c, 1);
+	lbe_count_add(c, &d);
+	lbe_count_add_u64(c, 1);
 }
 
-bool lb_count_is_zero(const struct lb_count *c)
+bool lbe_count_is_zero(const struct lb_count *c)
 {
 	return !c->w[0] && !c->w[1] && !c->w[2];
 }
 
-const char *lb_count_fmt(const struct lb_count *c, char *buf)
+const char *lbe_count_fmt(const struct lb_count *c, char *buf)
 {
 	struct lb_count t = *c;
 	char tmp[LB_COUNT_STRLEN];
@@ -193,7 +193,7 @@ const char *lb_count_fmt(const struct lb_count *c, char *buf)
 			rem = cur % 10;
 		}
 		tmp[n++] = (char)('0' + (int)rem);
-	} while (!lb_count_is_zero(&t));
+	} while (!lbe_count_is_zero(&t));
 	for (i = 0; i < n; i++)
 		buf[i] = tmp[n - 1 - i];
 	buf[n] = '\0';

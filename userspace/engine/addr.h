@@ -32,22 +32,22 @@ struct lb_range {
 #define LB_RANGE_STRLEN (2 * LB_ADDR_STRLEN + 4)
 
 /* lb_ip_parse() and lb_ip_str() on the 128-bit form. */
-int lb_addr_parse(const char *s, struct lb_addr *a);
-const char *lb_addr_fmt(const struct lb_addr *a, char *buf);
-void lb_addr_from_ip(struct lb_addr *a, int family, const void *bytes);
-int lb_addr_cmp(const struct lb_addr *a, const struct lb_addr *b);
-bool lb_addr_eq(const struct lb_addr *a, const struct lb_addr *b);
-uint64_t lb_addr_hash(const struct lb_addr *a);
+int lbe_addr_parse(const char *s, struct lb_addr *a);
+const char *lbe_addr_fmt(const struct lb_addr *a, char *buf);
+void lbe_addr_from_ip(struct lb_addr *a, int family, const void *bytes);
+int lbe_addr_cmp(const struct lb_addr *a, const struct lb_addr *b);
+bool lbe_addr_eq(const struct lb_addr *a, const struct lb_addr *b);
+uint64_t lbe_addr_hash(const struct lb_addr *a);
 
 /*
  * lb_cidr_parse() of "a.b.c.d/n" or "x::/n" as a range.  Host bits are
  * masked off as Cilium does; *masked tells the caller so it can warn
  * about a misaligned prefix.
  */
-int lb_range_parse_cidr(const char *s, struct lb_range *r, bool *masked);
-bool lb_range_contains(const struct lb_range *r, const struct lb_addr *a);
-bool lb_range_overlaps(const struct lb_range *a, const struct lb_range *b);
-const char *lb_range_fmt(const struct lb_range *r, char *buf);
+int lbe_range_parse_cidr(const char *s, struct lb_range *r, bool *masked);
+bool lbe_range_contains(const struct lb_range *r, const struct lb_addr *a);
+bool lbe_range_overlaps(const struct lb_range *a, const struct lb_range *b);
+const char *lbe_range_fmt(const struct lb_range *r, char *buf);
 
 /*
  * Address counts can reach 2^128 (a ::/0 block) and pools can hold many
@@ -57,15 +57,15 @@ struct lb_count {
 	uint64_t w[3];		/* little-endian words */
 };
 
-void lb_count_zero(struct lb_count *c);
-void lb_count_add(struct lb_count *c, const struct lb_count *d);
-void lb_count_add_u64(struct lb_count *c, uint64_t n);
+void lbe_count_zero(struct lb_count *c);
+void lbe_count_add(struct lb_count *c, const struct lb_count *d);
+void lbe_count_add_u64(struct lb_count *c, uint64_t n);
 /* Saturates at zero. */
-void lb_count_sub(struct lb_count *c, const struct lb_count *d);
-void lb_count_add_range(struct lb_count *c, const struct lb_range *r);
-bool lb_count_is_zero(const struct lb_count *c);
+void lbe_count_sub(struct lb_count *c, const struct lb_count *d);
+void lbe_count_add_range(struct lb_count *c, const struct lb_range *r);
+bool lbe_count_is_zero(const struct lb_count *c);
 /* Decimal; buf must hold LB_COUNT_STRLEN bytes. */
 #define LB_COUNT_STRLEN 64
-const char *lb_count_fmt(const struct lb_count *c, char *buf);
+const char *lbe_count_fmt(const struct lb_count *c, char *buf);
 
 #endif /* _LB_ENGINE_ADDR_H */

@@ -34,7 +34,7 @@ static bool responsible(const struct lb_engine *e, const struct lb_service *s)
  * pools count too: they stop new allocations, not existing ones.  Enabled
  * pools are preferred so that counts land where allocations happen.
  */
-struct lb_pool *lb_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
+struct lb_pool *lbe_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
 				const struct lb_service *s,
 				const struct lb_addr *a, struct lb_block **blk)
 {
@@ -46,9 +46,9 @@ struct lb_pool *lb_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
 			struct lb_pool *p = by_prio[i];
 			struct lb_block *b;
 
-			if (lb_pool_enabled(p) != !pass)
+			if (lbe_pool_enabled(p) != !pass)
 				continue;
-			b = lb_pool_block_of(p, a);
+			b = lbe_pool_block_of(p, a);
 			if (b && selects(p, s)) {
 				if (blk)
 					*blk = b;
@@ -73,7 +73,7 @@ static void strip_invalid(struct rctx *c, struct lb_service *s,
 	while (i < s->nheld) {
 		struct lb_holding *h = s->held[i];
 		const char *why = NULL;
-		int f = lb_fam_idx(h->addr.fam);
+		int f = lbe_fam_idx(h->addr.fam);
 
 		if (s->spec.nreq) {
 			if (!requested_ip(s, &h->addr))
@@ -89,7 +89,7 @@ static void strip_invalid(struct rctx *c, struct lb_service *s,
 			if (e->cfg.revoke_policy == LB_REVOKE_PENDING) {
 				s->revoked |= 1u << f;
 				/* The flag is state: it must reach the database. */
-				lb_engine_mark_dirty(e, s);
+				lbe_mark_dirty(e, s);
 			}
 		}
 		/* Earlier holders keep a shared IP; the newcomer yields. */
@@ -97,16 +97,16 @@ static void strip_invalid(struct rctx *c, struct lb_service *s,
 			struct lb_service *o = h->holders[j];
 
 			if (o != s && o->rank < s->rank)
-				why = lb_sharing_incompatible(e, s, o);
+				why = lbe_sharing_incompatible(e, s, o);
 		}
 		if (why) {
 			log_ip(e, "Releasing IP", s, &h->addr, "reason", why);
-			lb_hold_release(e, s, i);
+			lbe_hold_release(e, s, i);
 			continue;
 		}
 		seen[f] = true;
 		/* The spec may select other pools now; count it again. */
-		lb_hold_touch(e, h);
+		lbe_hold_touch(e, h);
 		i++;
 	}
 }
@@ -134,12 +134,12 @@ static void import_hints(struct rctx *c, struct lb_service *s,
 		     holds_family(s, a->fam)))
 			continue;
 		p = keeping_pool(c, s, a, &b);
-		if (!p || lb_pool_reserved(p, b, a) != LB_RES_NONE)
+		if (!p || lbe_pool_reserved(p, b, a) != LB_RES_NONE)
 			continue;
-		h = lb_hold_find(c->e, a);
+		h = lbe_hold_find(c->e, a);
 		if (h && !joinable(c, s, h))
 			continue;
-		lb_hold_add(c->e, s, a);
+		lbe_hold_add(c->e, s, a);
 		log_ip(c->e, "Imported IP from service status", s, a,
 		       "pool", p->name);
 	}
@@ -176,10 +176,10 @@ static void set_cond(struct lb_engine *e, struct lb_service *s,
 	s->cond_reason = st == LB_COND_NONE ? NULL : lb_xstrdup(reason);
 	s->cond_msg = st == LB_COND_NONE ? NULL : lb_xstrdup(msg);
 	e->state_seq++;
-	lb_status_touch(e, s);
+	lbe_status_touch(e, s);
 	if (st == LB_COND_NONE)
 		return;
-	lb_log(e, st == LB_COND_TRUE ? LB_LOG_DEBUG : LB_LOG_INFO,
+	lbe_log(e, st == LB_COND_TRUE ? LB_LOG_DEBUG : LB_LOG_INFO,
 	       "Service IPAM request condition changed", "service", s->key,
 	       "status", st == LB_COND_TRUE ? "True" : "False", "reason",
 	       reason, "message", msg, NULL);
@@ -198,7 +198,7 @@ static bool outside_pools(struct rctx *c, struct lb_service *s)
 			continue;
 		fail(c, "ip_outside_pools",
 		     lb_xasprintf("The IP '%s' is no longer in any pool that selects this service; kept by the revocation policy",
-				  lb_addr_fmt(&s->held[i]->addr, ip)));
+				  lbe_addr_fmt(&s->held[i]->addr, ip)));
 		return true;
 	}
 	return false;
@@ -237,7 +237,7 @@ static struct lb_service **to_visit(struct lb_engine *e, size_t *n)
 static size_t families(const struct lb_engine *e, const struct lb_service *s,
 		       uint8_t *fams)
 {
-	return lb_service_families(s, !e->cfg.ipv4_disabled,
+	return lbe_service_families(s, !e->cfg.ipv4_disabled,
 				   !e->cfg.ipv6_disabled, fams);
 }
 
@@ -263,7 +263,7 @@ static void revalidate(struct rctx *c, struct lb_service **v, size_t n)
 				       &s->held[s->nheld - 1]->addr, "reason",
 				       e->npools ? "service not handled by LB-IPAM" :
 						   "no pools left");
-				lb_hold_release(e, s, s->nheld - 1);
+				lbe_hold_release(e, s, s->nheld - 1);
 			}
 			set_cond(e, s, LB_COND_NONE, "", "");
 			continue;
@@ -298,7 +298,7 @@ static void serve(struct rctx *c, struct lb_service **v, size_t n)
 			continue;
 		nf = families(e, s, fams);
 		if (!satisfied(s, fams, nf)) {
-			lb_satisfy(c, s, fams, nf);
+			lbe_satisfy(c, s, fams, nf);
 		}
 		if (satisfied(s, fams, nf) && outside_pools(c, s))
 			set_cond(e, s, LB_COND_TRUE, "ip_outside_pools",
@@ -320,7 +320,7 @@ static void serve(struct rctx *c, struct lb_service **v, size_t n)
  * result because nothing else can have moved.  Running it twice changes
  * nothing.
  */
-void lb_reconcile(struct lb_engine *e)
+void lbe_reconcile(struct lb_engine *e)
 {
 	struct rctx c = { .e = e };
 	struct lb_service **v;
@@ -328,8 +328,8 @@ void lb_reconcile(struct lb_engine *e)
 
 	if (e->always_full)
 		e->pools_dirty = true;
-	lb_settle_conflicts(e);
-	lb_engine_sort_services(e);
+	lbe_settle_conflicts(e);
+	lbe_sort_services(e);
 	c.pools = lb_xmalloc((e->npools + 1) * sizeof(*c.pools));
 	if (e->npools)
 		memcpy(c.pools, e->pools, e->npools * sizeof(*c.pools));
@@ -345,11 +345,11 @@ void lb_reconcile(struct lb_engine *e)
 	e->nwork = 0;
 	for (i = 0; i < n; i++)
 		if (v[i]->managed && v[i]->cond != LB_COND_TRUE)
-			lb_engine_enqueue(e, v[i]);
+			lbe_enqueue(e, v[i]);
 	free(v);
 
-	lb_update_counts(e, c.pools);
+	lbe_update_counts(e, c.pools);
 	e->pools_dirty = false;
-	lb_sharing_groups_free(&c);
+	lbe_sharing_groups_free(&c);
 	free(c.pools);
 }

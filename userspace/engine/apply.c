@@ -49,14 +49,14 @@ static void check_dups(const char *file, struct lb_doc *docs, size_t n,
 	for (i = 1; i < n; i++)
 		if (k[i].kind == k[i - 1].kind &&
 		    !strcmp(k[i].key, k[i - 1].key))
-			lb_diag_add(d, file, k[i].index, "metadata.name",
+			lbe_diag_add(d, file, k[i].index, "metadata.name",
 				    "%s '%s' already appears in document %d",
 				    lb_kind_name(k[i].kind), k[i].key,
 				    k[i - 1].index);
 	free(k);
 }
 
-int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
+int lbe_validate_yaml(struct lb_engine *e, const char *file,
 			    const char *buf, size_t len, struct lb_diags *diags)
 {
 	struct lb_diags local = { 0 };
@@ -67,11 +67,11 @@ int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
 
 	if (!file)
 		file = "-";
-	lb_yaml_load(e, file, buf, len, &docs, &n, d);
+	lbe_yaml_load(e, file, buf, len, &docs, &n, d);
 	check_dups(file, docs, n, d);
 	rc = d->n > before ? -EINVAL : 0;
-	lb_docs_free(docs, n);
-	lb_diags_free(&local);
+	lbe_docs_free(docs, n);
+	lbe_diags_free(&local);
 	return rc;
 }
 
@@ -82,7 +82,7 @@ static const char *const action_names[] = {
 	[LB_ACTION_DELETED] = "deleted",
 };
 
-const char *lb_action_name(enum lb_action a)
+const char *lbe_action_name(enum lb_action a)
 {
 	return (size_t)a < LB_ARRAY_SIZE(action_names) ? action_names[a] : "?";
 }
@@ -103,7 +103,7 @@ static void add_result(struct lb_results *r, enum lb_kind kind, int doc,
 	x->action = a;
 }
 
-void lb_results_free(struct lb_results *r)
+void lbe_results_free(struct lb_results *r)
 {
 	size_t i;
 
@@ -121,15 +121,15 @@ static void log_rejected(struct lb_engine *e, struct lb_diags *d,
 	size_t i;
 
 	for (i = before; i < d->n; i++) {
-		char *m = lb_diag_str(&d->items[i]);
+		char *m = lbe_diag_str(&d->items[i]);
 
-		lb_log(e, LB_LOG_ERROR, "Rejected input, nothing applied",
+		lbe_log(e, LB_LOG_ERROR, "Rejected input, nothing applied",
 		       "error", m, NULL);
 		free(m);
 	}
 }
 
-int lb_engine_apply_yaml_results(struct lb_engine *e, const char *file,
+int lbe_apply_yaml_results(struct lb_engine *e, const char *file,
 				 const char *buf, size_t len,
 				 struct lb_diags *diags,
 				 struct lb_results *results)
@@ -143,18 +143,18 @@ int lb_engine_apply_yaml_results(struct lb_engine *e, const char *file,
 	if (!file)
 		file = "-";
 	e->call_stamp = 0;
-	lb_yaml_load(e, file, buf, len, &docs, &n, d);
+	lbe_yaml_load(e, file, buf, len, &docs, &n, d);
 	check_dups(file, docs, n, d);
 	if (d->n > before) {
 		log_rejected(e, d, before);
-		lb_docs_free(docs, n);
-		lb_diags_free(&local);
+		lbe_docs_free(docs, n);
+		lbe_diags_free(&local);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		bool existed = lb_engine_exists(e, docs[i].kind, docs[i].ns,
+		bool existed = lbe_exists(e, docs[i].kind, docs[i].ns,
 						docs[i].name);
-		bool changed = lb_engine_upsert(e, &docs[i], 0, 0);
+		bool changed = lbe_upsert(e, &docs[i], 0, 0);
 
 		add_result(results, docs[i].kind, docs[i].index, docs[i].ns,
 			   docs[i].name, !existed ? LB_ACTION_CREATED :
@@ -162,21 +162,21 @@ int lb_engine_apply_yaml_results(struct lb_engine *e, const char *file,
 			   LB_ACTION_UNCHANGED);
 		if (!changed)
 			continue;
-		lb_engine_note_change(e, docs[i].kind, docs[i].key, false);
-		lb_log(e, LB_LOG_DEBUG, "Applied object", "kind",
+		lbe_note_change(e, docs[i].kind, docs[i].key, false);
+		lbe_log(e, LB_LOG_DEBUG, "Applied object", "kind",
 		       lb_kind_name(docs[i].kind), "name", docs[i].key, NULL);
 	}
-	lb_docs_free(docs, n);
-	lb_reconcile(e);
-	rc = lb_engine_persist(e);
-	lb_diags_free(&local);
+	lbe_docs_free(docs, n);
+	lbe_reconcile(e);
+	rc = lbe_persist(e);
+	lbe_diags_free(&local);
 	return rc;
 }
 
-int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
+int lbe_apply_yaml(struct lb_engine *e, const char *file,
 			 const char *buf, size_t len, struct lb_diags *diags)
 {
-	return lb_engine_apply_yaml_results(e, file, buf, len, diags, NULL);
+	return lbe_apply_yaml_results(e, file, buf, len, diags, NULL);
 }
 
 struct del_ctx {
@@ -190,8 +190,8 @@ static void del_ident(const struct lb_ident *id, void *arg)
 {
 	struct del_ctx *c = arg;
 
-	if (!lb_engine_exists(c->e, id->kind, id->ns, id->name)) {
-		lb_diag_add(c->d, c->file, id->doc, "metadata.name",
+	if (!lbe_exists(c->e, id->kind, id->ns, id->name)) {
+		lbe_diag_add(c->d, c->file, id->doc, "metadata.name",
 			    "%s \"%s\" not found", lb_kind_singular(id->kind),
 			    id->name);
 		return;
@@ -200,7 +200,7 @@ static void del_ident(const struct lb_ident *id, void *arg)
 		   LB_ACTION_DELETED);
 }
 
-int lb_engine_delete_yaml(struct lb_engine *e, const char *file,
+int lbe_delete_yaml(struct lb_engine *e, const char *file,
 			  const char *buf, size_t len, struct lb_diags *diags,
 			  struct lb_results *results)
 {
@@ -210,28 +210,28 @@ int lb_engine_delete_yaml(struct lb_engine *e, const char *file,
 	size_t before = c.d->n, i;
 	int rc = 0;
 
-	lb_yaml_idents(c.file, buf, len, del_ident, &c, c.d);
+	lbe_yaml_idents(c.file, buf, len, del_ident, &c, c.d);
 	if (c.d->n > before) {
-		lb_results_free(&c.r);
-		lb_diags_free(&local);
+		lbe_results_free(&c.r);
+		lbe_diags_free(&local);
 		return -EINVAL;
 	}
 	for (i = 0; i < c.r.n && !rc; i++) {
 		const struct lb_result *x = &c.r.items[i];
 
-		rc = lb_engine_delete(e, x->kind, x->ns, x->name);
+		rc = lbe_delete(e, x->kind, x->ns, x->name);
 		if (rc == -ENOENT)	/* named twice in the file */
 			rc = 0;
 		if (!rc && results)
 			add_result(results, x->kind, x->doc, x->ns, x->name,
 				   LB_ACTION_DELETED);
 	}
-	lb_results_free(&c.r);
-	lb_diags_free(&local);
+	lbe_results_free(&c.r);
+	lbe_diags_free(&local);
 	return rc;
 }
 
-int lb_engine_apply_file(struct lb_engine *e, const char *path,
+int lbe_apply_file(struct lb_engine *e, const char *path,
 			 struct lb_diags *diags)
 {
 	struct lb_strbuf b = { 0 };
@@ -243,37 +243,37 @@ int lb_engine_apply_file(struct lb_engine *e, const char *path,
 	f = fopen(path, "r");
 	if (!f) {
 		rc = -errno;
-		lb_diag_add(diags, path, 0, "", "cannot open: %s",
+		lbe_diag_add(diags, path, 0, "", "cannot open: %s",
 			    strerror(-rc));
 		return rc;
 	}
 	while ((got = fread(chunk, 1, sizeof(chunk), f)))
-		lb_sb_addn(&b, chunk, got);
+		lbe_sb_addn(&b, chunk, got);
 	if (ferror(f)) {
 		fclose(f);
-		lb_sb_free(&b);
-		lb_diag_add(diags, path, 0, "", "read error");
+		lbe_sb_free(&b);
+		lbe_diag_add(diags, path, 0, "", "read error");
 		return -EIO;
 	}
 	fclose(f);
-	rc = lb_engine_apply_yaml(e, path, b.s ? b.s : "", b.len, diags);
-	lb_sb_free(&b);
+	rc = lbe_apply_yaml(e, path, b.s ? b.s : "", b.len, diags);
+	lbe_sb_free(&b);
 	return rc;
 }
 
-int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
+int lbe_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
 		     const char *name)
 {
-	char *key = lb_engine_key(kind, ns, name);
+	char *key = lbe_key(kind, ns, name);
 
-	if (lb_engine_remove(e, kind, key)) {
+	if (lbe_remove(e, kind, key)) {
 		free(key);
 		return -ENOENT;
 	}
-	lb_log(e, LB_LOG_DEBUG, "Deleted object", "kind", lb_kind_name(kind),
+	lbe_log(e, LB_LOG_DEBUG, "Deleted object", "kind", lb_kind_name(kind),
 	       "name", key, NULL);
-	lb_engine_note_change(e, kind, key, true);
+	lbe_note_change(e, kind, key, true);
 	free(key);
-	lb_reconcile(e);
-	return lb_engine_persist(e);
+	lbe_reconcile(e);
+	return lbe_persist(e);
 }

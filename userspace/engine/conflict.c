@@ -34,7 +34,7 @@ static bool blocks_overlap(const struct lb_pool *p, const struct lb_pool *q,
 		for (j = p == q ? i + 1 : 0; j < q->spec.nblocks; j++) {
 			const struct lb_block *y = &q->spec.blocks[j];
 
-			if (y->valid && lb_range_overlaps(&x->r, &y->r)) {
+			if (y->valid && lbe_range_overlaps(&x->r, &y->r)) {
 				*bp = x;
 				*bq = y;
 				return true;
@@ -55,10 +55,10 @@ static void mark(struct lb_engine *e, struct lb_pool *target,
 	free(target->conflict_msg);
 	target->conflict_msg =
 		lb_xasprintf("Pool conflicts since range '%s' overlaps range '%s' from IP Pool '%s'",
-			     lb_range_fmt(&tb->r, a), lb_range_fmt(&ob->r, b),
+			     lbe_range_fmt(&tb->r, a), lbe_range_fmt(&ob->r, b),
 			     other->name);
 	e->state_seq++;
-	lb_log(e, LB_LOG_INFO, "Pool is conflicting, no allocations from it",
+	lbe_log(e, LB_LOG_INFO, "Pool is conflicting, no allocations from it",
 	       "pool", target->name, "reason", target->conflict_msg, NULL);
 }
 
@@ -68,7 +68,7 @@ static void mark(struct lb_engine *e, struct lb_pool *target,
  * marked pool stays marked while it overlaps anything, which keeps the
  * pool that has been serving in place.
  */
-void lb_settle_conflicts(struct lb_engine *e)
+void lbe_settle_conflicts(struct lb_engine *e)
 {
 	const struct lb_block *bp, *bq;
 	struct lb_pool **v;
@@ -123,7 +123,7 @@ void lb_settle_conflicts(struct lb_engine *e)
 		free(p->conflict_msg);
 		p->conflict_msg = NULL;
 		e->state_seq++;
-		lb_log(e, LB_LOG_INFO, "Pool conflict resolved", "pool",
+		lbe_log(e, LB_LOG_INFO, "Pool conflict resolved", "pool",
 		       p->name, NULL);
 	}
 	free(v);

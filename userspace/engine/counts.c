@@ -15,14 +15,14 @@ static void attribute(struct lb_engine *e, struct lb_pool **by_prio,
 	struct lb_block *b = NULL;
 
 	h->stale = false;
-	h->pool = h->n ? lb_keeping_pool(e, by_prio, h->holders[0], &h->addr,
+	h->pool = h->n ? lbe_keeping_pool(e, by_prio, h->holders[0], &h->addr,
 					 &b) : NULL;
 	h->counted_res = h->pool &&
-			 lb_pool_reserved(h->pool, b, &h->addr) != LB_RES_NONE;
-	lb_hold_count(h, 1);
+			 lbe_pool_reserved(h->pool, b, &h->addr) != LB_RES_NONE;
+	lbe_hold_count(h, 1);
 }
 
-void lb_update_counts(struct lb_engine *e, struct lb_pool **by_prio)
+void lbe_update_counts(struct lb_engine *e, struct lb_pool **by_prio)
 {
 	struct lb_holding *h;
 	size_t i, it = 0;
@@ -38,16 +38,16 @@ void lb_update_counts(struct lb_engine *e, struct lb_pool **by_prio)
 			p->used[0] = p->used[1] = 0;
 			p->used_reserved[0] = p->used_reserved[1] = 0;
 		}
-		while ((h = lb_htab_next(&e->holdings, &it))) {
+		while ((h = lbe_htab_next(&e->holdings, &it))) {
 			h->pool = NULL;
 			attribute(e, by_prio, h);
 		}
 	} else {
 		for (i = 0; i < e->ntouched; i++) {
-			h = lb_hold_find(e, &e->touched[i]);
+			h = lbe_hold_find(e, &e->touched[i]);
 			if (!h || !h->stale)
 				continue;
-			lb_hold_count(h, -1);
+			lbe_hold_count(h, -1);
 			attribute(e, by_prio, h);
 		}
 	}
@@ -57,9 +57,9 @@ void lb_update_counts(struct lb_engine *e, struct lb_pool **by_prio)
 		struct lb_counts k;
 		char *now;
 
-		lb_pool_counts(p, 0, &k);
-		if (lb_log_on(e, LB_LOG_DEBUG))
-			lb_log(e, LB_LOG_DEBUG, "Updating pool counts", "pool",
+		lbe_pool_counts(p, 0, &k);
+		if (lbe_log_on(e, LB_LOG_DEBUG))
+			lbe_log(e, LB_LOG_DEBUG, "Updating pool counts", "pool",
 			       p->name, NULL);
 		now = lb_xasprintf("%s/%s/%s/%s", k.total, k.available,
 				   k.used, k.reserved);
@@ -70,11 +70,11 @@ void lb_update_counts(struct lb_engine *e, struct lb_pool **by_prio)
 		free(p->counts_seen);
 		p->counts_seen = now;
 		e->state_seq++;
-		if (lb_log_on(e, LB_LOG_DEBUG)) {
+		if (lbe_log_on(e, LB_LOG_DEBUG)) {
 			char *m = lb_xasprintf("Pool counts of '%s' changed, patching",
 					       p->name);
 
-			lb_log(e, LB_LOG_DEBUG, m, "pool", p->name, "total",
+			lbe_log(e, LB_LOG_DEBUG, m, "pool", p->name, "total",
 			       k.total, "available", k.available, "used",
 			       k.used, NULL);
 			free(m);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void lb_eps_spec_free(struct lb_eps_spec *s)
+void lbe_eps_spec_free(struct lb_eps_spec *s)
 {
 	size_t i;
 

@@ -37,6 +37,6 @@ struct lb_eps_spec {
 	size_t nports;
 };
 
-void lb_eps_spec_free(struct lb_eps_spec *s);
+void lbe_eps_spec_free(struct lb_eps_spec *s);
 
 #endif /* _LB_ENDPOINTS_H */

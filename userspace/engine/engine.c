@@ -26,12 +26,12 @@ static void eps_free(struct lb_eps *x)
 	free(x->name);
 	free(x->key);
 	free(x->doc);
-	lb_objstat_free(&x->st);
-	lb_eps_spec_free(&x->spec);
+	lbe_objstat_free(&x->st);
+	lbe_eps_spec_free(&x->spec);
 	free(x);
 }
 
-struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name)
+struct lb_pool *lbe_pool(struct lb_engine *e, const char *name)
 {
 	size_t lo = 0, hi = e->npools;
 
@@ -49,18 +49,18 @@ struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name)
 	return NULL;
 }
 
-struct lb_service *lb_engine_service(struct lb_engine *e, const char *key)
+struct lb_service *lbe_service(struct lb_engine *e, const char *key)
 {
-	return lb_htab_get(&e->svcs, key);
+	return lbe_htab_get(&e->svcs, key);
 }
 
 static int cmp_age_ptr(const void *a, const void *b)
 {
-	return lb_service_cmp_age(*(struct lb_service *const *)a,
+	return lbe_service_cmp_age(*(struct lb_service *const *)a,
 				  *(struct lb_service *const *)b);
 }
 
-void lb_engine_sort_services(struct lb_engine *e)
+void lbe_sort_services(struct lb_engine *e)
 {
 	struct lb_service *s;
 	size_t it = 0, i;
@@ -73,7 +73,7 @@ void lb_engine_sort_services(struct lb_engine *e)
 				       e->caporder * sizeof(*e->order));
 	}
 	e->norder = 0;
-	while ((s = lb_htab_next(&e->svcs, &it)))
+	while ((s = lbe_htab_next(&e->svcs, &it)))
 		e->order[e->norder++] = s;
 	qsort(e->order, e->norder, sizeof(*e->order), cmp_age_ptr);
 	for (i = 0; i < e->norder; i++)
@@ -85,10 +85,10 @@ void lb_engine_sort_services(struct lb_engine *e)
  * New services are usually the newest, so the first-come order is kept by
  * appending instead of re-sorting on every call.
  */
-void lb_engine_order_add(struct lb_engine *e, struct lb_service *s)
+void lbe_order_add(struct lb_engine *e, struct lb_service *s)
 {
 	if (e->order_stale || (e->norder &&
-			       lb_service_cmp_age(e->order[e->norder - 1], s) > 0)) {
+			       lbe_service_cmp_age(e->order[e->norder - 1], s) > 0)) {
 		e->order_stale = true;
 		return;
 	}
@@ -97,7 +97,7 @@ void lb_engine_order_add(struct lb_engine *e, struct lb_service *s)
 	e->order[e->norder++] = s;
 }
 
-void lb_engine_order_del(struct lb_engine *e, struct lb_service *s)
+void lbe_order_del(struct lb_engine *e, struct lb_service *s)
 {
 	size_t i;
 
@@ -112,7 +112,7 @@ void lb_engine_order_del(struct lb_engine *e, struct lb_service *s)
 		e->order[i]->rank = i;
 }
 
-void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s)
+void lbe_enqueue(struct lb_engine *e, struct lb_service *s)
 {
 	if (s->queued)
 		return;
@@ -121,11 +121,11 @@ void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s)
 	s->queued = true;
 }
 
-void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s)
+void lbe_mark_dirty(struct lb_engine *e, struct lb_service *s)
 {
 	/* Holdings moved: the Service's LB IPs in the kernel too. */
-	lb_view_changed_svc(e, s);
-	lb_status_touch(e, s);
+	lbe_view_changed_svc(e, s);
+	lbe_status_touch(e, s);
 	if (s->dirty)
 		return;
 	LB_GROW(e->dirty, e->ndirty, e->capdirty);
@@ -145,7 +145,7 @@ static void drop_from(struct lb_service **v, size_t *n, struct lb_service *s)
 	}
 }
 
-void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
+void lbe_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted)
 {
 	struct lb_objstat *st;
@@ -154,7 +154,7 @@ void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 	if (!e->store)
 		return;
 	/* Once per call: spec and status changes share one write. */
-	st = deleted ? NULL : lb_engine_objstat(e, kind, key);
+	st = deleted ? NULL : lbe_objstat(e, kind, key);
 	if (st && st->noted)
 		return;
 	if (st)
@@ -166,7 +166,7 @@ void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
 	c->deleted = deleted;
 }
 
-void lb_engine_clear_changes(struct lb_engine *e)
+void lbe_clear_changes(struct lb_engine *e)
 {
 	size_t i;
 
@@ -174,7 +174,7 @@ void lb_engine_clear_changes(struct lb_engine *e)
 
 	for (i = 0; i < e->nchanges; i++) {
 		st = e->changes[i].deleted ? NULL :
-			lb_engine_objstat(e, e->changes[i].kind,
+			lbe_objstat(e, e->changes[i].kind,
 					  e->changes[i].key);
 		if (st)
 			st->noted = false;
@@ -234,7 +234,7 @@ static void stamp_new(struct lb_engine *e, const struct lb_doc *o,
 	*c = created ? created : o->created ? o->created : stamp(e);
 	*g = generation ? generation : 1;
 	st->spec_hash = o->spec_hash;
-	lb_rv_bump(e, st);
+	lbe_rv_bump(e, st);
 }
 
 /* A new namespaced object's names, copied from its document's. */
@@ -257,7 +257,7 @@ static void take_doc(char **doc, struct lb_doc *o)
 static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
 			uint64_t generation)
 {
-	struct lb_pool *p = lb_engine_pool(e, o->key);
+	struct lb_pool *p = lbe_pool(e, o->key);
 
 	if (p && !strcmp(p->doc, o->text))
 		return false;
@@ -268,13 +268,13 @@ static bool upsert_pool(struct lb_engine *e, struct lb_doc *o, int64_t created,
 			  &p->generation, &p->st);
 		insert_pool(e, p);
 	} else {
-		lb_spec_changed(e, &p->st, o->spec_hash, &p->generation);
-		lb_pool_spec_free(&p->spec);
+		lbe_spec_changed(e, &p->st, o->spec_hash, &p->generation);
+		lbe_pool_spec_free(&p->spec);
 	}
 	p->spec = o->pool;
 	memset(&o->pool, 0, sizeof(o->pool));
 	take_doc(&p->doc, o);
-	lb_pool_count_static(p);
+	lbe_pool_count_static(p);
 	e->pools_dirty = true;
 	return true;
 }
@@ -289,7 +289,7 @@ static void recheck_coholders(struct lb_engine *e, struct lb_service *s)
 			struct lb_service *co = s->held[i]->holders[j];
 
 			co->check = true;
-			lb_engine_enqueue(e, co);
+			lbe_enqueue(e, co);
 		}
 	}
 }
@@ -297,7 +297,7 @@ static void recheck_coholders(struct lb_engine *e, struct lb_service *s)
 static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 			   int64_t created, uint64_t generation)
 {
-	struct lb_service *s = lb_engine_service(e, o->key);
+	struct lb_service *s = lbe_service(e, o->key);
 
 	if (s && !strcmp(s->doc, o->text))
 		return false;
@@ -306,21 +306,21 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 		name_new(o, &s->ns, &s->name, &s->key);
 		stamp_new(e, o, created, generation, &s->created,
 			  &s->generation, &s->st);
-		lb_htab_add(&e->svcs, s);
+		lbe_htab_add(&e->svcs, s);
 		e->nsvcs++;
-		lb_engine_order_add(e, s);
+		lbe_order_add(e, s);
 	} else {
-		lb_spec_changed(e, &s->st, o->spec_hash, &s->generation);
-		lb_svc_spec_free(&s->spec);
+		lbe_spec_changed(e, &s->st, o->spec_hash, &s->generation);
+		lbe_svc_spec_free(&s->spec);
 		recheck_coholders(e, s);
 	}
 	s->check = true;
-	lb_view_changed_svc(e, s);
-	lb_engine_enqueue(e, s);
-	lb_status_touch(e, s);
+	lbe_view_changed_svc(e, s);
+	lbe_enqueue(e, s);
+	lbe_status_touch(e, s);
 	if (s->revoked) {
 		s->revoked = 0;
-		lb_engine_mark_dirty(e, s);
+		lbe_mark_dirty(e, s);
 	}
 	s->spec = o->svc;
 	memset(&o->svc, 0, sizeof(o->svc));
@@ -331,7 +331,7 @@ static bool upsert_service(struct lb_engine *e, struct lb_doc *o,
 static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		       uint64_t generation)
 {
-	struct lb_eps *x = lb_htab_get(&e->eps, o->key);
+	struct lb_eps *x = lbe_htab_get(&e->eps, o->key);
 
 	if (x && !strcmp(x->doc, o->text))
 		return false;
@@ -340,16 +340,16 @@ static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		name_new(o, &x->ns, &x->name, &x->key);
 		stamp_new(e, o, created, generation, &x->created,
 			  &x->generation, &x->st);
-		lb_htab_add(&e->eps, x);
+		lbe_htab_add(&e->eps, x);
 	} else {
-		lb_spec_changed(e, &x->st, o->spec_hash, &x->generation);
-		lb_eps_index_del(e, x);
-		lb_eps_spec_free(&x->spec);
+		lbe_spec_changed(e, &x->st, o->spec_hash, &x->generation);
+		lbe_eps_index_del(e, x);
+		lbe_eps_spec_free(&x->spec);
 	}
 	x->spec = o->eps;
 	memset(&o->eps, 0, sizeof(o->eps));
 	take_doc(&x->doc, o);
-	lb_eps_index_add(e, x);
+	lbe_eps_index_add(e, x);
 	return true;
 }
 
@@ -362,7 +362,7 @@ static struct lb_named *upsert_named(struct lb_engine *e,
 				     struct lb_doc *o, int64_t created,
 				     uint64_t generation, bool *fresh)
 {
-	struct lb_named *x = lb_named_find(set, o->name);
+	struct lb_named *x = lbe_named_find(set, o->name);
 
 	*fresh = !x;
 	if (x && !strcmp(x->doc, o->text))
@@ -373,9 +373,9 @@ static struct lb_named *upsert_named(struct lb_engine *e,
 		x->name = lb_xstrdup(o->name);
 		stamp_new(e, o, created, generation, &x->created,
 			  &x->generation, &x->st);
-		lb_named_insert(set, x);
+		lbe_named_insert(set, x);
 	} else {
-		lb_spec_changed(e, &x->st, o->spec_hash, &x->generation);
+		lbe_spec_changed(e, &x->st, o->spec_hash, &x->generation);
 	}
 	take_doc(&x->doc, o);
 	return x;
@@ -397,12 +397,12 @@ static bool upsert_l2(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	e->l2_changed_all = true;
 	if (node) {
 		if (!fresh)
-			lb_labels_free(&n->labels);
+			lbe_labels_free(&n->labels);
 		n->labels = o->node_labels;
 		memset(&o->node_labels, 0, sizeof(o->node_labels));
 	} else {
 		if (!fresh)
-			lb_l2pol_spec_free(&p->spec);
+			lbe_l2pol_spec_free(&p->spec);
 		p->spec = o->l2;
 		memset(&o->l2, 0, sizeof(o->l2));
 	}
@@ -410,7 +410,7 @@ static bool upsert_l2(struct lb_engine *e, struct lb_doc *o, int64_t created,
 }
 
 /* Moves the parsed spec out of o.  Returns false if nothing changed. */
-bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
+bool lbe_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation)
 {
 	switch (o->kind) {
@@ -433,7 +433,7 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 	size_t i, it = 0;
 
 	/* Deleting the pool forces a full recount; just forget it here. */
-	while ((h = lb_htab_next(&e->holdings, &it)))
+	while ((h = lbe_htab_next(&e->holdings, &it)))
 		if (h->pool == p)
 			h->pool = NULL;
 	for (i = 0; i < e->npools; i++)
@@ -442,7 +442,7 @@ static void remove_pool(struct lb_engine *e, struct lb_pool *p)
 	memmove(&e->pools[i], &e->pools[i + 1],
 		(e->npools - i - 1) * sizeof(e->pools[0]));
 	e->npools--;
-	lb_pool_free(p);
+	lbe_pool_free(p);
 	e->pools_dirty = true;
 }
 
@@ -452,28 +452,28 @@ static void remove_service(struct lb_engine *e, struct lb_service *s)
 	size_t i;
 
 	for (i = 0; i < s->nheld; i++)
-		lb_event(e, false, "IPReleased", LB_KIND_SERVICE, s->key,
+		lbe_event(e, false, "IPReleased", LB_KIND_SERVICE, s->key,
 			 "Released IP %s (reason: service deleted)",
-			 lb_addr_fmt(&s->held[i]->addr, ip));
-	lb_view_changed(e, s->key);
-	lb_hold_release_all(e, s);
-	lb_status_untouch(e, s);
+			 lbe_addr_fmt(&s->held[i]->addr, ip));
+	lbe_view_changed(e, s->key);
+	lbe_hold_release_all(e, s);
+	lbe_status_untouch(e, s);
 	if (s->queued)
 		drop_from(e->work, &e->nwork, s);
 	if (s->dirty)
 		drop_from(e->dirty, &e->ndirty, s);
-	lb_engine_order_del(e, s);
-	lb_htab_del(&e->svcs, s->key);
+	lbe_order_del(e, s);
+	lbe_htab_del(&e->svcs, s->key);
 	e->nsvcs--;
-	lb_service_free(s);
+	lbe_service_free(s);
 }
 
 static void named_free(struct lb_named *x, bool node)
 {
 	if (node)
-		lb_node_free((struct lb_node *)x);
+		lbe_node_free((struct lb_node *)x);
 	else
-		lb_l2pol_free((struct lb_l2pol *)x);
+		lbe_l2pol_free((struct lb_l2pol *)x);
 }
 
 static void free_named(struct lb_named_set *set, bool nodes)
@@ -489,11 +489,11 @@ static void free_named(struct lb_named_set *set, bool nodes)
 static int remove_l2(struct lb_engine *e, bool node, const char *key)
 {
 	struct lb_named_set *set = node ? &e->nodes : &e->l2pols;
-	struct lb_named *x = lb_named_find(set, key);
+	struct lb_named *x = lbe_named_find(set, key);
 
 	if (!x)
 		return -ENOENT;
-	lb_named_remove(set, x);
+	lbe_named_remove(set, x);
 	named_free(x, node);
 	e->l2_changed_all = true;
 	return 0;
@@ -502,13 +502,13 @@ static int remove_l2(struct lb_engine *e, bool node, const char *key)
 /* The empty tables of a new engine or of one about to reload. */
 static void init_tables(struct lb_engine *e)
 {
-	lb_htab_init(&e->svcs, &svc_ops);
-	lb_htab_init(&e->eps, &eps_ops);
-	lb_eps_index_init(e);
-	lb_holdings_init(e);
+	lbe_htab_init(&e->svcs, &svc_ops);
+	lbe_htab_init(&e->eps, &eps_ops);
+	lbe_eps_index_init(e);
+	lbe_holdings_init(e);
 }
 
-void lb_engine_free_state(struct lb_engine *e)
+void lbe_free_state(struct lb_engine *e)
 {
 	struct lb_service *s;
 	struct lb_eps *x;
@@ -518,19 +518,19 @@ void lb_engine_free_state(struct lb_engine *e)
 	free_named(&e->nodes, true);
 	e->l2_changed_all = true;
 
-	lb_holdings_free(e);
-	while ((s = lb_htab_next(&e->svcs, &it)))
-		lb_service_free(s);
-	lb_htab_free(&e->svcs);
+	lbe_holdings_free(e);
+	while ((s = lbe_htab_next(&e->svcs, &it)))
+		lbe_service_free(s);
+	lbe_htab_free(&e->svcs);
 	it = 0;
-	while ((x = lb_htab_next(&e->eps, &it)))
+	while ((x = lbe_htab_next(&e->eps, &it)))
 		eps_free(x);
-	lb_htab_free(&e->eps);
-	lb_eps_index_free(e);
+	lbe_htab_free(&e->eps);
+	lbe_eps_index_free(e);
 	/* Whatever comes back (a reload) is news to every reader. */
 	e->changed_all = true;
 	for (i = 0; i < e->npools; i++)
-		lb_pool_free(e->pools[i]);
+		lbe_pool_free(e->pools[i]);
 	free(e->pools);
 	e->pools = NULL;
 	e->npools = e->cappools = 0;
@@ -548,37 +548,37 @@ void lb_engine_free_state(struct lb_engine *e)
 	free(e->statq);
 	e->statq = NULL;
 	e->nstatq = e->capstatq = 0;
-	lb_engine_clear_changes(e);
+	lbe_clear_changes(e);
 	init_tables(e);
 }
 
-char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name)
+char *lbe_key(enum lb_kind kind, const char *ns, const char *name)
 {
 	if (!lb_kind_namespaced(kind))
 		return lb_xstrdup(name);
 	return lb_xasprintf("%s/%s", ns && *ns ? ns : "default", name);
 }
 
-const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
+const char *lbe_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name)
 {
-	char *key = lb_engine_key(kind, ns, name);
+	char *key = lbe_key(kind, ns, name);
 	struct lb_store_object o;
 	const char *doc;
 
-	doc = lb_engine_record(e, kind, key, &o, NULL) ? o.doc : NULL;
+	doc = lbe_record(e, kind, key, &o, NULL) ? o.doc : NULL;
 	free(key);
 	return doc;
 }
 
-bool lb_engine_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
+bool lbe_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
 		      const char *name)
 {
-	return lb_engine_object_text(e, kind, ns, name) != NULL;
+	return lbe_object_text(e, kind, ns, name) != NULL;
 }
 
 /* Forgets one object (key: pool name or "ns/name"); -ENOENT if absent. */
-int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
+int lbe_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 {
 	struct lb_service *s;
 	struct lb_pool *p;
@@ -586,22 +586,22 @@ int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 
 	switch (kind) {
 	case LB_KIND_POOL:
-		p = lb_engine_pool(e, key);
+		p = lbe_pool(e, key);
 		if (!p)
 			return -ENOENT;
 		remove_pool(e, p);
 		return 0;
 	case LB_KIND_SERVICE:
-		s = lb_engine_service(e, key);
+		s = lbe_service(e, key);
 		if (!s)
 			return -ENOENT;
 		remove_service(e, s);
 		return 0;
 	case LB_KIND_ENDPOINTSLICE:
-		x = lb_htab_del(&e->eps, key);
+		x = lbe_htab_del(&e->eps, key);
 		if (!x)
 			return -ENOENT;
-		lb_eps_index_del(e, x);
+		lbe_eps_index_del(e, x);
 		eps_free(x);
 		return 0;
 	case LB_KIND_L2POLICY:
@@ -611,7 +611,7 @@ int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 	return -ENOENT;
 }
 
-int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
+int lbe_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 		   char **err)
 {
 	struct lb_engine *e = lb_xcalloc(1, sizeof(*e));
@@ -635,77 +635,77 @@ int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 	}
 	e->cfg.lb_classes = NULL;
 	init_tables(e);
-	lb_events_init(e);
+	lbe_events_init(e);
 	e->order_stale = true;
 	e->changed_all = true;
 	if (cfg && cfg->store) {
 		e->store = cfg->store;
-		rc = lb_engine_load(e);
+		rc = lbe_load(e);
 		if (rc) {
 			if (err && !*err)
 				*err = lb_xasprintf("cannot load state: %s",
-						    lb_store_errmsg(e->store));
+						    lbe_store_errmsg(e->store));
 			goto fail;
 		}
 	} else if (cfg && cfg->db_path) {
-		rc = lb_store_open(cfg->db_path, &e->store, err);
+		rc = lbe_store_open(cfg->db_path, &e->store, err);
 		if (rc)
 			goto fail;
-		rc = lb_engine_load(e);
+		rc = lbe_load(e);
 		if (!rc)
-			rc = lb_engine_persist(e);
+			rc = lbe_persist(e);
 		if (rc) {
 			if (err && !*err)
 				*err = lb_xasprintf("%s: cannot load state: %s",
 						    cfg->db_path,
-						    lb_store_errmsg(e->store));
+						    lbe_store_errmsg(e->store));
 			goto fail;
 		}
 	}
 	*out = e;
 	return 0;
 fail:
-	lb_engine_close(e);
+	lbe_close(e);
 	return rc;
 }
 
-void lb_engine_close(struct lb_engine *e)
+void lbe_close(struct lb_engine *e)
 {
 	size_t i;
 
 	if (!e)
 		return;
-	lb_engine_free_state(e);
-	lb_holdings_free(e);
-	lb_htab_free(&e->svcs);
-	lb_htab_free(&e->eps);
-	lb_eps_index_free(e);
-	lb_engine_changed_clear(e);
-	lb_events_free(e);
+	lbe_free_state(e);
+	lbe_holdings_free(e);
+	lbe_htab_free(&e->svcs);
+	lbe_htab_free(&e->eps);
+	lbe_eps_index_free(e);
+	lbe_changed_clear(e);
+	lbe_events_free(e);
 	free(e->changed);
 	free(e->changes);
 	for (i = 0; i < e->nclasses; i++)
 		free(e->classes[i]);
 	free(e->classes);
-	lb_store_close(e->store);
+	lbe_store_close(e->store);
 	free(e);
 }
 
-int lb_engine_reload(struct lb_engine *e, bool save)
+int lbe_reload(struct lb_engine *e, bool save)
 {
 	int rc;
 
 	if (!e->store)
 		return 0;
-	lb_engine_free_state(e);
-	rc = lb_engine_load(e);
+	lbe_free_state(e);
+	rc = lbe_load(e);
 	e->changed_all = true;
 	if (!rc && save)
-		rc = lb_engine_persist(e);
+		rc = lbe_persist(e);
 	return rc;
 }
 
-uint64_t lb_engine_state_seq(const struct lb_engine *e)
+uint64_t lbe_state_seq(const struct lb_engine *e)
 {
 	return e->state_seq;
 }

@@ -118,116 +118,116 @@ struct lb_engine {
 };
 
 /* log.c */
-bool lb_log_on(struct lb_engine *e, enum lb_log_level lvl);
+bool lbe_log_on(struct lb_engine *e, enum lb_log_level lvl);
 /* Key/value pairs follow msg, terminated by NULL. */
-void lb_log(struct lb_engine *e, enum lb_log_level lvl, const char *msg, ...)
+void lbe_log(struct lb_engine *e, enum lb_log_level lvl, const char *msg, ...)
 	__attribute__((sentinel));
 
 /* engine.c */
-struct lb_pool *lb_engine_pool(struct lb_engine *e, const char *name);
-struct lb_service *lb_engine_service(struct lb_engine *e, const char *key);
-void lb_engine_sort_services(struct lb_engine *e);
-void lb_engine_order_add(struct lb_engine *e, struct lb_service *s);
+struct lb_pool *lbe_pool(struct lb_engine *e, const char *name);
+struct lb_service *lbe_service(struct lb_engine *e, const char *key);
+void lbe_sort_services(struct lb_engine *e);
+void lbe_order_add(struct lb_engine *e, struct lb_service *s);
 /* An object's table key: "ns/name" (no ns: "default"), or its name. */
-char *lb_engine_key(enum lb_kind kind, const char *ns, const char *name);
-void lb_engine_order_del(struct lb_engine *e, struct lb_service *s);
-void lb_engine_enqueue(struct lb_engine *e, struct lb_service *s);
-void lb_engine_mark_dirty(struct lb_engine *e, struct lb_service *s);
-void lb_engine_note_change(struct lb_engine *e, enum lb_kind kind,
+char *lbe_key(enum lb_kind kind, const char *ns, const char *name);
+void lbe_order_del(struct lb_engine *e, struct lb_service *s);
+void lbe_enqueue(struct lb_engine *e, struct lb_service *s);
+void lbe_mark_dirty(struct lb_engine *e, struct lb_service *s);
+void lbe_note_change(struct lb_engine *e, enum lb_kind kind,
 			   const char *key, bool deleted);
-void lb_engine_clear_changes(struct lb_engine *e);
+void lbe_clear_changes(struct lb_engine *e);
 struct lb_doc;
 /*
  * Create or replace the object of o, moving its parsed spec; created and
  * generation come from the database when non-zero.  False if unchanged.
  */
-bool lb_engine_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
+bool lbe_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation);
-void lb_engine_free_state(struct lb_engine *e);
-int lb_engine_remove(struct lb_engine *e, enum lb_kind kind, const char *key);
+void lbe_free_state(struct lb_engine *e);
+int lbe_remove(struct lb_engine *e, enum lb_kind kind, const char *key);
 /* The stored YAML text of an object, or NULL. */
-const char *lb_engine_object_text(struct lb_engine *e, enum lb_kind kind,
+const char *lbe_object_text(struct lb_engine *e, enum lb_kind kind,
 				  const char *ns, const char *name);
 
 /* kview.c */
-void lb_addr_to_ip(const struct lb_addr *a, struct lb_ip *ip);
-void lb_view_changed(struct lb_engine *e, const char *key);
-void lb_view_changed_svc(struct lb_engine *e, struct lb_service *s);
+void lbe_addr_to_ip(const struct lb_addr *a, struct lb_ip *ip);
+void lbe_view_changed(struct lb_engine *e, const char *key);
+void lbe_view_changed_svc(struct lb_engine *e, struct lb_service *s);
 /* Keeps eps_by_svc right: add after x's spec is set, del before. */
-void lb_eps_index_add(struct lb_engine *e, struct lb_eps *x);
-void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x);
-void lb_eps_index_init(struct lb_engine *e);
-void lb_eps_index_free(struct lb_engine *e);
+void lbe_eps_index_add(struct lb_engine *e, struct lb_eps *x);
+void lbe_eps_index_del(struct lb_engine *e, struct lb_eps *x);
+void lbe_eps_index_init(struct lb_engine *e);
+void lbe_eps_index_free(struct lb_engine *e);
 
 /* status.c */
 /* The engine's clock in ns since the epoch (cfg.clock or the real time). */
-int64_t lb_engine_now(struct lb_engine *e);
+int64_t lbe_now(struct lb_engine *e);
 /* The bookkeeping of an object, or NULL if there is none. */
-struct lb_objstat *lb_engine_objstat(struct lb_engine *e, enum lb_kind kind,
+struct lb_objstat *lbe_objstat(struct lb_engine *e, enum lb_kind kind,
 				     const char *key);
 /* A new resourceVersion for an object that changed. */
-void lb_rv_bump(struct lb_engine *e, struct lb_objstat *st);
+void lbe_rv_bump(struct lb_engine *e, struct lb_objstat *st);
 /* A spec was applied: generation moves only if the spec did. */
-void lb_spec_changed(struct lb_engine *e, struct lb_objstat *st,
+void lbe_spec_changed(struct lb_engine *e, struct lb_objstat *st,
 		     uint64_t spec_hash, uint64_t *generation);
 /* s's conditions or held IPs may have changed: look at it before persisting. */
-void lb_status_touch(struct lb_engine *e, struct lb_service *s);
-void lb_status_untouch(struct lb_engine *e, struct lb_service *s);
+void lbe_status_touch(struct lb_engine *e, struct lb_service *s);
+void lbe_status_untouch(struct lb_engine *e, struct lb_service *s);
 /*
  * Bring every touched object's condition records, transition times and
  * resourceVersion up to date, noting the objects to write.
  */
-void lb_status_sync(struct lb_engine *e);
+void lbe_status_sync(struct lb_engine *e);
 /* Transition times and observedGeneration from st into conditions c. */
-void lb_status_fill(const struct lb_objstat *st, struct lb_condition *c,
+void lbe_status_fill(const struct lb_objstat *st, struct lb_condition *c,
 		    size_t n);
 typedef void (*lb_objstat_fn)(struct lb_engine *e, enum lb_kind kind,
 			      const char *key, struct lb_objstat *st,
 			      void *arg);
-void lb_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg);
+void lbe_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg);
 
 /* events.c */
-void lb_event(struct lb_engine *e, bool warning, const char *reason,
+void lbe_event(struct lb_engine *e, bool warning, const char *reason,
 	      enum lb_kind kind, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
-void lb_events_init(struct lb_engine *e);
-void lb_events_free(struct lb_engine *e);
+void lbe_events_init(struct lb_engine *e);
+void lbe_events_free(struct lb_engine *e);
 
 /* persist.c */
 /*
  * The stored form of the object kind/key (its fields point into it); its
  * conditions go into *conds, a buffer the caller frees, or none if NULL.
  */
-bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
+bool lbe_record(struct lb_engine *e, enum lb_kind kind,
 		      const char *key, struct lb_store_object *o,
 		      struct lb_store_condition **conds);
-int lb_engine_persist(struct lb_engine *e);
-int lb_engine_load(struct lb_engine *e);
+int lbe_persist(struct lb_engine *e);
+int lbe_load(struct lb_engine *e);
 
 /* conflict.c */
-void lb_settle_conflicts(struct lb_engine *e);
+void lbe_settle_conflicts(struct lb_engine *e);
 
 /* sharing.c: NULL when compatible, else Cilium's reason text. */
-const char *lb_sharing_incompatible(const struct lb_engine *e,
+const char *lbe_sharing_incompatible(const struct lb_engine *e,
 				    const struct lb_service *a,
 				    const struct lb_service *b);
 
 /* alloc.c */
-void lb_reconcile(struct lb_engine *e);
+void lbe_reconcile(struct lb_engine *e);
 /*
  * The pool a held IP is counted in: enabled pools first, by_prio order
  * (priority, then name), among those whose block holds it and that
  * select s.
  */
-struct lb_pool *lb_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
+struct lb_pool *lbe_keeping_pool(struct lb_engine *e, struct lb_pool **by_prio,
 				const struct lb_service *s,
 				const struct lb_addr *a, struct lb_block **blk);
 
 /* counts.c: recount what this pass touched (everything after a pool change). */
-void lb_update_counts(struct lb_engine *e, struct lb_pool **by_prio);
+void lbe_update_counts(struct lb_engine *e, struct lb_pool **by_prio);
 
 /* diag helpers (yaml_load.c) */
-void lb_diag_add(struct lb_diags *d, const char *file, int doc,
+void lbe_diag_add(struct lb_diags *d, const char *file, int doc,
 		 const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 

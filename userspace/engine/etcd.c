@@ -36,7 +36,7 @@ static char *dup_or_null(const char *s)
 	return s && *s ? lb_xstrdup(s) : NULL;
 }
 
-int lb_etcd_open(const struct lb_etcd_config *cfg, struct lb_etcd **out,
+int lbe_etcd_open(const struct lb_etcd_config *cfg, struct lb_etcd **out,
 		 char **err)
 {
 	struct lb_etcd *c;
@@ -60,7 +60,7 @@ int lb_etcd_open(const struct lb_etcd_config *cfg, struct lb_etcd **out,
 				*err = lb_xasprintf("etcd endpoint '%s': not an http:// or https:// URL",
 						    tok);
 			free(list);
-			lb_etcd_close(c);
+			lbe_etcd_close(c);
 			return -EINVAL;
 		}
 		while (n && tok[n - 1] == '/')
@@ -73,7 +73,7 @@ int lb_etcd_open(const struct lb_etcd_config *cfg, struct lb_etcd **out,
 	if (!c->nurls) {
 		if (err)
 			*err = lb_xstrdup("no etcd endpoint given");
-		lb_etcd_close(c);
+		lbe_etcd_close(c);
 		return -EINVAL;
 	}
 	c->cert = dup_or_null(cfg->cert);
@@ -84,14 +84,14 @@ int lb_etcd_open(const struct lb_etcd_config *cfg, struct lb_etcd **out,
 	if (!c->curl) {
 		if (err)
 			*err = lb_xstrdup("cannot initialise libcurl");
-		lb_etcd_close(c);
+		lbe_etcd_close(c);
 		return -ENOMEM;
 	}
 	*out = c;
 	return 0;
 }
 
-void lb_etcd_close(struct lb_etcd *c)
+void lbe_etcd_close(struct lb_etcd *c)
 {
 	size_t i;
 
@@ -108,17 +108,17 @@ void lb_etcd_close(struct lb_etcd *c)
 	free(c);
 }
 
-const char *lb_etcd_errmsg(const struct lb_etcd *c)
+const char *lbe_etcd_errmsg(const struct lb_etcd *c)
 {
 	return c->err;
 }
 
-size_t lb_etcd_nendpoints(const struct lb_etcd *c)
+size_t lbe_etcd_nendpoints(const struct lb_etcd *c)
 {
 	return c->nurls;
 }
 
-const char *lb_etcd_endpoint(const struct lb_etcd *c, size_t i)
+const char *lbe_etcd_endpoint(const struct lb_etcd *c, size_t i)
 {
 	return i < c->nurls ? c->urls[i] : NULL;
 }
@@ -163,7 +163,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
 
-	lb_sb_addn(&x->buf, p, size * n);
+	lbe_sb_addn(&x->buf, p, size * n);
 	if (x->cb) {
 		stream_lines(x);
 		if (x->cb_rc)
@@ -300,7 +300,7 @@ static int call(struct lb_etcd *c, const char *path, json_t *body,
 	return rc == -ECONNREFUSED ? -EIO : rc;
 }
 
-int lb_etcd_call(struct lb_etcd *c, const char *path, json_t *body,
+int lbe_etcd_call(struct lb_etcd *c, const char *path, json_t *body,
 		 json_t **resp)
 {
 	struct xfer x = { 0 };
@@ -309,7 +309,7 @@ int lb_etcd_call(struct lb_etcd *c, const char *path, json_t *body,
 	return call(c, path, body, resp, &x, c->timeout_ms);
 }
 
-int lb_etcd_call_timeout(struct lb_etcd *c, const char *path, json_t *body,
+int lbe_etcd_call_timeout(struct lb_etcd *c, const char *path, json_t *body,
 			 json_t **resp, long timeout_ms)
 {
 	struct xfer x = { 0 };
@@ -318,7 +318,7 @@ int lb_etcd_call_timeout(struct lb_etcd *c, const char *path, json_t *body,
 	return call(c, path, body, resp, &x, timeout_ms);
 }
 
-int lb_etcd_stream(struct lb_etcd *c, const char *path, json_t *body,
+int lbe_etcd_stream(struct lb_etcd *c, const char *path, json_t *body,
 		   int (*cb)(json_t *msg, void *arg), void *arg,
 		   int *stop)
 {
@@ -328,7 +328,7 @@ int lb_etcd_stream(struct lb_etcd *c, const char *path, json_t *body,
 	return call(c, path, body, &none, &x, 0);
 }
 
-int lb_etcd_endpoint_status(struct lb_etcd *c, size_t i, char *version,
+int lbe_etcd_endpoint_status(struct lb_etcd *c, size_t i, char *version,
 			    size_t vlen, bool *is_leader, char *err,
 			    size_t errlen)
 {
@@ -345,8 +345,8 @@ int lb_etcd_endpoint_status(struct lb_etcd *c, size_t i, char *version,
 	}
 	snprintf(version, vlen, "%s",
 		 json_string_value(json_object_get(r, "version")) ?: "");
-	*is_leader = lb_etcd_int(json_object_get(r, "leader")) ==
-		lb_etcd_int(json_object_get(json_object_get(r, "header"),
+	*is_leader = lbe_etcd_int(json_object_get(r, "leader")) ==
+		lbe_etcd_int(json_object_get(json_object_get(r, "header"),
 					    "member_id"));
 	json_decref(r);
 	return 0;
@@ -354,7 +354,7 @@ int lb_etcd_endpoint_status(struct lb_etcd *c, size_t i, char *version,
 
 /* --------------------------------------------------------------- data */
 
-json_t *lb_etcd_b64(const char *s, size_t n)
+json_t *lbe_etcd_b64(const char *s, size_t n)
 {
 	char *out = lb_xmalloc(4 * ((n + 2) / 3) + 1);
 	json_t *j;
@@ -366,7 +366,7 @@ json_t *lb_etcd_b64(const char *s, size_t n)
 	return j;
 }
 
-char *lb_etcd_unb64(json_t *v, size_t *n)
+char *lbe_etcd_unb64(json_t *v, size_t *n)
 {
 	const char *s = json_string_value(v);
 	size_t len, pad = 0;
@@ -396,7 +396,7 @@ char *lb_etcd_unb64(json_t *v, size_t *n)
 	return out;
 }
 
-int64_t lb_etcd_int(json_t *v)
+int64_t lbe_etcd_int(json_t *v)
 {
 	if (json_is_integer(v))
 		return json_integer_value(v);
@@ -405,7 +405,7 @@ int64_t lb_etcd_int(json_t *v)
 	return 0;
 }
 
-json_t *lb_etcd_prefix_end(const char *prefix)
+json_t *lbe_etcd_prefix_end(const char *prefix)
 {
 	char *end = lb_xstrdup(prefix);
 	size_t n = strlen(end);
@@ -413,7 +413,7 @@ json_t *lb_etcd_prefix_end(const char *prefix)
 
 	/* The prefix is text, never 0xff bytes: the last byte plus one. */
 	end[n - 1]++;
-	j = lb_etcd_b64(end, n);
+	j = lbe_etcd_b64(end, n);
 	free(end);
 	return j;
 }

@@ -72,9 +72,9 @@ static const struct lb_htab_ops ev_ops = {
 	.eq = ev_eq,
 };
 
-void lb_events_init(struct lb_engine *e)
+void lbe_events_init(struct lb_engine *e)
 {
-	lb_htab_init(&e->events, &ev_ops);
+	lbe_htab_init(&e->events, &ev_ops);
 	e->ev_head = NULL;
 	e->ev_tail = NULL;
 	e->nevents = 0;
@@ -87,7 +87,7 @@ static void ev_free(struct lb_event *v)
 	free(v);
 }
 
-void lb_events_free(struct lb_engine *e)
+void lbe_events_free(struct lb_engine *e)
 {
 	struct lb_event *v = e->ev_head, *next;
 
@@ -95,7 +95,7 @@ void lb_events_free(struct lb_engine *e)
 		next = v->next;
 		ev_free(v);
 	}
-	lb_htab_free(&e->events);
+	lbe_htab_free(&e->events);
 	e->ev_head = NULL;
 	e->ev_tail = NULL;
 	e->nevents = 0;
@@ -126,7 +126,7 @@ static void append_ev(struct lb_engine *e, struct lb_event *v)
 	e->ev_tail = v;
 }
 
-void lb_event(struct lb_engine *e, bool warning, const char *reason,
+void lbe_event(struct lb_engine *e, bool warning, const char *reason,
 	      enum lb_kind kind, const char *key, const char *fmt, ...)
 {
 	size_t limit = e->cfg.max_events ? e->cfg.max_events :
@@ -142,13 +142,13 @@ void lb_event(struct lb_engine *e, bool warning, const char *reason,
 		lb_oom("vasprintf");
 	va_end(ap);
 	id.message = msg;
-	id.hash = lb_hash_str(msg) ^ lb_hash_bytes(key, strlen(key),
-		  lb_hash_str(reason) + (uint64_t)kind * 2 + warning);
-	v = lb_htab_get(&e->events, &id);
+	id.hash = lbe_hash_str(msg) ^ lbe_hash_bytes(key, strlen(key),
+		  lbe_hash_str(reason) + (uint64_t)kind * 2 + warning);
+	v = lbe_htab_get(&e->events, &id);
 	if (v) {
 		free(msg);
 		v->count++;
-		v->last = lb_engine_now(e);
+		v->last = lbe_now(e);
 		unlink_ev(e, v);
 		append_ev(e, v);
 		return;
@@ -165,9 +165,9 @@ void lb_event(struct lb_engine *e, bool warning, const char *reason,
 	v->name = slash ? slash + 1 : v->obj;
 	v->message = msg;
 	v->count = 1;
-	v->first = lb_engine_now(e);
+	v->first = lbe_now(e);
 	v->last = v->first;
-	lb_htab_add(&e->events, v);
+	lbe_htab_add(&e->events, v);
 	append_ev(e, v);
 	e->nevents++;
 	while (e->nevents > limit) {
@@ -175,17 +175,17 @@ void lb_event(struct lb_engine *e, bool warning, const char *reason,
 		struct ev_id oid = { .hash = old->hash, .self = old };
 
 		unlink_ev(e, old);
-		lb_htab_del(&e->events, &oid);
+		lbe_htab_del(&e->events, &oid);
 		ev_free(old);
 		e->nevents--;
 	}
 	/* The condition or allocation behind it has its own log line. */
-	lb_log(e, LB_LOG_DEBUG, "Recorded event", "type",
+	lbe_log(e, LB_LOG_DEBUG, "Recorded event", "type",
 	       warning ? "Warning" : "Normal", "reason", reason, "object",
 	       key, "message", v->message, NULL);
 }
 
-int lb_engine_foreach_event(struct lb_engine *e, lb_event_cb cb, void *arg)
+int lbe_foreach_event(struct lb_engine *e, lb_event_cb cb, void *arg)
 {
 	const struct lb_event *v;
 	int rc;

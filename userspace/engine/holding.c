@@ -13,19 +13,19 @@ static uint64_t hash_entry(const void *entry)
 {
 	const struct lb_holding *h = entry;
 
-	return lb_addr_hash(&h->addr);
+	return lbe_addr_hash(&h->addr);
 }
 
 static uint64_t hash_key(const void *key)
 {
-	return lb_addr_hash(key);
+	return lbe_addr_hash(key);
 }
 
 static bool eq(const void *entry, const void *key)
 {
 	const struct lb_holding *h = entry;
 
-	return lb_addr_eq(&h->addr, key);
+	return lbe_addr_eq(&h->addr, key);
 }
 
 static const struct lb_htab_ops holding_ops = {
@@ -34,32 +34,32 @@ static const struct lb_htab_ops holding_ops = {
 	.eq = eq,
 };
 
-void lb_holdings_init(struct lb_engine *e)
+void lbe_holdings_init(struct lb_engine *e)
 {
-	lb_htab_init(&e->holdings, &holding_ops);
+	lbe_htab_init(&e->holdings, &holding_ops);
 }
 
-void lb_holdings_free(struct lb_engine *e)
+void lbe_holdings_free(struct lb_engine *e)
 {
 	struct lb_holding *h;
 	size_t it = 0;
 
-	while ((h = lb_htab_next(&e->holdings, &it))) {
+	while ((h = lbe_htab_next(&e->holdings, &it))) {
 		free(h->holders);
 		free(h);
 	}
-	lb_htab_free(&e->holdings);
+	lbe_htab_free(&e->holdings);
 	free(e->touched);
 	e->touched = NULL;
 	e->ntouched = e->captouched = 0;
 }
 
-struct lb_holding *lb_hold_find(struct lb_engine *e, const struct lb_addr *a)
+struct lb_holding *lbe_hold_find(struct lb_engine *e, const struct lb_addr *a)
 {
-	return lb_htab_get(&e->holdings, a);
+	return lbe_htab_get(&e->holdings, a);
 }
 
-bool lb_holding_has(const struct lb_holding *h, const struct lb_service *s)
+bool lbe_holding_has(const struct lb_holding *h, const struct lb_service *s)
 {
 	size_t i;
 
@@ -69,29 +69,29 @@ bool lb_holding_has(const struct lb_holding *h, const struct lb_service *s)
 	return false;
 }
 
-struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
+struct lb_holding *lbe_hold_add(struct lb_engine *e, struct lb_service *s,
 			       const struct lb_addr *a)
 {
-	struct lb_holding *h = lb_hold_find(e, a);
+	struct lb_holding *h = lbe_hold_find(e, a);
 	size_t i;
 
 	if (!h) {
 		h = lb_xcalloc(1, sizeof(*h));
 		h->addr = *a;
-		lb_htab_add(&e->holdings, h);
+		lbe_htab_add(&e->holdings, h);
 	}
 	LB_GROW(h->holders, h->n, h->cap);
 	for (i = h->n; i > 0; i--) {
-		if (lb_service_cmp_age(h->holders[i - 1], s) < 0)
+		if (lbe_service_cmp_age(h->holders[i - 1], s) < 0)
 			break;
 		h->holders[i] = h->holders[i - 1];
 	}
 	h->holders[i] = s;
 	h->n++;
-	lb_hold_touch(e, h);
+	lbe_hold_touch(e, h);
 	LB_GROW(s->held, s->nheld, s->capheld);
 	s->held[s->nheld++] = h;
-	lb_engine_mark_dirty(e, s);
+	lbe_mark_dirty(e, s);
 	e->state_seq++;
 	return h;
 }
@@ -146,7 +146,7 @@ static void note_freed(struct lb_engine *e, const struct lb_addr *a)
 		for (j = 0; j < p->spec.nblocks; j++) {
 			struct lb_block *b = &p->spec.blocks[j];
 
-			if (!b->valid || !lb_range_contains(&b->r, a))
+			if (!b->valid || !lbe_range_contains(&b->r, a))
 				continue;
 			if (!b->scanned && a->v >= b->frontier)
 				continue;
@@ -166,7 +166,7 @@ static void note_freed(struct lb_engine *e, const struct lb_addr *a)
 	}
 }
 
-void lb_hold_touch(struct lb_engine *e, struct lb_holding *h)
+void lbe_hold_touch(struct lb_engine *e, struct lb_holding *h)
 {
 	if (h->stale)
 		return;
@@ -176,9 +176,9 @@ void lb_hold_touch(struct lb_engine *e, struct lb_holding *h)
 	e->touched[e->ntouched++] = h->addr;
 }
 
-void lb_hold_count(struct lb_holding *h, int sign)
+void lbe_hold_count(struct lb_holding *h, int sign)
 {
-	int f = lb_fam_idx(h->addr.fam);
+	int f = lbe_fam_idx(h->addr.fam);
 
 	if (!h->pool)
 		return;
@@ -187,7 +187,7 @@ void lb_hold_count(struct lb_holding *h, int sign)
 		h->pool->used_reserved[f] += sign;
 }
 
-void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
+void lbe_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
 {
 	struct lb_holding *h = s->held[idx];
 	size_t i;
@@ -195,39 +195,39 @@ void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t idx)
 	memmove(&s->held[idx], &s->held[idx + 1],
 		(s->nheld - idx - 1) * sizeof(s->held[0]));
 	s->nheld--;
-	lb_engine_mark_dirty(e, s);
+	lbe_mark_dirty(e, s);
 	e->state_seq++;
 	for (i = 0; i < h->n; i++) {
 		if (h->holders[i] == s) {
 			memmove(&h->holders[i], &h->holders[i + 1],
 				(h->n - i - 1) * sizeof(h->holders[0]));
 			h->n--;
-			lb_hold_touch(e, h);
+			lbe_hold_touch(e, h);
 			break;
 		}
 	}
 	if (h->n)
 		return;
-	lb_hold_count(h, -1);
-	lb_htab_del(&e->holdings, &h->addr);
+	lbe_hold_count(h, -1);
+	lbe_htab_del(&e->holdings, &h->addr);
 	note_freed(e, &h->addr);
 	free(h->holders);
 	free(h);
 }
 
-void lb_hold_release_all(struct lb_engine *e, struct lb_service *s)
+void lbe_hold_release_all(struct lb_engine *e, struct lb_service *s)
 {
 	while (s->nheld)
-		lb_hold_release(e, s, s->nheld - 1);
+		lbe_hold_release(e, s, s->nheld - 1);
 }
 
 static bool addr_free(struct lb_engine *e, struct lb_pool *p,
 		      struct lb_block *b, const struct lb_addr *a)
 {
-	return !lb_hold_find(e, a) && lb_pool_reserved(p, b, a) == LB_RES_NONE;
+	return !lbe_hold_find(e, a) && lbe_pool_reserved(p, b, a) == LB_RES_NONE;
 }
 
-bool lb_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
+bool lbe_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
 		    struct lb_addr *out)
 {
 	struct lb_addr a = { .fam = b->r.from.fam };
@@ -249,7 +249,7 @@ bool lb_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
 		 * Step over a whole reservation at once: it may span more
 		 * addresses than could ever be visited one by one.
 		 */
-		res = lb_pool_user_reserved(p, &a);
+		res = lbe_pool_user_reserved(p, &a);
 		last = res && res->to.v < b->r.to.v ? res->to.v :
 		       res ? b->r.to.v : a.v;
 		if (last == b->r.to.v)

@@ -31,23 +31,23 @@ struct lb_holding {
 	size_t cap;
 };
 
-struct lb_holding *lb_hold_find(struct lb_engine *e, const struct lb_addr *a);
+struct lb_holding *lbe_hold_find(struct lb_engine *e, const struct lb_addr *a);
 /* Adds s as a holder of a, creating the holding if needed. */
-struct lb_holding *lb_hold_add(struct lb_engine *e, struct lb_service *s,
+struct lb_holding *lbe_hold_add(struct lb_engine *e, struct lb_service *s,
 			       const struct lb_addr *a);
 /* Drops s's i-th held address; the address is freed with its last holder. */
-void lb_hold_release(struct lb_engine *e, struct lb_service *s, size_t i);
-void lb_hold_release_all(struct lb_engine *e, struct lb_service *s);
-bool lb_holding_has(const struct lb_holding *h, const struct lb_service *s);
+void lbe_hold_release(struct lb_engine *e, struct lb_service *s, size_t i);
+void lbe_hold_release_all(struct lb_engine *e, struct lb_service *s);
+bool lbe_holding_has(const struct lb_holding *h, const struct lb_service *s);
 /* Queue h for re-attribution and recounting at the end of the reconcile. */
-void lb_hold_touch(struct lb_engine *e, struct lb_holding *h);
+void lbe_hold_touch(struct lb_engine *e, struct lb_holding *h);
 /* Add (sign 1) or remove (-1) h's share of its pool's counters. */
-void lb_hold_count(struct lb_holding *h, int sign);
+void lbe_hold_count(struct lb_holding *h, int sign);
 
 /* Lowest free, unreserved address of b; false if b is full. */
-bool lb_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
+bool lbe_block_alloc(struct lb_engine *e, struct lb_pool *p, struct lb_block *b,
 		    struct lb_addr *out);
-void lb_holdings_init(struct lb_engine *e);
-void lb_holdings_free(struct lb_engine *e);
+void lbe_holdings_init(struct lb_engine *e);
+void lbe_holdings_free(struct lb_engine *e);
 
 #endif /* _LB_HOLDING_H */

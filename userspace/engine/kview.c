@@ -13,7 +13,7 @@
 
 /* ------------------------------------------------- change reporting --- */
 
-void lb_view_changed(struct lb_engine *e, const char *key)
+void lbe_view_changed(struct lb_engine *e, const char *key)
 {
 	/*
 	 * Nobody is reading the list (or everything changed anyway): stop
@@ -22,7 +22,7 @@ void lb_view_changed(struct lb_engine *e, const char *key)
 	if (e->changed_all)
 		return;
 	if (e->nchanged > 2 * e->nsvcs + 1024) {
-		lb_engine_changed_clear(e);
+		lbe_changed_clear(e);
 		e->changed_all = true;
 		return;
 	}
@@ -30,20 +30,20 @@ void lb_view_changed(struct lb_engine *e, const char *key)
 	e->changed[e->nchanged++] = lb_xstrdup(key);
 }
 
-void lb_view_changed_svc(struct lb_engine *e, struct lb_service *s)
+void lbe_view_changed_svc(struct lb_engine *e, struct lb_service *s)
 {
 	if (s->view_changed || e->changed_all)
 		return;
 	s->view_changed = true;
-	lb_view_changed(e, s->key);
+	lbe_view_changed(e, s->key);
 }
 
-bool lb_engine_changed_all(const struct lb_engine *e)
+bool lbe_changed_all(const struct lb_engine *e)
 {
 	return e->changed_all;
 }
 
-int lb_engine_foreach_changed(struct lb_engine *e, lb_changed_cb cb,
+int lbe_foreach_changed(struct lb_engine *e, lb_changed_cb cb,
 			      void *arg)
 {
 	size_t i;
@@ -63,13 +63,13 @@ int lb_engine_foreach_changed(struct lb_engine *e, lb_changed_cb cb,
 	return 0;
 }
 
-void lb_engine_changed_clear(struct lb_engine *e)
+void lbe_changed_clear(struct lb_engine *e)
 {
 	struct lb_service *s;
 	size_t i;
 
 	for (i = 0; i < e->nchanged; i++) {
-		s = lb_engine_service(e, e->changed[i]);
+		s = lbe_service(e, e->changed[i]);
 		if (s)
 			s->view_changed = false;
 		free(e->changed[i]);
@@ -84,22 +84,22 @@ void lb_engine_changed_clear(struct lb_engine *e)
 static const struct lb_htab_ops se_ops =
 	LB_HTAB_STR_OPS(struct lb_svc_eps, key);
 
-void lb_eps_index_init(struct lb_engine *e)
+void lbe_eps_index_init(struct lb_engine *e)
 {
-	lb_htab_init(&e->eps_by_svc, &se_ops);
+	lbe_htab_init(&e->eps_by_svc, &se_ops);
 }
 
-void lb_eps_index_free(struct lb_engine *e)
+void lbe_eps_index_free(struct lb_engine *e)
 {
 	struct lb_svc_eps *se;
 	size_t it = 0;
 
-	while ((se = lb_htab_next(&e->eps_by_svc, &it))) {
+	while ((se = lbe_htab_next(&e->eps_by_svc, &it))) {
 		free(se->key);
 		free(se->v);
 		free(se);
 	}
-	lb_htab_free(&e->eps_by_svc);
+	lbe_htab_free(&e->eps_by_svc);
 }
 
 static char *svc_key_of(const struct lb_eps *x)
@@ -108,19 +108,19 @@ static char *svc_key_of(const struct lb_eps *x)
 				 NULL;
 }
 
-void lb_eps_index_add(struct lb_engine *e, struct lb_eps *x)
+void lbe_eps_index_add(struct lb_engine *e, struct lb_eps *x)
 {
 	char *key = svc_key_of(x);
 	struct lb_svc_eps *se;
 
 	if (!key)
 		return;
-	lb_view_changed(e, key);
-	se = lb_htab_get(&e->eps_by_svc, key);
+	lbe_view_changed(e, key);
+	se = lbe_htab_get(&e->eps_by_svc, key);
 	if (!se) {
 		se = lb_xcalloc(1, sizeof(*se));
 		se->key = key;
-		lb_htab_add(&e->eps_by_svc, se);
+		lbe_htab_add(&e->eps_by_svc, se);
 	} else {
 		free(key);
 	}
@@ -128,7 +128,7 @@ void lb_eps_index_add(struct lb_engine *e, struct lb_eps *x)
 	se->v[se->n++] = x;
 }
 
-void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x)
+void lbe_eps_index_del(struct lb_engine *e, struct lb_eps *x)
 {
 	char *key = svc_key_of(x);
 	struct lb_svc_eps *se;
@@ -136,8 +136,8 @@ void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x)
 
 	if (!key)
 		return;
-	lb_view_changed(e, key);
-	se = lb_htab_get(&e->eps_by_svc, key);
+	lbe_view_changed(e, key);
+	se = lbe_htab_get(&e->eps_by_svc, key);
 	free(key);
 	if (!se)
 		return;
@@ -148,7 +148,7 @@ void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x)
 		}
 	}
 	if (!se->n) {
-		lb_htab_del(&e->eps_by_svc, se->key);
+		lbe_htab_del(&e->eps_by_svc, se->key);
 		free(se->key);
 		free(se->v);
 		free(se);
@@ -157,7 +157,7 @@ void lb_eps_index_del(struct lb_engine *e, struct lb_eps *x)
 
 /* ------------------------------------------------------ the view --- */
 
-void lb_addr_to_ip(const struct lb_addr *a, struct lb_ip *ip)
+void lbe_addr_to_ip(const struct lb_addr *a, struct lb_ip *ip)
 {
 	lb_u128 v = a->v;
 	unsigned char b[16];
@@ -210,7 +210,7 @@ static int cmp_eps_name(const void *a, const void *b)
 static void kendpoint(struct lb_kendpoint *k, const struct lb_eps *x,
 		      const struct lb_ep *ep, uint16_t port)
 {
-	lb_addr_to_ip(&ep->addr, &k->ip);
+	lbe_addr_to_ip(&ep->addr, &k->ip);
 	k->port = port;
 	k->ready = ep->ready;
 	k->serving = ep->serving;
@@ -286,19 +286,19 @@ static int emit_view(struct lb_engine *e, struct lb_service *s,
 	const struct lb_svc_spec *sp = &s->spec;
 	struct lb_kservice k = { .ns = s->ns, .name = s->name };
 	struct view_buf b = { .nports = sp->nports };
-	struct lb_svc_eps *se = lb_htab_get(&e->eps_by_svc, s->key);
+	struct lb_svc_eps *se = lbe_htab_get(&e->eps_by_svc, s->key);
 	size_t i;
 	int rc;
 
 	b.lb_ips = lb_xcalloc(s->nheld + 1, sizeof(*b.lb_ips));
 	for (i = 0; s->managed && i < s->nheld; i++)
-		lb_addr_to_ip(&s->held[i]->addr, &b.lb_ips[k.n_lb_ips++]);
+		lbe_addr_to_ip(&s->held[i]->addr, &b.lb_ips[k.n_lb_ips++]);
 	b.cips = lb_xcalloc(sp->ncips + 1, sizeof(*b.cips));
 	for (i = 0; i < sp->ncips; i++)
-		lb_addr_to_ip(&sp->cips[i], &b.cips[k.n_cluster_ips++]);
+		lbe_addr_to_ip(&sp->cips[i], &b.cips[k.n_cluster_ips++]);
 	b.ranges = lb_xcalloc(sp->nranges + 1, sizeof(*b.ranges));
 	for (i = 0; i < sp->nranges; i++) {
-		lb_addr_to_ip(&sp->ranges[i].addr, &b.ranges[i].ip);
+		lbe_addr_to_ip(&sp->ranges[i].addr, &b.ranges[i].ip);
 		b.ranges[i].plen = sp->ranges[i].plen;
 	}
 	k.n_ranges = sp->nranges;
@@ -330,24 +330,24 @@ static int emit_view(struct lb_engine *e, struct lb_service *s,
 	return rc;
 }
 
-int lb_engine_kernel_service(struct lb_engine *e, const char *ns,
+int lbe_kernel_service(struct lb_engine *e, const char *ns,
 			     const char *name, lb_kservice_cb cb, void *arg)
 {
-	char *key = lb_engine_key(LB_KIND_SERVICE, ns, name);
-	struct lb_service *s = lb_engine_service(e, key);
+	char *key = lbe_key(LB_KIND_SERVICE, ns, name);
+	struct lb_service *s = lbe_service(e, key);
 
 	free(key);
 	return s ? emit_view(e, s, cb, arg) : -ENOENT;
 }
 
-int lb_engine_foreach_kernel_service(struct lb_engine *e, lb_kservice_cb cb,
+int lbe_foreach_kernel_service(struct lb_engine *e, lb_kservice_cb cb,
 				     void *arg)
 {
 	struct lb_service *s;
 	size_t it = 0;
 	int rc;
 
-	while ((s = lb_htab_next(&e->svcs, &it))) {
+	while ((s = lbe_htab_next(&e->svcs, &it))) {
 		rc = emit_view(e, s, cb, arg);
 		if (rc)
 			return rc;

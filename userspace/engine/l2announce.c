@@ -27,7 +27,7 @@ static bool local_wins(struct lb_l2_elector *el, const char *ns,
 
 static const struct lb_l2_elector_ops local_ops = { .wins = local_wins };
 
-struct lb_l2_elector lb_l2_elector_local = { .ops = &local_ops };
+struct lb_l2_elector lbe_l2_elector_local = { .ops = &local_ops };
 
 static const char *const state_text[] = {
 	[LB_L2_ANNOUNCED] = "announced by this node",
@@ -40,7 +40,7 @@ static const char *const state_text[] = {
 	[LB_L2_ELECTION_LOST] = "announced by another node",
 };
 
-const char *lb_l2_state_text(enum lb_l2_state s)
+const char *lbe_l2_state_text(enum lb_l2_state s)
 {
 	return (size_t)s < LB_ARRAY_SIZE(state_text) ? state_text[s] : "?";
 }
@@ -54,10 +54,10 @@ static void self_labels(struct lb_engine *e, const struct lb_l2_self *self,
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < self->n_labels; i++)
-		lb_labels_set(out, self->label_keys[i], self->label_values[i]);
-	n = (const struct lb_node *)lb_named_find(&e->nodes, self->name);
+		lbe_labels_set(out, self->label_keys[i], self->label_values[i]);
+	n = (const struct lb_node *)lbe_named_find(&e->nodes, self->name);
 	for (i = 0; n && i < n->labels.n; i++)
-		lb_labels_set(out, n->labels.kv[i].k, n->labels.kv[i].v);
+		lbe_labels_set(out, n->labels.kv[i].k, n->labels.kv[i].v);
 }
 
 /* The Service's load-balancer IPs: held ones, or another's status. */
@@ -83,8 +83,8 @@ static void svc_lb_ips(const struct lb_service *s, struct lb_addr **v,
 static bool pol_takes(const struct lb_l2pol *p, const struct lb_service *s,
 		      size_t nlb)
 {
-	if (lb_l2pol_broken(&p->spec) ||
-	    !lb_selector_match(p->spec.svc_sel, &s->spec.labels))
+	if (lbe_l2pol_broken(&p->spec) ||
+	    !lbe_selector_match(p->spec.svc_sel, &s->spec.labels))
 		return false;
 	return (p->spec.lb_ips && nlb) ||
 	       (p->spec.external_ips && s->spec.next_ips);
@@ -93,7 +93,7 @@ static bool pol_takes(const struct lb_l2pol *p, const struct lb_service *s,
 static bool local_endpoint(struct lb_engine *e, const struct lb_service *s,
 			   const char *node)
 {
-	struct lb_svc_eps *se = lb_htab_get(&e->eps_by_svc, s->key);
+	struct lb_svc_eps *se = lbe_htab_get(&e->eps_by_svc, s->key);
 	size_t i, j;
 
 	for (i = 0; se && i < se->n; i++) {
@@ -135,14 +135,14 @@ static void add_pairs(struct l2_eval *ev, const struct lb_l2pol *p,
 	size_t i, j;
 
 	for (j = 0; j < self->n_ifaces; j++) {
-		if (!lb_l2pol_iface_match(&p->spec, self->ifaces[j].name))
+		if (!lbe_l2pol_iface_match(&p->spec, self->ifaces[j].name))
 			continue;
 		for (i = 0; i < na; i++) {
 			struct lb_l2_pair *x;
 
 			LB_GROW(ev->pairs, ev->npairs, ev->cappairs);
 			x = &ev->pairs[ev->npairs++];
-			lb_addr_to_ip(&a[i], &x->ip);
+			lbe_addr_to_ip(&a[i], &x->ip);
 			x->ifname = self->ifaces[j].name;
 			x->ifindex = self->ifaces[j].ifindex;
 		}
@@ -167,7 +167,7 @@ static void evaluate(struct lb_engine *e, const struct lb_l2_self *self,
 		     const struct lb_service *s, struct l2_eval *ev)
 {
 	struct lb_l2_elector *el = self->elector ? self->elector :
-				   &lb_l2_elector_local;
+				   &lbe_l2_elector_local;
 	struct lb_addr *lb;
 	size_t nlb, i;
 	bool node_ok = false;
@@ -189,7 +189,7 @@ static void evaluate(struct lb_engine *e, const struct lb_l2_self *self,
 		if (!pol_takes(p, s, nlb))
 			continue;
 		ev->policies[ev->npol++] = p->o.name;
-		if (!lb_selector_match(p->spec.node_sel, node_labels))
+		if (!lbe_selector_match(p->spec.node_sel, node_labels))
 			continue;
 		node_ok = true;
 		if (p->spec.lb_ips)
@@ -232,22 +232,22 @@ static int report(const struct lb_service *s, struct l2_eval *ev,
 	return rc;
 }
 
-size_t lb_engine_l2_policy_count(const struct lb_engine *e)
+size_t lbe_l2_policy_count(const struct lb_engine *e)
 {
 	return e->l2pols.n;
 }
 
-bool lb_engine_l2_changed_all(const struct lb_engine *e)
+bool lbe_l2_changed_all(const struct lb_engine *e)
 {
 	return e->l2_changed_all || e->changed_all;
 }
 
-int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
+int lbe_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 			 const char *ns, const char *name,
 			 lb_l2_service_cb cb, void *arg)
 {
-	char *key = lb_engine_key(LB_KIND_SERVICE, ns, name);
-	struct lb_service *s = lb_engine_service(e, key);
+	char *key = lbe_key(LB_KIND_SERVICE, ns, name);
+	struct lb_service *s = lbe_service(e, key);
 	struct lb_labels nl;
 	struct l2_eval ev;
 
@@ -256,11 +256,11 @@ int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 		return -ENOENT;
 	self_labels(e, self, &nl);
 	evaluate(e, self, &nl, s, &ev);
-	lb_labels_free(&nl);
+	lbe_labels_free(&nl);
 	return report(s, &ev, cb, arg);
 }
 
-int lb_engine_foreach_l2_service(struct lb_engine *e,
+int lbe_foreach_l2_service(struct lb_engine *e,
 				 const struct lb_l2_self *self,
 				 lb_l2_service_cb cb, void *arg)
 {
@@ -268,7 +268,7 @@ int lb_engine_foreach_l2_service(struct lb_engine *e,
 	size_t i;
 	int rc = 0;
 
-	lb_engine_sort_services(e);
+	lbe_sort_services(e);
 	self_labels(e, self, &nl);
 	for (i = 0; i < e->norder && !rc; i++) {
 		struct l2_eval ev;
@@ -276,7 +276,7 @@ int lb_engine_foreach_l2_service(struct lb_engine *e,
 		evaluate(e, self, &nl, e->order[i], &ev);
 		rc = report(e->order[i], &ev, cb, arg);
 	}
-	lb_labels_free(&nl);
+	lbe_labels_free(&nl);
 	return rc;
 }
 
@@ -296,29 +296,29 @@ static char *selector_text(const struct lb_selector *sel)
 	if (!sel)
 		return lb_xstrdup("<all>");
 	for (i = 0; i < sel->match.n; i++)
-		lb_sb_printf(&b, "%s%s=%s", b.len ? "," : "",
+		lbe_sb_printf(&b, "%s%s=%s", b.len ? "," : "",
 			     sel->match.kv[i].k, sel->match.kv[i].v);
 	for (i = 0; i < sel->nexprs; i++) {
 		const struct lb_sel_expr *x = &sel->exprs[i];
 
 		if (b.len)
-			lb_sb_addc(&b, ',');
+			lbe_sb_addc(&b, ',');
 		if (x->op == LB_SEL_EXISTS) {
-			lb_sb_add(&b, x->key);
+			lbe_sb_add(&b, x->key);
 			continue;
 		}
 		if (x->op == LB_SEL_DOES_NOT_EXIST) {
-			lb_sb_printf(&b, "!%s", x->key);
+			lbe_sb_printf(&b, "!%s", x->key);
 			continue;
 		}
-		lb_sb_printf(&b, "%s %s (", x->key, op_names[x->op]);
+		lbe_sb_printf(&b, "%s %s (", x->key, op_names[x->op]);
 		for (j = 0; j < x->nvals; j++)
-			lb_sb_printf(&b, "%s%s", j ? "," : "", x->vals[j]);
-		lb_sb_addc(&b, ')');
+			lbe_sb_printf(&b, "%s%s", j ? "," : "", x->vals[j]);
+		lbe_sb_addc(&b, ')');
 	}
 	if (!b.len)
-		lb_sb_add(&b, "<all>");
-	return lb_sb_steal(&b);
+		lbe_sb_add(&b, "<all>");
+	return lbe_sb_steal(&b);
 }
 
 static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
@@ -345,23 +345,23 @@ static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
 		if (!p->spec.problem[i])
 			continue;
 		conds[in.n_conditions++] = (struct lb_condition){
-			.type = lb_l2_problem_type((enum lb_l2_problem)i),
+			.type = lbe_l2_problem_type((enum lb_l2_problem)i),
 			.status = "True", .reason = "error",
 			.message = p->spec.problem[i],
 			.observed_generation = p->o.generation,
 		};
 	}
-	lb_status_fill(&p->o.st, conds, in.n_conditions);
+	lbe_status_fill(&p->o.st, conds, in.n_conditions);
 	in.service_selector = ssel;
 	in.node_selector = nsel;
-	in.selects_node = !lb_l2pol_broken(&p->spec) &&
-			  lb_selector_match(p->spec.node_sel, nl);
+	in.selects_node = !lbe_l2pol_broken(&p->spec) &&
+			  lbe_selector_match(p->spec.node_sel, nl);
 	matched = lb_xcalloc(self->n_ifaces + 1, sizeof(*matched));
 	for (i = 0; in.selects_node && i < self->n_ifaces; i++)
-		if (lb_l2pol_iface_match(&p->spec, self->ifaces[i].name))
+		if (lbe_l2pol_iface_match(&p->spec, self->ifaces[i].name))
 			matched[in.n_matched++] = self->ifaces[i].name;
 	in.matched = matched;
-	lb_engine_sort_services(e);
+	lbe_sort_services(e);
 	svcs = lb_xcalloc(e->norder + 1, sizeof(*svcs));
 	for (i = 0; i < e->norder; i++) {
 		const struct lb_service *s = e->order[i];
@@ -384,7 +384,7 @@ static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
 	return rc;
 }
 
-int lb_engine_foreach_l2_policy(struct lb_engine *e,
+int lbe_foreach_l2_policy(struct lb_engine *e,
 				const struct lb_l2_self *self,
 				lb_l2_policy_cb cb, void *arg)
 {
@@ -397,14 +397,14 @@ int lb_engine_foreach_l2_policy(struct lb_engine *e,
 		rc = policy_view(e, self, &nl,
 				 (const struct lb_l2pol *)e->l2pols.v[i], cb,
 				 arg);
-	lb_labels_free(&nl);
+	lbe_labels_free(&nl);
 	return rc;
 }
 
-int lb_engine_get_l2_policy(struct lb_engine *e, const struct lb_l2_self *self,
+int lbe_get_l2_policy(struct lb_engine *e, const struct lb_l2_self *self,
 			    const char *name, lb_l2_policy_cb cb, void *arg)
 {
-	const struct lb_named *p = lb_named_find(&e->l2pols, name);
+	const struct lb_named *p = lbe_named_find(&e->l2pols, name);
 	struct lb_labels nl;
 	int rc;
 
@@ -412,7 +412,7 @@ int lb_engine_get_l2_policy(struct lb_engine *e, const struct lb_l2_self *self,
 		return -ENOENT;
 	self_labels(e, self, &nl);
 	rc = policy_view(e, self, &nl, (const struct lb_l2pol *)p, cb, arg);
-	lb_labels_free(&nl);
+	lbe_labels_free(&nl);
 	return rc;
 }
 
@@ -439,7 +439,7 @@ static int node_view(const struct lb_node *n, lb_node_cb cb, void *arg)
 	return rc;
 }
 
-int lb_engine_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg)
+int lbe_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg)
 {
 	size_t i;
 	int rc = 0;
@@ -449,10 +449,10 @@ int lb_engine_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg)
 	return rc;
 }
 
-int lb_engine_get_node(struct lb_engine *e, const char *name, lb_node_cb cb,
+int lbe_get_node(struct lb_engine *e, const char *name, lb_node_cb cb,
 		       void *arg)
 {
-	const struct lb_named *n = lb_named_find(&e->nodes, name);
+	const struct lb_named *n = lbe_named_find(&e->nodes, name);
 
 	if (!n)
 		return -ENOENT;

@@ -16,12 +16,12 @@ static const char *const problem_types[LB_L2P_COUNT] = {
 	[LB_L2P_SERVICE_SELECTOR] = "io.cilium/bad-service-selector",
 };
 
-const char *lb_l2_problem_type(enum lb_l2_problem p)
+const char *lbe_l2_problem_type(enum lb_l2_problem p)
 {
 	return (size_t)p < LB_L2P_COUNT ? problem_types[p] : "?";
 }
 
-bool lb_l2pol_broken(const struct lb_l2pol_spec *s)
+bool lbe_l2pol_broken(const struct lb_l2pol_spec *s)
 {
 	size_t i;
 
@@ -36,7 +36,7 @@ bool lb_l2pol_broken(const struct lb_l2pol_spec *s)
  * name, so "eth" takes "veth0" unless the pattern is anchored.  POSIX
  * regexec() searches the same way.
  */
-bool lb_l2pol_iface_match(const struct lb_l2pol_spec *s, const char *ifname)
+bool lbe_l2pol_iface_match(const struct lb_l2pol_spec *s, const char *ifname)
 {
 	size_t i;
 
@@ -50,7 +50,7 @@ bool lb_l2pol_iface_match(const struct lb_l2pol_spec *s, const char *ifname)
 	return false;
 }
 
-void lb_l2pol_compile(struct lb_l2pol_spec *s)
+void lbe_l2pol_compile(struct lb_l2pol_spec *s)
 {
 	char err[256];
 	size_t i;
@@ -75,12 +75,12 @@ void lb_l2pol_compile(struct lb_l2pol_spec *s)
 	}
 }
 
-void lb_l2pol_spec_free(struct lb_l2pol_spec *s)
+void lbe_l2pol_spec_free(struct lb_l2pol_spec *s)
 {
 	size_t i;
 
-	lb_selector_free(s->svc_sel);
-	lb_selector_free(s->node_sel);
+	lbe_selector_free(s->svc_sel);
+	lbe_selector_free(s->node_sel);
 	for (i = 0; i < s->nifaces; i++) {
 		if (s->re)
 			regfree(&s->re[i]);
@@ -97,24 +97,24 @@ static void named_free(struct lb_named *o)
 {
 	free(o->name);
 	free(o->doc);
-	lb_objstat_free(&o->st);
+	lbe_objstat_free(&o->st);
 }
 
-void lb_l2pol_free(struct lb_l2pol *p)
+void lbe_l2pol_free(struct lb_l2pol *p)
 {
 	if (!p)
 		return;
 	named_free(&p->o);
-	lb_l2pol_spec_free(&p->spec);
+	lbe_l2pol_spec_free(&p->spec);
 	free(p);
 }
 
-void lb_node_free(struct lb_node *n)
+void lbe_node_free(struct lb_node *n)
 {
 	if (!n)
 		return;
 	named_free(&n->o);
-	lb_labels_free(&n->labels);
+	lbe_labels_free(&n->labels);
 	free(n);
 }
 
@@ -133,14 +133,14 @@ static size_t lower(const struct lb_named_set *s, const char *name)
 	return lo;
 }
 
-struct lb_named *lb_named_find(const struct lb_named_set *s, const char *name)
+struct lb_named *lbe_named_find(const struct lb_named_set *s, const char *name)
 {
 	size_t i = lower(s, name);
 
 	return i < s->n && !strcmp(s->v[i]->name, name) ? s->v[i] : NULL;
 }
 
-void lb_named_insert(struct lb_named_set *s, struct lb_named *o)
+void lbe_named_insert(struct lb_named_set *s, struct lb_named *o)
 {
 	size_t i = lower(s, o->name);
 
@@ -150,7 +150,7 @@ void lb_named_insert(struct lb_named_set *s, struct lb_named *o)
 	s->n++;
 }
 
-bool lb_named_remove(struct lb_named_set *s, const struct lb_named *o)
+bool lbe_named_remove(struct lb_named_set *s, const struct lb_named *o)
 {
 	size_t i = lower(s, o->name);
 

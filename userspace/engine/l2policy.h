@@ -61,20 +61,20 @@ struct lb_named_set {
 	size_t n, cap;
 };
 
-const char *lb_l2_problem_type(enum lb_l2_problem p);
-bool lb_l2pol_broken(const struct lb_l2pol_spec *s);
+const char *lbe_l2_problem_type(enum lb_l2_problem p);
+bool lbe_l2pol_broken(const struct lb_l2pol_spec *s);
 /* Does the policy's interface list take ifname?  None listed: every one. */
-bool lb_l2pol_iface_match(const struct lb_l2pol_spec *s, const char *ifname);
+bool lbe_l2pol_iface_match(const struct lb_l2pol_spec *s, const char *ifname);
 /* Compiles every pattern; a failure becomes the interface problem. */
-void lb_l2pol_compile(struct lb_l2pol_spec *s);
-void lb_l2pol_spec_free(struct lb_l2pol_spec *s);
-void lb_l2pol_free(struct lb_l2pol *p);
-void lb_node_free(struct lb_node *n);
+void lbe_l2pol_compile(struct lb_l2pol_spec *s);
+void lbe_l2pol_spec_free(struct lb_l2pol_spec *s);
+void lbe_l2pol_free(struct lb_l2pol *p);
+void lbe_node_free(struct lb_node *n);
 
-struct lb_named *lb_named_find(const struct lb_named_set *s,
+struct lb_named *lbe_named_find(const struct lb_named_set *s,
 			       const char *name);
-void lb_named_insert(struct lb_named_set *s, struct lb_named *o);
+void lbe_named_insert(struct lb_named_set *s, struct lb_named *o);
 /* Takes o out of the set (not freed); false if absent. */
-bool lb_named_remove(struct lb_named_set *s, const struct lb_named *o);
+bool lbe_named_remove(struct lb_named_set *s, const struct lb_named *o);
 
 #endif /* _LB_L2POLICY_H */

@@ -83,7 +83,7 @@ struct lb_engine_config {
 	const char *db_path;
 	/*
 	 * Or an opened store (struct lb_store, store.h), the engine's from
-	 * then on: loaded, not written at open (lb_engine_reload saves).
+	 * then on: loaded, not written at open (lbe_reload saves).
 	 */
 	struct lb_store *store;
 	/* Cluster families (Cilium enable-ipv4/enable-ipv6); both on. */
@@ -123,7 +123,7 @@ struct lb_engine_config {
 	int64_t (*clock)(void *arg);
 	void *clock_arg;
 	/*
-	 * Events kept (lb_engine_foreach_event), the least recently seen
+	 * Events kept (lbe_foreach_event), the least recently seen
 	 * dropped first; 0 keeps LB_EVENTS_DEFAULT.
 	 */
 	size_t max_events;
@@ -145,23 +145,23 @@ struct lb_diags {
 	size_t cap;
 };
 
-void lb_diags_free(struct lb_diags *d);
+void lbe_diags_free(struct lb_diags *d);
 /* "file: document N: path: reason" */
-char *lb_diag_str(const struct lb_diag *d);
+char *lbe_diag_str(const struct lb_diag *d);
 
 /* enum lb_kind, lb_kind_name() and lb_kind_parse() */
 #include "../lib/lb_names.h"
 
 /* Returns 0 or -errno; *err (if given) gets a malloc'd explanation. */
-int lb_engine_open(const struct lb_engine_config *cfg, struct lb_engine **out,
+int lbe_open(const struct lb_engine_config *cfg, struct lb_engine **out,
 		   char **err);
-void lb_engine_close(struct lb_engine *e);
+void lbe_close(struct lb_engine *e);
 /*
  * Forgets everything and reads the store again (cluster mode: another
  * node changed it); with @save, writes back what the reconcile changed.
  * Every Service's kernel view counts as changed.  0 or -errno.
  */
-int lb_engine_reload(struct lb_engine *e, bool save);
+int lbe_reload(struct lb_engine *e, bool save);
 
 /*
  * Create or replace every object in a (multi-document) YAML text.  All or
@@ -169,11 +169,11 @@ int lb_engine_reload(struct lb_engine *e, bool save);
  * and diags (if given) names each problem.  Documents of other kinds are
  * skipped with a log line.  One database transaction per call; -EIO if it
  * fails, in which case the engine reloads its last committed state.
- * Diagnostics are appended to diags; free them with lb_diags_free().
+ * Diagnostics are appended to diags; free them with lbe_diags_free().
  */
-int lb_engine_apply_yaml(struct lb_engine *e, const char *file,
+int lbe_apply_yaml(struct lb_engine *e, const char *file,
 			 const char *buf, size_t len, struct lb_diags *diags);
-int lb_engine_apply_file(struct lb_engine *e, const char *path,
+int lbe_apply_file(struct lb_engine *e, const char *path,
 			 struct lb_diags *diags);
 /* What an apply or delete did to one object. */
 enum lb_action {
@@ -197,14 +197,14 @@ struct lb_results {
 	size_t cap;
 };
 
-void lb_results_free(struct lb_results *r);
-const char *lb_action_name(enum lb_action a);
+void lbe_results_free(struct lb_results *r);
+const char *lbe_action_name(enum lb_action a);
 
 /*
- * lb_engine_apply_yaml that also says, per object in input order, whether
+ * lbe_apply_yaml that also says, per object in input order, whether
  * it was created, configured or left unchanged (results may be NULL).
  */
-int lb_engine_apply_yaml_results(struct lb_engine *e, const char *file,
+int lbe_apply_yaml_results(struct lb_engine *e, const char *file,
 				 const char *buf, size_t len,
 				 struct lb_diags *diags,
 				 struct lb_results *results);
@@ -214,19 +214,19 @@ int lb_engine_apply_yaml_results(struct lb_engine *e, const char *file,
  * that names no object, or an object that does not exist, is a diag and
  * nothing is deleted (-EINVAL).
  */
-int lb_engine_delete_yaml(struct lb_engine *e, const char *file,
+int lbe_delete_yaml(struct lb_engine *e, const char *file,
 			  const char *buf, size_t len, struct lb_diags *diags,
 			  struct lb_results *results);
 /* Does the object exist?  ns is ignored for pools. */
-bool lb_engine_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
+bool lbe_exists(struct lb_engine *e, enum lb_kind kind, const char *ns,
 		      const char *name);
 
-/* The checks of lb_engine_apply_yaml without applying anything. */
-int lb_engine_validate_yaml(struct lb_engine *e, const char *file,
+/* The checks of lbe_apply_yaml without applying anything. */
+int lbe_validate_yaml(struct lb_engine *e, const char *file,
 			    const char *buf, size_t len, struct lb_diags *diags);
 
 /* ns is ignored for pools (cluster scoped).  -ENOENT if absent. */
-int lb_engine_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
+int lbe_delete(struct lb_engine *e, enum lb_kind kind, const char *ns,
 		     const char *name);
 
 struct lb_condition {
@@ -279,9 +279,9 @@ struct lb_pool_info {
 
 typedef int (*lb_pool_cb)(const struct lb_pool_info *p, void *arg);
 /* Pools in name order; a non-zero callback return stops and is returned. */
-int lb_engine_foreach_pool(struct lb_engine *e, lb_pool_cb cb, void *arg);
+int lbe_foreach_pool(struct lb_engine *e, lb_pool_cb cb, void *arg);
 /* -ENOENT if no such pool. */
-int lb_engine_get_pool(struct lb_engine *e, const char *name, lb_pool_cb cb,
+int lbe_get_pool(struct lb_engine *e, const char *name, lb_pool_cb cb,
 		       void *arg);
 
 struct lb_port_info {
@@ -316,9 +316,9 @@ struct lb_service_info {
 
 typedef int (*lb_service_cb)(const struct lb_service_info *s, void *arg);
 /* Services in namespace/name order. */
-int lb_engine_foreach_service(struct lb_engine *e, lb_service_cb cb,
+int lbe_foreach_service(struct lb_engine *e, lb_service_cb cb,
 			      void *arg);
-int lb_engine_get_service(struct lb_engine *e, const char *ns,
+int lbe_get_service(struct lb_engine *e, const char *ns,
 			  const char *name, lb_service_cb cb, void *arg);
 
 enum lb_ip_owner {
@@ -342,7 +342,7 @@ typedef int (*lb_ip_cb)(const struct lb_ip_info *ip, void *arg);
  * Per-IP view of one pool (or of all pools if pool is NULL), in address
  * order: service holdings and free reserved addresses.
  */
-int lb_engine_foreach_pool_ip(struct lb_engine *e, const char *pool,
+int lbe_foreach_pool_ip(struct lb_engine *e, const char *pool,
 			      lb_ip_cb cb, void *arg);
 
 struct lb_holding_info {
@@ -355,7 +355,7 @@ struct lb_holding_info {
 
 typedef int (*lb_holding_cb)(const struct lb_holding_info *h, void *arg);
 /* Every (service, IP) pair, in namespace/name then ingress order. */
-int lb_engine_foreach_holding(struct lb_engine *e, lb_holding_cb cb,
+int lbe_foreach_holding(struct lb_engine *e, lb_holding_cb cb,
 			      void *arg);
 
 struct lb_backend_info {
@@ -372,7 +372,7 @@ typedef int (*lb_backend_cb)(const struct lb_backend_info *b, void *arg);
  * service in ns, slices in name order; FQDN slices carry none.  Service
  * ports map to slice ports by name, as in Kubernetes.
  */
-int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
+int lbe_foreach_backend(struct lb_engine *e, const char *ns,
 			      const char *service, lb_backend_cb cb,
 			      void *arg);
 
@@ -435,25 +435,25 @@ struct lb_kservice {
 
 typedef int (*lb_kservice_cb)(const struct lb_kservice *s, void *arg);
 /* -ENOENT if there is no such Service. */
-int lb_engine_kernel_service(struct lb_engine *e, const char *ns,
+int lbe_kernel_service(struct lb_engine *e, const char *ns,
 			     const char *name, lb_kservice_cb cb, void *arg);
 /* Every Service, in no particular order. */
-int lb_engine_foreach_kernel_service(struct lb_engine *e, lb_kservice_cb cb,
+int lbe_foreach_kernel_service(struct lb_engine *e, lb_kservice_cb cb,
 				     void *arg);
 
 /*
  * Services whose kernel view may have changed since the last
- * lb_engine_changed_clear(): applied or deleted, their EndpointSlices
+ * lbe_changed_clear(): applied or deleted, their EndpointSlices
  * changed, or their holdings moved (e.g. by a pool change).  A deleted
- * Service is reported too (lb_engine_kernel_service then says -ENOENT).
- * When lb_engine_changed_all() is true (after opening, or after the engine
+ * Service is reported too (lbe_kernel_service then says -ENOENT).
+ * When lbe_changed_all() is true (after opening, or after the engine
  * reloaded its state) the caller must look at everything.
  */
 typedef int (*lb_changed_cb)(const char *ns, const char *name, void *arg);
-bool lb_engine_changed_all(const struct lb_engine *e);
-int lb_engine_foreach_changed(struct lb_engine *e, lb_changed_cb cb,
+bool lbe_changed_all(const struct lb_engine *e);
+int lbe_foreach_changed(struct lb_engine *e, lb_changed_cb cb,
 			      void *arg);
-void lb_engine_changed_clear(struct lb_engine *e);
+void lbe_changed_clear(struct lb_engine *e);
 
 /* ------------------------------------------------ L2 announcements */
 
@@ -499,7 +499,7 @@ struct lb_l2_elector {
 	const struct lb_l2_elector_ops *ops;
 };
 
-extern struct lb_l2_elector lb_l2_elector_local;
+extern struct lb_l2_elector lbe_l2_elector_local;
 
 /* An interface of the node that can announce (Ethernet-like, ARP). */
 struct lb_l2_iface {
@@ -519,7 +519,7 @@ struct lb_l2_self {
 	const char *const *label_values;
 	size_t n_ifaces;
 	const struct lb_l2_iface *ifaces;
-	struct lb_l2_elector *elector;	/* NULL: lb_l2_elector_local */
+	struct lb_l2_elector *elector;	/* NULL: lbe_l2_elector_local */
 };
 
 enum lb_l2_state {
@@ -534,7 +534,7 @@ enum lb_l2_state {
 };
 
 /* One sentence for describe. */
-const char *lb_l2_state_text(enum lb_l2_state s);
+const char *lbe_l2_state_text(enum lb_l2_state s);
 
 struct lb_l2_pair {
 	struct lb_ip ip;
@@ -556,20 +556,20 @@ struct lb_l2_service {
 
 typedef int (*lb_l2_service_cb)(const struct lb_l2_service *s, void *arg);
 /* How many policies are stored: none means nothing is announced. */
-size_t lb_engine_l2_policy_count(const struct lb_engine *e);
+size_t lbe_l2_policy_count(const struct lb_engine *e);
 /*
  * A policy or Node was applied or deleted since the last
- * lb_engine_changed_clear(): every Service's announcements may differ.
- * Otherwise only the Services lb_engine_foreach_changed() names (and
- * everything when lb_engine_changed_all()) can have changed theirs.
+ * lbe_changed_clear(): every Service's announcements may differ.
+ * Otherwise only the Services lbe_foreach_changed() names (and
+ * everything when lbe_changed_all()) can have changed theirs.
  */
-bool lb_engine_l2_changed_all(const struct lb_engine *e);
+bool lbe_l2_changed_all(const struct lb_engine *e);
 /* -ENOENT if there is no such Service. */
-int lb_engine_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
+int lbe_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 			 const char *ns, const char *name,
 			 lb_l2_service_cb cb, void *arg);
 /* Every Service, in namespace/name order. */
-int lb_engine_foreach_l2_service(struct lb_engine *e,
+int lbe_foreach_l2_service(struct lb_engine *e,
 				 const struct lb_l2_self *self,
 				 lb_l2_service_cb cb, void *arg);
 
@@ -596,10 +596,10 @@ struct lb_l2_policy_info {
 
 typedef int (*lb_l2_policy_cb)(const struct lb_l2_policy_info *p, void *arg);
 /* Policies in name order. */
-int lb_engine_foreach_l2_policy(struct lb_engine *e,
+int lbe_foreach_l2_policy(struct lb_engine *e,
 				const struct lb_l2_self *self,
 				lb_l2_policy_cb cb, void *arg);
-int lb_engine_get_l2_policy(struct lb_engine *e, const struct lb_l2_self *self,
+int lbe_get_l2_policy(struct lb_engine *e, const struct lb_l2_self *self,
 			    const char *name, lb_l2_policy_cb cb, void *arg);
 
 struct lb_node_info {
@@ -613,18 +613,18 @@ struct lb_node_info {
 };
 
 typedef int (*lb_node_cb)(const struct lb_node_info *n, void *arg);
-int lb_engine_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg);
-int lb_engine_get_node(struct lb_engine *e, const char *name, lb_node_cb cb,
+int lbe_foreach_node(struct lb_engine *e, lb_node_cb cb, void *arg);
+int lbe_get_node(struct lb_engine *e, const char *name, lb_node_cb cb,
 		       void *arg);
 
 /* How many objects of a kind are stored (metrics). */
-size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind);
+size_t lbe_count(const struct lb_engine *e, enum lb_kind kind);
 /*
  * Services LB-IPAM manages (lb_service_info.managed), and of those the
  * ones whose IPAMRequestSatisfied condition is False; without the walk
- * and formatting of lb_engine_foreach_service().
+ * and formatting of lbe_foreach_service().
  */
-void lb_engine_service_counts(struct lb_engine *e, size_t *matching,
+void lbe_service_counts(struct lb_engine *e, size_t *matching,
 			      size_t *unsatisfied);
 
 /* -------------------------------------------- metadata and events */
@@ -639,7 +639,7 @@ void lb_engine_service_counts(struct lb_engine *e, size_t *matching,
  */
 
 /* The resourceVersion of an object; 0 if there is no such object. */
-uint64_t lb_engine_resource_version(struct lb_engine *e, enum lb_kind kind,
+uint64_t lbe_resource_version(struct lb_engine *e, enum lb_kind kind,
 				    const char *ns, const char *name);
 
 /*
@@ -670,7 +670,7 @@ struct lb_event_info {
 
 typedef int (*lb_event_cb)(const struct lb_event_info *ev, void *arg);
 /* Kept events, least recently seen first. */
-int lb_engine_foreach_event(struct lb_engine *e, lb_event_cb cb, void *arg);
+int lbe_foreach_event(struct lb_engine *e, lb_event_cb cb, void *arg);
 
 /* ------------------------------------------------------ stored objects */
 
@@ -680,22 +680,22 @@ int lb_engine_foreach_event(struct lb_engine *e, lb_event_cb cb, void *arg);
  * strings), from the engine's own YAML reader.  NULL if there is no such
  * object or it is too large or nested too deeply; caller frees.
  */
-char *lb_engine_object_json(struct lb_engine *e, enum lb_kind kind,
+char *lbe_object_json(struct lb_engine *e, enum lb_kind kind,
 			    const char *ns, const char *name);
 /* The same conversion for any YAML text's first document (tests, tools). */
-char *lb_yaml_to_json(const char *buf, size_t len, char **err);
+char *lbe_yaml_to_json(const char *buf, size_t len, char **err);
 
 /*
  * Bumped whenever holdings or conditions change, so a caller can skip
  * reprogramming when nothing moved.
  */
-uint64_t lb_engine_state_seq(const struct lb_engine *e);
+uint64_t lbe_state_seq(const struct lb_engine *e);
 
 /*
  * Canonical text dump of the whole state (pools, conditions, services,
  * holdings); equal dumps mean equal state.  Caller frees.
  */
-char *lb_engine_dump(struct lb_engine *e);
+char *lbe_dump(struct lb_engine *e);
 
 #ifdef __cplusplus
 }

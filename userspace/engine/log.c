@@ -15,35 +15,35 @@ static const char *const level_names[] = {
 	[LB_LOG_ERROR] = "error",
 };
 
-bool lb_log_on(struct lb_engine *e, enum lb_log_level lvl)
+bool lbe_log_on(struct lb_engine *e, enum lb_log_level lvl)
 {
 	return e->cfg.log && lvl >= e->cfg.log_level;
 }
 
-void lb_log(struct lb_engine *e, enum lb_log_level lvl, const char *msg, ...)
+void lbe_log(struct lb_engine *e, enum lb_log_level lvl, const char *msg, ...)
 {
 	struct lb_strbuf b = { 0 };
 	const char *k, *v;
 	va_list ap;
 
-	if (!lb_log_on(e, lvl))
+	if (!lbe_log_on(e, lvl))
 		return;
-	lb_sb_printf(&b, "level=%s msg=", level_names[lvl]);
+	lbe_sb_printf(&b, "level=%s msg=", level_names[lvl]);
 	/* msg is always quoted, as slog's text handler renders it. */
-	lb_sb_addc(&b, '"');
+	lbe_sb_addc(&b, '"');
 	for (k = msg; *k; k++) {
 		if (*k == '"' || *k == '\\')
-			lb_sb_addc(&b, '\\');
-		lb_sb_addc(&b, *k);
+			lbe_sb_addc(&b, '\\');
+		lbe_sb_addc(&b, *k);
 	}
-	lb_sb_addc(&b, '"');
+	lbe_sb_addc(&b, '"');
 	va_start(ap, msg);
 	while ((k = va_arg(ap, const char *))) {
 		v = va_arg(ap, const char *);
-		lb_sb_printf(&b, " %s=", k);
-		lb_sb_logfmt_val(&b, v ? v : "");
+		lbe_sb_printf(&b, " %s=", k);
+		lbe_sb_logfmt_val(&b, v ? v : "");
 	}
 	va_end(ap);
 	e->cfg.log(e->cfg.log_arg, lvl, b.s);
-	lb_sb_free(&b);
+	lbe_sb_free(&b);
 }

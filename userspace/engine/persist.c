@@ -18,9 +18,9 @@ static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
 	buf = lb_xmalloc((s->nheld + 1) * sizeof(*buf));
 	ips = lb_xmalloc((s->nheld + 1) * sizeof(*ips));
 	for (i = 0; i < s->nheld; i++)
-		ips[i] = lb_addr_fmt(&s->held[i]->addr, buf[i]);
+		ips[i] = lbe_addr_fmt(&s->held[i]->addr, buf[i]);
 	if (!*rc)
-		*rc = lb_store_put_holdings(e->store, s->key, ips, s->nheld,
+		*rc = lbe_store_put_holdings(e->store, s->key, ips, s->nheld,
 					    s->revoked);
 	free(ips);
 	free(buf);
@@ -53,7 +53,7 @@ static void fill_record(struct lb_store_object *o, int64_t created,
 	o->conditions = *conds;
 }
 
-bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
+bool lbe_record(struct lb_engine *e, enum lb_kind kind,
 		      const char *key, struct lb_store_object *o,
 		      struct lb_store_condition **conds)
 {
@@ -65,21 +65,21 @@ bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
 	*o = (struct lb_store_object){ .kind = kind, .key = key };
 	switch (kind) {
 	case LB_KIND_POOL:
-		p = lb_engine_pool(e, key);
+		p = lbe_pool(e, key);
 		if (!p)
 			return false;
 		fill_record(o, p->created, p->generation, p->doc, &p->st,
 			    conds);
 		return true;
 	case LB_KIND_SERVICE:
-		s = lb_engine_service(e, key);
+		s = lbe_service(e, key);
 		if (!s)
 			return false;
 		fill_record(o, s->created, s->generation, s->doc, &s->st,
 			    conds);
 		return true;
 	case LB_KIND_ENDPOINTSLICE:
-		x = lb_htab_get(&e->eps, key);
+		x = lbe_htab_get(&e->eps, key);
 		if (!x)
 			return false;
 		fill_record(o, x->created, x->generation, x->doc, &x->st,
@@ -87,7 +87,7 @@ bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
 		return true;
 	case LB_KIND_L2POLICY:
 	case LB_KIND_NODE:
-		named = lb_named_find(kind == LB_KIND_NODE ? &e->nodes :
+		named = lbe_named_find(kind == LB_KIND_NODE ? &e->nodes :
 				      &e->l2pols, key);
 		if (!named)
 			return false;
@@ -103,65 +103,65 @@ bool lb_engine_record(struct lb_engine *e, enum lb_kind kind,
  * the conflict flags in one transaction.  If it cannot commit, memory
  * is rebuilt from the database so both keep telling the same story.
  */
-int lb_engine_persist(struct lb_engine *e)
+int lbe_persist(struct lb_engine *e)
 {
 	struct lb_store_condition *sc = NULL;
 	size_t i;
 	int rc;
 
-	lb_status_sync(e);
+	lbe_status_sync(e);
 	if (!e->store) {
 		for (i = 0; i < e->ndirty; i++)
 			e->dirty[i]->dirty = false;
 		e->ndirty = 0;
-		lb_engine_clear_changes(e);
+		lbe_clear_changes(e);
 		return 0;
 	}
-	rc = lb_store_begin(e->store);
+	rc = lbe_store_begin(e->store);
 	for (i = 0; i < e->nchanges && !rc; i++) {
 		struct lb_change *c = &e->changes[i];
 		struct lb_store_object o;
 
 		if (c->deleted) {
-			rc = lb_store_del_object(e->store, c->kind, c->key);
+			rc = lbe_store_del_object(e->store, c->kind, c->key);
 			if (!rc && c->kind == LB_KIND_SERVICE)
-				rc = lb_store_put_holdings(e->store, c->key,
+				rc = lbe_store_put_holdings(e->store, c->key,
 							   NULL, 0, 0);
 			if (!rc && c->kind == LB_KIND_POOL)
-				rc = lb_store_del_pool_state(e->store, c->key);
+				rc = lbe_store_del_pool_state(e->store, c->key);
 			continue;
 		}
-		if (!lb_engine_record(e, c->kind, c->key, &o, &sc))
+		if (!lbe_record(e, c->kind, c->key, &o, &sc))
 			continue;
-		rc = lb_store_put_object(e->store, &o);
+		rc = lbe_store_put_object(e->store, &o);
 	}
 	free(sc);
 	for (i = 0; i < e->ndirty; i++)
 		put_holdings(e, e->dirty[i], &rc);
 	for (i = 0; i < e->npools && !rc; i++)
-		rc = lb_store_put_pool_state(e->store, e->pools[i]->name,
+		rc = lbe_store_put_pool_state(e->store, e->pools[i]->name,
 					     e->pools[i]->conflicting,
 					     e->pools[i]->conflict_msg);
 	if (!rc)
-		rc = lb_store_set_meta(e->store, "last_stamp", e->last_stamp);
+		rc = lbe_store_set_meta(e->store, "last_stamp", e->last_stamp);
 	if (!rc)
-		rc = lb_store_set_meta(e->store, "resource_version",
+		rc = lbe_store_set_meta(e->store, "resource_version",
 				       (int64_t)e->rv);
 	if (!rc)
-		rc = lb_store_commit(e->store);
+		rc = lbe_store_commit(e->store);
 	if (rc) {
-		lb_log(e, LB_LOG_ERROR,
+		lbe_log(e, LB_LOG_ERROR,
 		       "Database update failed, reloading last committed state",
-		       "error", lb_store_errmsg(e->store), NULL);
-		lb_store_rollback(e->store);
-		lb_engine_free_state(e);
-		lb_engine_load(e);
+		       "error", lbe_store_errmsg(e->store), NULL);
+		lbe_store_rollback(e->store);
+		lbe_free_state(e);
+		lbe_load(e);
 		return -EIO;
 	}
 	for (i = 0; i < e->ndirty; i++)
 		e->dirty[i]->dirty = false;
 	e->ndirty = 0;
-	lb_engine_clear_changes(e);
+	lbe_clear_changes(e);
 	return 0;
 }
 
@@ -176,7 +176,7 @@ struct load_ctx {
 /* The stored bookkeeping of an object just loaded. */
 static void load_objstat(struct load_ctx *lc, const struct lb_store_object *so)
 {
-	struct lb_objstat *st = lb_engine_objstat(lc->e, so->kind, so->key);
+	struct lb_objstat *st = lbe_objstat(lc->e, so->kind, so->key);
 	size_t i;
 
 	if (!st)
@@ -191,7 +191,7 @@ static void load_objstat(struct load_ctx *lc, const struct lb_store_object *so)
 	if (st->rv > lc->e->rv)
 		lc->e->rv = st->rv;
 	st->status_hash = so->status_hash;
-	lb_objstat_free(st);
+	lbe_objstat_free(st);
 	st->conds = lb_xcalloc(so->n_conditions + 1, sizeof(*st->conds));
 	for (i = 0; i < so->n_conditions; i++) {
 		st->conds[i].type = lb_xstrdup(so->conditions[i].type);
@@ -210,19 +210,19 @@ static int load_object(const struct lb_store_object *so, void *arg)
 	struct lb_doc *docs;
 	size_t n;
 
-	lb_yaml_load(e, "<database>", so->doc, strlen(so->doc), &docs, &n,
+	lbe_yaml_load(e, "<database>", so->doc, strlen(so->doc), &docs, &n,
 		     &d);
 	if (d.n || n != 1 || (int)docs[0].kind != so->kind ||
 	    strcmp(docs[0].key, so->key)) {
-		lb_log(e, LB_LOG_ERROR, "Stored object no longer loads, dropped",
+		lbe_log(e, LB_LOG_ERROR, "Stored object no longer loads, dropped",
 		       "name", so->key, NULL);
 		lc->bad++;
 	} else {
-		lb_engine_upsert(e, &docs[0], so->created, so->generation);
+		lbe_upsert(e, &docs[0], so->created, so->generation);
 		load_objstat(lc, so);
 	}
-	lb_docs_free(docs, n);
-	lb_diags_free(&d);
+	lbe_docs_free(docs, n);
+	lbe_diags_free(&d);
 	return 0;
 }
 
@@ -230,7 +230,7 @@ static int load_pool_state(const char *name, bool conflicting,
 			   const char *msg, void *arg)
 {
 	struct load_ctx *lc = arg;
-	struct lb_pool *p = lb_engine_pool(lc->e, name);
+	struct lb_pool *p = lbe_pool(lc->e, name);
 
 	if (p && conflicting) {
 		p->conflicting = true;
@@ -242,7 +242,7 @@ static int load_pool_state(const char *name, bool conflicting,
 static int load_svc_state(const char *svc, int revoked, void *arg)
 {
 	struct load_ctx *lc = arg;
-	struct lb_service *s = lb_engine_service(lc->e, svc);
+	struct lb_service *s = lbe_service(lc->e, svc);
 
 	if (s)
 		s->revoked = (uint8_t)revoked;
@@ -252,18 +252,18 @@ static int load_svc_state(const char *svc, int revoked, void *arg)
 static int load_holding(const char *svc, const char *ip, void *arg)
 {
 	struct load_ctx *lc = arg;
-	struct lb_service *s = lb_engine_service(lc->e, svc);
+	struct lb_service *s = lbe_service(lc->e, svc);
 	struct lb_holding *h;
 	struct lb_addr a;
 
-	if (!s || lb_addr_parse(ip, &a)) {
+	if (!s || lbe_addr_parse(ip, &a)) {
 		lc->bad++;
 		return 0;
 	}
-	h = lb_hold_find(lc->e, &a);
-	if (h && lb_holding_has(h, s))
+	h = lbe_hold_find(lc->e, &a);
+	if (h && lbe_holding_has(h, s))
 		return 0;
-	lb_hold_add(lc->e, s, &a);
+	lbe_hold_add(lc->e, s, &a);
 	return 0;
 }
 
@@ -273,7 +273,7 @@ static int load_holding(const char *svc, const char *ip, void *arg)
  * the current rules reject, so a clean shutdown or a crash both come back
  * to the committed allocation.
  */
-int lb_engine_load(struct lb_engine *e)
+int lbe_load(struct lb_engine *e)
 {
 	struct load_ctx lc = { .e = e };
 	struct lb_service *s;
@@ -281,37 +281,37 @@ int lb_engine_load(struct lb_engine *e)
 	int64_t v;
 	int rc;
 
-	if (!lb_store_get_meta(e->store, "last_stamp", &v))
+	if (!lbe_store_get_meta(e->store, "last_stamp", &v))
 		e->last_stamp = v;
 	/* Never back: a reload after a failed commit keeps counting on. */
-	if (!lb_store_get_meta(e->store, "resource_version", &v) &&
+	if (!lbe_store_get_meta(e->store, "resource_version", &v) &&
 	    (uint64_t)v > e->rv)
 		e->rv = (uint64_t)v;
-	rc = lb_store_each_object(e->store, load_object, &lc);
+	rc = lbe_store_each_object(e->store, load_object, &lc);
 	if (!rc)
-		rc = lb_store_each_pool_state(e->store, load_pool_state, &lc);
+		rc = lbe_store_each_pool_state(e->store, load_pool_state, &lc);
 	if (!rc)
-		rc = lb_store_each_svc_state(e->store, load_svc_state, &lc);
+		rc = lbe_store_each_svc_state(e->store, load_svc_state, &lc);
 	if (!rc) {
-		lb_engine_sort_services(e);
-		rc = lb_store_each_holding(e->store, load_holding, &lc);
+		lbe_sort_services(e);
+		rc = lbe_store_each_holding(e->store, load_holding, &lc);
 	}
-	lb_engine_clear_changes(e);
+	lbe_clear_changes(e);
 	for (i = 0; i < e->ndirty; i++)
 		e->dirty[i]->dirty = false;
 	e->ndirty = 0;
 	/* Their new resourceVersion must reach the database. */
 	for (i = 0; i < lc.nfresh; i++) {
-		lb_engine_note_change(e, lc.fresh[i].kind, lc.fresh[i].key,
+		lbe_note_change(e, lc.fresh[i].kind, lc.fresh[i].key,
 				      false);
 		free(lc.fresh[i].key);
 	}
 	free(lc.fresh);
 	/* Rows that no longer load are rewritten from what did. */
-	while (lc.bad && (s = lb_htab_next(&e->svcs, &it)))
-		lb_engine_mark_dirty(e, s);
+	while (lc.bad && (s = lbe_htab_next(&e->svcs, &it)))
+		lbe_mark_dirty(e, s);
 	if (rc)
 		return rc;
-	lb_reconcile(e);
+	lbe_reconcile(e);
 	return 0;
 }

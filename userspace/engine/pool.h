@@ -70,34 +70,34 @@ struct lb_pool {
 	char *counts_seen;	/* last counts logged, to log changes only */
 };
 
-static inline int lb_fam_idx(uint8_t fam)
+static inline int lbe_fam_idx(uint8_t fam)
 {
 	return fam == 6;
 }
 
-void lb_block_set_cidr(struct lb_block *b, const char *cidr);
-void lb_block_set_range(struct lb_block *b, const char *start,
+void lbe_block_set_cidr(struct lb_block *b, const char *cidr);
+void lbe_block_set_range(struct lb_block *b, const char *start,
 			const char *stop);
-void lb_block_free(struct lb_block *b);
-void lb_pool_spec_free(struct lb_pool_spec *s);
-void lb_pool_free(struct lb_pool *p);
+void lbe_block_free(struct lb_block *b);
+void lbe_pool_spec_free(struct lb_pool_spec *s);
+void lbe_pool_free(struct lb_pool *p);
 
-bool lb_pool_enabled(const struct lb_pool *p);
+bool lbe_pool_enabled(const struct lb_pool *p);
 /* First valid block containing a, or NULL. */
-struct lb_block *lb_pool_block_of(const struct lb_pool *p,
+struct lb_block *lbe_pool_block_of(const struct lb_pool *p,
 				  const struct lb_addr *a);
-enum lb_reserved_kind lb_pool_reserved(const struct lb_pool *p,
+enum lb_reserved_kind lbe_pool_reserved(const struct lb_pool *p,
 				       const struct lb_block *b,
 				       const struct lb_addr *a);
 /* The spec.reserved range holding a, if any. */
-const struct lb_range *lb_pool_user_reserved(const struct lb_pool *p,
+const struct lb_range *lbe_pool_user_reserved(const struct lb_pool *p,
 					     const struct lb_addr *a);
 /* Fill total[] and reserved[] from the spec. */
-void lb_pool_count_static(struct lb_pool *p);
+void lbe_pool_count_static(struct lb_pool *p);
 struct lb_counts;
 /* Counts of one family (4 or 6) or of both (0), from the last reconcile. */
-void lb_pool_counts(const struct lb_pool *p, int fam, struct lb_counts *out);
+void lbe_pool_counts(const struct lb_pool *p, int fam, struct lb_counts *out);
 /* Block whose first/last addresses are withheld. */
-bool lb_block_reserves_ends(const struct lb_pool *p, const struct lb_block *b);
+bool lbe_block_reserves_ends(const struct lb_pool *p, const struct lb_block *b);
 
 #endif /* _LB_POOL_H */

@@ -36,9 +36,9 @@ static int emit_pool(struct lb_pool *p, lb_pool_cb cb, void *arg)
 	size_t i;
 	int rc;
 
-	lb_pool_counts(p, 0, &pi.all);
-	lb_pool_counts(p, 4, &pi.v4);
-	lb_pool_counts(p, 6, &pi.v6);
+	lbe_pool_counts(p, 0, &pi.all);
+	lbe_pool_counts(p, 4, &pi.v4);
+	lbe_pool_counts(p, 6, &pi.v6);
 	bi = lb_xcalloc(p->spec.nblocks + 1, sizeof(*bi));
 	ranges = lb_xcalloc(p->spec.nblocks + 1, sizeof(*ranges));
 	for (i = 0; i < p->spec.nblocks; i++) {
@@ -47,13 +47,13 @@ static int emit_pool(struct lb_pool *p, lb_pool_cb cb, void *arg)
 		bi[i].spec = b->spec;
 		bi[i].valid = b->valid;
 		bi[i].error = b->error ? b->error : "";
-		bi[i].range = b->valid ? lb_range_fmt(&b->r, ranges[i]) : "";
+		bi[i].range = b->valid ? lbe_range_fmt(&b->r, ranges[i]) : "";
 		if (!b->valid)
-			lb_sb_printf(&bad, "%sblocks[%zu]: %s",
+			lbe_sb_printf(&bad, "%sblocks[%zu]: %s",
 				     bad.len ? "; " : "", i, b->error);
 	}
 	for (i = 0; i < p->spec.nproblems; i++)
-		lb_sb_printf(&bad, "%s%s", bad.len ? "; " : "",
+		lbe_sb_printf(&bad, "%s%s", bad.len ? "; " : "",
 			     p->spec.problems[i]);
 	pi.blocks = bi;
 	for (i = 0; i < NCOND; i++) {
@@ -77,15 +77,15 @@ static int emit_pool(struct lb_pool *p, lb_pool_cb cb, void *arg)
 	cond[5].status = bad.len ? "True" : "False";
 	cond[5].reason = bad.len ? "invalid_blocks" : "valid";
 	cond[5].message = bad.len ? bad.s : "";
-	lb_status_fill(&p->st, cond, NCOND);
+	lbe_status_fill(&p->st, cond, NCOND);
 	rc = cb(&pi, arg);
-	lb_sb_free(&bad);
+	lbe_sb_free(&bad);
 	free(bi);
 	free(ranges);
 	return rc;
 }
 
-int lb_engine_foreach_pool(struct lb_engine *e, lb_pool_cb cb, void *arg)
+int lbe_foreach_pool(struct lb_engine *e, lb_pool_cb cb, void *arg)
 {
 	size_t i;
 	int rc;
@@ -98,10 +98,10 @@ int lb_engine_foreach_pool(struct lb_engine *e, lb_pool_cb cb, void *arg)
 	return 0;
 }
 
-int lb_engine_get_pool(struct lb_engine *e, const char *name, lb_pool_cb cb,
+int lbe_get_pool(struct lb_engine *e, const char *name, lb_pool_cb cb,
 		       void *arg)
 {
-	struct lb_pool *p = lb_engine_pool(e, name);
+	struct lb_pool *p = lbe_pool(e, name);
 
 	return p ? emit_pool(p, cb, arg) : -ENOENT;
 }
@@ -131,7 +131,7 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 	int rc;
 
 	for (i = 0; i < s->nheld; i++)
-		ips[i] = lb_addr_fmt(&s->held[i]->addr, buf[i]);
+		ips[i] = lbe_addr_fmt(&s->held[i]->addr, buf[i]);
 	for (i = 0; i < s->spec.nports; i++) {
 		ports[i].port = s->spec.ports[i].port;
 		ports[i].protocol = lb_proto_k8s_name(s->spec.ports[i].proto);
@@ -146,7 +146,7 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 		si.condition.reason = s->cond_reason;
 		si.condition.message = s->cond_msg;
 		si.condition.observed_generation = s->generation;
-		lb_status_fill(&s->st, &si.condition, 1);
+		lbe_status_fill(&s->st, &si.condition, 1);
 	}
 	rc = cb(&si, arg);
 	free(buf);
@@ -170,13 +170,13 @@ static struct lb_service **sorted_services(struct lb_engine *e)
 	struct lb_service *s;
 	size_t n = 0, it = 0;
 
-	while ((s = lb_htab_next(&e->svcs, &it)))
+	while ((s = lbe_htab_next(&e->svcs, &it)))
 		v[n++] = s;
 	qsort(v, n, sizeof(*v), cmp_name);
 	return v;
 }
 
-int lb_engine_foreach_service(struct lb_engine *e, lb_service_cb cb,
+int lbe_foreach_service(struct lb_engine *e, lb_service_cb cb,
 			      void *arg)
 {
 	struct lb_service **v = sorted_services(e);
@@ -189,11 +189,11 @@ int lb_engine_foreach_service(struct lb_engine *e, lb_service_cb cb,
 	return rc;
 }
 
-int lb_engine_get_service(struct lb_engine *e, const char *ns,
+int lbe_get_service(struct lb_engine *e, const char *ns,
 			  const char *name, lb_service_cb cb, void *arg)
 {
-	char *key = lb_engine_key(LB_KIND_SERVICE, ns, name);
-	struct lb_service *s = lb_engine_service(e, key);
+	char *key = lbe_key(LB_KIND_SERVICE, ns, name);
+	struct lb_service *s = lbe_service(e, key);
 
 	free(key);
 	return s ? emit_service(s, cb, arg) : -ENOENT;
@@ -208,7 +208,7 @@ struct ip_entry {
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct ip_entry *x = a, *y = b;
-	int c = lb_addr_cmp(&x->r.from, &y->r.from);
+	int c = lbe_addr_cmp(&x->r.from, &y->r.from);
 
 	if (c)
 		return c;
@@ -234,7 +234,7 @@ static int emit_pool_ips(struct lb_engine *e, struct lb_pool *p, lb_ip_cb cb,
 	size_t n = 0, cap = 0, i, j, it = 0;
 	int rc = 0;
 
-	while ((h = lb_htab_next(&e->holdings, &it))) {
+	while ((h = lbe_htab_next(&e->holdings, &it))) {
 		struct lb_range r = { h->addr, h->addr };
 
 		if (h->pool == p)
@@ -245,11 +245,11 @@ static int emit_pool_ips(struct lb_engine *e, struct lb_pool *p, lb_ip_cb cb,
 		struct lb_range ends[2] = { { b->r.from, b->r.from },
 					    { b->r.to, b->r.to } };
 
-		if (!lb_block_reserves_ends(p, b))
+		if (!lbe_block_reserves_ends(p, b))
 			continue;
 		for (j = 0; j < 2; j++)
-			if (!lb_hold_find(e, &ends[j].from) &&
-			    lb_pool_reserved(p, b, &ends[j].from) ==
+			if (!lbe_hold_find(e, &ends[j].from) &&
+			    lbe_pool_reserved(p, b, &ends[j].from) ==
 			    LB_RES_FIRST_LAST)
 				add_entry(&v, &n, &cap, &ends[j],
 					  LB_OWNER_RESERVED_FIRST_LAST, NULL);
@@ -269,12 +269,12 @@ static int emit_pool_ips(struct lb_engine *e, struct lb_pool *p, lb_ip_cb cb,
 		};
 		const char **holders = NULL;
 
-		lb_addr_fmt(&v[i].r.from, a);
-		if (lb_addr_eq(&v[i].r.from, &v[i].r.to))
+		lbe_addr_fmt(&v[i].r.from, a);
+		if (lbe_addr_eq(&v[i].r.from, &v[i].r.to))
 			strcpy(ip, a);
 		else
 			snprintf(ip, sizeof(ip), "%s-%s", a,
-				 lb_addr_fmt(&v[i].r.to, b));
+				 lbe_addr_fmt(&v[i].r.to, b));
 		if (v[i].h) {
 			h = v[i].h;
 			holders = lb_xmalloc(h->n * sizeof(*holders));
@@ -291,7 +291,7 @@ static int emit_pool_ips(struct lb_engine *e, struct lb_pool *p, lb_ip_cb cb,
 	return rc;
 }
 
-int lb_engine_foreach_pool_ip(struct lb_engine *e, const char *pool,
+int lbe_foreach_pool_ip(struct lb_engine *e, const char *pool,
 			      lb_ip_cb cb, void *arg)
 {
 	struct lb_pool *p;
@@ -299,7 +299,7 @@ int lb_engine_foreach_pool_ip(struct lb_engine *e, const char *pool,
 	int rc;
 
 	if (pool) {
-		p = lb_engine_pool(e, pool);
+		p = lbe_pool(e, pool);
 		return p ? emit_pool_ips(e, p, cb, arg) : -ENOENT;
 	}
 	for (i = 0; i < e->npools; i++) {
@@ -310,7 +310,7 @@ int lb_engine_foreach_pool_ip(struct lb_engine *e, const char *pool,
 	return 0;
 }
 
-int lb_engine_foreach_holding(struct lb_engine *e, lb_holding_cb cb,
+int lbe_foreach_holding(struct lb_engine *e, lb_holding_cb cb,
 			      void *arg)
 {
 	struct lb_service **v = sorted_services(e);
@@ -325,7 +325,7 @@ int lb_engine_foreach_holding(struct lb_engine *e, lb_holding_cb cb,
 			struct lb_holding_info hi = {
 				.ns = s->ns,
 				.name = s->name,
-				.ip = lb_addr_fmt(&s->held[j]->addr, ip),
+				.ip = lbe_addr_fmt(&s->held[j]->addr, ip),
 				.family = s->held[j]->addr.fam,
 				.pool = s->held[j]->pool ?
 					s->held[j]->pool->name : "",
@@ -343,23 +343,23 @@ static int dump_pool(const struct lb_pool_info *p, void *arg)
 	struct lb_strbuf *b = arg;
 	size_t i;
 
-	lb_sb_printf(b, "pool %s created=%lld gen=%llu prio=%lld disabled=%d conflicting=%d firstlast=%d\n",
+	lbe_sb_printf(b, "pool %s created=%lld gen=%llu prio=%lld disabled=%d conflicting=%d firstlast=%d\n",
 		     p->name, (long long)p->created,
 		     (unsigned long long)p->generation,
 		     (long long)p->priority, p->disabled, p->conflicting,
 		     p->allow_first_last);
 	for (i = 0; i < p->n_blocks; i++)
-		lb_sb_printf(b, "  block '%s' valid=%d range='%s' error='%s'\n",
+		lbe_sb_printf(b, "  block '%s' valid=%d range='%s' error='%s'\n",
 			     p->blocks[i].spec, p->blocks[i].valid,
 			     p->blocks[i].range, p->blocks[i].error);
 	for (i = 0; i < p->n_conditions; i++)
-		lb_sb_printf(b, "  cond %s %s %s '%s' gen=%llu\n",
+		lbe_sb_printf(b, "  cond %s %s %s '%s' gen=%llu\n",
 			     p->conditions[i].type, p->conditions[i].status,
 			     p->conditions[i].reason,
 			     p->conditions[i].message,
 			     (unsigned long long)
 			     p->conditions[i].observed_generation);
-	lb_sb_printf(b, "  v4 %s/%s/%s/%s v6 %s/%s/%s/%s\n", p->v4.total,
+	lbe_sb_printf(b, "  v4 %s/%s/%s/%s v6 %s/%s/%s/%s\n", p->v4.total,
 		     p->v4.used, p->v4.available, p->v4.reserved,
 		     p->v6.total, p->v6.used, p->v6.available,
 		     p->v6.reserved);
@@ -371,17 +371,17 @@ static int dump_service(const struct lb_service_info *s, void *arg)
 	struct lb_strbuf *b = arg;
 	size_t i;
 
-	lb_sb_printf(b, "service %s/%s created=%lld gen=%llu managed=%d ips=",
+	lbe_sb_printf(b, "service %s/%s created=%lld gen=%llu managed=%d ips=",
 		     s->ns, s->name, (long long)s->created,
 		     (unsigned long long)s->generation, s->managed);
 	for (i = 0; i < s->n_ips; i++)
-		lb_sb_printf(b, "%s%s", i ? "," : "", s->ips[i]);
+		lbe_sb_printf(b, "%s%s", i ? "," : "", s->ips[i]);
 	if (s->revoked)
-		lb_sb_printf(b, " revoked=%u", s->revoked);
+		lbe_sb_printf(b, " revoked=%u", s->revoked);
 	if (s->has_condition)
-		lb_sb_printf(b, " cond=%s/%s/'%s'", s->condition.status,
+		lbe_sb_printf(b, " cond=%s/%s/'%s'", s->condition.status,
 			     s->condition.reason, s->condition.message);
-	lb_sb_addc(b, '\n');
+	lbe_sb_addc(b, '\n');
 	return 0;
 }
 
@@ -390,11 +390,11 @@ static int dump_ip(const struct lb_ip_info *ii, void *arg)
 	struct lb_strbuf *b = arg;
 	size_t i;
 
-	lb_sb_printf(b, "ip %s %s owner=%d key=%s holders=", ii->pool, ii->ip,
+	lbe_sb_printf(b, "ip %s %s owner=%d key=%s holders=", ii->pool, ii->ip,
 		     ii->owner, ii->sharing_key ? ii->sharing_key : "-");
 	for (i = 0; i < ii->n_holders; i++)
-		lb_sb_printf(b, "%s%s", i ? "," : "", ii->holders[i]);
-	lb_sb_addc(b, '\n');
+		lbe_sb_printf(b, "%s%s", i ? "," : "", ii->holders[i]);
+	lbe_sb_addc(b, '\n');
 	return 0;
 }
 
@@ -404,7 +404,7 @@ static int cmp_eps(const void *a, const void *b)
 		      (*(struct lb_eps *const *)b)->key);
 }
 
-int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
+int lbe_foreach_backend(struct lb_engine *e, const char *ns,
 			      const char *service, lb_backend_cb cb,
 			      void *arg)
 {
@@ -414,7 +414,7 @@ int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
 
 	if (!ns)
 		ns = "default";
-	while ((x = lb_htab_next(&e->eps, &it))) {
+	while ((x = lbe_htab_next(&e->eps, &it))) {
 		if (strcmp(x->ns, ns) || !x->spec.service ||
 		    strcmp(x->spec.service, service))
 			continue;
@@ -436,7 +436,7 @@ int lb_engine_foreach_backend(struct lb_engine *e, const char *ns,
 			char ip[LB_ADDR_STRLEN];
 			struct lb_backend_info bi = {
 				.slice = v[i]->name,
-				.address = lb_addr_fmt(&v[i]->spec.eps[j].addr,
+				.address = lbe_addr_fmt(&v[i]->spec.eps[j].addr,
 						       ip),
 				.ready = v[i]->spec.eps[j].ready,
 				.n_ports = v[i]->spec.nports,
@@ -456,14 +456,14 @@ static void dump_eps(struct lb_engine *e, struct lb_strbuf *b)
 	struct lb_eps **v = NULL, *x;
 	size_t n = 0, cap = 0, i, it = 0;
 
-	while ((x = lb_htab_next(&e->eps, &it))) {
+	while ((x = lbe_htab_next(&e->eps, &it))) {
 		LB_GROW(v, n, cap);
 		v[n++] = x;
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_eps);
 	for (i = 0; i < n; i++)
-		lb_sb_printf(b, "endpointslice %s service=%s gen=%llu\n",
+		lbe_sb_printf(b, "endpointslice %s service=%s gen=%llu\n",
 			     v[i]->key, v[i]->spec.service ? v[i]->spec.service : "",
 			     (unsigned long long)v[i]->generation);
 	free(v);
@@ -477,41 +477,41 @@ static void dump_l2(struct lb_engine *e, struct lb_strbuf *b)
 	for (i = 0; i < e->l2pols.n; i++) {
 		const struct lb_l2pol *p = (const struct lb_l2pol *)e->l2pols.v[i];
 
-		lb_sb_printf(b, "l2policy %s gen=%llu lb=%d ext=%d ifaces=%zu",
+		lbe_sb_printf(b, "l2policy %s gen=%llu lb=%d ext=%d ifaces=%zu",
 			     p->o.name, (unsigned long long)p->o.generation,
 			     p->spec.lb_ips, p->spec.external_ips,
 			     p->spec.nifaces);
 		for (j = 0; j < LB_L2P_COUNT; j++)
 			if (p->spec.problem[j])
-				lb_sb_printf(b, " %s",
-					     lb_l2_problem_type((enum lb_l2_problem)j));
-		lb_sb_addc(b, '\n');
+				lbe_sb_printf(b, " %s",
+					     lbe_l2_problem_type((enum lb_l2_problem)j));
+		lbe_sb_addc(b, '\n');
 	}
 	for (i = 0; i < e->nodes.n; i++) {
 		const struct lb_node *n = (const struct lb_node *)e->nodes.v[i];
 
-		lb_sb_printf(b, "node %s gen=%llu", n->o.name,
+		lbe_sb_printf(b, "node %s gen=%llu", n->o.name,
 			     (unsigned long long)n->o.generation);
 		for (j = 0; j < n->labels.n; j++)
-			lb_sb_printf(b, " %s=%s", n->labels.kv[j].k,
+			lbe_sb_printf(b, " %s=%s", n->labels.kv[j].k,
 				     n->labels.kv[j].v);
-		lb_sb_addc(b, '\n');
+		lbe_sb_addc(b, '\n');
 	}
 }
 
-char *lb_engine_dump(struct lb_engine *e)
+char *lbe_dump(struct lb_engine *e)
 {
 	struct lb_strbuf b = { 0 };
 
-	lb_engine_foreach_pool(e, dump_pool, &b);
-	lb_engine_foreach_service(e, dump_service, &b);
-	lb_engine_foreach_pool_ip(e, NULL, dump_ip, &b);
+	lbe_foreach_pool(e, dump_pool, &b);
+	lbe_foreach_service(e, dump_service, &b);
+	lbe_foreach_pool_ip(e, NULL, dump_ip, &b);
 	dump_eps(e, &b);
 	dump_l2(e, &b);
-	return lb_sb_steal(&b);
+	return lbe_sb_steal(&b);
 }
 
-size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind)
+size_t lbe_count(const struct lb_engine *e, enum lb_kind kind)
 {
 	switch (kind) {
 	case LB_KIND_POOL:
@@ -529,14 +529,14 @@ size_t lb_engine_count(const struct lb_engine *e, enum lb_kind kind)
 	}
 }
 
-void lb_engine_service_counts(struct lb_engine *e, size_t *matching,
+void lbe_service_counts(struct lb_engine *e, size_t *matching,
 			      size_t *unsatisfied)
 {
 	struct lb_service *s;
 	size_t it = 0;
 
 	*matching = *unsatisfied = 0;
-	while ((s = lb_htab_next(&e->svcs, &it))) {
+	while ((s = lbe_htab_next(&e->svcs, &it))) {
 		if (!s->managed)
 			continue;
 		(*matching)++;

@@ -38,7 +38,7 @@ static inline bool pool_chosen(const struct lb_service *s,
 static inline bool selects(const struct lb_pool *p,
 			   const struct lb_service *s)
 {
-	return pool_chosen(s, p) && lb_selector_match(p->spec.sel,
+	return pool_chosen(s, p) && lbe_selector_match(p->spec.sel,
 						      &s->spec.labels);
 }
 
@@ -47,7 +47,7 @@ static inline struct lb_pool *keeping_pool(struct rctx *c,
 					   const struct lb_addr *a,
 					   struct lb_block **blk)
 {
-	return lb_keeping_pool(c->e, c->pools, s, a, blk);
+	return lbe_keeping_pool(c->e, c->pools, s, a, blk);
 }
 
 static inline bool requested_ip(const struct lb_service *s,
@@ -56,7 +56,7 @@ static inline bool requested_ip(const struct lb_service *s,
 	size_t i;
 
 	for (i = 0; i < s->spec.nreq; i++)
-		if (lb_addr_eq(&s->spec.req[i], a))
+		if (lbe_addr_eq(&s->spec.req[i], a))
 			return true;
 	return false;
 }
@@ -66,7 +66,7 @@ static inline bool holds(const struct lb_service *s, const struct lb_addr *a)
 	size_t i;
 
 	for (i = 0; i < s->nheld; i++)
-		if (lb_addr_eq(&s->held[i]->addr, a))
+		if (lbe_addr_eq(&s->held[i]->addr, a))
 			return true;
 	return false;
 }
@@ -100,16 +100,16 @@ static inline void log_ip(struct lb_engine *e, const char *msg,
 	size_t n = strlen(msg);
 	char ip[LB_ADDR_STRLEN];
 
-	lb_addr_fmt(a, ip);
+	lbe_addr_fmt(a, ip);
 	/* "Allocated IP 10.0.0.1 (pool: p)", "Imported IP from ...: 10.0.0.1" */
-	lb_event(e, false, released ? "IPReleased" : "IPAllocated",
+	lbe_event(e, false, released ? "IPReleased" : "IPAllocated",
 		 LB_KIND_SERVICE, s->key, "%s%s %s (%s: %s)",
 		 released ? "Released IP" : msg,
 		 released || (n >= 2 && !strcmp(msg + n - 2, "IP")) ? "" : ":",
 		 ip, k, v);
-	if (!lb_log_on(e, LB_LOG_INFO))
+	if (!lbe_log_on(e, LB_LOG_INFO))
 		return;
-	lb_log(e, LB_LOG_INFO, msg, "service", s->key, "ip", ip, k, v, NULL);
+	lbe_log(e, LB_LOG_INFO, msg, "service", s->key, "ip", ip, k, v, NULL);
 }
 
 static inline bool joinable(struct rctx *c, const struct lb_service *s,
@@ -120,7 +120,7 @@ static inline bool joinable(struct rctx *c, const struct lb_service *s,
 	if (!s->spec.sharing_key)
 		return false;
 	for (i = 0; i < h->n; i++)
-		if (lb_sharing_incompatible(c->e, s, h->holders[i]))
+		if (lbe_sharing_incompatible(c->e, s, h->holders[i]))
 			return false;
 	return true;
 }
@@ -137,9 +137,9 @@ static inline void fail(struct rctx *c, const char *reason, char *msg)
  * family (joined under its sharing key, else the next free one of its
  * pools); c->reason and c->msg say why when something is left.
  */
-void lb_satisfy(struct rctx *c, struct lb_service *s, const uint8_t *fams,
+void lbe_satisfy(struct rctx *c, struct lb_service *s, const uint8_t *fams,
 		size_t nf);
-/* The sharing-key groups, built by the first lb_satisfy() needing them. */
-void lb_sharing_groups_free(struct rctx *c);
+/* The sharing-key groups, built by the first lbe_satisfy() needing them. */
+void lbe_sharing_groups_free(struct rctx *c);
 
 #endif /* _LB_RECONCILE_H */

@@ -32,14 +32,14 @@ static void satisfy_specific(struct rctx *c, struct lb_service *s)
 
 		if (holds(s, a))
 			continue;
-		lb_addr_fmt(a, ip);
+		lbe_addr_fmt(a, ip);
 		for (j = 0; j < e->npools; j++) {
 			struct lb_pool *q = c->pools[j];
 			struct lb_block *qb;
 
-			if (!lb_pool_enabled(q))
+			if (!lbe_pool_enabled(q))
 				continue;
-			qb = lb_pool_block_of(q, a);
+			qb = lbe_pool_block_of(q, a);
 			if (!qb)
 				continue;
 			contained = true;
@@ -60,13 +60,13 @@ static void satisfy_specific(struct rctx *c, struct lb_service *s)
 						  ip));
 			continue;
 		}
-		if (lb_pool_reserved(p, b, a) != LB_RES_NONE) {
+		if (lbe_pool_reserved(p, b, a) != LB_RES_NONE) {
 			fail(c, "ip_reserved",
 			     lb_xasprintf("The IP '%s' is reserved in pool '%s'",
 					  ip, p->name));
 			continue;
 		}
-		h = lb_hold_find(e, a);
+		h = lbe_hold_find(e, a);
 		if (h && !s->spec.sharing_key) {
 			fail(c, "already_allocated",
 			     lb_xasprintf("The IP '%s' is already allocated to another service",
@@ -74,14 +74,14 @@ static void satisfy_specific(struct rctx *c, struct lb_service *s)
 			continue;
 		}
 		for (j = 0; h && j < h->n && !why; j++)
-			why = lb_sharing_incompatible(e, s, h->holders[j]);
+			why = lbe_sharing_incompatible(e, s, h->holders[j]);
 		if (why) {
 			fail(c, "already_allocated_incompatible_service",
 			     lb_xasprintf("The IP '%s' is already allocated to an incompatible service. Reason: %s",
 					  ip, why));
 			continue;
 		}
-		lb_hold_add(e, s, a);
+		lbe_hold_add(e, s, a);
 		log_ip(e, h ? "Sharing requested IP" : "Allocated requested IP",
 		       s, a, "pool", p->name);
 	}
@@ -92,7 +92,7 @@ static void build_groups(struct rctx *c)
 	struct lb_engine *e = c->e;
 	size_t i;
 
-	lb_htab_init(&c->groups, &group_ops);
+	lbe_htab_init(&c->groups, &group_ops);
 	c->have_groups = true;
 	for (i = 0; i < e->norder; i++) {
 		struct lb_service *s = e->order[i];
@@ -100,11 +100,11 @@ static void build_groups(struct rctx *c)
 
 		if (!s->spec.sharing_key)
 			continue;
-		g = lb_htab_get(&c->groups, s->spec.sharing_key);
+		g = lbe_htab_get(&c->groups, s->spec.sharing_key);
 		if (!g) {
 			g = lb_xcalloc(1, sizeof(*g));
 			g->key = s->spec.sharing_key;
-			lb_htab_add(&c->groups, g);
+			lbe_htab_add(&c->groups, g);
 		}
 		LB_GROW(g->svcs, g->n, g->cap);
 		g->svcs[g->n++] = s;
@@ -116,7 +116,7 @@ static int cmp_holding_addr(const void *a, const void *b)
 	const struct lb_holding *x = *(const struct lb_holding *const *)a;
 	const struct lb_holding *y = *(const struct lb_holding *const *)b;
 
-	return lb_addr_cmp(&x->addr, &y->addr);
+	return lbe_addr_cmp(&x->addr, &y->addr);
 }
 
 /*
@@ -133,7 +133,7 @@ static bool join_shared(struct rctx *c, struct lb_service *s, uint8_t fam)
 
 	if (!c->have_groups)
 		build_groups(c);
-	g = lb_htab_get(&c->groups, s->spec.sharing_key);
+	g = lbe_htab_get(&c->groups, s->spec.sharing_key);
 	if (!g)
 		return false;
 	for (i = 0; i < g->n; i++) {
@@ -159,15 +159,15 @@ static bool join_shared(struct rctx *c, struct lb_service *s, uint8_t fam)
 			continue;
 		for (j = 0; j < c->e->npools; j++) {
 			p = c->pools[j];
-			if (!lb_pool_enabled(p) || !selects(p, s))
+			if (!lbe_pool_enabled(p) || !selects(p, s))
 				continue;
-			b = lb_pool_block_of(p, &h->addr);
-			if (b && !lb_pool_reserved(p, b, &h->addr))
+			b = lbe_pool_block_of(p, &h->addr);
+			if (b && !lbe_pool_reserved(p, b, &h->addr))
 				break;
 		}
 		if (j == c->e->npools || !joinable(c, s, h))
 			continue;
-		lb_hold_add(c->e, s, &h->addr);
+		lbe_hold_add(c->e, s, &h->addr);
 		log_ip(c->e, "Sharing IP", s, &h->addr, "sharing-key",
 		       s->spec.sharing_key);
 		ok = true;
@@ -182,15 +182,15 @@ static bool alloc_from(struct rctx *c, struct lb_service *s,
 	struct lb_addr a;
 	size_t i;
 
-	if (!lb_pool_enabled(p) || !selects(p, s))
+	if (!lbe_pool_enabled(p) || !selects(p, s))
 		return false;
 	for (i = 0; i < p->spec.nblocks; i++) {
 		struct lb_block *b = &p->spec.blocks[i];
 
 		if (!b->valid || b->r.from.fam != fam)
 			continue;
-		if (lb_block_alloc(c->e, p, b, &a)) {
-			lb_hold_add(c->e, s, &a);
+		if (lbe_block_alloc(c->e, p, b, &a)) {
+			lbe_hold_add(c->e, s, &a);
 			log_ip(c->e, "Allocated IP", s, &a, "pool", p->name);
 			return true;
 		}
@@ -210,7 +210,7 @@ static void satisfy_generic(struct rctx *c, struct lb_service *s,
 
 		if (holds_family(s, fams[i]))
 			continue;
-		if (s->revoked & (1u << lb_fam_idx(fams[i]))) {
+		if (s->revoked & (1u << lbe_fam_idx(fams[i]))) {
 			fail(c, "ip_revoked",
 			     lb_xasprintf("The IPv%d address left every pool that selects this service and is not replaced until the service changes",
 					  fams[i]));
@@ -222,7 +222,7 @@ static void satisfy_generic(struct rctx *c, struct lb_service *s,
 			/* An explicit pool list is tried in its own order. */
 			for (j = 0; j < s->spec.npools && !got; j++) {
 				struct lb_pool *p =
-					lb_engine_pool(e, s->spec.pools[j]);
+					lbe_pool(e, s->spec.pools[j]);
 
 				got = p && alloc_from(c, s, p, fams[i], &full);
 			}
@@ -242,7 +242,7 @@ static void satisfy_generic(struct rctx *c, struct lb_service *s,
 	}
 }
 
-void lb_satisfy(struct rctx *c, struct lb_service *s, const uint8_t *fams,
+void lbe_satisfy(struct rctx *c, struct lb_service *s, const uint8_t *fams,
 		size_t nf)
 {
 	fail(c, NULL, NULL);
@@ -252,16 +252,16 @@ void lb_satisfy(struct rctx *c, struct lb_service *s, const uint8_t *fams,
 		satisfy_generic(c, s, fams, nf);
 }
 
-void lb_sharing_groups_free(struct rctx *c)
+void lbe_sharing_groups_free(struct rctx *c)
 {
 	struct key_group *g;
 	size_t it = 0;
 
 	if (!c->have_groups)
 		return;
-	while ((g = lb_htab_next(&c->groups, &it))) {
+	while ((g = lbe_htab_next(&c->groups, &it))) {
 		free(g->svcs);
 		free(g);
 	}
-	lb_htab_free(&c->groups);
+	lbe_htab_free(&c->groups);
 }

@@ -32,7 +32,7 @@ static size_t lower_bound(const struct lb_labels *l, const char *k,
 	return lo;
 }
 
-const char *lb_labels_get(const struct lb_labels *l, const char *k)
+const char *lbe_labels_get(const struct lb_labels *l, const char *k)
 {
 	bool found;
 	size_t i = lower_bound(l, k, &found);
@@ -40,7 +40,7 @@ const char *lb_labels_get(const struct lb_labels *l, const char *k)
 	return found ? l->kv[i].v : NULL;
 }
 
-void lb_labels_set(struct lb_labels *l, const char *k, const char *v)
+void lbe_labels_set(struct lb_labels *l, const char *k, const char *v)
 {
 	bool found;
 	size_t i = lower_bound(l, k, &found);
@@ -57,7 +57,7 @@ void lb_labels_set(struct lb_labels *l, const char *k, const char *v)
 	l->n++;
 }
 
-bool lb_labels_equal(const struct lb_labels *a, const struct lb_labels *b)
+bool lbe_labels_equal(const struct lb_labels *a, const struct lb_labels *b)
 {
 	size_t i;
 
@@ -70,15 +70,15 @@ bool lb_labels_equal(const struct lb_labels *a, const struct lb_labels *b)
 	return true;
 }
 
-void lb_labels_copy(struct lb_labels *dst, const struct lb_labels *src)
+void lbe_labels_copy(struct lb_labels *dst, const struct lb_labels *src)
 {
 	size_t i;
 
 	for (i = 0; i < src->n; i++)
-		lb_labels_set(dst, src->kv[i].k, src->kv[i].v);
+		lbe_labels_set(dst, src->kv[i].k, src->kv[i].v);
 }
 
-void lb_labels_free(struct lb_labels *l)
+void lbe_labels_free(struct lb_labels *l)
 {
 	size_t i;
 
@@ -92,7 +92,7 @@ void lb_labels_free(struct lb_labels *l)
 
 static bool expr_match(const struct lb_sel_expr *e, const struct lb_labels *l)
 {
-	const char *v = lb_labels_get(l, e->key);
+	const char *v = lbe_labels_get(l, e->key);
 	size_t i;
 
 	switch (e->op) {
@@ -113,14 +113,14 @@ static bool expr_match(const struct lb_sel_expr *e, const struct lb_labels *l)
 	return false;
 }
 
-bool lb_selector_match(const struct lb_selector *s, const struct lb_labels *l)
+bool lbe_selector_match(const struct lb_selector *s, const struct lb_labels *l)
 {
 	size_t i;
 
 	if (!s)
 		return true;
 	for (i = 0; i < s->match.n; i++) {
-		const char *v = lb_labels_get(l, s->match.kv[i].k);
+		const char *v = lbe_labels_get(l, s->match.kv[i].k);
 
 		if (!v || strcmp(v, s->match.kv[i].v))
 			return false;
@@ -131,7 +131,7 @@ bool lb_selector_match(const struct lb_selector *s, const struct lb_labels *l)
 	return true;
 }
 
-int lb_sel_op_parse(const char *s, enum lb_sel_op *op)
+int lbe_sel_op_parse(const char *s, enum lb_sel_op *op)
 {
 	static const struct {
 		const char *name;
@@ -153,13 +153,13 @@ int lb_sel_op_parse(const char *s, enum lb_sel_op *op)
 	return -EINVAL;
 }
 
-void lb_selector_free(struct lb_selector *s)
+void lbe_selector_free(struct lb_selector *s)
 {
 	size_t i, j;
 
 	if (!s)
 		return;
-	lb_labels_free(&s->match);
+	lbe_labels_free(&s->match);
 	for (i = 0; i < s->nexprs; i++) {
 		free(s->exprs[i].key);
 		for (j = 0; j < s->exprs[i].nvals; j++)

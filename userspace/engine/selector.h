@@ -38,17 +38,17 @@ struct lb_selector {
 	size_t nexprs;
 };
 
-const char *lb_labels_get(const struct lb_labels *l, const char *k);
+const char *lbe_labels_get(const struct lb_labels *l, const char *k);
 /* Replaces an existing value for k. */
-void lb_labels_set(struct lb_labels *l, const char *k, const char *v);
-bool lb_labels_equal(const struct lb_labels *a, const struct lb_labels *b);
-void lb_labels_copy(struct lb_labels *dst, const struct lb_labels *src);
-void lb_labels_free(struct lb_labels *l);
+void lbe_labels_set(struct lb_labels *l, const char *k, const char *v);
+bool lbe_labels_equal(const struct lb_labels *a, const struct lb_labels *b);
+void lbe_labels_copy(struct lb_labels *dst, const struct lb_labels *src);
+void lbe_labels_free(struct lb_labels *l);
 
 /* A NULL selector selects everything, as a nil serviceSelector does. */
-bool lb_selector_match(const struct lb_selector *s,
+bool lbe_selector_match(const struct lb_selector *s,
 		       const struct lb_labels *l);
-int lb_sel_op_parse(const char *s, enum lb_sel_op *op);
-void lb_selector_free(struct lb_selector *s);
+int lbe_sel_op_parse(const char *s, enum lb_sel_op *op);
+void lbe_selector_free(struct lb_selector *s);
 
 #endif /* _LB_SELECTOR_H */

@@ -19,13 +19,13 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
-void lb_svc_spec_free(struct lb_svc_spec *s)
+void lbe_svc_spec_free(struct lb_svc_spec *s)
 {
 	size_t i;
 
 	free(s->lb_class);
-	lb_labels_free(&s->labels);
-	lb_labels_free(&s->selector);
+	lbe_labels_free(&s->labels);
+	lbe_labels_free(&s->selector);
 	free(s->req);
 	free(s->ext_ips);
 	free(s->sharing_key);
@@ -44,11 +44,11 @@ void lb_svc_spec_free(struct lb_svc_spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void lb_service_free(struct lb_service *s)
+void lbe_service_free(struct lb_service *s)
 {
 	if (!s)
 		return;
-	lb_svc_spec_free(&s->spec);
+	lbe_svc_spec_free(&s->spec);
 	free(s->ns);
 	free(s->name);
 	free(s->key);
@@ -56,11 +56,11 @@ void lb_service_free(struct lb_service *s)
 	free(s->held);
 	free(s->cond_reason);
 	free(s->cond_msg);
-	lb_objstat_free(&s->st);
+	lbe_objstat_free(&s->st);
 	free(s);
 }
 
-int lb_service_cmp_age(const struct lb_service *a, const struct lb_service *b)
+int lbe_service_cmp_age(const struct lb_service *a, const struct lb_service *b)
 {
 	int c;
 
@@ -70,7 +70,7 @@ int lb_service_cmp_age(const struct lb_service *a, const struct lb_service *b)
 	return c ? c : strcmp(a->name, b->name);
 }
 
-size_t lb_service_families(const struct lb_service *s, bool v4on, bool v6on,
+size_t lbe_service_families(const struct lb_service *s, bool v4on, bool v6on,
 			   uint8_t fams[2])
 {
 	const struct lb_svc_spec *sp = &s->spec;

@@ -113,15 +113,15 @@ struct lb_service {
 	bool stat_queued;	/* on the engine's status list */
 };
 
-void lb_svc_spec_free(struct lb_svc_spec *s);
-void lb_service_free(struct lb_service *s);
+void lbe_svc_spec_free(struct lb_svc_spec *s);
+void lbe_service_free(struct lb_service *s);
 /* First-come order: creation time, then namespace/name. */
-int lb_service_cmp_age(const struct lb_service *a, const struct lb_service *b);
+int lbe_service_cmp_age(const struct lb_service *a, const struct lb_service *b);
 /*
  * Families to allocate, per Cilium's serviceIPFamilyRequest table;
  * returns the count written to fams.
  */
-size_t lb_service_families(const struct lb_service *s, bool v4on, bool v6on,
+size_t lbe_service_families(const struct lb_service *s, bool v4on, bool v6on,
 			   uint8_t fams[2]);
 
 #endif /* _LB_SERVICE_H */

@@ -38,7 +38,7 @@ static bool ports_clash(const struct lb_engine *e, const struct lb_service *a,
 }
 
 /* The checks and their order follow Cilium's ServiceView.isCompatible. */
-const char *lb_sharing_incompatible(const struct lb_engine *e,
+const char *lbe_sharing_incompatible(const struct lb_engine *e,
 				    const struct lb_service *a,
 				    const struct lb_service *b)
 {
@@ -56,7 +56,7 @@ const char *lb_sharing_incompatible(const struct lb_engine *e,
 		return "different ExternalTrafficPolicy";
 	if (a->spec.etp_local &&
 	    (!a->spec.has_selector || !b->spec.has_selector ||
-	     !lb_labels_equal(&a->spec.selector, &b->spec.selector)))
+	     !lbe_labels_equal(&a->spec.selector, &b->spec.selector)))
 		return "compatible ExternalTrafficPolicy local but selecting different set of pods";
 	return NULL;
 }

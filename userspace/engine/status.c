@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-void lb_objstat_free(struct lb_objstat *st)
+void lbe_objstat_free(struct lb_objstat *st)
 {
 	size_t i;
 
@@ -24,7 +24,7 @@ void lb_objstat_free(struct lb_objstat *st)
 	st->nconds = 0;
 }
 
-int64_t lb_engine_now(struct lb_engine *e)
+int64_t lbe_now(struct lb_engine *e)
 {
 	struct timespec ts;
 
@@ -34,7 +34,7 @@ int64_t lb_engine_now(struct lb_engine *e)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-struct lb_objstat *lb_engine_objstat(struct lb_engine *e, enum lb_kind kind,
+struct lb_objstat *lbe_objstat(struct lb_engine *e, enum lb_kind kind,
 				     const char *key)
 {
 	struct lb_named *named;
@@ -44,48 +44,48 @@ struct lb_objstat *lb_engine_objstat(struct lb_engine *e, enum lb_kind kind,
 
 	switch (kind) {
 	case LB_KIND_POOL:
-		p = lb_engine_pool(e, key);
+		p = lbe_pool(e, key);
 		return p ? &p->st : NULL;
 	case LB_KIND_SERVICE:
-		s = lb_engine_service(e, key);
+		s = lbe_service(e, key);
 		return s ? &s->st : NULL;
 	case LB_KIND_ENDPOINTSLICE:
-		x = lb_htab_get(&e->eps, key);
+		x = lbe_htab_get(&e->eps, key);
 		return x ? &x->st : NULL;
 	case LB_KIND_L2POLICY:
 	case LB_KIND_NODE:
-		named = lb_named_find(kind == LB_KIND_NODE ? &e->nodes :
+		named = lbe_named_find(kind == LB_KIND_NODE ? &e->nodes :
 				      &e->l2pols, key);
 		return named ? &named->st : NULL;
 	}
 	return NULL;
 }
 
-uint64_t lb_engine_resource_version(struct lb_engine *e, enum lb_kind kind,
+uint64_t lbe_resource_version(struct lb_engine *e, enum lb_kind kind,
 				    const char *ns, const char *name)
 {
-	char *key = lb_engine_key(kind, ns, name);
-	struct lb_objstat *st = lb_engine_objstat(e, kind, key);
+	char *key = lbe_key(kind, ns, name);
+	struct lb_objstat *st = lbe_objstat(e, kind, key);
 
 	free(key);
 	return st ? st->rv : 0;
 }
 
-void lb_rv_bump(struct lb_engine *e, struct lb_objstat *st)
+void lbe_rv_bump(struct lb_engine *e, struct lb_objstat *st)
 {
 	st->rv = ++e->rv;
 }
 
-void lb_spec_changed(struct lb_engine *e, struct lb_objstat *st,
+void lbe_spec_changed(struct lb_engine *e, struct lb_objstat *st,
 		     uint64_t spec_hash, uint64_t *generation)
 {
 	if (spec_hash != st->spec_hash)
 		(*generation)++;
 	st->spec_hash = spec_hash;
-	lb_rv_bump(e, st);
+	lbe_rv_bump(e, st);
 }
 
-void lb_status_touch(struct lb_engine *e, struct lb_service *s)
+void lbe_status_touch(struct lb_engine *e, struct lb_service *s)
 {
 	if (s->stat_queued)
 		return;
@@ -94,7 +94,7 @@ void lb_status_touch(struct lb_engine *e, struct lb_service *s)
 	s->stat_queued = true;
 }
 
-void lb_status_untouch(struct lb_engine *e, struct lb_service *s)
+void lbe_status_untouch(struct lb_engine *e, struct lb_service *s)
 {
 	size_t i;
 
@@ -120,7 +120,7 @@ static const struct lb_cond_rec *find_rec(const struct lb_objstat *st,
 	return NULL;
 }
 
-void lb_status_fill(const struct lb_objstat *st, struct lb_condition *c,
+void lbe_status_fill(const struct lb_objstat *st, struct lb_condition *c,
 		    size_t n)
 {
 	const struct lb_cond_rec *r;
@@ -138,7 +138,7 @@ void lb_status_fill(const struct lb_objstat *st, struct lb_condition *c,
 static uint64_t hash_add(uint64_t h, const char *s)
 {
 	/* The terminating NUL separates fields: "ab","c" != "a","bc". */
-	return lb_hash_bytes(s ? s : "", s ? strlen(s) + 1 : 1, h);
+	return lbe_hash_bytes(s ? s : "", s ? strlen(s) + 1 : 1, h);
 }
 
 static bool is_true(const struct lb_cond_rec *r)
@@ -158,25 +158,25 @@ static void transition_event(struct lb_engine *e, enum lb_kind kind,
 	case LB_KIND_POOL:
 		if (!strcmp(c->type, "cilium.io/PoolConflict")) {
 			if (now_true)
-				lb_event(e, true, "PoolConflict", kind, key,
+				lbe_event(e, true, "PoolConflict", kind, key,
 					 "%s", msg);
 			else if (is_true(old))
-				lb_event(e, false, "PoolConflictResolved",
+				lbe_event(e, false, "PoolConflictResolved",
 					 kind, key,
 					 "Pool no longer overlaps another pool");
 		} else if (!strcmp(c->type, "lbipam.io/InvalidBlocks") &&
 			   now_true) {
-			lb_event(e, true, "InvalidBlocks", kind, key, "%s", msg);
+			lbe_event(e, true, "InvalidBlocks", kind, key, "%s", msg);
 		}
 		break;
 	case LB_KIND_SERVICE:
 		if (!strcmp(c->status, "False"))
-			lb_event(e, true, "AllocationFailed", kind, key,
+			lbe_event(e, true, "AllocationFailed", kind, key,
 				 "%s", msg);
 		break;
 	case LB_KIND_L2POLICY:
 		if (now_true)
-			lb_event(e, true, "InvalidPolicy", kind, key, "%s: %s",
+			lbe_event(e, true, "InvalidPolicy", kind, key, "%s: %s",
 				 c->type, msg);
 		break;
 	default:
@@ -210,8 +210,8 @@ static void sync_object(struct lb_engine *e, enum lb_kind kind,
 	bool in_place = same_types(st, c, n);
 	struct lb_cond_rec *nv = in_place ? st->conds :
 				 lb_xcalloc(n + 1, sizeof(*nv));
-	int64_t now = lb_engine_now(e) / 1000000000LL;
-	uint64_t h = lb_hash_bytes(&gen, sizeof(gen), extra);
+	int64_t now = lbe_now(e) / 1000000000LL;
+	uint64_t h = lbe_hash_bytes(&gen, sizeof(gen), extra);
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -239,15 +239,15 @@ static void sync_object(struct lb_engine *e, enum lb_kind kind,
 		nv[i].ltt = same ? old->ltt : now;
 	}
 	if (!in_place) {
-		lb_objstat_free(st);
+		lbe_objstat_free(st);
 		st->conds = nv;
 		st->nconds = n;
 	}
 	if (h == st->status_hash)
 		return;
 	st->status_hash = h;
-	lb_rv_bump(e, st);
-	lb_engine_note_change(e, kind, key, false);
+	lbe_rv_bump(e, st);
+	lbe_note_change(e, kind, key, false);
 }
 
 /*
@@ -266,9 +266,9 @@ static void sync_service(struct lb_engine *e, struct lb_service *s)
 	size_t i;
 
 	for (i = 0; i < s->nheld; i++) {
-		h = lb_hash_bytes(&s->held[i]->addr.v, sizeof(s->held[i]->addr.v),
+		h = lbe_hash_bytes(&s->held[i]->addr.v, sizeof(s->held[i]->addr.v),
 				  h);
-		h = lb_hash_bytes(&s->held[i]->addr.fam,
+		h = lbe_hash_bytes(&s->held[i]->addr.fam,
 				  sizeof(s->held[i]->addr.fam), h);
 	}
 	sync_object(e, LB_KIND_SERVICE, s->key, &s->st, s->generation, &c,
@@ -278,7 +278,7 @@ static void sync_service(struct lb_engine *e, struct lb_service *s)
 static int sync_pool_cb(const struct lb_pool_info *pi, void *arg)
 {
 	struct lb_engine *e = arg;
-	struct lb_pool *p = lb_engine_pool(e, pi->name);
+	struct lb_pool *p = lbe_pool(e, pi->name);
 
 	sync_object(e, LB_KIND_POOL, p->name, &p->st, p->generation,
 		    pi->conditions, pi->n_conditions, 0);
@@ -294,7 +294,7 @@ static void sync_l2pol(struct lb_engine *e, struct lb_l2pol *p)
 		if (!p->spec.problem[i])
 			continue;
 		c[n++] = (struct lb_condition){
-			.type = lb_l2_problem_type((enum lb_l2_problem)i),
+			.type = lbe_l2_problem_type((enum lb_l2_problem)i),
 			.status = "True", .reason = "error",
 			.message = p->spec.problem[i],
 		};
@@ -303,13 +303,13 @@ static void sync_l2pol(struct lb_engine *e, struct lb_l2pol *p)
 		    c, n, 0);
 }
 
-void lb_status_sync(struct lb_engine *e)
+void lbe_status_sync(struct lb_engine *e)
 {
 	struct lb_service *s;
 	size_t i;
 
 	/* Pools and policies are few; their status is cheap to recompute. */
-	lb_engine_foreach_pool(e, sync_pool_cb, e);
+	lbe_foreach_pool(e, sync_pool_cb, e);
 	for (i = 0; i < e->l2pols.n; i++)
 		sync_l2pol(e, (struct lb_l2pol *)e->l2pols.v[i]);
 	for (i = 0; i < e->nstatq; i++) {
@@ -320,7 +320,7 @@ void lb_status_sync(struct lb_engine *e)
 	e->nstatq = 0;
 }
 
-void lb_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg)
+void lbe_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg)
 {
 	struct lb_service *s;
 	struct lb_eps *x;
@@ -328,10 +328,10 @@ void lb_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg)
 
 	for (i = 0; i < e->npools; i++)
 		fn(e, LB_KIND_POOL, e->pools[i]->name, &e->pools[i]->st, arg);
-	while ((s = lb_htab_next(&e->svcs, &it)))
+	while ((s = lbe_htab_next(&e->svcs, &it)))
 		fn(e, LB_KIND_SERVICE, s->key, &s->st, arg);
 	it = 0;
-	while ((x = lb_htab_next(&e->eps, &it)))
+	while ((x = lbe_htab_next(&e->eps, &it)))
 		fn(e, LB_KIND_ENDPOINTSLICE, x->key, &x->st, arg);
 	for (i = 0; i < e->l2pols.n; i++)
 		fn(e, LB_KIND_L2POLICY, e->l2pols.v[i]->name,

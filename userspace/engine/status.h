@@ -32,6 +32,6 @@ struct lb_objstat {
 	size_t nconds;
 };
 
-void lb_objstat_free(struct lb_objstat *st);
+void lbe_objstat_free(struct lb_objstat *st);
 
 #endif /* _LB_STATUS_H */

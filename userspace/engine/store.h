@@ -48,7 +48,7 @@ struct lb_store_object {
  *
  * SQLite is the one store today (store_sqlite.c).  Another one (etcd for
  * cluster mode) implements these operations and an open function, and
- * lb_store_open() chooses it; nothing in the engine above this interface
+ * lbe_store_open() chooses it; nothing in the engine above this interface
  * changes.
  */
 struct lb_store_ops {
@@ -96,18 +96,18 @@ struct lb_store {
 };
 
 /* The SQLite store: @path is the database file. */
-int lb_store_sqlite_open(const char *path, struct lb_store **out, char **err);
+int lbe_store_sqlite_open(const char *path, struct lb_store **out, char **err);
 /* How long to wait for another writer before failing (default 5 s). */
-void lb_store_sqlite_busy_timeout(struct lb_store *s, int ms);
+void lbe_store_sqlite_busy_timeout(struct lb_store *s, int ms);
 
 /*
  * The etcd store (store_etcd.c, built into lbipamd, not the engine
  * library): keys under @prefix ("/lbipam/"), through @c, which stays
- * the caller's.  It starts empty; lb_store_etcd_refresh() reads the
+ * the caller's.  It starts empty; lbe_store_etcd_refresh() reads the
  * whole state into its snapshot (which the each_* iterators walk), and
  * a commit is one etcd txn that succeeds only while the leader key
  * (@prefix "leader") has the create revision given to
- * lb_store_etcd_fence(); without one a commit that changes anything
+ * lbe_store_etcd_fence(); without one a commit that changes anything
  * fails with -EPERM.  Commits that change nothing write nothing.
  */
 struct lb_etcd;
@@ -116,116 +116,116 @@ struct lb_etcd;
  * mirrors every snapshot and commit; refused (-EEXIST) if it holds a
  * single node's objects rather than a cache.
  */
-int lb_store_etcd_open(struct lb_etcd *c, const char *prefix,
+int lbe_store_etcd_open(struct lb_etcd *c, const char *prefix,
 		       struct lb_store *cache, struct lb_store **out,
 		       char **err);
 /* The snapshot from the cache (etcd unreachable); -ENOENT if none. */
-int lb_store_etcd_load_cache(struct lb_store *s);
+int lbe_store_etcd_load_cache(struct lb_store *s);
 /* 0, or -EIO / -EPROTO with the snapshot unchanged. */
-int lb_store_etcd_refresh(struct lb_store *s);
+int lbe_store_etcd_refresh(struct lb_store *s);
 /* The etcd revision the snapshot is as of. */
-int64_t lb_store_etcd_revision(struct lb_store *s);
+int64_t lbe_store_etcd_revision(struct lb_store *s);
 /* 0: not the leader. */
-void lb_store_etcd_fence(struct lb_store *s, int64_t leader_create_rev);
+void lbe_store_etcd_fence(struct lb_store *s, int64_t leader_create_rev);
 /* A commit failed because the leader key was no longer ours. */
-bool lb_store_etcd_lost(struct lb_store *s);
+bool lbe_store_etcd_lost(struct lb_store *s);
 
 /* Opens the store @where names; *err (if given) gets a malloc'd reason. */
-static inline int lb_store_open(const char *where, struct lb_store **out,
+static inline int lbe_store_open(const char *where, struct lb_store **out,
 				char **err)
 {
-	return lb_store_sqlite_open(where, out, err);
+	return lbe_store_sqlite_open(where, out, err);
 }
 
-static inline void lb_store_close(struct lb_store *s)
+static inline void lbe_store_close(struct lb_store *s)
 {
 	if (s)
 		s->ops->close(s);
 }
 
-static inline const char *lb_store_errmsg(struct lb_store *s)
+static inline const char *lbe_store_errmsg(struct lb_store *s)
 {
 	return s->ops->errmsg(s);
 }
 
-static inline int lb_store_begin(struct lb_store *s)
+static inline int lbe_store_begin(struct lb_store *s)
 {
 	return s->ops->begin(s);
 }
 
-static inline int lb_store_commit(struct lb_store *s)
+static inline int lbe_store_commit(struct lb_store *s)
 {
 	return s->ops->commit(s);
 }
 
-static inline void lb_store_rollback(struct lb_store *s)
+static inline void lbe_store_rollback(struct lb_store *s)
 {
 	s->ops->rollback(s);
 }
 
-static inline int lb_store_put_object(struct lb_store *s,
+static inline int lbe_store_put_object(struct lb_store *s,
 				      const struct lb_store_object *o)
 {
 	return s->ops->put_object(s, o);
 }
 
-static inline int lb_store_del_object(struct lb_store *s, int kind,
+static inline int lbe_store_del_object(struct lb_store *s, int kind,
 				      const char *key)
 {
 	return s->ops->del_object(s, kind, key);
 }
 
-static inline int lb_store_put_holdings(struct lb_store *s, const char *svc,
+static inline int lbe_store_put_holdings(struct lb_store *s, const char *svc,
 					const char *const *ips, size_t n,
 					int revoked)
 {
 	return s->ops->put_holdings(s, svc, ips, n, revoked);
 }
 
-static inline int lb_store_put_pool_state(struct lb_store *s,
+static inline int lbe_store_put_pool_state(struct lb_store *s,
 					  const char *pool, bool conflicting,
 					  const char *msg)
 {
 	return s->ops->put_pool_state(s, pool, conflicting, msg);
 }
 
-static inline int lb_store_del_pool_state(struct lb_store *s,
+static inline int lbe_store_del_pool_state(struct lb_store *s,
 					  const char *pool)
 {
 	return s->ops->del_pool_state(s, pool);
 }
 
-static inline int lb_store_set_meta(struct lb_store *s, const char *key,
+static inline int lbe_store_set_meta(struct lb_store *s, const char *key,
 				    int64_t v)
 {
 	return s->ops->set_meta(s, key, v);
 }
 
-static inline int lb_store_get_meta(struct lb_store *s, const char *key,
+static inline int lbe_store_get_meta(struct lb_store *s, const char *key,
 				    int64_t *v)
 {
 	return s->ops->get_meta(s, key, v);
 }
 
-static inline int lb_store_each_object(struct lb_store *s,
+static inline int lbe_store_each_object(struct lb_store *s,
 		int (*cb)(const struct lb_store_object *o, void *arg), void *arg)
 {
 	return s->ops->each_object(s, cb, arg);
 }
 
-static inline int lb_store_each_holding(struct lb_store *s,
+static inline int lbe_store_each_holding(struct lb_store *s,
 		int (*cb)(const char *svc, const char *ip, void *arg), void *arg)
 {
 	return s->ops->each_holding(s, cb, arg);
 }
 
-static inline int lb_store_each_svc_state(struct lb_store *s,
+static inline int lbe_store_each_svc_state(struct lb_store *s,
 		int (*cb)(const char *svc, int revoked, void *arg), void *arg)
 {
 	return s->ops->each_svc_state(s, cb, arg);
 }
 
-static inline int lb_store_each_pool_state(struct lb_store *s,
+static inline int lbe_store_each_pool_state(struct lb_store *s,
 		int (*cb)(const char *pool, bool conflicting, const char *msg,
 			  void *arg), void *arg)
 {

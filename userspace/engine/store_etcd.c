@@ -63,7 +63,7 @@ static void etcd_close(struct lb_store *b)
 	json_decref(s->snap);
 	json_decref(s->ops);
 	free(s->prefix);
-	lb_store_close(s->cache);
+	lbe_store_close(s->cache);
 	free(s);
 }
 
@@ -250,10 +250,10 @@ static int cache_one(struct lb_store *c, const char *rel, json_t *old,
 		int rc;
 
 		if (!cur)
-			return lb_store_del_object(c, o.kind, o.key);
+			return lbe_store_del_object(c, o.kind, o.key);
 		conds = object_conds(v, &o.n_conditions);
 		o.conditions = conds;
-		rc = o.doc ? lb_store_put_object(c, &o) : 0;
+		rc = o.doc ? lbe_store_put_object(c, &o) : 0;
 		free(conds);
 		return rc;
 	}
@@ -269,7 +269,7 @@ static int cache_one(struct lb_store *c, const char *rel, json_t *old,
 		json_array_foreach(ips, i, ip)
 			if (json_is_string(ip))
 				v_ips[n++] = json_string_value(ip);
-		rc = lb_store_put_holdings(c, rel + 9, v_ips, n,
+		rc = lbe_store_put_holdings(c, rel + 9, v_ips, n,
 			(int)json_integer_value(json_object_get(cur,
 								"revoked")));
 		free(v_ips);
@@ -277,14 +277,14 @@ static int cache_one(struct lb_store *c, const char *rel, json_t *old,
 	}
 	if (!strncmp(rel, "pools/", 6)) {
 		if (!cur)
-			return lb_store_del_pool_state(c, rel + 6);
-		return lb_store_put_pool_state(c, rel + 6,
+			return lbe_store_del_pool_state(c, rel + 6);
+		return lbe_store_put_pool_state(c, rel + 6,
 			json_is_true(json_object_get(cur, "conflicting")),
 			json_string_value(json_object_get(cur, "message")));
 	}
 	/* meta/schema is etcd's layout, not the cache's own. */
 	if (!strncmp(rel, "meta/", 5) && cur && strcmp(rel, "meta/schema"))
-		return lb_store_set_meta(c, rel + 5,
+		return lbe_store_set_meta(c, rel + 5,
 			json_integer_value(json_object_get(cur, "value")));
 	return 0;
 }
@@ -299,7 +299,7 @@ static void cache_sync(struct etcd_store *s, json_t *old, json_t *cur)
 	json_t *v;
 	int rc;
 
-	if (!s->cache || lb_store_begin(s->cache))
+	if (!s->cache || lbe_store_begin(s->cache))
 		return;
 	rc = 0;
 	json_object_foreach(old, k, v)
@@ -312,9 +312,9 @@ static void cache_sync(struct etcd_store *s, json_t *old, json_t *cur)
 			rc = cache_one(s->cache, k, was, v);
 	}
 	if (!rc)
-		rc = lb_store_set_meta(s->cache, "etcd_revision", s->rev);
-	if (rc || lb_store_commit(s->cache))
-		lb_store_rollback(s->cache);
+		rc = lbe_store_set_meta(s->cache, "etcd_revision", s->rev);
+	if (rc || lbe_store_commit(s->cache))
+		lbe_store_rollback(s->cache);
 }
 
 struct cache_load {
@@ -375,33 +375,33 @@ static int cache_pool_state(const char *pool, bool conflicting,
 	return 0;
 }
 
-int lb_store_etcd_load_cache(struct lb_store *b)
+int lbe_store_etcd_load_cache(struct lb_store *b)
 {
 	struct etcd_store *s = es(b);
 	struct cache_load cl = { .snap = json_object() };
 	int64_t v;
 	int rc;
 
-	if (!s->cache || lb_store_get_meta(s->cache, "etcd_revision", &v)) {
+	if (!s->cache || lbe_store_get_meta(s->cache, "etcd_revision", &v)) {
 		json_decref(cl.snap);
 		snprintf(s->err, sizeof(s->err),
 			 "no local cache of the shared state");
 		return -ENOENT;
 	}
-	rc = lb_store_each_object(s->cache, cache_object, &cl);
+	rc = lbe_store_each_object(s->cache, cache_object, &cl);
 	if (!rc)
-		rc = lb_store_each_holding(s->cache, cache_holding, &cl);
+		rc = lbe_store_each_holding(s->cache, cache_holding, &cl);
 	if (!rc)
-		rc = lb_store_each_svc_state(s->cache, cache_svc_state, &cl);
+		rc = lbe_store_each_svc_state(s->cache, cache_svc_state, &cl);
 	if (!rc)
-		rc = lb_store_each_pool_state(s->cache, cache_pool_state, &cl);
+		rc = lbe_store_each_pool_state(s->cache, cache_pool_state, &cl);
 	if (rc) {
 		json_decref(cl.snap);
 		snprintf(s->err, sizeof(s->err), "the local cache: %s",
-			 lb_store_errmsg(s->cache));
+			 lbe_store_errmsg(s->cache));
 		return rc;
 	}
-	if (!lb_store_get_meta(s->cache, "last_stamp", &v))
+	if (!lbe_store_get_meta(s->cache, "last_stamp", &v))
 		json_object_set_new(cl.snap, "meta/last_stamp",
 				    json_pack("{s:I}", "value", (json_int_t)v));
 	json_decref(s->snap);
@@ -414,7 +414,7 @@ int lb_store_etcd_load_cache(struct lb_store *b)
 static json_t *key_b64(struct etcd_store *s, const char *rel)
 {
 	char *k = lb_xasprintf("%s%s", s->prefix, rel);
-	json_t *j = lb_etcd_b64(k, strlen(k));
+	json_t *j = lbe_etcd_b64(k, strlen(k));
 
 	free(k);
 	return j;
@@ -461,7 +461,7 @@ static int etcd_commit(struct lb_store *b)
 		text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 		json_array_append_new(puts, json_pack("{s:{s:o, s:o}}",
 				      "request_put", "key", key_b64(s, k),
-				      "value", lb_etcd_b64(text,
+				      "value", lbe_etcd_b64(text,
 							   strlen(text))));
 		free(text);
 	}
@@ -470,12 +470,12 @@ static int etcd_commit(struct lb_store *b)
 			key_b64(s, "leader"), "result", "EQUAL", "target",
 			"CREATE", "create_revision",
 			fence, "success", puts);
-	rc = lb_etcd_call_timeout(s->c, "/v3/kv/txn", txn, &r,
+	rc = lbe_etcd_call_timeout(s->c, "/v3/kv/txn", txn, &r,
 				  LB_ETCD_DATA_TIMEOUT_MS);
 	json_decref(txn);
 	if (rc) {
 		snprintf(s->err, sizeof(s->err), "%s; nothing written",
-			 lb_etcd_errmsg(s->c));
+			 lbe_etcd_errmsg(s->c));
 		json_decref(ops);
 		return rc;
 	}
@@ -487,7 +487,7 @@ static int etcd_commit(struct lb_store *b)
 		json_decref(ops);
 		return -EPERM;
 	}
-	s->rev = lb_etcd_int(json_object_get(json_object_get(r, "header"),
+	s->rev = lbe_etcd_int(json_object_get(json_object_get(r, "header"),
 					     "revision"));
 	old = json_copy(s->snap);
 	json_array_foreach(ops, i, o) {
@@ -692,7 +692,7 @@ static bool state_key(const char *rel)
 	       !strncmp(rel, "pools/", 6) || !strncmp(rel, "meta/", 5);
 }
 
-int lb_store_etcd_refresh(struct lb_store *b)
+int lbe_store_etcd_refresh(struct lb_store *b)
 {
 	struct etcd_store *s = es(b);
 	json_t *req, *r, *kvs, *kv, *snap, *schema;
@@ -700,20 +700,20 @@ int lb_store_etcd_refresh(struct lb_store *b)
 	int rc;
 
 	req = json_pack("{s:o, s:o}", "key",
-			lb_etcd_b64(s->prefix, plen), "range_end",
-			lb_etcd_prefix_end(s->prefix));
-	rc = lb_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
+			lbe_etcd_b64(s->prefix, plen), "range_end",
+			lbe_etcd_prefix_end(s->prefix));
+	rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
 				  LB_ETCD_DATA_TIMEOUT_MS);
 	json_decref(req);
 	if (rc) {
-		snprintf(s->err, sizeof(s->err), "%s", lb_etcd_errmsg(s->c));
+		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
 		return rc;
 	}
 	snap = json_object();
 	kvs = json_object_get(r, "kvs");
 	json_array_foreach(kvs, i, kv) {
-		char *k = lb_etcd_unb64(json_object_get(kv, "key"), NULL);
-		char *v = lb_etcd_unb64(json_object_get(kv, "value"), NULL);
+		char *k = lbe_etcd_unb64(json_object_get(kv, "key"), NULL);
+		char *v = lbe_etcd_unb64(json_object_get(kv, "value"), NULL);
 		json_t *j = v ? json_loads(v, 0, NULL) : NULL;
 
 		if (k && strlen(k) > plen && state_key(k + plen) && j)
@@ -733,7 +733,7 @@ int lb_store_etcd_refresh(struct lb_store *b)
 		json_decref(r);
 		return -EPROTO;
 	}
-	s->rev = lb_etcd_int(json_object_get(json_object_get(r, "header"),
+	s->rev = lbe_etcd_int(json_object_get(json_object_get(r, "header"),
 					     "revision"));
 	cache_sync(s, s->snap, snap);
 	json_decref(s->snap);
@@ -742,12 +742,12 @@ int lb_store_etcd_refresh(struct lb_store *b)
 	return 0;
 }
 
-int64_t lb_store_etcd_revision(struct lb_store *b)
+int64_t lbe_store_etcd_revision(struct lb_store *b)
 {
 	return es(b)->rev;
 }
 
-void lb_store_etcd_fence(struct lb_store *b, int64_t leader_create_rev)
+void lbe_store_etcd_fence(struct lb_store *b, int64_t leader_create_rev)
 {
 	struct etcd_store *s = es(b);
 
@@ -755,7 +755,7 @@ void lb_store_etcd_fence(struct lb_store *b, int64_t leader_create_rev)
 	s->lost = false;
 }
 
-bool lb_store_etcd_lost(struct lb_store *b)
+bool lbe_store_etcd_lost(struct lb_store *b)
 {
 	return es(b)->lost;
 }
@@ -767,7 +767,7 @@ static int has_any(const struct lb_store_object *o, void *arg)
 	return 1;
 }
 
-int lb_store_etcd_open(struct lb_etcd *c, const char *prefix,
+int lbe_store_etcd_open(struct lb_etcd *c, const char *prefix,
 		       struct lb_store *cache, struct lb_store **out, char **err)
 {
 	struct etcd_store *s;
@@ -775,11 +775,11 @@ int lb_store_etcd_open(struct lb_etcd *c, const char *prefix,
 
 	*out = NULL;
 	/* A single node's database is not a cache to overwrite. */
-	if (cache && lb_store_get_meta(cache, "etcd_revision", &v) &&
-	    lb_store_each_object(cache, has_any, NULL)) {
+	if (cache && lbe_store_get_meta(cache, "etcd_revision", &v) &&
+	    lbe_store_each_object(cache, has_any, NULL)) {
 		if (err)
 			*err = lb_xstrdup("the local state file holds a single node's objects, not a cache of etcd's; give cluster mode another --state");
-		lb_store_close(cache);
+		lbe_store_close(cache);
 		return -EEXIST;
 	}
 	if (!prefix || prefix[0] != '/' || prefix[strlen(prefix) - 1] != '/') {

@@ -111,7 +111,7 @@ static const char *sqlite_errmsg(struct lb_store *b)
 	return sqlite3_errmsg(s->db);
 }
 
-void lb_store_sqlite_busy_timeout(struct lb_store *b, int ms)
+void lbe_store_sqlite_busy_timeout(struct lb_store *b, int ms)
 {
 	struct sqlite_store *s = sq(b);
 
@@ -494,7 +494,7 @@ static const struct lb_store_ops sqlite_ops = {
 	.each_pool_state = sqlite_each_pool_state,
 };
 
-int lb_store_sqlite_open(const char *path, struct lb_store **out, char **err)
+int lbe_store_sqlite_open(const char *path, struct lb_store **out, char **err)
 {
 	struct sqlite_store *s = lb_xcalloc(1, sizeof(*s));
 	int64_t ver;

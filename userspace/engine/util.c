@@ -18,7 +18,7 @@ static void sb_reserve(struct lb_strbuf *b, size_t extra)
 	b->s = lb_xrealloc(b->s, b->cap);
 }
 
-void lb_sb_addn(struct lb_strbuf *b, const char *s, size_t n)
+void lbe_sb_addn(struct lb_strbuf *b, const char *s, size_t n)
 {
 	sb_reserve(b, n);
 	memcpy(b->s + b->len, s, n);
@@ -26,17 +26,17 @@ void lb_sb_addn(struct lb_strbuf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
-void lb_sb_add(struct lb_strbuf *b, const char *s)
+void lbe_sb_add(struct lb_strbuf *b, const char *s)
 {
-	lb_sb_addn(b, s, strlen(s));
+	lbe_sb_addn(b, s, strlen(s));
 }
 
-void lb_sb_addc(struct lb_strbuf *b, char c)
+void lbe_sb_addc(struct lb_strbuf *b, char c)
 {
-	lb_sb_addn(b, &c, 1);
+	lbe_sb_addn(b, &c, 1);
 }
 
-void lb_sb_vprintf(struct lb_strbuf *b, const char *fmt, va_list ap)
+void lbe_sb_vprintf(struct lb_strbuf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
 	int n;
@@ -51,16 +51,16 @@ void lb_sb_vprintf(struct lb_strbuf *b, const char *fmt, va_list ap)
 	b->len += (size_t)n;
 }
 
-void lb_sb_printf(struct lb_strbuf *b, const char *fmt, ...)
+void lbe_sb_printf(struct lb_strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	lb_sb_vprintf(b, fmt, ap);
+	lbe_sb_vprintf(b, fmt, ap);
 	va_end(ap);
 }
 
-void lb_sb_logfmt_val(struct lb_strbuf *b, const char *v)
+void lbe_sb_logfmt_val(struct lb_strbuf *b, const char *v)
 {
 	bool quote = !*v;
 	const char *p;
@@ -70,26 +70,26 @@ void lb_sb_logfmt_val(struct lb_strbuf *b, const char *v)
 		    (unsigned char)*p >= 0x7f)
 			quote = true;
 	if (!quote) {
-		lb_sb_add(b, v);
+		lbe_sb_add(b, v);
 		return;
 	}
-	lb_sb_addc(b, '"');
+	lbe_sb_addc(b, '"');
 	for (p = v; *p; p++) {
 		if (*p == '"' || *p == '\\') {
-			lb_sb_addc(b, '\\');
-			lb_sb_addc(b, *p);
+			lbe_sb_addc(b, '\\');
+			lbe_sb_addc(b, *p);
 		} else if (*p == '\n') {
-			lb_sb_add(b, "\\n");
+			lbe_sb_add(b, "\\n");
 		} else if ((unsigned char)*p < ' ') {
-			lb_sb_printf(b, "\\x%02x", (unsigned char)*p);
+			lbe_sb_printf(b, "\\x%02x", (unsigned char)*p);
 		} else {
-			lb_sb_addc(b, *p);
+			lbe_sb_addc(b, *p);
 		}
 	}
-	lb_sb_addc(b, '"');
+	lbe_sb_addc(b, '"');
 }
 
-char *lb_sb_steal(struct lb_strbuf *b)
+char *lbe_sb_steal(struct lb_strbuf *b)
 {
 	char *s = b->s ? b->s : lb_xstrdup("");
 
@@ -98,7 +98,7 @@ char *lb_sb_steal(struct lb_strbuf *b)
 	return s;
 }
 
-void lb_sb_free(struct lb_strbuf *b)
+void lbe_sb_free(struct lb_strbuf *b)
 {
 	free(b->s);
 	b->s = NULL;
@@ -106,7 +106,7 @@ void lb_sb_free(struct lb_strbuf *b)
 }
 
 /* FNV-1a folded through a final mixer; inputs are not adversarial. */
-uint64_t lb_hash_bytes(const void *p, size_t n, uint64_t seed)
+uint64_t lbe_hash_bytes(const void *p, size_t n, uint64_t seed)
 {
 	const unsigned char *c = p;
 	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
@@ -122,20 +122,20 @@ uint64_t lb_hash_bytes(const void *p, size_t n, uint64_t seed)
 	return h;
 }
 
-uint64_t lb_hash_str(const char *s)
+uint64_t lbe_hash_str(const char *s)
 {
-	return lb_hash_bytes(s, strlen(s), 0);
+	return lbe_hash_bytes(s, strlen(s), 0);
 }
 
-#define TOMB ((void *)&lb_htab_init)
+#define TOMB ((void *)&lbe_htab_init)
 
-void lb_htab_init(struct lb_htab *t, const struct lb_htab_ops *ops)
+void lbe_htab_init(struct lb_htab *t, const struct lb_htab_ops *ops)
 {
 	memset(t, 0, sizeof(*t));
 	t->ops = ops;
 }
 
-void lb_htab_free(struct lb_htab *t)
+void lbe_htab_free(struct lb_htab *t)
 {
 	free(t->slots);
 	t->slots = NULL;
@@ -149,12 +149,12 @@ static const char *str_key(const struct lb_htab *t, const void *entry)
 
 static uint64_t hash_key(const struct lb_htab *t, const void *key)
 {
-	return t->ops->str_key ? lb_hash_str(key) : t->ops->hash_key(key);
+	return t->ops->str_key ? lbe_hash_str(key) : t->ops->hash_key(key);
 }
 
 static uint64_t hash_entry(const struct lb_htab *t, const void *entry)
 {
-	return t->ops->str_key ? lb_hash_str(str_key(t, entry)) :
+	return t->ops->str_key ? lbe_hash_str(str_key(t, entry)) :
 				 t->ops->hash_entry(entry);
 }
 
@@ -181,7 +181,7 @@ static size_t find_slot(const struct lb_htab *t, const void *key)
 	}
 }
 
-void *lb_htab_get(const struct lb_htab *t, const void *key)
+void *lbe_htab_get(const struct lb_htab *t, const void *key)
 {
 	size_t i;
 
@@ -218,7 +218,7 @@ static void rehash(struct lb_htab *t, size_t cap)
 	free(old);
 }
 
-void lb_htab_add(struct lb_htab *t, void *entry)
+void lbe_htab_add(struct lb_htab *t, void *entry)
 {
 	if ((t->used + 1) * 10 >= t->cap * 7) {
 		size_t cap = t->cap ? t->cap : 16;
@@ -230,7 +230,7 @@ void lb_htab_add(struct lb_htab *t, void *entry)
 	insert_raw(t, entry);
 }
 
-void *lb_htab_del(struct lb_htab *t, const void *key)
+void *lbe_htab_del(struct lb_htab *t, const void *key)
 {
 	size_t i;
 	void *e;
@@ -246,7 +246,7 @@ void *lb_htab_del(struct lb_htab *t, const void *key)
 	return e;
 }
 
-void *lb_htab_next(const struct lb_htab *t, size_t *iter)
+void *lbe_htab_next(const struct lb_htab *t, size_t *iter)
 {
 	while (*iter < t->cap) {
 		void *e = t->slots[(*iter)++];

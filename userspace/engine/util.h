@@ -31,19 +31,19 @@ struct lb_strbuf {
 	size_t cap;
 };
 
-void lb_sb_addn(struct lb_strbuf *b, const char *s, size_t n);
-void lb_sb_add(struct lb_strbuf *b, const char *s);
-void lb_sb_addc(struct lb_strbuf *b, char c);
-void lb_sb_printf(struct lb_strbuf *b, const char *fmt, ...)
+void lbe_sb_addn(struct lb_strbuf *b, const char *s, size_t n);
+void lbe_sb_add(struct lb_strbuf *b, const char *s);
+void lbe_sb_addc(struct lb_strbuf *b, char c);
+void lbe_sb_printf(struct lb_strbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void lb_sb_vprintf(struct lb_strbuf *b, const char *fmt, va_list ap);
+void lbe_sb_vprintf(struct lb_strbuf *b, const char *fmt, va_list ap);
 /* Append a logfmt value, quoting only when needed. */
-void lb_sb_logfmt_val(struct lb_strbuf *b, const char *v);
-char *lb_sb_steal(struct lb_strbuf *b);
-void lb_sb_free(struct lb_strbuf *b);
+void lbe_sb_logfmt_val(struct lb_strbuf *b, const char *v);
+char *lbe_sb_steal(struct lb_strbuf *b);
+void lbe_sb_free(struct lb_strbuf *b);
 
-uint64_t lb_hash_bytes(const void *p, size_t n, uint64_t seed);
-uint64_t lb_hash_str(const char *s);
+uint64_t lbe_hash_bytes(const void *p, size_t n, uint64_t seed);
+uint64_t lbe_hash_str(const char *s);
 
 /*
  * Open-addressing hash set of pointers.  The table never owns entries;
@@ -69,13 +69,13 @@ struct lb_htab {
 	size_t used;		/* live + tombstones */
 };
 
-void lb_htab_init(struct lb_htab *t, const struct lb_htab_ops *ops);
-void lb_htab_free(struct lb_htab *t);
-void *lb_htab_get(const struct lb_htab *t, const void *key);
+void lbe_htab_init(struct lb_htab *t, const struct lb_htab_ops *ops);
+void lbe_htab_free(struct lb_htab *t);
+void *lbe_htab_get(const struct lb_htab *t, const void *key);
 /* Entry must not already be present under its key. */
-void lb_htab_add(struct lb_htab *t, void *entry);
-void *lb_htab_del(struct lb_htab *t, const void *key);
-/* Iterate: for (i = 0; (e = lb_htab_next(t, &i)); ) */
-void *lb_htab_next(const struct lb_htab *t, size_t *iter);
+void lbe_htab_add(struct lb_htab *t, void *entry);
+void *lbe_htab_del(struct lb_htab *t, const void *key);
+/* Iterate: for (i = 0; (e = lbe_htab_next(t, &i)); ) */
+void *lbe_htab_next(const struct lb_htab *t, size_t *iter);
 
 #endif /* _LB_UTIL_H */

@@ -13,7 +13,7 @@ static void read_ep_ports(struct yl *y, struct lb_eps_spec *es,
 	char p[PATH_MAX_LEN];
 	yaml_node_item_t *it;
 
-	if (!lb_y_want_seq(y, n, "ports"))
+	if (!lbe_y_want_seq(y, n, "ports"))
 		return;
 	es->ports = lb_xcalloc(n->data.sequence.items.top -
 			       n->data.sequence.items.start,
@@ -22,14 +22,14 @@ static void read_ep_ports(struct yl *y, struct lb_eps_spec *es,
 	     it++) {
 		size_t idx = it - n->data.sequence.items.start;
 		struct lb_ep_port *pt = &es->ports[es->nports];
-		yaml_node_t *en = lb_y_node(y, *it);
+		yaml_node_t *en = lbe_y_node(y, *it);
 
 		snprintf(p, sizeof(p), "ports[%zu]", idx);
 		if (!en || en->type != YAML_MAPPING_NODE) {
-			lb_y_err(y, p, "expected a mapping");
+			lbe_y_err(y, p, "expected a mapping");
 			continue;
 		}
-		if (!lb_y_read_port(y, en, p, false, &pt->port, &pt->proto,
+		if (!lbe_y_read_port(y, en, p, false, &pt->port, &pt->proto,
 				    &pt->name))
 			continue;
 		es->nports++;
@@ -41,27 +41,27 @@ static void read_conditions(struct yl *y, const yaml_node_t *en,
 			    const char *p, struct lb_ep *ep)
 {
 	char q[PATH_MAX_LEN + 32];
-	yaml_node_t *cond = lb_y_get(y, en, "conditions");
+	yaml_node_t *cond = lbe_y_get(y, en, "conditions");
 	bool serving_set = false;
 
 	ep->ready = true;
 	ep->terminating = false;
 	snprintf(q, sizeof(q), "%s.conditions", p);
-	if (!cond || !lb_y_want_map(y, cond, q)) {
+	if (!cond || !lbe_y_want_map(y, cond, q)) {
 		ep->serving = ep->ready;
 		return;
 	}
 	snprintf(q, sizeof(q), "%s.conditions.ready", p);
-	lb_y_get_bool(y, cond, "ready", q, &ep->ready);
+	lbe_y_get_bool(y, cond, "ready", q, &ep->ready);
 	snprintf(q, sizeof(q), "%s.conditions.serving", p);
-	if (lb_y_get(y, cond, "serving")) {
+	if (lbe_y_get(y, cond, "serving")) {
 		serving_set = true;
-		lb_y_get_bool(y, cond, "serving", q, &ep->serving);
+		lbe_y_get_bool(y, cond, "serving", q, &ep->serving);
 	}
 	if (!serving_set)
 		ep->serving = ep->ready;
 	snprintf(q, sizeof(q), "%s.conditions.terminating", p);
-	lb_y_get_bool(y, cond, "terminating", q, &ep->terminating);
+	lbe_y_get_bool(y, cond, "terminating", q, &ep->terminating);
 }
 
 static void read_endpoints(struct yl *y, struct lb_eps_spec *es,
@@ -70,38 +70,38 @@ static void read_endpoints(struct yl *y, struct lb_eps_spec *es,
 	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
 	yaml_node_item_t *it, *ai;
 
-	if (!lb_y_want_seq(y, n, "endpoints"))
+	if (!lbe_y_want_seq(y, n, "endpoints"))
 		return;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		size_t idx = it - n->data.sequence.items.start;
-		yaml_node_t *en = lb_y_node(y, *it), *addrs;
+		yaml_node_t *en = lbe_y_node(y, *it), *addrs;
 		struct lb_ep tmpl = { 0 };
 		const char *node;
 
 		snprintf(p, sizeof(p), "endpoints[%zu]", idx);
 		if (!en || en->type != YAML_MAPPING_NODE) {
-			lb_y_err(y, p, "expected a mapping");
+			lbe_y_err(y, p, "expected a mapping");
 			continue;
 		}
 		read_conditions(y, en, p, &tmpl);
 		snprintf(q, sizeof(q), "%s.nodeName", p);
-		node = lb_y_get_str(y, en, "nodeName", q);
+		node = lbe_y_get_str(y, en, "nodeName", q);
 		snprintf(q, sizeof(q), "%s.addresses", p);
-		addrs = lb_y_get(y, en, "addresses");
-		if (!lb_y_want_seq(y, addrs, q) || fqdn)
+		addrs = lbe_y_get(y, en, "addresses");
+		if (!lbe_y_want_seq(y, addrs, q) || fqdn)
 			continue;
 		tmpl.primary = true;
 		for (ai = addrs->data.sequence.items.start;
 		     ai < addrs->data.sequence.items.top; ai++) {
-			const char *v = lb_y_scalar(y, lb_y_node(y, *ai), q);
+			const char *v = lbe_y_scalar(y, lbe_y_node(y, *ai), q);
 			struct lb_ep ep = tmpl;
 
 			tmpl.primary = false;
 			if (!v)
 				continue;
-			if (lb_addr_parse(v, &ep.addr)) {
-				lb_y_err(y, q, "invalid address '%s'", v);
+			if (lbe_addr_parse(v, &ep.addr)) {
+				lbe_y_err(y, q, "invalid address '%s'", v);
 				continue;
 			}
 			ep.node = node ? lb_xstrdup(node) : NULL;
@@ -112,27 +112,27 @@ static void read_endpoints(struct yl *y, struct lb_eps_spec *es,
 	}
 }
 
-void lb_y_load_eps(struct yl *y, const yaml_node_t *root,
+void lbe_y_load_eps(struct yl *y, const yaml_node_t *root,
 		   const yaml_node_t *md, struct lb_doc *o)
 {
 	struct lb_labels l = { 0 };
-	yaml_node_t *n = lb_y_get(y, md, "labels");
+	yaml_node_t *n = lbe_y_get(y, md, "labels");
 	const char *v;
 
 	if (n)
-		lb_y_read_strmap(y, n, "metadata.labels", &l);
-	v = lb_labels_get(&l, "kubernetes.io/service-name");
+		lbe_y_read_strmap(y, n, "metadata.labels", &l);
+	v = lbe_labels_get(&l, "kubernetes.io/service-name");
 	if (v)
 		o->eps.service = lb_xstrdup(v);
-	lb_labels_free(&l);
-	v = lb_y_get_str(y, root, "addressType", "addressType");
+	lbe_labels_free(&l);
+	v = lbe_y_get_str(y, root, "addressType", "addressType");
 	if (v && strcmp(v, "IPv4") && strcmp(v, "IPv6") && strcmp(v, "FQDN"))
-		lb_y_err(y, "addressType", "must be IPv4, IPv6 or FQDN, got '%s'", v);
+		lbe_y_err(y, "addressType", "must be IPv4, IPv6 or FQDN, got '%s'", v);
 	o->eps.fqdn = v && !strcmp(v, "FQDN");
-	n = lb_y_get(y, root, "endpoints");
+	n = lbe_y_get(y, root, "endpoints");
 	if (n)
 		read_endpoints(y, &o->eps, n, v && !strcmp(v, "FQDN"));
-	n = lb_y_get(y, root, "ports");
+	n = lbe_y_get(y, root, "ports");
 	if (n)
 		read_ep_ports(y, &o->eps, n);
 }

@@ -47,20 +47,20 @@ static void put_string(struct lb_strbuf *b, const char *s, size_t len)
 {
 	size_t i;
 
-	lb_sb_addc(b, '"');
+	lbe_sb_addc(b, '"');
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\') {
-			lb_sb_addc(b, '\\');
-			lb_sb_addc(b, (char)c);
+			lbe_sb_addc(b, '\\');
+			lbe_sb_addc(b, (char)c);
 		} else if (c < 0x20) {
-			lb_sb_printf(b, "\\u%04x", c);
+			lbe_sb_printf(b, "\\u%04x", c);
 		} else {
-			lb_sb_addc(b, (char)c);
+			lbe_sb_addc(b, (char)c);
 		}
 	}
-	lb_sb_addc(b, '"');
+	lbe_sb_addc(b, '"');
 }
 
 static const char *const nulls[] = { "~", "null", "Null", "NULL" };
@@ -92,20 +92,20 @@ static void put_scalar(struct lb_strbuf *b, const yaml_node_t *n)
 	    strlen(s) != len) {
 		put_string(b, s, len);
 	} else if (!len || one_of(s, nulls, LB_ARRAY_SIZE(nulls))) {
-		lb_sb_add(b, "null");
+		lbe_sb_add(b, "null");
 	} else if (one_of(s, trues, LB_ARRAY_SIZE(trues))) {
-		lb_sb_add(b, "true");
+		lbe_sb_add(b, "true");
 	} else if (one_of(s, falses, LB_ARRAY_SIZE(falses))) {
-		lb_sb_add(b, "false");
+		lbe_sb_add(b, "false");
 	} else if (is_int(s) && len < 19) {
-		lb_sb_printf(b, "%lld", strtoll(s, NULL, 10));
+		lbe_sb_printf(b, "%lld", strtoll(s, NULL, 10));
 	} else if (is_float(s) && isfinite(strtod(s, NULL))) {
 		d = strtod(s, NULL);
 		snprintf(num, sizeof(num), "%.17g", d);
-		lb_sb_add(b, num);
+		lbe_sb_add(b, num);
 		/* Stay a float when read back. */
 		if (!strpbrk(num, ".eE"))
-			lb_sb_add(b, ".0");
+			lbe_sb_add(b, ".0");
 	} else {
 		put_string(b, s, len);
 	}
@@ -117,7 +117,7 @@ static bool put_node(struct yj *y, yaml_node_t *n, int depth)
 	yaml_node_pair_t *p;
 
 	if (!n) {
-		lb_sb_add(&y->out, "null");
+		lbe_sb_add(&y->out, "null");
 		return true;
 	}
 	if (depth > YJ_MAX_DEPTH || ++y->nodes > YJ_MAX_NODES) {
@@ -129,19 +129,19 @@ static bool put_node(struct yj *y, yaml_node_t *n, int depth)
 		put_scalar(&y->out, n);
 		return true;
 	case YAML_SEQUENCE_NODE:
-		lb_sb_addc(&y->out, '[');
+		lbe_sb_addc(&y->out, '[');
 		for (it = n->data.sequence.items.start;
 		     it < n->data.sequence.items.top; it++) {
 			if (it != n->data.sequence.items.start)
-				lb_sb_addc(&y->out, ',');
+				lbe_sb_addc(&y->out, ',');
 			if (!put_node(y, yaml_document_get_node(y->doc, *it),
 				      depth + 1))
 				return false;
 		}
-		lb_sb_addc(&y->out, ']');
+		lbe_sb_addc(&y->out, ']');
 		return true;
 	case YAML_MAPPING_NODE:
-		lb_sb_addc(&y->out, '{');
+		lbe_sb_addc(&y->out, '{');
 		for (p = n->data.mapping.pairs.start;
 		     p < n->data.mapping.pairs.top; p++) {
 			yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
@@ -151,24 +151,24 @@ static bool put_node(struct yj *y, yaml_node_t *n, int depth)
 				return false;
 			}
 			if (p != n->data.mapping.pairs.start)
-				lb_sb_addc(&y->out, ',');
+				lbe_sb_addc(&y->out, ',');
 			put_string(&y->out, (const char *)k->data.scalar.value,
 				   k->data.scalar.length);
-			lb_sb_addc(&y->out, ':');
+			lbe_sb_addc(&y->out, ':');
 			if (!put_node(y, yaml_document_get_node(y->doc,
 								p->value),
 				      depth + 1))
 				return false;
 		}
-		lb_sb_addc(&y->out, '}');
+		lbe_sb_addc(&y->out, '}');
 		return true;
 	default:
-		lb_sb_add(&y->out, "null");
+		lbe_sb_add(&y->out, "null");
 		return true;
 	}
 }
 
-char *lb_yaml_to_json(const char *buf, size_t len, char **err)
+char *lbe_yaml_to_json(const char *buf, size_t len, char **err)
 {
 	struct yj y = { 0 };
 	yaml_parser_t parser;
@@ -197,16 +197,16 @@ char *lb_yaml_to_json(const char *buf, size_t len, char **err)
 	if (!ok) {
 		if (err)
 			*err = lb_xstrdup(y.err);
-		lb_sb_free(&y.out);
+		lbe_sb_free(&y.out);
 		return NULL;
 	}
-	return lb_sb_steal(&y.out);
+	return lbe_sb_steal(&y.out);
 }
 
-char *lb_engine_object_json(struct lb_engine *e, enum lb_kind kind,
+char *lbe_object_json(struct lb_engine *e, enum lb_kind kind,
 			    const char *ns, const char *name)
 {
-	const char *doc = lb_engine_object_text(e, kind, ns, name);
+	const char *doc = lbe_object_text(e, kind, ns, name);
 
-	return doc ? lb_yaml_to_json(doc, strlen(doc), NULL) : NULL;
+	return doc ? lbe_yaml_to_json(doc, strlen(doc), NULL) : NULL;
 }

@@ -13,7 +13,7 @@ static void read_ifaces(struct yl *y, struct lb_l2pol_spec *s,
 	yaml_node_item_t *it;
 	char p[PATH_MAX_LEN];
 
-	if (!lb_y_want_seq(y, n, "spec.interfaces"))
+	if (!lbe_y_want_seq(y, n, "spec.interfaces"))
 		return;
 	s->ifaces = lb_xcalloc(n->data.sequence.items.top -
 			       n->data.sequence.items.start + 1,
@@ -24,7 +24,7 @@ static void read_ifaces(struct yl *y, struct lb_l2pol_spec *s,
 
 		snprintf(p, sizeof(p), "spec.interfaces[%zu]",
 			 (size_t)(it - n->data.sequence.items.start));
-		v = lb_y_scalar(y, lb_y_node(y, *it), p);
+		v = lbe_y_scalar(y, lbe_y_node(y, *it), p);
 		if (v)
 			s->ifaces[s->nifaces++] = lb_xstrdup(v);
 	}
@@ -36,37 +36,37 @@ static void read_ifaces(struct yl *y, struct lb_l2pol_spec *s,
  * stored and reported in the policy's conditions (reason "error"), and
  * the policy selects nothing until it is fixed, as in Cilium.
  */
-void lb_y_load_l2policy(struct yl *y, const yaml_node_t *root,
+void lbe_y_load_l2policy(struct yl *y, const yaml_node_t *root,
 			struct lb_doc *o)
 {
 	struct lb_l2pol_spec *s = &o->l2;
 	yaml_node_t *spec, *n;
 
-	spec = lb_y_get(y, root, "spec");
-	if (spec && !lb_y_want_map(y, spec, "spec"))
+	spec = lbe_y_get(y, root, "spec");
+	if (spec && !lbe_y_want_map(y, spec, "spec"))
 		return;
-	n = lb_y_get(y, spec, "serviceSelector");
+	n = lbe_y_get(y, spec, "serviceSelector");
 	if (n)
-		s->svc_sel = lb_y_read_selector(y, n, "spec.serviceSelector",
+		s->svc_sel = lbe_y_read_selector(y, n, "spec.serviceSelector",
 						&s->problem[LB_L2P_SERVICE_SELECTOR]);
-	n = lb_y_get(y, spec, "nodeSelector");
+	n = lbe_y_get(y, spec, "nodeSelector");
 	if (n)
-		s->node_sel = lb_y_read_selector(y, n, "spec.nodeSelector",
+		s->node_sel = lbe_y_read_selector(y, n, "spec.nodeSelector",
 						 &s->problem[LB_L2P_NODE_SELECTOR]);
-	n = lb_y_get(y, spec, "interfaces");
+	n = lbe_y_get(y, spec, "interfaces");
 	if (n)
 		read_ifaces(y, s, n);
-	lb_y_get_bool(y, spec, "externalIPs", "spec.externalIPs",
+	lbe_y_get_bool(y, spec, "externalIPs", "spec.externalIPs",
 		      &s->external_ips);
-	lb_y_get_bool(y, spec, "loadBalancerIPs", "spec.loadBalancerIPs",
+	lbe_y_get_bool(y, spec, "loadBalancerIPs", "spec.loadBalancerIPs",
 		      &s->lb_ips);
-	lb_l2pol_compile(s);
+	lbe_l2pol_compile(s);
 }
 
-void lb_y_load_node(struct yl *y, const yaml_node_t *md, struct lb_doc *o)
+void lbe_y_load_node(struct yl *y, const yaml_node_t *md, struct lb_doc *o)
 {
-	yaml_node_t *n = lb_y_get(y, md, "labels");
+	yaml_node_t *n = lbe_y_get(y, md, "labels");
 
 	if (n)
-		lb_y_read_strmap(y, n, "metadata.labels", &o->node_labels);
+		lbe_y_read_strmap(y, n, "metadata.labels", &o->node_labels);
 }

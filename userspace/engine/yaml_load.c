@@ -33,7 +33,7 @@ static bool valid_dns(const char *s, bool subdomain, bool alpha_first)
 
 static int64_t parse_timestamp(struct yl *y, const yaml_node_t *md)
 {
-	const char *v = lb_y_get_str(y, md, "creationTimestamp",
+	const char *v = lbe_y_get_str(y, md, "creationTimestamp",
 				"metadata.creationTimestamp");
 	struct tm tm = { 0 };
 	int used = 0;
@@ -47,7 +47,7 @@ static int64_t parse_timestamp(struct yl *y, const yaml_node_t *md)
 	    tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
 	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
 	    tm.tm_min > 59 || tm.tm_sec > 60) {
-		lb_y_err(y, "metadata.creationTimestamp",
+		lbe_y_err(y, "metadata.creationTimestamp",
 			 "expected RFC 3339 UTC time like 2024-01-02T03:04:05Z, got '%s'",
 		    v);
 		return 0;
@@ -82,14 +82,14 @@ static void doc_free(struct lb_doc *o)
 	free(o->name);
 	free(o->key);
 	free(o->text);
-	lb_pool_spec_free(&o->pool);
-	lb_svc_spec_free(&o->svc);
-	lb_eps_spec_free(&o->eps);
-	lb_l2pol_spec_free(&o->l2);
-	lb_labels_free(&o->node_labels);
+	lbe_pool_spec_free(&o->pool);
+	lbe_svc_spec_free(&o->svc);
+	lbe_eps_spec_free(&o->eps);
+	lbe_l2pol_spec_free(&o->l2);
+	lbe_labels_free(&o->node_labels);
 }
 
-void lb_docs_free(struct lb_doc *docs, size_t n)
+void lbe_docs_free(struct lb_doc *docs, size_t n)
 {
 	size_t i;
 
@@ -115,7 +115,7 @@ static uint64_t node_hash(yaml_document_t *doc, yaml_node_t *n, int depth,
 	--*budget;
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
-		h = lb_hash_bytes(n->data.scalar.value, n->data.scalar.length,
+		h = lbe_hash_bytes(n->data.scalar.value, n->data.scalar.length,
 				  h + (n->data.scalar.style ==
 				       YAML_PLAIN_SCALAR_STYLE));
 		break;
@@ -125,7 +125,7 @@ static uint64_t node_hash(yaml_document_t *doc, yaml_node_t *n, int depth,
 			uint64_t v = node_hash(doc, yaml_document_get_node(doc, *it),
 					       depth + 1, budget);
 
-			h = lb_hash_bytes(&v, sizeof(v), h);
+			h = lbe_hash_bytes(&v, sizeof(v), h);
 		}
 		break;
 	case YAML_MAPPING_NODE:
@@ -138,9 +138,9 @@ static uint64_t node_hash(yaml_document_t *doc, yaml_node_t *n, int depth,
 					  depth + 1, budget),
 			};
 
-			sum += lb_hash_bytes(kv, sizeof(kv), 0);
+			sum += lbe_hash_bytes(kv, sizeof(kv), 0);
 		}
-		h = lb_hash_bytes(&sum, sizeof(sum), h);
+		h = lbe_hash_bytes(&sum, sizeof(sum), h);
 		break;
 	default:
 		break;
@@ -171,7 +171,7 @@ static uint64_t spec_hash(yaml_document_t *doc, const yaml_node_t *root)
 		kv[0] = node_hash(doc, k, 1, &budget);
 		kv[1] = node_hash(doc, yaml_document_get_node(doc, pr->value),
 				  1, &budget);
-		sum += lb_hash_bytes(kv, sizeof(kv), 0);
+		sum += lbe_hash_bytes(kv, sizeof(kv), 0);
 	}
 	return sum;
 }
@@ -181,26 +181,26 @@ static bool read_names(struct yl *y, const yaml_node_t *md, struct lb_doc *o)
 {
 	const char *name, *ns;
 
-	name = lb_y_get_str(y, md, "name", "metadata.name");
+	name = lbe_y_get_str(y, md, "name", "metadata.name");
 	if (!name || !valid_dns(name, o->kind != LB_KIND_SERVICE,
 				o->kind == LB_KIND_SERVICE)) {
-		lb_y_err(y, "metadata.name", "invalid or missing name '%s'",
+		lbe_y_err(y, "metadata.name", "invalid or missing name '%s'",
 			 name ? name : "");
 		return false;
 	}
 	o->name = lb_xstrdup(name);
 	if (lb_kind_namespaced(o->kind)) {
-		ns = lb_y_get_str(y, md, "namespace", "metadata.namespace");
+		ns = lbe_y_get_str(y, md, "namespace", "metadata.namespace");
 		if (!ns)
 			ns = "default";
 		if (!valid_dns(ns, false, false)) {
-			lb_y_err(y, "metadata.namespace", "invalid namespace '%s'",
+			lbe_y_err(y, "metadata.namespace", "invalid namespace '%s'",
 				 ns);
 			return false;
 		}
 		o->ns = lb_xstrdup(ns);
 	}
-	o->key = lb_engine_key(o->kind, o->ns, name);
+	o->key = lbe_key(o->kind, o->ns, name);
 	return true;
 }
 
@@ -214,36 +214,36 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 
 	memset(o, 0, sizeof(*o));
 	o->index = y->index;
-	if (lb_y_is_null(root))
+	if (lbe_y_is_null(root))
 		return false;
 	if (root->type != YAML_MAPPING_NODE) {
-		lb_y_err(y, "", "document is not a mapping");
+		lbe_y_err(y, "", "document is not a mapping");
 		return false;
 	}
-	kind = lb_y_get_str(y, root, "kind", "kind");
-	api = lb_y_get_str(y, root, "apiVersion", "apiVersion");
+	kind = lbe_y_get_str(y, root, "kind", "kind");
+	api = lbe_y_get_str(y, root, "apiVersion", "apiVersion");
 	if (!kind || !*kind) {
-		lb_y_err(y, "kind", "kind is required");
+		lbe_y_err(y, "kind", "kind is required");
 		return false;
 	}
 	if (lb_kind_parse(kind, &o->kind)) {
 		if (y->e && y->e->cfg.strict)
-			lb_y_err(y, "kind",
+			lbe_y_err(y, "kind",
 				 "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy or Node",
 				 kind);
 		else
-			lb_y_warn(y, "kind", "Skipping document of a kind we do not handle");
+			lbe_y_warn(y, "kind", "Skipping document of a kind we do not handle");
 		return false;
 	}
 	if (!api || !api_ok(o->kind, api)) {
-		lb_y_err(y, "apiVersion", "unsupported apiVersion '%s' for %s",
+		lbe_y_err(y, "apiVersion", "unsupported apiVersion '%s' for %s",
 			 api ? api : "", kind);
 		return false;
 	}
-	md = lb_y_get(y, root, "metadata");
-	if (!lb_y_want_map(y, md, "metadata")) {
+	md = lbe_y_get(y, root, "metadata");
+	if (!lbe_y_want_map(y, md, "metadata")) {
 		if (!md)
-			lb_y_err(y, "metadata", "metadata is required");
+			lbe_y_err(y, "metadata", "metadata is required");
 		return false;
 	}
 	if (!read_names(y, md, o))
@@ -253,19 +253,19 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 	switch (o->kind) {
 	case LB_KIND_POOL:
 		o->pool.api_version = lb_xstrdup(api);
-		lb_y_load_pool(y, root, o);
+		lbe_y_load_pool(y, root, o);
 		break;
 	case LB_KIND_SERVICE:
-		lb_y_load_service(y, root, md, o);
+		lbe_y_load_service(y, root, md, o);
 		break;
 	case LB_KIND_ENDPOINTSLICE:
-		lb_y_load_eps(y, root, md, o);
+		lbe_y_load_eps(y, root, md, o);
 		break;
 	case LB_KIND_L2POLICY:
-		lb_y_load_l2policy(y, root, o);
+		lbe_y_load_l2policy(y, root, o);
 		break;
 	case LB_KIND_NODE:
-		lb_y_load_node(y, md, o);
+		lbe_y_load_node(y, md, o);
 		break;
 	}
 	return y->errors == before;
@@ -280,7 +280,7 @@ struct emit_ctx {
 
 static int emit_write(void *data, unsigned char *buf, size_t size)
 {
-	lb_sb_addn(data, (const char *)buf, size);
+	lbe_sb_addn(data, (const char *)buf, size);
 	return 1;
 }
 
@@ -361,10 +361,10 @@ static char *emit_item(yaml_document_t *doc, yaml_node_t *n)
 	}
 	yaml_emitter_delete(&c.em);
 	if (!ok) {
-		lb_sb_free(&c.out);
+		lbe_sb_free(&c.out);
 		return NULL;
 	}
-	return lb_sb_steal(&c.out);
+	return lbe_sb_steal(&c.out);
 }
 
 static void add_doc(struct lb_doc **out, size_t *n, size_t *cap,
@@ -377,7 +377,7 @@ static void add_doc(struct lb_doc **out, size_t *n, size_t *cap,
 /* kubectl get -o yaml wraps objects in "kind: List"; take its items. */
 static bool is_list(struct yl *y, const yaml_node_t *root)
 {
-	yaml_node_t *k = lb_y_get(y, root, "kind"), *a = lb_y_get(y, root, "apiVersion");
+	yaml_node_t *k = lbe_y_get(y, root, "kind"), *a = lbe_y_get(y, root, "apiVersion");
 
 	return k && a && k->type == YAML_SCALAR_NODE &&
 	       a->type == YAML_SCALAR_NODE &&
@@ -397,14 +397,14 @@ static void load_doc(struct yl *y, const char *buf, struct lb_doc **out,
 	if (root && root->type == YAML_MAPPING_NODE && is_list(y, root)) {
 		yaml_node_item_t *it;
 
-		items = lb_y_get(y, root, "items");
+		items = lbe_y_get(y, root, "items");
 		if (!items)
 			return;
-		if (!lb_y_want_seq(y, items, "items"))
+		if (!lbe_y_want_seq(y, items, "items"))
 			return;
 		for (it = items->data.sequence.items.start;
 		     it < items->data.sequence.items.top; it++) {
-			yaml_node_t *item = lb_y_node(y, *it);
+			yaml_node_t *item = lbe_y_node(y, *it);
 
 			snprintf(prefix, sizeof(prefix), "items[%zu]",
 				 (size_t)(it - items->data.sequence.items.start));
@@ -415,7 +415,7 @@ static void load_doc(struct yl *y, const char *buf, struct lb_doc **out,
 					add_doc(out, n, cap, &o);
 					continue;
 				}
-				lb_y_err(y, "", "object too large or too deeply nested");
+				lbe_y_err(y, "", "object too large or too deeply nested");
 			}
 			doc_free(&o);
 		}
@@ -434,7 +434,7 @@ static void load_doc(struct yl *y, const char *buf, struct lb_doc **out,
 	add_doc(out, n, cap, &o);
 }
 
-void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
+void lbe_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 		  size_t len, struct lb_doc **docs, size_t *ndocs,
 		  struct lb_diags *diags)
 {
@@ -455,7 +455,7 @@ void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 		bool done;
 
 		if (!yaml_parser_load(&parser, &doc)) {
-			lb_diag_add(diags, y.file, index, "",
+			lbe_diag_add(diags, y.file, index, "",
 				    "YAML syntax error: %s at line %zu column %zu",
 				    parser.problem ? parser.problem : "unknown",
 				    parser.problem_mark.line + 1,
@@ -523,19 +523,19 @@ static void ident_doc(const char *file, int index, yaml_document_t *doc,
 	struct lb_ident id = { .doc = index };
 	const char *kind;
 
-	if (lb_y_is_null(root))
+	if (lbe_y_is_null(root))
 		return;			/* an empty document */
 	if (root->type != YAML_MAPPING_NODE) {
-		lb_diag_add(d, file, index, "", "document is not a mapping");
+		lbe_diag_add(d, file, index, "", "document is not a mapping");
 		return;
 	}
 	kind = ident_str(doc, root, "kind");
 	if (!kind) {
-		lb_diag_add(d, file, index, "kind", "kind is required");
+		lbe_diag_add(d, file, index, "kind", "kind is required");
 		return;
 	}
 	if (lb_kind_parse(kind, &id.kind)) {
-		lb_diag_add(d, file, index, "kind",
+		lbe_diag_add(d, file, index, "kind",
 			    "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy or Node",
 			    kind);
 		return;
@@ -543,7 +543,7 @@ static void ident_doc(const char *file, int index, yaml_document_t *doc,
 	md = ident_map(doc, root, "metadata");
 	id.name = ident_str(doc, md, "name");
 	if (!id.name) {
-		lb_diag_add(d, file, index, "metadata.name",
+		lbe_diag_add(d, file, index, "metadata.name",
 			    "metadata.name is required");
 		return;
 	}
@@ -555,7 +555,7 @@ static void ident_doc(const char *file, int index, yaml_document_t *doc,
 	cb(&id, arg);
 }
 
-void lb_yaml_idents(const char *file, const char *buf, size_t len,
+void lbe_yaml_idents(const char *file, const char *buf, size_t len,
 		    void (*cb)(const struct lb_ident *id, void *arg),
 		    void *arg, struct lb_diags *diags)
 {
@@ -563,7 +563,7 @@ void lb_yaml_idents(const char *file, const char *buf, size_t len,
 	int index;
 
 	if (!yaml_parser_initialize(&parser)) {
-		lb_diag_add(diags, file, 0, "", "out of memory");
+		lbe_diag_add(diags, file, 0, "", "out of memory");
 		return;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -571,7 +571,7 @@ void lb_yaml_idents(const char *file, const char *buf, size_t len,
 		yaml_document_t doc;
 
 		if (!yaml_parser_load(&parser, &doc)) {
-			lb_diag_add(diags, file, index, "",
+			lbe_diag_add(diags, file, index, "",
 				    "YAML syntax error: %s at line %zu column %zu",
 				    parser.problem ? parser.problem : "unknown",
 				    parser.problem_mark.line + 1,

@@ -34,10 +34,10 @@ struct lb_engine;
  * objects that passed; the caller must treat any diag as fatal for the
  * whole set.  Non-fatal oddities go to e's log when e is non-NULL.
  */
-void lb_yaml_load(struct lb_engine *e, const char *file, const char *buf,
+void lbe_yaml_load(struct lb_engine *e, const char *file, const char *buf,
 		  size_t len, struct lb_doc **docs, size_t *ndocs,
 		  struct lb_diags *diags);
-void lb_docs_free(struct lb_doc *docs, size_t n);
+void lbe_docs_free(struct lb_doc *docs, size_t n);
 
 /* Which object a document names, and nothing else. */
 struct lb_ident {
@@ -51,7 +51,7 @@ struct lb_ident {
  * Calls cb for every document of buf that names an object; the others,
  * and YAML syntax errors, become diags.
  */
-void lb_yaml_idents(const char *file, const char *buf, size_t len,
+void lbe_yaml_idents(const char *file, const char *buf, size_t len,
 		    void (*cb)(const struct lb_ident *id, void *arg),
 		    void *arg, struct lb_diags *diags);
 

@@ -16,51 +16,51 @@ static void read_reserved(struct yl *y, struct lb_pool_spec *ps,
 	char p[PATH_MAX_LEN];
 	size_t i;
 
-	if (!lb_y_want_seq(y, n, "spec.reserved"))
+	if (!lbe_y_want_seq(y, n, "spec.reserved"))
 		return;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		size_t idx = it - n->data.sequence.items.start;
-		yaml_node_t *en = lb_y_node(y, *it);
+		yaml_node_t *en = lbe_y_node(y, *it);
 		struct lb_block b = { 0 };
 		char *first, *last;
 		const char *v;
 
 		snprintf(p, sizeof(p), "spec.reserved[%zu]", idx);
 		if (en && en->type == YAML_MAPPING_NODE) {
-			const char *cidr = lb_y_get_str(y, en, "cidr", p);
-			const char *st = lb_y_get_str(y, en, "start", p);
-			const char *sp = lb_y_get_str(y, en, "stop", p);
+			const char *cidr = lbe_y_get_str(y, en, "cidr", p);
+			const char *st = lbe_y_get_str(y, en, "start", p);
+			const char *sp = lbe_y_get_str(y, en, "stop", p);
 
 			if (cidr && *cidr)
-				lb_block_set_cidr(&b, cidr);
+				lbe_block_set_cidr(&b, cidr);
 			else if (st && *st)
-				lb_block_set_range(&b, st, sp && *sp ? sp : NULL);
+				lbe_block_set_range(&b, st, sp && *sp ? sp : NULL);
 			else
 				b.error = lb_xstrdup("needs cidr or start");
 		} else {
-			v = lb_y_scalar(y, en, p);
+			v = lbe_y_scalar(y, en, p);
 			if (!v) {
-				if (!en || lb_y_is_null(en))
-					lb_y_err(y, p, "expected a string or mapping");
+				if (!en || lbe_y_is_null(en))
+					lbe_y_err(y, p, "expected a string or mapping");
 				continue;
 			}
 			switch (lb_ip_text_split(v, &first, &last)) {
 			case LB_IP_TEXT_CIDR:
-				lb_block_set_cidr(&b, v);
+				lbe_block_set_cidr(&b, v);
 				break;
 			case LB_IP_TEXT_RANGE:
-				lb_block_set_range(&b, first, last);
+				lbe_block_set_range(&b, first, last);
 				break;
 			case LB_IP_TEXT_ADDR:
-				lb_block_set_range(&b, v, NULL);
+				lbe_block_set_range(&b, v, NULL);
 				break;
 			}
 			free(first);
 			free(last);
 		}
 		for (i = 0; b.valid && i < ps->nreserved; i++) {
-			if (lb_range_overlaps(&ps->reserved[i], &b.r)) {
+			if (lbe_range_overlaps(&ps->reserved[i], &b.r)) {
 				b.valid = false;
 				b.error = lb_xasprintf("overlaps reserved[%zu]",
 						       i);
@@ -78,7 +78,7 @@ static void read_reserved(struct yl *y, struct lb_pool_spec *ps,
 			ps->problems[ps->nproblems++] =
 				lb_xasprintf("%s: %s", p, b.error);
 		}
-		lb_block_free(&b);
+		lbe_block_free(&b);
 	}
 }
 
@@ -96,16 +96,16 @@ static void check_block(struct yl *y, const char *p, const char *cidr,
 
 	if (cidr) {
 		snprintf(q, sizeof(q), "%s.cidr", p);
-		if (lb_range_parse_cidr(cidr, &r, &masked))
-			lb_y_err(y, q, "invalid CIDR '%s'", cidr);
+		if (lbe_range_parse_cidr(cidr, &r, &masked))
+			lbe_y_err(y, q, "invalid CIDR '%s'", cidr);
 		return;
 	}
 	snprintf(q, sizeof(q), "%s.start", p);
-	if (start && lb_addr_parse(start, &a))
-		lb_y_err(y, q, "invalid IP address");
+	if (start && lbe_addr_parse(start, &a))
+		lbe_y_err(y, q, "invalid IP address");
 	snprintf(q, sizeof(q), "%s.stop", p);
-	if (stop && *stop && lb_addr_parse(stop, &a))
-		lb_y_err(y, q, "invalid IP address");
+	if (stop && *stop && lbe_addr_parse(stop, &a))
+		lbe_y_err(y, q, "invalid IP address");
 }
 
 static void read_blocks(struct yl *y, struct lb_pool_spec *ps,
@@ -114,26 +114,26 @@ static void read_blocks(struct yl *y, struct lb_pool_spec *ps,
 	yaml_node_item_t *it;
 	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
 
-	if (!lb_y_want_seq(y, n, field))
+	if (!lbe_y_want_seq(y, n, field))
 		return;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		size_t idx = it - n->data.sequence.items.start;
-		yaml_node_t *en = lb_y_node(y, *it);
+		yaml_node_t *en = lbe_y_node(y, *it);
 		const char *cidr, *start, *stop;
 		struct lb_block *b;
 
 		snprintf(p, sizeof(p), "%s[%zu]", field, idx);
 		if (!en || en->type != YAML_MAPPING_NODE) {
-			lb_y_err(y, p, "expected a mapping with cidr or start/stop");
+			lbe_y_err(y, p, "expected a mapping with cidr or start/stop");
 			continue;
 		}
 		snprintf(q, sizeof(q), "%s.cidr", p);
-		cidr = lb_y_get_str(y, en, "cidr", q);
+		cidr = lbe_y_get_str(y, en, "cidr", q);
 		snprintf(q, sizeof(q), "%s.start", p);
-		start = lb_y_get_str(y, en, "start", q);
+		start = lbe_y_get_str(y, en, "start", q);
 		snprintf(q, sizeof(q), "%s.stop", p);
-		stop = lb_y_get_str(y, en, "stop", q);
+		stop = lbe_y_get_str(y, en, "stop", q);
 		ps->blocks = lb_xrealloc(ps->blocks, (ps->nblocks + 1) *
 					 sizeof(*ps->blocks));
 		b = &ps->blocks[ps->nblocks++];
@@ -145,11 +145,11 @@ static void read_blocks(struct yl *y, struct lb_pool_spec *ps,
 			bool masked = false;
 			struct lb_range r;
 
-			lb_block_set_cidr(b, cidr);
-			if (!lb_range_parse_cidr(cidr, &r, &masked) && masked)
-				lb_y_warn(y, p, "CIDR has host bits set; they are ignored");
+			lbe_block_set_cidr(b, cidr);
+			if (!lbe_range_parse_cidr(cidr, &r, &masked) && masked)
+				lbe_y_warn(y, p, "CIDR has host bits set; they are ignored");
 		} else if (start && *start) {
-			lb_block_set_range(b, start, stop && *stop ? stop : NULL);
+			lbe_block_set_range(b, start, stop && *stop ? stop : NULL);
 		} else {
 			b->spec = lb_xstrdup("");
 			b->error = lb_xstrdup("block has neither cidr nor start");
@@ -157,7 +157,7 @@ static void read_blocks(struct yl *y, struct lb_pool_spec *ps,
 	}
 }
 
-void lb_y_load_pool(struct yl *y, const yaml_node_t *root,
+void lbe_y_load_pool(struct yl *y, const yaml_node_t *root,
 		    struct lb_doc *o)
 {
 	struct lb_pool_spec *ps = &o->pool;
@@ -166,34 +166,34 @@ void lb_y_load_pool(struct yl *y, const yaml_node_t *root,
 	long long pr;
 
 	ps->allow_first_last = true;
-	spec = lb_y_get(y, root, "spec");
-	if (spec && !lb_y_want_map(y, spec, "spec"))
+	spec = lbe_y_get(y, root, "spec");
+	if (spec && !lbe_y_want_map(y, spec, "spec"))
 		return;
-	n = lb_y_get(y, spec, "blocks");
+	n = lbe_y_get(y, spec, "blocks");
 	if (n)
 		read_blocks(y, ps, n, "spec.blocks");
 	/* v2alpha1 before 1.16 spelled blocks as cidrs. */
-	n = lb_y_get(y, spec, "cidrs");
+	n = lbe_y_get(y, spec, "cidrs");
 	if (n)
 		read_blocks(y, ps, n, "spec.cidrs");
-	n = lb_y_get(y, spec, "serviceSelector");
+	n = lbe_y_get(y, spec, "serviceSelector");
 	if (n)
-		ps->sel = lb_y_read_selector(y, n, "spec.serviceSelector", NULL);
-	lb_y_get_bool(y, spec, "disabled", "spec.disabled", &ps->disabled);
-	v = lb_y_get_str(y, spec, "allowFirstLastIPs", "spec.allowFirstLastIPs");
+		ps->sel = lbe_y_read_selector(y, n, "spec.serviceSelector", NULL);
+	lbe_y_get_bool(y, spec, "disabled", "spec.disabled", &ps->disabled);
+	v = lbe_y_get_str(y, spec, "allowFirstLastIPs", "spec.allowFirstLastIPs");
 	if (v) {
 		if (!strcmp(v, "Yes"))
 			ps->allow_first_last = true;
 		else if (!strcmp(v, "No"))
 			ps->allow_first_last = false;
 		else
-			lb_y_err(y, "spec.allowFirstLastIPs",
+			lbe_y_err(y, "spec.allowFirstLastIPs",
 				 "must be Yes or No, got '%s'", v);
 	}
-	n = lb_y_get(y, spec, "priority");
-	if (n && lb_y_parse_int(y, n, "spec.priority", INT32_MIN, INT32_MAX, &pr))
+	n = lbe_y_get(y, spec, "priority");
+	if (n && lbe_y_parse_int(y, n, "spec.priority", INT32_MIN, INT32_MAX, &pr))
 		ps->priority = pr;
-	n = lb_y_get(y, spec, "reserved");
+	n = lbe_y_get(y, spec, "reserved");
 	if (n)
 		read_reserved(y, ps, n);
 }

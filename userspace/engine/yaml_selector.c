@@ -23,14 +23,14 @@ problem(struct yl *y, char **soft, const char *path, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (!soft) {
-		lb_y_err(y, path, "%s", buf);
+		lbe_y_err(y, path, "%s", buf);
 		return;
 	}
 	if (!*soft)
 		*soft = lb_xasprintf("%s: %s", path, buf);
 }
 
-struct lb_selector *lb_y_read_selector(struct yl *y, const yaml_node_t *n,
+struct lb_selector *lbe_y_read_selector(struct yl *y, const yaml_node_t *n,
 				       const char *path, char **soft)
 {
 	struct lb_selector *s;
@@ -38,16 +38,16 @@ struct lb_selector *lb_y_read_selector(struct yl *y, const yaml_node_t *n,
 	char p[PATH_MAX_LEN];
 	yaml_node_t *ml, *me;
 
-	if (!lb_y_want_map(y, n, path))
+	if (!lbe_y_want_map(y, n, path))
 		return NULL;
 	s = lb_xcalloc(1, sizeof(*s));
 	snprintf(p, sizeof(p), "%s.matchLabels", path);
-	ml = lb_y_get(y, n, "matchLabels");
+	ml = lbe_y_get(y, n, "matchLabels");
 	if (ml)
-		lb_y_read_strmap(y, ml, p, &s->match);
+		lbe_y_read_strmap(y, ml, p, &s->match);
 	snprintf(p, sizeof(p), "%s.matchExpressions", path);
-	me = lb_y_get(y, n, "matchExpressions");
-	if (!lb_y_want_seq(y, me, p))
+	me = lbe_y_get(y, n, "matchExpressions");
+	if (!lbe_y_want_seq(y, me, p))
 		return s;
 	s->exprs = lb_xcalloc(me->data.sequence.items.top -
 			      me->data.sequence.items.start,
@@ -56,33 +56,33 @@ struct lb_selector *lb_y_read_selector(struct yl *y, const yaml_node_t *n,
 	     it < me->data.sequence.items.top; it++) {
 		size_t idx = it - me->data.sequence.items.start;
 		struct lb_sel_expr *x = &s->exprs[s->nexprs];
-		yaml_node_t *en = lb_y_node(y, *it), *vals;
+		yaml_node_t *en = lbe_y_node(y, *it), *vals;
 		char q[PATH_MAX_LEN + 32];
 		const char *key, *op;
 		yaml_node_item_t *vi;
 
 		snprintf(p, sizeof(p), "%s.matchExpressions[%zu]", path, idx);
-		if (!lb_y_want_map(y, en, p)) {
-			if (!en || lb_y_is_null(en))
-				lb_y_err(y, p, "expected a mapping");
+		if (!lbe_y_want_map(y, en, p)) {
+			if (!en || lbe_y_is_null(en))
+				lbe_y_err(y, p, "expected a mapping");
 			continue;
 		}
 		snprintf(q, sizeof(q), "%s.key", p);
-		key = lb_y_get_str(y, en, "key", q);
+		key = lbe_y_get_str(y, en, "key", q);
 		if (!key || !*key) {
-			lb_y_err(y, q, "key is required");
+			lbe_y_err(y, q, "key is required");
 			continue;
 		}
 		snprintf(q, sizeof(q), "%s.operator", p);
-		op = lb_y_get_str(y, en, "operator", q);
-		if (!op || lb_sel_op_parse(op, &x->op)) {
-			lb_y_err(y, q,
+		op = lbe_y_get_str(y, en, "operator", q);
+		if (!op || lbe_sel_op_parse(op, &x->op)) {
+			lbe_y_err(y, q,
 				 "operator must be one of In, NotIn, Exists, DoesNotExist");
 			continue;
 		}
 		snprintf(q, sizeof(q), "%s.values", p);
-		vals = lb_y_get(y, en, "values");
-		if (vals && !lb_y_want_seq(y, vals, q))
+		vals = lbe_y_get(y, en, "values");
+		if (vals && !lbe_y_want_seq(y, vals, q))
 			continue;
 		x->key = lb_xstrdup(key);
 		s->nexprs++;
@@ -92,7 +92,7 @@ struct lb_selector *lb_y_read_selector(struct yl *y, const yaml_node_t *n,
 					     sizeof(char *));
 			for (vi = vals->data.sequence.items.start;
 			     vi < vals->data.sequence.items.top; vi++) {
-				const char *v = lb_y_scalar(y, lb_y_node(y, *vi), q);
+				const char *v = lbe_y_scalar(y, lbe_y_node(y, *vi), q);
 
 				if (v)
 					x->vals[x->nvals++] = lb_xstrdup(v);

@@ -11,9 +11,9 @@
 static const char *annotation(const struct lb_labels *ann, const char *key,
 			      const char *alias)
 {
-	const char *v = lb_labels_get(ann, key);
+	const char *v = lbe_labels_get(ann, key);
 
-	return v ? v : lb_labels_get(ann, alias);
+	return v ? v : lbe_labels_get(ann, alias);
 }
 
 static void add_req(struct lb_svc_spec *ss, const struct lb_addr *a)
@@ -21,7 +21,7 @@ static void add_req(struct lb_svc_spec *ss, const struct lb_addr *a)
 	size_t i;
 
 	for (i = 0; i < ss->nreq; i++)
-		if (lb_addr_eq(&ss->req[i], a))
+		if (lbe_addr_eq(&ss->req[i], a))
 			return;
 	ss->req = lb_xrealloc(ss->req, (ss->nreq + 1) * sizeof(*ss->req));
 	ss->req[ss->nreq++] = *a;
@@ -71,8 +71,8 @@ static void read_annotations(struct yl *y, struct lb_svc_spec *ss,
 		for (i = 0; i < n; i++) {
 			struct lb_addr a;
 
-			if (lb_addr_parse(parts[i], &a))
-				lb_y_warn(y, "metadata.annotations",
+			if (lbe_addr_parse(parts[i], &a))
+				lbe_y_warn(y, "metadata.annotations",
 					  "Unable to parse requested IP, skipping it");
 			else
 				add_req(ss, &a);
@@ -88,7 +88,7 @@ static void read_annotations(struct yl *y, struct lb_svc_spec *ss,
 		       "io.cilium/lb-ipam-sharing-cross-namespace");
 	if (v && *v)
 		ss->xns = split(v, false, &ss->nxns);
-	v = lb_labels_get(ann, "lbipam.io/pool");
+	v = lbe_labels_get(ann, "lbipam.io/pool");
 	if (v && *v)
 		ss->pools = split(v, true, &ss->npools);
 }
@@ -97,7 +97,7 @@ static void read_annotations(struct yl *y, struct lb_svc_spec *ss,
 static void read_target(struct yl *y, const yaml_node_t *en, const char *p,
 			struct lb_port *pt)
 {
-	yaml_node_t *tn = lb_y_get(y, en, "targetPort");
+	yaml_node_t *tn = lbe_y_get(y, en, "targetPort");
 	char q[PATH_MAX_LEN + 32];
 	const char *v, *c;
 	long long port;
@@ -105,17 +105,17 @@ static void read_target(struct yl *y, const yaml_node_t *en, const char *p,
 	if (!tn)
 		return;
 	snprintf(q, sizeof(q), "%s.targetPort", p);
-	v = lb_y_scalar(y, tn, q);
+	v = lbe_y_scalar(y, tn, q);
 	if (!v)
 		return;
 	for (c = v; *c >= '0' && *c <= '9'; c++)
 		;
-	if (lb_y_plain(tn) && *v && !*c) {
-		if (!lb_y_parse_int(y, tn, q, 1, 65535, &port))
+	if (lbe_y_plain(tn) && *v && !*c) {
+		if (!lbe_y_parse_int(y, tn, q, 1, 65535, &port))
 			return;
 		pt->target = (uint16_t)port;
 	} else if (!*v) {
-		lb_y_err(y, q, "targetPort must be a port number or name");
+		lbe_y_err(y, q, "targetPort must be a port number or name");
 		return;
 	} else {
 		pt->target_name = lb_xstrdup(v);
@@ -129,7 +129,7 @@ static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 	yaml_node_item_t *it;
 	char p[PATH_MAX_LEN], q[PATH_MAX_LEN + 32];
 
-	if (!lb_y_want_seq(y, n, "spec.ports"))
+	if (!lbe_y_want_seq(y, n, "spec.ports"))
 		return;
 	ss->ports = lb_xcalloc(n->data.sequence.items.top -
 			       n->data.sequence.items.start,
@@ -137,22 +137,22 @@ static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		size_t idx = it - n->data.sequence.items.start;
-		yaml_node_t *en = lb_y_node(y, *it), *pn;
+		yaml_node_t *en = lbe_y_node(y, *it), *pn;
 		struct lb_port *pt = &ss->ports[ss->nports];
 		long long port;
 
 		snprintf(p, sizeof(p), "spec.ports[%zu]", idx);
 		if (!en || en->type != YAML_MAPPING_NODE) {
-			lb_y_err(y, p, "expected a mapping");
+			lbe_y_err(y, p, "expected a mapping");
 			continue;
 		}
-		if (!lb_y_read_port(y, en, p, true, &pt->port, &pt->proto,
+		if (!lbe_y_read_port(y, en, p, true, &pt->port, &pt->proto,
 				    &pt->name))
 			continue;
 		read_target(y, en, p, pt);
 		snprintf(q, sizeof(q), "%s.nodePort", p);
-		pn = lb_y_get(y, en, "nodePort");
-		if (pn && lb_y_parse_int(y, pn, q, 0, 65535, &port))
+		pn = lbe_y_get(y, en, "nodePort");
+		if (pn && lbe_y_parse_int(y, pn, q, 0, 65535, &port))
 			pt->node_port = (uint16_t)port;
 		ss->nports++;
 	}
@@ -161,19 +161,19 @@ static void read_ports(struct yl *y, struct lb_svc_spec *ss,
 static void read_families(struct yl *y, struct lb_svc_spec *ss,
 			  const yaml_node_t *spec)
 {
-	yaml_node_t *n = lb_y_get(y, spec, "ipFamilies");
+	yaml_node_t *n = lbe_y_get(y, spec, "ipFamilies");
 	yaml_node_item_t *it;
 	char p[PATH_MAX_LEN];
 	const char *v;
 
-	if (n && lb_y_want_seq(y, n, "spec.ipFamilies")) {
+	if (n && lbe_y_want_seq(y, n, "spec.ipFamilies")) {
 		for (it = n->data.sequence.items.start;
 		     it < n->data.sequence.items.top; it++) {
 			size_t idx = it - n->data.sequence.items.start;
 			uint8_t fam;
 
 			snprintf(p, sizeof(p), "spec.ipFamilies[%zu]", idx);
-			v = lb_y_scalar(y, lb_y_node(y, *it), p);
+			v = lbe_y_scalar(y, lbe_y_node(y, *it), p);
 			if (!v)
 				continue;
 			if (!strcmp(v, "IPv4")) {
@@ -181,18 +181,18 @@ static void read_families(struct yl *y, struct lb_svc_spec *ss,
 			} else if (!strcmp(v, "IPv6")) {
 				fam = 6;
 			} else {
-				lb_y_err(y, p, "must be IPv4 or IPv6, got '%s'", v);
+				lbe_y_err(y, p, "must be IPv4 or IPv6, got '%s'", v);
 				continue;
 			}
 			if (ss->nfams == 2 ||
 			    (ss->nfams == 1 && ss->fams[0] == fam)) {
-				lb_y_err(y, p, "duplicate or extra family");
+				lbe_y_err(y, p, "duplicate or extra family");
 				continue;
 			}
 			ss->fams[ss->nfams++] = fam;
 		}
 	}
-	v = lb_y_get_str(y, spec, "ipFamilyPolicy", "spec.ipFamilyPolicy");
+	v = lbe_y_get_str(y, spec, "ipFamilyPolicy", "spec.ipFamilyPolicy");
 	if (!v)
 		return;
 	if (!strcmp(v, "SingleStack"))
@@ -202,11 +202,11 @@ static void read_families(struct yl *y, struct lb_svc_spec *ss,
 	else if (!strcmp(v, "RequireDualStack"))
 		ss->fam_policy = LB_FP_REQUIRE_DUAL;
 	else
-		lb_y_err(y, "spec.ipFamilyPolicy",
+		lbe_y_err(y, "spec.ipFamilyPolicy",
 			 "must be SingleStack, PreferDualStack or RequireDualStack, got '%s'",
 		    v);
 	if (ss->fam_policy == LB_FP_SINGLE && ss->nfams > 1)
-		lb_y_err(y, "spec.ipFamilies", "SingleStack allows one family");
+		lbe_y_err(y, "spec.ipFamilies", "SingleStack allows one family");
 }
 
 /* "None" and "" stay in the text only: they program nothing. */
@@ -220,8 +220,8 @@ static void add_cluster_ip(struct yl *y, struct lb_svc_spec *ss,
 	ss->cip_text[ss->ncip_text++] = lb_xstrdup(v);
 	if (!*v || !strcmp(v, "None"))
 		return;
-	if (lb_addr_parse(v, &a)) {
-		lb_y_err(y, path, "invalid IP address '%s'", v);
+	if (lbe_addr_parse(v, &a)) {
+		lbe_y_err(y, path, "invalid IP address '%s'", v);
 		return;
 	}
 	ss->cips = lb_xrealloc(ss->cips, (ss->ncips + 1) * sizeof(*ss->cips));
@@ -232,24 +232,24 @@ static void add_cluster_ip(struct yl *y, struct lb_svc_spec *ss,
 static void read_cluster_ips(struct yl *y, struct lb_svc_spec *ss,
 			     const yaml_node_t *spec)
 {
-	yaml_node_t *n = lb_y_get(y, spec, "clusterIPs");
+	yaml_node_t *n = lbe_y_get(y, spec, "clusterIPs");
 	yaml_node_item_t *it;
 	char p[PATH_MAX_LEN];
 	const char *v;
 
-	if (n && lb_y_want_seq(y, n, "spec.clusterIPs") &&
+	if (n && lbe_y_want_seq(y, n, "spec.clusterIPs") &&
 	    n->data.sequence.items.top > n->data.sequence.items.start) {
 		for (it = n->data.sequence.items.start;
 		     it < n->data.sequence.items.top; it++) {
 			snprintf(p, sizeof(p), "spec.clusterIPs[%zu]",
 				 (size_t)(it - n->data.sequence.items.start));
-			v = lb_y_scalar(y, lb_y_node(y, *it), p);
+			v = lbe_y_scalar(y, lbe_y_node(y, *it), p);
 			if (v)
 				add_cluster_ip(y, ss, v, p);
 		}
 		return;
 	}
-	v = lb_y_get_str(y, spec, "clusterIP", "spec.clusterIP");
+	v = lbe_y_get_str(y, spec, "clusterIP", "spec.clusterIP");
 	if (v)
 		add_cluster_ip(y, ss, v, "spec.clusterIP");
 }
@@ -261,7 +261,7 @@ static void read_cluster_ips(struct yl *y, struct lb_svc_spec *ss,
 static void read_affinity(struct yl *y, struct lb_svc_spec *ss,
 			  const yaml_node_t *spec)
 {
-	const char *v = lb_y_get_str(y, spec, "sessionAffinity",
+	const char *v = lbe_y_get_str(y, spec, "sessionAffinity",
 				     "spec.sessionAffinity");
 	yaml_node_t *n;
 	long long t;
@@ -269,21 +269,21 @@ static void read_affinity(struct yl *y, struct lb_svc_spec *ss,
 	if (!v || !strcmp(v, "None"))
 		return;
 	if (strcmp(v, "ClientIP")) {
-		lb_y_err(y, "spec.sessionAffinity",
+		lbe_y_err(y, "spec.sessionAffinity",
 			 "must be None or ClientIP, got '%s'", v);
 		return;
 	}
 	ss->affinity = LB_DEFAULT_AFFINITY;
-	n = lb_y_get(y, spec, "sessionAffinityConfig");
-	if (n && lb_y_want_map(y, n, "spec.sessionAffinityConfig"))
-		n = lb_y_get(y, n, "clientIP");
+	n = lbe_y_get(y, spec, "sessionAffinityConfig");
+	if (n && lbe_y_want_map(y, n, "spec.sessionAffinityConfig"))
+		n = lbe_y_get(y, n, "clientIP");
 	else
 		n = NULL;
-	if (n && lb_y_want_map(y, n, "spec.sessionAffinityConfig.clientIP"))
-		n = lb_y_get(y, n, "timeoutSeconds");
+	if (n && lbe_y_want_map(y, n, "spec.sessionAffinityConfig.clientIP"))
+		n = lbe_y_get(y, n, "timeoutSeconds");
 	else
 		n = NULL;
-	if (n && lb_y_parse_int(y, n,
+	if (n && lbe_y_parse_int(y, n,
 				"spec.sessionAffinityConfig.clientIP.timeoutSeconds",
 				1, LB_MAX_AFFINITY, &t))
 		ss->affinity = (uint32_t)t;
@@ -296,7 +296,7 @@ static int parse_src_range(const char *v, struct lb_src_range *r)
 
 	if (lb_cidr_parse(v, LB_CIDR_HOST | LB_CIDR_MASK, &c, NULL, NULL, 0))
 		return -1;
-	lb_addr_from_ip(&r->addr, c.family, &c.addr);
+	lbe_addr_from_ip(&r->addr, c.family, &c.addr);
 	r->plen = c.plen;
 	return 0;
 }
@@ -304,11 +304,11 @@ static int parse_src_range(const char *v, struct lb_src_range *r)
 static void read_src_ranges(struct yl *y, struct lb_svc_spec *ss,
 			    const yaml_node_t *spec)
 {
-	yaml_node_t *n = lb_y_get(y, spec, "loadBalancerSourceRanges");
+	yaml_node_t *n = lbe_y_get(y, spec, "loadBalancerSourceRanges");
 	yaml_node_item_t *it;
 	char p[PATH_MAX_LEN];
 
-	if (!n || !lb_y_want_seq(y, n, "spec.loadBalancerSourceRanges"))
+	if (!n || !lbe_y_want_seq(y, n, "spec.loadBalancerSourceRanges"))
 		return;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
@@ -317,11 +317,11 @@ static void read_src_ranges(struct yl *y, struct lb_svc_spec *ss,
 
 		snprintf(p, sizeof(p), "spec.loadBalancerSourceRanges[%zu]",
 			 (size_t)(it - n->data.sequence.items.start));
-		v = lb_y_scalar(y, lb_y_node(y, *it), p);
+		v = lbe_y_scalar(y, lbe_y_node(y, *it), p);
 		if (!v)
 			continue;
 		if (parse_src_range(v, &r)) {
-			lb_y_err(y, p, "invalid CIDR '%s'", v);
+			lbe_y_err(y, p, "invalid CIDR '%s'", v);
 			continue;
 		}
 		ss->ranges = lb_xrealloc(ss->ranges, (ss->nranges + 1) *
@@ -334,11 +334,11 @@ static void read_src_ranges(struct yl *y, struct lb_svc_spec *ss,
 static void read_external_ips(struct yl *y, struct lb_svc_spec *ss,
 			      const yaml_node_t *spec)
 {
-	yaml_node_t *n = lb_y_get(y, spec, "externalIPs");
+	yaml_node_t *n = lbe_y_get(y, spec, "externalIPs");
 	yaml_node_item_t *it;
 	char p[PATH_MAX_LEN];
 
-	if (!n || !lb_y_want_seq(y, n, "spec.externalIPs"))
+	if (!n || !lbe_y_want_seq(y, n, "spec.externalIPs"))
 		return;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
@@ -347,11 +347,11 @@ static void read_external_ips(struct yl *y, struct lb_svc_spec *ss,
 
 		snprintf(p, sizeof(p), "spec.externalIPs[%zu]",
 			 (size_t)(it - n->data.sequence.items.start));
-		v = lb_y_scalar(y, lb_y_node(y, *it), p);
+		v = lbe_y_scalar(y, lbe_y_node(y, *it), p);
 		if (!v)
 			continue;
-		if (lb_addr_parse(v, &a)) {
-			lb_y_err(y, p, "invalid IP address '%s'", v);
+		if (lbe_addr_parse(v, &a)) {
+			lbe_y_err(y, p, "invalid IP address '%s'", v);
 			continue;
 		}
 		ss->ext_ips = lb_xrealloc(ss->ext_ips, (ss->next_ips + 1) *
@@ -363,22 +363,22 @@ static void read_external_ips(struct yl *y, struct lb_svc_spec *ss,
 static void read_status(struct yl *y, struct lb_svc_spec *ss,
 			const yaml_node_t *root)
 {
-	yaml_node_t *st = lb_y_get(y, root, "status"), *lb, *ing;
+	yaml_node_t *st = lbe_y_get(y, root, "status"), *lb, *ing;
 	yaml_node_item_t *it;
 	char p[PATH_MAX_LEN];
 
-	if (!lb_y_want_map(y, st, "status"))
+	if (!lbe_y_want_map(y, st, "status"))
 		return;
-	lb = lb_y_get(y, st, "loadBalancer");
-	if (!lb_y_want_map(y, lb, "status.loadBalancer"))
+	lb = lbe_y_get(y, st, "loadBalancer");
+	if (!lbe_y_want_map(y, lb, "status.loadBalancer"))
 		return;
-	ing = lb_y_get(y, lb, "ingress");
-	if (!lb_y_want_seq(y, ing, "status.loadBalancer.ingress"))
+	ing = lbe_y_get(y, lb, "ingress");
+	if (!lbe_y_want_seq(y, ing, "status.loadBalancer.ingress"))
 		return;
 	for (it = ing->data.sequence.items.start;
 	     it < ing->data.sequence.items.top; it++) {
 		size_t idx = it - ing->data.sequence.items.start;
-		yaml_node_t *en = lb_y_node(y, *it);
+		yaml_node_t *en = lbe_y_node(y, *it);
 		struct lb_addr a;
 		const char *ip;
 		size_t i;
@@ -387,12 +387,12 @@ static void read_status(struct yl *y, struct lb_svc_spec *ss,
 			 idx);
 		if (!en || en->type != YAML_MAPPING_NODE)
 			continue;
-		ip = lb_y_get_str(y, en, "ip", p);
+		ip = lbe_y_get_str(y, en, "ip", p);
 		/* Hostname-only entries are dropped, as Cilium does. */
-		if (!ip || lb_addr_parse(ip, &a))
+		if (!ip || lbe_addr_parse(ip, &a))
 			continue;
 		for (i = 0; i < ss->nhints; i++)
-			if (lb_addr_eq(&ss->hints[i], &a))
+			if (lbe_addr_eq(&ss->hints[i], &a))
 				break;
 		if (i < ss->nhints)
 			continue;
@@ -402,7 +402,7 @@ static void read_status(struct yl *y, struct lb_svc_spec *ss,
 	}
 }
 
-void lb_y_load_service(struct yl *y, const yaml_node_t *root,
+void lbe_y_load_service(struct yl *y, const yaml_node_t *root,
 		       const yaml_node_t *md, struct lb_doc *o)
 {
 	struct lb_svc_spec *ss = &o->svc;
@@ -410,60 +410,60 @@ void lb_y_load_service(struct yl *y, const yaml_node_t *root,
 	yaml_node_t *spec, *n;
 	const char *v;
 
-	n = lb_y_get(y, md, "labels");
+	n = lbe_y_get(y, md, "labels");
 	if (n)
-		lb_y_read_strmap(y, n, "metadata.labels", &ss->labels);
-	lb_labels_set(&ss->labels, "io.kubernetes.service.namespace", o->ns);
-	lb_labels_set(&ss->labels, "io.kubernetes.service.name", o->name);
-	n = lb_y_get(y, md, "annotations");
+		lbe_y_read_strmap(y, n, "metadata.labels", &ss->labels);
+	lbe_labels_set(&ss->labels, "io.kubernetes.service.namespace", o->ns);
+	lbe_labels_set(&ss->labels, "io.kubernetes.service.name", o->name);
+	n = lbe_y_get(y, md, "annotations");
 	if (n)
-		lb_y_read_strmap(y, n, "metadata.annotations", &ann);
+		lbe_y_read_strmap(y, n, "metadata.annotations", &ann);
 
-	spec = lb_y_get(y, root, "spec");
-	if (spec && !lb_y_want_map(y, spec, "spec"))
+	spec = lbe_y_get(y, root, "spec");
+	if (spec && !lbe_y_want_map(y, spec, "spec"))
 		spec = NULL;
-	v = lb_y_get_str(y, spec, "type", "spec.type");
+	v = lbe_y_get_str(y, spec, "type", "spec.type");
 	if (v && strcmp(v, "ClusterIP") && strcmp(v, "NodePort") &&
 	    strcmp(v, "LoadBalancer") && strcmp(v, "ExternalName"))
-		lb_y_err(y, "spec.type",
+		lbe_y_err(y, "spec.type",
 			 "must be ClusterIP, NodePort, LoadBalancer or ExternalName, got '%s'",
 		    v);
 	ss->is_lb = v && !strcmp(v, "LoadBalancer");
 	if (v)
 		ss->type = lb_xstrdup(v);
-	v = lb_y_get_str(y, spec, "loadBalancerClass", "spec.loadBalancerClass");
+	v = lbe_y_get_str(y, spec, "loadBalancerClass", "spec.loadBalancerClass");
 	if (v && *v)
 		ss->lb_class = lb_xstrdup(v);
-	v = lb_y_get_str(y, spec, "loadBalancerIP", "spec.loadBalancerIP");
+	v = lbe_y_get_str(y, spec, "loadBalancerIP", "spec.loadBalancerIP");
 	if (v && *v) {
 		struct lb_addr a;
 
-		if (lb_addr_parse(v, &a))
-			lb_y_warn(y, "spec.loadBalancerIP",
+		if (lbe_addr_parse(v, &a))
+			lbe_y_warn(y, "spec.loadBalancerIP",
 				  "Unable to parse requested IP, skipping it");
 		else
 			add_req(ss, &a);
 	}
 	/* Requested IPs: loadBalancerIP first, then the annotation. */
 	read_annotations(y, ss, &ann);
-	lb_labels_free(&ann);
+	lbe_labels_free(&ann);
 	read_families(y, ss, spec);
-	n = lb_y_get(y, spec, "ports");
+	n = lbe_y_get(y, spec, "ports");
 	if (n)
 		read_ports(y, ss, n);
-	v = lb_y_get_str(y, spec, "externalTrafficPolicy",
+	v = lbe_y_get_str(y, spec, "externalTrafficPolicy",
 			 "spec.externalTrafficPolicy");
 	if (v && strcmp(v, "Cluster") && strcmp(v, "Local"))
-		lb_y_err(y, "spec.externalTrafficPolicy",
+		lbe_y_err(y, "spec.externalTrafficPolicy",
 			 "must be Cluster or Local, got '%s'", v);
 	ss->etp_local = v && !strcmp(v, "Local");
 	read_cluster_ips(y, ss, spec);
 	read_affinity(y, ss, spec);
 	read_src_ranges(y, ss, spec);
 	read_external_ips(y, ss, spec);
-	n = lb_y_get(y, spec, "selector");
+	n = lbe_y_get(y, spec, "selector");
 	if (n) {
-		lb_y_read_strmap(y, n, "spec.selector", &ss->selector);
+		lbe_y_read_strmap(y, n, "spec.selector", &ss->selector);
 		ss->has_selector = ss->selector.n > 0;
 	}
 	read_status(y, ss, root);

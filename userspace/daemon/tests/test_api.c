@@ -132,7 +132,7 @@ int main(void)
 	char *before, *after;
 
 	lbipamd_log_set_level(LB_LOG_ERROR);
-	if (lb_engine_open(&cfg, &d.eng, NULL))
+	if (lbe_open(&cfg, &d.eng, NULL))
 		return 1;
 	d.want.by_owner.by_owner = true;
 	lbipamd_kernel_init(&d.kern);
@@ -205,7 +205,7 @@ int main(void)
 	same_as_rebuild(&d, "after applies");
 
 	/* All or nothing: a bad document anywhere rejects the call. */
-	before = lb_engine_dump(d.eng);
+	before = lbe_dump(d.eng);
 	r = req(&d, true, "{s:s, s:s, s:s}", "op", "apply", "file", "bad.yaml",
 		"yaml",
 		"apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n"
@@ -231,7 +231,7 @@ int main(void)
 	ok(!resp_ok(r) && json_array_size(json_object_get(r, "diags")) >= 1,
 	   "engine validation errors come back as diags");
 	json_decref(r);
-	after = lb_engine_dump(d.eng);
+	after = lbe_dump(d.eng);
 	is_str(after, before, "state unchanged by rejected applies");
 	free(before);
 	free(after);
@@ -270,6 +270,6 @@ int main(void)
 	lbipamd_l2_state_free(&d);
 	lbipamd_kernel_close(&d.kern);
 	lbipamd_want_free(&d.want);
-	lb_engine_close(d.eng);
+	lbe_close(d.eng);
 	return lb_tap_done();
 }

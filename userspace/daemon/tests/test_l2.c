@@ -145,7 +145,7 @@ int main(void)
 	json_t *r, *l2;
 
 	lbipamd_log_set_level(LB_LOG_ERROR);
-	if (lb_engine_open(&cfg, &d.eng, NULL))
+	if (lbe_open(&cfg, &d.eng, NULL))
 		return 1;
 	d.want.by_owner.by_owner = true;
 	lbipamd_kernel_init(&d.kern);
@@ -267,6 +267,6 @@ int main(void)
 	lbipamd_node_free(&d.node);
 	lbipamd_kernel_close(&d.kern);
 	lbipamd_want_free(&d.want);
-	lb_engine_close(d.eng);
+	lbe_close(d.eng);
 	return lb_tap_done();
 }

@@ -12,15 +12,15 @@ static void test_escaping(void)
 {
 	struct lb_prom p;
 
-	lb_prom_init(&p);
-	lb_prom_family(&p, "x_total", "counter", "a \\ b\nc \"q\"");
-	lb_prom_sample(&p, "", 3, "l", "back\\slash \"quoted\"\nnl", NULL);
+	lbipamd_prom_init(&p);
+	lbipamd_prom_family(&p, "x_total", "counter", "a \\ b\nc \"q\"");
+	lbipamd_prom_sample(&p, "", 3, "l", "back\\slash \"quoted\"\nnl", NULL);
 	is_str(p.buf,
 	       "# HELP x_total a \\\\ b\\nc \"q\"\n"
 	       "# TYPE x_total counter\n"
 	       "x_total{l=\"back\\\\slash \\\"quoted\\\"\\nnl\"} 3\n",
 	       "HELP escapes \\ and newline; label values also \"");
-	lb_prom_free(&p);
+	lbipamd_prom_free(&p);
 }
 
 static void test_values(void)
@@ -42,22 +42,22 @@ static void test_values(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		lb_prom_init(&p);
+		lbipamd_prom_init(&p);
 		snprintf(p.family, sizeof(p.family), "g");
-		lb_prom_sample(&p, "", cases[i].v, NULL);
+		lbipamd_prom_sample(&p, "", cases[i].v, NULL);
 		is_str(p.buf, cases[i].want, "value %.17g", cases[i].v);
-		lb_prom_free(&p);
+		lbipamd_prom_free(&p);
 	}
-	lb_prom_init(&p);
+	lbipamd_prom_init(&p);
 	snprintf(p.family, sizeof(p.family), "g");
-	lb_prom_sample(&p, "", INFINITY, NULL);
-	lb_prom_sample(&p, "", NAN, NULL);
-	lb_prom_sample_text(&p, "", "340282366920938463463374607431768211456",
+	lbipamd_prom_sample(&p, "", INFINITY, NULL);
+	lbipamd_prom_sample(&p, "", NAN, NULL);
+	lbipamd_prom_sample_text(&p, "", "340282366920938463463374607431768211456",
 			    "pool", "v6", NULL);
 	is_str(p.buf, "g +Inf\ng NaN\n"
 	       "g{pool=\"v6\"} 340282366920938463463374607431768211456\n",
 	       "+Inf, NaN, and an exact large count as text");
-	lb_prom_free(&p);
+	lbipamd_prom_free(&p);
 }
 
 static void test_histogram(void)
@@ -66,8 +66,8 @@ static void test_histogram(void)
 	static const uint64_t buckets[] = { 2, 1 };
 	struct lb_prom p;
 
-	lb_prom_init(&p);
-	lb_prom_histogram(&p, "h_seconds", "h", bounds, buckets, 2, 4, 3.25);
+	lbipamd_prom_init(&p);
+	lbipamd_prom_histogram(&p, "h_seconds", "h", bounds, buckets, 2, 4, 3.25);
 	is_str(p.buf,
 	       "# HELP h_seconds h\n# TYPE h_seconds histogram\n"
 	       "h_seconds_bucket{le=\"0.5\"} 2\n"
@@ -75,7 +75,7 @@ static void test_histogram(void)
 	       "h_seconds_bucket{le=\"+Inf\"} 4\n"
 	       "h_seconds_sum 3.25\nh_seconds_count 4\n",
 	       "histogram buckets are cumulative, +Inf is the count");
-	lb_prom_free(&p);
+	lbipamd_prom_free(&p);
 }
 
 static void test_reconcile_stats(void)

@@ -38,20 +38,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t seen = 0;
 	char *a, *b;
 
-	if (lb_engine_open(&cfg, &e, NULL))
+	if (lbe_open(&cfg, &e, NULL))
 		return 0;
-	lb_engine_apply_yaml(e, "fuzz", (const char *)data, size, &d);
-	lb_diags_free(&d);
-	a = lb_engine_dump(e);
-	lb_engine_apply_yaml(e, "fuzz", (const char *)data, size, &d);
-	lb_diags_free(&d);
-	b = lb_engine_dump(e);
+	lbe_apply_yaml(e, "fuzz", (const char *)data, size, &d);
+	lbe_diags_free(&d);
+	a = lbe_dump(e);
+	lbe_apply_yaml(e, "fuzz", (const char *)data, size, &d);
+	lbe_diags_free(&d);
+	b = lbe_dump(e);
 	if (strcmp(a, b))
 		abort();
-	lb_engine_foreach_l2_service(e, &self, l2_cb, &seen);
-	lb_engine_foreach_l2_policy(e, &self, l2p_cb, &seen);
+	lbe_foreach_l2_service(e, &self, l2_cb, &seen);
+	lbe_foreach_l2_policy(e, &self, l2p_cb, &seen);
 	free(a);
 	free(b);
-	lb_engine_close(e);
+	lbe_close(e);
 	return 0;
 }

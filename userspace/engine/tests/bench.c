@@ -69,17 +69,17 @@ static char *services(int n, int salt)
 	for (i = 0; i < n; i++) {
 		const char *tier = i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c";
 
-		lb_sb_printf(&b, "---\napiVersion: v1\nkind: Service\n"
+		lbe_sb_printf(&b, "---\napiVersion: v1\nkind: Service\n"
 			     "metadata:\n  name: svc-%d-%d\n  namespace: ns%d\n"
 			     "  labels: {tier: %s}\n", salt, i, i % 50, tier);
 		if (i % 10 == 0)
-			lb_sb_printf(&b, "  annotations: {lbipam.cilium.io/sharing-key: k%d}\n",
+			lbe_sb_printf(&b, "  annotations: {lbipam.cilium.io/sharing-key: k%d}\n",
 				     i / 20);
-		lb_sb_printf(&b, "spec:\n  type: LoadBalancer\n  ports: [{port: %d}]\n%s",
+		lbe_sb_printf(&b, "spec:\n  type: LoadBalancer\n  ports: [{port: %d}]\n%s",
 			     80 + (i % 20 == 10),
 			     i % 4 == 0 ? "  ipFamilyPolicy: PreferDualStack\n" : "");
 	}
-	return lb_sb_steal(&b);
+	return lbe_sb_steal(&b);
 }
 
 static int count_holding(const struct lb_holding_info *h, void *arg)
@@ -106,9 +106,9 @@ static void bench_l2(struct lb_engine *e)
 	size_t pairs = 0;
 	double t0;
 
-	lb_engine_apply_yaml(e, "l2", pol, strlen(pol), NULL);
+	lbe_apply_yaml(e, "l2", pol, strlen(pol), NULL);
 	t0 = now();
-	lb_engine_foreach_l2_service(e, &self, count_pairs, &pairs);
+	lbe_foreach_l2_service(e, &self, count_pairs, &pairs);
 	printf("l2:          every Service's announcements %.3f s (%zu pairs)\n",
 	       now() - t0, pairs);
 }
@@ -130,46 +130,46 @@ int main(int argc, char **argv)
 	       "times are CPU seconds of one thread\n", n, strlen(svc));
 
 	t0 = now();
-	lb_yaml_load(NULL, "bench", svc, strlen(svc), &docs, &ndocs, NULL);
+	lbe_yaml_load(NULL, "bench", svc, strlen(svc), &docs, &ndocs, NULL);
 	t_parse = now() - t0;
-	lb_docs_free(docs, ndocs);
+	lbe_docs_free(docs, ndocs);
 
-	lb_engine_open(&cfg, &e, &err);
-	lb_engine_apply_yaml(e, "pools", pools, strlen(pools), NULL);
+	lbe_open(&cfg, &e, &err);
+	lbe_apply_yaml(e, "pools", pools, strlen(pools), NULL);
 	t0 = now();
-	if (lb_engine_apply_yaml(e, "svc", svc, strlen(svc), NULL))
+	if (lbe_apply_yaml(e, "svc", svc, strlen(svc), NULL))
 		return 1;
 	t_mem = now() - t0;
-	lb_engine_foreach_holding(e, count_holding, &held);
+	lbe_foreach_holding(e, count_holding, &held);
 	printf("in memory:   parse+validate %.3f s, apply total %.3f s, allocation %.3f s "
 	       "(%zu service IPs)\n", t_parse, t_mem, t_mem - t_parse, held);
 	bench_l2(e);
-	lb_engine_close(e);
+	lbe_close(e);
 
 	snprintf(db, sizeof(db), "%s/lbengine-bench-%d.db", dir, getpid());
 	cfg.db_path = db;
-	lb_engine_open(&cfg, &e, &err);
-	lb_engine_apply_yaml(e, "pools", pools, strlen(pools), NULL);
+	lbe_open(&cfg, &e, &err);
+	lbe_apply_yaml(e, "pools", pools, strlen(pools), NULL);
 	t0 = now();
 	w0 = wall();
-	if (lb_engine_apply_yaml(e, "svc", svc, strlen(svc), NULL))
+	if (lbe_apply_yaml(e, "svc", svc, strlen(svc), NULL))
 		return 1;
 	t_db = now() - t0;
 	w_db = wall() - w0;
-	d1 = lb_engine_dump(e);
-	lb_engine_close(e);
+	d1 = lbe_dump(e);
+	lbe_close(e);
 	printf("sqlite:      apply in one transaction %.3f s (wall %.3f s)\n",
 	       t_db, w_db);
 
 	t0 = now();
 	w0 = wall();
-	if (lb_engine_open(&cfg, &e, &err)) {
+	if (lbe_open(&cfg, &e, &err)) {
 		fprintf(stderr, "reopen: %s\n", err);
 		return 1;
 	}
 	t_open = now() - t0;
 	w_open = wall() - w0;
-	d2 = lb_engine_dump(e);
+	d2 = lbe_dump(e);
 	printf("restart:     reopen and rebuild %.3f s (wall %.3f s), state %s\n",
 	       t_open, w_open,
 	       strcmp(d1, d2) ? "DIFFERS" : "identical to before the restart");
@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 		if (!start)
 			break;
 		one = strstr(start + 3, "---");
-		lb_engine_apply_yaml(e, "one", start,
+		lbe_apply_yaml(e, "one", start,
 				     one ? (size_t)(one - start) : strlen(start),
 				     NULL);
 	}
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	printf("incremental: 1000 single-service applies on top of %d: %.2f ms CPU, "
 	       "%.2f ms wall each (one fsync'd SQLite transaction each)\n", n,
 	       t_inc, wall() - w0);
-	lb_engine_close(e);
+	lbe_close(e);
 	printf("peak RSS:    %ld MB\n", rss_mb());
 	unlink(db);
 	snprintf(p, sizeof(p), "%s-wal", db);

@@ -130,7 +130,7 @@ struct lb_engine *eng_open(const char *db, const struct lb_engine_config *c)
 		cfg.clock = zero_clock;
 	cfg.log = capture;
 	cfg.log_level = LB_LOG_DEBUG;
-	if (lb_engine_open(&cfg, &e, &err)) {
+	if (lbe_open(&cfg, &e, &err)) {
 		diag("open failed: %s", err ? err : "?");
 		free(err);
 		exit(2);
@@ -159,14 +159,14 @@ int apply(struct lb_engine *e, const char *yaml)
 	size_t i;
 	int rc;
 
-	rc = lb_engine_apply_yaml(e, "test.yaml", yaml, strlen(yaml), &d);
+	rc = lbe_apply_yaml(e, "test.yaml", yaml, strlen(yaml), &d);
 	for (i = 0; i < d.n; i++) {
-		char *m = lb_diag_str(&d.items[i]);
+		char *m = lbe_diag_str(&d.items[i]);
 
 		diag("diag: %s", m);
 		free(m);
 	}
-	lb_diags_free(&d);
+	lbe_diags_free(&d);
 	return rc;
 }
 
@@ -176,27 +176,27 @@ const char *apply_err(struct lb_engine *e, const char *yaml)
 	char *out = next_buf();
 	int rc;
 
-	rc = lb_engine_apply_yaml(e, "test.yaml", yaml, strlen(yaml), &d);
+	rc = lbe_apply_yaml(e, "test.yaml", yaml, strlen(yaml), &d);
 	if (d.n) {
-		char *m = lb_diag_str(&d.items[0]);
+		char *m = lbe_diag_str(&d.items[0]);
 
 		snprintf(out, 8192, "%s", m);
 		free(m);
 	} else {
 		snprintf(out, 8192, "rc=%d", rc);
 	}
-	lb_diags_free(&d);
+	lbe_diags_free(&d);
 	return out;
 }
 
 int del_svc(struct lb_engine *e, const char *ns, const char *name)
 {
-	return lb_engine_delete(e, LB_KIND_SERVICE, ns, name);
+	return lbe_delete(e, LB_KIND_SERVICE, ns, name);
 }
 
 int del_pool(struct lb_engine *e, const char *name)
 {
-	return lb_engine_delete(e, LB_KIND_POOL, NULL, name);
+	return lbe_delete(e, LB_KIND_POOL, NULL, name);
 }
 
 static int ips_cb(const struct lb_service_info *s, void *arg)
@@ -216,7 +216,7 @@ const char *ips(struct lb_engine *e, const char *ns, const char *name)
 {
 	char *out = next_buf();
 
-	if (lb_engine_get_service(e, ns, name, ips_cb, out))
+	if (lbe_get_service(e, ns, name, ips_cb, out))
 		strcpy(out, "absent");
 	return out;
 }
@@ -237,7 +237,7 @@ const char *cond(struct lb_engine *e, const char *ns, const char *name)
 {
 	char *out = next_buf();
 
-	if (lb_engine_get_service(e, ns, name, cond_cb, out))
+	if (lbe_get_service(e, ns, name, cond_cb, out))
 		strcpy(out, "absent");
 	return out;
 }
@@ -254,7 +254,7 @@ const char *reason(struct lb_engine *e, const char *ns, const char *name)
 {
 	char *out = next_buf();
 
-	if (lb_engine_get_service(e, ns, name, reason_cb, out))
+	if (lbe_get_service(e, ns, name, reason_cb, out))
 		strcpy(out, "absent");
 	return out;
 }
@@ -284,7 +284,7 @@ const char *pool_cond(struct lb_engine *e, const char *pool, const char *type)
 {
 	struct pc_arg a = { .type = type, .out = next_buf() };
 
-	if (lb_engine_get_pool(e, pool, pool_cond_cb, &a))
+	if (lbe_get_pool(e, pool, pool_cond_cb, &a))
 		strcpy(a.out, "absent");
 	return a.out;
 }
@@ -311,7 +311,7 @@ const char *pool_count(struct lb_engine *e, const char *pool, int fam,
 {
 	struct pc_arg a = { .out = next_buf(), .fam = fam, .which = which };
 
-	if (lb_engine_get_pool(e, pool, pool_count_cb, &a))
+	if (lbe_get_pool(e, pool, pool_count_cb, &a))
 		strcpy(a.out, "absent");
 	return a.out;
 }
@@ -346,7 +346,7 @@ const char *pool_ips(struct lb_engine *e, const char *pool)
 {
 	char *out = next_buf();
 
-	if (lb_engine_foreach_pool_ip(e, pool, pool_ips_cb, out))
+	if (lbe_foreach_pool_ip(e, pool, pool_ips_cb, out))
 		strcpy(out, "absent");
 	return out;
 }
@@ -511,12 +511,12 @@ int gen_run(struct lb_engine *e, const struct gen_op *op)
 	switch (op->type) {
 	case GEN_APPLY:
 	case GEN_BAD:
-		return lb_engine_apply_yaml(e, "gen.yaml", op->text,
+		return lbe_apply_yaml(e, "gen.yaml", op->text,
 					    strlen(op->text), NULL);
 	case GEN_DEL_SVC:
-		return lb_engine_delete(e, LB_KIND_SERVICE, op->ns, op->name);
+		return lbe_delete(e, LB_KIND_SERVICE, op->ns, op->name);
 	case GEN_DEL_POOL:
-		return lb_engine_delete(e, LB_KIND_POOL, NULL, op->name);
+		return lbe_delete(e, LB_KIND_POOL, NULL, op->name);
 	}
 	return -1;
 }

@@ -33,7 +33,7 @@ static void lowest_first(void)
 	del_svc(e, "default", "a");
 	is(ips(e, "default", "i"), "10.0.0.0", "waiting service takes the freed IP");
 	is(cond(e, "default", "i"), "True/satisfied/", "and becomes satisfied");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void reasons(void)
@@ -71,7 +71,7 @@ static void reasons(void)
 	   "False/already_allocated/The IP '10.0.0.7' is already allocated to another service",
 	   "the last failure processed is reported; unparsable items are skipped");
 	ok(logs_have("Unable to parse requested IP"), "unparsable requested IP is logged");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
@@ -81,7 +81,7 @@ static void reasons(void)
 	is(cond(e, "default", "a"), "none", "and LB-IPAM goes dormant, removing its condition");
 	apply(e, pool_yaml("q", "[{cidr: 10.1.0.0/24}]", NULL));
 	is(ips(e, "default", "a"), "10.1.0.0", "a new pool wakes it up again");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void first_last(void)
@@ -107,7 +107,7 @@ static void first_last(void)
 	   "with a sharing key too (cilium#48779 gave it away or panicked)");
 	is(pool_ips(e, "p"), "10.0.0.0=(first-last) 10.0.0.1=default/a 10.0.0.7=(first-last)",
 	   "per-IP view shows reserved owners and holders");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/30}]", NULL));
@@ -133,7 +133,7 @@ static void first_last(void)
 	   "a released reserved IP goes back to the reservation, not to the next service");
 	is(pool_ips(e, "p"), "10.0.0.0=(first-last) 10.0.0.1=default/b 10.0.0.2=default/c 10.0.0.3=default/d",
 	   "per-IP view after release");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void reservations(void)
@@ -158,7 +158,7 @@ static void reservations(void)
 	is(pool_ips(e, "p"),
 	   "10.0.0.0=(reserved) 10.0.0.1=default/a 10.0.0.2-10.0.0.3=(reserved) 10.0.0.4=default/b 10.0.0.5=default/c 10.0.0.8-10.0.0.11=(reserved)",
 	   "per-IP view lists reservations");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void huge_reservation(void)
@@ -171,7 +171,7 @@ static void huge_reservation(void)
 	is(ips(e, "default", "a"), "2001:db8:0:1:8000::",
 	   "a reservation of 2^64 addresses is stepped over, not walked");
 	is(pool_count(e, "p", 0, "reserved"), "27670116110564327424", "and counted exactly (2^64 + 2^63)");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void churn(void)
@@ -195,7 +195,7 @@ static void churn(void)
 	is(ips(e, "default", "new1"), "10.0.0.1", "after mass deletion the lowest free address is still found");
 	is(ips(e, "default", "new2"), "10.0.0.2", "... and the next");
 	logs_reset();
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void priority(void)
@@ -218,7 +218,7 @@ static void priority(void)
 	is(ips(e, "default", "s5"), "10.0.1.2", "pool list is tried in order");
 	apply(e, svc_yaml("default", "s6", NULL, "\"lbipam.io/pool\": a, \"lbipam.cilium.io/ips\": \"10.0.2.77\"", NULL));
 	is(reason(e, "default", "s6"), "pool_selector_mismatch", "a specific IP outside the chosen pool is refused");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void classes(void)
@@ -240,7 +240,7 @@ static void classes(void)
 	is(cond(e, "default", "h"), "none", "and the condition is removed");
 	apply(e, svc_yaml("default", "h2", NULL, NULL, NULL));
 	is(ips(e, "default", "h2"), "10.0.0.0", "the released IP is free again");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_open(NULL, &cfg);
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
@@ -248,14 +248,14 @@ static void classes(void)
 	is(ips(e, "default", "l2"), "10.0.0.0", "configured class is served");
 	apply(e, svc_yaml("default", "bgp", NULL, NULL, "  loadBalancerClass: io.cilium/bgp-control-plane\n"));
 	is(cond(e, "default", "bgp"), "none", "other classes still ignored");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	cfg.no_default_class = true;
 	e = eng_open(NULL, &cfg);
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
 	apply(e, svc_yaml("default", "plain", NULL, NULL, NULL));
 	is(cond(e, "default", "plain"), "none", "default-lb-service-ipam other than lbipam: unclassed ignored");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void disabled(void)
@@ -274,7 +274,7 @@ static void disabled(void)
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", "  disabled: false\n"));
 	is(ips(e, "default", "b"), "10.0.0.1", "re-enabled pool serves the waiting service");
 	is(ips(e, "default", "c"), "10.0.0.9", "and the specific request");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void requested(void)
@@ -298,7 +298,7 @@ static void requested(void)
 	is(ips(e, "default", "lbip"), "10.0.0.20", "dropping the request keeps the IP as the generic one");
 	apply(e, svc_yaml("default", "gen", NULL, NULL, NULL));
 	is(ips(e, "default", "gen"), "10.0.0.0", "generic after requests takes the lowest free");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void hints(void)
@@ -322,7 +322,7 @@ static void hints(void)
 	apply(e, svc_yaml("default", "x", "color: red", NULL,
 			  "status: {loadBalancer: {ingress: [{ip: 10.7.0.1}]}}\n"));
 	is(ips(e, "default", "x"), "10.0.0.2", "a status IP outside every pool is dropped");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void counts_v6(void)
@@ -342,7 +342,7 @@ static void counts_v6(void)
 	ok(logs_have("level=debug msg=\"Pool counts of 'big' changed, patching\" pool=big"),
 	   "count changes are logged as Cilium does");
 	ok(logs_have("level=debug msg=\"Updating pool counts\" pool=big"), "Updating pool counts is logged");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void fifo(void)
@@ -358,7 +358,7 @@ static void fifo(void)
 	is(ips(e, "default", "zz-first"), "10.0.0.0",
 	   "a freed IP goes to the longest-waiting service, not the first name");
 	is(reason(e, "default", "aa-second"), "out_of_ips", "the later one keeps waiting");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/32}]", NULL));
@@ -367,7 +367,7 @@ static void fifo(void)
 		 "apiVersion: v1\nkind: Service\nmetadata: {name: a, creationTimestamp: \"2019-06-01T00:00:00Z\"}\n"
 		 "spec: {type: LoadBalancer}\n");
 	is(ips(e, "default", "b"), "10.0.0.0", "creationTimestamp orders services, not document order or name");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void ends_v6(void)
@@ -382,7 +382,7 @@ static void ends_v6(void)
 	apply(e, svc_yaml("default", "c", NULL, NULL, "  ipFamilies: [IPv6]\n"));
 	is(ips(e, "default", "a"), "fd00::1", "first IPv6 skipped");
 	is(ips(e, "default", "c"), "fd00:1::", "/127 hands out both addresses");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void log_format(void)
@@ -400,7 +400,7 @@ static void log_format(void)
 	ok(logs_have("level=info msg=\"Service IPAM request condition changed\" service=default/b status=False reason=no_pool "
 		     "message=\"No pool exists with a CIDR containing '10.9.9.9'\"\n"),
 	   "condition changes are logged with quoted values");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 int main(void)

@@ -91,7 +91,7 @@ static void seed_scenario(void)
 	is(ips(e, "default", "service-blue"), "20.0.20.0", "seed: the blue service now gets an IP");
 	is(cond(e, "default", "service-blue"), "True/satisfied/", "seed: and is satisfied");
 	is(ips(e, "default", "service-red"), "20.0.10.0", "seed: red service unchanged");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void newer_marked(void)
@@ -110,7 +110,7 @@ static void newer_marked(void)
 	is(pool_cond(e, "aa-new", "cilium.io/PoolConflict"), "False/resolved/", "resolved when the overlap goes away");
 	is(ips(e, "default", "s"), "10.0.1.0", "and then allocates");
 	ok(logs_have("msg=\"Pool conflict resolved\" pool=aa-new"), "resolution is logged");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}, {cidr: 10.0.0.128/25}]", NULL));
@@ -121,7 +121,7 @@ static void newer_marked(void)
 			   "  disabled: true\n  serviceSelector: {matchLabels: {x: y}}\n"));
 	is(pool_cond(e, "q", "cilium.io/PoolConflict"), "False/resolved/",
 	   "a pool overlapping only a marked pool is not marked");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("a", "[{cidr: 10.0.0.0/24}]", NULL));
@@ -133,7 +133,7 @@ static void newer_marked(void)
 	   "IPv6 ranges never conflict with IPv4 ones");
 	del_pool(e, "a");
 	is(pool_cond(e, "b", "cilium.io/PoolConflict"), "False/resolved/", "deleting the other pool resolves the conflict");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void sticky(void)
@@ -152,7 +152,7 @@ static void sticky(void)
 	ok(!strncmp(pool_cond(e, "b", "cilium.io/PoolConflict"), "True/", 5),
 	   "b stays marked while it overlaps c: the serving pool is not displaced");
 	is(pool_cond(e, "c", "cilium.io/PoolConflict"), "False/resolved/", "c keeps serving");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void grandfathered(void)
@@ -173,7 +173,7 @@ static void grandfathered(void)
 	is(ips(e, "default", "t"), "10.0.0.1", "the winner skips the held address");
 	is(pool_count(e, "a", 0, "used"), "0", "the held IP is counted in the enabled pool");
 	is(pool_count(e, "older", 0, "used"), "2", "both holdings count in the older pool");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 int main(void)

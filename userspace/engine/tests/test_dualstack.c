@@ -37,7 +37,7 @@ static void table(void)
 	is(pool_count(e, "p", 4, "used"), "4", "per-family used v4");
 	is(pool_count(e, "p", 6, "used"), "5", "per-family used v6");
 	is(pool_count(e, "p", 6, "total"), "65536", "per-family total v6");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_open(NULL, &v4only);
 	apply(e, pool_yaml("p", mixed, NULL));
@@ -50,13 +50,13 @@ static void table(void)
 	is(ips(e, "default", "prefer"), "10.0.10.1", "PreferDualStack skips disabled families");
 	apply(e, svc_yaml("default", "single6", NULL, NULL, "  ipFamilies: [IPv6]\n"));
 	is(ips(e, "default", "single6"), "2004::", "SingleStack does not check cluster enablement");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_open(NULL, &v6only);
 	apply(e, pool_yaml("p", mixed, NULL));
 	apply(e, svc_yaml("default", "unset", NULL, NULL, NULL));
 	is(ips(e, "default", "unset"), "2004::", "no families on an IPv6-only cluster: IPv6");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void split_pools(void)
@@ -76,7 +76,7 @@ static void split_pools(void)
 	apply(e, svc_yaml("default", "r", NULL,
 			  "\"lbipam.cilium.io/ips\": \"10.0.0.9,fd00::9\"", "  ipFamilies: [IPv4]\n"));
 	is(ips(e, "default", "r"), "10.0.0.9,fd00::9", "specific requests are not checked against ipFamilies");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 int main(void)

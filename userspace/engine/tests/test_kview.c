@@ -113,8 +113,8 @@ static const char *changed(struct lb_engine *e)
 	static struct names c;
 
 	c.s[0] = '\0';
-	lb_engine_foreach_changed(e, changed_cb, &c);
-	lb_engine_changed_clear(e);
+	lbe_foreach_changed(e, changed_cb, &c);
+	lbe_changed_clear(e);
 	return c.s;
 }
 
@@ -124,8 +124,8 @@ static void test_view(void)
 	struct seen v;
 
 	ok(apply(e, seed) == 0, "seed applies");
-	ok(lb_engine_changed_all(e), "a fresh engine reports everything");
-	ok(lb_engine_kernel_service(e, "default", "web", view_cb, &v) == 0,
+	ok(lbe_changed_all(e), "a fresh engine reports everything");
+	ok(lbe_kernel_service(e, "default", "web", view_cb, &v) == 0,
 	   "kernel view of web");
 	is(v.lb, "20.0.10.0 ", "LB IP in binary (single stack)");
 	is(v.cip, "10.96.0.10", "clusterIP");
@@ -139,9 +139,9 @@ static void test_view(void)
 	is(v.eps, "web-a/198.51.100.9/110/- web-b/198.51.100.2/110/n1 "
 	   "web-b/198.51.100.3/011/- ",
 	   "endpoints: slices by name, first address, conditions, node");
-	ok(lb_engine_kernel_service(e, "default", "nope", view_cb, &v) ==
+	ok(lbe_kernel_service(e, "default", "nope", view_cb, &v) ==
 	   -ENOENT, "no view of a missing Service");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void test_changes(void)
@@ -151,8 +151,8 @@ static void test_changes(void)
 	apply(e, seed);
 	apply(e, svc_yaml("default", "other", NULL, NULL,
 			  "  type: LoadBalancer\n  ports: [{port: 1}]\n"));
-	lb_engine_changed_clear(e);
-	ok(!lb_engine_changed_all(e), "cleared");
+	lbe_changed_clear(e);
+	ok(!lbe_changed_all(e), "cleared");
 	is(changed(e), "", "nothing changed");
 	apply(e, "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
 	      "metadata:\n  name: web-a\n  labels: {kubernetes.io/service-name: web}\n"
@@ -186,20 +186,20 @@ static void test_changes(void)
 				 100 + i / 200, 1 + i % 200);
 			apply(e, y);
 		}
-		ok(lb_engine_changed_all(e), "an unread list turns into 'everything'");
-		lb_engine_changed_clear(e);
+		ok(lbe_changed_all(e), "an unread list turns into 'everything'");
+		lbe_changed_clear(e);
 		apply(e, svc_yaml("default", "web", NULL, NULL,
 				  "  type: LoadBalancer\n  ports: [{port: 2}]\n"));
 		is(changed(e), "default/web ", "... and after a clear, changes are named again");
 	}
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void test_json(void)
 {
 	const char *y = "a: 80\nb: '80'\nc: true\nd: ~\ne: 1.5\nf: x\ng: \"\"\n"
 			"h: [1, two]\ni: 1.0\nj: \"q\\\"\\\\\"\n";
-	char *err, *j = lb_yaml_to_json(y, strlen(y), &err);
+	char *err, *j = lbe_yaml_to_json(y, strlen(y), &err);
 
 	is(j, "{\"a\":80,\"b\":\"80\",\"c\":true,\"d\":null,\"e\":1.5,"
 	   "\"f\":\"x\",\"g\":\"\",\"h\":[1,\"two\"],\"i\":1.0,"
@@ -213,14 +213,14 @@ static void test_json(void)
 	    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
 	    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
 	    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
-	j = lb_yaml_to_json(y, strlen(y), &err);
+	j = lbe_yaml_to_json(y, strlen(y), &err);
 	ok(!j && err, "alias bomb refused (%s)", err ? err : "");
 	free(err);
 	y = "? [a]\n: 1\n";
-	j = lb_yaml_to_json(y, strlen(y), &err);
+	j = lbe_yaml_to_json(y, strlen(y), &err);
 	ok(!j && err, "non-scalar key refused (%s)", err ? err : "");
 	free(err);
-	j = lb_yaml_to_json("a: [", 4, &err);
+	j = lbe_yaml_to_json("a: [", 4, &err);
 	ok(!j && err && strstr(err, "line"), "syntax error with its line");
 	free(err);
 }
@@ -231,14 +231,14 @@ static void test_object_json(void)
 	char *j;
 
 	apply(e, seed);
-	j = lb_engine_object_json(e, LB_KIND_SERVICE, "default", "web");
+	j = lbe_object_json(e, LB_KIND_SERVICE, "default", "web");
 	ok(j && strstr(j, "\"targetPort\":8080") &&
 	   strstr(j, "\"timeoutSeconds\":300"),
 	   "stored Service as JSON");
 	free(j);
-	ok(!lb_engine_object_json(e, LB_KIND_POOL, NULL, "nope"),
+	ok(!lbe_object_json(e, LB_KIND_POOL, NULL, "nope"),
 	   "no JSON for a missing object");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void test_validation(void)
@@ -272,28 +272,28 @@ static void test_validation(void)
 	   "test.yaml: document 0: spec.blocks[0].cidr: invalid CIDR '20.0.300.0/24'",
 	   "strict: unparseable block is an error");
 
-	ok(lb_engine_apply_yaml_results(e, "f", svc, strlen(svc), &d, &r) == 0 &&
+	ok(lbe_apply_yaml_results(e, "f", svc, strlen(svc), &d, &r) == 0 &&
 	   r.n == 1 && r.items[0].action == LB_ACTION_CREATED,
 	   "apply says created");
-	lb_results_free(&r);
-	lb_engine_apply_yaml_results(e, "f", svc, strlen(svc), &d, &r);
+	lbe_results_free(&r);
+	lbe_apply_yaml_results(e, "f", svc, strlen(svc), &d, &r);
 	ok(r.n == 1 && r.items[0].action == LB_ACTION_UNCHANGED,
 	   "same again: unchanged");
-	lb_results_free(&r);
-	ok(lb_engine_delete_yaml(e, "f", "kind: Service\nmetadata: {name: t}\n",
+	lbe_results_free(&r);
+	ok(lbe_delete_yaml(e, "f", "kind: Service\nmetadata: {name: t}\n",
 				 strlen("kind: Service\nmetadata: {name: t}\n"),
 				 &d, &r) == -EINVAL && d.n == 1 &&
 	   !strcmp(d.items[0].reason, "service \"t\" not found"),
 	   "delete of a missing object: nothing deleted, named");
-	lb_diags_free(&d);
-	lb_results_free(&r);
-	ok(lb_engine_delete_yaml(e, "f", svc, strlen(svc), &d, &r) == 0 &&
+	lbe_diags_free(&d);
+	lbe_results_free(&r);
+	ok(lbe_delete_yaml(e, "f", svc, strlen(svc), &d, &r) == 0 &&
 	   r.n == 1 && r.items[0].action == LB_ACTION_DELETED &&
-	   !lb_engine_exists(e, LB_KIND_SERVICE, "default", "s"),
+	   !lbe_exists(e, LB_KIND_SERVICE, "default", "s"),
 	   "delete by YAML");
-	lb_results_free(&r);
-	lb_diags_free(&d);
-	lb_engine_close(e);
+	lbe_results_free(&r);
+	lbe_diags_free(&d);
+	lbe_close(e);
 }
 
 int main(void)

@@ -67,7 +67,7 @@ static const char *pairs_of(struct lb_engine *e, const struct lb_l2_self *me,
 	static struct got g;
 
 	memset(&g, 0, sizeof(g));
-	if (lb_engine_l2_service(e, me, "default", name, svc_cb, &g))
+	if (lbe_l2_service(e, me, "default", name, svc_cb, &g))
 		return "ENOENT";
 	if (st)
 		*st = g.state;
@@ -148,7 +148,7 @@ static void parsing_and_defaults(void)
 	ok(!apply(e, svc("web", "app: web", "")), "service");
 	/* Nothing but loadBalancerIPs: every Service, node, interface. */
 	ok(!apply(e, pol("all", "  loadBalancerIPs: true\n")), "minimal policy");
-	ok(!lb_engine_get_l2_policy(e, &me, "all", pol_cb, &v), "get policy");
+	ok(!lbe_get_l2_policy(e, &me, "all", pol_cb, &v), "get policy");
 	is(v.ssel, "<all>", "absent serviceSelector selects all");
 	ok(v.node && v.lb && !v.ext && v.nifaces == 0, "defaults");
 	is(v.matched, "eth0,eth1,veth9,ens3", "no interfaces: every one");
@@ -176,10 +176,10 @@ static void parsing_and_defaults(void)
 			"kind: CiliumL2AnnouncementPolicy\nmetadata: {name: z}\n"),
 	   "test.yaml: document 0: apiVersion: unsupported apiVersion 'cilium.io/v2' for CiliumL2AnnouncementPolicy",
 	   "only v2alpha1");
-	ok(!lb_engine_exists(e, LB_KIND_L2POLICY, NULL, "x") &&
-	   !lb_engine_exists(e, LB_KIND_SERVICE, "default", "bad"),
+	ok(!lbe_exists(e, LB_KIND_L2POLICY, NULL, "x") &&
+	   !lbe_exists(e, LB_KIND_SERVICE, "default", "bad"),
 	   "refused objects not stored");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void bad_input(void)
@@ -203,7 +203,7 @@ static void bad_input(void)
 			    "    - {key: app, operator: Like, values: [web]}\n")),
 	   "test.yaml: document 0: spec.serviceSelector.matchExpressions[0].operator: operator must be one of In, NotIn, Exists, DoesNotExist",
 	   "unknown operator refused with its path");
-	text = lb_engine_object_json(e, LB_KIND_L2POLICY, NULL, "good");
+	text = lbe_object_json(e, LB_KIND_L2POLICY, NULL, "good");
 	ok(text && strstr(text, "^eth0$") && !strstr(text, "Like"),
 	   "stored policy unchanged");
 	free(text);
@@ -211,7 +211,7 @@ static void bad_input(void)
 	/* Cilium stores these and reports a condition. */
 	ok(!apply(e, pol("badre", "  loadBalancerIPs: true\n"
 			 "  interfaces: ['eth(']\n")), "bad regex stored");
-	ok(!lb_engine_get_l2_policy(e, &me, "badre", pol_cb, &v), "get");
+	ok(!lbe_get_l2_policy(e, &me, "badre", pol_cb, &v), "get");
 	is(v.conds, "io.cilium/bad-interface-regex=True/error ",
 	   "bad-interface-regex condition");
 	ok(!v.node && !*v.svcs, "a broken policy selects nothing");
@@ -221,7 +221,7 @@ static void bad_input(void)
 			 "  nodeSelector:\n    matchExpressions:\n"
 			 "    - {key: a, operator: Exists, values: [x]}\n")),
 	   "bad selectors stored");
-	ok(!lb_engine_get_l2_policy(e, &me, "badsel", pol_cb, &v), "get");
+	ok(!lbe_get_l2_policy(e, &me, "badsel", pol_cb, &v), "get");
 	is(v.conds, "io.cilium/bad-node-selector=True/error "
 	   "io.cilium/bad-service-selector=True/error ",
 	   "bad selector conditions");
@@ -231,10 +231,10 @@ static void bad_input(void)
 	/* Fixing the regex clears the condition. */
 	ok(!apply(e, pol("badre", "  loadBalancerIPs: true\n"
 			 "  interfaces: ['eth(1)']\n")), "fixed");
-	ok(!lb_engine_get_l2_policy(e, &me, "badre", pol_cb, &v), "get");
+	ok(!lbe_get_l2_policy(e, &me, "badre", pol_cb, &v), "get");
 	is(v.conds, "", "condition gone");
 	is(v.matched, "eth1", "unanchored search: eth(1) takes eth1");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void selection(void)
@@ -267,7 +267,7 @@ static void selection(void)
 	   "p-ens");
 	is(pairs_of(e, &me, "web", NULL), "192.0.2.0@eth0 192.0.2.0@ens3",
 	   "union over policies");
-	ok(!lb_engine_l2_service(e, &me, "default", "web", svc_cb, &g), "web");
+	ok(!lbe_l2_service(e, &me, "default", "web", svc_cb, &g), "web");
 	is(g.pols, "p-ens,p-eth0", "both policies listed");
 	/* "eth0" also takes veth0-like names: Go's MatchString searches. */
 	ok(!apply(e, pol("p-eth0", "  loadBalancerIPs: true\n"
@@ -287,7 +287,7 @@ static void selection(void)
 	ok(st == LB_L2_NODE_NOT_SELECTED, "state node not selected");
 	is(pairs_of(e, &me, "web", NULL), "192.0.2.0@eth0 192.0.2.0@eth1 192.0.2.0@veth9",
 	   "web keeps p-eth0's pairs only");
-	ok(!lb_engine_delete(e, LB_KIND_NODE, NULL, "n1"), "delete node");
+	ok(!lbe_delete(e, LB_KIND_NODE, NULL, "n1"), "delete node");
 	is(pairs_of(e, &me, "db", NULL),
 	   "192.0.2.1@ens3 198.51.100.9@ens3 2001:db8::9@ens3 fd00::@ens3",
 	   "command-line labels again");
@@ -296,7 +296,7 @@ static void selection(void)
 			 "  externalIPs: [198.51.100.1]\n")), "other class");
 	pairs_of(e, &me, "other", &st);
 	ok(st == LB_L2_OTHER_CLASS, "other class not announced");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void etp_local(void)
@@ -333,7 +333,7 @@ static void etp_local(void)
 	/* ETP Cluster needs no endpoint. */
 	ok(!apply(e, svc("web2", "", "")), "cluster svc");
 	is(pairs_of(e, &me, "web2", NULL), "192.0.2.1@eth0", "cluster: announced");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static bool never(struct lb_l2_elector *el, const char *ns, const char *name,
@@ -362,7 +362,7 @@ static void election(void)
 	is(pairs_of(e, &me, "web", &st), "", "lost election: nothing");
 	ok(st == LB_L2_ELECTION_LOST, "state lost");
 	is(pairs_of(e, &me, "api", &st), "192.0.2.1@eth0", "won: announced");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void persisted(void)
@@ -383,27 +383,27 @@ static void persisted(void)
 	   "policy with a bad regex");
 	ok(!apply(e, "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n"
 		  "  labels: {zone: a}\n"), "node");
-	dump = lb_engine_dump(e);
-	lb_engine_close(e);
+	dump = lbe_dump(e);
+	lbe_close(e);
 	e = eng_open(db, NULL);
-	dump2 = lb_engine_dump(e);
+	dump2 = lbe_dump(e);
 	is(dump2, dump, "the whole state survives the restart");
 	ok(strstr(dump, "l2policy p gen=1 lb=1 ext=0 ifaces=1 io.cilium/bad-interface-regex\n") &&
 	   strstr(dump, "node n1 gen=1 zone=a\n"), "the dump shows both kinds");
 	free(dump);
 	free(dump2);
-	ok(lb_engine_exists(e, LB_KIND_L2POLICY, NULL, "p") &&
-	   lb_engine_exists(e, LB_KIND_NODE, NULL, "n1"), "both reloaded");
-	ok(!lb_engine_get_l2_policy(e, &me, "p", pol_cb, &v), "get");
+	ok(lbe_exists(e, LB_KIND_L2POLICY, NULL, "p") &&
+	   lbe_exists(e, LB_KIND_NODE, NULL, "n1"), "both reloaded");
+	ok(!lbe_get_l2_policy(e, &me, "p", pol_cb, &v), "get");
 	is(v.conds, "io.cilium/bad-interface-regex=True/error ",
 	   "condition rebuilt");
-	ok(!lb_engine_delete(e, LB_KIND_L2POLICY, "ignored", "p"),
+	ok(!lbe_delete(e, LB_KIND_L2POLICY, "ignored", "p"),
 	   "delete policy");
-	lb_engine_close(e);
+	lbe_close(e);
 	e = eng_open(db, NULL);
-	ok(!lb_engine_exists(e, LB_KIND_L2POLICY, NULL, "p"),
+	ok(!lbe_exists(e, LB_KIND_L2POLICY, NULL, "p"),
 	   "deletion persisted");
-	lb_engine_close(e);
+	lbe_close(e);
 	unlink(db);
 }
 

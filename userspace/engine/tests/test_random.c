@@ -63,7 +63,7 @@ static bool compatible(const struct lb_service *a, const struct lb_service *b)
 		return false;
 	if (a->spec.etp_local &&
 	    (!a->spec.has_selector || !b->spec.has_selector ||
-	     !lb_labels_equal(&a->spec.selector, &b->spec.selector)))
+	     !lbe_labels_equal(&a->spec.selector, &b->spec.selector)))
 		return false;
 	return true;
 }
@@ -89,7 +89,7 @@ static bool covered(struct lb_engine *e, const struct lb_service *s,
 		const struct lb_pool *p = e->pools[i];
 
 		if (!pool_named(s, p->name) ||
-		    !lb_selector_match(p->spec.sel, &s->spec.labels))
+		    !lbe_selector_match(p->spec.sel, &s->spec.labels))
 			continue;
 		for (j = 0; j < p->spec.nblocks; j++) {
 			const struct lb_block *b = &p->spec.blocks[j];
@@ -117,7 +117,7 @@ static void check_counts(struct lb_engine *e)
 	lb_u128 used_sum = 0;
 	struct lb_holding *h;
 
-	while ((h = lb_htab_next(&e->holdings, &it))) {
+	while ((h = lbe_htab_next(&e->holdings, &it))) {
 		/* Only a kept stale IP may be counted in no pool. */
 		if (!h->pool) {
 			CHECK(e->cfg.revoke_policy == LB_REVOKE_KEEP &&
@@ -137,9 +137,9 @@ static void check_counts(struct lb_engine *e)
 				total += p->spec.blocks[j].r.to.v -
 					 p->spec.blocks[j].r.from.v + 1;
 		it = 0;
-		while ((h = lb_htab_next(&e->holdings, &it)))
+		while ((h = lbe_htab_next(&e->holdings, &it)))
 			used += h->pool == p;
-		lb_pool_counts(p, 0, &c);
+		lbe_pool_counts(p, 0, &c);
 		CHECK(parse_u128(c.total) == total, "pool %s total %s", p->name, c.total);
 		CHECK(parse_u128(c.used) == used, "pool %s used %s", p->name, c.used);
 		CHECK(parse_u128(c.used) + parse_u128(c.available) +
@@ -166,7 +166,7 @@ static void check_pools(struct lb_engine *e)
 				for (b = p == q ? a + 1 : 0; b < q->spec.nblocks; b++)
 					CHECK(!p->spec.blocks[a].valid ||
 					      !q->spec.blocks[b].valid ||
-					      !lb_range_overlaps(&p->spec.blocks[a].r,
+					      !lbe_range_overlaps(&p->spec.blocks[a].r,
 								 &q->spec.blocks[b].r),
 					      "non-conflicting pools %s and %s overlap",
 					      p->name, q->name);
@@ -179,9 +179,9 @@ static void check_services(struct lb_engine *e)
 	struct lb_service *s;
 	size_t it = 0, i, j;
 
-	while ((s = lb_htab_next(&e->svcs, &it))) {
+	while ((s = lbe_htab_next(&e->svcs, &it))) {
 		uint8_t fams[2];
-		size_t nf = lb_service_families(s, true, true, fams);
+		size_t nf = lbe_service_families(s, true, true, fams);
 		int per[2] = { 0, 0 };
 		bool sat = true;
 
@@ -195,9 +195,9 @@ static void check_services(struct lb_engine *e)
 			char ip[LB_ADDR_STRLEN];
 			bool inreq = false;
 
-			lb_addr_fmt(&h->addr, ip);
-			CHECK(lb_hold_find(e, &h->addr) == h, "%s: %s not indexed", s->key, ip);
-			CHECK(lb_holding_has(h, s), "%s: not in holders of %s", s->key, ip);
+			lbe_addr_fmt(&h->addr, ip);
+			CHECK(lbe_hold_find(e, &h->addr) == h, "%s: %s not indexed", s->key, ip);
+			CHECK(lbe_holding_has(h, s), "%s: not in holders of %s", s->key, ip);
 			CHECK(covered(e, s, &h->addr) ||
 			      e->cfg.revoke_policy == LB_REVOKE_KEEP,
 			      "%s holds %s outside every selecting pool", s->key, ip);
@@ -206,24 +206,24 @@ static void check_services(struct lb_engine *e)
 				      "%s and %s share %s incompatibly", s->key,
 				      h->holders[j]->key, ip);
 			for (j = 0; j < s->spec.nreq; j++)
-				inreq |= lb_addr_eq(&s->spec.req[j], &h->addr);
+				inreq |= lbe_addr_eq(&s->spec.req[j], &h->addr);
 			if (s->spec.nreq)
 				CHECK(inreq, "%s holds unrequested %s", s->key, ip);
-			per[lb_fam_idx(h->addr.fam)]++;
+			per[lbe_fam_idx(h->addr.fam)]++;
 		}
 		if (s->spec.nreq) {
 			for (j = 0; j < s->spec.nreq; j++) {
 				bool held = false;
 
 				for (i = 0; i < s->nheld; i++)
-					held |= lb_addr_eq(&s->held[i]->addr, &s->spec.req[j]);
+					held |= lbe_addr_eq(&s->held[i]->addr, &s->spec.req[j]);
 				sat &= held;
 			}
 		} else {
 			for (j = 0; j < 2; j++)
 				CHECK(per[j] <= 1, "%s holds several IPs of one family", s->key);
 			for (j = 0; j < nf; j++)
-				sat &= per[lb_fam_idx(fams[j])] > 0;
+				sat &= per[lbe_fam_idx(fams[j])] > 0;
 		}
 		CHECK(sat == (s->cond == LB_COND_TRUE), "%s: condition %d but satisfied=%d",
 		      s->key, s->cond, sat);
@@ -233,14 +233,14 @@ static void check_services(struct lb_engine *e)
 /* "ip ip ..." of one service, or NULL. */
 static char *held_str(struct lb_engine *e, const char *key)
 {
-	struct lb_service *s = lb_engine_service(e, key);
+	struct lb_service *s = lbe_service(e, key);
 	char buf[1024] = "", ip[LB_ADDR_STRLEN];
 	size_t i;
 
 	if (!s)
 		return NULL;
 	for (i = 0; i < s->nheld; i++) {
-		strcat(buf, lb_addr_fmt(&s->held[i]->addr, ip));
+		strcat(buf, lbe_addr_fmt(&s->held[i]->addr, ip));
 		strcat(buf, " ");
 	}
 	return strdup(buf);
@@ -248,14 +248,14 @@ static char *held_str(struct lb_engine *e, const char *key)
 
 static bool shares_with(struct lb_engine *e, const char *a, const char *b)
 {
-	struct lb_service *s = lb_engine_service(e, a);
-	struct lb_service *t = lb_engine_service(e, b);
+	struct lb_service *s = lbe_service(e, a);
+	struct lb_service *t = lbe_service(e, b);
 	size_t i;
 
 	if (!s || !t)
 		return false;
 	for (i = 0; i < s->nheld; i++)
-		if (lb_holding_has(s->held[i], t))
+		if (lbe_holding_has(s->held[i], t))
 			return true;
 	return false;
 }
@@ -346,8 +346,8 @@ static void run_seed(unsigned seed0, const char *db,
 			for (x = 0; x < 16; x++)
 				free(before[n][x]);
 		if (k % 10 == 9 || k == OPS_PER_SEED - 1) {
-			char *da = lb_engine_dump(a), *dbs = lb_engine_dump(b);
-			char *df = lb_engine_dump(full);
+			char *da = lbe_dump(a), *dbs = lbe_dump(b);
+			char *df = lbe_dump(full);
 
 			mismatch += strcmp(da, dbs) != 0;
 			if (strcmp(da, df) && !full_bad++ && getenv("LB_DEBUG")) {
@@ -364,9 +364,9 @@ static void run_seed(unsigned seed0, const char *db,
 			if ((k + 1) % REOPEN_EVERY == 0) {
 				char *dr;
 
-				lb_engine_close(b);
+				lbe_close(b);
 				b = eng_open(db, cfg);
-				dr = lb_engine_dump(b);
+				dr = lbe_dump(b);
 				reopen_bad += strcmp(da, dr) != 0;
 				free(dr);
 			}
@@ -381,9 +381,9 @@ static void run_seed(unsigned seed0, const char *db,
 	ok(!reopen_bad, "seed %u: reopening the database gives the same state", seed0);
 	ok(!full_bad, "seed %u: the work-list reconcile equals a full one", seed0);
 	failures = 0;
-	lb_engine_close(full);
-	lb_engine_close(a);
-	lb_engine_close(b);
+	lbe_close(full);
+	lbe_close(a);
+	lbe_close(b);
 }
 
 int main(void)

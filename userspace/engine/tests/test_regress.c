@@ -53,7 +53,7 @@ static struct lb_engine *fill(const char *db)
 static void widen_shrink(void)
 {
 	struct lb_engine *e = fill(NULL);
-	char *before = lb_engine_dump(e);
+	char *before = lbe_dump(e);
 
 	is(ips(e, "default", "s7"), "10.0.0.7", "setup: eight services in the first block");
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/27}, {cidr: 10.0.1.0/28}]", NULL));
@@ -70,7 +70,7 @@ static void widen_shrink(void)
 			   "  serviceSelector: {matchExpressions: [{key: io.kubernetes.service.namespace, operator: In, values: [default]}]}\n"));
 	is(ips(e, "default", "s2"), "10.0.0.2", "editing the selector (still matching) keeps IPs");
 	free(before);
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void selection_changes(void)
@@ -91,7 +91,7 @@ static void selection_changes(void)
 	is(ips(e, "default", "b"), "10.0.9.0", "a service whose labels no longer match moves to a matching pool");
 	apply(e, pool_yaml("blue", "[{cidr: 10.0.1.0/24}]", "  serviceSelector: {matchLabels: {color: cyan}}\n"));
 	is(ips(e, "default", "a"), "10.0.9.1", "a pool whose selector stops matching gives its services up (as Cilium)");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void deletes(void)
@@ -113,7 +113,7 @@ static void deletes(void)
 	apply(e, svc_yaml("default", "mv", NULL, "\"lbipam.io/pool\": \"q2,q3\"", NULL));
 	del_pool(e, "q2");
 	is(ips(e, "default", "mv"), "10.7.0.0", "a service of a deleted pool is re-allocated from another matching pool");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 /* metallb#2449/#1755: when an IP leaves every pool, keep or revoke? */
@@ -137,7 +137,7 @@ static void revocation(void)
 	apply(e, svc_yaml("default", "t", NULL, NULL, NULL));
 	is(ips(e, "default", "t"), "10.0.9.0", "keep policy: a kept IP is never handed out twice");
 	is(cond(e, "default", "s"), "True/satisfied/", "keep policy: flag cleared once a pool covers it again");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	tmpdb();
 	e = eng_open(dbpath, &pend);
@@ -149,16 +149,16 @@ static void revocation(void)
 	is(cond(e, "default", "s"),
 	   "False/ip_revoked/The IPv4 address left every pool that selects this service and is not replaced until the service changes",
 	   "pending policy: and not replaced");
-	before = lb_engine_dump(e);
-	lb_engine_close(e);
+	before = lbe_dump(e);
+	lbe_close(e);
 	e = eng_open(dbpath, &pend);
-	after = lb_engine_dump(e);
+	after = lbe_dump(e);
 	is(after, before, "pending policy: survives a restart");
 	apply(e, svc_yaml("default", "s", "touched: \"yes\"", NULL, NULL));
 	is(ips(e, "default", "s"), "10.0.9.0", "pending policy: changing the service allocates again");
 	free(before);
 	free(after);
-	lb_engine_close(e);
+	lbe_close(e);
 	rmdb();
 
 	e = eng_new();
@@ -167,7 +167,7 @@ static void revocation(void)
 	apply(e, svc_yaml("default", "s", NULL, NULL, NULL));
 	del_pool(e, "a");
 	is(ips(e, "default", "s"), "10.0.9.0", "default policy: re-allocated at once, as Cilium");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void counters(void)
@@ -185,7 +185,7 @@ static void counters(void)
 	   "cilium#41321: IPsUsed drops after a delete");
 	is(pool_cond(e, "one", "cilium.io/IPsAvailable"), "Unknown/noreason/256",
 	   "cilium#41321: and IPsAvailable goes back up");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void misc(void)
@@ -196,7 +196,7 @@ static void misc(void)
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}, {cidr: \"fd00::/120\"}]", NULL));
 	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
 	is(ips(e, "default", "a"), "", "cilium#40888: default-lb-service-ipam none is honoured");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}, {cidr: \"fd00::/120\"}]", NULL));
@@ -207,7 +207,7 @@ static void misc(void)
 	apply(e, svc_yaml("default", "dns-udp", NULL, "\"lbipam.cilium.io/sharing-key\": dns",
 			  "  ports: [{port: 53, protocol: UDP}]\n"));
 	is(ips(e, "default", "dns-udp"), ips(e, "default", "dns-tcp"), "cilium#39172: TCP/53 and UDP/53 share");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", "  allowFirstLastIPs: \"No\"\n"));
@@ -219,7 +219,7 @@ static void misc(void)
 	is(ips(e, "default", "y"), "10.5.0.0", "cilium#22008: pool preference by priority");
 	apply(e, svc_yaml("default", "z", NULL, "\"lbipam.io/pool\": p", NULL));
 	is(ips(e, "default", "z"), "10.0.0.1", "cilium#45327: per-service pool choice");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void restart(void)
@@ -240,18 +240,18 @@ static void restart(void)
 	apply(e, svc_yaml("default", "waiting", NULL, NULL, NULL));
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/28}, {cidr: 10.0.1.0/28}]", NULL));
 	is(ips(e, "default", "waiting"), "10.0.0.1", "setup: waiting service served after re-enable");
-	before = lb_engine_dump(e);
-	lb_engine_close(e);
+	before = lbe_dump(e);
+	lbe_close(e);
 
 	e = eng_open(dbpath, NULL);
-	after = lb_engine_dump(e);
+	after = lbe_dump(e);
 	is(after, before, "cilium#43131/#39033: restart gives exactly the same state");
 	is(ips(e, "default", "k2"), "10.0.0.9", "cilium#46262: a key owning several IPs keeps each after restart");
 	ok(strstr(pool_ips(e, "p"), "10.0.0.8=default/k1+default/k3[k]") != NULL,
 	   "cilium#30700: shared IPs stay shared after restart");
 	free(before);
 	free(after);
-	lb_engine_close(e);
+	lbe_close(e);
 	rmdb();
 
 	tmpdb();
@@ -262,13 +262,13 @@ static void restart(void)
 	apply(e, pool_yaml("c", "[{cidr: 10.0.0.0/31}]", NULL));
 	ok(!strncmp(pool_cond(e, "c", "cilium.io/PoolConflict"), "True/", 5), "setup: a conflicting pool");
 	apply(e, svc_yaml("default", "b", NULL, "\"lbipam.io/pool\": c", "  loadBalancerIP: 10.0.0.1\n"));
-	lb_engine_close(e);
+	lbe_close(e);
 	e = eng_open(dbpath, NULL);
 	is(ips(e, "default", "a"), "10.0.0.0", "holdings of a disabled pool survive a restart");
 	ok(!strncmp(pool_cond(e, "c", "cilium.io/PoolConflict"), "True/", 5), "conflict flags survive a restart");
 	apply(e, svc_yaml("default", "pending", NULL, NULL, NULL));
 	is(ips(e, "default", "pending"), "", "metallb#1774: a pending service steals nothing after a restart");
-	lb_engine_close(e);
+	lbe_close(e);
 	rmdb();
 }
 
@@ -304,14 +304,14 @@ static void deterministic(void)
 			strcat(buf, docs[perms[i][j]]);
 		}
 		apply(e, buf);
-		d = lb_engine_dump(e);
+		d = lbe_dump(e);
 		if (!first)
 			first = d;
 		else {
 			same += !strcmp(first, d);
 			free(d);
 		}
-		lb_engine_close(e);
+		lbe_close(e);
 	}
 	ok(same == 3, "document order within one call does not change the allocation");
 	ok(strstr(first, "service n0/x created=1577836800000000000 gen=1 managed=1 ips=10.0.0.0 ") != NULL,

@@ -25,7 +25,7 @@ static bool match1(struct lb_sel_expr x, const struct lb_labels *l)
 {
 	struct lb_selector s = { .exprs = &x, .nexprs = 1 };
 
-	return lb_selector_match(&s, l);
+	return lbe_selector_match(&s, l);
 }
 
 int main(void)
@@ -34,20 +34,20 @@ int main(void)
 	struct lb_selector s = { 0 };
 	enum lb_sel_op op;
 
-	lb_labels_set(&l, "color", "blue");
-	lb_labels_set(&l, "tier", "web");
-	lb_labels_set(&l, "app", "x");
+	lbe_labels_set(&l, "color", "blue");
+	lbe_labels_set(&l, "tier", "web");
+	lbe_labels_set(&l, "app", "x");
 	ok(!strcmp(l.kv[0].k, "app") && !strcmp(l.kv[2].k, "tier"), "labels kept sorted");
-	lb_labels_set(&l, "color", "cyan");
-	is(lb_labels_get(&l, "color"), "cyan", "set replaces");
-	ok(lb_labels_get(&l, "nope") == NULL, "missing key");
-	ok(lb_selector_match(NULL, &l), "nil selector selects everything");
-	ok(lb_selector_match(&s, &l), "empty selector selects everything");
-	lb_labels_set(&s.match, "color", "cyan");
-	ok(lb_selector_match(&s, &l), "matchLabels hit");
-	lb_labels_set(&s.match, "tier", "db");
-	ok(!lb_selector_match(&s, &l), "matchLabels are ANDed");
-	lb_labels_free(&s.match);
+	lbe_labels_set(&l, "color", "cyan");
+	is(lbe_labels_get(&l, "color"), "cyan", "set replaces");
+	ok(lbe_labels_get(&l, "nope") == NULL, "missing key");
+	ok(lbe_selector_match(NULL, &l), "nil selector selects everything");
+	ok(lbe_selector_match(&s, &l), "empty selector selects everything");
+	lbe_labels_set(&s.match, "color", "cyan");
+	ok(lbe_selector_match(&s, &l), "matchLabels hit");
+	lbe_labels_set(&s.match, "tier", "db");
+	ok(!lbe_selector_match(&s, &l), "matchLabels are ANDed");
+	lbe_labels_free(&s.match);
 	ok(match1(expr("color", LB_SEL_IN, "blue", "cyan"), &l), "In hit");
 	ok(!match1(expr("color", LB_SEL_IN, "red", NULL), &l), "In miss");
 	ok(!match1(expr("zone", LB_SEL_IN, "a", NULL), &l), "In on a missing key misses");
@@ -57,14 +57,14 @@ int main(void)
 	ok(!match1(expr("zone", LB_SEL_EXISTS, NULL, NULL), &l), "Exists miss");
 	ok(match1(expr("zone", LB_SEL_DOES_NOT_EXIST, NULL, NULL), &l), "DoesNotExist");
 	ok(!match1(expr("tier", LB_SEL_DOES_NOT_EXIST, NULL, NULL), &l), "DoesNotExist miss");
-	ok(!lb_sel_op_parse("In", &op) && op == LB_SEL_IN && lb_sel_op_parse("in", &op),
+	ok(!lbe_sel_op_parse("In", &op) && op == LB_SEL_IN && lbe_sel_op_parse("in", &op),
 	   "operators are case sensitive");
-	lb_labels_copy(&m, &l);
-	ok(lb_labels_equal(&l, &m), "copy is equal");
-	lb_labels_set(&m, "extra", "1");
-	ok(!lb_labels_equal(&l, &m), "extra label differs");
-	lb_labels_free(&l);
-	lb_labels_free(&m);
+	lbe_labels_copy(&m, &l);
+	ok(lbe_labels_equal(&l, &m), "copy is equal");
+	lbe_labels_set(&m, "extra", "1");
+	ok(!lbe_labels_equal(&l, &m), "extra label differs");
+	lbe_labels_free(&l);
+	lbe_labels_free(&m);
 
 	{
 		struct lb_engine *e = eng_new();
@@ -80,7 +80,7 @@ int main(void)
 		is(ips(e, "prod", "web"), "10.0.0.0", "synthetic namespace label");
 		is(ips(e, "dev", "special"), "10.0.1.0", "synthetic name label");
 		is(reason(e, "dev", "other"), "no_pool", "synthetic labels override user labels");
-		lb_engine_close(e);
+		lbe_close(e);
 	}
 	return done_testing();
 }

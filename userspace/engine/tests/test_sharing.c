@@ -40,7 +40,7 @@ static void basics(void)
 	del_svc(e, "default", "b");
 	apply(e, svc_yaml("default", "m", NULL, NULL, NULL));
 	is(ips(e, "default", "m"), "10.0.0.0", "freed when the last holder leaves");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void proto(void)
@@ -52,14 +52,14 @@ static void proto(void)
 	apply(e, svc("default", "dns-tcp", "dns", NULL, "  ports: [{port: 53, protocol: TCP}]\n"));
 	apply(e, svc("default", "dns-udp", "dns", NULL, "  ports: [{port: 53, protocol: UDP}]\n"));
 	is(ips(e, "default", "dns-udp"), "10.0.0.0", "TCP/53 and UDP/53 share (cilium#39172)");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_open(NULL, &cfg);
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
 	apply(e, svc("default", "dns-tcp", "dns", NULL, "  ports: [{port: 53, protocol: TCP}]\n"));
 	apply(e, svc("default", "dns-udp", "dns", NULL, "  ports: [{port: 53, protocol: UDP}]\n"));
 	is(ips(e, "default", "dns-udp"), "10.0.0.1", "port-only comparison when configured");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void reasons(void)
@@ -102,7 +102,7 @@ static void reasons(void)
 	apply(e, svc("default", "i", "k", req,
 		     "  ports: [{port: 87}]\n  externalTrafficPolicy: Local\n  selector: {app: a}\n"));
 	is(ips(e, "default", "i"), "10.0.0.0", "Local with identical selectors shares");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
@@ -110,7 +110,7 @@ static void reasons(void)
 	apply(e, svc("b", "s", "k", "\"io.cilium/lb-ipam-sharing-cross-namespace\": \"*\"",
 		     "  ports: [{port: 81}]\n"));
 	is(ips(e, "b", "s"), "10.0.0.0", "cross-namespace sharing with permission on both sides (alias and *)");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	e = eng_new();
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
@@ -125,7 +125,7 @@ static void reasons(void)
 	apply(e, svc_yaml("x", "u", NULL, "\"io.cilium/lb-ipam-sharing-key\": k",
 			  "  ports: [{port: 84}]\n"));
 	is(ips(e, "x", "u"), "10.0.0.0", "the alias alone is honoured");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void selectors_respected(void)
@@ -141,7 +141,7 @@ static void selectors_respected(void)
 	is(reason(e, "default", "b"), "no_pool", "it gets no_pool instead");
 	apply(e, pool_yaml("red", "[{cidr: 10.0.2.0/24}]", "  serviceSelector: {matchLabels: {color: red}}\n"));
 	is(ips(e, "default", "b"), "10.0.2.0", "it is served by its own pool");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void breakup(void)
@@ -157,7 +157,7 @@ static void breakup(void)
 	is(ips(e, "default", "b"), "10.0.0.1", "and the changed service moves");
 	apply(e, svc_yaml("default", "a", NULL, "\"lbipam.cilium.io/sharing-key\": k", "  ports: [{port: 80}]\n  externalTrafficPolicy: Local\n"));
 	is(ips(e, "default", "a"), "10.0.0.0", "an edit that keeps compatibility elsewhere changes nothing");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void key_changes(void)
@@ -178,7 +178,7 @@ static void key_changes(void)
 	del_svc(e, "default", "a");
 	apply(e, svc_yaml("default", "d", NULL, "\"lbipam.cilium.io/sharing-key\": other", "  ports: [{port: 83}]\n"));
 	is(ips(e, "default", "d"), "10.0.0.1", "a newcomer joins the key's existing IP rather than the lowest free one");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 int main(void)

@@ -74,7 +74,7 @@ static struct seen svc(struct lb_engine *e, const char *name)
 {
 	struct seen w = { 0 };
 
-	if (lb_engine_get_service(e, "default", name, svc_cb, &w))
+	if (lbe_get_service(e, "default", name, svc_cb, &w))
 		w.status[0] = '?';
 	return w;
 }
@@ -103,7 +103,7 @@ static struct seen pool(struct lb_engine *e, const char *name,
 {
 	struct seen w = { .type = type };
 
-	lb_engine_get_pool(e, name, pool_cb, &w);
+	lbe_get_pool(e, name, pool_cb, &w);
 	return w;
 }
 
@@ -154,8 +154,8 @@ static void transitions(void)
 	   "re-ordered keys and a comment: generation stays 1 (%llu)",
 	   (unsigned long long)b.gen);
 	ok(b.rv != a.rv, "... but the object changed: new resourceVersion");
-	ok(lb_engine_resource_version(e, LB_KIND_SERVICE, "default", "a") == b.rv,
-	   "lb_engine_resource_version agrees with the Service's view");
+	ok(lbe_resource_version(e, LB_KIND_SERVICE, "default", "a") == b.rv,
+	   "lbe_resource_version agrees with the Service's view");
 
 	now_ns += 10 * SEC;
 	apply(e, SVC_A_LABEL);
@@ -194,7 +194,7 @@ static void transitions(void)
 	a = svc(e, "a");
 	ok(!strcmp(a.status, "True") && a.ltt == b.ltt + 10,
 	   "back to True: moves again");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 /* Objects without conditions: only generation and resourceVersion. */
@@ -219,26 +219,26 @@ static void plain_objects(void)
 
 	snprintf(buf, sizeof(buf), EPS, "", "10.244.0.5");
 	apply(e, buf);
-	rv1 = lb_engine_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
+	rv1 = lbe_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
 	apply(e, buf);
-	ok(rv1 && lb_engine_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1") == rv1,
+	ok(rv1 && lbe_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1") == rv1,
 	   "EndpointSlice: identical re-apply keeps its resourceVersion");
 	snprintf(buf, sizeof(buf), EPS, ", x: y", "10.244.0.5");
 	apply(e, buf);
-	rv2 = lb_engine_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
+	rv2 = lbe_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
 	snprintf(buf, sizeof(buf), EPS, ", x: y", "10.244.0.6");
 	apply(e, buf);
-	rv3 = lb_engine_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
+	rv3 = lbe_resource_version(e, LB_KIND_ENDPOINTSLICE, "default", "a-1");
 	ok(rv2 > rv1 && rv3 > rv2, "... a label edit and an endpoint edit each move it");
 	apply(e, "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {a: b}}\n");
-	lb_engine_get_node(e, "n1", node_gen_cb, n1);
+	lbe_get_node(e, "n1", node_gen_cb, n1);
 	apply(e, "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {a: c}}\n");
-	lb_engine_get_node(e, "n1", node_gen_cb, n2);
+	lbe_get_node(e, "n1", node_gen_cb, n2);
 	ok(n1[0] == 1 && n2[0] == 1 && n2[1] > n1[1],
 	   "Node: a label edit keeps generation 1, moves resourceVersion");
-	ok(!lb_engine_resource_version(e, LB_KIND_NODE, NULL, "nope"),
+	ok(!lbe_resource_version(e, LB_KIND_NODE, NULL, "nope"),
 	   "no such object: resourceVersion 0");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void pool_conditions(void)
@@ -270,7 +270,7 @@ static void pool_conditions(void)
 	   c2.obs_gen == 2, "resolved: False since now, observedGeneration 2");
 	ok(pool(e, "p", "cilium.io/PoolConflict").ltt == c1.ltt,
 	   "the other pool's condition kept its time");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 /* A version 1 database, as the previous release wrote it. */
@@ -322,7 +322,7 @@ static void persistence(void)
 	apply(e, SVC_A_PORT);
 	a = svc(e, "a");
 	p1 = pool(e, "p", "cilium.io/PoolConflict");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	now_ns += 3600 * SEC;
 	e = open_at(db, 0);
@@ -336,7 +336,7 @@ static void persistence(void)
 	ok(rv > a.rv && rv > p1.rv,
 	   "resourceVersions keep counting up after a restart (%llu)",
 	   (unsigned long long)rv);
-	lb_engine_close(e);
+	lbe_close(e);
 	rmdb();
 
 	/* An old database opens, keeps its data and gains the new fields. */
@@ -349,13 +349,13 @@ static void persistence(void)
 	ok(a.gen == 4 && p1.gen == 3, "schema 1: generations kept");
 	ok(a.rv && p1.rv && a.rv != p1.rv && a.ltt == T0 / SEC,
 	   "schema 1: resourceVersions and transition times assigned");
-	lb_engine_close(e);
+	lbe_close(e);
 	now_ns += 60 * SEC;
 	e = open_at(db, 0);
 	b = svc(e, "a");
 	ok(b.rv == a.rv && b.ltt == a.ltt,
 	   "schema 1: ... and written back by the migration");
-	lb_engine_close(e);
+	lbe_close(e);
 	rmdb();
 }
 
@@ -383,7 +383,7 @@ static struct ev_seen events(struct lb_engine *e)
 {
 	struct ev_seen w = { .text = "" };
 
-	lb_engine_foreach_event(e, ev_cb, &w);
+	lbe_foreach_event(e, ev_cb, &w);
 	return w;
 }
 
@@ -430,7 +430,7 @@ static void event_list(void)
 	w = events(e);
 	ok(strstr(w.text, "Warning InvalidPolicy CiliumL2AnnouncementPolicy//pol x1 20-20: io.cilium/bad-interface-regex: ") != NULL,
 	   "an L2 policy Cilium cannot use is a Warning");
-	lb_engine_close(e);
+	lbe_close(e);
 
 	/* Bounded: the least recently seen go first. */
 	e = open_at(NULL, 3);
@@ -442,7 +442,7 @@ static void event_list(void)
 	w = events(e);
 	ok(w.n == 3 && !strstr(w.text, "/s1 ") && strstr(w.text, "/s4 "),
 	   "a limit of 3 keeps the last 3 (%zu)", w.n);
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 int main(void)

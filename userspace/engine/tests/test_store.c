@@ -64,21 +64,21 @@ static void basic(void)
 		     "  spec:\n    type: LoadBalancer\n    ports: [{port: 81, protocol: UDP}]\n"
 		     "    ipFamilyPolicy: PreferDualStack\n"),
 	   "a List item is stored as re-emitted YAML");
-	a = lb_engine_dump(e);
-	lb_engine_close(e);
+	a = lbe_dump(e);
+	lbe_close(e);
 	e = eng_open(db, NULL);
-	b = lb_engine_dump(e);
+	b = lbe_dump(e);
 	is(b, a, "close and reopen: identical state");
 	is(ips(e, "default", "c"), "10.0.0.1", "holdings come back");
 	ok(strstr(b, "endpointslice default/a-1 service=a") != NULL, "EndpointSlices are stored");
 	ok(apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", "  disabled: 7\n")) != 0,
 	   "a bad document is rejected");
-	lb_engine_close(e);
+	lbe_close(e);
 	free(b);
 	e = eng_open(db, NULL);
-	b = lb_engine_dump(e);
+	b = lbe_dump(e);
 	is(b, a, "a rejected apply wrote nothing");
-	lb_engine_close(e);
+	lbe_close(e);
 	free(a);
 	free(b);
 	{
@@ -89,7 +89,7 @@ static void basic(void)
 		snprintf(cmd, sizeof(cmd),
 			 "sqlite3 %s \"UPDATE meta SET value = 99 WHERE key = 'schema'\" 2>/dev/null", db);
 		if (system(cmd) == 0) {
-			int rc = lb_engine_open(&cfg, &x, &err);
+			int rc = lbe_open(&cfg, &x, &err);
 
 			ok(rc != 0 && err && strstr(err, "schema version 99"),
 			   "a database of another schema version is refused: %s",
@@ -168,23 +168,23 @@ static void through_ops(void)
 	ok(n_put_obj == 3 && n_put_hold >= 1,
 	   "objects and holdings are written through the ops (%d, %d)",
 	   n_put_obj, n_put_hold);
-	a = lb_engine_dump(e);
+	a = lbe_dump(e);
 	fail_hold = 1;
-	rc = lb_engine_apply_yaml(e, "t.yaml", svc_yaml("default", "b", NULL, NULL, NULL),
+	rc = lbe_apply_yaml(e, "t.yaml", svc_yaml("default", "b", NULL, NULL, NULL),
 				  strlen(svc_yaml("default", "b", NULL, NULL, NULL)), NULL);
 	fail_hold = 0;
 	ok(rc == -EIO && n_rollback == 1,
 	   "a store that fails a write fails the apply and is rolled back (%d)", rc);
-	b = lb_engine_dump(e);
+	b = lbe_dump(e);
 	is(b, a, "and the engine is back at what the store holds");
 	free(b);
-	lb_engine_close(e);
+	lbe_close(e);
 	e = eng_open(db, NULL);
-	b = lb_engine_dump(e);
+	b = lbe_dump(e);
 	is(b, a, "reopening reads back exactly what went through the ops");
 	free(b);
 	free(a);
-	lb_engine_close(e);
+	lbe_close(e);
 	rmdb();
 }
 
@@ -200,17 +200,17 @@ static void failed_commit(void)
 	newdb("fail");
 	rmdb();
 	e = eng_open(db, NULL);
-	lb_store_sqlite_busy_timeout(e->store, 20);
+	lbe_store_sqlite_busy_timeout(e->store, 20);
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
 	apply(e, svc_yaml("default", "a", NULL, NULL, NULL));
-	a = lb_engine_dump(e);
+	a = lbe_dump(e);
 	if (sqlite3_open(db, &other) != SQLITE_OK ||
 	    sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		diag("cannot lock: %s", sqlite3_errmsg(other));
-	rc = lb_engine_apply_yaml(e, "t.yaml", svc_yaml("default", "b", NULL, NULL, NULL),
+	rc = lbe_apply_yaml(e, "t.yaml", svc_yaml("default", "b", NULL, NULL, NULL),
 				  strlen(svc_yaml("default", "b", NULL, NULL, NULL)), NULL);
 	ok(rc == -EIO, "a commit blocked by another writer fails with -EIO (%d)", rc);
-	b = lb_engine_dump(e);
+	b = lbe_dump(e);
 	is(b, a, "and the engine is back at the last committed state");
 	ok(logs_have("Database update failed, reloading last committed state"), "the failure is logged");
 	free(b);
@@ -224,17 +224,17 @@ static void failed_commit(void)
 	f = fopen(path, "w");
 	fputs(svc_yaml("default", "fromfile", NULL, NULL, NULL), f);
 	fclose(f);
-	ok(!lb_engine_apply_file(e, path, NULL), "apply a file");
+	ok(!lbe_apply_file(e, path, NULL), "apply a file");
 	is(ips(e, "default", "fromfile"), "10.0.0.2", "its service is served");
 	unlink(path);
 	{
 		struct lb_diags dg = { 0 };
 
-		ok(lb_engine_apply_file(e, path, &dg) == -ENOENT && dg.n == 1 &&
+		ok(lbe_apply_file(e, path, &dg) == -ENOENT && dg.n == 1 &&
 		   strstr(dg.items[0].reason, "cannot open"), "a missing file is reported");
-		lb_diags_free(&dg);
+		lbe_diags_free(&dg);
 	}
-	lb_engine_close(e);
+	lbe_close(e);
 	rmdb();
 }
 
@@ -255,13 +255,13 @@ static void crash(void)
 	int k, round, good = 0, replay = 0, inflight = 0, finished = 0;
 
 	e = eng_new();
-	dumps[0] = lb_engine_dump(e);
+	dumps[0] = lbe_dump(e);
 	for (k = 0; k < NOPS; k++) {
 		gen_op(&seed, &ops[k]);
 		gen_run(e, &ops[k]);
-		dumps[k + 1] = lb_engine_dump(e);
+		dumps[k + 1] = lbe_dump(e);
 	}
-	lb_engine_close(e);
+	lbe_close(e);
 
 	newdb("crash");
 	for (round = 0; round < ROUNDS; round++) {
@@ -297,7 +297,7 @@ static void crash(void)
 		close(fds[0]);
 
 		e = eng_open(db, NULL);
-		now = lb_engine_dump(e);
+		now = lbe_dump(e);
 		if (!strcmp(now, dumps[last]))
 			match = last;
 		else if (last < NOPS && !strcmp(now, dumps[last + 1]))
@@ -312,10 +312,10 @@ static void crash(void)
 		for (k = match < 0 ? NOPS : match; k < NOPS; k++)
 			gen_run(e, &ops[k]);
 		free(now);
-		now = lb_engine_dump(e);
+		now = lbe_dump(e);
 		replay += match >= 0 && !strcmp(now, dumps[NOPS]);
 		free(now);
-		lb_engine_close(e);
+		lbe_close(e);
 	}
 	diag("%d rounds recovered the change in flight, %d ran to the end",
 	     inflight, finished);
@@ -346,7 +346,7 @@ static int child(const char *path, int fd)
 		if (write(fd, &done, sizeof(done)) < 0)
 			return 3;
 	}
-	lb_engine_close(e);
+	lbe_close(e);
 	return 0;
 }
 

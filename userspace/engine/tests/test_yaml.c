@@ -98,22 +98,22 @@ static void errors(void)
 	ok(logs_have("level=error msg=\"Rejected input, nothing applied\""), "rejection is logged");
 	{
 		struct lb_diags dg = { 0 };
-		uint64_t seq = lb_engine_state_seq(e);
+		uint64_t seq = lbe_state_seq(e);
 
-		ok(lb_engine_validate_yaml(e, "v.yaml", buf, strlen(buf), &dg) == -EINVAL &&
+		ok(lbe_validate_yaml(e, "v.yaml", buf, strlen(buf), &dg) == -EINVAL &&
 		   dg.n == 1 && dg.items[0].doc == 2 && !strcmp(dg.items[0].path, "spec.disabled"),
 		   "validate-only reports the same diagnostic");
-		lb_diags_free(&dg);
+		lbe_diags_free(&dg);
 		snprintf(buf, sizeof(buf), "%s", svc_yaml("default", "v", NULL, NULL, NULL));
-		ok(!lb_engine_validate_yaml(e, "v.yaml", buf, strlen(buf), NULL) &&
-		   lb_engine_state_seq(e) == seq && !strcmp(ips(e, "default", "v"), "absent"),
+		ok(!lbe_validate_yaml(e, "v.yaml", buf, strlen(buf), NULL) &&
+		   lbe_state_seq(e) == seq && !strcmp(ips(e, "default", "v"), "absent"),
 		   "validate-only of a good document changes nothing");
 	}
 	snprintf(buf, sizeof(buf), "%s---\n%s", pool_yaml("dup", "[]", NULL), pool_yaml("dup", "[]", NULL));
 	is(apply_err(e, buf),
 	   "test.yaml: document 1: metadata.name: CiliumLoadBalancerIPPool 'dup' already appears in document 0",
 	   "two versions of one object in one call are refused");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void shapes(void)
@@ -151,7 +151,7 @@ static void shapes(void)
 		 "---\napiVersion: v1\nkind: Service\nmetadata: {name: b, annotations: {\"lbipam.io/pool\": n}}\n"
 		 "spec: {type: LoadBalancer}\n");
 	is(ips(e, "default", "b"), "10.6.0.1", "multi-document service file");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static const char list[] =
@@ -190,7 +190,7 @@ static void lists(void)
 	strcpy(strstr(buf, "port: 443"), "port: 0}]\n");
 	is(apply_err(e, buf), "test.yaml: document 0: items[1].spec.ports[0].port: 0 is out of range [1, 65535]",
 	   "errors inside a List name the item");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static void generations(void)
@@ -200,18 +200,18 @@ static void generations(void)
 	char *d;
 
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
-	seq = lb_engine_state_seq(e);
+	seq = lbe_state_seq(e);
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/24}]", NULL));
-	ok(lb_engine_state_seq(e) == seq, "re-applying identical YAML changes nothing");
+	ok(lbe_state_seq(e) == seq, "re-applying identical YAML changes nothing");
 	is(pool_cond(e, "p", "cilium.io/PoolConflict"), "False/resolved/", "condition");
 	apply(e, pool_yaml("p", "[{cidr: 10.0.0.0/25}]", NULL));
-	d = lb_engine_dump(e);
+	d = lbe_dump(e);
 	ok(strstr(d, "pool p created=1577836800000000000 gen=2 ") != NULL,
 	   "an edit bumps the generation");
 	ok(strstr(d, "cond cilium.io/IPsTotal Unknown noreason '128' gen=2") != NULL,
 	   "conditions carry it as observedGeneration");
 	free(d);
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 static int backend_cb(const struct lb_backend_info *b, void *arg)
@@ -245,7 +245,7 @@ static void endpoints(void)
 		     "metadata: {name: other, namespace: prod, labels: {kubernetes.io/service-name: other}}\n"
 		     "addressType: IPv4\nendpoints: [{addresses: [10.0.0.1]}]\n"),
 	   "EndpointSlices apply");
-	lb_engine_foreach_backend(e, "prod", "web", backend_cb, out);
+	lbe_foreach_backend(e, "prod", "web", backend_cb, out);
 	is(out, "web-a/fd00::7/ready/http:8080:TCP "
 		"web-b/10.244.1.7/notready/http:8080:TCP/dns:53:UDP "
 		"web-b/10.244.2.9/ready/http:8080:TCP/dns:53:UDP "
@@ -255,11 +255,11 @@ static void endpoints(void)
 		     "metadata: {name: bad}\naddressType: IPv4\nendpoints: [{addresses: [not-an-ip]}]\n"),
 	   "test.yaml: document 0: endpoints[0].addresses: invalid address 'not-an-ip'",
 	   "invalid endpoint address is a validation error");
-	ok(!lb_engine_delete(e, LB_KIND_ENDPOINTSLICE, "prod", "web-b"), "delete a slice");
+	ok(!lbe_delete(e, LB_KIND_ENDPOINTSLICE, "prod", "web-b"), "delete a slice");
 	out[0] = '\0';
-	lb_engine_foreach_backend(e, "prod", "web", backend_cb, out);
+	lbe_foreach_backend(e, "prod", "web", backend_cb, out);
 	is(out, "web-a/fd00::7/ready/http:8080:TCP", "its backends are gone");
-	lb_engine_close(e);
+	lbe_close(e);
 }
 
 int main(void)

@@ -101,6 +101,7 @@ start_node() {
 	ASAN_OPTIONS=detect_leaks=1 "$LBIPAMD" --node-name "$1" \
 		--state "$tmp/$1.db" --socket "$tmp/$1.sock" \
 		--etcd-endpoints "$2" --etcd-lease-ttl "$TTL" \
+		--metrics-address 127.0.0.1:0 \
 		--log-level debug 2>>"$tmp/$1.log" &
 	npid[$1]=$!
 	local i
@@ -125,6 +126,26 @@ lb() {
 	local node=$1
 	shift
 	LBIPAM_SOCKET=$tmp/$node.sock "$LBCTL" "$@"
+}
+
+# The lbipam_leader gauge NODE's /metrics shows (its last start's address).
+leader_gauge() {
+	local addr
+	addr=$(sed -n 's/.*msg="Serving metrics".* address=\([^ ]*\).*/\1/p' \
+		"$tmp/$1.log" | tail -n 1)
+	curl -sf "http://$addr/metrics" | awk '$1 == "lbipam_leader" { print $2 }'
+}
+
+# Exactly the leader reports lbipam_leader 1; the others 0.
+leader_gauges() {
+	local leader=$1 node want
+	shift
+	for node in "$@"; do
+		want=0
+		[ "$node" = "$leader" ] && want=1
+		[ "$(leader_gauge "$node")" = "$want" ] ||
+			{ echo "$node: lbipam_leader $(leader_gauge "$node"), not $want"; return 1; }
+	done
 }
 
 leader_of() {
@@ -198,6 +219,7 @@ for node in n1 n2 n3; do
 done
 leader=$(agreed_leader n1 n2 n3)
 ok $? "the three nodes agree on one leader ($leader)"
+check "/metrics: lbipam_leader is 1 on $leader only" leader_gauges "$leader" n1 n2 n3
 check "the leader key names it" sh -c \
 	"test \"\$(\"$ETCDCTL\" --endpoints $EP get /lbipam/leader --print-value-only)\" = '$leader'"
 lb n1 get status >"$tmp/st" 2>&1
@@ -332,6 +354,8 @@ ok $((took <= TTL * 1000 + 1000 ? 0 : 1)) "takeover within TTL + 1 s, $((TTL + 1
 for node in "${rest[@]}"; do
 	check "$node: nothing renumbered after the failover" converged "$node" "$tmp/want"
 done
+check "/metrics: lbipam_leader is 1 on the new leader $new only" \
+	leader_gauges "$new" "${rest[@]}"
 svc svc-f >"$tmp/svc-f.yaml"
 follower=${rest[0]}
 [ "$follower" = "$new" ] && follower=${rest[1]}

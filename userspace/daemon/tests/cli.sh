@@ -7,64 +7,12 @@
 #
 #   LBIPAMD=path/to/lbipamd LBCTL=path/to/lbctl cli.sh
 
-# Checks are strings that lb_check evaluates (SC2016) and helpers are
+# Checks are strings that check evaluates (SC2016) and helpers are
 # called through it (SC2317): shellcheck cannot see either.
 # shellcheck disable=SC2016,SC2317
-set -u
-LBIPAMD=${LBIPAMD:-userspace/lbipamd}
-LBCTL=${LBCTL:-userspace/lbctl/lbctl}
-tmp=$(mktemp -d)
-export LBIPAM_SOCKET=$tmp/s.sock
-n=0
-failed=0
-pid=
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		[ -s "$tmp/out" ] && sed 's/^/#   /' "$tmp/out"
-	fi
-}
-
-check() {
-	local d=$1
-	shift
-	"$@" >"$tmp/chk" 2>&1
-	local rc=$?
-	cp "$tmp/chk" "$tmp/out"
-	ok $rc "$d"
-}
-
-start() {
-	local i
-	ASAN_OPTIONS=detect_leaks=1 "$LBIPAMD" --state "$tmp/state.db" \
-		--socket "$tmp/s.sock" --log-level debug "$@" 2>>"$tmp/log" &
-	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		"$LBCTL" get status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-stop() {
-	kill -TERM "$pid"
-	wait "$pid"
-	local rc=$?
-	pid=
-	[ $rc -ne 0 ] && echo "lbipamd exited with $rc" && tail -n 30 "$tmp/log"
-	return $rc
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+lbipamd_args=(--state "$tmp/state.db" --socket "$tmp/s.sock" --log-level debug)
 
 # The user's pools, verbatim (selftests/e2e_seed.sh applies the same file).
 cp "$(dirname "$0")/../../../selftests/seed-pools.yaml" "$tmp/pools.yaml"

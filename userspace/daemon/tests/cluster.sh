@@ -9,45 +9,19 @@
 #   LBIPAMD=path/to/lbipamd LBCTL=path/to/lbctl cluster.sh
 
 # shellcheck disable=SC2317
-set -u
-LBIPAMD=${LBIPAMD:-userspace/lbipamd}
-LBCTL=${LBCTL:-userspace/lbctl/lbctl}
-ETCD=${ETCD:-etcd}
-ETCDCTL=${ETCDCTL:-etcdctl}
-TTL=${LBIPAM_CLUSTER_TTL:-2}
-tmp=$(mktemp -d)
-n=0
-failed=0
-declare -A npid=() epid=()
-
-cleanup() {
+cleanup_more() {
 	local p
 	for p in "${npid[@]}" "${epid[@]}"; do
 		kill -CONT "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 	done
-	wait 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		[ -s "$tmp/out" ] && sed 's/^/#   /' "$tmp/out"
-	fi
-}
-
-check() {
-	local d=$1
-	shift
-	"$@" >"$tmp/out" 2>&1
-	ok $? "$d"
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ETCD=${ETCD:-etcd}
+ETCDCTL=${ETCDCTL:-etcdctl}
+TTL=${LBIPAM_CLUSTER_TTL:-2}
+declare -A npid=() epid=()
 
 now_ms() {
 	date +%s%3N

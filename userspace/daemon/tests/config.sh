@@ -12,64 +12,11 @@
 # Checks are strings that check evaluates (SC2016) and helpers are called
 # through it (SC2317): shellcheck cannot see either.
 # shellcheck disable=SC2016,SC2317
-set -u
-LBIPAMD=${LBIPAMD:-userspace/lbipamd}
-LBCTL=${LBCTL:-userspace/lbctl/lbctl}
-tmp=$(mktemp -d)
-export LBIPAM_SOCKET=$tmp/s.sock
-n=0
-failed=0
-pid=
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		[ -s "$tmp/out" ] && sed 's/^/#   /' "$tmp/out" | head -n 30
-	fi
-}
-
-check() {
-	local d=$1
-	shift
-	"$@" >"$tmp/out" 2>&1
-	ok $? "$d"
-}
-
-# start ARGS...: lbipamd (state in memory) answering on the socket.
-start() {
-	local i
-	: >"$tmp/log"
-	ASAN_OPTIONS=detect_leaks=1 "$LBIPAMD" --state :memory: \
-		--socket "$tmp/s.sock" "$@" 2>>"$tmp/log" &
-	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		"$LBCTL" get status >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$tmp/log"
-	return 1
-}
-
-stop() {
-	kill -TERM "$pid"
-	wait "$pid"
-	local rc=$?
-	pid=
-	[ "$rc" -ne 0 ] && echo "lbipamd exited with $rc" && tail -n 30 "$tmp/log"
-	return "$rc"
-}
+out_lines=30
+fresh_log=1
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+lbipamd_args=(--state :memory: --socket "$tmp/s.sock")
 
 # refused WANT ARGS...: lbipamd exits 2 at once, stderr has WANT (fixed
 # string), and it never served.

@@ -11,65 +11,16 @@
 # Checks are strings that check evaluates (SC2016) and helpers are called
 # through it (SC2317): shellcheck cannot see either.
 # shellcheck disable=SC2016,SC2317
-set -u
-LBIPAMD=${LBIPAMD:-userspace/lbipamd}
-LBCTL=${LBCTL:-userspace/lbctl/lbctl}
-tmp=$(mktemp -d)
-export LBIPAM_SOCKET=$tmp/s.sock
-n=0
-failed=0
-pid=
+out_lines=40
+fresh_log=1
 prom=
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+cleanup_more() {
 	[ -n "$prom" ] && kill "$prom" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		[ -s "$tmp/out" ] && sed 's/^/#   /' "$tmp/out" | head -n 40
-	fi
-}
-
-check() {
-	local d=$1
-	shift
-	"$@" >"$tmp/out" 2>&1
-	ok $? "$d"
-}
-
-# start ARGS...: lbipamd with a fresh log; sets $pid once it answers.
-start() {
-	local i
-	: >"$tmp/log"
-	ASAN_OPTIONS=detect_leaks=1 "$LBIPAMD" --config /dev/null \
-		--state "$tmp/state.db" --socket "$tmp/s.sock" \
-		--log-level debug "$@" 2>>"$tmp/log" &
-	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		"$LBCTL" get status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-stop() {
-	kill -TERM "$pid"
-	wait "$pid"
-	local rc=$?
-	pid=
-	[ "$rc" -ne 0 ] && echo "lbipamd exited with $rc" && tail -n 30 "$tmp/log"
-	return "$rc"
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+lbipamd_args=(--config /dev/null --state "$tmp/state.db" --socket "$tmp/s.sock"
+	--log-level debug)
 
 scrape() {
 	curl -sS --max-time 10 "http://$maddr/metrics" >"$tmp/metrics"

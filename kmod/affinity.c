@@ -16,11 +16,13 @@
  * budget held by bindings nothing can use.
  *
  * A binding the budget (max_affinity_entries) or memory does not allow is
- * counted to its service, not silently lost.
+ * counted to its service, not silently lost. The live ones are counted on
+ * request only (lbipam_aff_count): the data path keeps no count per service.
  */
 
 #include <linux/jiffies.h>
 #include <linux/memcontrol.h>
+#include <linux/rbtree.h>
 #include <linux/rhashtable.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -219,6 +221,47 @@ static void lbipam_aff_gc(struct work_struct *work)
 	if (atomic_read(&ln->nr_aff))
 		queue_delayed_work(system_power_efficient_wq, &ln->aff_gc,
 				   LBIPAM_AFF_GC_INTERVAL);
+}
+
+/*
+ * Recomputes every service's aff_live: its entries neither expired nor
+ * stale. Caller holds ln->lock, which keeps the services found alive and
+ * their ids still; may sleep. Entries made or renewed meanwhile may or may
+ * not count, as a walk of a changing table sees them.
+ */
+void lbipam_aff_count(struct lbipam_net *ln)
+{
+	struct lbipam_service *svc;
+	struct rhashtable_iter iter;
+	struct rb_node *node;
+	struct lbipam_aff *e;
+	unsigned int seen = 0;
+
+	lockdep_assert_held(&ln->lock);
+	for (node = rb_first(&ln->svc_tree); node; node = rb_next(node)) {
+		svc = rb_entry(node, struct lbipam_service, tree);
+		svc->aff_live = 0;
+	}
+	if (!atomic_read(&ln->nr_aff))
+		return;
+	rhashtable_walk_enter(&ln->aff_ht, &iter);
+	rhashtable_walk_start(&iter);
+	while ((e = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(e))
+			continue;	/* -EAGAIN: a resize, keep walking */
+		if (++seen % 1024 == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+		if (time_after(jiffies, READ_ONCE(e->expires)))
+			continue;
+		svc = lbipam_svc_lookup(ln, &e->svc);
+		if (svc && READ_ONCE(svc->aff_id) == e->key.svc_id)
+			svc->aff_live++;
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 }
 
 int lbipam_aff_init(struct lbipam_net *ln)

@@ -109,6 +109,12 @@ struct lbipam_service {
 	struct lbipam_stats __percpu *stats;
 	struct lbipam_ct_stats ct;
 	u64 aff_id;			/* names its affinity entries */
+	/*
+	 * Its live affinity entries, as counted by the last request that
+	 * asked (LBIPAM_A_AFF_STATS). Control path only: written and read
+	 * under lbipam_net.lock, never by the data path.
+	 */
+	u64 aff_live;
 	struct mem_cgroup *memcg;	/* pays for them: its creator's */
 	struct rcu_head rcu;
 };
@@ -248,6 +254,7 @@ void lbipam_aff_update(struct lbipam_net *ln, const struct lbipam_service *svc,
 		       const struct lbipam_state *st,
 		       const union nf_inet_addr *src, u32 be_idx);
 void lbipam_aff_forget(struct lbipam_net *ln, struct lbipam_service *svc);
+void lbipam_aff_count(struct lbipam_net *ln);
 
 /* nat.c */
 int lbipam_nat_enable(struct lbipam_net *ln, u8 family);

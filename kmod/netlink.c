@@ -64,14 +64,19 @@ static const struct nla_policy lbipam_be_cmd_policy[LBIPAM_A_BACKEND + 1] = {
 	[LBIPAM_A_BACKEND] = NLA_POLICY_NESTED(lbipam_be_policy),
 };
 
-/* A get: one service's key or none (a dump), and whether to walk conntrack. */
-static const struct nla_policy lbipam_get_cmd_policy[LBIPAM_A_CT_STATS + 1] = {
+/*
+ * A get: one service's key or none (a dump), and whether to walk conntrack
+ * and the affinity table. LBIPAM_A_L2 is refused as unsupported (NLA_UNSPEC
+ * under strict validation).
+ */
+static const struct nla_policy lbipam_get_cmd_policy[LBIPAM_A_AFF_STATS + 1] = {
 	[LBIPAM_A_SERVICE] = NLA_POLICY_NESTED(lbipam_svc_policy),
 	[LBIPAM_A_BACKEND] = {
 		.type = NLA_REJECT,
 		.reject_message = "a get takes no backend; the reply lists them all",
 	},
 	[LBIPAM_A_CT_STATS] = { .type = NLA_FLAG },
+	[LBIPAM_A_AFF_STATS] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy lbipam_l2_policy[LBIPAM_L2_A_MAX + 1] = {
@@ -431,6 +436,7 @@ enum {
 	LBIPAM_PUT_STATS	= 1 << 2,
 	LBIPAM_PUT_CT		= 1 << 3,	/* lbipam_ct_stats: tracked */
 	LBIPAM_PUT_ACCT		= 1 << 4,	/* ... and traffic */
+	LBIPAM_PUT_AFF		= 1 << 5,	/* service's aff_live */
 };
 
 static int lbipam_put_u64(struct sk_buff *skb, int type, u64 v)
@@ -460,10 +466,11 @@ static int lbipam_put_ct_stats(struct sk_buff *skb,
 	return 0;
 }
 
+/* @aff_live: the service's, with LBIPAM_PUT_AFF; ignored for a backend. */
 static int lbipam_put_stats(struct sk_buff *skb, int type,
 			    struct lbipam_stats __percpu *s,
 			    const struct lbipam_ct_stats *ct, bool svc,
-			    unsigned int what)
+			    u64 aff_live, unsigned int what)
 {
 	struct lbipam_stats_sum sum;
 	struct nlattr *nest;
@@ -476,7 +483,10 @@ static int lbipam_put_stats(struct sk_buff *skb, int type,
 	    (svc && (lbipam_put_u64(skb, LBIPAM_STATS_A_REJECTS, sum.rejects) ||
 		     lbipam_put_u64(skb, LBIPAM_STATS_A_DROPS, sum.drops) ||
 		     lbipam_put_u64(skb, LBIPAM_STATS_A_AFF_LOST,
-				    sum.aff_lost))) ||
+				    sum.aff_lost) ||
+		     ((what & LBIPAM_PUT_AFF) &&
+		      lbipam_put_u64(skb, LBIPAM_STATS_A_AFFINITY,
+				     aff_live)))) ||
 	    lbipam_put_ct_stats(skb, ct, what)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -537,7 +547,7 @@ static int lbipam_put_svc(struct sk_buff *skb, const struct lbipam_svc_key *key,
 		goto cancel;
 	if ((what & LBIPAM_PUT_STATS) &&
 	    lbipam_put_stats(skb, LBIPAM_SVC_A_STATS, svc->stats, &svc->ct,
-			     true, what))
+			     true, svc->aff_live, what))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -563,7 +573,7 @@ static int lbipam_put_be(struct sk_buff *skb, u8 family,
 	    nla_put_u8(skb, LBIPAM_BE_A_STATE, be->state) ||
 	    nla_put_u32(skb, LBIPAM_BE_A_FLAGS, be->flags) ||
 	    (stats && lbipam_put_stats(skb, LBIPAM_BE_A_STATS, stats, ct,
-				       false, what))) {
+				       false, 0, what))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -574,7 +584,7 @@ static int lbipam_put_be(struct sk_buff *skb, u8 family,
 /*
  * One reply message for @svc holding backends from *@be_idx on, as many as
  * fit. Advances *@be_idx; -EMSGSIZE if not even the service itself fit.
- * @ct_what: 0 or the LBIPAM_PUT_CT / _ACCT counters to add.
+ * @ct_what: 0 or the LBIPAM_PUT_CT / _ACCT / _AFF counters to add.
  */
 static int lbipam_fill_svc(struct sk_buff *skb, struct lbipam_net *ln,
 			   struct lbipam_service *svc, u32 *be_idx,
@@ -730,6 +740,24 @@ static unsigned int lbipam_ct_gather(struct lbipam_net *ln)
 	       (lbipam_ct_stats_acct(ln) ? LBIPAM_PUT_ACCT : 0);
 }
 
+/*
+ * For the flags of a get: gathers what they ask for (ln->lock held) and
+ * says which counters the replies then carry.
+ */
+static unsigned int lbipam_get_gather(struct lbipam_net *ln,
+				      struct nlattr **attrs)
+{
+	unsigned int what = 0;
+
+	if (attrs[LBIPAM_A_CT_STATS])
+		what |= lbipam_ct_gather(ln);
+	if (attrs[LBIPAM_A_AFF_STATS]) {
+		lbipam_aff_count(ln);
+		what |= LBIPAM_PUT_AFF;
+	}
+	return what;
+}
+
 static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct lbipam_net *ln = lbipam_pernet(genl_info_net(info));
@@ -751,7 +779,7 @@ static int lbipam_svc_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out;
 	}
-	ct_what = info->attrs[LBIPAM_A_CT_STATS] ? lbipam_ct_gather(ln) : 0;
+	ct_what = lbipam_get_gather(ln, info->attrs);
 	n = lbipam_svc_state(ln, svc)->n;
 	msg = genlmsg_new(min_t(size_t, LBIPAM_GET_MAX_SIZE,
 				LBIPAM_SVC_MSG_SIZE +
@@ -781,7 +809,7 @@ out:
 struct lbipam_dump_ctx {
 	struct lbipam_svc_key last;
 	u32 be_idx;		/* next backend of @last, when @partial */
-	u8 ct_what;		/* LBIPAM_PUT_CT / _ACCT, gathered at the start */
+	u8 ct_what;		/* LBIPAM_PUT_CT / _ACCT / _AFF, gathered at the start */
 	bool started;
 	bool partial;
 	bool one;		/* only the service @last */
@@ -832,8 +860,8 @@ static int lbipam_svc_get_start(struct netlink_callback *cb)
 	 * One walk for the whole dump: later messages show what it found
 	 * (zero for services and backends added since).
 	 */
-	if (!err && attrs[LBIPAM_A_CT_STATS])
-		ctx->ct_what = lbipam_ct_gather(ln);
+	if (!err)
+		ctx->ct_what = lbipam_get_gather(ln, attrs);
 	mutex_unlock(&ln->lock);
 	return err;
 }

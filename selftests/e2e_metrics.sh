@@ -3,8 +3,9 @@
 #
 # lbipamd's /metrics with the module loaded: after known traffic the data
 # plane's counters read from the module say exactly that (connections per
-# service port and per backend, backends by state), an L2 announcement's
-# gratuitous ARP is counted, and the daemon reports the kernel in sync.
+# service port and per backend, backends by state, live affinity bindings
+# once the Service has ClientIP affinity), an L2 announcement's gratuitous
+# ARP is counted, and the daemon reports the kernel in sync.
 #
 #   client --> node (lbipamd + lbipam.ko, /metrics on its loopback) --> be1, be2
 
@@ -18,7 +19,7 @@ source "$(dirname "$0")/e2e_lib.sh"
 
 e2e_require
 lb_require_tools curl
-lb_plan 18
+lb_plan 24
 
 client=$LB_RUN-client
 node=$LB_RUN-node
@@ -66,6 +67,38 @@ lb_expect_eq "nothing rejected or dropped" "0 0" \
 	"$(value "lbipam_service_rejects_total{$WEB}") $(value "lbipam_service_drops_total{$WEB}")"
 lb_expect_eq "the daemon's view: kernel synced, no errors" "1 0" \
 	"$(value 'lbipam_kernel_state{state="synced"}') $(value 'lbipam_kernel_errors_total{table="services"}')"
+lb_expect_eq "no affinity bindings exported without affinity" 0 \
+	"$(grep -c '^lbipam_service_affinity_entries{' "$LB_TMP/metrics")"
+
+# ClientIP affinity: one client, one live binding.
+lb_check "the web Service gets sessionAffinity ClientIP" eval 'e2e_apply <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: default
+spec:
+  type: LoadBalancer
+  clusterIP: 10.96.0.20
+  sessionAffinity: ClientIP
+  ports:
+  - {name: http, port: 80, targetPort: $BPORT}
+  - {name: echo, port: 9090, targetPort: 9090}
+YAML'
+has_affinity() {
+	local i
+	for ((i = 0; i < 2 * LB_TIMEOUT; i++)); do
+		[ "$(lbctl -N "$node" -j service show "$ip:80/tcp" | jq '.[0].affinity')" -gt 0 ] 2>/dev/null &&
+			return 0
+		sleep 0.5
+	done
+	return 1
+}
+lb_check "the kernel service has affinity" has_affinity
+lb_check "a connection to $ip:80" eval 'lb_tcp "$client" "$ip" 80 | grep -q "^be[12] "'
+lb_check "scrape after it" scrape
+lb_expect_eq "lbipam_service_affinity_entries: 1 live binding" 1 \
+	"$(value "lbipam_service_affinity_entries{$WEB}")"
 
 # An announcement on c0: its gratuitous ARP is counted.
 lb_check "announce the web Service on c0" eval 'e2e_apply <<YAML

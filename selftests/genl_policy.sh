@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools python3
-lb_plan 46
+lb_plan 49
 
 node=$LB_RUN-node
 svc=(svc "addr4=$VIP" "port=$VPORT" proto=6)
@@ -81,6 +81,8 @@ lb_cfg "backend add $VIP:$VPORT/tcp $BE1_IP:$BPORT" \
 
 # Well-formed requests work: the tool itself is sound.
 lb_raw "raw: get existing service" 0 '' service-get "${svc[@]}"
+lb_raw "raw: get it with the affinity and conntrack flags" 0 '' \
+	service-get attr=aff-stats: attr=ct-stats: "${svc[@]}"
 lb_raw "raw: add $VIP2:$VPORT/udp" 0 '' service-new svc "addr4=$VIP2" "port=$VPORT" proto=17
 lb_raw "raw: add a backend to it" 0 '' backend-new svc "addr4=$VIP2" "port=$VPORT" proto=17 "${be[@]}"
 lb_raw "raw: delete that backend" 0 '' backend-del svc "addr4=$VIP2" "port=$VPORT" proto=17 "${be[@]}"
@@ -145,6 +147,12 @@ lb_raw "delete missing backend" ENOENT 'no such|not found' \
 	backend-del "${svc[@]}" be "addr4=$BE2_IP" port=8080
 lb_raw "backend for a missing service" ENOENT 'no such|not found' \
 	backend-new svc "addr4=$VIP2" port=80 proto=6 "${be[@]}"
+
+# The flags of a get belong to a get only, and a get takes no L2 nest.
+lb_raw "affinity flag in a service-new" EINVAL '.' \
+	service-new attr=aff-stats: svc "addr4=$VIP2" port=80 proto=6
+lb_raw "l2 nest in a service-get" EINVAL 'unsupported attribute.*\(offset 20\)' \
+	service-get l2 "addr4=$VIP2" ifindex=1
 
 # L2 announcements (interface index 1: the namespace's lo, refused for
 # other reasons once the request parses).

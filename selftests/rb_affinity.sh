@@ -22,7 +22,7 @@ source "$(dirname "$0")/lib.sh"
 lb_require
 lb_require_tools jq
 lb_require_vm "writes a module parameter"
-lb_plan 18
+lb_plan 20
 
 P=/sys/module/lbipam/parameters/max_affinity_entries
 svc="$VIP:$VPORT/tcp"
@@ -95,9 +95,13 @@ one_backend "(a) $CLIENT_IP: bound, all $N connections on one backend" "$CLIENT_
 one_backend "(a) $C3: bound, all $N connections on one backend" "$C3" "$svc"
 backends "$C4" "$svc" >/dev/null
 lb_expect_eq "(a) $C4: over the budget, $N bindings lost and counted" "$N" "$(lost "$svc")"
+lb_expect_eq "(a) stats: the budget's 2 live bindings" 2 \
+	"$(lb_stat "$LB_NODE" "$svc" .stats.affinity)"
 
 # (b) Changing the affinity.
 lb_cfg "(b) service set $svc affinity 1800" lbctl -N "$LB_NODE" service set "$svc" affinity 1800
+lb_expect_eq "(b) stats: the old bindings are stale at once, 0 live" 0 \
+	"$(lb_stat "$LB_NODE" "$svc" .stats.affinity)"
 lb_check "(b) the stale bindings are purged: $C4 is bound" wait_bound "$C4" "$svc"
 before=$(lost "$svc")
 one_backend "(b) $C4: all $N connections on one backend" "$C4" "$svc"

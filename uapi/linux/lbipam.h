@@ -160,6 +160,9 @@
  *     say what conntrack holds about the connections (see Counters). That
  *     walks the namespace's conntrack entries once per request, with the
  *     table locked against changes meanwhile: ask for it when it is wanted.
+ *     Either may also carry the flag LBIPAM_A_AFF_STATS: the services'
+ *     counters then also hold LBIPAM_STATS_A_AFFINITY (see Counters), got
+ *     by one walk of the namespace's affinity table per request.
  *     Reply message: LBIPAM_A_SERVICE { key, options (every option, also
  *     when at its default), LBIPAM_SVC_A_BACKEND_COUNT, LBIPAM_SVC_A_STATS }
  *     followed by one LBIPAM_A_BACKEND { address, port, options,
@@ -277,6 +280,15 @@
  * parameter) already or memory ran out: those connections were scheduled
  * normally, and the client's next one may go elsewhere.
  *
+ * With LBIPAM_A_AFF_STATS in the request, a service's nest also holds
+ * LBIPAM_STATS_A_AFFINITY: the ClientIP affinity bindings it holds at that
+ * moment, counted by one walk of the namespace's affinity table. Only live
+ * bindings count: not expired (affinity timeout), and made under the
+ * service's current affinity settings (changing or removing its affinity
+ * makes the older bindings stale at once, though they stay in the table
+ * until collected). It falls as bindings expire; a service without
+ * affinity reports 0.
+ *
  * With LBIPAM_A_CT_STATS in the request, the nests also hold what conntrack
  * tracks at that moment for the service's translated connections (counted
  * to the service by the original destination, to a backend by the reply's
@@ -329,6 +341,7 @@ enum lbipam_attr {
 	LBIPAM_A_BACKEND,		/* nest: enum lbipam_be_attr */
 	LBIPAM_A_CT_STATS,		/* flag: LBIPAM_CMD_SERVICE_GET only */
 	LBIPAM_A_L2,			/* nest: enum lbipam_l2_attr */
+	LBIPAM_A_AFF_STATS,		/* flag: LBIPAM_CMD_SERVICE_GET only */
 
 	__LBIPAM_A_MAX
 };
@@ -434,6 +447,7 @@ enum lbipam_stats_attr {
 	LBIPAM_STATS_A_ANSWERS,		/* u64, L2 announcements only */
 	LBIPAM_STATS_A_ANNOUNCES,	/* u64, L2 announcements only */
 	LBIPAM_STATS_A_AFF_LOST,	/* u64, services only */
+	LBIPAM_STATS_A_AFFINITY,	/* u64, services, with LBIPAM_A_AFF_STATS */
 
 	__LBIPAM_STATS_A_MAX
 };

@@ -150,6 +150,8 @@ static const struct svc_family svc_families[] = {
 	  "Connections dropped by a source range or the local-only policy" },
 	{ "lbipam_service_affinity_lost_total", "counter",
 	  "ClientIP affinity bindings not recorded (max_affinity_entries reached or no memory)" },
+	{ "lbipam_service_affinity_entries", "gauge",
+	  "Live ClientIP affinity bindings of the service (services with affinity only)" },
 	{ "lbipam_service_backends", "gauge",
 	  "Backends of the service in the module, by state" },
 	{ "lbipam_backend_connections_total", "counter",
@@ -199,6 +201,11 @@ static void svc_samples(struct lbipamd *d, struct lb_prom *p, size_t f,
 		v = (double)c->aff_lost;
 		break;
 	case 4:
+		if (!r->opts.affinity || !c->has_affinity)
+			return;
+		v = (double)c->affinity;
+		break;
+	case 5:
 		for (i = 0; i < r->nbackends; i++)
 			if (r->backends[i].state <= LBIPAM_BE_STATE_MAX)
 				by_state[r->backends[i].state]++;
@@ -226,7 +233,7 @@ static void collect_services(struct lbipamd *d, struct lb_prom *p)
 	size_t f, i;
 	int err;
 
-	err = lb_nl_get_services(&d->kern.nl, NULL, 0, &l);
+	err = lb_nl_get_services(&d->kern.nl, NULL, LB_GET_AFF_STATS, &l);
 	if (err && err != -EAGAIN) {
 		lb_svc_list_free(&l);
 		return;

@@ -295,10 +295,11 @@ static int build_failed(struct nl_msg *msg)
 /* ---------------------------------------------------- reading back --- */
 
 /*
- * One service (@key) or all of them (NULL), into @s; @ct: with what
- * conntrack holds about their connections (a walk of its table).
+ * One service (@key) or all of them (NULL), into @s; @stats: with what
+ * conntrack holds about their connections and their live affinity bindings
+ * (a walk of each table).
  */
-static int read_services(const struct lb_service_key *key, int ct,
+static int read_services(const struct lb_service_key *key, int stats,
 			 struct lb_svc_list *s)
 {
 	struct lb_nl *nl = lbctl_nl();
@@ -307,7 +308,8 @@ static int read_services(const struct lb_service_key *key, int ct,
 	if (!nl)
 		return LBCTL_EXIT_FAIL;
 	/* lb_nl dumps again after a race; this is what is left after all. */
-	err = lb_nl_get_services(nl, key, ct ? LB_GET_CT_STATS : 0, s);
+	err = lb_nl_get_services(nl, key, stats ?
+				 LB_GET_CT_STATS | LB_GET_AFF_STATS : 0, s);
 	if (err == -EAGAIN) {
 		lbctl_err("warning: the table changed while it was read; services added or deleted meanwhile may be missing or shown");
 		return 0;

@@ -33,9 +33,12 @@ static void service_opts(struct lbctl_out *p, const struct lb_svc_opts *o,
 	lbctl_out_close(p);
 }
 
-/* @svc: a service's counters (with rejects and drops), else a backend's. */
+/*
+ * @svc: a service's counters (with rejects and drops), else a backend's;
+ * @affinity: the service has ClientIP affinity (its live bindings shown).
+ */
 static void counters(struct lbctl_out *p, const struct lb_counters *c,
-		     bool svc, bool text)
+		     bool svc, bool affinity, bool text)
 {
 	lbctl_out_open(p, "stats", false);
 	lbctl_out_uint(p, "conns", text ? " conns %llu" : NULL, c->conns);
@@ -45,6 +48,9 @@ static void counters(struct lbctl_out *p, const struct lb_counters *c,
 		lbctl_out_uint(p, "drops", text ? " drops %llu" : NULL,
 			       c->drops);
 	}
+	if (svc && affinity && c->has_affinity)
+		lbctl_out_uint(p, "affinity", text ? " affinity %llu" : NULL,
+			       c->affinity);
 	/* Rare and a sign of trouble: text shows it only then. */
 	if (svc && c->has_aff_lost)
 		lbctl_out_uint(p, "affinity_lost",
@@ -97,7 +103,7 @@ static void backend(struct lbctl_out *p, const struct lb_backend *b,
 		      " state %s" : NULL, lb_be_state_name(b->state));
 	lbctl_out_bool(p, "local", opts ? " local" : NULL,
 		       b->flags & LBIPAM_BE_F_LOCAL);
-	counters(p, &b->stats, false, stats);
+	counters(p, &b->stats, false, false, stats);
 }
 
 void lbctl_print_service(struct lbctl_out *p, const struct lb_svc_reply *r,
@@ -110,7 +116,7 @@ void lbctl_print_service(struct lbctl_out *p, const struct lb_svc_reply *r,
 	service_key(p, &r->key, "%s");
 	if (r->has_opts || !p->json)
 		service_opts(p, &r->opts, !stats);
-	counters(p, &r->stats, true, stats);
+	counters(p, &r->stats, true, r->opts.affinity != 0, stats);
 	lbctl_out_text(p, "\n");
 	lbctl_out_open(p, "backends", true);
 	for (i = 0; i < r->nbackends; i++) {

@@ -38,6 +38,9 @@ struct lb_counters {
 	int has_tracked, has_traffic;
 	int has_aff_lost;		/* not from modules before it */
 	uint64_t tracked, packets_in, bytes_in, packets_out, bytes_out;
+	/* Live affinity bindings, a service's: asked for with LB_GET_AFF_STATS. */
+	int has_affinity;
+	uint64_t affinity;
 };
 
 /* A backend and its options, as in LBIPAM_A_BACKEND. */
@@ -109,6 +112,8 @@ void lb_svc_list_free(struct lb_svc_list *l);
  * (without it, a dump only after the single reply failed with -EMSGSIZE).
  */
 #define LB_GET_DUMP	2u
+/* ... its live ClientIP affinity bindings (LBIPAM_A_AFF_STATS). */
+#define LB_GET_AFF_STATS	4u
 
 /*
  * How many times lb_nl_get_services() dumps when every dump raced with a

@@ -125,6 +125,10 @@ void lb_nl_get_stats(struct nlattr *nest, struct lb_counters *c)
 		c->has_aff_lost = 1;
 		c->aff_lost = nla_get_u64(tb[LBIPAM_STATS_A_AFF_LOST]);
 	}
+	if (tb[LBIPAM_STATS_A_AFFINITY]) {
+		c->has_affinity = 1;
+		c->affinity = nla_get_u64(tb[LBIPAM_STATS_A_AFFINITY]);
+	}
 	if (tb[LBIPAM_STATS_A_TRACKED]) {
 		c->has_tracked = 1;
 		c->tracked = nla_get_u64(tb[LBIPAM_STATS_A_TRACKED]);
@@ -319,7 +323,9 @@ static int get_services_once(struct lb_nl *nl, const struct lb_service_key *key,
 		return -ENOMEM;
 	if ((key && lb_nl_put_service(msg, key, NULL)) ||
 	    ((flags & LB_GET_CT_STATS) &&
-	     nla_put_flag(msg, LBIPAM_A_CT_STATS))) {
+	     nla_put_flag(msg, LBIPAM_A_CT_STATS)) ||
+	    ((flags & LB_GET_AFF_STATS) &&
+	     nla_put_flag(msg, LBIPAM_A_AFF_STATS))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

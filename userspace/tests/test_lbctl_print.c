@@ -191,6 +191,43 @@ static void test_service(void)
 	expect("-j stats: the same document", list(&r, LBCTL_SHOW_STATS, true),
 	       config);
 	free(config);
+
+	r.stats.has_affinity = 1;
+	r.stats.affinity = 4;
+	expect("stats: live affinity bindings of a service with affinity",
+	       list(&r, LBCTL_SHOW_STATS, false),
+	       "192.0.2.1:80/tcp conns 5 rejects 1 drops 2 affinity 4 tracked 3\n"
+	       "  -> 10.0.0.1:8080 conns 4\n"
+	       "  -> 10.0.0.2:8080 conns 1\n");
+	expect("-j stats: live affinity bindings in the service's counters",
+	       list(&r, LBCTL_SHOW_STATS, true),
+	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
+	       "\"sched\":\"random\",\"affinity\":10,\"masquerade\":true,"
+	       "\"local_only\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
+	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity\":4,\"affinity_lost\":0,\"tracked\":3},"
+	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
+	       "\"weight\":1,\"state\":\"active\",\"local\":false,"
+	       "\"stats\":{\"conns\":4}},{\"address\":\"10.0.0.2\","
+	       "\"port\":8080,\"weight\":3,\"state\":\"terminating\","
+	       "\"local\":true,\"stats\":{\"conns\":1}}]}]\n");
+	r.opts.affinity = 0;
+	r.stats.affinity = 0;
+	expect("stats: no affinity bindings for a service without affinity",
+	       list(&r, LBCTL_SHOW_STATS, false),
+	       "192.0.2.1:80/tcp conns 5 rejects 1 drops 2 tracked 3\n"
+	       "  -> 10.0.0.1:8080 conns 4\n"
+	       "  -> 10.0.0.2:8080 conns 1\n");
+	expect("-j stats: ... nor in JSON",
+	       list(&r, LBCTL_SHOW_STATS, true),
+	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
+	       "\"sched\":\"random\",\"affinity\":0,\"masquerade\":true,"
+	       "\"local_only\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
+	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity_lost\":0,\"tracked\":3},"
+	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
+	       "\"weight\":1,\"state\":\"active\",\"local\":false,"
+	       "\"stats\":{\"conns\":4}},{\"address\":\"10.0.0.2\","
+	       "\"port\":8080,\"weight\":3,\"state\":\"terminating\","
+	       "\"local\":true,\"stats\":{\"conns\":1}}]}]\n");
 }
 
 static void test_events(void)

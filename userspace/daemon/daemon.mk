@@ -14,6 +14,8 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	$(LBIPAMD_DIR)/links.c $(LBIPAMD_DIR)/config.c \
 	$(LBIPAMD_DIR)/metrics.c $(LBIPAMD_DIR)/promtext.c \
 	$(LBIPAMD_DIR)/httpd.c $(LBIPAMD_DIR)/cluster.c \
+	$(LBIPAMD_DIR)/cluster_leader.c $(LBIPAMD_DIR)/cluster_watch.c \
+	$(LBIPAMD_DIR)/cluster_forward.c $(LBIPAMD_DIR)/cluster_announce.c \
 	userspace/engine/etcd.c userspace/engine/store_etcd.c
 LBIPAMD_SRCS += $(LBIPAMD_DIR)/events.c
 # Everything but main.c, for the tests.

@@ -19,8 +19,9 @@
  *               main.c's loop)
  *   views.c     get, describe and status responses
  *   server.c    the Unix socket and its clients
- *   cluster.c   cluster mode: etcd store, leader election, watch,
- *               followers' writes handed to the leader
+ *   cluster.c   cluster mode: etcd store, setup, following the state;
+ *               cluster_leader.c, cluster_watch.c, cluster_forward.c,
+ *               cluster_announce.c: its parts (cluster.h)
  *   main.c      arguments, setup and the poll loop
  */
 #ifndef LBIPAMD_H

@@ -12,6 +12,7 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	$(LBIPAMD_DIR)/views.c $(LBIPAMD_DIR)/kset.c \
 	$(LBIPAMD_DIR)/kernel.c $(LBIPAMD_DIR)/desired.c $(LBIPAMD_DIR)/l2.c $(LBIPAMD_DIR)/l2want.c \
 	$(LBIPAMD_DIR)/links.c $(LBIPAMD_DIR)/config.c \
+	$(LBIPAMD_DIR)/config_set.c $(LBIPAMD_DIR)/config_file.c \
 	$(LBIPAMD_DIR)/metrics.c $(LBIPAMD_DIR)/promtext.c \
 	$(LBIPAMD_DIR)/httpd.c $(LBIPAMD_DIR)/cluster.c \
 	$(LBIPAMD_DIR)/cluster_leader.c $(LBIPAMD_DIR)/cluster_watch.c \

@@ -11,7 +11,9 @@
  *   l2want.c    the wanted L2 set, per Service and counted
  *   links.c     link events, to re-resolve the interfaces
  *   api.c       the requests of lbipamd_proto.h: dispatch and writes
- *   config.c    options: flags and the YAML file, one table
+ *   config.c    options: flags and the YAML file, one table;
+ *               config_set.c checks each value, config_file.c reads
+ *               the file (config.h)
  *   metrics.c   what /metrics reports, collected from the daemon, the
  *               engine, the module and /proc
  *   promtext.c  Prometheus text exposition: families, labels, escaping

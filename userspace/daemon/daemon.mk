@@ -12,14 +12,18 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	$(LBIPAMD_DIR)/views.c $(LBIPAMD_DIR)/kset.c \
 	$(LBIPAMD_DIR)/kernel.c $(LBIPAMD_DIR)/desired.c $(LBIPAMD_DIR)/l2.c $(LBIPAMD_DIR)/l2want.c \
 	$(LBIPAMD_DIR)/links.c $(LBIPAMD_DIR)/config.c \
+	$(LBIPAMD_DIR)/config_set.c $(LBIPAMD_DIR)/config_file.c \
 	$(LBIPAMD_DIR)/metrics.c $(LBIPAMD_DIR)/promtext.c \
 	$(LBIPAMD_DIR)/httpd.c $(LBIPAMD_DIR)/cluster.c \
-	userspace/engine/etcd.c userspace/engine/store_etcd.c
+	$(LBIPAMD_DIR)/cluster_leader.c $(LBIPAMD_DIR)/cluster_watch.c \
+	$(LBIPAMD_DIR)/cluster_forward.c $(LBIPAMD_DIR)/cluster_announce.c \
+	userspace/engine/etcd.c userspace/engine/store_etcd.c \
+	userspace/engine/store_etcd_snap.c userspace/engine/store_etcd_cache.c
 LBIPAMD_SRCS += $(LBIPAMD_DIR)/events.c
 # Everything but main.c, for the tests.
 LBIPAMD_LIB_SRCS := $(filter-out $(LBIPAMD_DIR)/main.c,$(LBIPAMD_SRCS))
 LBIPAMD_HDRS := $(wildcard $(LBIPAMD_DIR)/*.h) \
-	userspace/engine/lb_engine.h
+	userspace/engine/lb_engine.h userspace/engine/store_etcd.h
 
 LBIPAMD_PKGS := libnl-genl-3.0 jansson yaml-0.1 sqlite3 libsystemd \
 	libmicrohttpd libcurl libcrypto

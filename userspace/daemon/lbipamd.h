@@ -11,7 +11,9 @@
  *   l2want.c    the wanted L2 set, per Service and counted
  *   links.c     link events, to re-resolve the interfaces
  *   api.c       the requests of lbipamd_proto.h: dispatch and writes
- *   config.c    options: flags and the YAML file, one table
+ *   config.c    options: flags and the YAML file, one table;
+ *               config_set.c checks each value, config_file.c reads
+ *               the file (config.h)
  *   metrics.c   what /metrics reports, collected from the daemon, the
  *               engine, the module and /proc
  *   promtext.c  Prometheus text exposition: families, labels, escaping
@@ -19,8 +21,9 @@
  *               main.c's loop)
  *   views.c     get, describe and status responses
  *   server.c    the Unix socket and its clients
- *   cluster.c   cluster mode: etcd store, leader election, watch,
- *               followers' writes handed to the leader
+ *   cluster.c   cluster mode: etcd store, setup, following the state;
+ *               cluster_leader.c, cluster_watch.c, cluster_forward.c,
+ *               cluster_announce.c: its parts (cluster.h)
  *   main.c      arguments, setup and the poll loop
  */
 #ifndef LBIPAMD_H

@@ -10,12 +10,10 @@
  *   meta/NAME         {"value":N}                     (schema, last_stamp)
  * cluster.c keeps leader, requests/ and responses/ beside them.
  *
- * An optional local cache (a SQLite store, lbipamd's --state) mirrors
- * every snapshot and commit, so that a node started while etcd is down
- * serves the last state it saw; its meta etcd_revision marks it a cache.
+ * The snapshot is read and iterated in store_etcd_snap.c, mirrored into
+ * a local cache in store_etcd_cache.c.
  */
-#include "etcd.h"
-#include "store.h"
+#include "store_etcd.h"
 #include "util.h"
 #include "../lib/lb_names.h"
 
@@ -23,33 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define LB_ETCD_SCHEMA 1
-/*
- * Reads of the whole prefix and commits of a large apply take longer
- * than the election's calls; a commit outliving the lease is still
- * fenced by etcd.
- */
-#define LB_ETCD_DATA_TIMEOUT_MS 10000
-
-struct etcd_store {
-	struct lb_store base;
-	struct lb_etcd *c;		/* borrowed */
-	char *prefix;
-	json_t *snap;			/* relative key -> value */
-	int64_t rev;			/* etcd revision snap is as of */
-	json_t *ops;			/* this transaction: [key, value|null] */
-	int64_t fence;			/* the leader key's create_revision */
-	bool lost;			/* a commit found the fence gone */
-	struct lb_store *cache;		/* owned, or NULL */
-	char err[600];
-};
-
-static struct etcd_store *es(struct lb_store *s)
-{
-	return (struct etcd_store *)((char *)s -
-				     offsetof(struct etcd_store, base));
-}
 
 static const char *etcd_errmsg(struct lb_store *b)
 {
@@ -87,7 +58,7 @@ static void op(struct etcd_store *s, char *key, json_t *value)
 }
 
 /* An object's value: its YAML and its Kubernetes bookkeeping. */
-static json_t *object_json(const struct lb_store_object *o)
+json_t *lbe_store_etcd_object_json(const struct lb_store_object *o)
 {
 	json_t *conds = json_array();
 	size_t i;
@@ -108,7 +79,8 @@ static json_t *object_json(const struct lb_store_object *o)
 }
 
 /* The conditions of an object's value, for lb_store_object. */
-static struct lb_store_condition *object_conds(json_t *v, size_t *n)
+struct lb_store_condition *lbe_store_etcd_object_conds(json_t *v,
+						       size_t *n)
 {
 	json_t *a = json_object_get(v, "conditions"), *c;
 	struct lb_store_condition *out;
@@ -136,7 +108,7 @@ static int etcd_put_object(struct lb_store *b, const struct lb_store_object *o)
 {
 	op(es(b), lb_xasprintf("objects/%s/%s",
 			       lb_kind_name((enum lb_kind)o->kind), o->key),
-	   object_json(o));
+	   lbe_store_etcd_object_json(o));
 	return 0;
 }
 
@@ -220,195 +192,6 @@ static json_t *effective_ops(struct etcd_store *s)
 				      "meta/schema", "value", LB_ETCD_SCHEMA));
 	json_decref(last);
 	return out;
-}
-
-/* ------------------------------------------------------------- cache */
-
-/* One key's change (@old to @cur, either NULL) in the cache's terms. */
-static int cache_one(struct lb_store *c, const char *rel, json_t *old,
-		     json_t *cur)
-{
-	json_t *v = cur ? cur : old;
-
-	if (!strncmp(rel, "objects/", 8)) {
-		const char *key = strchr(rel + 8, '/');
-		struct lb_store_object o = {
-			.kind = (int)json_integer_value(json_object_get(v,
-									"kind")),
-			.key = key ? key + 1 : "",
-			.created = json_integer_value(json_object_get(v,
-								      "created")),
-			.generation = (uint64_t)json_integer_value(
-				json_object_get(v, "generation")),
-			.doc = json_string_value(json_object_get(v, "doc")),
-			.resource_version = (uint64_t)json_integer_value(
-				json_object_get(v, "resourceVersion")),
-			.status_hash = (uint64_t)json_integer_value(
-				json_object_get(v, "statusHash")),
-		};
-		struct lb_store_condition *conds;
-		int rc;
-
-		if (!cur)
-			return lbe_store_del_object(c, o.kind, o.key);
-		conds = object_conds(v, &o.n_conditions);
-		o.conditions = conds;
-		rc = o.doc ? lbe_store_put_object(c, &o) : 0;
-		free(conds);
-		return rc;
-	}
-	if (!strncmp(rel, "holdings/", 9)) {
-		json_t *ips = json_object_get(cur, "ips"), *ip;
-		const char **v_ips = NULL;
-		size_t i, n = 0;
-		int rc;
-
-		if (json_array_size(ips))
-			v_ips = lb_xcalloc(json_array_size(ips),
-					   sizeof(*v_ips));
-		json_array_foreach(ips, i, ip)
-			if (json_is_string(ip))
-				v_ips[n++] = json_string_value(ip);
-		rc = lbe_store_put_holdings(c, rel + 9, v_ips, n,
-			(int)json_integer_value(json_object_get(cur,
-								"revoked")));
-		free(v_ips);
-		return rc;
-	}
-	if (!strncmp(rel, "pools/", 6)) {
-		if (!cur)
-			return lbe_store_del_pool_state(c, rel + 6);
-		return lbe_store_put_pool_state(c, rel + 6,
-			json_is_true(json_object_get(cur, "conflicting")),
-			json_string_value(json_object_get(cur, "message")));
-	}
-	/* meta/schema is etcd's layout, not the cache's own. */
-	if (!strncmp(rel, "meta/", 5) && cur && strcmp(rel, "meta/schema"))
-		return lbe_store_set_meta(c, rel + 5,
-			json_integer_value(json_object_get(cur, "value")));
-	return 0;
-}
-
-/*
- * Brings the cache from @old to @cur (snapshots), in one transaction;
- * best effort: etcd is the truth, and a failed cache is only older.
- */
-static void cache_sync(struct etcd_store *s, json_t *old, json_t *cur)
-{
-	const char *k;
-	json_t *v;
-	int rc;
-
-	if (!s->cache || lbe_store_begin(s->cache))
-		return;
-	rc = 0;
-	json_object_foreach(old, k, v)
-		if (!rc && !json_object_get(cur, k))
-			rc = cache_one(s->cache, k, v, NULL);
-	json_object_foreach(cur, k, v) {
-		json_t *was = json_object_get(old, k);
-
-		if (!rc && !(was && json_equal(was, v)))
-			rc = cache_one(s->cache, k, was, v);
-	}
-	if (!rc)
-		rc = lbe_store_set_meta(s->cache, "etcd_revision", s->rev);
-	if (rc || lbe_store_commit(s->cache))
-		lbe_store_rollback(s->cache);
-}
-
-struct cache_load {
-	json_t *snap;
-};
-
-static int cache_object(const struct lb_store_object *o, void *arg)
-{
-	struct cache_load *cl = arg;
-	char *k = lb_xasprintf("objects/%s/%s",
-			       lb_kind_name((enum lb_kind)o->kind), o->key);
-
-	json_object_set_new(cl->snap, k, object_json(o));
-	free(k);
-	return 0;
-}
-
-static json_t *holding_entry(json_t *snap, const char *svc)
-{
-	char *k = lb_xasprintf("holdings/%s", svc);
-	json_t *h = json_object_get(snap, k);
-
-	if (!h) {
-		h = json_pack("{s:[], s:i}", "ips", "revoked", 0);
-		json_object_set_new(snap, k, h);
-	}
-	free(k);
-	return h;
-}
-
-static int cache_holding(const char *svc, const char *ip, void *arg)
-{
-	struct cache_load *cl = arg;
-
-	json_array_append_new(json_object_get(holding_entry(cl->snap, svc),
-					      "ips"), json_string(ip));
-	return 0;
-}
-
-static int cache_svc_state(const char *svc, int revoked, void *arg)
-{
-	struct cache_load *cl = arg;
-
-	json_object_set_new(holding_entry(cl->snap, svc), "revoked",
-			    json_integer(revoked));
-	return 0;
-}
-
-static int cache_pool_state(const char *pool, bool conflicting,
-			    const char *msg, void *arg)
-{
-	struct cache_load *cl = arg;
-	char *k = lb_xasprintf("pools/%s", pool);
-
-	json_object_set_new(cl->snap, k, json_pack("{s:b, s:s}",
-			    "conflicting", conflicting, "message", msg));
-	free(k);
-	return 0;
-}
-
-int lbe_store_etcd_load_cache(struct lb_store *b)
-{
-	struct etcd_store *s = es(b);
-	struct cache_load cl = { .snap = json_object() };
-	int64_t v;
-	int rc;
-
-	if (!s->cache || lbe_store_get_meta(s->cache, "etcd_revision", &v)) {
-		json_decref(cl.snap);
-		snprintf(s->err, sizeof(s->err),
-			 "no local cache of the shared state");
-		return -ENOENT;
-	}
-	rc = lbe_store_each_object(s->cache, cache_object, &cl);
-	if (!rc)
-		rc = lbe_store_each_holding(s->cache, cache_holding, &cl);
-	if (!rc)
-		rc = lbe_store_each_svc_state(s->cache, cache_svc_state, &cl);
-	if (!rc)
-		rc = lbe_store_each_pool_state(s->cache, cache_pool_state, &cl);
-	if (rc) {
-		json_decref(cl.snap);
-		snprintf(s->err, sizeof(s->err), "the local cache: %s",
-			 lbe_store_errmsg(s->cache));
-		return rc;
-	}
-	if (!lbe_store_get_meta(s->cache, "last_stamp", &v))
-		json_object_set_new(cl.snap, "meta/last_stamp",
-				    json_pack("{s:I}", "value", (json_int_t)v));
-	json_decref(s->snap);
-	s->snap = cl.snap;
-	/* Not an etcd revision: the first refresh always reloads. */
-	s->rev = 0;
-	return 0;
 }
 
 static json_t *key_b64(struct etcd_store *s, const char *rel)
@@ -499,170 +282,11 @@ static int etcd_commit(struct lb_store *b)
 		else
 			json_object_set(s->snap, k, v);
 	}
-	cache_sync(s, old, s->snap);
+	lbe_store_etcd_cache_sync(s, old, s->snap);
 	json_decref(old);
 	json_decref(r);
 	json_decref(ops);
 	return 0;
-}
-
-/* ---------------------------------------------------------- iteration */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The snapshot's keys under @sub, sorted; *n of them. */
-static const char **keys_under(struct etcd_store *s, const char *sub,
-			       size_t *n)
-{
-	const char **v = NULL, *k;
-	size_t len = strlen(sub), cap = 0;
-	json_t *val;
-
-	*n = 0;
-	json_object_foreach(s->snap, k, val) {
-		if (strncmp(k, sub, len))
-			continue;
-		LB_GROW(v, *n, cap);
-		v[(*n)++] = k;
-	}
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_str);
-	return v;
-}
-
-static int cmp_obj(const void *a, const void *b)
-{
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	json_int_t kx = json_integer_value(json_object_get(x, "kind"));
-	json_int_t ky = json_integer_value(json_object_get(y, "kind"));
-
-	if (kx != ky)
-		return kx < ky ? -1 : 1;
-	return strcmp(json_string_value(json_object_get(x, "key")),
-		      json_string_value(json_object_get(y, "key")));
-}
-
-static int etcd_each_object(struct lb_store *b,
-			    int (*cb)(const struct lb_store_object *o, void *arg),
-			    void *arg)
-{
-	struct etcd_store *s = es(b);
-	const char **keys;
-	json_t **objs;
-	size_t n, i, len = strlen("objects/");
-	int rc = 0;
-
-	keys = keys_under(s, "objects/", &n);
-	objs = lb_xcalloc(n + 1, sizeof(*objs));
-	for (i = 0; i < n; i++) {
-		const char *slash = strchr(keys[i] + len, '/');
-
-		objs[i] = json_deep_copy(json_object_get(s->snap, keys[i]));
-		json_object_set_new(objs[i], "key",
-				    json_string(slash ? slash + 1 : ""));
-	}
-	qsort(objs, n, sizeof(*objs), cmp_obj);
-	for (i = 0; i < n && !rc; i++) {
-		struct lb_store_object o = {
-			.kind = (int)json_integer_value(
-				json_object_get(objs[i], "kind")),
-			.key = json_string_value(json_object_get(objs[i],
-								 "key")),
-			.created = json_integer_value(
-				json_object_get(objs[i], "created")),
-			.generation = (uint64_t)json_integer_value(
-				json_object_get(objs[i], "generation")),
-			.doc = json_string_value(json_object_get(objs[i],
-								 "doc")),
-			.resource_version = (uint64_t)json_integer_value(
-				json_object_get(objs[i], "resourceVersion")),
-			.status_hash = (uint64_t)json_integer_value(
-				json_object_get(objs[i], "statusHash")),
-		};
-		struct lb_store_condition *conds =
-			object_conds(objs[i], &o.n_conditions);
-
-		o.conditions = conds;
-		if (o.doc)
-			rc = cb(&o, arg);
-		free(conds);
-	}
-	for (i = 0; i < n; i++)
-		json_decref(objs[i]);
-	free(objs);
-	free(keys);
-	return rc;
-}
-
-static int etcd_each_holding(struct lb_store *b,
-			     int (*cb)(const char *svc, const char *ip, void *arg),
-			     void *arg)
-{
-	struct etcd_store *s = es(b);
-	size_t n, i, j, len = strlen("holdings/");
-	const char **keys = keys_under(s, "holdings/", &n);
-	int rc = 0;
-
-	for (i = 0; i < n && !rc; i++) {
-		json_t *ips = json_object_get(json_object_get(s->snap, keys[i]),
-					      "ips"), *ip;
-
-		json_array_foreach(ips, j, ip) {
-			if (json_is_string(ip))
-				rc = cb(keys[i] + len, json_string_value(ip),
-					arg);
-			if (rc)
-				break;
-		}
-	}
-	free(keys);
-	return rc;
-}
-
-static int etcd_each_svc_state(struct lb_store *b,
-			       int (*cb)(const char *svc, int revoked, void *arg),
-			       void *arg)
-{
-	struct etcd_store *s = es(b);
-	size_t n, i, len = strlen("holdings/");
-	const char **keys = keys_under(s, "holdings/", &n);
-	int rc = 0;
-
-	for (i = 0; i < n && !rc; i++) {
-		json_int_t r = json_integer_value(json_object_get(
-			json_object_get(s->snap, keys[i]), "revoked"));
-
-		if (r)
-			rc = cb(keys[i] + len, (int)r, arg);
-	}
-	free(keys);
-	return rc;
-}
-
-static int etcd_each_pool_state(struct lb_store *b,
-				int (*cb)(const char *pool, bool conflicting,
-					  const char *msg, void *arg),
-				void *arg)
-{
-	struct etcd_store *s = es(b);
-	size_t n, i, len = strlen("pools/");
-	const char **keys = keys_under(s, "pools/", &n);
-	int rc = 0;
-
-	for (i = 0; i < n && !rc; i++) {
-		json_t *v = json_object_get(s->snap, keys[i]);
-		const char *msg = json_string_value(json_object_get(v,
-								    "message"));
-
-		rc = cb(keys[i] + len,
-			json_is_true(json_object_get(v, "conflicting")),
-			msg ? msg : "", arg);
-	}
-	free(keys);
-	return rc;
 }
 
 static const struct lb_store_ops etcd_ops = {
@@ -678,69 +302,11 @@ static const struct lb_store_ops etcd_ops = {
 	.del_pool_state = etcd_del_pool_state,
 	.set_meta = etcd_set_meta,
 	.get_meta = etcd_get_meta,
-	.each_object = etcd_each_object,
-	.each_holding = etcd_each_holding,
-	.each_svc_state = etcd_each_svc_state,
-	.each_pool_state = etcd_each_pool_state,
+	.each_object = lbe_store_etcd_each_object,
+	.each_holding = lbe_store_etcd_each_holding,
+	.each_svc_state = lbe_store_etcd_each_svc_state,
+	.each_pool_state = lbe_store_etcd_each_pool_state,
 };
-
-/* ------------------------------------------------------------ refresh */
-
-static bool state_key(const char *rel)
-{
-	return !strncmp(rel, "objects/", 8) || !strncmp(rel, "holdings/", 9) ||
-	       !strncmp(rel, "pools/", 6) || !strncmp(rel, "meta/", 5);
-}
-
-int lbe_store_etcd_refresh(struct lb_store *b)
-{
-	struct etcd_store *s = es(b);
-	json_t *req, *r, *kvs, *kv, *snap, *schema;
-	size_t i, plen = strlen(s->prefix);
-	int rc;
-
-	req = json_pack("{s:o, s:o}", "key",
-			lbe_etcd_b64(s->prefix, plen), "range_end",
-			lbe_etcd_prefix_end(s->prefix));
-	rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
-				  LB_ETCD_DATA_TIMEOUT_MS);
-	json_decref(req);
-	if (rc) {
-		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
-		return rc;
-	}
-	snap = json_object();
-	kvs = json_object_get(r, "kvs");
-	json_array_foreach(kvs, i, kv) {
-		char *k = lbe_etcd_unb64(json_object_get(kv, "key"), NULL);
-		char *v = lbe_etcd_unb64(json_object_get(kv, "value"), NULL);
-		json_t *j = v ? json_loads(v, 0, NULL) : NULL;
-
-		if (k && strlen(k) > plen && state_key(k + plen) && j)
-			json_object_set(snap, k + plen, j);
-		json_decref(j);
-		free(k);
-		free(v);
-	}
-	schema = json_object_get(json_object_get(snap, "meta/schema"),
-				 "value");
-	if (schema && json_integer_value(schema) != LB_ETCD_SCHEMA) {
-		snprintf(s->err, sizeof(s->err),
-			 "etcd prefix %s: schema version %lld, expected %d",
-			 s->prefix, (long long)json_integer_value(schema),
-			 LB_ETCD_SCHEMA);
-		json_decref(snap);
-		json_decref(r);
-		return -EPROTO;
-	}
-	s->rev = lbe_etcd_int(json_object_get(json_object_get(r, "header"),
-					     "revision"));
-	cache_sync(s, s->snap, snap);
-	json_decref(s->snap);
-	s->snap = snap;
-	json_decref(r);
-	return 0;
-}
 
 int64_t lbe_store_etcd_revision(struct lb_store *b)
 {

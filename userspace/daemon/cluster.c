@@ -276,7 +276,12 @@ void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
 	while ((n = read(c->pipe[0], buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++) {
 			state |= buf[i] == EV_STATE || buf[i] == EV_CREATED;
-			request |= buf[i] == EV_REQUEST;
+			/*
+			 * A watch made anew starts at the present: requests
+			 * put while it was down are only found by reading.
+			 */
+			request |= buf[i] == EV_REQUEST ||
+				   buf[i] == EV_CREATED;
 			down |= buf[i] == EV_DOWN;
 			announce |= buf[i] == EV_ANNOUNCE ||
 				    buf[i] == EV_CREATED;

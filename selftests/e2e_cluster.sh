@@ -35,6 +35,8 @@ nodes=("$LB_RUN-node" "$LB_RUN-n2" "$LB_RUN-n3")
 EP=http://10.99.0.1:2379
 TTL=4
 declare -A pid=()
+# shellcheck source-path=SCRIPTDIR source=cluster_lib.sh
+source "$(dirname "$0")/cluster_lib.sh"
 
 # The etcd namespace with its bridge; each node gets e0 on it.
 cluster_net() {
@@ -53,45 +55,6 @@ cluster_net() {
 		ip -n "$n" link set e0 up || return 1
 		i=$((i + 1))
 	done
-}
-
-start_etcd() {
-	lb_bg ip netns exec "$etcdns" etcd --name e --data-dir "$LB_TMP/etcd" \
-		--listen-client-urls "$EP" --advertise-client-urls "$EP" \
-		--listen-peer-urls http://10.99.0.1:2380 \
-		--initial-advertise-peer-urls http://10.99.0.1:2380 \
-		--initial-cluster e=http://10.99.0.1:2380
-	local i
-	for ((i = 0; i < LB_TIMEOUT * 10; i++)); do
-		ip netns exec "$etcdns" etcdctl --endpoints "$EP" \
-			endpoint health >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# on NODE lbctl-args...: lbctl's daemon verbs against NODE's lbipamd.
-on() {
-	local n=$1
-	shift
-	LBIPAM_SOCKET=$LB_TMP/$n.sock lbctl "$@"
-}
-
-node_start() {
-	local n=$1 i
-	"$LBIPAMD" --netns "$n" --node-name "$n" --state "$LB_TMP/$n.db" \
-		--socket "$LB_TMP/$n.sock" --etcd-endpoints "$EP" \
-		--etcd-lease-ttl "$TTL" --log-level debug \
-		2>>"$LB_TMP/$n.log" &
-	pid[$n]=$!
-	_lb_pids+=("${pid[$n]}")
-	for ((i = 0; i < LB_TIMEOUT * 10; i++)); do
-		on "$n" get status >/dev/null 2>&1 && return 0
-		kill -0 "${pid[$n]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	tail -n 20 "$LB_TMP/$n.log"
-	return 1
 }
 
 leader_of() {

@@ -34,6 +34,8 @@ nodes=("$LB_RUN-n1" "$LB_RUN-n2" "$LB_RUN-n3")
 EP=http://10.99.0.1:2379
 TTL=4
 declare -A pid=()
+# shellcheck source-path=SCRIPTDIR source=cluster_lib.sh
+source "$(dirname "$0")/cluster_lib.sh"
 
 topology() {
 	local i=1 n
@@ -69,47 +71,6 @@ topology() {
 	# The pool's block on-link, as a user routes it to the kind bridge.
 	ip -n "$out" route add 20.0.10.0/24 dev eth0 || return 1
 	ip -n "$srv" addr add 172.18.0.200/16 dev eth0 || return 1
-}
-
-start_etcd() {
-	lb_bg ip netns exec "$etcdns" etcd --name e --data-dir "$LB_TMP/etcd" \
-		--listen-client-urls "$EP" --advertise-client-urls "$EP" \
-		--listen-peer-urls http://10.99.0.1:2380 \
-		--initial-advertise-peer-urls http://10.99.0.1:2380 \
-		--initial-cluster e=http://10.99.0.1:2380
-	local i
-	for ((i = 0; i < LB_TIMEOUT * 10; i++)); do
-		etcd_ctl endpoint health >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-etcd_ctl() {
-	ip netns exec "$etcdns" etcdctl --endpoints "$EP" "$@"
-}
-
-on() {
-	local n=$1
-	shift
-	LBIPAM_SOCKET=$LB_TMP/$n.sock lbctl "$@"
-}
-
-node_start() {
-	local n=$1 i
-	"$LBIPAMD" --netns "$n" --node-name "$n" --state "$LB_TMP/$n.db" \
-		--socket "$LB_TMP/$n.sock" --etcd-endpoints "$EP" \
-		--etcd-lease-ttl "$TTL" --log-level debug \
-		2>>"$LB_TMP/$n.log" &
-	pid[$n]=$!
-	_lb_pids+=("${pid[$n]}")
-	for ((i = 0; i < LB_TIMEOUT * 10; i++)); do
-		on "$n" get status >/dev/null 2>&1 && return 0
-		kill -0 "${pid[$n]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	tail -n 20 "$LB_TMP/$n.log"
-	return 1
 }
 
 objects() {

@@ -44,6 +44,15 @@ static const struct {
 	{ "CiliumL2AnnouncementPolicy", LB_KIND_L2POLICY },
 	{ "node", LB_KIND_NODE }, { "nodes", LB_KIND_NODE },
 	{ "no", LB_KIND_NODE }, { "Node", LB_KIND_NODE },
+	{ "bgpclusterconfigs", LB_KIND_BGP_CLUSTER },
+	{ "cbgpcluster", LB_KIND_BGP_CLUSTER },
+	{ "ciliumbgpclusterconfig", LB_KIND_BGP_CLUSTER },
+	{ "bgppeerconfigs", LB_KIND_BGP_PEER }, { "cbgppeer", LB_KIND_BGP_PEER },
+	{ "CiliumBGPPeerConfig", LB_KIND_BGP_PEER },
+	{ "bgpadvertisements", LB_KIND_BGP_ADVERT },
+	{ "cbgpadvert", LB_KIND_BGP_ADVERT },
+	{ "ciliumbgpadvertisements.cilium.io", LB_KIND_BGP_ADVERT },
+	{ "bgp", -1 },
 	{ "status", -1 }, { "", -1 }, { "svcs", -1 }, { "Pod", -1 },
 };
 

@@ -82,13 +82,16 @@ static void kinds(void)
 	   lb_kind_namespaced(LB_KIND_ENDPOINTSLICE) &&
 	   !lb_kind_namespaced(LB_KIND_POOL) &&
 	   !lb_kind_namespaced(LB_KIND_L2POLICY) &&
-	   !lb_kind_namespaced(LB_KIND_NODE), "namespaced kinds", "all");
+	   !lb_kind_namespaced(LB_KIND_NODE) &&
+	   !lb_kind_namespaced(LB_KIND_BGP_CLUSTER) &&
+	   !lb_kind_namespaced(LB_KIND_BGP_ADVERT), "namespaced kinds", "all");
 	ok(!strcmp(lb_kind_resource(LB_KIND_POOL), "ippools"), "resource",
 	   "ippools");
 	ok(!strcmp(lb_kind_full_resource(LB_KIND_POOL),
 		   "ciliumloadbalancerippools.cilium.io"), "full resource",
 	   "ciliumloadbalancerippools.cilium.io");
-	ok(!strcmp(lb_kind_name((enum lb_kind)7), "?"), "unknown kind", "7");
+	ok(!strcmp(lb_kind_name((enum lb_kind)LB_KIND_COUNT), "?"), "unknown kind",
+	   "LB_KIND_COUNT");
 }
 
 static void protos(void)

@@ -146,7 +146,8 @@ static void merge(struct build *b, const struct hit *h, size_t n,
 	}
 	c = own(b, lb_xcalloc(nc + 1, sizeof(*c)));
 	l = own(b, lb_xcalloc(nl + 1, sizeof(*l)));
-	nc = nl = 0;
+	nc = 0;
+	nl = 0;
 	memset(r, 0, sizeof(*r));
 	lbe_addr_to_ip(&h[0].ip, &r->ip);
 	r->plen = h[0].ip.fam == 4 ? 32 : 128;
@@ -190,7 +191,9 @@ static void item_hits(struct build *b, const struct lb_bgp_obj *a,
 		if (!lbe_selector_match(it->sel, &c->labels))
 			continue;
 		for (j = 0; j < c->nips; j++) {
-			if ((c->ips[j].fam == 4) != (fam == AF_INET))
+			int f = c->ips[j].fam == 4 ? AF_INET : AF_INET6;
+
+			if (f != fam)
 				continue;
 			LB_GROW(out->v, out->n, out->cap);
 			out->v[out->n++] = (struct hit){
@@ -309,6 +312,7 @@ int lbe_bgp_node(struct lb_engine *e, const struct lb_l2_self *self,
 	struct lb_named_set *ccs = lbe_bgp_set(e, LB_KIND_BGP_CLUSTER);
 	struct build b = { .e = e };
 	struct lb_bgp_instance *insts;
+	struct lb_bgp_node node;
 	struct lb_labels nl;
 	size_t i, total = 0, n = 0;
 	int rc;
@@ -326,8 +330,10 @@ int lbe_bgp_node(struct lb_engine *e, const struct lb_l2_self *self,
 	}
 	if (n)
 		qsort(insts, n, sizeof(*insts), cmp_inst);
-	rc = cb(&(struct lb_bgp_node){ .node = self->name, .n_instances = n,
-				       .instances = insts }, arg);
+	node = (struct lb_bgp_node){
+		.node = self->name, .n_instances = n, .instances = insts,
+	};
+	rc = cb(&node, arg);
 	lbe_labels_free(&nl);
 	build_free(&b);
 	return rc;

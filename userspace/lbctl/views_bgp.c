@@ -57,8 +57,8 @@ void lbctl_describe_bgp_object(json_t *item)
 	printf("API Version:         %s\n", lbctl_str(obj, "apiVersion"));
 	printf("Kind:                %s\n", lbctl_str(item, "kind"));
 	printf("Creation Timestamp:  %s\n", when);
-	printf("Generation:          %lld\n", (long long)json_integer_value(
-		       json_object_get(item, "generation")));
+	printf("Generation:          %lld\n",
+	       (long long)json_integer_value(json_object_get(item, "generation")));
 	printf("Summary:             %s\n", lbctl_str(item, "summary"));
 	lbctl_describe_conditions(json_object_get(item, "conditions"));
 }

@@ -173,8 +173,10 @@ static void base(struct lb_engine *e)
 	ok(!apply(e, obj(V2, CC, "cc", "", cc_spec)), "cluster config");
 	ok(!apply(e, obj(V2, PC, "pc", "",
 			 "  families:\n"
-			 "  - {afi: ipv4, safi: unicast, advertisements: {matchLabels: {adv: bgp}}}\n"
-			 "  - {afi: ipv6, safi: unicast, advertisements: {matchLabels: {adv: bgp}}}\n")),
+			 "  - {afi: ipv4, safi: unicast,"
+			 " advertisements: {matchLabels: {adv: bgp}}}\n"
+			 "  - {afi: ipv6, safi: unicast,"
+			 " advertisements: {matchLabels: {adv: bgp}}}\n")),
 	   "peer config");
 	ok(!apply(e, obj(V2, AD, "ad", "adv: bgp",
 			 "  advertisements:\n  - advertisementType: Service\n"
@@ -365,12 +367,12 @@ static void advertising(void)
 		  "  bgpInstances:\n  - name: i1\n    localASN: 65000\n"
 		  "    peers:\n    - name: tor\n      peerAddress: 10.0.0.1\n"
 		  "      peerConfigRef: {name: pc}\n"), "node selector");
-	ok(strstr(answer(e, &me), "I cc/i1 as65000") != NULL, "r0 selected");
+	ok(strstr(answer(e, &me), "I cc/i1 as65000"), "r0 selected");
 	is(answer(e, &other), "", "r1 not selected: no instance");
 	/* A Node object's labels win over the command line's. */
 	ok(!apply(e, "apiVersion: v1\nkind: Node\nmetadata:\n  name: n2\n"
 		  "  labels: {rack: r0}\n"), "Node n2 moves to r0");
-	ok(strstr(answer(e, &other), "I cc/i1") != NULL, "now n2 is selected");
+	ok(strstr(answer(e, &other), "I cc/i1"), "now n2 is selected");
 	/* The Service loses its label: its route goes. */
 	ok(!apply(e, svc("web", "", "")), "web unlabelled");
 	is(routes(e, &me), "4 192.0.2.2/32=default/dual@ad |6 fd00::/128=default/dual@ad",
@@ -436,7 +438,7 @@ static void selection_rules(void)
 	ok(!apply(e, svc("web", "bgp: 'yes'",
 			 "  loadBalancerClass: io.cilium/bgp-control-plane\n")),
 	   "bgp class");
-	ok(strstr(routes(e, &me), "default/web") != NULL, "BGP class advertised");
+	ok(strstr(routes(e, &me), "default/web"), "BGP class advertised");
 	ok(!apply(e, svc("l2", "bgp: 'yes'",
 			 "  loadBalancerClass: io.cilium/l2-announcer\n")),
 	   "l2 class");
@@ -512,7 +514,7 @@ static void missing_peer_config(void)
 	   "ad g1 {Service(LoadBalancerIP) selector=<none>; PodCIDR}\n",
 	   "advertisement summary");
 	ok(!lbe_delete(e, LB_KIND_BGP_PEER, NULL, "pc"), "delete peer config");
-	ok(strstr(objects(e, LB_KIND_BGP_CLUSTER), "=True/") != NULL,
+	ok(strstr(objects(e, LB_KIND_BGP_CLUSTER), "=True/"),
 	   "missing again");
 	ok(lbe_foreach_bgp_object(e, LB_KIND_SERVICE, obj_cb, NULL) < 0,
 	   "other kinds refused");
@@ -541,7 +543,7 @@ static void persisted(void)
 	for (k = LB_KIND_BGP_CLUSTER; k <= LB_KIND_BGP_ADVERT; k++)
 		snprintf(objs[k - LB_KIND_BGP_CLUSTER], sizeof(objs[0]), "%s",
 			 objects(e, k));
-	ok(strstr(objs[0], "cc g2 ") != NULL, "generation moved");
+	ok(strstr(objs[0], "cc g2 "), "generation moved");
 	lbe_close(e);
 	e = eng_open(db, NULL);
 	is(answer(e, &me), before, "the same answer after reopening");

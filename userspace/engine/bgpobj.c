@@ -38,15 +38,6 @@ void lbe_bgp_spec_defaults(struct lb_bgp_spec *s)
 	s->nfams = 2;
 }
 
-static void strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void lbe_bgp_spec_free(struct lb_bgp_spec *s)
 {
 	size_t i, j;
@@ -67,8 +58,8 @@ void lbe_bgp_spec_free(struct lb_bgp_spec *s)
 	lbe_labels_free(&s->labels);
 	for (i = 0; i < s->nitems; i++) {
 		lbe_selector_free(s->items[i].sel);
-		strv_free(s->items[i].comms, s->items[i].ncomms);
-		strv_free(s->items[i].large, s->items[i].nlarge);
+		lbe_strv_free(s->items[i].comms, s->items[i].ncomms);
+		lbe_strv_free(s->items[i].large, s->items[i].nlarge);
 	}
 	free(s->items);
 	memset(s, 0, sizeof(*s));

@@ -152,18 +152,18 @@ static const char *cc_spec =
 	"    peers:\n    - name: tor\n      peerAddress: 10.0.0.1\n"
 	"      peerASN: 65001\n      peerConfigRef: {name: pc}\n";
 
-static const char *svc(const char *name, const char *labels,
-		       const char *extra)
-{
-	static char b[4][1024];
-	static int i;
+#define svc(name, labels, extra) svc_yaml("default", name, labels, NULL, extra)
 
-	i = (i + 1) % 4;
-	snprintf(b[i], sizeof(b[i]),
-		 "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n"
-		 "  labels: {%s}\nspec:\n  type: LoadBalancer\n%s"
-		 "  ports: [{port: 80}]\n", name, labels, extra);
-	return b[i];
+/* An advertisement of the LB IPs of Services; rest: selector, attributes. */
+static const char *lb_adv(const char *name, const char *labels,
+			  const char *rest)
+{
+	char spec[1024];
+
+	snprintf(spec, sizeof(spec),
+		 "  advertisements:\n  - advertisementType: Service\n"
+		 "    service: {addresses: [LoadBalancerIP]}\n%s", rest);
+	return obj(V2, AD, name, labels, spec);
 }
 
 /* A cluster, a peer config for v4 and v6 and an advertisement of bgp=yes. */
@@ -178,10 +178,8 @@ static void base(struct lb_engine *e)
 			 "  - {afi: ipv6, safi: unicast,"
 			 " advertisements: {matchLabels: {adv: bgp}}}\n")),
 	   "peer config");
-	ok(!apply(e, obj(V2, AD, "ad", "adv: bgp",
-			 "  advertisements:\n  - advertisementType: Service\n"
-			 "    service: {addresses: [LoadBalancerIP]}\n"
-			 "    selector: {matchLabels: {bgp: 'yes'}}\n")),
+	ok(!apply(e, lb_adv("ad", "adv: bgp",
+			    "    selector: {matchLabels: {bgp: 'yes'}}\n")),
 	   "advertisement");
 }
 
@@ -378,17 +376,13 @@ static void advertising(void)
 	is(routes(e, &me), "4 192.0.2.2/32=default/dual@ad |6 fd00::/128=default/dual@ad",
 	   "web's route withdrawn");
 	/* The special name label selects by name. */
-	ok(!apply(e, obj(V2, AD, "ad", "adv: bgp",
-			 "  advertisements:\n  - advertisementType: Service\n"
-			 "    service: {addresses: [LoadBalancerIP]}\n"
-			 "    selector: {matchLabels: {io.kubernetes.service.name: api}}\n")),
+	ok(!apply(e, lb_adv("ad", "adv: bgp",
+			    "    selector: {matchLabels: {io.kubernetes.service.name: api}}\n")),
 	   "select api by name");
 	is(routes(e, &me), "4 192.0.2.1/32=default/api@ad |6", "api by name");
 	/* Advertisement no longer selected by the family: nothing. */
-	ok(!apply(e, obj(V2, AD, "ad", "adv: other",
-			 "  advertisements:\n  - advertisementType: Service\n"
-			 "    service: {addresses: [LoadBalancerIP]}\n"
-			 "    selector: {}\n")), "relabel the advertisement");
+	ok(!apply(e, lb_adv("ad", "adv: other",
+			    "    selector: {}\n")), "relabel the advertisement");
 	is(routes(e, &me), "4 |6", "family's selector no longer matches");
 	lbe_close(e);
 }
@@ -405,9 +399,7 @@ static void selection_rules(void)
 	base(e);
 	ok(!apply(e, svc("web", "bgp: 'yes'", "")), "web");
 	/* No selector on a Service item: no Service (Cilium v2). */
-	ok(!apply(e, obj(V2, AD, "ad", "adv: bgp",
-			 "  advertisements:\n  - advertisementType: Service\n"
-			 "    service: {addresses: [LoadBalancerIP]}\n")),
+	ok(!apply(e, lb_adv("ad", "adv: bgp", "")),
 	   "advertisement without selector");
 	is(routes(e, &me), "4 |6", "nil selector selects nothing");
 	/* ClusterIP/ExternalIP and PodCIDR items advertise nothing here. */
@@ -418,19 +410,15 @@ static void selection_rules(void)
 			 "    selector: {}\n")), "other address types");
 	is(routes(e, &me), "4 |6", "only LoadBalancerIP yields routes");
 	/* Two advertisements on one address: attributes merge. */
-	ok(!apply(e, obj(V2, AD, "ad", "adv: bgp",
-			 "  advertisements:\n  - advertisementType: Service\n"
-			 "    service: {addresses: [LoadBalancerIP]}\n"
-			 "    selector: {}\n"
-			 "    attributes:\n      communities: {standard: ['65000:1', '4259840002'],"
-			 " wellKnown: [no-export], large: ['1:2:3']}\n"
-			 "      localPreference: 100\n")), "attributes");
-	ok(!apply(e, obj(V2, AD, "ad2", "adv: bgp",
-			 "  advertisements:\n  - advertisementType: Service\n"
-			 "    service: {addresses: [LoadBalancerIP]}\n"
-			 "    selector: {matchLabels: {bgp: 'yes'}}\n"
-			 "    attributes:\n      communities: {standard: ['65000:1', '65000:9']}\n"
-			 "      localPreference: 200\n")), "second advertisement");
+	ok(!apply(e, lb_adv("ad", "adv: bgp",
+			    "    selector: {}\n"
+			    "    attributes:\n      communities: {standard: ['65000:1', '4259840002'],"
+			    " wellKnown: [no-export], large: ['1:2:3']}\n"
+			    "      localPreference: 100\n")), "attributes");
+	ok(!apply(e, lb_adv("ad2", "adv: bgp",
+			    "    selector: {matchLabels: {bgp: 'yes'}}\n"
+			    "    attributes:\n      communities: {standard: ['65000:1', '65000:9']}\n"
+			    "      localPreference: 200\n")), "second advertisement");
 	is(routes(e, &me),
 	   "4 192.0.2.0/32=default/web@ad[c65000:1,c65000:2,c65535:65281,c65000:9,l1:2:3]lp200 |6",
 	   "communities united, the larger local preference");

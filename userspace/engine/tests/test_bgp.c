@@ -440,14 +440,6 @@ static void etp_local(void)
 {
 	struct lb_l2_self me = self_of("n1", NULL, NULL, 0);
 	struct lb_engine *e = eng_new();
-	const char *slice =
-		"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
-		"metadata:\n  name: web-x\n"
-		"  labels: {kubernetes.io/service-name: web}\n"
-		"addressType: IPv4\nendpoints:\n"
-		"- addresses: [10.1.0.1]\n  nodeName: %s\n"
-		"  conditions: {ready: %s}\n";
-	char buf[512];
 
 	base(e);
 	ok(!apply(e, svc("web", "bgp: 'yes'",
@@ -455,15 +447,12 @@ static void etp_local(void)
 	lbe_changed_clear(e);
 	ok(!lbe_bgp_changed(e), "nothing changed after clear");
 	is(routes(e, &me), "4 |6", "no endpoint: not advertised");
-	snprintf(buf, sizeof(buf), slice, "n2", "true");
-	ok(!apply(e, buf), "endpoint on n2");
+	ok(!apply(e, web_slice("n2", true)), "endpoint on n2");
 	ok(lbe_bgp_changed(e), "an EndpointSlice change is a change");
 	is(routes(e, &me), "4 |6", "another node's endpoint is not local");
-	snprintf(buf, sizeof(buf), slice, "n1", "false");
-	ok(!apply(e, buf), "unready endpoint here");
+	ok(!apply(e, web_slice("n1", false)), "unready endpoint here");
 	is(routes(e, &me), "4 |6", "an unready endpoint does not count");
-	snprintf(buf, sizeof(buf), slice, "n1", "true");
-	ok(!apply(e, buf), "ready endpoint here");
+	ok(!apply(e, web_slice("n1", true)), "ready endpoint here");
 	is(routes(e, &me), "4 192.0.2.0/32=default/web@ad |6", "advertised");
 	lbe_changed_clear(e);
 	ok(!apply(e, obj(V2, PC, "unused", "", "  ebgpMultihop: 2\n")),

@@ -92,6 +92,8 @@ struct lb_bgp_obj {
 
 /* A peer config with every default: both families, no advertisement. */
 void lbe_bgp_spec_defaults(struct lb_bgp_spec *s);
+/* No families given: ipv4 and ipv6 unicast, neither advertising. */
+void lbe_bgp_default_families(struct lb_bgp_spec *s);
 void lbe_bgp_spec_free(struct lb_bgp_spec *s);
 bool lbe_bgp_kind(enum lb_kind k);
 

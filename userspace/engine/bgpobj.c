@@ -31,6 +31,11 @@ void lbe_bgp_spec_defaults(struct lb_bgp_spec *s)
 	s->keepalive = LB_BGP_KEEPALIVE;
 	s->restart = LB_BGP_RESTART;
 	s->multihop = LB_BGP_MULTIHOP;
+	lbe_bgp_default_families(s);
+}
+
+void lbe_bgp_default_families(struct lb_bgp_spec *s)
+{
 	free(s->fams);
 	s->fams = lb_xcalloc(2, sizeof(*s->fams));
 	s->fams[0].family = AF_INET;

@@ -262,8 +262,7 @@ static void load_peer(struct yl *y, const yaml_node_t *spec,
 	s->multihop = (uint8_t)hop;
 	nf = seq_len(y, fams, "spec.families");
 	if (!nf) {
-		/* Cilium's default: both unicast families, nothing advertised. */
-		lbe_bgp_spec_defaults(s);
+		lbe_bgp_default_families(s);
 		return;
 	}
 	s->fams = lb_xcalloc(nf, sizeof(*s->fams));

@@ -213,6 +213,12 @@ static void parsing_and_defaults(void)
 	is(strstr(answer(e, &me), " P y"),
 	   " P y 10.0.0.9 as0 cfg=none port=1179 t=5/9/3 hop=4 gr=1/120\n  F6\n",
 	   "the stored peer config's fields, restart time defaulted");
+	ok(!apply(e, obj(V2, PC, "none", "",
+			 "  timers: {holdTimeSeconds: 30, keepAliveTimeSeconds: 10}\n")),
+	   "timers without families");
+	is(strstr(answer(e, &me), " P y"),
+	   " P y 10.0.0.9 as0 cfg=none port=179 t=120/30/10 hop=1 gr=0/120\n  F4\n  F6\n",
+	   "no families: both, and the timers given kept");
 	lbe_close(e);
 }
 

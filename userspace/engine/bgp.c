@@ -317,6 +317,8 @@ int lbe_bgp_node(struct lb_engine *e, const struct lb_l2_self *self,
 	size_t i, total = 0, n = 0;
 	int rc;
 
+	if (!self || !self->name)
+		return -EINVAL;
 	lbe_self_labels(e, self, &nl);
 	collect(&b, self->name);
 	for (i = 0; i < ccs->n; i++)

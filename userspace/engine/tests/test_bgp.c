@@ -501,6 +501,8 @@ static void missing_peer_config(void)
 	   "missing again");
 	ok(lbe_foreach_bgp_object(e, LB_KIND_SERVICE, obj_cb, NULL) < 0,
 	   "other kinds refused");
+	me.name = NULL;
+	ok(lbe_bgp_node(e, &me, node_cb, NULL) < 0, "a node needs a name");
 	lbe_close(e);
 }
 

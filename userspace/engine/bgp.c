@@ -35,10 +35,18 @@ struct hit {
 	const struct lb_bgp_adv_item *item;
 };
 
+/* A family's routes, computed once for every peer sharing its config. */
+struct fam_done {
+	const struct lb_bgp_fam_spec *f;
+	struct lb_bgp_family out;
+};
+
 struct build {
 	struct lb_engine *e;
 	struct cand *cands;
 	size_t ncands;
+	struct fam_done *done;
+	size_t ndone, capdone;
 	void **owned;			/* freed after the callback */
 	size_t nowned, capowned;
 };
@@ -97,6 +105,7 @@ static void build_free(struct build *b)
 		free(b->cands[i].ips);
 	}
 	free(b->cands);
+	free(b->done);
 	for (i = 0; i < b->nowned; i++)
 		free(b->owned[i]);
 	free(b->owned);
@@ -212,6 +221,12 @@ static void family_routes(struct build *b, const struct lb_bgp_fam_spec *f,
 	struct hits h = { 0 };
 	size_t i, j, n = 0;
 
+	for (i = 0; i < b->ndone; i++) {
+		if (b->done[i].f == f) {
+			*out = b->done[i].out;
+			return;
+		}
+	}
 	out->family = f->family;
 	/* No advertisements selector: nothing for this family. */
 	for (i = 0; f->adverts && i < advs->n; i++) {
@@ -234,6 +249,8 @@ static void family_routes(struct build *b, const struct lb_bgp_fam_spec *f,
 	free(h.v);
 	out->n_routes = n;
 	out->routes = routes;
+	LB_GROW(b->done, b->ndone, b->capdone);
+	b->done[b->ndone++] = (struct fam_done){ .f = f, .out = *out };
 }
 
 static void peer_answer(struct build *b, const struct lb_bgp_peer_spec *ps,

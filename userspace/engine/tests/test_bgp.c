@@ -428,6 +428,21 @@ static void selection_rules(void)
 	is(routes(e, &me),
 	   "4 192.0.2.0/32=default/web@ad[c65000:1,c65000:2,c65535:65281,c65000:9,l1:2:3]lp200 |6",
 	   "communities united, the larger local preference");
+	/* Two peers sharing the peer config: the same routes to each. */
+	ok(!apply(e, obj(V2, CC, "cc", "",
+			 "  bgpInstances:\n  - name: i1\n    localASN: 65000\n"
+			 "    peers:\n    - {name: b, peerAddress: 10.0.0.2,"
+			 " peerConfigRef: {name: pc}}\n"
+			 "    - {name: a, peerAddress: 10.0.0.1,"
+			 " peerConfigRef: {name: pc}}\n")), "two peers");
+	is(answer(e, &me),
+	   "I cc/i1 as65000 port=0\n"
+	   " P a 10.0.0.1 as0 cfg=pc port=179 t=120/90/30 hop=1 gr=0/120\n"
+	   "  F4 192.0.2.0/32=default/web@ad[c65000:1,c65000:2,c65535:65281,c65000:9,l1:2:3]lp200\n"
+	   "  F6\n"
+	   " P b 10.0.0.2 as0 cfg=pc port=179 t=120/90/30 hop=1 gr=0/120\n"
+	   "  F4 192.0.2.0/32=default/web@ad[c65000:1,c65000:2,c65535:65281,c65000:9,l1:2:3]lp200\n"
+	   "  F6\n", "both peers, in name order, get the routes");
 	/* Class: only unset or io.cilium/bgp-control-plane. */
 	ok(!apply(e, svc("web", "bgp: 'yes'",
 			 "  loadBalancerClass: io.cilium/bgp-control-plane\n")),

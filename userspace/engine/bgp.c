@@ -21,8 +21,6 @@
 /* A Service that can be advertised from this node, and its addresses. */
 struct cand {
 	const struct lb_service *s;
-	/* Its labels and Cilium's io.kubernetes.service.{name,namespace}. */
-	struct lb_labels labels;
 	struct lb_addr *ips;
 	size_t nips;
 };
@@ -87,11 +85,6 @@ static void collect(struct build *b, const char *node)
 			continue;
 		}
 		c->s = s;
-		lbe_labels_copy(&c->labels, &s->spec.labels);
-		lbe_labels_set(&c->labels, "io.kubernetes.service.name",
-			       s->name);
-		lbe_labels_set(&c->labels, "io.kubernetes.service.namespace",
-			       s->ns);
 		b->ncands++;
 	}
 }
@@ -100,10 +93,8 @@ static void build_free(struct build *b)
 {
 	size_t i;
 
-	for (i = 0; i < b->ncands; i++) {
-		lbe_labels_free(&b->cands[i].labels);
+	for (i = 0; i < b->ncands; i++)
 		free(b->cands[i].ips);
-	}
 	free(b->cands);
 	free(b->done);
 	for (i = 0; i < b->nowned; i++)
@@ -197,7 +188,8 @@ static void item_hits(struct build *b, const struct lb_bgp_obj *a,
 	for (i = 0; i < b->ncands; i++) {
 		const struct cand *c = &b->cands[i];
 
-		if (!lbe_selector_match(it->sel, &c->labels))
+		/* Its labels carry io.kubernetes.service.{name,namespace}. */
+		if (!lbe_selector_match(it->sel, &c->s->spec.labels))
 			continue;
 		for (j = 0; j < c->nips; j++) {
 			int f = c->ips[j].fam == 4 ? AF_INET : AF_INET6;

@@ -87,6 +87,7 @@ static void doc_free(struct lb_doc *o)
 	lbe_eps_spec_free(&o->eps);
 	lbe_l2pol_spec_free(&o->l2);
 	lbe_labels_free(&o->node_labels);
+	lbe_node_addrs_free(&o->node_addrs);
 }
 
 void lbe_docs_free(struct lb_doc *docs, size_t n)
@@ -265,7 +266,7 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 		lbe_y_load_l2policy(y, root, o);
 		break;
 	case LB_KIND_NODE:
-		lbe_y_load_node(y, md, o);
+		lbe_y_load_node(y, root, md, o);
 		break;
 	}
 	return y->errors == before;

@@ -25,6 +25,7 @@ struct lb_doc {
 	struct lb_eps_spec eps;
 	struct lb_l2pol_spec l2;
 	struct lb_labels node_labels;
+	struct lb_node_addrs node_addrs;
 };
 
 struct lb_engine;

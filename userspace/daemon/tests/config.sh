@@ -45,6 +45,9 @@ refused "--log-level: invalid value 'loud' (debug, info, warn or error)" "${C[@]
 refused "--masquerade: invalid value 'maybe' (true or false)" "${C[@]}" --masquerade=maybe
 refused "--lb-classes: invalid class 'nope'" "${C[@]}" --lb-classes nope
 refused "--lb-classes: invalid class 'a/b/c'" "${C[@]}" --lb-classes example.com/x,a/b/c
+refused "--lb-classes: class 'io.cilium/node' is Node IPAM's, never allocated from pools (use --enable-node-ipam)" \
+	"${C[@]}" --lb-classes example.com/x,io.cilium/node
+refused "--enable-node-ipam: invalid value 'maybe' (true or false)" "${C[@]}" --enable-node-ipam=maybe
 refused "--require-lb-class: invalid value '2'" "${C[@]}" --require-lb-class=2
 refused "--enable-l2-announcements: invalid value 'sometimes'" "${C[@]}" --enable-l2-announcements=sometimes
 refused "--enable-bgp-control-plane: invalid value 'x'" "${C[@]}" --enable-bgp-control-plane=x
@@ -121,7 +124,8 @@ check "starts with it" start --config "$tmp/empty.yaml"
 check "defaults" status '.config == {"state": ":memory:", "socket": "'"$tmp"'/s.sock",
 	"socket-mode": "0660", "netns": "", "node-name": "", "node-labels": "",
 	"log-level": "info", "masquerade": true, "lb-classes": [],
-	"require-lb-class": false, "enable-l2-announcements": true,
+	"require-lb-class": false, "enable-node-ipam": false,
+	"enable-l2-announcements": true,
 	"enable-bgp-control-plane": false, "ip-families": ["ipv4", "ipv6"],
 	"sharing-port-only": false, "out-of-pool-policy": "reallocate",
 	"metrics-address": "", "etcd-endpoints": "", "etcd-cert": "",

@@ -41,18 +41,14 @@ static const char *node(const char *name, const char *labels,
 	return b[i];
 }
 
+/* A Service of class io.cilium/node with these extra spec lines. */
 static const char *svc(const char *name, const char *extra)
 {
-	static char b[4][1024];
-	static int i;
+	char spec[512];
 
-	i = (i + 1) % 4;
-	snprintf(b[i], sizeof(b[i]),
-		 "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n"
-		 "spec:\n  type: LoadBalancer\n"
-		 "  loadBalancerClass: io.cilium/node\n%s"
-		 "  ports: [{port: 80}]\n", name, extra);
-	return b[i];
+	snprintf(spec, sizeof(spec), "  loadBalancerClass: io.cilium/node\n%s",
+		 extra);
+	return svc_yaml("default", name, NULL, NULL, spec);
 }
 
 #define INT4(a)	"  - {type: InternalIP, address: '" a "'}\n"
@@ -230,7 +226,7 @@ static void node_changes(void)
 
 	ok(!apply(e, pool), "pool");
 	ok(!apply(e, svc("web", "")), "node ipam service");
-	ok(!apply(e, svc("other", "  loadBalancerClass: null\n")),
+	ok(!apply(e, svc_yaml("default", "other", NULL, NULL, NULL)),
 	   "an LB-IPAM service");
 	changed(e);
 	ok(!apply(e, node("n1", "", INT4("10.0.0.1"))), "node added");

@@ -212,7 +212,13 @@ bool lbe_nodeipam_serves(const struct lb_engine *e, const struct lb_service *s);
 /* s's ingress from the Node objects, sorted as text; caller frees *out. */
 size_t lbe_nodeipam_ips(struct lb_engine *e, const struct lb_service *s,
 		       struct lb_addr **out);
+/* h with s's node addresses folded in (h itself if not Node IPAM's). */
+uint64_t lbe_nodeipam_hash(struct lb_engine *e, const struct lb_service *s,
+			  uint64_t h);
+/* Every Node IPAM Service's view and status may have changed. */
 void lbe_nodeipam_nodes_changed(struct lb_engine *e);
+/* Service key's slices changed: its status too if eTP Local. */
+void lbe_nodeipam_slices_changed(struct lb_engine *e, const char *key);
 
 /* l2announce.c: has s a ready endpoint on node (slices' nodeName)? */
 bool lbe_local_endpoint(struct lb_engine *e, const struct lb_service *s,

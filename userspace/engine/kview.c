@@ -116,6 +116,7 @@ void lbe_eps_index_add(struct lb_engine *e, struct lb_eps *x)
 	if (!key)
 		return;
 	lbe_view_changed(e, key);
+	lbe_nodeipam_slices_changed(e, key);
 	se = lbe_htab_get(&e->eps_by_svc, key);
 	if (!se) {
 		se = lb_xcalloc(1, sizeof(*se));
@@ -137,6 +138,7 @@ void lbe_eps_index_del(struct lb_engine *e, struct lb_eps *x)
 	if (!key)
 		return;
 	lbe_view_changed(e, key);
+	lbe_nodeipam_slices_changed(e, key);
 	se = lbe_htab_get(&e->eps_by_svc, key);
 	free(key);
 	if (!se)

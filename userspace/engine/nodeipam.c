@@ -99,6 +99,27 @@ size_t lbe_nodeipam_ips(struct lb_engine *e, const struct lb_service *s,
 	return sort_uniq(in, nin);
 }
 
+/*
+ * Folds s's node addresses into its status hash h, so that its
+ * resourceVersion moves when they do, as the API server's would.
+ */
+uint64_t lbe_nodeipam_hash(struct lb_engine *e, const struct lb_service *s,
+			  uint64_t h)
+{
+	struct lb_addr *v;
+	size_t i, n;
+
+	if (!lbe_nodeipam_serves(e, s))
+		return h;
+	n = lbe_nodeipam_ips(e, s, &v);
+	for (i = 0; i < n; i++) {
+		h = lbe_hash_bytes(&v[i].v, sizeof(v[i].v), h);
+		h = lbe_hash_bytes(&v[i].fam, sizeof(v[i].fam), h);
+	}
+	free(v);
+	return h;
+}
+
 /* A Node came, went or changed: every Node IPAM Service's view may. */
 void lbe_nodeipam_nodes_changed(struct lb_engine *e)
 {
@@ -107,7 +128,19 @@ void lbe_nodeipam_nodes_changed(struct lb_engine *e)
 
 	if (!e->cfg.node_ipam)
 		return;
-	while ((s = lbe_htab_next(&e->svcs, &it)))
-		if (lbe_nodeipam_serves(e, s))
-			lbe_view_changed_svc(e, s);
+	while ((s = lbe_htab_next(&e->svcs, &it))) {
+		if (!lbe_nodeipam_serves(e, s))
+			continue;
+		lbe_view_changed_svc(e, s);
+		lbe_status_touch(e, s);
+	}
+}
+
+/* The slices of Service key changed: with eTP Local, so may its nodes. */
+void lbe_nodeipam_slices_changed(struct lb_engine *e, const char *key)
+{
+	struct lb_service *s = lbe_service(e, key);
+
+	if (s && s->spec.etp_local && lbe_nodeipam_serves(e, s))
+		lbe_status_touch(e, s);
 }

@@ -161,6 +161,7 @@ static void excluded(void)
 static void etp_local(void)
 {
 	struct lb_engine *e = eng_nodeipam(NULL, true);
+	uint64_t rv;
 	const char *slice =
 		"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
 		"metadata:\n  name: web-x\n"
@@ -178,9 +179,12 @@ static void etp_local(void)
 	snprintf(buf, sizeof(buf), slice, "n2", "false");
 	ok(!apply(e, buf), "unready endpoint on n2");
 	is(ips(e, "default", "web"), "", "an unready endpoint does not count");
+	rv = lbe_resource_version(e, LB_KIND_SERVICE, "default", "web");
 	snprintf(buf, sizeof(buf), slice, "n2", "true");
 	ok(!apply(e, buf), "ready endpoint on n2");
 	is(ips(e, "default", "web"), "10.0.0.2", "only the node with it");
+	ok(lbe_resource_version(e, LB_KIND_SERVICE, "default", "web") > rv,
+	   "a slice moved the ingress: the resourceVersion follows");
 	ok(!apply(e, svc("web", "")), "eTP Cluster");
 	is(ips(e, "default", "web"), "10.0.0.1,10.0.0.2", "every node");
 	lbe_close(e);
@@ -223,6 +227,7 @@ static void node_changes(void)
 {
 	struct lb_engine *e = eng_nodeipam(NULL, true);
 	char out[256];
+	uint64_t rv;
 
 	ok(!apply(e, pool), "pool");
 	ok(!apply(e, svc("web", "")), "node ipam service");
@@ -233,8 +238,14 @@ static void node_changes(void)
 	is(changed(e), "default/web ", "a Node marks only Node IPAM Services");
 	ok(!lbe_kernel_service(e, "default", "web", kview_cb, out), "view");
 	is(out, "10.0.0.1", "the kernel serves the node address");
+	rv = lbe_resource_version(e, LB_KIND_SERVICE, "default", "web");
+	ok(!apply(e, node("n1", "zone: b", INT4("10.0.0.1"))), "n1 relabelled");
+	ok(lbe_resource_version(e, LB_KIND_SERVICE, "default", "web") == rv,
+	   "same ingress: the Service's resourceVersion stays");
 	ok(!apply(e, node("n1", "", INT4("10.0.0.7"))), "address changed");
 	is(changed(e), "default/web ", "marked again");
+	ok(lbe_resource_version(e, LB_KIND_SERVICE, "default", "web") > rv,
+	   "its ingress moved: so does its resourceVersion");
 	lbe_kernel_service(e, "default", "web", kview_cb, out);
 	is(out, "10.0.0.7", "the kernel follows");
 	ok(!lbe_delete(e, LB_KIND_NODE, NULL, "n1"), "node deleted");

@@ -22,11 +22,15 @@ bool lbe_nodeipam_serves(const struct lb_engine *e, const struct lb_service *s)
 	return e->cfg.node_ipam && s->spec.is_lb && lbe_nodeipam_class(s);
 }
 
-/* Is n a candidate: not excluded, and (eTP Local) has a ready endpoint? */
+/*
+ * Is n a candidate: not excluded, selected by the Service's
+ * match-node-labels, and (eTP Local) with a ready endpoint?
+ */
 static bool node_included(struct lb_engine *e, const struct lb_service *s,
 			  const struct lb_node *n)
 {
-	if (lbe_labels_get(&n->labels, EXCLUDE_LABEL))
+	if (lbe_labels_get(&n->labels, EXCLUDE_LABEL) ||
+	    !lbe_selector_match(s->spec.node_sel, &n->labels))
 		return false;
 	return !s->spec.etp_local || lbe_local_endpoint(e, s, n->o.name);
 }

@@ -158,6 +158,33 @@ static void excluded(void)
 	lbe_close(e);
 }
 
+/* Cilium's io.cilium.nodeipam/match-node-labels annotation. */
+static void match_node_labels(void)
+{
+	struct lb_engine *e = eng_nodeipam(NULL, true);
+	const char *ann = "io.cilium.nodeipam/match-node-labels: '%s'";
+	char a[256];
+
+	ok(!apply(e, node("n1", "zone: a", INT4("10.0.0.1"))), "n1 zone a");
+	ok(!apply(e, node("n2", "zone: b", INT4("10.0.0.2"))), "n2 zone b");
+	snprintf(a, sizeof(a), ann, "zone in (a, c)");
+	ok(!apply(e, svc_yaml("default", "web", NULL, a,
+			      "  loadBalancerClass: io.cilium/node\n")),
+	   "service selecting zone a");
+	is(ips(e, "default", "web"), "10.0.0.1", "only the selected node");
+	ok(!apply(e, node("n2", "zone: c", INT4("10.0.0.2"))), "n2 moves to c");
+	is(ips(e, "default", "web"), "10.0.0.1,10.0.0.2", "n2 joins");
+	snprintf(a, sizeof(a), ann, "zone=a,");
+	is(apply_err(e, svc_yaml("default", "web", NULL, a,
+				 "  loadBalancerClass: io.cilium/node\n")),
+	   "test.yaml: document 0: metadata.annotations.io.cilium.nodeipam/match-node-labels: expected a label key at position 7 of 'zone=a,'",
+	   "a selector that does not parse is refused");
+	is(ips(e, "default", "web"), "10.0.0.1,10.0.0.2", "nothing changed");
+	ok(!apply(e, svc_yaml("default", "other", NULL, a, NULL)),
+	   "the annotation means nothing on another class");
+	lbe_close(e);
+}
+
 static void etp_local(void)
 {
 	struct lb_engine *e = eng_nodeipam(NULL, true);
@@ -318,6 +345,7 @@ int main(void)
 	external_first();
 	never_from_pools();
 	excluded();
+	match_node_labels();
 	etp_local();
 	node_changes();
 	dual_stack();

@@ -404,6 +404,7 @@ static bool upsert_l2(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		memset(&o->node_labels, 0, sizeof(o->node_labels));
 		n->addrs = o->node_addrs;
 		memset(&o->node_addrs, 0, sizeof(o->node_addrs));
+		n->leaving = o->node_leaving;
 		lbe_nodeipam_nodes_changed(e);
 	} else {
 		if (!fresh)

@@ -78,6 +78,11 @@ struct lb_node {
 	struct lb_named o;
 	struct lb_labels labels;
 	struct lb_node_addrs addrs;	/* status.addresses, in order */
+	/*
+	 * metadata.deletionTimestamp set, or tainted
+	 * ToBeDeletedByClusterAutoscaler: no Node IPAM candidate.
+	 */
+	bool leaving;
 };
 
 /* A list of named objects kept in name order. */

@@ -23,13 +23,14 @@ bool lbe_nodeipam_serves(const struct lb_engine *e, const struct lb_service *s)
 }
 
 /*
- * Is n a candidate: not excluded, selected by the Service's
- * match-node-labels, and (eTP Local) with a ready endpoint?
+ * Is n a candidate: not being deleted, not excluded, selected by the
+ * Service's match-node-labels, and (eTP Local) with a ready endpoint?
+ * The first two are KEP-3458's stable node set, as in Cilium.
  */
 static bool node_included(struct lb_engine *e, const struct lb_service *s,
 			  const struct lb_node *n)
 {
-	if (lbe_labels_get(&n->labels, EXCLUDE_LABEL) ||
+	if (n->leaving || lbe_labels_get(&n->labels, EXCLUDE_LABEL) ||
 	    !lbe_selector_match(s->spec.node_sel, &n->labels))
 		return false;
 	return !s->spec.etp_local || lbe_local_endpoint(e, s, n->o.name);

@@ -122,14 +122,55 @@ static void read_node_addrs(struct yl *y, const yaml_node_t *n,
 	}
 }
 
-/* A Node: its labels, and status.addresses for Node IPAM. */
+/* The cluster autoscaler's taint on a node it is about to delete. */
+#define TO_BE_DELETED "ToBeDeletedByClusterAutoscaler"
+
+/* spec.taints: each needs a key; one of them may say the node goes. */
+static bool read_taints(struct yl *y, const yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	char p[PATH_MAX_LEN];
+	bool leaving = false;
+
+	if (!lbe_y_want_seq(y, n, "spec.taints"))
+		return false;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *t = lbe_y_node(y, *it);
+		const char *key;
+
+		snprintf(p, sizeof(p), "spec.taints[%zu]",
+			 (size_t)(it - n->data.sequence.items.start));
+		if (!lbe_y_want_map(y, t, p))
+			continue;
+		snprintf(p + strlen(p), sizeof(p) - strlen(p), ".key");
+		key = lbe_y_get_str(y, t, "key", p);
+		if (!key || !*key)
+			lbe_y_err(y, p, "key is required");
+		else if (!strcmp(key, TO_BE_DELETED))
+			leaving = true;
+	}
+	return leaving;
+}
+
+/*
+ * A Node: its labels, and for Node IPAM status.addresses and whether it
+ * is on its way out (deletionTimestamp, the autoscaler's taint).
+ */
 void lbe_y_load_node(struct yl *y, const yaml_node_t *root,
 		    const yaml_node_t *md, struct lb_doc *o)
 {
-	yaml_node_t *n = lbe_y_get(y, md, "labels"), *st;
+	yaml_node_t *n = lbe_y_get(y, md, "labels"), *st, *spec;
 
 	if (n)
 		lbe_y_read_strmap(y, n, "metadata.labels", &o->node_labels);
+	o->node_leaving = lbe_y_get(y, md, "deletionTimestamp") != NULL;
+	spec = lbe_y_get(y, root, "spec");
+	if (spec && !lbe_y_want_map(y, spec, "spec"))
+		return;
+	n = lbe_y_get(y, spec, "taints");
+	if (n && read_taints(y, n))
+		o->node_leaving = true;
 	st = lbe_y_get(y, root, "status");
 	if (st && !lbe_y_want_map(y, st, "status"))
 		return;

@@ -158,6 +158,36 @@ static void excluded(void)
 	lbe_close(e);
 }
 
+/* Cilium's other two predicates: nodes on their way out are left out. */
+static void leaving(void)
+{
+	struct lb_engine *e = eng_nodeipam(NULL, true);
+	const char *tainted =
+		"apiVersion: v1\nkind: Node\nmetadata: {name: n2}\n"
+		"spec:\n  taints:\n  - {key: %s, effect: NoSchedule}\n"
+		"status:\n  addresses:\n" INT4("10.0.0.2");
+	char buf[512];
+
+	ok(!apply(e, node("n1", "", INT4("10.0.0.1"))), "n1");
+	ok(!apply(e, svc("web", "")), "svc");
+	snprintf(buf, sizeof(buf), tainted, "dedicated");
+	ok(!apply(e, buf), "n2 with another taint");
+	is(ips(e, "default", "web"), "10.0.0.1,10.0.0.2", "another taint: n2 counts");
+	snprintf(buf, sizeof(buf), tainted, "ToBeDeletedByClusterAutoscaler");
+	ok(!apply(e, buf), "n2 tainted by the cluster autoscaler");
+	is(ips(e, "default", "web"), "10.0.0.1", "n2 left out");
+	ok(!apply(e, "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n"
+		  "  deletionTimestamp: '2026-01-01T00:00:00Z'\n"
+		  "status:\n  addresses:\n" INT4("10.0.0.1")),
+	   "n1 being deleted");
+	is(ips(e, "default", "web"), "", "n1 left out too");
+	snprintf(buf, sizeof(buf), tainted, "''");
+	is(apply_err(e, buf),
+	   "test.yaml: document 0: spec.taints[0].key: key is required",
+	   "a taint without key is refused");
+	lbe_close(e);
+}
+
 /* Cilium's io.cilium.nodeipam/match-node-labels annotation. */
 static void match_node_labels(void)
 {
@@ -345,6 +375,7 @@ int main(void)
 	external_first();
 	never_from_pools();
 	excluded();
+	leaving();
 	match_node_labels();
 	etp_local();
 	node_changes();

@@ -59,8 +59,31 @@ spec:
 YAML
 }
 
+# slice NAME FAMILY ADDR1 ADDR2: a document of web's EndpointSlice NAME,
+# both endpoints ready on this node.
+slice() {
+	cat <<YAML
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: $1
+  namespace: default
+  labels: {kubernetes.io/service-name: web}
+addressType: $2
+ports:
+- {name: http, port: $BPORT, protocol: TCP}
+endpoints:
+- addresses: ["$3"]
+  nodeName: $node
+- addresses: ["$4"]
+  nodeName: $node
+YAML
+}
+
 svc_and_slice() {
-	e2e_apply <<YAML
+	{
+		cat <<YAML
 apiVersion: v1
 kind: Service
 metadata:
@@ -74,37 +97,10 @@ spec:
   clusterIP: 10.96.0.30
   ports:
   - {name: http, port: 80, targetPort: $BPORT}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: web-1
-  namespace: default
-  labels: {kubernetes.io/service-name: web}
-addressType: IPv4
-ports:
-- {name: http, port: $BPORT, protocol: TCP}
-endpoints:
-- addresses: ["$BE1_IP"]
-  nodeName: $node
-- addresses: ["$BE2_IP"]
-  nodeName: $node
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: web-2
-  namespace: default
-  labels: {kubernetes.io/service-name: web}
-addressType: IPv6
-ports:
-- {name: http, port: $BPORT, protocol: TCP}
-endpoints:
-- addresses: ["$BE1_6"]
-  nodeName: $node
-- addresses: ["$BE2_6"]
-  nodeName: $node
 YAML
+		slice web-1 IPv4 "$BE1_IP" "$BE2_IP"
+		slice web-2 IPv6 "$BE1_6" "$BE2_6"
+	} | e2e_apply
 }
 
 # backends NS ADDR: which backends answer NS's connections to ADDR:80.

@@ -45,9 +45,8 @@ const char *lbe_l2_state_text(enum lb_l2_state s)
 	return (size_t)s < LB_ARRAY_SIZE(state_text) ? state_text[s] : "?";
 }
 
-/* The node's labels: the command line's, then its Node object's. */
-static void self_labels(struct lb_engine *e, const struct lb_l2_self *self,
-			struct lb_labels *out)
+void lbe_self_labels(struct lb_engine *e, const struct lb_l2_self *self,
+		     struct lb_labels *out)
 {
 	const struct lb_node *n;
 	size_t i;
@@ -60,9 +59,8 @@ static void self_labels(struct lb_engine *e, const struct lb_l2_self *self,
 		lbe_labels_set(out, n->labels.kv[i].k, n->labels.kv[i].v);
 }
 
-/* The Service's load-balancer IPs: held ones, or another's status. */
-static void svc_lb_ips(const struct lb_service *s, struct lb_addr **v,
-		       size_t *n)
+void lbe_svc_lb_ips(const struct lb_service *s, struct lb_addr **v,
+		    size_t *n)
 {
 	size_t i;
 
@@ -92,7 +90,7 @@ static bool pol_takes(const struct lb_l2pol *p, const struct lb_service *s,
 
 /* Also Node IPAM's eTP Local rule: one rule for both, as in Cilium. */
 bool lbe_local_endpoint(struct lb_engine *e, const struct lb_service *s,
-		       const char *node)
+			const char *node)
 {
 	struct lb_svc_eps *se = lbe_htab_get(&e->eps_by_svc, s->key);
 	size_t i, j;
@@ -174,7 +172,7 @@ static void evaluate(struct lb_engine *e, const struct lb_l2_self *self,
 	bool node_ok = false;
 
 	memset(ev, 0, sizeof(*ev));
-	svc_lb_ips(s, &lb, &nlb);
+	lbe_svc_lb_ips(s, &lb, &nlb);
 	ev->policies = lb_xcalloc(e->l2pols.n + 1, sizeof(*ev->policies));
 	if (!nlb && !s->spec.next_ips) {
 		ev->state = LB_L2_NO_ADDRESS;
@@ -255,7 +253,7 @@ int lbe_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 	free(key);
 	if (!s)
 		return -ENOENT;
-	self_labels(e, self, &nl);
+	lbe_self_labels(e, self, &nl);
 	evaluate(e, self, &nl, s, &ev);
 	lbe_labels_free(&nl);
 	return report(s, &ev, cb, arg);
@@ -270,7 +268,7 @@ int lbe_foreach_l2_service(struct lb_engine *e,
 	int rc = 0;
 
 	lbe_sort_services(e);
-	self_labels(e, self, &nl);
+	lbe_self_labels(e, self, &nl);
 	for (i = 0; i < e->norder && !rc; i++) {
 		struct l2_eval ev;
 
@@ -288,8 +286,7 @@ static const char *const op_names[] = {
 	[LB_SEL_NOT_IN] = "notin",
 };
 
-/* kubectl's rendering: "a=b,c in (x,y),!d,e". */
-static char *selector_text(const struct lb_selector *sel)
+char *lbe_selector_text(const struct lb_selector *sel)
 {
 	struct lb_strbuf b = { 0 };
 	size_t i, j;
@@ -336,8 +333,8 @@ static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
 		.external_ips = p->spec.external_ips,
 		.lb_ips = p->spec.lb_ips, .conditions = conds,
 	};
-	char *ssel = selector_text(p->spec.svc_sel);
-	char *nsel = selector_text(p->spec.node_sel);
+	char *ssel = lbe_selector_text(p->spec.svc_sel);
+	char *nsel = lbe_selector_text(p->spec.node_sel);
 	const char **matched, **svcs;
 	size_t i;
 	int rc;
@@ -369,7 +366,7 @@ static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
 		struct lb_addr *lb;
 		size_t nlb;
 
-		svc_lb_ips(s, &lb, &nlb);
+		lbe_svc_lb_ips(s, &lb, &nlb);
 		free(lb);
 		if ((!s->spec.lb_class || !strcmp(s->spec.lb_class,
 						  L2_LB_CLASS)) &&
@@ -393,7 +390,7 @@ int lbe_foreach_l2_policy(struct lb_engine *e,
 	size_t i;
 	int rc = 0;
 
-	self_labels(e, self, &nl);
+	lbe_self_labels(e, self, &nl);
 	for (i = 0; i < e->l2pols.n && !rc; i++)
 		rc = policy_view(e, self, &nl,
 				 (const struct lb_l2pol *)e->l2pols.v[i], cb,
@@ -411,7 +408,7 @@ int lbe_get_l2_policy(struct lb_engine *e, const struct lb_l2_self *self,
 
 	if (!p)
 		return -ENOENT;
-	self_labels(e, self, &nl);
+	lbe_self_labels(e, self, &nl);
 	rc = policy_view(e, self, &nl, (const struct lb_l2pol *)p, cb, arg);
 	lbe_labels_free(&nl);
 	return rc;

@@ -72,6 +72,11 @@ static bool api_ok(enum lb_kind k, const char *api)
 		return !strcmp(api, "cilium.io/v2alpha1");
 	case LB_KIND_NODE:
 		return !strcmp(api, "v1");
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		return !strcmp(api, "cilium.io/v2") ||
+		       !strcmp(api, "cilium.io/v2alpha1");
 	}
 	return false;
 }
@@ -88,6 +93,7 @@ static void doc_free(struct lb_doc *o)
 	lbe_l2pol_spec_free(&o->l2);
 	lbe_labels_free(&o->node_labels);
 	lbe_node_addrs_free(&o->node_addrs);
+	lbe_bgp_spec_free(&o->bgp);
 }
 
 void lbe_docs_free(struct lb_doc *docs, size_t n)
@@ -230,7 +236,7 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 	if (lb_kind_parse(kind, &o->kind)) {
 		if (y->e && y->e->cfg.strict)
 			lbe_y_err(y, "kind",
-				 "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy or Node",
+				 "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy, Node, CiliumBGPClusterConfig, CiliumBGPPeerConfig or CiliumBGPAdvertisement",
 				 kind);
 		else
 			lbe_y_warn(y, "kind", "Skipping document of a kind we do not handle");
@@ -267,6 +273,11 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 		break;
 	case LB_KIND_NODE:
 		lbe_y_load_node(y, root, md, o);
+		break;
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		lbe_y_load_bgp(y, root, md, o);
 		break;
 	}
 	return y->errors == before;

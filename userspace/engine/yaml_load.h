@@ -3,6 +3,7 @@
 #ifndef _LB_YAML_LOAD_H
 #define _LB_YAML_LOAD_H
 
+#include "bgp.h"
 #include "endpoints.h"
 #include "l2policy.h"
 #include "lb_engine.h"
@@ -27,6 +28,7 @@ struct lb_doc {
 	struct lb_labels node_labels;
 	struct lb_node_addrs node_addrs;
 	bool node_leaving;
+	struct lb_bgp_spec bgp;
 };
 
 struct lb_engine;

@@ -36,22 +36,33 @@ static bool node_included(struct lb_engine *e, const struct lb_service *s,
 	return !s->spec.etp_local || lbe_local_endpoint(e, s, n->o.name);
 }
 
-/* Cilium sorts the address strings: "10.0.0.10" before "10.0.0.9". */
+/* An address with its text, formatted once for the sort. */
+struct text_addr {
+	char text[LB_ADDR_STRLEN];
+	struct lb_addr a;
+};
+
 static int cmp_text(const void *a, const void *b)
 {
-	char x[LB_ADDR_STRLEN], y[LB_ADDR_STRLEN];
-
-	return strcmp(lbe_addr_fmt(a, x), lbe_addr_fmt(b, y));
+	return strcmp(((const struct text_addr *)a)->text,
+		      ((const struct text_addr *)b)->text);
 }
 
+/* Cilium sorts the address strings: "10.0.0.10" before "10.0.0.9". */
 static size_t sort_uniq(struct lb_addr *v, size_t n)
 {
+	struct text_addr *t = lb_xcalloc(n + 1, sizeof(*t));
 	size_t i, k = 0;
 
-	qsort(v, n, sizeof(*v), cmp_text);
+	for (i = 0; i < n; i++) {
+		lbe_addr_fmt(&v[i], t[i].text);
+		t[i].a = v[i];
+	}
+	qsort(t, n, sizeof(*t), cmp_text);
 	for (i = 0; i < n; i++)
-		if (!k || !lbe_addr_eq(&v[k - 1], &v[i]))
-			v[k++] = v[i];
+		if (!k || !lbe_addr_eq(&v[k - 1], &t[i].a))
+			v[k++] = t[i].a;
+	free(t);
 	return k;
 }
 

@@ -171,6 +171,20 @@ spec:
   type: LoadBalancer
   loadBalancerClass: example.com/lb
   ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: node, namespace: default}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: io.cilium/node
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status:
+  addresses: [{type: InternalIP, address: 192.0.2.7}]
 YAML
 # served ARGS -- WANT: with ARGS, the Services holding an IP are WANT.
 served() {
@@ -189,14 +203,23 @@ served() {
 	ok $? "served with ${args[*]:-the defaults}: $want"
 	stop >/dev/null
 }
-# Services are listed in name order: bgp, l2, none, other.
+# Services are listed in name order: bgp, l2, node, none, other; node
+# (io.cilium/node) holds nothing unless Node IPAM is on.
 # Cilium's default with L2 announcements (on in lbipamd) and no BGP.
 served -- l2,none
+served --enable-node-ipam -- l2,node,none
 served --enable-l2-announcements=false -- none
 served --enable-l2-announcements=false --lb-classes io.cilium/l2-announcer -- l2,none
 served --enable-bgp-control-plane -- bgp,l2,none
 served --require-lb-class -- l2
 served --require-lb-class --lb-classes example.com/lb --enable-l2-announcements=no -- other
+
+start --config /dev/null --enable-node-ipam >/dev/null
+"$LBCTL" apply -f "$tmp/classes.yaml" >/dev/null
+check "Node IPAM: the io.cilium/node Service's ingress is the Node's address" sh -c \
+	'[ "$("$1" get services node -o json | jq -c .status.loadBalancer.ingress)" = "[{\"ip\":\"192.0.2.7\"}]" ]' \
+	_ "$LBCTL"
+stop >/dev/null
 
 start --config /dev/null --enable-l2-announcements=false >/dev/null
 "$LBCTL" apply -f "$tmp/classes.yaml" >/dev/null

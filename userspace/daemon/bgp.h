@@ -131,11 +131,8 @@ bool lbipamd_bgp_poll(struct lbipamd_bgp *g);
 void lbipamd_bgp_peers_of(const struct lb_bgp_node *n,
 			  struct lbipamd_bgp_peer **out, size_t *n_out);
 void lbipamd_bgp_peers_free(struct lbipamd_bgp_peer *p, size_t n);
-/*
- * The daemon's pass: asks the engine (when it reports a BGP change, or
- * when force) and applies the result.
- */
-int lbipamd_bgp_reconcile(struct lbipamd *d, bool force);
+/* The daemon's pass: asks the engine and applies its answer. */
+int lbipamd_bgp_reconcile(struct lbipamd *d);
 
 /* lbctl get bgp peers|routes: from BIRD's answers. */
 json_t *lbipamd_bgp_view(struct lbipamd_bgp *g, const char *what);

@@ -20,7 +20,8 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	userspace/engine/etcd.c userspace/engine/store_etcd.c \
 	userspace/engine/store_etcd_snap.c userspace/engine/store_etcd_cache.c
 LBIPAMD_SRCS += $(LBIPAMD_DIR)/events.c
-LBIPAMD_SRCS += $(LBIPAMD_DIR)/bgp_render.c $(LBIPAMD_DIR)/bird.c
+LBIPAMD_SRCS += $(LBIPAMD_DIR)/bgp.c $(LBIPAMD_DIR)/bgp_render.c \
+	$(LBIPAMD_DIR)/bgp_view.c $(LBIPAMD_DIR)/bird.c
 # Everything but main.c, for the tests.
 LBIPAMD_LIB_SRCS := $(filter-out $(LBIPAMD_DIR)/main.c,$(LBIPAMD_SRCS))
 LBIPAMD_HDRS := $(wildcard $(LBIPAMD_DIR)/*.h) \

@@ -385,6 +385,7 @@ static void get_usage(FILE *f)
 		"       lbctl get l2announcementpolicies [NAME] [-o wide|yaml|json]\n"
 		"       lbctl get nodes [NAME] [-o wide|yaml|json]\n"
 		"       lbctl get events [-A | -n NS] [-o wide|yaml|json]\n"
+		"       lbctl get bgp peers|routes [-o wide|yaml|json]\n"
 		"       lbctl get status [-o yaml|json]\n");
 }
 
@@ -399,6 +400,8 @@ int lbctl_do_get(const struct lbctl_opts *o)
 		get_usage(stdout);
 		return 0;
 	}
+	if (o->argc >= 1 && !strcmp(o->argv[0], "bgp"))
+		return lbctl_get_bgp(o);
 	if (o->argc >= 1 && o->argc <= 2)
 		res = resource(o->argv[0]);
 	if (res == RES_NONE || res == RES_ENDPOINTSLICE) {

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The Debian packages as a user gets them: `make deb` (debhelper, lintian
-# without errors) on the host, then, in the VM on Debian's 6.1 kernel,
-# `apt-get install ./lbipam-dkms_*.deb ./lbipam_*.deb` into a writable
-# overlay of the (read-only) root: DKMS builds the module for the running
-# kernel, it loads, lbipamd starts from the unit's own ExecStart line (no
-# systemd in the VM) and programs it, and a purge takes everything away.
-# Prints TAP.
+# without errors), then `apt-get install ./lbipam-dkms_*.deb
+# ./lbipam_*.deb` into a chroot on a writable overlay of the host's root
+# whose /lib/modules holds only the VM's kernel (Debian's 6.1): the
+# packages' own maintainer scripts run and DKMS builds the module for that
+# kernel, natively (under the VM's emulation the same build took a quarter
+# of an hour). Then the VM boots that kernel on the same overlay: DKMS's
+# module loads, lbipamd starts from the unit's own ExecStart line (no
+# systemd in the VM) and programs it. Back on the host a purge takes
+# everything away. Prints TAP.
 # Usage: scripts/deb-check.sh [--kernel KV]    (the VM's kernel; default 6.1)
 set -uo pipefail
 
@@ -32,77 +35,130 @@ check() {
 	ok $? "$d"
 }
 
+# The overlay's layers: root/ (the root's changes), mods/ (the changes to
+# /lib/modules/KV). On a tmpfs of their own: an upper layer may not lie on
+# the filesystem of its lower one, and the VM reads them through the repo
+# share.
+work=$top/build/deb-check
+r=$work/root-mnt
+
+in_root() { chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"; }
+
+# mount_root LOWER...: the chroot at $r, the given layers over /, with
+# /lib/modules holding only $kv (its lower layers: $kv_lower).
+mount_root() {
+	mkdir -p "$r" "$work/up" "$work/wk"
+	mount -t overlay overlay -o "lowerdir=$1,upperdir=$work/up,workdir=$work/wk" "$r" &&
+		mount -t proc proc "$r/proc" &&
+		mount --rbind /sys "$r/sys" && mount --make-rslave "$r/sys" &&
+		mount --rbind /dev "$r/dev" && mount --make-rslave "$r/dev" &&
+		mount -t tmpfs tmpfs "$r/run" &&
+		mount -t tmpfs tmpfs "$r/tmp" &&
+		mount -t tmpfs tmpfs "$r/usr/lib/modules" &&
+		mkdir -p "$r/usr/lib/modules/$kv" "$work/mup" "$work/mwk" &&
+		mount -t overlay overlay -o "lowerdir=$kv_lower,upperdir=$work/mup,workdir=$work/mwk" \
+			"$r/usr/lib/modules/$kv"
+}
+
+umount_root() {
+	umount -R "$r" 2>/dev/null || umount -R -l "$r" 2>/dev/null
+	! mountpoint -q "$r"
+}
+
 if [[ "${1:-}" != --in-vm ]]; then
 	kernel=6.1
 	[[ "${1:-}" == --kernel && -n "${2:-}" ]] && kernel=$2
 	out=$(mktemp)
-	trap 'rm -f "$out"' EXIT
+	# shellcheck disable=SC2317 # the EXIT trap
+	cleanup() {
+		umount_root
+		mountpoint -q "$work" && umount "$work"
+		rm -f "$out"
+	}
+	trap cleanup EXIT
 	check "make deb: lbipam and lbipam-dkms build, lintian reports no error" \
 		make -s -C "$top" deb
-	if ((failed)); then
-		echo "1..$n"
-		exit 1
-	fi
+	((failed)) && { echo "1..$n"; exit 1; }
 	grep -E '^[EW]: ' "$top/build/deb/lintian.log" | sed 's/^/# lintian: /'
-	# The VM's TAP continues this numbering.
-	LBIPAM_DEB_FIRST=$n scripts/vm-run.sh --kernel "$kernel" --timeout 1500 \
+	kv=$(scripts/kver.sh "$kernel") || { echo "not ok - no kernel $kernel"; exit 1; }
+	umount_root >/dev/null 2>&1
+	mountpoint -q "$work" && umount "$work"
+	mkdir -p "$work" && mount -t tmpfs tmpfs "$work" || exit 1
+	kv_lower=/usr/lib/modules/$kv
+	mount_root / || { echo "not ok - cannot mount the overlay root"; exit 1; }
+	cp "$top"/build/deb/lbipam_"$ver"_*.deb "$top"/build/deb/lbipam-dkms_"$ver"_all.deb "$r/tmp/"
+	rm -f "$r/var/lib/man-db/auto-update"
+	check "apt-get install ./lbipam-dkms ./lbipam: DKMS builds for $kv, the only kernel in the root" \
+		in_root sh -c 'apt-get install -y -q /tmp/lbipam-dkms_*.deb /tmp/lbipam_*.deb'
+	check "DKMS built and installed lbipam/$ver for $kv" \
+		in_root sh -c "dkms status -m lbipam -v $ver -k $kv | grep -q ': installed'"
+	ko=$(in_root modinfo -k "$kv" -F filename lbipam 2>/dev/null)
+	check "modinfo finds DKMS's module ($ko)" \
+		test "$ko" = "/lib/modules/$kv/updates/dkms/lbipam.ko" -o \
+		"$ko" = "/lib/modules/$kv/updates/dkms/lbipam.ko.xz"
+	check "the group lbipam exists (lbipam's postinst)" in_root getent group lbipam
+	check "lbctl's bash completion is installed and registers" \
+		in_root bash -c '. /usr/share/bash-completion/completions/lbctl && complete -p lbctl'
+	check "man pages lbctl(8) and lbipamd(8) are installed" \
+		test -f "$r/usr/share/man/man8/lbctl.8.gz" -a -f "$r/usr/share/man/man8/lbipamd.8.gz"
+	# The VM mounts the same layers (read-only, under its own upper).
+	umount_root || { echo "not ok - the overlay root stays mounted"; exit 1; }
+	mv "$work/up" "$work/root" && mv "$work/mup" "$work/mods" &&
+		rm -rf "$work/wk" "$work/mwk"
+	echo "$n" >"$work/n"
+	LBIPAM_DEB_KV=$kv scripts/vm-run.sh --kernel "$kernel" --timeout 900 \
 		-- "$top/scripts/deb-check.sh" --in-vm
-	exit $?
+	rc=$?
+	n=$(cat "$work/n")
+	((rc == 0)) || failed=1
+	# The purge runs on the host, on the layers as the VM left them.
+	kv_lower=$work/mods:/usr/lib/modules/$kv
+	mount_root "$work/root:/" || { echo "not ok - cannot mount the overlay root again"; exit 1; }
+	out=$(mktemp)
+	check "apt-get purge removes both packages" \
+		in_root apt-get purge -y -q lbipam lbipam-dkms
+	check "DKMS no longer knows lbipam" \
+		sh -c "test -z \"\$(chroot '$r' dkms status -m lbipam 2>&1)\""
+	check "no lbipam.ko is left in the module tree" \
+		sh -c "! find '$r/usr/lib/modules/$kv' -name 'lbipam.ko*' | grep -q ."
+	echo "1..$n"
+	exit $failed
 fi
 
-# In the VM, as root. Everything below happens in the overlay; the host's
-# root stays untouched.
-n=${LBIPAM_DEB_FIRST:-0}
+# In the VM: the host's layers over the VM's own root, under a tmpfs upper.
+n=$(cat "$work/n")
 kv=$(uname -r)
-work=/tmp/deb-check
-r=$work/root
-out=$work/out
-mkdir -p "$work/upper" "$work/work" "$r"
-mount -t overlay overlay \
-	-o "lowerdir=/,upperdir=$work/upper,workdir=$work/work" "$r" || exit 1
+[[ "$kv" == "${LBIPAM_DEB_KV:-$kv}" ]] || { echo "not ok - booted $kv, not $LBIPAM_DEB_KV"; exit 1; }
+tmpw=/tmp/deb-check
+mkdir -p "$tmpw"
+mount -t tmpfs tmpfs "$tmpw" && mkdir -p "$tmpw/up" "$tmpw/wk" || exit 1
+r=$tmpw/root-mnt
+mkdir -p "$r"
+mount -t overlay overlay -o "lowerdir=$work/root:/,upperdir=$tmpw/up,workdir=$tmpw/wk" "$r" || exit 1
 mount -t proc proc "$r/proc"
 mount --rbind /sys "$r/sys"
 mount --rbind /dev "$r/dev"
 mount -t tmpfs tmpfs "$r/run"
 mount -t tmpfs tmpfs "$r/tmp"
-# The VM's module tree (unpacked from the kernel's package, on a tmpfs):
-# where DKMS installs and depmod writes, and what modprobe reads.
-mount --rbind "/usr/lib/modules/$kv" "$r/usr/lib/modules/$kv"
-# The VM runs one kernel; the host's other header sets would make DKMS
-# build for them too (the newest kernel as well as the running one):
-# minutes under TCG that scripts/dkms-check.sh already spends on the host.
-for d in "$r"/usr/lib/modules/*; do
-	[[ "${d##*/}" == "$kv" ]] || rm -rf "$d"
-done
-# man-db's trigger re-indexes every manual page on each dpkg run: minutes
-# under TCG and nothing this test looks at (what Debian's container images
-# do too).
-rm -f "$r/var/lib/man-db/auto-update"
-cp "$top"/build/deb/lbipam_"$ver"_*.deb "$top"/build/deb/lbipam-dkms_"$ver"_all.deb "$r/tmp/"
-
-in_root() { chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-	DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"; }
-
-check "apt-get install ./lbipam-dkms ./lbipam (dependencies already on the image)" \
-	in_root sh -c 'apt-get install -y -q /tmp/lbipam-dkms_*.deb /tmp/lbipam_*.deb'
-check "DKMS built and installed lbipam/$ver for the running kernel $kv" \
-	in_root sh -c "dkms status -m lbipam -v $ver -k $kv | grep -q ': installed'"
-ko=$(in_root modinfo -k "$kv" -F filename lbipam 2>/dev/null)
-check "modinfo finds DKMS's module ($ko)" \
-	test "$ko" = "/lib/modules/$kv/updates/dkms/lbipam.ko" -o \
-	"$ko" = "/lib/modules/$kv/updates/dkms/lbipam.ko.xz"
+# The kernel's own modules (from the kernel share; the host has none of
+# them) and DKMS's updates/ as the host left it, then the index files.
+kroot=/run/lbipam/kroot
+src=$kroot/lib/modules/$kv
+[[ -d "$src/kernel" ]] || src=$kroot/usr/lib/modules/$kv
+md=$r/usr/lib/modules/$kv
+mount -t tmpfs -o mode=0755 tmpfs "$md" && mkdir -p "$md/kernel" "$md/updates" &&
+	mount --bind "$src/kernel" "$md/kernel" &&
+	mount --bind "$work/mods/updates" "$md/updates" &&
+	cp "$src"/modules.order "$src"/modules.builtin* "$md/" || exit 1
+out=$tmpw/out
+# The host's depmod saw no other module of this kernel.
+check "depmod $kv with DKMS's module among the kernel's own" in_root depmod -a "$kv"
 check "modprobe lbipam loads it" in_root modprobe lbipam
 srcv=$(in_root modinfo -k "$kv" -F srcversion lbipam 2>/dev/null)
 check "the loaded module is the one DKMS built (srcversion ${srcv:-none})" \
 	test -n "$srcv" -a "$(cat /sys/module/lbipam/srcversion 2>/dev/null)" = "$srcv"
-check "the group lbipam exists (lbipam's postinst)" in_root getent group lbipam
-check "lbctl's bash completion is installed and registers" \
-	in_root bash -c '. /usr/share/bash-completion/completions/lbctl && complete -p lbctl'
-check "man pages lbctl(8) and lbipamd(8) are installed" \
-	test -f "$r/usr/share/man/man8/lbctl.8.gz" -a -f "$r/usr/share/man/man8/lbipamd.8.gz"
 
-# lbipamd as systemd would start it: the unit's ExecStart, after creating
-# its StateDirectory and RuntimeDirectory.
 unit=$r/lib/systemd/system/lbipamd.service
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 state_dir=$(sed -n 's/^StateDirectory=//p' "$unit")
@@ -111,14 +167,14 @@ check "the unit starts /usr/sbin/lbipamd" test "${exec_start%% *}" = /usr/sbin/l
 mkdir -p "$r/var/lib/$state_dir" "$r/run/$run_dir"
 # shellcheck disable=SC2086  # ExecStart is a command line, split as systemd does
 (exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $exec_start) \
-	>"$work/lbipamd.log" 2>&1 &
+	>"$tmpw/lbipamd.log" 2>&1 &
 pid=$!
 up=1
 for ((i = 0; i < 100; i++)); do
 	in_root lbctl get status >/dev/null 2>&1 && { up=0; break; }
 	sleep 0.2
 done
-out=$work/lbipamd.log
+out=$tmpw/lbipamd.log
 ok $up "lbipamd runs from ExecStart (\"$exec_start\") and answers lbctl"
 
 cat >"$r/tmp/objects.yaml" <<'YAML'
@@ -148,7 +204,7 @@ endpoints:
 - addresses: ["10.244.0.5"]
   conditions: {ready: true}
 YAML
-out=$work/out
+out=$tmpw/out
 check "lbctl apply -f: a pool, a Service and its EndpointSlice" \
 	in_root lbctl apply -f /tmp/objects.yaml
 programmed=1
@@ -165,18 +221,10 @@ ok $programmed "lbipamd programmed DKMS's module: 198.51.100.0:80/tcp -> 10.244.
 kill -TERM "$pid" 2>/dev/null
 wait "$pid"
 rc=$?
-out=$work/lbipamd.log
+out=$tmpw/lbipamd.log
 ((up == 0)) || rc=1
 ok $rc "lbipamd stops on SIGTERM with status 0"
-out=$work/out
 rmmod lbipam 2>"$out"
-check "apt-get purge removes both packages" \
-	in_root apt-get purge -y -q lbipam lbipam-dkms
-check "DKMS no longer knows lbipam" \
-	sh -c "test -z \"\$(chroot '$r' dkms status -m lbipam 2>&1)\""
-check "no lbipam.ko is left in the module tree" \
-	sh -c "! find '/usr/lib/modules/$kv/updates' -name 'lbipam.ko*' | grep -q ."
-
-umount -R "$r" 2>/dev/null || umount -l "$r"
-echo "1..$n"
+umount -R "$r" 2>/dev/null || umount -R -l "$r"
+echo "$n" >"$work/n"
 exit $failed

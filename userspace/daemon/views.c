@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "daemon/lbipamd.h"
+#include "engine/lb_bgp.h"
 #include "lib/lbipamd_proto.h"
 
 json_t *lbipamd_fail(const char *fmt, ...)
@@ -131,6 +132,7 @@ struct view_ctx {
 	struct lb_engine *eng;
 	json_t *items;
 	const char *ns;			/* only this namespace, or NULL */
+	const char *name;		/* only this object, or NULL */
 };
 
 /*
@@ -448,6 +450,27 @@ static int l2pol_json_cb(const struct lb_l2_policy_info *p, void *arg)
 	return 0;
 }
 
+static int bgp_json_cb(const struct lb_bgp_object_info *o, void *arg)
+{
+	struct view_ctx *c = arg;
+	json_t *conds, *j;
+	size_t i;
+
+	if (c->name && strcmp(c->name, o->name))
+		return 0;
+	conds = json_array();
+	for (i = 0; i < o->n_conditions; i++)
+		json_array_append_new(conds, cond_json(&o->conditions[i]));
+	j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O}", "name", o->name,
+		      "kind", lb_kind_name(o->kind), "created",
+		      (json_int_t)(o->created / 1000000000), "generation",
+		      (json_int_t)o->generation, "summary", o->summary,
+		      "conditions", conds);
+	add_cluster_item(c, j, o->kind, o->name, o->created, o->generation,
+			 o->resource_version, conds);
+	return 0;
+}
+
 static int node_json_cb(const struct lb_node_info *n, void *arg)
 {
 	struct view_ctx *c = arg;
@@ -508,7 +531,8 @@ static json_t *describe_item(struct lbipamd *d, enum lb_kind k,
 		json_object_set_new(item, "ips", ips);
 		return item;
 	}
-	if (k == LB_KIND_L2POLICY)
+	if (k == LB_KIND_L2POLICY || k == LB_KIND_BGP_CLUSTER ||
+	    k == LB_KIND_BGP_PEER || k == LB_KIND_BGP_ADVERT)
 		return item;
 	if (k == LB_KIND_NODE) {
 		if (d->node.name && !strcmp(d->node.name, name))
@@ -556,6 +580,12 @@ static int view_items(struct lbipamd *d, enum lb_kind k, const char *ns,
 		return name ? lbe_get_node(d->eng, name, node_json_cb,
 						 c) :
 			lbe_foreach_node(d->eng, node_json_cb, c);
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		c->name = name;
+		rc = lbe_foreach_bgp_object(d->eng, k, bgp_json_cb, c);
+		return !rc && name && !json_array_size(c->items) ? -ENOENT : rc;
 	default:
 		return -EINVAL;
 	}
@@ -577,7 +607,7 @@ json_t *lbipamd_view_get(struct lbipamd *d, json_t *req, bool describe)
 		return res;
 	}
 	if (lb_kind_parse_alias(kind, &k) || k == LB_KIND_ENDPOINTSLICE)
-		return lbipamd_fail("unknown resource type '%s': use ippools, services, l2announcementpolicies, nodes or events",
+		return lbipamd_fail("unknown resource type '%s': use ippools, services, l2announcementpolicies, nodes, bgpclusterconfigs, bgppeerconfigs, bgpadvertisements or events",
 				    kind ? kind : "");
 	if (describe && !name)
 		return lbipamd_fail("describe needs a name");

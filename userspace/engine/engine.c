@@ -353,14 +353,11 @@ static bool upsert_eps(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	return true;
 }
 
-/*
- * A cluster-scoped object of one of the L2 kinds: created or found, its
- * document replaced; false if the text is unchanged.
- */
-static struct lb_named *upsert_named(struct lb_engine *e,
-				     struct lb_named_set *set, size_t size,
-				     struct lb_doc *o, int64_t created,
-				     uint64_t generation, bool *fresh)
+/* Cluster-scoped kinds (L2 policies, Nodes, BGP objects); see engine_int.h. */
+struct lb_named *lbe_upsert_named(struct lb_engine *e,
+				  struct lb_named_set *set, size_t size,
+				  struct lb_doc *o, int64_t created,
+				  uint64_t generation, bool *fresh)
 {
 	struct lb_named *x = lbe_named_find(set, o->name);
 
@@ -386,7 +383,7 @@ static bool upsert_l2(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation)
 {
 	bool node = o->kind == LB_KIND_NODE, fresh;
-	struct lb_named *x = upsert_named(e, node ? &e->nodes : &e->l2pols,
+	struct lb_named *x = lbe_upsert_named(e, node ? &e->nodes : &e->l2pols,
 			node ? sizeof(struct lb_node) : sizeof(struct lb_l2pol),
 			o, created, generation, &fresh);
 	struct lb_l2pol *p = (struct lb_l2pol *)x;
@@ -396,6 +393,8 @@ static bool upsert_l2(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		return false;
 	e->l2_changed_all = true;
 	if (node) {
+		/* Its labels choose the node's BGP cluster configs. */
+		e->bgp_changed = true;
 		if (!fresh)
 			lbe_labels_free(&n->labels);
 		n->labels = o->node_labels;
@@ -423,6 +422,10 @@ bool lbe_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	case LB_KIND_L2POLICY:
 	case LB_KIND_NODE:
 		return upsert_l2(e, o, created, generation);
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		return lbe_bgp_upsert(e, o, created, generation);
 	}
 	return false;
 }
@@ -496,6 +499,7 @@ static int remove_l2(struct lb_engine *e, bool node, const char *key)
 	lbe_named_remove(set, x);
 	named_free(x, node);
 	e->l2_changed_all = true;
+	e->bgp_changed |= node;
 	return 0;
 }
 
@@ -517,6 +521,7 @@ void lbe_free_state(struct lb_engine *e)
 	free_named(&e->l2pols, false);
 	free_named(&e->nodes, true);
 	e->l2_changed_all = true;
+	lbe_bgp_free_all(e);
 
 	lbe_holdings_free(e);
 	while ((s = lbe_htab_next(&e->svcs, &it)))
@@ -607,6 +612,10 @@ int lbe_remove(struct lb_engine *e, enum lb_kind kind, const char *key)
 	case LB_KIND_L2POLICY:
 	case LB_KIND_NODE:
 		return remove_l2(e, kind == LB_KIND_NODE, key);
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		return lbe_bgp_remove(e, kind, key);
 	}
 	return -ENOENT;
 }

@@ -24,6 +24,7 @@ LBENGINE_SRCS := $(addprefix $(LBENGINE_DIR)/, util.c addr.c selector.c \
 	yaml_load.c yaml_pool.c yaml_service.c yaml_eps.c store_sqlite.c persist.c \
 	engine.c query.c log.c endpoints.c kview.c yaml_json.c apply.c counts.c \
 	yaml_selector.c yaml_l2.c l2policy.c l2announce.c \
+	yaml_bgp.c bgpobj.c bgp.c \
 	status.c events.c) \
 	userspace/lib/lb_names.c userspace/lib/lb_addr.c userspace/lib/lb_mem.c
 LBENGINE_HDRS := $(wildcard $(LBENGINE_DIR)/*.h) userspace/lib/lb_names.h \

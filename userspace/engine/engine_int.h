@@ -90,6 +90,10 @@ struct lb_engine {
 	struct lb_named_set nodes;
 	/* A policy or Node changed: every Service's announcements may. */
 	bool l2_changed_all;
+	/* CiliumBGPClusterConfig, PeerConfig, Advertisement (lb_bgp_obj) */
+	struct lb_named_set bgp[3];
+	/* A BGP object or a Node changed since lbe_changed_clear(). */
+	bool bgp_changed;
 
 	struct lb_htab holdings;	/* by address */
 	struct lb_addr *touched;	/* holdings to recount */
@@ -143,6 +147,15 @@ struct lb_doc;
  */
 bool lbe_upsert(struct lb_engine *e, struct lb_doc *o, int64_t created,
 		      uint64_t generation);
+/*
+ * A cluster-scoped object of size bytes (beginning with its lb_named) in
+ * set: created or found, its document replaced; NULL if the text is the
+ * same.  The caller moves the spec.
+ */
+struct lb_named *lbe_upsert_named(struct lb_engine *e,
+				  struct lb_named_set *set, size_t size,
+				  struct lb_doc *o, int64_t created,
+				  uint64_t generation, bool *fresh);
 void lbe_free_state(struct lb_engine *e);
 int lbe_remove(struct lb_engine *e, enum lb_kind kind, const char *key);
 /* The stored YAML text of an object, or NULL. */
@@ -185,6 +198,23 @@ typedef void (*lb_objstat_fn)(struct lb_engine *e, enum lb_kind kind,
 			      const char *key, struct lb_objstat *st,
 			      void *arg);
 void lbe_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg);
+/* Sets an object's conditions c, computed now for generation gen. */
+void lbe_status_set(struct lb_engine *e, enum lb_kind kind, const char *key,
+		    struct lb_objstat *st, uint64_t gen,
+		    const struct lb_condition *c, size_t n);
+
+/* l2announce.c, shared with the BGP answer */
+/* The node's labels: the command line's, then its Node object's. */
+void lbe_self_labels(struct lb_engine *e, const struct lb_l2_self *self,
+		     struct lb_labels *out);
+/* The LB IPs a Service has: held ones, or another controller's status. */
+void lbe_svc_lb_ips(const struct lb_service *s, struct lb_addr **v,
+		    size_t *n);
+/* A ready endpoint of the Service on node (for externalTrafficPolicy Local). */
+bool lbe_local_endpoint(struct lb_engine *e, const struct lb_service *s,
+			const char *node);
+/* kubectl's rendering of a selector: "a=b,c in (x,y)"; "<all>" if empty. */
+char *lbe_selector_text(const struct lb_selector *sel);
 
 /* events.c */
 void lbe_event(struct lb_engine *e, bool warning, const char *reason,

@@ -77,6 +77,7 @@ void lbe_changed_clear(struct lb_engine *e)
 	e->nchanged = 0;
 	e->changed_all = false;
 	e->l2_changed_all = false;
+	e->bgp_changed = false;
 }
 
 /* ------------------------------------------ slices by their Service --- */

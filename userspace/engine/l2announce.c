@@ -45,9 +45,8 @@ const char *lbe_l2_state_text(enum lb_l2_state s)
 	return (size_t)s < LB_ARRAY_SIZE(state_text) ? state_text[s] : "?";
 }
 
-/* The node's labels: the command line's, then its Node object's. */
-static void self_labels(struct lb_engine *e, const struct lb_l2_self *self,
-			struct lb_labels *out)
+void lbe_self_labels(struct lb_engine *e, const struct lb_l2_self *self,
+		     struct lb_labels *out)
 {
 	const struct lb_node *n;
 	size_t i;
@@ -60,9 +59,8 @@ static void self_labels(struct lb_engine *e, const struct lb_l2_self *self,
 		lbe_labels_set(out, n->labels.kv[i].k, n->labels.kv[i].v);
 }
 
-/* The Service's load-balancer IPs: held ones, or another's status. */
-static void svc_lb_ips(const struct lb_service *s, struct lb_addr **v,
-		       size_t *n)
+void lbe_svc_lb_ips(const struct lb_service *s, struct lb_addr **v,
+		    size_t *n)
 {
 	size_t i;
 
@@ -90,8 +88,8 @@ static bool pol_takes(const struct lb_l2pol *p, const struct lb_service *s,
 	       (p->spec.external_ips && s->spec.next_ips);
 }
 
-static bool local_endpoint(struct lb_engine *e, const struct lb_service *s,
-			   const char *node)
+bool lbe_local_endpoint(struct lb_engine *e, const struct lb_service *s,
+			const char *node)
 {
 	struct lb_svc_eps *se = lbe_htab_get(&e->eps_by_svc, s->key);
 	size_t i, j;
@@ -173,7 +171,7 @@ static void evaluate(struct lb_engine *e, const struct lb_l2_self *self,
 	bool node_ok = false;
 
 	memset(ev, 0, sizeof(*ev));
-	svc_lb_ips(s, &lb, &nlb);
+	lbe_svc_lb_ips(s, &lb, &nlb);
 	ev->policies = lb_xcalloc(e->l2pols.n + 1, sizeof(*ev->policies));
 	if (!nlb && !s->spec.next_ips) {
 		ev->state = LB_L2_NO_ADDRESS;
@@ -203,7 +201,7 @@ static void evaluate(struct lb_engine *e, const struct lb_l2_self *self,
 		ev->state = LB_L2_NO_POLICY;
 	else if (!node_ok)
 		ev->state = LB_L2_NODE_NOT_SELECTED;
-	else if (s->spec.etp_local && !local_endpoint(e, s, self->name))
+	else if (s->spec.etp_local && !lbe_local_endpoint(e, s, self->name))
 		ev->state = LB_L2_NO_LOCAL_ENDPOINT;
 	else if (!ev->npairs)
 		ev->state = LB_L2_NO_INTERFACE;
@@ -254,7 +252,7 @@ int lbe_l2_service(struct lb_engine *e, const struct lb_l2_self *self,
 	free(key);
 	if (!s)
 		return -ENOENT;
-	self_labels(e, self, &nl);
+	lbe_self_labels(e, self, &nl);
 	evaluate(e, self, &nl, s, &ev);
 	lbe_labels_free(&nl);
 	return report(s, &ev, cb, arg);
@@ -269,7 +267,7 @@ int lbe_foreach_l2_service(struct lb_engine *e,
 	int rc = 0;
 
 	lbe_sort_services(e);
-	self_labels(e, self, &nl);
+	lbe_self_labels(e, self, &nl);
 	for (i = 0; i < e->norder && !rc; i++) {
 		struct l2_eval ev;
 
@@ -287,8 +285,7 @@ static const char *const op_names[] = {
 	[LB_SEL_NOT_IN] = "notin",
 };
 
-/* kubectl's rendering: "a=b,c in (x,y),!d,e". */
-static char *selector_text(const struct lb_selector *sel)
+char *lbe_selector_text(const struct lb_selector *sel)
 {
 	struct lb_strbuf b = { 0 };
 	size_t i, j;
@@ -335,8 +332,8 @@ static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
 		.external_ips = p->spec.external_ips,
 		.lb_ips = p->spec.lb_ips, .conditions = conds,
 	};
-	char *ssel = selector_text(p->spec.svc_sel);
-	char *nsel = selector_text(p->spec.node_sel);
+	char *ssel = lbe_selector_text(p->spec.svc_sel);
+	char *nsel = lbe_selector_text(p->spec.node_sel);
 	const char **matched, **svcs;
 	size_t i;
 	int rc;
@@ -368,7 +365,7 @@ static int policy_view(struct lb_engine *e, const struct lb_l2_self *self,
 		struct lb_addr *lb;
 		size_t nlb;
 
-		svc_lb_ips(s, &lb, &nlb);
+		lbe_svc_lb_ips(s, &lb, &nlb);
 		free(lb);
 		if ((!s->spec.lb_class || !strcmp(s->spec.lb_class,
 						  L2_LB_CLASS)) &&
@@ -392,7 +389,7 @@ int lbe_foreach_l2_policy(struct lb_engine *e,
 	size_t i;
 	int rc = 0;
 
-	self_labels(e, self, &nl);
+	lbe_self_labels(e, self, &nl);
 	for (i = 0; i < e->l2pols.n && !rc; i++)
 		rc = policy_view(e, self, &nl,
 				 (const struct lb_l2pol *)e->l2pols.v[i], cb,
@@ -410,7 +407,7 @@ int lbe_get_l2_policy(struct lb_engine *e, const struct lb_l2_self *self,
 
 	if (!p)
 		return -ENOENT;
-	self_labels(e, self, &nl);
+	lbe_self_labels(e, self, &nl);
 	rc = policy_view(e, self, &nl, (const struct lb_l2pol *)p, cb, arg);
 	lbe_labels_free(&nl);
 	return rc;

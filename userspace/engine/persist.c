@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Keeping the engine and its SQLite database telling the same story. */
 #include "engine_int.h"
+#include "bgp.h"
 #include "holding.h"
 #include "store.h"
 #include "yaml_load.h"
@@ -89,6 +90,15 @@ bool lbe_record(struct lb_engine *e, enum lb_kind kind,
 	case LB_KIND_NODE:
 		named = lbe_named_find(kind == LB_KIND_NODE ? &e->nodes :
 				      &e->l2pols, key);
+		if (!named)
+			return false;
+		fill_record(o, named->created, named->generation, named->doc,
+			    &named->st, conds);
+		return true;
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		named = lbe_named_find(lbe_bgp_set(e, kind), key);
 		if (!named)
 			return false;
 		fill_record(o, named->created, named->generation, named->doc,

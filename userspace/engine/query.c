@@ -524,6 +524,10 @@ size_t lbe_count(const struct lb_engine *e, enum lb_kind kind)
 		return e->l2pols.n;
 	case LB_KIND_NODE:
 		return e->nodes.n;
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		return e->bgp[kind - LB_KIND_BGP_CLUSTER].n;
 	default:
 		return 0;
 	}

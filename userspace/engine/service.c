@@ -10,15 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void lbe_svc_spec_free(struct lb_svc_spec *s)
 {
 	size_t i;
@@ -29,8 +20,8 @@ void lbe_svc_spec_free(struct lb_svc_spec *s)
 	free(s->req);
 	free(s->ext_ips);
 	free(s->sharing_key);
-	free_strv(s->xns, s->nxns);
-	free_strv(s->pools, s->npools);
+	lbe_strv_free(s->xns, s->nxns);
+	lbe_strv_free(s->pools, s->npools);
 	for (i = 0; i < s->nports; i++) {
 		free(s->ports[i].name);
 		free(s->ports[i].target_name);
@@ -39,7 +30,7 @@ void lbe_svc_spec_free(struct lb_svc_spec *s)
 	free(s->hints);
 	free(s->type);
 	free(s->cips);
-	free_strv(s->cip_text, s->ncip_text);
+	lbe_strv_free(s->cip_text, s->ncip_text);
 	free(s->ranges);
 	memset(s, 0, sizeof(*s));
 }

@@ -4,6 +4,7 @@
  * condition transition times kept as meta.SetStatusCondition keeps them.
  */
 #include "engine_int.h"
+#include "bgp.h"
 #include "holding.h"
 
 #include <errno.h>
@@ -56,6 +57,11 @@ struct lb_objstat *lbe_objstat(struct lb_engine *e, enum lb_kind kind,
 	case LB_KIND_NODE:
 		named = lbe_named_find(kind == LB_KIND_NODE ? &e->nodes :
 				      &e->l2pols, key);
+		return named ? &named->st : NULL;
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		named = lbe_named_find(lbe_bgp_set(e, kind), key);
 		return named ? &named->st : NULL;
 	}
 	return NULL;
@@ -312,6 +318,7 @@ void lbe_status_sync(struct lb_engine *e)
 	lbe_foreach_pool(e, sync_pool_cb, e);
 	for (i = 0; i < e->l2pols.n; i++)
 		sync_l2pol(e, (struct lb_l2pol *)e->l2pols.v[i]);
+	lbe_bgp_status_sync(e);
 	for (i = 0; i < e->nstatq; i++) {
 		s = e->statq[i];
 		s->stat_queued = false;
@@ -324,6 +331,7 @@ void lbe_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg)
 {
 	struct lb_service *s;
 	struct lb_eps *x;
+	enum lb_kind k;
 	size_t i, it = 0;
 
 	for (i = 0; i < e->npools; i++)
@@ -339,4 +347,15 @@ void lbe_status_foreach(struct lb_engine *e, lb_objstat_fn fn, void *arg)
 	for (i = 0; i < e->nodes.n; i++)
 		fn(e, LB_KIND_NODE, e->nodes.v[i]->name, &e->nodes.v[i]->st,
 		   arg);
+	for (k = LB_KIND_BGP_CLUSTER; k <= LB_KIND_BGP_ADVERT; k++)
+		for (i = 0; i < lbe_bgp_set(e, k)->n; i++)
+			fn(e, k, lbe_bgp_set(e, k)->v[i]->name,
+			   &lbe_bgp_set(e, k)->v[i]->st, arg);
+}
+
+void lbe_status_set(struct lb_engine *e, enum lb_kind kind, const char *key,
+		    struct lb_objstat *st, uint64_t gen,
+		    const struct lb_condition *c, size_t n)
+{
+	sync_object(e, kind, key, st, gen, c, n, 0);
 }

@@ -256,3 +256,12 @@ void *lbe_htab_next(const struct lb_htab *t, size_t *iter)
 	}
 	return NULL;
 }
+
+void lbe_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

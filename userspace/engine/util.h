@@ -31,6 +31,8 @@ struct lb_strbuf {
 	size_t cap;
 };
 
+/* Frees n strings and the array holding them. */
+void lbe_strv_free(char **v, size_t n);
 void lbe_sb_addn(struct lb_strbuf *b, const char *s, size_t n);
 void lbe_sb_add(struct lb_strbuf *b, const char *s);
 void lbe_sb_addc(struct lb_strbuf *b, char c);

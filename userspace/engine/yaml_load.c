@@ -72,6 +72,11 @@ static bool api_ok(enum lb_kind k, const char *api)
 		return !strcmp(api, "cilium.io/v2alpha1");
 	case LB_KIND_NODE:
 		return !strcmp(api, "v1");
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		return !strcmp(api, "cilium.io/v2") ||
+		       !strcmp(api, "cilium.io/v2alpha1");
 	}
 	return false;
 }
@@ -87,6 +92,7 @@ static void doc_free(struct lb_doc *o)
 	lbe_eps_spec_free(&o->eps);
 	lbe_l2pol_spec_free(&o->l2);
 	lbe_labels_free(&o->node_labels);
+	lbe_bgp_spec_free(&o->bgp);
 }
 
 void lbe_docs_free(struct lb_doc *docs, size_t n)
@@ -229,7 +235,7 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 	if (lb_kind_parse(kind, &o->kind)) {
 		if (y->e && y->e->cfg.strict)
 			lbe_y_err(y, "kind",
-				 "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy or Node",
+				 "unknown kind '%s': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy, Node, CiliumBGPClusterConfig, CiliumBGPPeerConfig or CiliumBGPAdvertisement",
 				 kind);
 		else
 			lbe_y_warn(y, "kind", "Skipping document of a kind we do not handle");
@@ -266,6 +272,11 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 		break;
 	case LB_KIND_NODE:
 		lbe_y_load_node(y, md, o);
+		break;
+	case LB_KIND_BGP_CLUSTER:
+	case LB_KIND_BGP_PEER:
+	case LB_KIND_BGP_ADVERT:
+		lbe_y_load_bgp(y, root, md, o);
 		break;
 	}
 	return y->errors == before;

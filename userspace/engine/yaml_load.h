@@ -3,6 +3,7 @@
 #ifndef _LB_YAML_LOAD_H
 #define _LB_YAML_LOAD_H
 
+#include "bgp.h"
 #include "endpoints.h"
 #include "l2policy.h"
 #include "lb_engine.h"
@@ -25,6 +26,7 @@ struct lb_doc {
 	struct lb_eps_spec eps;
 	struct lb_l2pol_spec l2;
 	struct lb_labels node_labels;
+	struct lb_bgp_spec bgp;
 };
 
 struct lb_engine;

@@ -4,7 +4,7 @@
 # Names of services, pools and policies come from lbctl itself (the module's
 # table, lbipamd's objects), so they are always the current ones.
 
-_lbctl_kube_kinds="ippools services l2announcementpolicies nodes status events"
+_lbctl_kube_kinds="ippools services l2announcementpolicies nodes bgpclusterconfigs bgppeerconfigs bgpadvertisements status events"
 
 # The words typed so far without options and their arguments: the verb and
 # its operands, which decide what comes next.
@@ -97,7 +97,7 @@ _lbctl()
 	1:backend) words="add set del replace help" ;;
 	1:l2) words="add del list help" ;;
 	1:get | 1:describe) words="$_lbctl_kube_kinds help" ;;
-	1:delete) words="ippools services l2announcementpolicies nodes" ;;
+	1:delete) words="ippools services l2announcementpolicies nodes bgpclusterconfigs bgppeerconfigs bgpadvertisements" ;;
 	1:stats | 2:service | 2:backend) words=$(_lbctl_services) ;;
 	2:get | 2:describe | 2:delete) words=$(_lbctl_names "${_lbctl_ops[1]}") ;;
 	3:l2) [[ ${_lbctl_ops[1]} == add || ${_lbctl_ops[1]} == del ]] && words="dev" ;;

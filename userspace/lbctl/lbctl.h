@@ -194,6 +194,16 @@ void lbctl_describe_l2(json_t *l2);
 void lbctl_events_table(json_t *items, bool all_ns, const char *ns,
 			bool wide);
 void lbctl_describe_events(json_t *items);
+/* An empty table (the header row only): freed, and kubectl's message. */
+void lbctl_no_resources(struct lbctl_table *t);
+/* describe's "Conditions:" table. */
+void lbctl_describe_conditions(json_t *conds);
+/* "Mon, 30 Nov 2026 10:05:42 +0000 (5m ago)" from seconds since the epoch. */
+void lbctl_created_time(json_t *created, char *buf, size_t len);
+
+/* views_bgp.c: the three BGP Control Plane kinds. */
+void lbctl_bgp_objects_table(json_t *items, bool wide);
+void lbctl_describe_bgp_object(json_t *item);
 
 /* yaml.c: a JSON value as a YAML document. Exit code. */
 int lbctl_print_yaml(json_t *v);

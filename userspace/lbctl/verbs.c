@@ -78,6 +78,9 @@ enum resource {
 	RES_ENDPOINTSLICE = LB_KIND_ENDPOINTSLICE,
 	RES_L2POLICY = LB_KIND_L2POLICY,
 	RES_NODE = LB_KIND_NODE,
+	RES_BGP_CLUSTER = LB_KIND_BGP_CLUSTER,
+	RES_BGP_PEER = LB_KIND_BGP_PEER,
+	RES_BGP_ADVERT = LB_KIND_BGP_ADVERT,
 	RES_STATUS,
 	RES_EVENTS,
 	RES_NONE,
@@ -106,6 +109,10 @@ static const char *request_kind(enum resource r)
 		return "l2announcementpolicy";
 	case RES_NODE:
 		return "node";
+	case RES_BGP_CLUSTER:
+	case RES_BGP_PEER:
+	case RES_BGP_ADVERT:
+		return lb_kind_resource((enum lb_kind)r);
 	default:
 		return "endpointslice";
 	}
@@ -203,7 +210,8 @@ int lbctl_do_delete(const struct lbctl_opts *o)
 		       "       lbctl delete service [NS/]NAME [-n NS]\n"
 		       "       lbctl delete endpointslice [NS/]NAME [-n NS]\n"
 		       "       lbctl delete l2announcementpolicy NAME\n"
-		       "       lbctl delete node NAME\n");
+		       "       lbctl delete node NAME\n"
+		       "       lbctl delete bgpclusterconfig|bgppeerconfig|bgpadvertisement NAME\n");
 		return 0;
 	}
 	if (o->file) {
@@ -215,7 +223,7 @@ int lbctl_do_delete(const struct lbctl_opts *o)
 	}
 	res = o->argc == 2 ? resource(o->argv[0]) : RES_NONE;
 	if (res == RES_NONE || res == RES_STATUS || res == RES_EVENTS) {
-		lbctl_err("Usage: lbctl delete -f FILE | ippool NAME | service [NS/]NAME | l2announcementpolicy NAME | node NAME");
+		lbctl_err("Usage: lbctl delete -f FILE | ippool NAME | service [NS/]NAME | l2announcementpolicy NAME | node NAME | bgpclusterconfig|bgppeerconfig|bgpadvertisement NAME");
 		return LBCTL_EXIT_USAGE;
 	}
 	resp = ask_about(o, "delete", res, o->argv[1], &rc);
@@ -384,6 +392,8 @@ static void get_usage(FILE *f)
 		"       lbctl get services [NAME] [-A | -n NS] [-o wide|yaml|json]\n"
 		"       lbctl get l2announcementpolicies [NAME] [-o wide|yaml|json]\n"
 		"       lbctl get nodes [NAME] [-o wide|yaml|json]\n"
+		"       lbctl get bgpclusterconfigs|bgppeerconfigs|bgpadvertisements [NAME]\n"
+		"                 [-o wide|yaml|json]\n"
 		"       lbctl get events [-A | -n NS] [-o wide|yaml|json]\n"
 		"       lbctl get bgp peers|routes [-o wide|yaml|json]\n"
 		"       lbctl get status [-o yaml|json]\n");
@@ -405,7 +415,7 @@ int lbctl_do_get(const struct lbctl_opts *o)
 	if (o->argc >= 1 && o->argc <= 2)
 		res = resource(o->argv[0]);
 	if (res == RES_NONE || res == RES_ENDPOINTSLICE) {
-		lbctl_err("Usage: lbctl get ippools|services|l2announcementpolicies|nodes|events|status [NAME] [-A] [-n NS] [-o wide|yaml|json]");
+		lbctl_err("Usage: lbctl get ippools|services|l2announcementpolicies|nodes|bgpclusterconfigs|bgppeerconfigs|bgpadvertisements|events|status [NAME] [-A] [-n NS] [-o wide|yaml|json]");
 		return LBCTL_EXIT_USAGE;
 	}
 	if (res == RES_STATUS)
@@ -437,6 +447,8 @@ int lbctl_do_get(const struct lbctl_opts *o)
 		lbctl_l2policies_table(items, o->fmt == LBCTL_FMT_WIDE);
 	else if (res == RES_NODE)
 		lbctl_nodes_table(items, o->fmt == LBCTL_FMT_WIDE);
+	else if (res >= RES_BGP_CLUSTER && res <= RES_BGP_ADVERT)
+		lbctl_bgp_objects_table(items, o->fmt == LBCTL_FMT_WIDE);
 	else
 		lbctl_services_table(items, o->fmt == LBCTL_FMT_WIDE);
 	json_decref(items);
@@ -455,13 +467,14 @@ int lbctl_do_describe(const struct lbctl_opts *o)
 		printf("Usage: lbctl describe ippool NAME\n"
 		       "       lbctl describe service [NS/]NAME [-n NS]\n"
 		       "       lbctl describe l2announcementpolicy NAME\n"
-		       "       lbctl describe node NAME\n");
+		       "       lbctl describe node NAME\n"
+		       "       lbctl describe bgpclusterconfig|bgppeerconfig|bgpadvertisement NAME\n");
 		return 0;
 	}
 	if (o->argc == 2)
 		res = resource(o->argv[0]);
 	if (res == RES_NONE || res == RES_STATUS || res == RES_EVENTS || res == RES_ENDPOINTSLICE) {
-		lbctl_err("Usage: lbctl describe ippool NAME | service [NS/]NAME | l2announcementpolicy NAME | node NAME");
+		lbctl_err("Usage: lbctl describe ippool NAME | service [NS/]NAME | l2announcementpolicy NAME | node NAME | bgpclusterconfig|bgppeerconfig|bgpadvertisement NAME");
 		return LBCTL_EXIT_USAGE;
 	}
 	resp = ask_about(o, "describe", res, o->argv[1], &rc);
@@ -478,6 +491,8 @@ int lbctl_do_describe(const struct lbctl_opts *o)
 		lbctl_describe_l2policy(item);
 	else if (res == RES_NODE)
 		lbctl_describe_node(item);
+	else if (res >= RES_BGP_CLUSTER && res <= RES_BGP_ADVERT)
+		lbctl_describe_bgp_object(item);
 	else
 		lbctl_describe_service(item);
 	if (o->fmt != LBCTL_FMT_JSON && o->fmt != LBCTL_FMT_YAML)

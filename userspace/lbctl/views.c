@@ -165,7 +165,7 @@ void lbctl_services_table(json_t *items, bool wide)
 
 /* ----------------------------------------------------------- describe --- */
 
-static void describe_conditions(json_t *conds)
+void lbctl_describe_conditions(json_t *conds)
 {
 	struct lbctl_table t = { .ncols = 5 };
 	json_t *c;
@@ -193,7 +193,7 @@ static void describe_conditions(json_t *conds)
 	lbctl_table_print(&t, 2);
 }
 
-static void timestamp(json_t *created, char *buf, size_t len)
+void lbctl_created_time(json_t *created, char *buf, size_t len)
 {
 	time_t t = (time_t)json_integer_value(created);
 	struct tm tm;
@@ -212,7 +212,7 @@ void lbctl_describe_pool(json_t *p)
 	char when[128];
 	size_t i;
 
-	timestamp(json_object_get(p, "created"), when, sizeof(when));
+	lbctl_created_time(json_object_get(p, "created"), when, sizeof(when));
 	printf("Name:                  %s\n", lbctl_str(p, "name"));
 	printf("API Version:           %s\n",
 	       lbctl_str(json_object_get(p, "object"), "apiVersion"));
@@ -236,7 +236,7 @@ void lbctl_describe_pool(json_t *p)
 		       *lbctl_str(b, "range") ? lbctl_str(b, "range") : "-",
 		       json_is_true(json_object_get(b, "valid")) ? "" :
 		       "  INVALID: ", lbctl_str(b, "error"));
-	describe_conditions(json_object_get(p, "conditions"));
+	lbctl_describe_conditions(json_object_get(p, "conditions"));
 	printf("Allocations:\n");
 	if (!json_array_size(json_object_get(p, "ips"))) {
 		printf("  <none>\n");
@@ -344,7 +344,7 @@ void lbctl_describe_service(json_t *s)
 	json_t *cond = json_object_get(s, "condition"), *conds;
 	char buf[2048], when[128];
 
-	timestamp(json_object_get(s, "created"), when, sizeof(when));
+	lbctl_created_time(json_object_get(s, "created"), when, sizeof(when));
 	printf("Name:                     %s\n", lbctl_str(s, "name"));
 	printf("Namespace:                %s\n", lbctl_str(s, "namespace"));
 	printf("Creation Timestamp:       %s\n", when);
@@ -364,7 +364,7 @@ void lbctl_describe_service(json_t *s)
 	printf("Managed by LB-IPAM:       %s\n",
 	       json_is_true(json_object_get(s, "managed")) ? "yes" : "no");
 	conds = cond ? json_pack("[O]", cond) : json_array();
-	describe_conditions(conds);
+	lbctl_describe_conditions(conds);
 	json_decref(conds);
 	describe_endpoints(json_object_get(s, "endpoints"));
 	describe_kernel(json_object_get(s, "kernel"));
@@ -373,7 +373,7 @@ void lbctl_describe_service(json_t *s)
 
 /* ------------------------------------------------- L2 announcements --- */
 
-static void no_resources(struct lbctl_table *t)
+void lbctl_no_resources(struct lbctl_table *t)
 {
 	size_t i;
 
@@ -419,7 +419,7 @@ void lbctl_l2policies_table(json_t *items, bool wide)
 			  "selected" : "not selected", *probs ? probs : "<none>");
 	}
 	if (t.nrows == 1) {
-		no_resources(&t);
+		lbctl_no_resources(&t);
 		return;
 	}
 	lbctl_table_print(&t, 0);
@@ -446,7 +446,7 @@ void lbctl_nodes_table(json_t *items, bool wide)
 		lbctl_table_row(&t, lbctl_str(n, "name"), age, labels);
 	}
 	if (t.nrows == 1) {
-		no_resources(&t);
+		lbctl_no_resources(&t);
 		return;
 	}
 	lbctl_table_print(&t, 0);
@@ -468,7 +468,7 @@ void lbctl_describe_l2policy(json_t *p)
 {
 	char when[128], ifs[1024];
 
-	timestamp(json_object_get(p, "created"), when, sizeof(when));
+	lbctl_created_time(json_object_get(p, "created"), when, sizeof(when));
 	interfaces_str(json_object_get(p, "interfaces"), ifs, sizeof(ifs));
 	printf("Name:                %s\n", lbctl_str(p, "name"));
 	printf("API Version:         %s\n",
@@ -487,14 +487,14 @@ void lbctl_describe_l2policy(json_t *p)
 		      json_object_get(p, "matchedInterfaces"), "<none>");
 	describe_list("Selected Services:", json_object_get(p, "services"),
 		      "<none>");
-	describe_conditions(json_object_get(p, "conditions"));
+	lbctl_describe_conditions(json_object_get(p, "conditions"));
 }
 
 void lbctl_describe_node(json_t *n)
 {
 	char when[128], labels[2048];
 
-	timestamp(json_object_get(n, "created"), when, sizeof(when));
+	lbctl_created_time(json_object_get(n, "created"), when, sizeof(when));
 	labels_str(json_object_get(n, "labels"), labels, sizeof(labels));
 	printf("Name:                %s\n", lbctl_str(n, "name"));
 	printf("Creation Timestamp:  %s\n", when);

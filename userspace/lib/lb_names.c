@@ -52,6 +52,28 @@ static const struct {
 		"Node", "nodes", "nodes", "node",
 		{ "node", "no", NULL },
 	},
+	/* kubectl's names of Cilium's CRDs, short names included. */
+	[LB_KIND_BGP_CLUSTER] = {
+		"CiliumBGPClusterConfig", "bgpclusterconfigs",
+		"ciliumbgpclusterconfigs.cilium.io",
+		"ciliumbgpclusterconfig.cilium.io",
+		{ "bgpclusterconfig", "ciliumbgpclusterconfig",
+		  "ciliumbgpclusterconfigs", "cbgpcluster", NULL },
+	},
+	[LB_KIND_BGP_PEER] = {
+		"CiliumBGPPeerConfig", "bgppeerconfigs",
+		"ciliumbgppeerconfigs.cilium.io",
+		"ciliumbgppeerconfig.cilium.io",
+		{ "bgppeerconfig", "ciliumbgppeerconfig",
+		  "ciliumbgppeerconfigs", "cbgppeer", NULL },
+	},
+	[LB_KIND_BGP_ADVERT] = {
+		"CiliumBGPAdvertisement", "bgpadvertisements",
+		"ciliumbgpadvertisements.cilium.io",
+		"ciliumbgpadvertisement.cilium.io",
+		{ "bgpadvertisement", "ciliumbgpadvertisement",
+		  "ciliumbgpadvertisements", "cbgpadvert", NULL },
+	},
 };
 
 const char *lb_kind_name(enum lb_kind k)

@@ -15,9 +15,12 @@ enum lb_kind {
 	LB_KIND_ENDPOINTSLICE,
 	LB_KIND_L2POLICY,	/* CiliumL2AnnouncementPolicy */
 	LB_KIND_NODE,
+	LB_KIND_BGP_CLUSTER,	/* CiliumBGPClusterConfig */
+	LB_KIND_BGP_PEER,	/* CiliumBGPPeerConfig */
+	LB_KIND_BGP_ADVERT,	/* CiliumBGPAdvertisement */
 };
 
-#define LB_KIND_COUNT	5
+#define LB_KIND_COUNT	8
 
 /* "CiliumLoadBalancerIPPool", "Service", "EndpointSlice"; "?" if unknown. */
 const char *lb_kind_name(enum lb_kind k);

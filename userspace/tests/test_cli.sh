@@ -81,7 +81,7 @@ cases=(
 	"1|only one -f per call|apply -f a.yaml -f b.yaml"
 	"1|Usage: lbctl apply -f|apply"
 	"1|delete: -f takes no resource names and no -n|delete -f x.yaml -n prod"
-	"1|Usage: lbctl get ippools.services.l2announcementpolicies.nodes.events.status|get frobs"
+	"1|Usage: lbctl get ippools.services.l2announcementpolicies.nodes.bgpclusterconfigs.bgppeerconfigs.bgpadvertisements.events.status|get frobs"
 	"1|-b takes no command|service list -b -"
 	"0|^Usage: lbctl get ippools|get --help"
 	"0|^Usage: lbctl service|service -h"

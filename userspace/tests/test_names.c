@@ -44,6 +44,15 @@ static const struct {
 	{ "CiliumL2AnnouncementPolicy", LB_KIND_L2POLICY },
 	{ "node", LB_KIND_NODE }, { "nodes", LB_KIND_NODE },
 	{ "no", LB_KIND_NODE }, { "Node", LB_KIND_NODE },
+	{ "bgpclusterconfigs", LB_KIND_BGP_CLUSTER },
+	{ "cbgpcluster", LB_KIND_BGP_CLUSTER },
+	{ "ciliumbgpclusterconfig", LB_KIND_BGP_CLUSTER },
+	{ "bgppeerconfigs", LB_KIND_BGP_PEER }, { "cbgppeer", LB_KIND_BGP_PEER },
+	{ "CiliumBGPPeerConfig", LB_KIND_BGP_PEER },
+	{ "bgpadvertisements", LB_KIND_BGP_ADVERT },
+	{ "cbgpadvert", LB_KIND_BGP_ADVERT },
+	{ "ciliumbgpadvertisements.cilium.io", LB_KIND_BGP_ADVERT },
+	{ "bgp", -1 },
 	{ "status", -1 }, { "", -1 }, { "svcs", -1 }, { "Pod", -1 },
 };
 
@@ -73,13 +82,16 @@ static void kinds(void)
 	   lb_kind_namespaced(LB_KIND_ENDPOINTSLICE) &&
 	   !lb_kind_namespaced(LB_KIND_POOL) &&
 	   !lb_kind_namespaced(LB_KIND_L2POLICY) &&
-	   !lb_kind_namespaced(LB_KIND_NODE), "namespaced kinds", "all");
+	   !lb_kind_namespaced(LB_KIND_NODE) &&
+	   !lb_kind_namespaced(LB_KIND_BGP_CLUSTER) &&
+	   !lb_kind_namespaced(LB_KIND_BGP_ADVERT), "namespaced kinds", "all");
 	ok(!strcmp(lb_kind_resource(LB_KIND_POOL), "ippools"), "resource",
 	   "ippools");
 	ok(!strcmp(lb_kind_full_resource(LB_KIND_POOL),
 		   "ciliumloadbalancerippools.cilium.io"), "full resource",
 	   "ciliumloadbalancerippools.cilium.io");
-	ok(!strcmp(lb_kind_name((enum lb_kind)7), "?"), "unknown kind", "7");
+	ok(!strcmp(lb_kind_name((enum lb_kind)LB_KIND_COUNT), "?"), "unknown kind",
+	   "LB_KIND_COUNT");
 }
 
 static void protos(void)

@@ -168,6 +168,65 @@ rc=$?
 ok $((rc == 2 ? 0 : 1)) "describe of a deleted policy fails"
 check "... saying not found" grep -q 'ciliuml2announcementpolicies.cilium.io "bad-re" not found' "$tmp/res"
 
+# BGP Control Plane objects: cluster scoped kinds through the same verbs.
+cat >"$tmp/bgp.yaml" <<'YAML'
+apiVersion: cilium.io/v2
+kind: CiliumBGPClusterConfig
+metadata: {name: cc}
+spec:
+  nodeSelector: {matchLabels: {zone: a}}
+  bgpInstances:
+  - name: i65000
+    localASN: 65000
+    peers:
+    - {name: tor, peerAddress: 192.0.2.254, peerASN: 65001, peerConfigRef: {name: pc}}
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumBGPAdvertisement
+metadata: {name: adv, labels: {advertise: bgp}}
+spec:
+  advertisements:
+  - advertisementType: Service
+    service: {addresses: [LoadBalancerIP]}
+    selector: {matchLabels: {color: red}}
+YAML
+check "apply a BGP cluster config and advertisement" "$LBCTL" apply -f "$tmp/bgp.yaml"
+"$LBCTL" get bgpclusterconfigs >"$tmp/res" 2>&1
+check "get bgpclusterconfigs: kubectl's columns" grep -q '^NAME  *AGE$' "$tmp/res"
+check "... the config" grep -q '^cc  *[0-9]*s$' "$tmp/res"
+"$LBCTL" get cbgpcluster -o wide >"$tmp/res" 2>&1
+check "short name cbgpcluster, -o wide: summary and problem" grep -q \
+	'^cc .*instances=1 peers=1 nodeSelector=zone=a  *cilium.io/MissingPeerConfigs$' "$tmp/res"
+"$LBCTL" describe bgpclusterconfig cc >"$tmp/res" 2>&1
+check "describe: Cilium's condition for the missing peer config" grep -q \
+	'cilium.io/MissingPeerConfigs *True *[A-Z][a-z][a-z], .* +0000 *MissingPeerConfigs *Referenced CiliumBGPPeerConfig(s) are missing: \[pc\]' "$tmp/res"
+check "describe: kind and apiVersion" sh -c \
+	"grep -q '^Kind: *CiliumBGPClusterConfig' \"$tmp/res\" && grep -q '^API Version: *cilium.io/v2$' \"$tmp/res\""
+printf 'apiVersion: cilium.io/v2\nkind: CiliumBGPPeerConfig\nmetadata: {name: pc}\nspec:\n  gracefulRestart: {enabled: true, restartTimeSeconds: 30}\n  families: [{afi: ipv4, safi: unicast, advertisements: {matchLabels: {advertise: bgp}}}]\n' >"$tmp/pc.yaml"
+check "apply the peer config" "$LBCTL" apply -f "$tmp/pc.yaml"
+check "... the condition turns False" sh -c \
+	"\"$LBCTL\" get bgpclusterconfig cc -o json | jq -e '.status.conditions[0] | .type == \"cilium.io/MissingPeerConfigs\" and .status == \"False\"' >/dev/null"
+check "get ciliumbgppeerconfigs -o wide" sh -c \
+	"\"$LBCTL\" get ciliumbgppeerconfigs -o wide | grep -q '^pc .*families=ipv4 peerPort=179 holdTime=90 keepAlive=30 gracefulRestart=30s  *<none>$'"
+check "get bgpadvertisements -o yaml: the stored object" sh -c \
+	"\"$LBCTL\" get bgpadvertisements adv -o yaml | grep -q '^kind: CiliumBGPAdvertisement'"
+"$LBCTL" get bgpclusterconfigs -o yaml >"$tmp/before"
+sed 's/localASN: 65000/localASN: 65000.1/' "$tmp/bgp.yaml" >"$tmp/bad5.yaml"
+"$LBCTL" apply -f "$tmp/bad5.yaml" >"$tmp/res" 2>&1
+rc=$?
+ok $((rc == 2 ? 0 : 1)) "an ASN that is no integer: exit 2"
+check "... the field path is named" grep -q "bad5.yaml: document 0: spec.bgpInstances\[0\].localASN: expected an integer, got '65000.1'" "$tmp/res"
+sed 's/peerAddress: 192.0.2.254/peerAddress: 192.0.2.256/' "$tmp/bgp.yaml" >"$tmp/bad6.yaml"
+"$LBCTL" apply -f "$tmp/bad6.yaml" >"$tmp/res" 2>&1
+check "a peer address that is no IP is refused" grep -q "spec.bgpInstances\[0\].peers\[0\].peerAddress: '192.0.2.256' is not an IPv4 or IPv6 address" "$tmp/res"
+"$LBCTL" get bgpclusterconfigs -o yaml >"$tmp/after"
+check "... and the stored config is unchanged" diff "$tmp/before" "$tmp/after"
+check "delete bgppeerconfig" "$LBCTL" delete bgppeerconfig pc
+"$LBCTL" describe cbgppeer pc >"$tmp/res" 2>&1
+rc=$?
+ok $((rc == 2 ? 0 : 1)) "describe of a deleted peer config fails"
+check "... saying not found" grep -q 'ciliumbgppeerconfigs.cilium.io "pc" not found' "$tmp/res"
+
 sed -i 's/20.0.10.0\/24"$/20.0.20.0\/24"/;0,/20.0.20.0/!{s/20.0.20.0\/24"/20.0.10.0\/24"/}' "$tmp/pools.yaml"
 check "apply blue-pool with 20.0.20.0/24" "$LBCTL" apply -f "$tmp/pools.yaml"
 check "blue Service gets 20.0.20.x" sh -c \
@@ -181,6 +240,9 @@ check "IPs and objects survive the restart" diff "$tmp/ips1" "$tmp/ips2"
 check "... the compared views carry resourceVersion and lastTransitionTime" jq -e \
 	'all(.items[]; .metadata.resourceVersion != null and (.status.conditions // [] | all(.lastTransitionTime != null)))' "$tmp/ips2"
 check "the policy survives the restart" sh -c "\"$LBCTL\" get l2announcementpolicies | grep -q '^red-l2 '"
+check "BGP objects survive the restart, the condition too" sh -c \
+	"\"$LBCTL\" get bgpclusterconfigs -o wide | grep -q '^cc .*cilium.io/MissingPeerConfigs$' && \"$LBCTL\" get bgpadvertisements | grep -q '^adv '"
+check "delete -f with BGP objects" "$LBCTL" delete -f "$tmp/bgp.yaml"
 check "delete -f with a policy and a Node" "$LBCTL" delete -f "$tmp/l2.yaml"
 check "delete service NS/NAME" "$LBCTL" delete service default/service-red
 check "delete -f FILE" "$LBCTL" delete -f "$tmp/pools.yaml"

@@ -256,6 +256,20 @@ spec:
   loadBalancerIPs: true
 YAML
 check "an L2 announcement policy for every Service" lb n3 apply -f "$tmp/l2.yaml"
+# BGP objects go through etcd like the other kinds: every node has them.
+printf 'apiVersion: cilium.io/v2\nkind: CiliumBGPPeerConfig\nmetadata: {name: tor}\nspec: {ebgpMultihop: 3}\n' >"$tmp/bgp.yaml"
+check "a BGP peer config through n3" lb n3 apply -f "$tmp/bgp.yaml"
+check "... stored in etcd under its kind" sh -c \
+	"\"$ETCDCTL\" --endpoints $EP get --prefix /lbipam/objects/CiliumBGPPeerConfig/ --keys-only | grep -q tor"
+bgp_seen() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		lb "$1" get bgppeerconfigs 2>/dev/null | grep -q '^tor ' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "... and n1 shows it" bgp_seen n1
 # holders: "ns/name node" per announced Service, sorted.
 holders() {
 	"$ETCDCTL" --endpoints "$1" get --prefix /lbipam/announce/ |

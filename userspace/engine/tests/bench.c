@@ -4,6 +4,7 @@
  * IPv4/IPv6 blocks, in memory and on SQLite, then restart from the
  * database.  Prints timings and peak RSS.
  */
+#include "lb_bgp.h"
 #include "lb_engine.h"
 #include "util.h"
 #include "yaml_load.h"
@@ -113,6 +114,45 @@ static void bench_l2(struct lb_engine *e)
 	       now() - t0, pairs);
 }
 
+static int count_routes(const struct lb_bgp_node *n, void *arg)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < n->n_instances; i++)
+		for (j = 0; j < n->instances[i].n_peers; j++)
+			for (k = 0; k < n->instances[i].peers[j].n_families; k++)
+				*(size_t *)arg += n->instances[i].peers[j].families[k].n_routes;
+	return 0;
+}
+
+/* What lbipamd renders for BIRD after a change: every Service, two peers. */
+static void bench_bgp(struct lb_engine *e)
+{
+	static const char objs[] =
+		"apiVersion: cilium.io/v2\nkind: CiliumBGPClusterConfig\n"
+		"metadata: {name: cc}\nspec:\n  bgpInstances:\n"
+		"  - name: i\n    localASN: 65000\n    peers:\n"
+		"    - {name: a, peerAddress: 10.0.0.1, peerConfigRef: {name: pc}}\n"
+		"    - {name: b, peerAddress: 10.0.0.2, peerConfigRef: {name: pc}}\n"
+		"---\napiVersion: cilium.io/v2\nkind: CiliumBGPPeerConfig\n"
+		"metadata: {name: pc}\nspec:\n  families:\n"
+		"  - {afi: ipv4, safi: unicast, advertisements: {matchLabels: {a: b}}}\n"
+		"  - {afi: ipv6, safi: unicast, advertisements: {matchLabels: {a: b}}}\n"
+		"---\napiVersion: cilium.io/v2\nkind: CiliumBGPAdvertisement\n"
+		"metadata: {name: ad, labels: {a: b}}\nspec:\n  advertisements:\n"
+		"  - advertisementType: Service\n"
+		"    service: {addresses: [LoadBalancerIP]}\n    selector: {}\n";
+	struct lb_l2_self self = { .name = "n1" };
+	size_t routes = 0;
+	double t0;
+
+	lbe_apply_yaml(e, "bgp", objs, strlen(objs), NULL);
+	t0 = now();
+	lbe_bgp_node(e, &self, count_routes, &routes);
+	printf("bgp:         this node's whole answer %.3f s (%zu routes)\n",
+	       now() - t0, routes);
+}
+
 /* The benchmark's phases in order, each timed and printed as it ends. */
 int main(int argc, char **argv)
 {
@@ -144,6 +184,7 @@ int main(int argc, char **argv)
 	printf("in memory:   parse+validate %.3f s, apply total %.3f s, allocation %.3f s "
 	       "(%zu service IPs)\n", t_parse, t_mem, t_mem - t_parse, held);
 	bench_l2(e);
+	bench_bgp(e);
 	lbe_close(e);
 
 	snprintf(db, sizeof(db), "%s/lbengine-bench-%d.db", dir, getpid());

@@ -389,6 +389,20 @@ const char *svc_yaml(const char *ns, const char *name, const char *labels,
 	return out;
 }
 
+const char *web_slice(const char *node, bool ready)
+{
+	char *out = next_buf();
+
+	snprintf(out, 8192,
+		 "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		 "metadata:\n  name: web-x\n"
+		 "  labels: {kubernetes.io/service-name: web}\n"
+		 "addressType: IPv4\nendpoints:\n"
+		 "- addresses: [10.1.0.1]\n  nodeName: %s\n"
+		 "  conditions: {ready: %s}\n", node, ready ? "true" : "false");
+	return out;
+}
+
 unsigned gen_rand(unsigned *seed)
 {
 	/* xorshift32: tiny, deterministic, good enough to shuffle tests. */

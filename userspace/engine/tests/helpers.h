@@ -47,6 +47,8 @@ bool logs_have(const char *needle);
 const char *pool_yaml(const char *name, const char *blocks, const char *extra);
 const char *svc_yaml(const char *ns, const char *name, const char *labels,
 		     const char *annotations, const char *spec_extra);
+/* An EndpointSlice of default/web: one endpoint on node, ready or not. */
+const char *web_slice(const char *node, bool ready);
 
 #endif /* _LB_TEST_HELPERS_H */
 

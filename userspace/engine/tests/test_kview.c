@@ -266,7 +266,7 @@ static void test_validation(void)
 				 "  ports: [{port: 1, targetPort: 70000}]\n")) ?
 	   "rejected" : "accepted", "rejected", "targetPort out of range");
 	is(apply_err(e, "kind: Ingress\napiVersion: v1\nmetadata: {name: x}\n"),
-	   "test.yaml: document 0: kind: unknown kind 'Ingress': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy or Node",
+	   "test.yaml: document 0: kind: unknown kind 'Ingress': expected CiliumLoadBalancerIPPool, Service, EndpointSlice, CiliumL2AnnouncementPolicy, Node, CiliumBGPClusterConfig, CiliumBGPPeerConfig or CiliumBGPAdvertisement",
 	   "strict: unknown kind is an error");
 	is(apply_err(e, pool_yaml("p", "[{cidr: 20.0.300.0/24}]", NULL)),
 	   "test.yaml: document 0: spec.blocks[0].cidr: invalid CIDR '20.0.300.0/24'",

@@ -304,14 +304,6 @@ static void etp_local(void)
 	struct lb_l2_self me = self_of("n1", NULL, NULL, 0);
 	struct lb_engine *e = eng_new();
 	enum lb_l2_state st;
-	const char *slice =
-		"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
-		"metadata:\n  name: web-x\n"
-		"  labels: {kubernetes.io/service-name: web}\n"
-		"addressType: IPv4\nendpoints:\n"
-		"- addresses: [10.1.0.1]\n  nodeName: %s\n"
-		"  conditions: {ready: %s}\n";
-	char buf[512];
 
 	ok(!apply(e, pool), "pool");
 	ok(!apply(e, pol("p", "  loadBalancerIPs: true\n  interfaces: [eth0]\n")),
@@ -319,16 +311,13 @@ static void etp_local(void)
 	ok(!apply(e, svc("web", "", "  externalTrafficPolicy: Local\n")), "svc");
 	is(pairs_of(e, &me, "web", &st), "", "no endpoint: not announced");
 	ok(st == LB_L2_NO_LOCAL_ENDPOINT, "state no local endpoint");
-	snprintf(buf, sizeof(buf), slice, "n2", "true");
-	ok(!apply(e, buf), "endpoint on n2");
+	ok(!apply(e, web_slice("n2", true)), "endpoint on n2");
 	pairs_of(e, &me, "web", &st);
 	ok(st == LB_L2_NO_LOCAL_ENDPOINT, "another node's endpoint is not local");
-	snprintf(buf, sizeof(buf), slice, "n1", "false");
-	ok(!apply(e, buf), "unready endpoint on n1");
+	ok(!apply(e, web_slice("n1", false)), "unready endpoint on n1");
 	pairs_of(e, &me, "web", &st);
 	ok(st == LB_L2_NO_LOCAL_ENDPOINT, "an unready endpoint does not count");
-	snprintf(buf, sizeof(buf), slice, "n1", "true");
-	ok(!apply(e, buf), "ready endpoint on n1");
+	ok(!apply(e, web_slice("n1", true)), "ready endpoint on n1");
 	is(pairs_of(e, &me, "web", &st), "192.0.2.0@eth0", "announced");
 	/* ETP Cluster needs no endpoint. */
 	ok(!apply(e, svc("web2", "", "")), "cluster svc");

@@ -420,23 +420,3 @@ int lbipamd_bgp_reconcile(struct lbipamd *d)
 	return rc;
 }
 
-/*
- * Until the engine's side of lb_bgp.h is merged: weak definitions that
- * the engine's own replace at link time (an engine without BGP objects
- * has nothing to advertise).  Removed when the engine lands.
- */
-__attribute__((weak)) int lbe_bgp_node(struct lb_engine *e,
-				       const struct lb_l2_self *self,
-				       lb_bgp_node_cb cb, void *arg)
-{
-	struct lb_bgp_node n = { .node = self->name };
-
-	(void)e;
-	return cb(&n, arg);
-}
-
-__attribute__((weak)) bool lbe_bgp_changed(const struct lb_engine *e)
-{
-	(void)e;
-	return false;
-}

@@ -168,8 +168,9 @@ install: all install-userspace
 		$(DESTDIR)/lib/modules/$(KV)/updates/lbipam.ko
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KV); fi
 
-# The programs, man pages, the systemd unit (ExecStart follows PREFIX) and
-# lbctl's bash completion: what the lbipam Debian package holds.
+# The programs, man pages, the systemd unit (ExecStart follows PREFIX),
+# lbctl's bash completion and the example bird.conf: what the lbipam
+# Debian package holds.
 install-userspace: userspace
 	install -D -m 0755 $(LBCTL) $(DESTDIR)$(PREFIX)/sbin/lbctl
 	install -D -m 0755 userspace/lbipamd $(DESTDIR)$(PREFIX)/sbin/lbipamd
@@ -181,6 +182,8 @@ install-userspace: userspace
 		>$(DESTDIR)/lib/systemd/system/lbipamd.service
 	install -D -m 0644 userspace/lbctl/completion.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lbctl
+	install -D -m 0644 examples/bird.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/lbipam/examples/bird.conf
 
 # The module's sources as DKMS wants them under /usr/src, and dkms.conf
 # with the version filled in.

@@ -90,6 +90,7 @@ protocol bgp node4 {
 protocol bgp node6 {
 	local $ROUTER6 as 65000;
 	neighbor $NODE6 as 65000;
+	direct;
 	ipv6 { import all; export none; gateway direct; };
 }
 EOF

@@ -43,7 +43,7 @@ UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 .PHONY: all module userspace clean install install-userspace dkms-install deb \
 	check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check cluster-check \
-	bench-apply bench-l2 bench-cluster debug-kernel vm-module
+	bench-apply bench-l2 bench-cluster bench-bgp debug-kernel vm-module
 
 all: module userspace
 
@@ -162,6 +162,13 @@ bench-apply: vm-module userspace
 # allocations/s, apply-to-every-node p50/p99, failover; bench/CLUSTER.md.
 bench-cluster: userspace
 	bench/cluster.sh
+
+# BGP through BIRD on the host (bench/bgp.sh; no module on this path): apply
+# to route on a router BIRD, p50/p99 over 100 Services, and 10k routes after
+# the session comes up; bench/RESULTS.md's BGP section.
+bench-bgp: userspace
+	bench/bgp.sh $(CURDIR)/build/bench/bgp $(CURDIR)/userspace/lbipamd \
+		$(CURDIR)/$(LBCTL)
 
 install: all install-userspace
 	install -D -m 0644 lbipam.ko \

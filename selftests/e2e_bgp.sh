@@ -105,6 +105,12 @@ node_bird() {
 
 objects() {
 	e2e_apply <<YAML
+apiVersion: v1
+kind: Node
+metadata:
+  name: kind-worker
+  labels: {kubernetes.io/hostname: kind-worker}
+---
 apiVersion: cilium.io/v2
 kind: CiliumLoadBalancerIPPool
 metadata: {name: bgp-pool}
@@ -214,7 +220,8 @@ wait_for() {
 		sleep 0.1
 	done
 	lb_not_ok "$1" "still false after 30 s: $2" \
-		"$(birdc -s "$ROUTER_BIRD/ctl" show protocols all 2>&1 | head -n 40)"
+		"$(birdc -s "$ROUTER_BIRD/ctl" show protocols all 2>&1 | head -n 40)" \
+		"$(grep -i bird "$E2E_LOG" | tail -n 10)"
 }
 
 ask() {
@@ -233,7 +240,7 @@ lb_check "lbipamd starts as kind-worker, BGP through the node's BIRD" \
 	e2e_start "$node" --node-name kind-worker \
 	--bgp-bird-socket "$NODE_BIRD/ctl" \
 	--bgp-bird-include "$NODE_BIRD/lbipam.d/lbipam.conf"
-lb_check "apply the pool, the BGP objects and web's EndpointSlices" objects
+lb_check "apply the Node, the pool, the BGP objects and web's EndpointSlices" objects
 lb_check "apply web (bgp=on)" web on
 ips=$(e2e_wait_ip default/web '^20\.0\.30\.[0-9]+ 2004:30::')
 v4=${ips%% *}

@@ -377,6 +377,10 @@ static int get_status(const struct lbctl_opts *o)
 	if (k)
 		printf("l2:        node %s, %s (%s)\n", lbctl_str(k, "node"),
 		       lbctl_str(k, "state"), lbctl_str(k, "message"));
+	k = json_object_get(resp, "bgp");
+	if (k && strcmp(lbctl_str(k, "state"), "off"))
+		printf("bgp:       BIRD %s, %s (%s)\n", lbctl_str(k, "socket"),
+		       lbctl_str(k, "state"), lbctl_str(k, "message"));
 	k = json_object_get(resp, "config");
 	if (k)
 		print_config(k);

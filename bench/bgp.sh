@@ -19,7 +19,11 @@
 # node's BIRD holds every route; then the router's BIRD starts and the
 # time until it has all of them is measured (session set-up included).
 #
-# Writes OUTDIR/bgp.tsv ("rep ms" lines) and OUTDIR/bgp.txt.
+# Last, 20 more Services one by one on top of the BULK advertised ones: the
+# whole fragment is rendered and loaded each time.
+#
+# Writes OUTDIR/bgp.tsv and OUTDIR/bgp-10k.tsv ("rep ms" lines) and
+# OUTDIR/bgp.txt.
 set -euo pipefail
 
 if [[ $# -ne 3 ]]; then
@@ -133,27 +137,38 @@ svc() {
 	printf 'apiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: %s, labels: {bgp: "yes"}}\nspec:\n  type: LoadBalancer\n  ipFamilies: [IPv4]\n  ports: [{port: 80}]\n---\n' "$1" "$2"
 }
 
-say "latency: $reps Services one by one"
-: >"$out/bgp.tsv"
-for ((r = 0; r < reps; r++)); do
-	t0=$(now_ms)
-	svc "lat-$r" lat | "$lbctl" apply -f - >/dev/null
-	ip=$("$lbctl" get services -n lat "lat-$r" -o json |
-		jq -r '.status.loadBalancer.ingress[0].ip')
-	until has "$ip"; do
-		sleep 0.002
-		if (($(now_ms) - t0 > 30000)); then
-			say "no route for $ip after 30 s"
-			exit 1
-		fi
+# latency NS COUNT TSV: COUNT Services of namespace NS applied one by one,
+# "rep ms" lines into TSV.
+latency() {
+	local r t0 ip
+	: >"$3"
+	for ((r = 0; r < $2; r++)); do
+		t0=$(now_ms)
+		svc "lat-$r" "$1" | "$lbctl" apply -f - >/dev/null
+		ip=$("$lbctl" get services -n "$1" "lat-$r" -o json |
+			jq -r '.status.loadBalancer.ingress[0].ip')
+		until has "$ip"; do
+			sleep 0.002
+			if (($(now_ms) - t0 > 30000)); then
+				say "no route for $ip after 30 s"
+				exit 1
+			fi
+		done
+		echo "$r $(($(now_ms) - t0))" >>"$3"
 	done
-	echo "$r $(($(now_ms) - t0))" >>"$out/bgp.tsv"
-done
-read -r p50 p99 < <(awk '{ print $2 }' "$out/bgp.tsv" | sort -n |
-	awk '{ v[NR] = $1 } END {
+}
+
+# pct TSV: p50 and p99 of its ms column.
+pct() {
+	awk '{ print $2 }' "$1" | sort -n | awk '{ v[NR] = $1 } END {
 		i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5)
 		if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
-		print v[i50], v[i99] }')
+		print v[i50], v[i99] }'
+}
+
+say "latency: $reps Services one by one"
+latency lat "$reps" "$out/bgp.tsv"
+read -r p50 p99 < <(pct "$out/bgp.tsv")
 
 say "bulk: $bulk Services with the router down"
 kill -9 "$(cat "$tmp/router.pid")"
@@ -180,10 +195,15 @@ until [[ "$(routes)" == "$want" ]]; do
 	fi
 done
 up_ms=$(($(now_ms) - t0))
+say "latency with $want routes: 20 Services one by one"
+latency big 20 "$out/bgp-10k.tsv"
+read -r b50 b99 < <(pct "$out/bgp-10k.tsv")
 
 {
 	echo "host: $(nproc) CPUs, $(bird --version 2>&1), $(date -u +%F)"
 	echo "apply to route on the router, $reps Services one by one: p50 $p50 ms, p99 $p99 ms"
 	echo "$bulk Services in one apply (router down): $apply_ms ms, node BIRD then holds $node_has routes"
 	echo "router started: all $want routes after $up_ms ms (session Established after ${est_ms:-?} ms)"
+	echo "apply to route with $want routes advertised, 20 Services: p50 $b50 ms, p99 $b99 ms"
+	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out/bgp.txt"

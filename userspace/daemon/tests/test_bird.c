@@ -299,6 +299,7 @@ static void test_restart(struct lbipamd_bgp *g, struct bgp_fixture *fx,
 static void test_views(struct lbipamd_bgp *g)
 {
 	json_t *v = lbipamd_bgp_view(g, "peers"), *p, *r;
+	struct lbipamd_bgp off;
 
 	p = json_array_get(json_object_get(v, "items"), 0);
 	is_str(json_string_value(json_object_get(p, "sessionState")),
@@ -319,6 +320,14 @@ static void test_views(struct lbipamd_bgp *g)
 	v = lbipamd_bgp_view(g, "nonsense");
 	ok(json_is_false(json_object_get(v, "ok")), "a bad view fails");
 	json_decref(v);
+	lbipamd_bgp_init(&off, NULL, NULL);
+	v = lbipamd_bgp_view(&off, "peers");
+	ok(json_is_false(json_object_get(v, "ok")) &&
+	   strstr(lbipamd_js(v, "error"), "--bgp-bird-socket"),
+	   "BGP off: the view says how to turn it on");
+	json_decref(v);
+	ok(!lbipamd_bgp_poll(&off) && !lbipamd_bgp_apply(&off, "x", NULL, 0),
+	   "BGP off: nothing polled, nothing applied");
 }
 
 int main(void)

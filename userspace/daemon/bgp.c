@@ -71,18 +71,6 @@ static void set_str(char **dst, const char *v)
 
 /* ------------------------------------------------------------- peers */
 
-static bool has_family(const struct lb_bgp_peer *p, int fam)
-{
-	size_t i;
-
-	if (!p->n_families || p->peer_config_missing)
-		return p->address.family == fam;
-	for (i = 0; i < p->n_families; i++)
-		if (p->families[i].family == fam)
-			return true;
-	return false;
-}
-
 void lbipamd_bgp_peers_of(const struct lb_bgp_node *n,
 			  struct lbipamd_bgp_peer **out, size_t *n_out)
 {
@@ -109,8 +97,8 @@ void lbipamd_bgp_peers_of(const struct lb_bgp_node *n,
 							  sizeof(a)));
 			x->local_asn = in->local_asn;
 			x->peer_asn = p->peer_asn;
-			x->v4 = has_family(p, AF_INET);
-			x->v6 = has_family(p, AF_INET6);
+			x->v4 = lbipamd_bgp_has_channel(p, AF_INET);
+			x->v6 = lbipamd_bgp_has_channel(p, AF_INET6);
 		}
 	}
 	*out = v;

@@ -32,6 +32,13 @@ void lbipamd_bgp_proto_name(const struct lb_bgp_instance *in,
 			    const struct lb_bgp_peer *p, char *buf,
 			    size_t len);
 /*
+ * Does the peer's protocol get a channel of family fam: a family of its
+ * peer config (none while that is missing: its address's family, which
+ * exports nothing), but no IPv6 over an IPv4 session, for which BIRD has
+ * no next hop; IPv4 over IPv6 uses extended next hop.
+ */
+bool lbipamd_bgp_has_channel(const struct lb_bgp_peer *p, int fam);
+/*
  * The whole fragment for n: its own tables lbipam4 and lbipam6, one
  * static protocol per family with every advertised prefix as a
  * blackhole route, one export filter per peer and family, one bgp

@@ -321,14 +321,13 @@ static void put_filter(FILE *f, const char *proto,
 
 /* -------------------------------------------------------------- peers */
 
-/*
- * The channels a peer has: its families; with none (its peer config is
- * missing) the family of its address, exporting nothing.
- */
-static bool has_channel(const struct lb_bgp_peer *p, int fam)
+bool lbipamd_bgp_has_channel(const struct lb_bgp_peer *p, int fam)
 {
 	if (!p->n_families || p->peer_config_missing)
 		return p->address.family == fam;
+	/* BIRD has no IPv6 next hop to give over an IPv4 session. */
+	if (fam == AF_INET6 && p->address.family == AF_INET)
+		return false;
 	return find_family(p, fam) != NULL;
 }
 
@@ -376,7 +375,7 @@ static void put_peer(FILE *f, const struct lb_bgp_instance *in,
 
 	lbipamd_bgp_proto_name(in, p, proto, sizeof(proto));
 	for (k = 0; k < 2; k++)
-		if (has_channel(p, fams[k]))
+		if (lbipamd_bgp_has_channel(p, fams[k]))
 			put_filter(f, proto, p, fams[k]);
 	fprintf(f, "\n# instance ");
 	comment_text(f, in->name);
@@ -388,6 +387,8 @@ static void put_peer(FILE *f, const struct lb_bgp_instance *in,
 		fprintf(f, ": its CiliumBGPPeerConfig ");
 		comment_text(f, p->peer_config);
 		fprintf(f, " is missing, nothing advertised");
+	} else if (p->address.family == AF_INET && find_family(p, AF_INET6)) {
+		fprintf(f, ": no ipv6 family over this IPv4 session (no IPv6 next hop)");
 	}
 	fprintf(f, "\nprotocol bgp %s {\n", proto);
 	put_neighbor(f, in, p);
@@ -395,11 +396,15 @@ static void put_peer(FILE *f, const struct lb_bgp_instance *in,
 	for (k = 0; k < 2; k++) {
 		char v = fams[k] == AF_INET ? '4' : '6';
 
-		if (!has_channel(p, fams[k]))
+		if (!lbipamd_bgp_has_channel(p, fams[k]))
 			continue;
 		fprintf(f, "\tipv%c {\n\t\ttable lbipam%c;\n\t\timport none;\n"
-			"\t\texport filter %s_ex%c;\n\t\tnext hop self;\n\t};\n",
+			"\t\texport filter %s_ex%c;\n\t\tnext hop self;\n",
 			v, v, proto, v);
+		/* IPv4 over an IPv6 session: RFC 8950's IPv6 next hop. */
+		if (fams[k] == AF_INET && p->address.family == AF_INET6)
+			fputs("\t\textended next hop on;\n", f);
+		fputs("\t};\n", f);
 	}
 	fputs("}\n", f);
 }

@@ -117,6 +117,31 @@ static void test_text(void)
 	bgp_fixture_free(&fx);
 }
 
+/* Both families on each peer: what crosses sessions of the other family. */
+static void test_cross_family(void)
+{
+	struct bgp_fixture fx;
+	char *t, p0[80], p1[80], want[200];
+
+	bgp_fixture_init(&fx, 0);
+	fx.peers[0].n_families = 2;
+	fx.peers[0].families = fx.fam;
+	fx.peers[2].n_families = 2;
+	fx.peers[2].families = fx.fam;
+	lbipamd_bgp_proto_name(&fx.inst[0], &fx.peers[0], p0, sizeof(p0));
+	lbipamd_bgp_proto_name(&fx.inst[1], &fx.peers[2], p1, sizeof(p1));
+	t = lbipamd_bgp_render(&fx.node);
+	snprintf(want, sizeof(want), "filter %s_ex6", p0);
+	ok(!strstr(t, want) && has(t, "no ipv6 family over this IPv4 session"),
+	   "no IPv6 channel on an IPv4 session, said in a comment");
+	snprintf(want, sizeof(want), "\t\texport filter %s_ex4;\n\t\tnext hop self;\n"
+		 "\t\textended next hop on;\n", p1);
+	ok(has(t, want), "IPv4 over an IPv6 session: extended next hop");
+	ok(!bird_parses(t), "BIRD accepts it");
+	free(t);
+	bgp_fixture_free(&fx);
+}
+
 static void test_empty_and_large(void)
 {
 	struct bgp_fixture fx;
@@ -139,6 +164,7 @@ int main(void)
 {
 	test_names();
 	test_text();
+	test_cross_family();
 	test_empty_and_large();
 	return lb_tap_done();
 }

@@ -318,6 +318,15 @@ int lbipamd_bgp_apply(struct lbipamd_bgp *g, const char *text,
 	return rc;
 }
 
+void lbipamd_bgp_again(struct lbipamd_bgp *g)
+{
+	if (g->state == LBIPAMD_BGP_OFF)
+		return;
+	set_str(&g->applied, NULL);
+	set_str(&g->rejected, NULL);
+	g->state = LBIPAMD_BGP_PENDING;
+}
+
 bool lbipamd_bgp_poll(struct lbipamd_bgp *g)
 {
 	struct lbipamd_bird *b;
@@ -348,11 +357,8 @@ bool lbipamd_bgp_poll(struct lbipamd_bgp *g)
 		/* Someone fixed bird.conf and reloaded: worth one more try. */
 		again = true;
 	}
-	if (again) {
-		set_str(&g->applied, NULL);
-		set_str(&g->rejected, NULL);
-		g->state = LBIPAMD_BGP_PENDING;
-	}
+	if (again)
+		lbipamd_bgp_again(g);
 	free(boot);
 	free(reconf);
 	return again;

@@ -134,6 +134,8 @@ int lbipamd_bgp_apply(struct lbipamd_bgp *g, const char *text,
  * reconfigured; true when the fragment should be applied again.
  */
 bool lbipamd_bgp_poll(struct lbipamd_bgp *g);
+/* Forget what BIRD runs or refused: the next pass configures it (SIGHUP). */
+void lbipamd_bgp_again(struct lbipamd_bgp *g);
 /* The peers of a node answer (copies), for lbipamd_bgp_apply(). */
 void lbipamd_bgp_peers_of(const struct lb_bgp_node *n,
 			  struct lbipamd_bgp_peer **out, size_t *n_out);

@@ -219,6 +219,7 @@ static bool on_signal(int sfd, struct lbipamd *d)
 			d->kern.dumped = false;
 			d->l2.dumped = false;
 			d->dirty = true;
+			lbipamd_bgp_again(&d->bgp);
 			continue;
 		}
 		lbipamd_log(LB_LOG_INFO, "Stopping", "signal",

@@ -231,6 +231,13 @@ check "the fragment is back on disk" test -s "$tmp/lbipam.d/lbipam.conf"
 check "both sessions up again" eventually \
 	'[ "$("$LBCTL" get bgp peers -o json | jq -r "[.[] | .sessionState] | join(\" \")")" = "Established Established" ]'
 check "the router has a's route" eventually '[ "$(routes from_i)" = "$a/32" ]'
+configures() {
+	"$LBCTL" get status -o json | jq -r .bgp.configures
+}
+c0=$(configures)
+kill -HUP "$pid"
+check "SIGHUP: BIRD is configured again ($c0 before)" \
+	eventually '[ "$(configures)" -gt "$c0" ] && [ "$(bgp_state)" = synced ]'
 check "lbipamd stops cleanly" stop
 echo "1..$n"
 exit "$failed"

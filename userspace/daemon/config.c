@@ -74,6 +74,11 @@ static json_t *show_require_class(const struct lbipamd_config *c)
 	return json_boolean(c->require_lb_class);
 }
 
+static json_t *show_node_ipam(const struct lbipamd_config *c)
+{
+	return json_boolean(c->node_ipam);
+}
+
 static json_t *show_l2(const struct lbipamd_config *c)
 {
 	return json_boolean(c->l2_announcements);
@@ -170,6 +175,8 @@ static const struct lbipamd_opt opts[] = {
 	  show_lb_classes, false },
 	{ "require-lb-class", OPT_BOOL, "BOOL", lbipamd_set_require_class,
 	  show_require_class, false },
+	{ "enable-node-ipam", OPT_BOOL, "BOOL", lbipamd_set_node_ipam,
+	  show_node_ipam, false },
 	{ "enable-l2-announcements", OPT_BOOL, "BOOL", lbipamd_set_l2, show_l2,
 	  false },
 	{ "enable-bgp-control-plane", OPT_BOOL, "BOOL", lbipamd_set_bgp,
@@ -384,6 +391,7 @@ void lbipamd_config_engine(const struct lbipamd_config *c,
 	e->ipv4_disabled = !c->ipv4;
 	e->ipv6_disabled = !c->ipv6;
 	e->no_default_class = c->require_lb_class;
+	e->node_ipam = c->node_ipam;
 	e->lb_classes = (const char *const *)c->served;
 	e->sharing_port_only = c->sharing_port_only;
 	e->revoke_policy = c->out_of_pool;

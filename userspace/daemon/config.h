@@ -18,6 +18,8 @@
 /* The Cilium classes the L2 announcer and the BGP control plane serve. */
 #define CLASS_L2	"io.cilium/l2-announcer"
 #define CLASS_BGP	"io.cilium/bgp-control-plane"
+/* Node IPAM's class: the nodes' addresses, never a pool IP. */
+#define CLASS_NODE	"io.cilium/node"
 
 enum lbipamd_opt_type {
 	OPT_STR,		/* any non-empty text */
@@ -72,6 +74,8 @@ int lbipamd_set_require_class(struct lbipamd_config *c, const char *v,
 			      char *err, size_t len);
 int lbipamd_set_l2(struct lbipamd_config *c, const char *v,
 		   char *err, size_t len);
+int lbipamd_set_node_ipam(struct lbipamd_config *c, const char *v,
+			  char *err, size_t len);
 int lbipamd_set_bgp(struct lbipamd_config *c, const char *v,
 		    char *err, size_t len);
 int lbipamd_set_families(struct lbipamd_config *c, const char *v,

@@ -169,6 +169,11 @@ int lbipamd_set_lb_classes(struct lbipamd_config *c, const char *v,
 				 tok, CLASS_L2);
 			break;
 		}
+		if (!strcmp(tok, CLASS_NODE)) {
+			rc = BAD("class '%s' is Node IPAM's, never allocated from pools (use --enable-node-ipam)",
+				 tok);
+			break;
+		}
 		c->lb_classes = lb_xrealloc(c->lb_classes, (c->nclasses + 1) *
 					    sizeof(*c->lb_classes));
 		c->lb_classes[c->nclasses++] = lb_xstrdup(tok);
@@ -189,6 +194,14 @@ int lbipamd_set_l2(struct lbipamd_config *c, const char *v,
 		   char *err, size_t len)
 {
 	if (parse_bool(v, &c->l2_announcements))
+		return BAD("invalid value '%s' (true or false)", v);
+	return 0;
+}
+
+int lbipamd_set_node_ipam(struct lbipamd_config *c, const char *v,
+			  char *err, size_t len)
+{
+	if (parse_bool(v, &c->node_ipam))
 		return BAD("invalid value '%s' (true or false)", v);
 	return 0;
 }

@@ -364,6 +364,7 @@ struct lbipamd_config {
 	char **lb_classes;		/* lb-classes as given */
 	size_t nclasses;
 	bool require_lb_class;
+	bool node_ipam;			/* enable-node-ipam */
 	bool l2_announcements;
 	bool bgp_control_plane;
 	/* BGP through BIRD: on when both are given. */

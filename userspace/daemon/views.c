@@ -241,6 +241,7 @@ static int svc_cb(const struct lb_service_info *s, void *arg)
 		      "ports", svc_ports(stored), "managed", s->managed,
 		      "etpLocal", s->etp_local, "externalTrafficPolicy",
 		      s->etp_local ? "Local" : "Cluster");
+	json_object_set_new(j, "nodeIPAM", json_boolean(s->node_ipam));
 	if (s->sharing_key)
 		json_object_set_new(j, "sharingKey",
 				    json_string(s->sharing_key));
@@ -474,23 +475,27 @@ static int bgp_json_cb(const struct lb_bgp_object_info *o, void *arg)
 static int node_json_cb(const struct lb_node_info *n, void *arg)
 {
 	struct view_ctx *c = arg;
-	json_t *labels = json_object(), *j, *obj;
+	json_t *labels = json_object(), *addrs = json_array(), *j, *obj;
 	size_t i;
 
 	for (i = 0; i < n->n_labels; i++)
 		json_object_set_new(labels, n->label_keys[i],
 				    json_string(n->label_values[i]));
-	j = json_pack("{s:s, s:I, s:I, s:o}", "name", n->name, "created",
+	for (i = 0; i < n->n_addresses; i++)
+		json_array_append_new(addrs, json_pack("{s:s, s:s}", "type",
+				      n->address_types[i], "address",
+				      n->addresses[i]));
+	j = json_pack("{s:s, s:I, s:I, s:o, s:O}", "name", n->name, "created",
 		      (json_int_t)(n->created / 1000000000), "generation",
-		      (json_int_t)n->generation, "labels", labels);
+		      (json_int_t)n->generation, "labels", labels,
+		      "addresses", addrs);
 	json_object_set_new(j, "resourceVersion", json_sprintf("%llu",
 			    (unsigned long long)n->resource_version));
+	/* Of a Node's status (the kubelet's) only the addresses are kept. */
 	obj = k8s_object(lbipamd_object_json(c->eng, LB_KIND_NODE, "",
 						n->name),
 			    n->created, n->generation, n->resource_version,
-			    json_object());
-	/* A Node's status is the kubelet's; we keep none. */
-	json_object_del(obj, "status");
+			    json_pack("{s:o}", "addresses", addrs));
 	json_object_set_new(j, "object", obj);
 	json_array_append_new(c->items, j);
 	return 0;

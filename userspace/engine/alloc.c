@@ -19,7 +19,8 @@ static bool responsible(const struct lb_engine *e, const struct lb_service *s)
 {
 	size_t i;
 
-	if (!s->spec.is_lb)
+	/* Node IPAM's class is never allocated from pools, even if listed. */
+	if (!s->spec.is_lb || lbe_nodeipam_class(s))
 		return false;
 	if (!s->spec.lb_class)
 		return !e->cfg.no_default_class;

@@ -395,10 +395,16 @@ static bool upsert_l2(struct lb_engine *e, struct lb_doc *o, int64_t created,
 	if (node) {
 		/* Its labels choose the node's BGP cluster configs. */
 		e->bgp_changed = true;
-		if (!fresh)
+		if (!fresh) {
 			lbe_labels_free(&n->labels);
+			lbe_node_addrs_free(&n->addrs);
+		}
 		n->labels = o->node_labels;
 		memset(&o->node_labels, 0, sizeof(o->node_labels));
+		n->addrs = o->node_addrs;
+		memset(&o->node_addrs, 0, sizeof(o->node_addrs));
+		n->leaving = o->node_leaving;
+		lbe_nodeipam_nodes_changed(e);
 	} else {
 		if (!fresh)
 			lbe_l2pol_spec_free(&p->spec);
@@ -499,6 +505,8 @@ static int remove_l2(struct lb_engine *e, bool node, const char *key)
 	lbe_named_remove(set, x);
 	named_free(x, node);
 	e->l2_changed_all = true;
+	if (node)
+		lbe_nodeipam_nodes_changed(e);
 	e->bgp_changed |= node;
 	return 0;
 }

@@ -21,9 +21,10 @@ LBENGINE_CFLAGS := -std=gnu11 $(LBENGINE_WARN) -D_GNU_SOURCE -Iuapi \
 # carries both so that it links on its own.
 LBENGINE_SRCS := $(addprefix $(LBENGINE_DIR)/, util.c addr.c selector.c \
 	pool.c service.c sharing.c holding.c conflict.c alloc.c satisfy.c yaml_node.c \
+	selector_parse.c \
 	yaml_load.c yaml_pool.c yaml_service.c yaml_eps.c store_sqlite.c persist.c \
 	engine.c query.c log.c endpoints.c kview.c yaml_json.c apply.c counts.c \
-	yaml_selector.c yaml_l2.c l2policy.c l2announce.c \
+	yaml_selector.c yaml_l2.c l2policy.c l2announce.c nodeipam.c \
 	yaml_bgp.c bgpobj.c bgp.c \
 	status.c events.c) \
 	userspace/lib/lb_names.c userspace/lib/lb_addr.c userspace/lib/lb_mem.c

@@ -234,6 +234,22 @@ bool lbe_record(struct lb_engine *e, enum lb_kind kind,
 int lbe_persist(struct lb_engine *e);
 int lbe_load(struct lb_engine *e);
 
+/* nodeipam.c */
+/* Is s of class io.cilium/node (never LB-IPAM's, served or not)? */
+bool lbe_nodeipam_class(const struct lb_service *s);
+/* Does Node IPAM serve s (cfg.node_ipam, a LoadBalancer of its class)? */
+bool lbe_nodeipam_serves(const struct lb_engine *e, const struct lb_service *s);
+/* s's ingress from the Node objects, sorted as text; caller frees *out. */
+size_t lbe_nodeipam_ips(struct lb_engine *e, const struct lb_service *s,
+		       struct lb_addr **out);
+/* h with s's node addresses folded in (h itself if not Node IPAM's). */
+uint64_t lbe_nodeipam_hash(struct lb_engine *e, const struct lb_service *s,
+			  uint64_t h);
+/* Every Node IPAM Service's view and status may have changed. */
+void lbe_nodeipam_nodes_changed(struct lb_engine *e);
+/* Service key's slices changed: its status too if eTP Local. */
+void lbe_nodeipam_slices_changed(struct lb_engine *e, const char *key);
+
 /* conflict.c */
 void lbe_settle_conflicts(struct lb_engine *e);
 

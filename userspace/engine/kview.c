@@ -117,6 +117,7 @@ void lbe_eps_index_add(struct lb_engine *e, struct lb_eps *x)
 	if (!key)
 		return;
 	lbe_view_changed(e, key);
+	lbe_nodeipam_slices_changed(e, key);
 	se = lbe_htab_get(&e->eps_by_svc, key);
 	if (!se) {
 		se = lb_xcalloc(1, sizeof(*se));
@@ -138,6 +139,7 @@ void lbe_eps_index_del(struct lb_engine *e, struct lb_eps *x)
 	if (!key)
 		return;
 	lbe_view_changed(e, key);
+	lbe_nodeipam_slices_changed(e, key);
 	se = lbe_htab_get(&e->eps_by_svc, key);
 	free(key);
 	if (!se)
@@ -281,6 +283,26 @@ static void view_endpoints(const struct lb_service *s, struct view_buf *b,
 	k->endpoints = b->all;
 }
 
+/* Held IPs, or for a Node IPAM Service the node addresses. */
+static void view_lb_ips(struct lb_engine *e, const struct lb_service *s,
+			struct view_buf *b, struct lb_kservice *k)
+{
+	struct lb_addr *na = NULL;
+	size_t i, n = 0;
+
+	if (lbe_nodeipam_serves(e, s)) {
+		n = lbe_nodeipam_ips(e, s, &na);
+		b->lb_ips = lb_xcalloc(n + 1, sizeof(*b->lb_ips));
+		for (i = 0; i < n; i++)
+			lbe_addr_to_ip(&na[i], &b->lb_ips[k->n_lb_ips++]);
+		free(na);
+		return;
+	}
+	b->lb_ips = lb_xcalloc(s->nheld + 1, sizeof(*b->lb_ips));
+	for (i = 0; s->managed && i < s->nheld; i++)
+		lbe_addr_to_ip(&s->held[i]->addr, &b->lb_ips[k->n_lb_ips++]);
+}
+
 static int emit_view(struct lb_engine *e, struct lb_service *s,
 		     lb_kservice_cb cb, void *arg)
 {
@@ -291,9 +313,7 @@ static int emit_view(struct lb_engine *e, struct lb_service *s,
 	size_t i;
 	int rc;
 
-	b.lb_ips = lb_xcalloc(s->nheld + 1, sizeof(*b.lb_ips));
-	for (i = 0; s->managed && i < s->nheld; i++)
-		lbe_addr_to_ip(&s->held[i]->addr, &b.lb_ips[k.n_lb_ips++]);
+	view_lb_ips(e, s, &b, &k);
 	b.cips = lb_xcalloc(sp->ncips + 1, sizeof(*b.cips));
 	for (i = 0; i < sp->ncips; i++)
 		lbe_addr_to_ip(&sp->cips[i], &b.cips[k.n_cluster_ips++]);

@@ -88,6 +88,7 @@ static bool pol_takes(const struct lb_l2pol *p, const struct lb_service *s,
 	       (p->spec.external_ips && s->spec.next_ips);
 }
 
+/* Also Node IPAM's eTP Local rule: one rule for both, as in Cilium. */
 bool lbe_local_endpoint(struct lb_engine *e, const struct lb_service *s,
 			const char *node)
 {
@@ -417,11 +418,15 @@ static int node_view(const struct lb_node *n, lb_node_cb cb, void *arg)
 {
 	const char **k = lb_xcalloc(n->labels.n + 1, sizeof(*k));
 	const char **v = lb_xcalloc(n->labels.n + 1, sizeof(*v));
+	const char **at = lb_xcalloc(n->addrs.n + 1, sizeof(*at));
+	const char **av = lb_xcalloc(n->addrs.n + 1, sizeof(*av));
 	struct lb_node_info in = {
 		.name = n->o.name, .created = n->o.created,
 		.generation = n->o.generation,
 		.resource_version = n->o.st.rv, .n_labels = n->labels.n,
 		.label_keys = k, .label_values = v,
+		.n_addresses = n->addrs.n, .address_types = at,
+		.addresses = av,
 	};
 	size_t i;
 	int rc;
@@ -430,9 +435,15 @@ static int node_view(const struct lb_node *n, lb_node_cb cb, void *arg)
 		k[i] = n->labels.kv[i].k;
 		v[i] = n->labels.kv[i].v;
 	}
+	for (i = 0; i < n->addrs.n; i++) {
+		at[i] = lbe_node_addr_type_name(n->addrs.v[i].type);
+		av[i] = n->addrs.v[i].text;
+	}
 	rc = cb(&in, arg);
 	free(k);
 	free(v);
+	free(at);
+	free(av);
 	return rc;
 }
 

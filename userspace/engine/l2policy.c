@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The L2 announcement policy and Node models: interface patterns compiled
- * once, problems named as Cilium names them, and name-ordered sets.
+ * once, problems named as Cilium names them, node address types, and
+ * name-ordered sets.
  */
 #include "l2policy.h"
 #include "util.h"
@@ -109,12 +110,49 @@ void lbe_l2pol_free(struct lb_l2pol *p)
 	free(p);
 }
 
+static const char *const addr_types[LB_NA_COUNT] = {
+	[LB_NA_HOSTNAME] = "Hostname",
+	[LB_NA_EXTERNAL_IP] = "ExternalIP",
+	[LB_NA_INTERNAL_IP] = "InternalIP",
+	[LB_NA_EXTERNAL_DNS] = "ExternalDNS",
+	[LB_NA_INTERNAL_DNS] = "InternalDNS",
+};
+
+const char *lbe_node_addr_type_name(enum lb_node_addr_type t)
+{
+	return (size_t)t < LB_NA_COUNT ? addr_types[t] : "?";
+}
+
+int lbe_node_addr_type_parse(const char *s, enum lb_node_addr_type *t)
+{
+	size_t i;
+
+	for (i = 0; i < LB_NA_COUNT; i++) {
+		if (!strcmp(s, addr_types[i])) {
+			*t = (enum lb_node_addr_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void lbe_node_addrs_free(struct lb_node_addrs *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i].text);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
 void lbe_node_free(struct lb_node *n)
 {
 	if (!n)
 		return;
 	named_free(&n->o);
 	lbe_labels_free(&n->labels);
+	lbe_node_addrs_free(&n->addrs);
 	free(n);
 }
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * CiliumL2AnnouncementPolicy and Node objects as the engine keeps them:
- * selectors, compiled interface patterns, problems found, node labels.
+ * selectors, compiled interface patterns, problems found, node labels
+ * and addresses.
  */
 #ifndef _LB_L2POLICY_H
 #define _LB_L2POLICY_H
 
+#include "addr.h"
 #include "selector.h"
 #include "status.h"
 
@@ -50,9 +52,37 @@ struct lb_l2pol {
 	struct lb_l2pol_spec spec;
 };
 
+/* Kubernetes' NodeAddressType values, in the API's own order. */
+enum lb_node_addr_type {
+	LB_NA_HOSTNAME,
+	LB_NA_EXTERNAL_IP,
+	LB_NA_INTERNAL_IP,
+	LB_NA_EXTERNAL_DNS,
+	LB_NA_INTERNAL_DNS,
+	LB_NA_COUNT,
+};
+
+/* One entry of a Node's status.addresses. */
+struct lb_node_addr {
+	enum lb_node_addr_type type;
+	char *text;		/* as written */
+	struct lb_addr ip;	/* parsed, for the two IP types only */
+};
+
+struct lb_node_addrs {
+	struct lb_node_addr *v;
+	size_t n;
+};
+
 struct lb_node {
 	struct lb_named o;
 	struct lb_labels labels;
+	struct lb_node_addrs addrs;	/* status.addresses, in order */
+	/*
+	 * metadata.deletionTimestamp set, or tainted
+	 * ToBeDeletedByClusterAutoscaler: no Node IPAM candidate.
+	 */
+	bool leaving;
 };
 
 /* A list of named objects kept in name order. */
@@ -70,6 +100,10 @@ void lbe_l2pol_compile(struct lb_l2pol_spec *s);
 void lbe_l2pol_spec_free(struct lb_l2pol_spec *s);
 void lbe_l2pol_free(struct lb_l2pol *p);
 void lbe_node_free(struct lb_node *n);
+const char *lbe_node_addr_type_name(enum lb_node_addr_type t);
+/* 0, or -1 if s is not one of the API's address types. */
+int lbe_node_addr_type_parse(const char *s, enum lb_node_addr_type *t);
+void lbe_node_addrs_free(struct lb_node_addrs *a);
 
 struct lb_named *lbe_named_find(const struct lb_named_set *s,
 			       const char *name);

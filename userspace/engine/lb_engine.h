@@ -100,6 +100,13 @@ struct lb_engine_config {
 	 * announcements are enabled.
 	 */
 	const char *const *lb_classes;
+	/*
+	 * Node IPAM (Cilium enable-node-ipam): LoadBalancer Services of
+	 * class io.cilium/node get the addresses of the Node objects
+	 * (lbe_foreach_service ips, lbe_kernel_service lb_ips).  That class
+	 * is never allocated from pools, whether this is set or not.
+	 */
+	bool node_ipam;
 	/* Compare sharing ports by number only (bpf-lb-proto-diff=false). */
 	bool sharing_port_only;
 	enum lb_revoke_policy revoke_policy;
@@ -301,6 +308,11 @@ struct lb_service_info {
 	 * (LB-IPAM is dormant); it then holds nothing and has no condition.
 	 */
 	bool managed;
+	/*
+	 * Served by Node IPAM (cfg.node_ipam, class io.cilium/node): ips
+	 * are node addresses, sorted as text; never managed, no condition.
+	 */
+	bool node_ipam;
 	const char *sharing_key;	/* NULL if none */
 	bool etp_local;
 	/* LB_REVOKE_PENDING: bit 0 IPv4, bit 1 IPv6 left pending */
@@ -419,7 +431,8 @@ struct lb_kservice {
 	const char *ns;
 	const char *name;
 	size_t n_lb_ips;
-	const struct lb_ip *lb_ips;	/* held, ingress order */
+	/* held, ingress order; Node IPAM: the node addresses */
+	const struct lb_ip *lb_ips;
 	size_t n_cluster_ips;
 	const struct lb_ip *cluster_ips;
 	uint32_t affinity;		/* ClientIP timeout in s; 0: none */
@@ -610,6 +623,10 @@ struct lb_node_info {
 	size_t n_labels;
 	const char *const *label_keys;
 	const char *const *label_values;
+	/* status.addresses in order: "InternalIP", "ExternalIP", ... */
+	size_t n_addresses;
+	const char *const *address_types;
+	const char *const *addresses;
 };
 
 typedef int (*lb_node_cb)(const struct lb_node_info *n, void *arg);

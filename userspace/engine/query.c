@@ -106,7 +106,22 @@ int lbe_get_pool(struct lb_engine *e, const char *name, lb_pool_cb cb,
 	return p ? emit_pool(p, cb, arg) : -ENOENT;
 }
 
-static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
+/* What status.loadBalancer.ingress says: held IPs or node addresses. */
+static size_t ingress(struct lb_engine *e, const struct lb_service *s,
+		      struct lb_addr **v)
+{
+	size_t i;
+
+	if (lbe_nodeipam_serves(e, s))
+		return lbe_nodeipam_ips(e, s, v);
+	*v = lb_xcalloc(s->nheld + 1, sizeof(**v));
+	for (i = 0; i < s->nheld; i++)
+		(*v)[i] = s->held[i]->addr;
+	return s->nheld;
+}
+
+static int emit_service(struct lb_engine *e, struct lb_service *s,
+			lb_service_cb cb, void *arg)
 {
 	struct lb_service_info si = {
 		.ns = s->ns,
@@ -118,20 +133,22 @@ static int emit_service(struct lb_service *s, lb_service_cb cb, void *arg)
 		.sharing_key = s->spec.sharing_key,
 		.etp_local = s->spec.etp_local,
 		.revoked = s->revoked,
-		.n_ips = s->nheld,
+		.node_ipam = lbe_nodeipam_serves(e, s),
 		.n_ports = s->spec.nports,
 		.has_condition = s->cond != LB_COND_NONE,
 	};
-	char (*buf)[LB_ADDR_STRLEN] = lb_xmalloc((s->nheld + 1) *
-						 sizeof(*buf));
-	const char **ips = lb_xmalloc((s->nheld + 1) * sizeof(*ips));
+	struct lb_addr *in;
+	size_t i, n = ingress(e, s, &in);
+	char (*buf)[LB_ADDR_STRLEN] = lb_xmalloc((n + 1) * sizeof(*buf));
+	const char **ips = lb_xmalloc((n + 1) * sizeof(*ips));
 	struct lb_port_info *ports = lb_xcalloc(s->spec.nports + 1,
 						sizeof(*ports));
-	size_t i;
 	int rc;
 
-	for (i = 0; i < s->nheld; i++)
-		ips[i] = lbe_addr_fmt(&s->held[i]->addr, buf[i]);
+	for (i = 0; i < n; i++)
+		ips[i] = lbe_addr_fmt(&in[i], buf[i]);
+	free(in);
+	si.n_ips = n;
 	for (i = 0; i < s->spec.nports; i++) {
 		ports[i].port = s->spec.ports[i].port;
 		ports[i].protocol = lb_proto_k8s_name(s->spec.ports[i].proto);
@@ -184,7 +201,7 @@ int lbe_foreach_service(struct lb_engine *e, lb_service_cb cb,
 	int rc = 0;
 
 	for (i = 0; i < e->nsvcs && !rc; i++)
-		rc = emit_service(v[i], cb, arg);
+		rc = emit_service(e, v[i], cb, arg);
 	free(v);
 	return rc;
 }
@@ -196,7 +213,7 @@ int lbe_get_service(struct lb_engine *e, const char *ns,
 	struct lb_service *s = lbe_service(e, key);
 
 	free(key);
-	return s ? emit_service(s, cb, arg) : -ENOENT;
+	return s ? emit_service(e, s, cb, arg) : -ENOENT;
 }
 
 struct ip_entry {
@@ -495,6 +512,10 @@ static void dump_l2(struct lb_engine *e, struct lb_strbuf *b)
 		for (j = 0; j < n->labels.n; j++)
 			lbe_sb_printf(b, " %s=%s", n->labels.kv[j].k,
 				     n->labels.kv[j].v);
+		for (j = 0; j < n->addrs.n; j++)
+			lbe_sb_printf(b, " %s:%s",
+				     lbe_node_addr_type_name(n->addrs.v[j].type),
+				     n->addrs.v[j].text);
 		lbe_sb_addc(b, '\n');
 	}
 }

@@ -49,6 +49,13 @@ void lbe_labels_free(struct lb_labels *l);
 bool lbe_selector_match(const struct lb_selector *s,
 		       const struct lb_labels *l);
 int lbe_sel_op_parse(const char *s, enum lb_sel_op *op);
+/*
+ * A selector written as text, as Kubernetes' labels.Parse takes it
+ * ("k=v,k!=v,k in (a,b),k notin (a),k,!k"; "" selects everything).  NULL
+ * with *err (malloc'd, names the position) when it does not parse; the
+ * numeric '<' and '>' have no place in struct lb_selector and are refused.
+ */
+struct lb_selector *lbe_selector_parse(const char *text, char **err);
 void lbe_selector_free(struct lb_selector *s);
 
 #endif /* _LB_SELECTOR_H */

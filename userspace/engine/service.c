@@ -15,6 +15,7 @@ void lbe_svc_spec_free(struct lb_svc_spec *s)
 	size_t i;
 
 	free(s->lb_class);
+	lbe_selector_free(s->node_sel);
 	lbe_labels_free(&s->labels);
 	lbe_labels_free(&s->selector);
 	free(s->req);

@@ -71,6 +71,8 @@ struct lb_svc_spec {
 	size_t next_ips;
 	struct lb_addr *hints;	/* status.loadBalancer.ingress */
 	size_t nhints;
+	/* Node IPAM: io.cilium.nodeipam/match-node-labels; NULL: every node */
+	struct lb_selector *node_sel;
 };
 
 struct lb_holding;

@@ -277,6 +277,7 @@ static void sync_service(struct lb_engine *e, struct lb_service *s)
 		h = lbe_hash_bytes(&s->held[i]->addr.fam,
 				  sizeof(s->held[i]->addr.fam), h);
 	}
+	h = lbe_nodeipam_hash(e, s, h);
 	sync_object(e, LB_KIND_SERVICE, s->key, &s->st, s->generation, &c,
 		    s->cond != LB_COND_NONE, h);
 }

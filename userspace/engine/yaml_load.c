@@ -92,6 +92,7 @@ static void doc_free(struct lb_doc *o)
 	lbe_eps_spec_free(&o->eps);
 	lbe_l2pol_spec_free(&o->l2);
 	lbe_labels_free(&o->node_labels);
+	lbe_node_addrs_free(&o->node_addrs);
 	lbe_bgp_spec_free(&o->bgp);
 }
 
@@ -271,7 +272,7 @@ static bool load_object(struct yl *y, const yaml_node_t *root,
 		lbe_y_load_l2policy(y, root, o);
 		break;
 	case LB_KIND_NODE:
-		lbe_y_load_node(y, md, o);
+		lbe_y_load_node(y, root, md, o);
 		break;
 	case LB_KIND_BGP_CLUSTER:
 	case LB_KIND_BGP_PEER:

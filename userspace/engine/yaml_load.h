@@ -26,6 +26,8 @@ struct lb_doc {
 	struct lb_eps_spec eps;
 	struct lb_l2pol_spec l2;
 	struct lb_labels node_labels;
+	struct lb_node_addrs node_addrs;
+	bool node_leaving;
 	struct lb_bgp_spec bgp;
 };
 

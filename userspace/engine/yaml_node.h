@@ -60,6 +60,7 @@ void lbe_y_load_eps(struct yl *y, const yaml_node_t *root,
 		   const yaml_node_t *md, struct lb_doc *o);
 void lbe_y_load_l2policy(struct yl *y, const yaml_node_t *root,
 			struct lb_doc *o);
-void lbe_y_load_node(struct yl *y, const yaml_node_t *md, struct lb_doc *o);
+void lbe_y_load_node(struct yl *y, const yaml_node_t *root,
+		    const yaml_node_t *md, struct lb_doc *o);
 
 #endif /* _LB_YAML_NODE_H */

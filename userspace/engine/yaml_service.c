@@ -58,6 +58,25 @@ static char **split(const char *v, bool trim, size_t *n)
 	return out;
 }
 
+/* Node IPAM's node selector, as Cilium reads it (labels.Parse). */
+#define NODE_MATCH "io.cilium.nodeipam/match-node-labels"
+
+/*
+ * Cilium's controller fails the Service's reconcile on a selector that
+ * does not parse and retries forever; here the apply is refused instead.
+ */
+static void read_node_match(struct yl *y, struct lb_svc_spec *ss,
+			    const char *v)
+{
+	char *err = NULL;
+
+	ss->node_sel = lbe_selector_parse(v, &err);
+	if (ss->node_sel)
+		return;
+	lbe_y_err(y, "metadata.annotations." NODE_MATCH, "%s", err);
+	free(err);
+}
+
 static void read_annotations(struct yl *y, struct lb_svc_spec *ss,
 			     const struct lb_labels *ann)
 {
@@ -91,6 +110,9 @@ static void read_annotations(struct yl *y, struct lb_svc_spec *ss,
 	v = lbe_labels_get(ann, "lbipam.io/pool");
 	if (v && *v)
 		ss->pools = split(v, true, &ss->npools);
+	v = lbe_labels_get(ann, NODE_MATCH);
+	if (v && ss->lb_class && !strcmp(ss->lb_class, "io.cilium/node"))
+		read_node_match(y, ss, v);
 }
 
 /* targetPort is a number or a container port name (IntOrString). */

@@ -363,6 +363,8 @@ void lbctl_describe_service(json_t *s)
 	       lbctl_str(s, "externalTrafficPolicy"));
 	printf("Managed by LB-IPAM:       %s\n",
 	       json_is_true(json_object_get(s, "managed")) ? "yes" : "no");
+	if (json_is_true(json_object_get(s, "nodeIPAM")))
+		printf("Node IPAM:                yes (ingress: the nodes' addresses)\n");
 	conds = cond ? json_pack("[O]", cond) : json_array();
 	lbctl_describe_conditions(conds);
 	json_decref(conds);
@@ -430,20 +432,40 @@ static void labels_str(json_t *labels, char *buf, size_t len)
 	selector_str(labels, buf, len);
 }
 
+/* The node's addresses of one type, comma separated, or "<none>". */
+static void node_addrs(json_t *n, const char *type, char *buf, size_t len)
+{
+	json_t *a;
+	size_t i, k = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(n, "addresses"), i, a) {
+		if (strcmp(lbctl_str(a, "type"), type) || k >= len)
+			continue;
+		k += snprintf(buf + k, len - k, "%s%s", k ? "," : "",
+			      lbctl_str(a, "address"));
+	}
+	if (!*buf)
+		snprintf(buf, len, "<none>");
+}
+
 void lbctl_nodes_table(json_t *items, bool wide)
 {
-	struct lbctl_table t = { .ncols = wide ? 3 : 2 };
+	struct lbctl_table t = { .ncols = wide ? 5 : 2 };
 	json_t *n;
 	size_t i;
 
-	lbctl_table_row(&t, "NAME", "AGE", "LABELS");
+	lbctl_table_row(&t, "NAME", "AGE", "INTERNAL-IP", "EXTERNAL-IP",
+			"LABELS");
 	json_array_foreach(items, i, n) {
-		char age[32], labels[2048];
+		char age[32], labels[2048], in[512], ex[512];
 
 		lbctl_human_age(json_object_get(n, "created"), age, sizeof(age));
 		labels_str(json_object_get(n, "labels"), labels,
 			   sizeof(labels));
-		lbctl_table_row(&t, lbctl_str(n, "name"), age, labels);
+		node_addrs(n, "InternalIP", in, sizeof(in));
+		node_addrs(n, "ExternalIP", ex, sizeof(ex));
+		lbctl_table_row(&t, lbctl_str(n, "name"), age, in, ex, labels);
 	}
 	if (t.nrows == 1) {
 		lbctl_no_resources(&t);
@@ -493,12 +515,21 @@ void lbctl_describe_l2policy(json_t *p)
 void lbctl_describe_node(json_t *n)
 {
 	char when[128], labels[2048];
+	json_t *a;
+	size_t i;
 
 	lbctl_created_time(json_object_get(n, "created"), when, sizeof(when));
 	labels_str(json_object_get(n, "labels"), labels, sizeof(labels));
 	printf("Name:                %s\n", lbctl_str(n, "name"));
 	printf("Creation Timestamp:  %s\n", when);
 	printf("Labels:              %s\n", labels);
+	printf("Addresses:\n");
+	if (!json_array_size(json_object_get(n, "addresses")))
+		printf("  <none>\n");
+	json_array_foreach(json_object_get(n, "addresses"), i, a)
+		printf("  %s:%*s%s\n", lbctl_str(a, "type"),
+		       (int)(12 - strlen(lbctl_str(a, "type"))), "",
+		       lbctl_str(a, "address"));
 	if (json_is_true(json_object_get(n, "self"))) {
 		labels_str(json_object_get(n, "effectiveLabels"), labels,
 			   sizeof(labels));

@@ -45,6 +45,9 @@ refused "--log-level: invalid value 'loud' (debug, info, warn or error)" "${C[@]
 refused "--masquerade: invalid value 'maybe' (true or false)" "${C[@]}" --masquerade=maybe
 refused "--lb-classes: invalid class 'nope'" "${C[@]}" --lb-classes nope
 refused "--lb-classes: invalid class 'a/b/c'" "${C[@]}" --lb-classes example.com/x,a/b/c
+refused "--lb-classes: class 'io.cilium/node' is Node IPAM's, never allocated from pools (use --enable-node-ipam)" \
+	"${C[@]}" --lb-classes example.com/x,io.cilium/node
+refused "--enable-node-ipam: invalid value 'maybe' (true or false)" "${C[@]}" --enable-node-ipam=maybe
 refused "--require-lb-class: invalid value '2'" "${C[@]}" --require-lb-class=2
 refused "--enable-l2-announcements: invalid value 'sometimes'" "${C[@]}" --enable-l2-announcements=sometimes
 refused "--enable-bgp-control-plane: invalid value 'x'" "${C[@]}" --enable-bgp-control-plane=x
@@ -125,7 +128,8 @@ check "starts with it" start --config "$tmp/empty.yaml"
 check "defaults" status '.config == {"state": ":memory:", "socket": "'"$tmp"'/s.sock",
 	"socket-mode": "0660", "netns": "", "node-name": "", "node-labels": "",
 	"log-level": "info", "masquerade": true, "lb-classes": [],
-	"require-lb-class": false, "enable-l2-announcements": true,
+	"require-lb-class": false, "enable-node-ipam": false,
+	"enable-l2-announcements": true,
 	"enable-bgp-control-plane": false, "bgp-bird-socket": "",
 	"bgp-bird-include": "", "ip-families": ["ipv4", "ipv6"],
 	"sharing-port-only": false, "out-of-pool-policy": "reallocate",
@@ -172,6 +176,20 @@ spec:
   type: LoadBalancer
   loadBalancerClass: example.com/lb
   ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: node, namespace: default}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: io.cilium/node
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status:
+  addresses: [{type: InternalIP, address: 192.0.2.7}]
 YAML
 # served ARGS -- WANT: with ARGS, the Services holding an IP are WANT.
 served() {
@@ -190,14 +208,23 @@ served() {
 	ok $? "served with ${args[*]:-the defaults}: $want"
 	stop >/dev/null
 }
-# Services are listed in name order: bgp, l2, none, other.
+# Services are listed in name order: bgp, l2, node, none, other; node
+# (io.cilium/node) holds nothing unless Node IPAM is on.
 # Cilium's default with L2 announcements (on in lbipamd) and no BGP.
 served -- l2,none
+served --enable-node-ipam -- l2,node,none
 served --enable-l2-announcements=false -- none
 served --enable-l2-announcements=false --lb-classes io.cilium/l2-announcer -- l2,none
 served --enable-bgp-control-plane -- bgp,l2,none
 served --require-lb-class -- l2
 served --require-lb-class --lb-classes example.com/lb --enable-l2-announcements=no -- other
+
+start --config /dev/null --enable-node-ipam >/dev/null
+"$LBCTL" apply -f "$tmp/classes.yaml" >/dev/null
+check "Node IPAM: the io.cilium/node Service's ingress is the Node's address" sh -c \
+	'[ "$("$1" get services node -o json | jq -c .status.loadBalancer.ingress)" = "[{\"ip\":\"192.0.2.7\"}]" ]' \
+	_ "$LBCTL"
+stop >/dev/null
 
 start --config /dev/null --enable-l2-announcements=false >/dev/null
 "$LBCTL" apply -f "$tmp/classes.yaml" >/dev/null

@@ -3,6 +3,7 @@
 #include "helpers.h"
 #include "selector.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,68 @@ static bool match1(struct lb_sel_expr x, const struct lb_labels *l)
 	struct lb_selector s = { .exprs = &x, .nexprs = 1 };
 
 	return lbe_selector_match(&s, l);
+}
+
+/* "match" or "no" for text against l, or "error: ..." */
+static const char *parsed(const char *text, const struct lb_labels *l)
+{
+	static char out[4][256];
+	static int i;
+	struct lb_selector *sel;
+	char *err = NULL;
+
+	i = (i + 1) % 4;
+	sel = lbe_selector_parse(text, &err);
+	if (!sel) {
+		snprintf(out[i], sizeof(out[i]), "error: %s", err);
+		free(err);
+		return out[i];
+	}
+	snprintf(out[i], sizeof(out[i]), "%s",
+		 lbe_selector_match(sel, l) ? "match" : "no");
+	lbe_selector_free(sel);
+	return out[i];
+}
+
+/* Selectors written as text, as Kubernetes' labels.Parse reads them. */
+static void text_selectors(void)
+{
+	struct lb_labels l = { 0 };
+
+	lbe_labels_set(&l, "zone", "a");
+	lbe_labels_set(&l, "node-role.kubernetes.io/worker", "");
+	is(parsed("", &l), "match", "'' selects everything");
+	is(parsed("zone=a", &l), "match", "=");
+	is(parsed(" zone == a ", &l), "match", "== with spaces");
+	is(parsed("zone=b", &l), "no", "= other value");
+	is(parsed("zone!=b", &l), "match", "!=");
+	is(parsed("gpu!=yes", &l), "match", "!= matches a missing key");
+	is(parsed("zone in (b, a)", &l), "match", "in");
+	is(parsed("zone notin (a)", &l), "no", "notin");
+	is(parsed("node-role.kubernetes.io/worker", &l), "match", "exists, prefixed key");
+	is(parsed("!gpu,zone", &l), "match", "does not exist, exists");
+	is(parsed("!zone", &l), "no", "does not exist on a present key");
+	is(parsed("zone=a,gpu", &l), "no", "every requirement must hold");
+	is(parsed("zone=", &l), "no", "= empty value");
+	is(parsed("zone in ()", &l),
+	   "error: in and notin need at least one value at position 10 of 'zone in ()'",
+	   "an empty set is refused");
+	is(parsed("zone=a,", &l),
+	   "error: expected a label key at position 7 of 'zone=a,'",
+	   "a trailing comma is refused");
+	is(parsed("zone>1", &l),
+	   "error: the numeric operators '<' and '>' are not supported at position 4 of 'zone>1'",
+	   "'>' is refused");
+	is(parsed("zone ~ a", &l),
+	   "error: expected an operator (=, ==, !=, in, notin) at position 5 of 'zone ~ a'",
+	   "an unknown operator is refused");
+	is(parsed("zone=a b", &l),
+	   "error: expected ',' at position 7 of 'zone=a b'",
+	   "two values without a comma are refused");
+	is(parsed("zone in (a", &l),
+	   "error: expected ',' or ')' at position 10 of 'zone in (a'",
+	   "an unclosed set is refused");
+	lbe_labels_free(&l);
 }
 
 int main(void)
@@ -82,5 +145,6 @@ int main(void)
 		is(reason(e, "dev", "other"), "no_pool", "synthetic labels override user labels");
 		lbe_close(e);
 	}
+	text_selectors();
 	return done_testing();
 }

@@ -43,7 +43,7 @@ UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 .PHONY: all module userspace clean install install-userspace dkms-install deb \
 	check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check cluster-check \
-	bench-apply bench-l2 bench-cluster debug-kernel vm-module
+	bench-apply bench-l2 bench-cluster bench-bgp debug-kernel vm-module
 
 all: module userspace
 
@@ -163,13 +163,21 @@ bench-apply: vm-module userspace
 bench-cluster: userspace
 	bench/cluster.sh
 
+# BGP through BIRD on the host (bench/bgp.sh; no module on this path): apply
+# to route on a router BIRD, p50/p99 over 100 Services, and 10k routes after
+# the session comes up; bench/RESULTS.md's BGP section.
+bench-bgp: userspace
+	bench/bgp.sh $(CURDIR)/build/bench/bgp $(CURDIR)/userspace/lbipamd \
+		$(CURDIR)/$(LBCTL)
+
 install: all install-userspace
 	install -D -m 0644 lbipam.ko \
 		$(DESTDIR)/lib/modules/$(KV)/updates/lbipam.ko
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KV); fi
 
-# The programs, man pages, the systemd unit (ExecStart follows PREFIX) and
-# lbctl's bash completion: what the lbipam Debian package holds.
+# The programs, man pages, the systemd unit (ExecStart follows PREFIX),
+# lbctl's bash completion and the example bird.conf: what the lbipam
+# Debian package holds.
 install-userspace: userspace
 	install -D -m 0755 $(LBCTL) $(DESTDIR)$(PREFIX)/sbin/lbctl
 	install -D -m 0755 userspace/lbipamd $(DESTDIR)$(PREFIX)/sbin/lbipamd
@@ -181,6 +189,8 @@ install-userspace: userspace
 		>$(DESTDIR)/lib/systemd/system/lbipamd.service
 	install -D -m 0644 userspace/lbctl/completion.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lbctl
+	install -D -m 0644 examples/bird.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/lbipam/examples/bird.conf
 
 # The module's sources as DKMS wants them under /usr/src, and dkms.conf
 # with the version filled in.

@@ -582,6 +582,18 @@ EOF
 	cat "$run/l2.txt" 2>/dev/null || echo "not run"
 	echo '```'
 	echo
+	echo "## BGP through BIRD: apply to route on the router (issue 17)"
+	echo
+	echo "bench/bgp.sh on the host (make bench-bgp; no module on this path): lbipamd"
+	echo "with a node BIRD and a router BIRD peering over eBGP on loopback. Each of"
+	echo "100 Services applied alone, timed from lbctl's start to its /32 on the"
+	echo "router (birdc polled); then 10k Services applied while the router's BIRD"
+	echo "is down, and the time from starting it to all routes learned."
+	echo
+	echo '```'
+	cat "$run/../bgp/bgp.txt" 2>/dev/null || echo "not run"
+	echo '```'
+	echo
 	echo "## Raw data"
 	echo
 	echo "Per-run values: build/bench/out/raw.tsv (lbipam-ref: the reference; *_dp_*: nftables"

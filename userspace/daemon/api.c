@@ -67,11 +67,12 @@ static int rebuild(struct lbipamd *d)
 static int reconcile(struct lbipamd *d, bool full)
 {
 	struct changed_ctx c = { .d = d };
-	bool l2_full;
+	bool l2_full, bgp;
 	int err = 0;
 
 	/* Read before the engine forgets what changed. */
 	l2_full = full || lbe_l2_changed_all(d->eng);
+	bgp = lbe_bgp_changed(d->eng) || d->bgp.state == LBIPAMD_BGP_PENDING;
 	if (!d->want_built || lbe_changed_all(d->eng)) {
 		err = rebuild(d);
 		full = true;
@@ -105,6 +106,9 @@ static int reconcile(struct lbipamd *d, bool full)
 	 * makes it everything.
 	 */
 	lbipamd_l2_reconcile(d, c.ns, c.names, c.nsvc, l2_full);
+	/* BIRD's trouble is its own: it does not fail the kernel's pass. */
+	if (bgp)
+		lbipamd_bgp_reconcile(d);
 	changed_free(&c);
 	return err;
 }
@@ -336,6 +340,11 @@ static json_t *op_status(struct lbipamd *d, json_t *req)
 	return lbipamd_view_status(d);
 }
 
+static json_t *op_bgp(struct lbipamd *d, json_t *req)
+{
+	return lbipamd_bgp_view(&d->bgp, lbipamd_js(req, "what"));
+}
+
 /* ----------------------------------------------------------- dispatch */
 
 static const struct {
@@ -348,6 +357,7 @@ static const struct {
 	{ "get", false, op_get },
 	{ "describe", false, op_describe },
 	{ "status", false, op_status },
+	{ "bgp", false, op_bgp },
 };
 
 json_t *lbipamd_handle(struct lbipamd *d, json_t *req, bool may_write)

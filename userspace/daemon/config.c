@@ -145,6 +145,16 @@ static json_t *show_metrics(const struct lbipamd_config *c)
 	return json_string(c->metrics_address ? c->metrics_address : "");
 }
 
+static json_t *show_bird_socket(const struct lbipamd_config *c)
+{
+	return json_string(c->bgp_bird_socket ? c->bgp_bird_socket : "");
+}
+
+static json_t *show_bird_include(const struct lbipamd_config *c)
+{
+	return json_string(c->bgp_bird_include ? c->bgp_bird_include : "");
+}
+
 static const struct lbipamd_opt opts[] = {
 	{ "state", OPT_STR, "DB", lbipamd_set_state, show_state, false },
 	{ "socket", OPT_STR, "PATH", lbipamd_set_socket, show_socket, false },
@@ -171,6 +181,10 @@ static const struct lbipamd_opt opts[] = {
 	  false },
 	{ "enable-bgp-control-plane", OPT_BOOL, "BOOL", lbipamd_set_bgp,
 	  show_bgp, false },
+	{ "bgp-bird-socket", OPT_STR, "PATH", lbipamd_set_bgp_bird_socket,
+	  show_bird_socket, false },
+	{ "bgp-bird-include", OPT_STR, "FILE", lbipamd_set_bgp_bird_include,
+	  show_bird_include, false },
 	{ "ip-families", OPT_STR, "ipv4,ipv6", lbipamd_set_families,
 	  show_families, false },
 	{ "sharing-port-only", OPT_BOOL, "BOOL", lbipamd_set_port_only,
@@ -237,6 +251,8 @@ void lbipamd_config_free(struct lbipamd_config *c)
 	free(c->etcd_key);
 	free(c->etcd_ca);
 	free(c->etcd_prefix);
+	free(c->bgp_bird_socket);
+	free(c->bgp_bird_include);
 	free(c->file);
 	lbipamd_config_free_classes(c);
 	free(c->served);
@@ -359,6 +375,10 @@ int lbipamd_config_parse(int argc, char **argv, struct lbipamd_config *c)
 		fprintf(stderr, "lbipamd: unexpected argument '%s'\n",
 			argv[optind]);
 		lbipamd_config_usage(stderr);
+		return 2;
+	}
+	if (!c->bgp_bird_socket != !c->bgp_bird_include) {
+		fprintf(stderr, "lbipamd: --bgp-bird-socket and --bgp-bird-include go together (BGP through BIRD needs both)\n");
 		return 2;
 	}
 	served_classes(c);

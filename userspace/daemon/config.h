@@ -98,6 +98,10 @@ int lbipamd_set_etcd_lease_ttl(struct lbipamd_config *c, const char *v,
 			       char *err, size_t len);
 int lbipamd_set_metrics(struct lbipamd_config *c, const char *v,
 			char *err, size_t len);
+int lbipamd_set_bgp_bird_socket(struct lbipamd_config *c, const char *v,
+				char *err, size_t len);
+int lbipamd_set_bgp_bird_include(struct lbipamd_config *c, const char *v,
+				 char *err, size_t len);
 
 /* config_file.c: -1 to go on, else an exit code. */
 int lbipamd_config_load_file(struct lbipamd_config *c, const char *file,

@@ -340,3 +340,28 @@ int lbipamd_set_metrics(struct lbipamd_config *c, const char *v,
 	lbipamd_config_set_str(&c->metrics_address, v);
 	return 0;
 }
+
+/* An absolute path: BIRD resolves include paths from its own directory. */
+static int set_abs_path(char **dst, const char *v, size_t max, char *err,
+			size_t len)
+{
+	if (*v != '/')
+		return BAD("invalid value '%s' (an absolute path)", v);
+	if (strlen(v) >= max)
+		return BAD("path too long (at most %zu characters)", max - 1);
+	lbipamd_config_set_str(dst, v);
+	return 0;
+}
+
+int lbipamd_set_bgp_bird_socket(struct lbipamd_config *c, const char *v,
+				char *err, size_t len)
+{
+	/* struct sockaddr_un's sun_path. */
+	return set_abs_path(&c->bgp_bird_socket, v, 108, err, len);
+}
+
+int lbipamd_set_bgp_bird_include(struct lbipamd_config *c, const char *v,
+				 char *err, size_t len)
+{
+	return set_abs_path(&c->bgp_bird_include, v, 4000, err, len);
+}

@@ -20,10 +20,13 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	userspace/engine/etcd.c userspace/engine/store_etcd.c \
 	userspace/engine/store_etcd_snap.c userspace/engine/store_etcd_cache.c
 LBIPAMD_SRCS += $(LBIPAMD_DIR)/events.c
+LBIPAMD_SRCS += $(LBIPAMD_DIR)/bgp.c $(LBIPAMD_DIR)/bgp_render.c \
+	$(LBIPAMD_DIR)/bgp_view.c $(LBIPAMD_DIR)/bird.c
 # Everything but main.c, for the tests.
 LBIPAMD_LIB_SRCS := $(filter-out $(LBIPAMD_DIR)/main.c,$(LBIPAMD_SRCS))
 LBIPAMD_HDRS := $(wildcard $(LBIPAMD_DIR)/*.h) \
-	userspace/engine/lb_engine.h userspace/engine/store_etcd.h
+	userspace/engine/lb_engine.h userspace/engine/lb_bgp.h \
+	userspace/engine/store_etcd.h
 
 LBIPAMD_PKGS := libnl-genl-3.0 jansson yaml-0.1 sqlite3 libsystemd \
 	libmicrohttpd libcurl libcrypto
@@ -40,9 +43,10 @@ userspace/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) $(LBIPAMD_HDRS) \
 		$(LBIPAMD_SRCS) $(LIB_SRCS) $(LBENGINE_LIB) $(LBIPAMD_LIBS)
 
 # Host tests: the daemon's parts under ASan/UBSan, plus the daemon itself
-# driven over its socket (cli.sh), its configuration (config.sh) and its
-# /metrics scraped by promtool and a prometheus server (metrics.sh); the
-# kernel part is checked in the VM selftests.
+# driven over its socket (cli.sh), its configuration (config.sh), its
+# /metrics scraped by promtool and a prometheus server (metrics.sh) and
+# BGP through a node and a router BIRD on loopback (bgp.sh, test_bird);
+# the kernel part is checked in the VM selftests.
 LBIPAMD_TESTS := $(patsubst $(LBIPAMD_DIR)/tests/%.c,%,\
 	$(wildcard $(LBIPAMD_DIR)/tests/test_*.c))
 LBIPAMD_TEST_BINS := $(LBIPAMD_TESTS:%=$(B)/daemon-tests/%)
@@ -66,7 +70,7 @@ $(B)/daemon-tests/lbipamd: $(LBIPAMD_SRCS) $(LIB_SRCS) $(HDRS) \
 daemon-check: $(LBIPAMD_TEST_BINS) $(B)/daemon-tests/lbipamd $(LBCTL)
 	@rc=0; for t in $(LBIPAMD_TEST_BINS); do \
 		ASAN_OPTIONS=detect_leaks=1 $$t || rc=1; done; \
-	for s in cli.sh config.sh metrics.sh; do \
+	for s in cli.sh config.sh metrics.sh bgp.sh; do \
 		LBIPAMD=$(B)/daemon-tests/lbipamd \
 		LBCTL=$(LBIPAMD_TEST_LBCTL) $(LBIPAMD_DIR)/tests/$$s || rc=1; \
 	done; \

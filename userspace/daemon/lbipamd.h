@@ -24,6 +24,7 @@
  *   cluster.c   cluster mode: etcd store, setup, following the state;
  *               cluster_leader.c, cluster_watch.c, cluster_forward.c,
  *               cluster_announce.c: its parts (cluster.h)
+ *   bgp*.c, bird.c  BGP through BIRD (bgp.h)
  *   main.c      arguments, setup and the poll loop
  */
 #ifndef LBIPAMD_H
@@ -35,6 +36,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
+#include "daemon/bgp.h"
 #include "engine/lb_engine.h"
 #include "lib/lb_mem.h"
 #include "lib/lb_nl.h"
@@ -365,6 +367,8 @@ struct lbipamd_config {
 	bool node_ipam;			/* enable-node-ipam */
 	bool l2_announcements;
 	bool bgp_control_plane;
+	/* BGP through BIRD: on when both are given. */
+	char *bgp_bird_socket, *bgp_bird_include;
 	bool ipv4, ipv6;
 	bool sharing_port_only;
 	enum lb_revoke_policy out_of_pool;
@@ -433,6 +437,7 @@ struct lbipamd {
 	struct lbipamd_cluster *cluster;	/* NULL: single node */
 	const struct lbipamd_config *cfg;	/* NULL in unit tests */
 	bool l2_disabled;		/* enable-l2-announcements: false */
+	struct lbipamd_bgp bgp;
 	struct lbipamd_stats stats;
 	/* 1 while this daemon leads (always in single-node mode). */
 	bool leader;

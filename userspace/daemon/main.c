@@ -29,6 +29,8 @@
 
 /* How often a missing or failed kernel is retried. */
 #define LBIPAMD_RETRY_MS	1000
+/* How often BIRD is looked at (back, restarted, reconfigured). */
+#define LBIPAMD_BGP_POLL_S	2
 
 static int enter_netns(const char *name)
 {
@@ -105,6 +107,7 @@ static int use_config(const struct lbipamd_config *c, struct lbipamd *d)
 	d->dcfg.masquerade = c->masquerade;
 	d->dcfg.node_name = c->node_name;
 	d->l2_disabled = !c->l2_announcements;
+	lbipamd_bgp_init(&d->bgp, c->bgp_bird_socket, c->bgp_bird_include);
 	if (d->l2_disabled)
 		d->ifaces = lbipamd_l2_no_ifaces;
 	/* Single node: the only daemon is the leader. */
@@ -216,6 +219,7 @@ static bool on_signal(int sfd, struct lbipamd *d)
 			d->kern.dumped = false;
 			d->l2.dumped = false;
 			d->dirty = true;
+			lbipamd_bgp_again(&d->bgp);
 			continue;
 		}
 		lbipamd_log(LB_LOG_INFO, "Stopping", "signal",
@@ -226,11 +230,38 @@ static bool on_signal(int sfd, struct lbipamd *d)
 	return true;
 }
 
+/* A BIRD that came back, restarted or was reloaded gets our fragment. */
+static void bgp_tick(struct lbipamd *d, int bfd)
+{
+	uint64_t ticks;
+
+	if (read(bfd, &ticks, sizeof(ticks)) < 0)
+		return;
+	if (lbipamd_bgp_poll(&d->bgp))
+		lbipamd_bgp_reconcile(d);
+}
+
+/* The BGP poll timer, -1 when BGP is off. */
+static int bgp_timer(const struct lbipamd *d)
+{
+	struct itimerspec its = { .it_value.tv_sec = LBIPAMD_BGP_POLL_S,
+				  .it_interval.tv_sec = LBIPAMD_BGP_POLL_S };
+	int fd;
+
+	if (d->bgp.state == LBIPAMD_BGP_OFF)
+		return -1;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd >= 0)
+		timerfd_settime(fd, 0, &its, NULL);
+	return fd;
+}
+
 static int loop(struct lbipamd *d, struct lbipamd_server *srv,
 			int sfd, int tfd, struct lbipamd_links *links,
 			struct lbipamd_httpd *httpd)
 {
-	struct pollfd pfd[4 + 2 + 65];
+	struct pollfd pfd[5 + 2 + 65];
+	int bfd = bgp_timer(d), rc = -1;
 
 	for (;;) {
 		size_t n = 0, ns, nc;
@@ -245,6 +276,7 @@ static int loop(struct lbipamd *d, struct lbipamd_server *srv,
 					    .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = lbipamd_httpd_fd(httpd),
 					    .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = bfd, .events = POLLIN };
 		nc = lbipamd_cluster_pollfds(d, pfd + n);
 		n += nc;
 		ns = lbipamd_server_pollfds(srv, pfd + n,
@@ -254,10 +286,13 @@ static int loop(struct lbipamd *d, struct lbipamd_server *srv,
 		    errno != EINTR) {
 			lbipamd_log(LB_LOG_ERROR, "poll failed", "error",
 				    strerror(errno), NULL);
-			return 1;
+			rc = 1;
+			break;
 		}
-		if ((pfd[0].revents & POLLIN) && !on_signal(sfd, d))
-			return 0;
+		if ((pfd[0].revents & POLLIN) && !on_signal(sfd, d)) {
+			rc = 0;
+			break;
+		}
 		if (pfd[1].revents & POLLIN) {
 			uint64_t ticks;
 
@@ -268,7 +303,7 @@ static int loop(struct lbipamd *d, struct lbipamd_server *srv,
 		lbipamd_server_process(srv, pfd + n, ns, d);
 		/* After the clients: a resumed ex-leader's writes are fenced. */
 		if (nc) {
-			lbipamd_cluster_process(d, pfd + 4);
+			lbipamd_cluster_process(d, pfd + 5);
 			d->leader = lbipamd_cluster_is_leader(d);
 		}
 		/* Also on a timeout: it expires idle connections. */
@@ -290,11 +325,16 @@ static int loop(struct lbipamd *d, struct lbipamd_server *srv,
 			 */
 			lbipamd_l2_reconcile(d, NULL, NULL, 0, false);
 		}
+		if (pfd[4].revents & POLLIN)
+			bgp_tick(d, bfd);
 		arm(tfd, d->kern.state != LBIPAMD_K_SYNCED ||
 			    d->l2.state == LBIPAMD_L2_ERROR);
 		if (before != d->kern.state)
 			notify_status(d);
 	}
+	if (bfd >= 0)
+		close(bfd);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -338,6 +378,7 @@ int main(int argc, char **argv)
 	lbipamd_kernel_close(&d.kern);
 	lbipamd_l2_state_free(&d);
 	lbipamd_want_free(&d.want);
+	lbipamd_bgp_free(&d.bgp);
 	lbe_close(d.eng);
 	lbipamd_cluster_close(&d);
 	lbipamd_node_free(&d.node);

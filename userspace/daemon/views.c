@@ -678,6 +678,7 @@ json_t *lbipamd_view_status(struct lbipamd *d)
 		!d->l2_disabled, "state",
 		lbipamd_l2state_name(d->l2.state), "message", d->l2.msg,
 		"announcements", (json_int_t)d->l2.announced));
+	json_object_set_new(res, "bgp", lbipamd_bgp_status(&d->bgp));
 	if (d->cfg)
 		json_object_set_new(res, "config",
 				    lbipamd_config_json(d->cfg));

@@ -96,10 +96,13 @@ _lbctl()
 	1:service) words="add set del show list help" ;;
 	1:backend) words="add set del replace help" ;;
 	1:l2) words="add del list help" ;;
-	1:get | 1:describe) words="$_lbctl_kube_kinds help" ;;
+	1:get) words="$_lbctl_kube_kinds bgp help" ;;
+	1:describe) words="$_lbctl_kube_kinds help" ;;
+	2:get) if [[ ${_lbctl_ops[1]} == bgp ]]; then words="peers routes"
+		else words=$(_lbctl_names "${_lbctl_ops[1]}"); fi ;;
 	1:delete) words="ippools services l2announcementpolicies nodes bgpclusterconfigs bgppeerconfigs bgpadvertisements" ;;
 	1:stats | 2:service | 2:backend) words=$(_lbctl_services) ;;
-	2:get | 2:describe | 2:delete) words=$(_lbctl_names "${_lbctl_ops[1]}") ;;
+	2:describe | 2:delete) words=$(_lbctl_names "${_lbctl_ops[1]}") ;;
 	3:l2) [[ ${_lbctl_ops[1]} == add || ${_lbctl_ops[1]} == del ]] && words="dev" ;;
 	*:service)
 		[[ ${_lbctl_ops[1]} == add || ${_lbctl_ops[1]} == set ]] &&

@@ -156,6 +156,8 @@ int lbctl_do_apply(const struct lbctl_opts *o);
 int lbctl_do_delete(const struct lbctl_opts *o);
 int lbctl_do_get(const struct lbctl_opts *o);
 int lbctl_do_describe(const struct lbctl_opts *o);
+/* bgp.c: get bgp peers|routes. */
+int lbctl_get_bgp(const struct lbctl_opts *o);
 
 /* client.c: one request, one response; NULL: error printed, *rc set. */
 json_t *lbctl_request(const struct lbctl_opts *o, json_t *req, int *rc);

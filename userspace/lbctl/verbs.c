@@ -377,6 +377,10 @@ static int get_status(const struct lbctl_opts *o)
 	if (k)
 		printf("l2:        node %s, %s (%s)\n", lbctl_str(k, "node"),
 		       lbctl_str(k, "state"), lbctl_str(k, "message"));
+	k = json_object_get(resp, "bgp");
+	if (k && strcmp(lbctl_str(k, "state"), "off"))
+		printf("bgp:       BIRD %s, %s (%s)\n", lbctl_str(k, "socket"),
+		       lbctl_str(k, "state"), lbctl_str(k, "message"));
 	k = json_object_get(resp, "config");
 	if (k)
 		print_config(k);
@@ -395,6 +399,7 @@ static void get_usage(FILE *f)
 		"       lbctl get bgpclusterconfigs|bgppeerconfigs|bgpadvertisements [NAME]\n"
 		"                 [-o wide|yaml|json]\n"
 		"       lbctl get events [-A | -n NS] [-o wide|yaml|json]\n"
+		"       lbctl get bgp peers|routes [-o wide|yaml|json]\n"
 		"       lbctl get status [-o yaml|json]\n");
 }
 
@@ -409,6 +414,8 @@ int lbctl_do_get(const struct lbctl_opts *o)
 		get_usage(stdout);
 		return 0;
 	}
+	if (o->argc >= 1 && !strcmp(o->argv[0], "bgp"))
+		return lbctl_get_bgp(o);
 	if (o->argc >= 1 && o->argc <= 2)
 		res = resource(o->argv[0]);
 	if (res == RES_NONE || res == RES_ENDPOINTSLICE) {

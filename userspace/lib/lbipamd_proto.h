@@ -24,6 +24,7 @@
  *                     "node", "namespace":NS, "name":N}    read
  * (any kind alias of lib/lb_names.c is accepted as "kind")
  *   {"op":"status"}                                read
+ *   {"op":"bgp", "what":"peers"|"routes"}          read (BGP through BIRD)
  *
  * Write requests need the peer (SO_PEERCRED) to be root, the daemon's own
  * user, or a member of group LBIPAMD_GROUP; anyone who can connect may
@@ -80,7 +81,19 @@
  * status: "kernel": {"state":"synced"|"missing"|"error","message",
  *   "services"}, "pools", "services", "version", "netns",
  *   "l2": {"node","state":"synced"|"unsupported"|"error"|"unknown",
- *   "message","announcements"}.
+ *   "message","announcements"},
+ *   "bgp": BGPSTATE.
+ * bgp: asks BIRD (fails, saying why, when BGP through BIRD is off or BIRD
+ *   does not answer); "bgp": BGPSTATE and "items":
+ *   peers: [{"instance","peer","protocol" (BIRD's),"peerAddress",
+ *   "localASN","peerASN" (0: any),"sessionState" (BIRD's BGP state),
+ *   "protocolState","since","info","lastError" (when BIRD has one),
+ *   "families":{"ipv4"|"ipv6":{"received","advertised"}}}];
+ *   routes: [{"instance","peer","peerAddress","family","prefix",
+ *   "attributes":{"BGP.community":..., as BIRD prints them}}].
+ *   BGPSTATE = {"state":"off"|"pending"|"synced"|"unreachable"|
+ *   "rejected","message","socket","include","peers","configures",
+ *   "rejections"}
  */
 #ifndef LBIPAMD_PROTO_H
 #define LBIPAMD_PROTO_H

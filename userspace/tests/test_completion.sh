@@ -59,6 +59,8 @@ expect "sched affinity masquerade local-only source-range" service add 10.0.0.1:
 expect "active terminating maintenance" backend set 10.0.0.1:80/tcp 10.0.1.1:80 state ""
 expect "weight state local" backend add 10.0.0.1:80/tcp 10.0.1.1:80 ""
 expect "wide yaml json" get services -o ""
+expect "bgpclusterconfigs bgppeerconfigs bgpadvertisements bgp" get bgp
+expect "peers routes" get bgp ""
 expect "--namespace --netns" --n
 expect "dev" l2 add 192.0.2.1 ""
 expect "lo" l2 add 192.0.2.1 dev l

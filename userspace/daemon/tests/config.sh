@@ -61,6 +61,10 @@ refused "--state: must not be empty" "${C[@]}" --state ''
 refused "--etcd-endpoints: must not be empty" "${C[@]}" --etcd-endpoints ''
 refused "--etcd-prefix: invalid value 'lbipam' (starts and ends with '/')" "${C[@]}" --etcd-prefix lbipam
 refused "--etcd-lease-ttl: invalid value '1' (whole seconds, 2 to 3600)" "${C[@]}" --etcd-lease-ttl 1
+refused "--bgp-bird-socket: invalid value 'bird.ctl' (an absolute path)" "${C[@]}" --bgp-bird-socket bird.ctl
+refused "--bgp-bird-include: invalid value 'x.conf' (an absolute path)" "${C[@]}" --bgp-bird-include x.conf
+refused "--bgp-bird-socket and --bgp-bird-include go together" "${C[@]}" --bgp-bird-socket /run/bird/bird.ctl
+refused "--bgp-bird-socket and --bgp-bird-include go together" "${C[@]}" --bgp-bird-include /etc/bird/lbipam.conf
 refused "unrecognized option '--colour'" "${C[@]}" --colour
 refused "--config: cannot read '$tmp/none.yaml': No such file or directory" --config "$tmp/none.yaml"
 
@@ -126,7 +130,8 @@ check "defaults" status '.config == {"state": ":memory:", "socket": "'"$tmp"'/s.
 	"log-level": "info", "masquerade": true, "lb-classes": [],
 	"require-lb-class": false, "enable-node-ipam": false,
 	"enable-l2-announcements": true,
-	"enable-bgp-control-plane": false, "ip-families": ["ipv4", "ipv6"],
+	"enable-bgp-control-plane": false, "bgp-bird-socket": "",
+	"bgp-bird-include": "", "ip-families": ["ipv4", "ipv6"],
 	"sharing-port-only": false, "out-of-pool-policy": "reallocate",
 	"metrics-address": "", "etcd-endpoints": "", "etcd-cert": "",
 	"etcd-key": "", "etcd-ca": "", "etcd-prefix": "/lbipam/",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The etcd store's snapshot: the whole prefix read from etcd, and the
- * engine's load iterating it in the order the SQLite store gives.
+ * The etcd store's snapshot: read whole from etcd or brought forward by
+ * the watch's changes, and iterated by the engine's load in the order the
+ * SQLite store gives.
  */
 #include "store_etcd.h"
 #include "util.h"
@@ -171,42 +172,90 @@ int lbe_store_etcd_each_pool_state(struct lb_store *b,
 	return rc;
 }
 
-static bool state_key(const char *rel)
+bool lbe_store_etcd_state_key(const char *rel)
 {
 	return !strncmp(rel, "objects/", 8) || !strncmp(rel, "holdings/", 9) ||
 	       !strncmp(rel, "pools/", 6) || !strncmp(rel, "meta/", 5);
 }
 
-int lbe_store_etcd_refresh(struct lb_store *b)
+/*
+ * The commit key: its mod_revision (the revision at which the state is
+ * whole, 0 if never written) and its seq.
+ */
+static int read_commit(struct etcd_store *s, int64_t *rev, int64_t *seq)
 {
-	struct etcd_store *s = es(b);
-	json_t *req, *r, *kvs, *kv, *snap, *schema;
-	size_t i, plen = strlen(s->prefix);
+	char *k = lb_xasprintf("%scommit", s->prefix);
+	json_t *req = json_pack("{s:o}", "key", lbe_etcd_b64(k, strlen(k)));
+	json_t *r, *kv, *j;
+	char *v;
 	int rc;
 
-	req = json_pack("{s:o, s:o}", "key",
-			lbe_etcd_b64(s->prefix, plen), "range_end",
-			lbe_etcd_prefix_end(s->prefix));
+	free(k);
 	rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
 				  LB_ETCD_DATA_TIMEOUT_MS);
 	json_decref(req);
-	if (rc) {
-		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
+	if (rc)
 		return rc;
-	}
-	snap = json_object();
-	kvs = json_object_get(r, "kvs");
-	json_array_foreach(kvs, i, kv) {
+	kv = json_array_get(json_object_get(r, "kvs"), 0);
+	*rev = lbe_etcd_int(json_object_get(kv, "mod_revision"));
+	v = kv ? lbe_etcd_unb64(json_object_get(kv, "value"), NULL) : NULL;
+	j = v ? json_loads(v, 0, NULL) : NULL;
+	*seq = lbe_etcd_int(json_object_get(j, "seq"));
+	json_decref(j);
+	free(v);
+	json_decref(r);
+	return 0;
+}
+
+/* The state keys of a range reply. */
+static json_t *snap_of(struct etcd_store *s, json_t *r)
+{
+	json_t *snap = json_object(), *kv;
+	size_t i, plen = strlen(s->prefix);
+
+	json_array_foreach(json_object_get(r, "kvs"), i, kv) {
 		char *k = lbe_etcd_unb64(json_object_get(kv, "key"), NULL);
 		char *v = lbe_etcd_unb64(json_object_get(kv, "value"), NULL);
 		json_t *j = v ? json_loads(v, 0, NULL) : NULL;
 
-		if (k && strlen(k) > plen && state_key(k + plen) && j)
+		if (k && strlen(k) > plen &&
+		    lbe_store_etcd_state_key(k + plen) && j)
 			json_object_set(snap, k + plen, j);
 		json_decref(j);
 		free(k);
 		free(v);
 	}
+	return snap;
+}
+
+/*
+ * The whole prefix, read at the commit key's revision: a large commit
+ * being written (journal, then its changes) is not seen half done.
+ */
+int lbe_store_etcd_refresh(struct lb_store *b)
+{
+	struct etcd_store *s = es(b);
+	json_t *req, *r, *snap, *schema;
+	int64_t crev = 0, seq = 0;
+	int rc;
+
+	rc = read_commit(s, &crev, &seq);
+	if (!rc) {
+		req = json_pack("{s:o, s:o}", "key",
+				lbe_etcd_b64(s->prefix, strlen(s->prefix)),
+				"range_end", lbe_etcd_prefix_end(s->prefix));
+		if (crev)
+			json_object_set_new(req, "revision",
+					    json_integer(crev));
+		rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
+					  LB_ETCD_DATA_TIMEOUT_MS);
+		json_decref(req);
+	}
+	if (rc) {
+		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
+		return rc;
+	}
+	snap = snap_of(s, r);
 	schema = json_object_get(json_object_get(snap, "meta/schema"),
 				 "value");
 	if (schema && json_integer_value(schema) != LB_ETCD_SCHEMA) {
@@ -218,11 +267,39 @@ int lbe_store_etcd_refresh(struct lb_store *b)
 		json_decref(r);
 		return -EPROTO;
 	}
-	s->rev = lbe_etcd_int(json_object_get(json_object_get(r, "header"),
-					     "revision"));
+	s->rev = crev ? crev : lbe_etcd_int(json_object_get(
+		json_object_get(r, "header"), "revision"));
+	s->seq = seq;
 	lbe_store_etcd_cache_sync(s, s->snap, snap);
 	json_decref(s->snap);
 	s->snap = snap;
 	json_decref(r);
 	return 0;
+}
+
+int lbe_store_etcd_apply_delta(struct lb_store *b, json_t *delta,
+			       int64_t rev)
+{
+	struct etcd_store *s = es(b);
+	json_t *ops, *e;
+	const char *k;
+	int n;
+
+	if (rev <= s->rev)
+		return 0;
+	ops = json_array();
+	json_object_foreach(delta, k, e) {
+		json_t *v = json_array_get(e, 1);
+
+		if (lbe_etcd_int(json_array_get(e, 0)) <= s->rev)
+			continue;
+		if (!strcmp(k, "commit"))
+			s->seq = lbe_etcd_int(json_object_get(v, "seq"));
+		else if (lbe_store_etcd_state_key(k))
+			json_array_append_new(ops, json_pack("[s, O]", k, v));
+	}
+	n = (int)json_array_size(ops);
+	lbe_store_etcd_applied(s, ops, rev);
+	json_decref(ops);
+	return n;
 }

@@ -70,16 +70,16 @@ int lbipamd_cluster_reload(struct lbipamd *d, bool save)
 }
 
 /*
- * The commits the watch has seen, applied to the snapshot from their
- * changes alone (the leader finds its own commits there, and nothing to
- * do); everything is read again after a gap.
+ * The commits the watch has seen, applied to the snapshot and the engine
+ * from their changes alone (the leader finds its own commits there, and
+ * nothing to do); everything is read again after a gap.
  */
 void lbipamd_cluster_follow(struct lbipamd *d)
 {
 	struct lbipamd_cluster *c = d->cluster;
 	int64_t rev;
 	json_t *delta;
-	int n;
+	int n, rc;
 
 	if (c->resync || !__atomic_load_n(&c->watch_from, __ATOMIC_SEQ_CST)) {
 		lbipamd_cluster_reload(d, false);
@@ -90,8 +90,19 @@ void lbipamd_cluster_follow(struct lbipamd *d)
 	json_decref(delta);
 	__atomic_store_n(&c->watch_from, lbe_store_etcd_revision(c->store),
 			 __ATOMIC_SEQ_CST);
-	if (n > 0)
+	if (n <= 0)
+		return;
+	/* Only the changed objects; everything if that fails. */
+	lbe_store_etcd_changes(c->store, true);
+	rc = lbe_reload_changes(d->eng);
+	lbe_store_etcd_changes(c->store, false);
+	if (rc) {
+		lbipamd_log(LB_LOG_WARN, "Cannot load the changes of a commit, loading everything",
+			    "error", lbe_store_errmsg(c->store), NULL);
 		load_engine(d, false);
+		return;
+	}
+	lbipamd_reconcile(d, true);
 }
 
 /* {"key": prefix+rel, "range_end": its end}: every key under rel. */

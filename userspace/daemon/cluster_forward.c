@@ -18,7 +18,7 @@
 #include "engine/util.h"
 
 /* How long a follower waits for the leader to answer a write. */
-#define LBIPAMD_FORWARD_MS	10000
+#define LBIPAMD_FORWARD_MS	30000
 
 static void serve_one(struct lbipamd *d, json_t *kv)
 {

@@ -203,6 +203,7 @@ bool lbe_record(struct lb_engine *e, enum lb_kind kind,
 		      struct lb_store_condition **conds);
 int lbe_persist(struct lb_engine *e);
 int lbe_load(struct lb_engine *e);
+int lbe_load_changes(struct lb_engine *e);
 
 /* conflict.c */
 void lbe_settle_conflicts(struct lb_engine *e);

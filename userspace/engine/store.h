@@ -143,6 +143,13 @@ int lbe_store_etcd_recover(struct lb_store *s);
 struct json_t;
 int lbe_store_etcd_apply_delta(struct lb_store *s, struct json_t *delta,
 			       int64_t rev);
+/*
+ * @on: the iterators show only the last lbe_store_etcd_apply_delta()'s
+ * changes, as lbe_reload_changes() reads them (a deleted object without
+ * its doc, every changed Service's revoked mask even if 0); off: the
+ * whole snapshot.
+ */
+void lbe_store_etcd_changes(struct lb_store *s, bool on);
 /* Whether relative key @rel is part of the engine's state. */
 bool lbe_store_etcd_state_key(const char *rel);
 /* The commit key's seq the snapshot is at. */

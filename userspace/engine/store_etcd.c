@@ -36,6 +36,7 @@ static void etcd_close(struct lb_store *b)
 
 	json_decref(s->snap);
 	json_decref(s->ops);
+	json_decref(s->changes);
 	free(s->prefix);
 	lbe_store_close(s->cache);
 	free(s);
@@ -429,6 +430,7 @@ int lbe_store_etcd_open(struct lb_etcd *c, const char *prefix,
 	s->prefix = lb_xstrdup(prefix);
 	s->snap = json_object();
 	s->ops = json_array();
+	s->changes = json_object();
 	s->cache = cache;
 	*out = &s->base;
 	return 0;

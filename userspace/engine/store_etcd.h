@@ -45,6 +45,8 @@ struct etcd_store {
 	int64_t rev;			/* etcd revision snap is as of */
 	int64_t seq;			/* the commit key's seq in snap */
 	json_t *ops;			/* this transaction: [key, value|null] */
+	json_t *changes;		/* the last delta: key -> value|null */
+	bool view;			/* the iterators walk changes, not snap */
 	int64_t fence;			/* the leader key's create_revision */
 	bool lost;			/* a commit found the fence gone */
 	struct lb_store *cache;		/* owned, or NULL */

@@ -6,6 +6,7 @@
  */
 #include "store_etcd.h"
 #include "util.h"
+#include "../lib/lb_names.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +18,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The snapshot's keys under @sub, sorted; *n of them. */
+/* What the iterators walk: the snapshot, or the last delta's changes. */
+static json_t *src(struct etcd_store *s)
+{
+	return s->view ? s->changes : s->snap;
+}
+
+/* The keys under @sub, sorted; *n of them. */
 static const char **keys_under(struct etcd_store *s, const char *sub,
 			       size_t *n)
 {
@@ -26,7 +33,7 @@ static const char **keys_under(struct etcd_store *s, const char *sub,
 	json_t *val;
 
 	*n = 0;
-	json_object_foreach(s->snap, k, val) {
+	json_object_foreach(src(s), k, val) {
 		if (strncmp(k, sub, len))
 			continue;
 		LB_GROW(v, *n, cap);
@@ -49,6 +56,26 @@ static int cmp_obj(const void *a, const void *b)
 		      json_string_value(json_object_get(y, "key")));
 }
 
+/*
+ * A deleted object, as the changes show it: its kind, no doc; NULL if
+ * the kind is not known.  @kind ends at @slash.
+ */
+static json_t *deleted_object(struct etcd_store *s, const char *key,
+			      const char *kind, const char *slash)
+{
+	char name[64];
+	enum lb_kind k;
+
+	if (!json_is_null(json_object_get(src(s), key)) || !slash ||
+	    (size_t)(slash - kind) >= sizeof(name))
+		return NULL;
+	memcpy(name, kind, (size_t)(slash - kind));
+	name[slash - kind] = '\0';
+	if (lb_kind_parse(name, &k))
+		return NULL;
+	return json_pack("{s:i, s:b}", "kind", (int)k, "deleted", 1);
+}
+
 int lbe_store_etcd_each_object(struct lb_store *b,
 			       int (*cb)(const struct lb_store_object *o,
 					 void *arg),
@@ -65,7 +92,14 @@ int lbe_store_etcd_each_object(struct lb_store *b,
 	for (i = 0; i < n; i++) {
 		const char *slash = strchr(keys[i] + len, '/');
 
-		objs[i] = json_deep_copy(json_object_get(s->snap, keys[i]));
+		objs[i] = deleted_object(s, keys[i], keys[i] + len, slash);
+		if (!objs[i])
+			objs[i] = json_deep_copy(json_object_get(src(s),
+								 keys[i]));
+		if (!json_is_object(objs[i])) {
+			json_decref(objs[i]);
+			objs[i] = json_object();
+		}
 		json_object_set_new(objs[i], "key",
 				    json_string(slash ? slash + 1 : ""));
 	}
@@ -91,7 +125,9 @@ int lbe_store_etcd_each_object(struct lb_store *b,
 			lbe_store_etcd_object_conds(objs[i], &o.n_conditions);
 
 		o.conditions = conds;
-		if (o.doc)
+		/* Without a doc: skipped, or a deletion in the changes. */
+		if (o.doc || json_is_true(json_object_get(objs[i],
+							   "deleted")))
 			rc = cb(&o, arg);
 		free(conds);
 	}
@@ -113,7 +149,7 @@ int lbe_store_etcd_each_holding(struct lb_store *b,
 	int rc = 0;
 
 	for (i = 0; i < n && !rc; i++) {
-		json_t *ips = json_object_get(json_object_get(s->snap, keys[i]),
+		json_t *ips = json_object_get(json_object_get(src(s), keys[i]),
 					      "ips"), *ip;
 
 		json_array_foreach(ips, j, ip) {
@@ -140,9 +176,10 @@ int lbe_store_etcd_each_svc_state(struct lb_store *b,
 
 	for (i = 0; i < n && !rc; i++) {
 		json_int_t r = json_integer_value(json_object_get(
-			json_object_get(s->snap, keys[i]), "revoked"));
+			json_object_get(src(s), keys[i]), "revoked"));
 
-		if (r)
+		/* The changes: every changed Service, its holdings anew. */
+		if (r || s->view)
 			rc = cb(keys[i] + len, (int)r, arg);
 	}
 	free(keys);
@@ -160,9 +197,12 @@ int lbe_store_etcd_each_pool_state(struct lb_store *b,
 	int rc = 0;
 
 	for (i = 0; i < n && !rc; i++) {
-		json_t *v = json_object_get(s->snap, keys[i]);
+		json_t *v = json_object_get(src(s), keys[i]);
 		const char *msg = json_string_value(json_object_get(v,
 								    "message"));
+
+		if (json_is_null(v))
+			continue;
 
 		rc = cb(keys[i] + len,
 			json_is_true(json_object_get(v, "conflicting")),
@@ -283,6 +323,7 @@ int lbe_store_etcd_apply_delta(struct lb_store *b, json_t *delta,
 	struct etcd_store *s = es(b);
 	json_t *ops, *e;
 	const char *k;
+	size_t i;
 	int n;
 
 	if (rev <= s->rev)
@@ -300,6 +341,16 @@ int lbe_store_etcd_apply_delta(struct lb_store *b, json_t *delta,
 	}
 	n = (int)json_array_size(ops);
 	lbe_store_etcd_applied(s, ops, rev);
+	json_object_clear(s->changes);
+	json_array_foreach(ops, i, e)
+		json_object_set(s->changes,
+				json_string_value(json_array_get(e, 0)),
+				json_array_get(e, 1));
 	json_decref(ops);
 	return n;
+}
+
+void lbe_store_etcd_changes(struct lb_store *b, bool on)
+{
+	es(b)->view = on;
 }

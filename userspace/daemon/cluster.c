@@ -102,7 +102,7 @@ void lbipamd_cluster_follow(struct lbipamd *d)
 		load_engine(d, false);
 		return;
 	}
-	lbipamd_reconcile(d, true);
+	lbipamd_reconcile(d, false);
 }
 
 /* {"key": prefix+rel, "range_end": its end}: every key under rel. */

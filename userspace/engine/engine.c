@@ -711,8 +711,10 @@ int lbe_reload_changes(struct lb_engine *e)
 
 	if (!e->store)
 		return 0;
+	/* What changed in the kernel's view is tracked as for an apply. */
 	rc = lbe_load_changes(e);
-	e->changed_all = true;
+	if (rc)
+		e->changed_all = true;
 	return rc;
 }
 

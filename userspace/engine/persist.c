@@ -285,6 +285,8 @@ static int change_svc_state(const char *svc, int revoked, void *arg)
 	if (s) {
 		lbe_hold_release_all(lc->e, s);
 		s->revoked = (uint8_t)revoked;
+		/* Its LB IPs, as the kernel sees them, are the stored ones. */
+		lbe_view_changed_svc(lc->e, s);
 	}
 	return 0;
 }
@@ -329,13 +331,15 @@ static int load_done(struct lb_engine *e, struct load_ctx *lc, int rc)
 	return 0;
 }
 
-/*
- * Memory brought forward by a store whose iterators show only what
- * changed (cluster mode's, lbe_store_etcd_changes()): deleted objects
- * come without a doc, and every Service whose holdings changed comes
- * through each_svc_state, its holdings then replaced by the stored ones.
- */
-int lbe_load_changes(struct lb_engine *e)
+/* How a load takes each kind of row: all of them, or only changes. */
+struct load_cbs {
+	int (*object)(const struct lb_store_object *so, void *arg);
+	int (*pool_state)(const char *name, bool conflicting, const char *msg,
+			  void *arg);
+	int (*svc_state)(const char *svc, int revoked, void *arg);
+};
+
+static int load_with(struct lb_engine *e, const struct load_cbs *cb)
 {
 	struct load_ctx lc = { .e = e };
 	int64_t v;
@@ -343,15 +347,15 @@ int lbe_load_changes(struct lb_engine *e)
 
 	if (!lbe_store_get_meta(e->store, "last_stamp", &v))
 		e->last_stamp = v;
+	/* Never back: a reload after a failed commit keeps counting on. */
 	if (!lbe_store_get_meta(e->store, "resource_version", &v) &&
 	    (uint64_t)v > e->rv)
 		e->rv = (uint64_t)v;
-	rc = lbe_store_each_object(e->store, change_object, &lc);
+	rc = lbe_store_each_object(e->store, cb->object, &lc);
 	if (!rc)
-		rc = lbe_store_each_pool_state(e->store, change_pool_state,
-					      &lc);
+		rc = lbe_store_each_pool_state(e->store, cb->pool_state, &lc);
 	if (!rc)
-		rc = lbe_store_each_svc_state(e->store, change_svc_state, &lc);
+		rc = lbe_store_each_svc_state(e->store, cb->svc_state, &lc);
 	if (!rc) {
 		lbe_sort_services(e);
 		rc = lbe_store_each_holding(e->store, load_holding, &lc);
@@ -367,24 +371,24 @@ int lbe_load_changes(struct lb_engine *e)
  */
 int lbe_load(struct lb_engine *e)
 {
-	struct load_ctx lc = { .e = e };
-	int64_t v;
-	int rc;
+	static const struct load_cbs all = {
+		load_object, load_pool_state, load_svc_state,
+	};
 
-	if (!lbe_store_get_meta(e->store, "last_stamp", &v))
-		e->last_stamp = v;
-	/* Never back: a reload after a failed commit keeps counting on. */
-	if (!lbe_store_get_meta(e->store, "resource_version", &v) &&
-	    (uint64_t)v > e->rv)
-		e->rv = (uint64_t)v;
-	rc = lbe_store_each_object(e->store, load_object, &lc);
-	if (!rc)
-		rc = lbe_store_each_pool_state(e->store, load_pool_state, &lc);
-	if (!rc)
-		rc = lbe_store_each_svc_state(e->store, load_svc_state, &lc);
-	if (!rc) {
-		lbe_sort_services(e);
-		rc = lbe_store_each_holding(e->store, load_holding, &lc);
-	}
-	return load_done(e, &lc, rc);
+	return load_with(e, &all);
+}
+
+/*
+ * Memory brought forward by a store whose iterators show only what
+ * changed (cluster mode's, lbe_store_etcd_changes()): deleted objects
+ * come without a doc, and every Service whose holdings changed comes
+ * through each_svc_state, its holdings then replaced by the stored ones.
+ */
+int lbe_load_changes(struct lb_engine *e)
+{
+	static const struct load_cbs changes = {
+		change_object, change_pool_state, change_svc_state,
+	};
+
+	return load_with(e, &changes);
 }

@@ -236,6 +236,17 @@ json_t *lbe_store_etcd_del_under(struct etcd_store *s, const char *rel)
 	return r;
 }
 
+int lbe_store_etcd_range(struct etcd_store *s, json_t *req, json_t **r)
+{
+	int rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, r,
+				      LB_ETCD_DATA_TIMEOUT_MS);
+
+	json_decref(req);
+	if (rc)
+		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
+	return rc;
+}
+
 json_t *lbe_store_etcd_commit_req(struct etcd_store *s, int64_t seq,
 				  size_t *bytes)
 {

@@ -77,6 +77,8 @@ json_t *lbe_store_etcd_del_under(struct etcd_store *s, const char *rel);
  * create revision: 0 and *rev, -EPERM (s->lost) or -EIO; s->err says why.
  */
 int lbe_store_etcd_txn(struct etcd_store *s, json_t *reqs, int64_t *rev);
+/* A range request (@req, stolen); -EIO with s->err. */
+int lbe_store_etcd_range(struct etcd_store *s, json_t *req, json_t **r);
 /* The commit key's value for commit @seq, as a request. */
 json_t *lbe_store_etcd_commit_req(struct etcd_store *s, int64_t seq,
 				  size_t *bytes);

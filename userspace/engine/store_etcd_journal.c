@@ -257,13 +257,9 @@ int lbe_store_etcd_recover(struct lb_store *b)
 	req = json_pack("{s:o, s:o}", "key", lbe_etcd_b64(k, strlen(k)),
 			"range_end", lbe_etcd_prefix_end(k));
 	free(k);
-	rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
-				  LB_ETCD_DATA_TIMEOUT_MS);
-	json_decref(req);
-	if (rc) {
-		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
+	rc = lbe_store_etcd_range(s, req, &r);
+	if (rc)
 		return rc;
-	}
 	if (!json_array_size(json_object_get(r, "kvs"))) {
 		json_decref(r);
 		return 0;

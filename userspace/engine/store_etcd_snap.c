@@ -231,9 +231,7 @@ static int read_commit(struct etcd_store *s, int64_t *rev, int64_t *seq)
 	int rc;
 
 	free(k);
-	rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
-				  LB_ETCD_DATA_TIMEOUT_MS);
-	json_decref(req);
+	rc = lbe_store_etcd_range(s, req, &r);
 	if (rc)
 		return rc;
 	kv = json_array_get(json_object_get(r, "kvs"), 0);
@@ -287,14 +285,10 @@ int lbe_store_etcd_refresh(struct lb_store *b)
 		if (crev)
 			json_object_set_new(req, "revision",
 					    json_integer(crev));
-		rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, &r,
-					  LB_ETCD_DATA_TIMEOUT_MS);
-		json_decref(req);
+		rc = lbe_store_etcd_range(s, req, &r);
 	}
-	if (rc) {
-		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
+	if (rc)
 		return rc;
-	}
 	snap = snap_of(s, r);
 	schema = json_object_get(json_object_get(snap, "meta/schema"),
 				 "value");

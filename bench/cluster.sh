@@ -233,8 +233,8 @@ done
 	echo "A follower applies each commit from the watch's changes alone: no read of the"
 	echo "prefix, only the changed objects loaded into its engine, only the Services they"
 	echo "touch reconciled. A commit larger than one etcd txn is journaled (lbipamd(8)):"
-	echo "the leader writes it about three times (journal, marker, keys), which is most"
-	echo "of the gap in allocations/s against SQLite; a single-Service apply is one txn."
+	echo "the leader writes every change twice (journal, then keys), in one etcd round"
+	echo "trip per 100 keys; a single-Service apply is one txn."
 } >"$OUT"
 echo "wrote $OUT" >&2
 # The same as RESULTS.md's "Cluster mode" section (headings one level down).

@@ -159,7 +159,8 @@ bench-apply: vm-module userspace
 		$(CURDIR)/userspace/lbipamd $(CURDIR)/$(LBCTL)
 
 # Cluster mode on the host (bench/cluster.sh, a real etcd on loopback):
-# allocations/s, apply-to-every-node p50/p99, failover; bench/CLUSTER.md.
+# allocations/s, follower catch-up, apply-to-every-node p50/p99, failover
+# at 1k/10k/30k; bench/CLUSTER.md and RESULTS.md's Cluster mode section.
 bench-cluster: userspace
 	bench/cluster.sh
 

@@ -594,6 +594,12 @@ EOF
 	cat "$run/../bgp/bgp.txt" 2>/dev/null || echo "not run"
 	echo '```'
 	echo
+	# make bench-cluster's numbers (bench/CLUSTER.md), kept across runs.
+	if [ -f "$(dirname "$0")/CLUSTER.md" ]; then
+		echo "## Cluster mode (etcd; bench/CLUSTER.md, \`make bench-cluster\`)"
+		grep -v '^# ' "$(dirname "$0")/CLUSTER.md" | sed 's/^#/##/'
+		echo
+	fi
 	echo "## Raw data"
 	echo
 	echo "Per-run values: build/bench/out/raw.tsv (lbipam-ref: the reference; *_dp_*: nftables"

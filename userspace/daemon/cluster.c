@@ -6,7 +6,7 @@
  * The engine's store is store_etcd.c: every node reads the shared state
  * from etcd, only the leader (cluster_leader.c) writes it, a follower's
  * writes go through the leader (cluster_forward.c), and the watch
- * (cluster_watch.c) makes every node reload when the state changes.
+ * (cluster_watch.c) hands every node the changes of each commit.
  */
 
 #define _GNU_SOURCE
@@ -36,7 +36,19 @@ void lbipamd_cluster_set_etcd(struct lbipamd_cluster *c, bool ok)
 		    "error", ok ? NULL : c->msg, NULL);
 }
 
-/* Reads the shared state again and programs this node from it. */
+/* The engine from the store's snapshot, and this node from the engine. */
+static void load_engine(struct lbipamd *d, bool save)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	int rc = lbe_reload(d->eng, save);
+
+	if (rc)
+		lbipamd_log(LB_LOG_ERROR, "Cannot load the shared state",
+			    "error", lbe_store_errmsg(c->store), NULL);
+	lbipamd_reconcile(d, true);
+}
+
+/* Reads the whole shared state again and programs this node from it. */
 int lbipamd_cluster_reload(struct lbipamd *d, bool save)
 {
 	struct lbipamd_cluster *c = d->cluster;
@@ -48,14 +60,49 @@ int lbipamd_cluster_reload(struct lbipamd *d, bool save)
 			    "error", lbe_store_errmsg(c->store), NULL);
 		return rc;
 	}
+	c->resync = false;
+	__atomic_store_n(&c->watch_from, lbe_store_etcd_revision(c->store),
+			 __ATOMIC_SEQ_CST);
 	if (!save && lbe_store_etcd_revision(c->store) == before)
 		return 0;
-	rc = lbe_reload(d->eng, save);
-	if (rc)
-		lbipamd_log(LB_LOG_ERROR, "Cannot load the shared state",
-			    "error", lbe_store_errmsg(c->store), NULL);
-	lbipamd_reconcile(d, true);
+	load_engine(d, save);
 	return 0;
+}
+
+/*
+ * The commits the watch has seen, applied to the snapshot and the engine
+ * from their changes alone (the leader finds its own commits there, and
+ * nothing to do); everything is read again after a gap.
+ */
+void lbipamd_cluster_follow(struct lbipamd *d)
+{
+	struct lbipamd_cluster *c = d->cluster;
+	int64_t rev;
+	json_t *delta;
+	int n, rc;
+
+	if (c->resync || !__atomic_load_n(&c->watch_from, __ATOMIC_SEQ_CST)) {
+		lbipamd_cluster_reload(d, false);
+		return;
+	}
+	delta = lbipamd_cluster_take_delta(c, &rev);
+	n = lbe_store_etcd_apply_delta(c->store, delta, rev);
+	json_decref(delta);
+	__atomic_store_n(&c->watch_from, lbe_store_etcd_revision(c->store),
+			 __ATOMIC_SEQ_CST);
+	if (n <= 0)
+		return;
+	/* Only the changed objects; everything if that fails. */
+	lbe_store_etcd_changes(c->store, true);
+	rc = lbe_reload_changes(d->eng);
+	lbe_store_etcd_changes(c->store, false);
+	if (rc) {
+		lbipamd_log(LB_LOG_WARN, "Cannot load the changes of a commit, loading everything",
+			    "error", lbe_store_errmsg(c->store), NULL);
+		load_engine(d, false);
+		return;
+	}
+	lbipamd_reconcile(d, false);
 }
 
 /* {"key": prefix+rel, "range_end": its end}: every key under rel. */
@@ -125,6 +172,9 @@ static struct lbipamd_cluster *cluster_new(struct lbipamd *d,
 		c->cfg.ttl_s = 2;
 	c->node = node;
 	c->tfd = -1;
+	pthread_mutex_init(&c->dlock, NULL);
+	c->pending_delta = json_object();
+	c->ready_delta = json_object();
 	lbipamd_cluster_announce_init(c);
 	c->pipe[0] = c->pipe[1] = -1;
 	d->cluster = c;
@@ -182,6 +232,8 @@ static int open_store(struct lbipamd *d, struct lbipamd_cluster *c,
 			    NULL);
 		lbe_store_close(c->store);
 	}
+	/* The watch starts right after this snapshot (0: from the cache). */
+	c->watch_from = lbe_store_etcd_revision(c->store);
 	return rc;
 }
 
@@ -256,7 +308,7 @@ void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
 {
 	struct lbipamd_cluster *c = d->cluster;
 	bool state = false, request = false, down = false, ticked = false;
-	bool announce = false;
+	bool announce = false, leader = false, created = false;
 	char buf[64];
 	ssize_t n, i;
 
@@ -276,34 +328,36 @@ void lbipamd_cluster_process(struct lbipamd *d, const struct pollfd *pfd)
 	while ((n = read(c->pipe[0], buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++) {
 			state |= buf[i] == EV_STATE || buf[i] == EV_CREATED;
+			leader |= buf[i] == EV_LEADER ||
+				  buf[i] == EV_CREATED || buf[i] == EV_RESUMED;
 			/*
 			 * A watch made anew starts at the present: requests
 			 * put while it was down are only found by reading.
 			 */
 			request |= buf[i] == EV_REQUEST ||
-				   buf[i] == EV_CREATED;
+				   buf[i] == EV_CREATED || buf[i] == EV_RESUMED;
 			down |= buf[i] == EV_DOWN;
 			announce |= buf[i] == EV_ANNOUNCE ||
-				    buf[i] == EV_CREATED;
+				    buf[i] == EV_CREATED || buf[i] == EV_RESUMED;
+			created |= buf[i] == EV_CREATED;
 		}
 	}
-	if (down && !state && c->etcd_ok) {
+	if (down && !state && !leader && c->etcd_ok) {
 		c->etcd_ok = false;
 		snprintf(c->msg, sizeof(c->msg), "the watch stream ended");
 		lbipamd_log(LB_LOG_WARN, "etcd unreachable, serving the last state",
 			    "error", c->msg, NULL);
 	}
-	/* A follower follows; the leader is the only writer. */
-	if (state && !c->leader) {
-		/*
-		 * The leader key may have gone: campaign first (a new
-		 * leader reads the state anyway), then follow.
-		 */
-		if (!ticked)
-			lbipamd_cluster_tick(d);
-		if (!c->leader)
-			lbipamd_cluster_reload(d, false);
-	}
+	/*
+	 * The leader key may have gone: campaign first (a new leader reads
+	 * the state anyway), then follow.
+	 */
+	if (leader && !c->leader && !ticked)
+		lbipamd_cluster_tick(d);
+	if (created)
+		c->resync = true;
+	if (state || created)
+		lbipamd_cluster_follow(d);
 	if (request)
 		lbipamd_cluster_serve_requests(d);
 	if (announce)
@@ -338,6 +392,9 @@ void lbipamd_cluster_close(struct lbipamd *d)
 	lbe_etcd_close(c->wetcd);
 	lbe_etcd_close(c->ketcd);
 	lbipamd_cluster_announce_free(c);
+	json_decref(c->pending_delta);
+	json_decref(c->ready_delta);
+	pthread_mutex_destroy(&c->dlock);
 	free(c);
 	d->cluster = NULL;
 }

@@ -7,7 +7,8 @@
  *                       the shared state
  *   cluster_leader.c    leader election with a lease, kept alive by a
  *                       thread of its own
- *   cluster_watch.c     the watch thread: etcd events -> wake-ups
+ *   cluster_watch.c     the watch thread: etcd events -> wake-ups and
+ *                       the changes of each commit
  *   cluster_forward.c   followers' writes handed to the leader
  *   cluster_announce.c  the per-Service L2 announcer election
  */
@@ -63,13 +64,24 @@ struct lbipamd_cluster {
 	json_t *holders, *live, *won, *pending;
 	bool recheck;			/* an L2 pass must run again */
 	struct lb_l2_elector take, peek;
+	/*
+	 * The watch's changes to state keys (relative key -> [mod_revision,
+	 * value or null]): pending until the commit key's event moves them
+	 * to ready, as of ready_rev; both under dlock.  seen_rev (__atomic)
+	 * is the last event's revision; watch_from (__atomic) the revision
+	 * the snapshot is at, which a re-made watch resumes after.
+	 */
+	pthread_mutex_t dlock;
+	json_t *pending_delta, *ready_delta;
+	int64_t ready_rev, seen_rev, watch_from;
+	bool resync;			/* the next follow reads everything */
 	int stop;			/* __atomic: ends the threads */
 	unsigned long seq;
 };
 
 /* What the watch thread tells the main loop, one byte each. */
 enum { EV_CREATED = 'C', EV_STATE = 'S', EV_REQUEST = 'R', EV_DOWN = 'E',
-       EV_ANNOUNCE = 'A' };
+       EV_ANNOUNCE = 'A', EV_LEADER = 'L', EV_RESUMED = 'U' };
 
 static inline bool stopping(struct lbipamd_cluster *c)
 {
@@ -106,6 +118,7 @@ json_t *lbipamd_cluster_range_of(const struct lbipamd_cluster *c,
 				 const char *rel);
 void lbipamd_cluster_set_etcd(struct lbipamd_cluster *c, bool ok);
 int lbipamd_cluster_reload(struct lbipamd *d, bool save);
+void lbipamd_cluster_follow(struct lbipamd *d);
 
 /* cluster_leader.c */
 void lbipamd_cluster_tick(struct lbipamd *d);
@@ -115,6 +128,11 @@ void *lbipamd_cluster_keepalive_thread(void *arg);
 
 /* cluster_watch.c */
 void *lbipamd_cluster_watch_thread(void *arg);
+/* The changes of the commits the watch has seen, and their revision. */
+json_t *lbipamd_cluster_take_delta(struct lbipamd_cluster *c, int64_t *rev);
+/* Waits up to @ms for the watch to pass @rev; false if it did not. */
+bool lbipamd_cluster_wait_seen(struct lbipamd_cluster *c, int64_t rev,
+			       int ms);
 
 /* cluster_forward.c */
 void lbipamd_cluster_serve_requests(struct lbipamd *d);

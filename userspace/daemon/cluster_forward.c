@@ -18,7 +18,7 @@
 #include "engine/util.h"
 
 /* How long a follower waits for the leader to answer a write. */
-#define LBIPAMD_FORWARD_MS	10000
+#define LBIPAMD_FORWARD_MS	30000
 
 static void serve_one(struct lbipamd *d, json_t *kv)
 {
@@ -98,7 +98,7 @@ json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req)
 {
 	struct lbipamd_cluster *c = d->cluster;
 	char *id, *rkey, *qkey, *text, *v;
-	int64_t deadline;
+	int64_t deadline, rrev = 0;
 	json_t *put, *r = NULL, *res = NULL, *kv;
 	int rc;
 
@@ -132,6 +132,7 @@ json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req)
 		kv = rc ? NULL : json_array_get(json_object_get(r, "kvs"), 0);
 		v = kv ? lbe_etcd_unb64(json_object_get(kv, "value"), NULL) :
 			 NULL;
+		rrev = lbe_etcd_int(json_object_get(kv, "mod_revision"));
 		res = v ? json_loads(v, 0, NULL) : NULL;
 		free(v);
 		json_decref(r);
@@ -145,7 +146,14 @@ json_t *lbipamd_cluster_forward(struct lbipamd *d, json_t *req)
 		goto out;
 	}
 	del_key(c, rkey);
-	lbipamd_cluster_reload(d, false);
+	/*
+	 * The leader committed before it answered: once the watch is past
+	 * the answer, this node has the commit's changes to apply.
+	 */
+	if (lbipamd_cluster_wait_seen(c, rrev, 2000))
+		lbipamd_cluster_follow(d);
+	else
+		lbipamd_cluster_reload(d, false);
 out:
 	free(id);
 	free(qkey);

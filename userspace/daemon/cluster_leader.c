@@ -27,6 +27,8 @@ static void step_down(struct lbipamd_cluster *c, const char *why)
 	c->leader = false;
 	c->leader_name[0] = '\0';
 	lbe_store_etcd_fence(c->store, 0);
+	/* Commits of another leader may have been taken for our own. */
+	c->resync = true;
 	lbipamd_log(LB_LOG_WARN, "No longer the cluster leader", "node",
 		    c->node, "reason", why, NULL);
 }
@@ -81,6 +83,7 @@ void lbipamd_cluster_revoke_lease(struct lbipamd_cluster *c)
 static void become_leader(struct lbipamd *d, int64_t rev, const char *how)
 {
 	struct lbipamd_cluster *c = d->cluster;
+	int rc;
 
 	c->leader = true;
 	c->leader_rev = rev;
@@ -92,10 +95,17 @@ static void become_leader(struct lbipamd *d, int64_t rev, const char *how)
 	lbipamd_log(LB_LOG_INFO, "Became the cluster leader", "node", c->node,
 		    "how", how, NULL);
 	/*
-	 * The last committed state, and what its reconcile changes; never
-	 * lead on a snapshot that may be older than etcd's.
+	 * A commit the last leader left half applied is finished first.
+	 * Then the last committed state, and what its reconcile changes;
+	 * never lead on a snapshot that may be older than etcd's.
 	 */
-	if (lbipamd_cluster_reload(d, true)) {
+	rc = lbe_store_etcd_recover(c->store);
+	if (rc > 0)
+		lbipamd_log(LB_LOG_INFO, rc == 1 ?
+			    "Finished the last leader's journaled commit" :
+			    "Dropped the last leader's incomplete journal",
+			    "node", c->node, NULL);
+	if (rc < 0 || lbipamd_cluster_reload(d, true)) {
 		step_down(c, "cannot read the shared state");
 		lbipamd_cluster_revoke_lease(c);
 		return;

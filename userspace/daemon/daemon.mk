@@ -18,7 +18,8 @@ LBIPAMD_SRCS := $(LBIPAMD_DIR)/main.c $(LBIPAMD_DIR)/log.c \
 	$(LBIPAMD_DIR)/cluster_leader.c $(LBIPAMD_DIR)/cluster_watch.c \
 	$(LBIPAMD_DIR)/cluster_forward.c $(LBIPAMD_DIR)/cluster_announce.c \
 	userspace/engine/etcd.c userspace/engine/store_etcd.c \
-	userspace/engine/store_etcd_snap.c userspace/engine/store_etcd_cache.c
+	userspace/engine/store_etcd_snap.c userspace/engine/store_etcd_cache.c \
+	userspace/engine/store_etcd_journal.c
 LBIPAMD_SRCS += $(LBIPAMD_DIR)/events.c
 LBIPAMD_SRCS += $(LBIPAMD_DIR)/bgp.c $(LBIPAMD_DIR)/bgp_render.c \
 	$(LBIPAMD_DIR)/bgp_view.c $(LBIPAMD_DIR)/bird.c
@@ -77,7 +78,11 @@ daemon-check: $(LBIPAMD_TEST_BINS) $(B)/daemon-tests/lbipamd $(LBCTL)
 	exit $$rc
 
 # Cluster mode against a real etcd the test starts on loopback (1 and 3
-# members), several sanitized daemons on the host.
+# members), several sanitized daemons on the host; then large commits
+# through the journal, and a leader killed in the middle of one.
 cluster-check: $(B)/daemon-tests/lbipamd $(LBCTL)
-	LBIPAMD=$(B)/daemon-tests/lbipamd LBCTL=$(LBIPAMD_TEST_LBCTL) \
-		$(LBIPAMD_DIR)/tests/cluster.sh
+	@rc=0; for s in cluster.sh cluster_journal.sh; do \
+		LBIPAMD=$(B)/daemon-tests/lbipamd \
+		LBCTL=$(LBIPAMD_TEST_LBCTL) $(LBIPAMD_DIR)/tests/$$s || rc=1; \
+	done; \
+	exit $$rc

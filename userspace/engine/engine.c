@@ -722,6 +722,19 @@ int lbe_reload(struct lb_engine *e, bool save)
 	return rc;
 }
 
+int lbe_reload_changes(struct lb_engine *e)
+{
+	int rc;
+
+	if (!e->store)
+		return 0;
+	/* What changed in the kernel's view is tracked as for an apply. */
+	rc = lbe_load_changes(e);
+	if (rc)
+		e->changed_all = true;
+	return rc;
+}
+
 uint64_t lbe_state_seq(const struct lb_engine *e)
 {
 	return e->state_seq;

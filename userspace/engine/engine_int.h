@@ -233,6 +233,7 @@ bool lbe_record(struct lb_engine *e, enum lb_kind kind,
 		      struct lb_store_condition **conds);
 int lbe_persist(struct lb_engine *e);
 int lbe_load(struct lb_engine *e);
+int lbe_load_changes(struct lb_engine *e);
 
 /* nodeipam.c */
 /* Is s of class io.cilium/node (never LB-IPAM's, served or not)? */

@@ -169,6 +169,14 @@ void lbe_close(struct lb_engine *e);
  * Every Service's kernel view counts as changed.  0 or -errno.
  */
 int lbe_reload(struct lb_engine *e, bool save);
+/*
+ * The same for a store showing only what changed since the engine last
+ * read it (cluster mode's follower, lbe_store_etcd_changes()): only the
+ * changed objects are loaded again, and only the Services they touch
+ * count as changed.  Never saves.  0 or -errno (then the caller reloads
+ * everything).
+ */
+int lbe_reload_changes(struct lb_engine *e);
 
 /*
  * Create or replace every object in a (multi-document) YAML text.  All or

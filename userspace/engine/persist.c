@@ -277,17 +277,81 @@ static int load_holding(const char *svc, const char *ip, void *arg)
 	return 0;
 }
 
-/*
- * Rebuild memory from the database: objects, conflict flags, then the
- * holdings exactly as stored.  The reconcile that follows only drops what
- * the current rules reject, so a clean shutdown or a crash both come back
- * to the committed allocation.
- */
-int lbe_load(struct lb_engine *e)
+static int change_object(const struct lb_store_object *so, void *arg)
 {
-	struct load_ctx lc = { .e = e };
+	struct load_ctx *lc = arg;
+
+	if (so->doc)
+		return load_object(so, arg);
+	lbe_remove(lc->e, (enum lb_kind)so->kind, so->key);
+	return 0;
+}
+
+static int change_svc_state(const char *svc, int revoked, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_service *s = lbe_service(lc->e, svc);
+
+	if (s) {
+		lbe_hold_release_all(lc->e, s);
+		s->revoked = (uint8_t)revoked;
+		/* Its LB IPs, as the kernel sees them, are the stored ones. */
+		lbe_view_changed_svc(lc->e, s);
+	}
+	return 0;
+}
+
+static int change_pool_state(const char *name, bool conflicting,
+			     const char *msg, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct lb_pool *p = lbe_pool(lc->e, name);
+
+	if (!p)
+		return 0;
+	free(p->conflict_msg);
+	p->conflict_msg = conflicting ? lb_xstrdup(msg) : NULL;
+	p->conflicting = conflicting;
+	return 0;
+}
+
+/* What lbe_load does after reading, for what it read (*lc). */
+static int load_done(struct lb_engine *e, struct load_ctx *lc, int rc)
+{
 	struct lb_service *s;
 	size_t it = 0, i;
+
+	lbe_clear_changes(e);
+	for (i = 0; i < e->ndirty; i++)
+		e->dirty[i]->dirty = false;
+	e->ndirty = 0;
+	/* Their new resourceVersion must reach the database. */
+	for (i = 0; i < lc->nfresh; i++) {
+		lbe_note_change(e, lc->fresh[i].kind, lc->fresh[i].key,
+				      false);
+		free(lc->fresh[i].key);
+	}
+	free(lc->fresh);
+	/* Rows that no longer load are rewritten from what did. */
+	while (lc->bad && (s = lbe_htab_next(&e->svcs, &it)))
+		lbe_mark_dirty(e, s);
+	if (rc)
+		return rc;
+	lbe_reconcile(e);
+	return 0;
+}
+
+/* How a load takes each kind of row: all of them, or only changes. */
+struct load_cbs {
+	int (*object)(const struct lb_store_object *so, void *arg);
+	int (*pool_state)(const char *name, bool conflicting, const char *msg,
+			  void *arg);
+	int (*svc_state)(const char *svc, int revoked, void *arg);
+};
+
+static int load_with(struct lb_engine *e, const struct load_cbs *cb)
+{
+	struct load_ctx lc = { .e = e };
 	int64_t v;
 	int rc;
 
@@ -297,31 +361,44 @@ int lbe_load(struct lb_engine *e)
 	if (!lbe_store_get_meta(e->store, "resource_version", &v) &&
 	    (uint64_t)v > e->rv)
 		e->rv = (uint64_t)v;
-	rc = lbe_store_each_object(e->store, load_object, &lc);
+	rc = lbe_store_each_object(e->store, cb->object, &lc);
 	if (!rc)
-		rc = lbe_store_each_pool_state(e->store, load_pool_state, &lc);
+		rc = lbe_store_each_pool_state(e->store, cb->pool_state, &lc);
 	if (!rc)
-		rc = lbe_store_each_svc_state(e->store, load_svc_state, &lc);
+		rc = lbe_store_each_svc_state(e->store, cb->svc_state, &lc);
 	if (!rc) {
 		lbe_sort_services(e);
 		rc = lbe_store_each_holding(e->store, load_holding, &lc);
 	}
-	lbe_clear_changes(e);
-	for (i = 0; i < e->ndirty; i++)
-		e->dirty[i]->dirty = false;
-	e->ndirty = 0;
-	/* Their new resourceVersion must reach the database. */
-	for (i = 0; i < lc.nfresh; i++) {
-		lbe_note_change(e, lc.fresh[i].kind, lc.fresh[i].key,
-				      false);
-		free(lc.fresh[i].key);
-	}
-	free(lc.fresh);
-	/* Rows that no longer load are rewritten from what did. */
-	while (lc.bad && (s = lbe_htab_next(&e->svcs, &it)))
-		lbe_mark_dirty(e, s);
-	if (rc)
-		return rc;
-	lbe_reconcile(e);
-	return 0;
+	return load_done(e, &lc, rc);
+}
+
+/*
+ * Rebuild memory from the database: objects, conflict flags, then the
+ * holdings exactly as stored.  The reconcile that follows only drops what
+ * the current rules reject, so a clean shutdown or a crash both come back
+ * to the committed allocation.
+ */
+int lbe_load(struct lb_engine *e)
+{
+	static const struct load_cbs all = {
+		load_object, load_pool_state, load_svc_state,
+	};
+
+	return load_with(e, &all);
+}
+
+/*
+ * Memory brought forward by a store whose iterators show only what
+ * changed (cluster mode's, lbe_store_etcd_changes()): deleted objects
+ * come without a doc, and every Service whose holdings changed comes
+ * through each_svc_state, its holdings then replaced by the stored ones.
+ */
+int lbe_load_changes(struct lb_engine *e)
+{
+	static const struct load_cbs changes = {
+		change_object, change_pool_state, change_svc_state,
+	};
+
+	return load_with(e, &changes);
 }

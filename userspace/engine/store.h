@@ -105,8 +105,9 @@ void lbe_store_sqlite_busy_timeout(struct lb_store *s, int ms);
  * library): keys under @prefix ("/lbipam/"), through @c, which stays
  * the caller's.  It starts empty; lbe_store_etcd_refresh() reads the
  * whole state into its snapshot (which the each_* iterators walk), and
- * a commit is one etcd txn that succeeds only while the leader key
- * (@prefix "leader") has the create revision given to
+ * a commit is one etcd txn (or, when too large for one, a journal of
+ * several, store_etcd_journal.c), each succeeding only while the leader
+ * key (@prefix "leader") has the create revision given to
  * lbe_store_etcd_fence(); without one a commit that changes anything
  * fails with -EPERM.  Commits that change nothing write nothing.
  */
@@ -127,6 +128,32 @@ int lbe_store_etcd_refresh(struct lb_store *s);
 int64_t lbe_store_etcd_revision(struct lb_store *s);
 /* 0: not the leader. */
 void lbe_store_etcd_fence(struct lb_store *s, int64_t leader_create_rev);
+/*
+ * For a new leader, before it serves: finishes a commit its predecessor
+ * left in the journal past the commit point (1), drops one left before
+ * it (2), or finds none (0); -errno with lbe_store_errmsg().
+ */
+int lbe_store_etcd_recover(struct lb_store *s);
+/*
+ * Brings the snapshot forward to @rev, the commit key's revision, with
+ * the watch's changes since the last one (@delta: relative key ->
+ * [mod_revision, value or null]); entries the snapshot already has are
+ * skipped.  Returns how many keys changed.
+ */
+struct json_t;
+int lbe_store_etcd_apply_delta(struct lb_store *s, struct json_t *delta,
+			       int64_t rev);
+/*
+ * @on: the iterators show only the last lbe_store_etcd_apply_delta()'s
+ * changes, as lbe_reload_changes() reads them (a deleted object without
+ * its doc, every changed Service's revoked mask even if 0); off: the
+ * whole snapshot.
+ */
+void lbe_store_etcd_changes(struct lb_store *s, bool on);
+/* Whether relative key @rel is part of the engine's state. */
+bool lbe_store_etcd_state_key(const char *rel);
+/* The commit key's seq the snapshot is at. */
+int64_t lbe_store_etcd_seq(struct lb_store *s);
 /* A commit failed because the leader key was no longer ours. */
 bool lbe_store_etcd_lost(struct lb_store *s);
 

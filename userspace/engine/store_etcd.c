@@ -8,6 +8,9 @@
  *   holdings/SVC      {"ips":["IP",...],"revoked":N}  (ingress order)
  *   pools/POOL        {"conflicting":BOOL,"message":"..."}
  *   meta/NAME         {"value":N}                     (schema, last_stamp)
+ *   commit            {"seq":N}  written last by every commit: the state
+ *                     is whole at its mod_revision
+ *   journal/          a commit larger than one txn (store_etcd_journal.c)
  * cluster.c keeps leader, requests/ and responses/ beside them.
  *
  * The snapshot is read and iterated in store_etcd_snap.c, mirrored into
@@ -33,6 +36,7 @@ static void etcd_close(struct lb_store *b)
 
 	json_decref(s->snap);
 	json_decref(s->ops);
+	json_decref(s->changes);
 	free(s->prefix);
 	lbe_store_close(s->cache);
 	free(s);
@@ -203,76 +207,96 @@ static json_t *key_b64(struct etcd_store *s, const char *rel)
 	return j;
 }
 
-/*
- * One txn: every change, if the leader key still has the revision this
- * node created it with.  A stalled ex-leader's commit fails here, by
- * revision, whatever its clock says.
- */
-static int etcd_commit(struct lb_store *b)
+json_t *lbe_store_etcd_req(struct etcd_store *s, const char *rel, json_t *v,
+			   size_t *bytes)
 {
-	struct etcd_store *s = es(b);
-	json_t *ops = effective_ops(s), *puts = json_array(), *txn, *r, *o;
-	json_t *old;
+	json_t *r;
+	char *text;
+
+	*bytes += strlen(s->prefix) + strlen(rel) + 16;
+	if (!v || json_is_null(v))
+		return json_pack("{s:{s:o}}", "request_delete_range", "key",
+				 key_b64(s, rel));
+	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	*bytes += strlen(text);
+	r = json_pack("{s:{s:o, s:o}}", "request_put", "key", key_b64(s, rel),
+		      "value", lbe_etcd_b64(text, strlen(text)));
+	free(text);
+	return r;
+}
+
+json_t *lbe_store_etcd_del_under(struct etcd_store *s, const char *rel)
+{
+	char *k = lb_xasprintf("%s%s", s->prefix, rel);
+	json_t *r = json_pack("{s:{s:o, s:o}}", "request_delete_range", "key",
+			      lbe_etcd_b64(k, strlen(k)), "range_end",
+			      lbe_etcd_prefix_end(k));
+
+	free(k);
+	return r;
+}
+
+int lbe_store_etcd_range(struct etcd_store *s, json_t *req, json_t **r)
+{
+	int rc = lbe_etcd_call_timeout(s->c, "/v3/kv/range", req, r,
+				      LB_ETCD_DATA_TIMEOUT_MS);
+
+	json_decref(req);
+	if (rc)
+		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
+	return rc;
+}
+
+json_t *lbe_store_etcd_commit_req(struct etcd_store *s, int64_t seq,
+				  size_t *bytes)
+{
+	json_t *v = json_pack("{s:I}", "seq", (json_int_t)seq);
+	json_t *r = lbe_store_etcd_req(s, "commit", v, bytes);
+
+	json_decref(v);
+	return r;
+}
+
+/*
+ * Every write is fenced: it succeeds only if the leader key still has
+ * the revision this node created it with.  A stalled ex-leader's write
+ * fails here, by revision, whatever its clock says.
+ */
+int lbe_store_etcd_txn(struct etcd_store *s, json_t *reqs, int64_t *rev)
+{
+	json_t *txn, *r;
 	char fence[24];
-	size_t i;
 	int rc;
 
-	json_array_clear(s->ops);
-	if (!json_array_size(ops)) {
-		json_decref(ops);
-		json_decref(puts);
-		return 0;
-	}
-	if (!s->fence) {
-		snprintf(s->err, sizeof(s->err),
-			 "this node is not the cluster leader; nothing written");
-		json_decref(ops);
-		json_decref(puts);
-		return -EPERM;
-	}
-	json_array_foreach(ops, i, o) {
-		const char *k = json_string_value(json_array_get(o, 0));
-		json_t *v = json_array_get(o, 1);
-		char *text;
-
-		if (json_is_null(v)) {
-			json_array_append_new(puts, json_pack("{s:{s:o}}",
-					      "request_delete_range", "key",
-					      key_b64(s, k)));
-			continue;
-		}
-		text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-		json_array_append_new(puts, json_pack("{s:{s:o, s:o}}",
-				      "request_put", "key", key_b64(s, k),
-				      "value", lbe_etcd_b64(text,
-							   strlen(text))));
-		free(text);
-	}
 	snprintf(fence, sizeof(fence), "%lld", (long long)s->fence);
 	txn = json_pack("{s:[{s:o, s:s, s:s, s:s}], s:o}", "compare", "key",
 			key_b64(s, "leader"), "result", "EQUAL", "target",
-			"CREATE", "create_revision",
-			fence, "success", puts);
+			"CREATE", "create_revision", fence, "success", reqs);
 	rc = lbe_etcd_call_timeout(s->c, "/v3/kv/txn", txn, &r,
 				  LB_ETCD_DATA_TIMEOUT_MS);
 	json_decref(txn);
 	if (rc) {
-		snprintf(s->err, sizeof(s->err), "%s; nothing written",
-			 lbe_etcd_errmsg(s->c));
-		json_decref(ops);
+		snprintf(s->err, sizeof(s->err), "%s", lbe_etcd_errmsg(s->c));
 		return rc;
 	}
 	if (!json_is_true(json_object_get(r, "succeeded"))) {
 		snprintf(s->err, sizeof(s->err),
-			 "this node is no longer the cluster leader (its leader key is gone); nothing written");
+			 "this node is no longer the cluster leader (its leader key is gone)");
 		s->lost = true;
 		json_decref(r);
-		json_decref(ops);
 		return -EPERM;
 	}
-	s->rev = lbe_etcd_int(json_object_get(json_object_get(r, "header"),
-					     "revision"));
-	old = json_copy(s->snap);
+	*rev = lbe_etcd_int(json_object_get(json_object_get(r, "header"),
+					   "revision"));
+	json_decref(r);
+	return 0;
+}
+
+void lbe_store_etcd_applied(struct etcd_store *s, json_t *ops, int64_t rev)
+{
+	json_t *o;
+	size_t i;
+
 	json_array_foreach(ops, i, o) {
 		const char *k = json_string_value(json_array_get(o, 0));
 		json_t *v = json_array_get(o, 1);
@@ -282,11 +306,63 @@ static int etcd_commit(struct lb_store *b)
 		else
 			json_object_set(s->snap, k, v);
 	}
-	lbe_store_etcd_cache_sync(s, old, s->snap);
-	json_decref(old);
-	json_decref(r);
+	s->rev = rev;
+	lbe_store_etcd_cache_apply(s, ops);
+}
+
+/* Every change and the commit key in one txn. */
+static int commit_one(struct etcd_store *s, json_t *ops, int64_t seq,
+		      int64_t *rev)
+{
+	json_t *reqs = json_array(), *o;
+	size_t i, bytes = 0;
+
+	json_array_foreach(ops, i, o)
+		json_array_append_new(reqs, lbe_store_etcd_req(s,
+				json_string_value(json_array_get(o, 0)),
+				json_array_get(o, 1), &bytes));
+	json_array_append_new(reqs, lbe_store_etcd_commit_req(s, seq, &bytes));
+	return lbe_store_etcd_txn(s, reqs, rev);
+}
+
+/*
+ * A commit that fits one txn is one (with the commit key, which
+ * followers watch); a larger one goes through the journal
+ * (store_etcd_journal.c).  Either way every node sees all of it or none.
+ */
+static int etcd_commit(struct lb_store *b)
+{
+	struct etcd_store *s = es(b);
+	json_t *ops = effective_ops(s);
+	int64_t rev = 0;
+	int rc;
+
+	json_array_clear(s->ops);
+	if (!json_array_size(ops)) {
+		json_decref(ops);
+		return 0;
+	}
+	if (!s->fence) {
+		snprintf(s->err, sizeof(s->err),
+			 "this node is not the cluster leader; nothing written");
+		json_decref(ops);
+		return -EPERM;
+	}
+	if (lbe_store_etcd_fits(s, ops, 1)) {
+		rc = commit_one(s, ops, s->seq + 1, &rev);
+		if (rc)
+			snprintf(s->err + strlen(s->err),
+				 sizeof(s->err) - strlen(s->err),
+				 "; nothing written");
+	} else {
+		rc = lbe_store_etcd_journal_commit(s, ops, s->seq + 1, &rev);
+	}
+	if (!rc) {
+		s->seq++;
+		lbe_store_etcd_applied(s, ops, rev);
+	}
 	json_decref(ops);
-	return 0;
+	return rc;
 }
 
 static const struct lb_store_ops etcd_ops = {
@@ -311,6 +387,11 @@ static const struct lb_store_ops etcd_ops = {
 int64_t lbe_store_etcd_revision(struct lb_store *b)
 {
 	return es(b)->rev;
+}
+
+int64_t lbe_store_etcd_seq(struct lb_store *b)
+{
+	return es(b)->seq;
 }
 
 void lbe_store_etcd_fence(struct lb_store *b, int64_t leader_create_rev)
@@ -360,6 +441,7 @@ int lbe_store_etcd_open(struct lb_etcd *c, const char *prefix,
 	s->prefix = lb_xstrdup(prefix);
 	s->snap = json_object();
 	s->ops = json_array();
+	s->changes = json_object();
 	s->cache = cache;
 	*out = &s->base;
 	return 0;

@@ -108,6 +108,28 @@ void lbe_store_etcd_cache_sync(struct etcd_store *s, json_t *old,
 		lbe_store_rollback(s->cache);
 }
 
+void lbe_store_etcd_cache_apply(struct etcd_store *s, json_t *ops)
+{
+	json_t *o;
+	size_t i;
+	int rc = 0;
+
+	if (!s->cache || lbe_store_begin(s->cache))
+		return;
+	json_array_foreach(ops, i, o) {
+		json_t *v = json_array_get(o, 1);
+
+		if (!rc)
+			rc = cache_one(s->cache,
+				       json_string_value(json_array_get(o, 0)),
+				       v, json_is_null(v) ? NULL : v);
+	}
+	if (!rc)
+		rc = lbe_store_set_meta(s->cache, "etcd_revision", s->rev);
+	if (rc || lbe_store_commit(s->cache))
+		lbe_store_rollback(s->cache);
+}
+
 struct cache_load {
 	json_t *snap;
 };

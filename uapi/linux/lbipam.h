@@ -301,7 +301,11 @@
  * describe the tracked connections, not totals since creation: they fall as
  * entries expire, and connections made while accounting was off count as
  * tracked without traffic. Without accounting the four traffic attributes
- * are absent.
+ * are absent. The request reads the conntrack table once, as a lookup
+ * does (under RCU, holding none of conntrack's locks: packets and other
+ * conntrack users go on meanwhile), at the cost of one service lookup and
+ * one binary search among its backends per entry; entries made or deleted
+ * during the walk may or may not be counted.
  */
 
 #ifndef _UAPI_LINUX_LBIPAM_H

@@ -182,8 +182,13 @@ drop:
 
 /*
  * Source NAT where replies would otherwise not come back through us:
- * hairpin (the client is the backend it was sent to) and, for masquerade
- * services, connections that came from another host.
+ * hairpin (the client is the backend it was sent to), connections that came
+ * from another host to masquerade services and, for services that ask for
+ * it, connections this host makes itself (kube-proxy masquerades node-local
+ * clients of an LB IP). Source ports are fully random, as kube-proxy's
+ * masquerade rule asks (--random-fully): keeping the client's port, or
+ * taking the next free one, makes two clients racing for one port collide
+ * at confirmation, and conntrack then drops the loser (insert_failed).
  */
 static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
@@ -197,6 +202,7 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 	struct lbipam_svc_key key;
 	struct nf_conn *ct;
 	bool hairpin;
+	u32 want;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) ||
@@ -206,11 +212,8 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	hairpin = nf_inet_addr_cmp(&orig->src.u3, &reply->src.u3);
-	/*
-	 * skb_iif is 0 for what this host sent itself. The common case needs
-	 * no SNAT whatever the service: spare it the lookup.
-	 */
-	if (!hairpin && (!skb->skb_iif || !READ_ONCE(ln->nr_masquerade)))
+	/* The common case needs no SNAT whatever the service: no lookup. */
+	if (!hairpin && !READ_ONCE(ln->nr_masquerade))
 		return NF_ACCEPT;
 
 	lbipam_key_from_tuple(&key, orig, state->pf);
@@ -218,10 +221,13 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 	if (!svc)
 		return NF_ACCEPT;
 	st = rcu_dereference(svc->state);
-	if (!hairpin && !(st->flags & LBIPAM_SVC_F_MASQUERADE))
+	/* skb_iif is 0 for what this host sent itself. */
+	want = skb->skb_iif ? LBIPAM_SVC_F_MASQUERADE : LBIPAM_SVC_F_MASQ_LOCAL;
+	if (!hairpin && !(st->flags & want))
 		return NF_ACCEPT;
 
 	memset(&range, 0, sizeof(range));
+	range.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY;
 	if (state->pf == NFPROTO_IPV4)
 		return nf_nat_masquerade_ipv4(skb, state->hook, &range,
 					      state->out);

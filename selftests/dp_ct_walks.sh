@@ -34,7 +34,7 @@ VIPA=10.20.0.1		# the services' VIP
 OTHER=10.20.0.2		# no service's: foreign entries
 NSMALL=${CT_WALKS_SERVICES:-200}	# UDP services of 4 backends, ports 2000...
 BIG=3000		# UDP service of NBIG backends
-NBIG=1000
+NBIG=${CT_WALKS_BIG_BACKENDS:-1000}
 NBIGCT=${CT_WALKS_BIG_ENTRIES:-5000}
 TPORT=2000		# a TCP service on the VIP
 

@@ -15,8 +15,9 @@
 #     entries of a TCP service (which drain, as after "service del") stay.
 #
 # The entries are made through ctnetlink (ct_fill.py), destination-NATed
-# as lbipam would have translated them; no traffic is needed. The walks' times are printed (an
-# emulated VM: not asserted).
+# as lbipam would have translated them; no traffic is needed. The walks'
+# times are printed (an emulated VM: not asserted). LBIPAM_CT_WALKS_SERVICES,
+# _BIG_BACKENDS and _BIG_ENTRIES scale it up, to compare module versions.
 
 # Helpers below are called through lb_check:
 # shellcheck disable=SC2317
@@ -32,10 +33,10 @@ lb_plan 10
 NS=$LB_NODE
 VIPA=10.20.0.1		# the services' VIP
 OTHER=10.20.0.2		# no service's: foreign entries
-NSMALL=${CT_WALKS_SERVICES:-200}	# UDP services of 4 backends, ports 2000...
+NSMALL=${LBIPAM_CT_WALKS_SERVICES:-200}	# UDP services of 4 backends, ports 2000...
 BIG=3000		# UDP service of NBIG backends
-NBIG=${CT_WALKS_BIG_BACKENDS:-1000}
-NBIGCT=${CT_WALKS_BIG_ENTRIES:-5000}
+NBIG=${LBIPAM_CT_WALKS_BIG_BACKENDS:-1000}
+NBIGCT=${LBIPAM_CT_WALKS_BIG_ENTRIES:-5000}
 TPORT=2000		# a TCP service on the VIP
 
 # small_be I K: backend K (0..3) of small service I, in $be (no subshell:

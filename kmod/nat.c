@@ -17,6 +17,8 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 #include <net/netfilter/ipv4/nf_reject.h>
@@ -277,6 +279,86 @@ static const struct nf_hook_ops lbipam_nat_ops[2][3] = {
 	},
 };
 
+/*
+ * A packet conntrack found INVALID (an out-of-window TCP segment, a stray
+ * RST) carries no entry, so NAT leaves it alone: one of a translated
+ * connection would go on untranslated, to the VIP (where a host that owns
+ * the address answers with a reset) or, a reply, to the client from the
+ * backend's own address (whose reset then kills the backend's side). As
+ * kube-proxy drops INVALID, drop those; only they pay for the lookup.
+ */
+static unsigned int lbipam_invalid(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct lbipam_net *ln = lbipam_pernet(state->net);
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_tuple tuple;
+	struct lbipam_svc_key key;
+	struct nf_conn *ct;
+	bool ours = false;
+
+	if (skb_nfct(skb) || !READ_ONCE(ln->nr_services))
+		return NF_ACCEPT;
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), state->pf,
+			       state->net, &tuple))
+		return NF_ACCEPT;
+	switch (tuple.dst.protonum) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		break;
+	default:
+		return NF_ACCEPT;
+	}
+	h = nf_conntrack_find_get(state->net, &nf_ct_zone_dflt, &tuple);
+	if (!h)
+		return NF_ACCEPT;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	if (ct->status & IPS_DST_NAT) {
+		lbipam_key_from_tuple(&key,
+				      &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
+				      state->pf);
+		ours = lbipam_svc_lookup(ln, &key);
+	}
+	nf_ct_put(ct);
+	return ours ? NF_DROP : NF_ACCEPT;
+}
+
+/*
+ * Where packets come in and where this host sends, just before our NAT
+ * hooks: after conntrack, and after the mangle chains, which still see them.
+ */
+static const struct nf_hook_ops lbipam_invalid_ops[2][2] = {
+	{
+		{
+			.hook = lbipam_invalid,
+			.pf = NFPROTO_IPV4,
+			.hooknum = NF_INET_PRE_ROUTING,
+			.priority = LBIPAM_PRI_NAT_DST - 1,
+		},
+		{
+			.hook = lbipam_invalid,
+			.pf = NFPROTO_IPV4,
+			.hooknum = NF_INET_LOCAL_OUT,
+			.priority = LBIPAM_PRI_NAT_DST - 1,
+		},
+	},
+	{
+		{
+			.hook = lbipam_invalid,
+			.pf = NFPROTO_IPV6,
+			.hooknum = NF_INET_PRE_ROUTING,
+			.priority = LBIPAM_PRI_NAT_DST - 1,
+		},
+		{
+			.hook = lbipam_invalid,
+			.pf = NFPROTO_IPV6,
+			.hooknum = NF_INET_LOCAL_OUT,
+			.priority = LBIPAM_PRI_NAT_DST - 1,
+		},
+	},
+};
+
 static void lbipam_nat_unregister(struct net *net, int fam, unsigned int n)
 {
 	while (n--) {
@@ -317,14 +399,20 @@ int lbipam_nat_enable(struct lbipam_net *ln, u8 family)
 		else
 			err = nf_nat_ipv4_register_fn(ln->net,
 						      &lbipam_nat_ops[fam][i]);
-		if (err) {
-			lbipam_nat_unregister(ln->net, fam, i);
-			nf_ct_netns_put(ln->net, family);
-			return err;
-		}
+		if (err)
+			goto err_nat;
 	}
+	err = nf_register_net_hooks(ln->net, lbipam_invalid_ops[fam],
+				    ARRAY_SIZE(lbipam_invalid_ops[fam]));
+	if (err)
+		goto err_nat;
 	ln->nat_on[fam] = true;
 	return 0;
+
+err_nat:
+	lbipam_nat_unregister(ln->net, fam, i);
+	nf_ct_netns_put(ln->net, family);
+	return err;
 }
 
 void lbipam_nat_disable(struct lbipam_net *ln, u8 family)
@@ -333,6 +421,8 @@ void lbipam_nat_disable(struct lbipam_net *ln, u8 family)
 
 	if (!ln->nat_on[fam])
 		return;
+	nf_unregister_net_hooks(ln->net, lbipam_invalid_ops[fam],
+				ARRAY_SIZE(lbipam_invalid_ops[fam]));
 	lbipam_nat_unregister(ln->net, fam, ARRAY_SIZE(lbipam_nat_ops[fam]));
 	nf_ct_netns_put(ln->net, family);
 	ln->nat_on[fam] = false;

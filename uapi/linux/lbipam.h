@@ -133,6 +133,15 @@
  * the namespace goes: deleting the last service also lets its connections
  * drain (and costs new connections one table lookup meanwhile).
  *
+ * Packets conntrack finds INVALID (an out-of-window TCP segment, a stray
+ * RST) get no entry, and NAT leaves them alone: one of a translated
+ * connection would leave the node untranslated, to the VIP or, a reply,
+ * from the backend's own address to the client, whose reset would then
+ * kill the connection. Such packets of a connection translated to a
+ * backend of a service that exists are dropped, in both directions, as
+ * kube-proxy drops INVALID (only packets without an entry pay for the
+ * lookup); other INVALID packets are left to the rest of the ruleset.
+ *
  * Commands
  * --------
  *

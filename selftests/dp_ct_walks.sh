@@ -64,13 +64,12 @@ setup() {
 			done
 			echo
 		done
+		# One line per backend: a batch line holds at most 1024 words.
 		echo "service add $VIPA:$BIG/udp"
-		printf 'backend replace %s' "$VIPA:$BIG/udp"
 		for ((k = 0; k < NBIG; k++)); do
 			big_be "$k"
-			printf ' %s' "$be"
+			echo "backend add $VIPA:$BIG/udp $be"
 		done
-		echo
 		echo "service add $VIPA:$TPORT/tcp"
 		echo "backend replace $VIPA:$TPORT/tcp 10.32.0.1:80 10.32.0.2:80"
 	} | lbctl -N "$NS" -b - || return 1

@@ -51,7 +51,7 @@ big_be() {
 }
 
 setup() {
-	local i k be
+	local i k be bes=()
 
 	lb_ns_add "$NS" || return 1
 	{
@@ -64,15 +64,17 @@ setup() {
 			done
 			echo
 		done
-		# One line per backend: a batch line holds at most 1024 words.
 		echo "service add $VIPA:$BIG/udp"
-		for ((k = 0; k < NBIG; k++)); do
-			big_be "$k"
-			echo "backend add $VIPA:$BIG/udp $be"
-		done
 		echo "service add $VIPA:$TPORT/tcp"
 		echo "backend replace $VIPA:$TPORT/tcp 10.32.0.1:80 10.32.0.2:80"
 	} | lbctl -N "$NS" -b - || return 1
+	# One request from the command line: a batch line holds at most 1024
+	# words, and one "backend add" each rebuilds the Maglev table NBIG times.
+	for ((k = 0; k < NBIG; k++)); do
+		big_be "$k"
+		bes+=("$be")
+	done
+	lbctl -N "$NS" backend replace "$VIPA:$BIG/udp" "${bes[@]}" || return 1
 	ip netns exec "$NS" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600
 }
 lb_check "node with $NSMALL UDP services of 4 backends, one of $NBIG, one TCP" setup

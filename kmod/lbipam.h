@@ -16,6 +16,10 @@
 #include <net/netns/generic.h>
 #include <uapi/linux/lbipam.h>
 
+/* The flags that make lbipam_snat() look a service up. */
+#define LBIPAM_SVC_F_MASQ_ANY \
+	(LBIPAM_SVC_F_MASQUERADE | LBIPAM_SVC_F_MASQ_LOCAL)
+
 /* Zero-padded so that it can be hashed and compared as plain bytes. */
 struct lbipam_svc_key {
 	union nf_inet_addr addr;
@@ -152,7 +156,7 @@ struct lbipam_net {
 	struct rhashtable svc_ht;
 	struct rb_root svc_tree;
 	u32 nr_services;
-	u32 nr_masquerade;		/* services with LBIPAM_SVC_F_MASQUERADE */
+	u32 nr_masquerade;		/* services with LBIPAM_SVC_F_MASQ_ANY */
 	u32 gen;			/* bumped on every change, for dumps */
 	bool nat_on[2];
 	struct rhashtable aff_ht;	/* ClientIP affinity entries */

@@ -17,6 +17,8 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 #include <net/netfilter/ipv4/nf_reject.h>
@@ -182,8 +184,13 @@ drop:
 
 /*
  * Source NAT where replies would otherwise not come back through us:
- * hairpin (the client is the backend it was sent to) and, for masquerade
- * services, connections that came from another host.
+ * hairpin (the client is the backend it was sent to), connections that came
+ * from another host to masquerade services and, for services that ask for
+ * it, connections this host makes itself (kube-proxy masquerades node-local
+ * clients of an LB IP). Source ports are fully random, as kube-proxy's
+ * masquerade rule asks (--random-fully): keeping the client's port, or
+ * taking the next free one, makes two clients racing for one port collide
+ * at confirmation, and conntrack then drops the loser (insert_failed).
  */
 static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
@@ -197,6 +204,7 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 	struct lbipam_svc_key key;
 	struct nf_conn *ct;
 	bool hairpin;
+	u32 want;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) ||
@@ -206,11 +214,8 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	hairpin = nf_inet_addr_cmp(&orig->src.u3, &reply->src.u3);
-	/*
-	 * skb_iif is 0 for what this host sent itself. The common case needs
-	 * no SNAT whatever the service: spare it the lookup.
-	 */
-	if (!hairpin && (!skb->skb_iif || !READ_ONCE(ln->nr_masquerade)))
+	/* The common case needs no SNAT whatever the service: no lookup. */
+	if (!hairpin && !READ_ONCE(ln->nr_masquerade))
 		return NF_ACCEPT;
 
 	lbipam_key_from_tuple(&key, orig, state->pf);
@@ -218,10 +223,13 @@ static unsigned int lbipam_snat(void *priv, struct sk_buff *skb,
 	if (!svc)
 		return NF_ACCEPT;
 	st = rcu_dereference(svc->state);
-	if (!hairpin && !(st->flags & LBIPAM_SVC_F_MASQUERADE))
+	/* skb_iif is 0 for what this host sent itself. */
+	want = skb->skb_iif ? LBIPAM_SVC_F_MASQUERADE : LBIPAM_SVC_F_MASQ_LOCAL;
+	if (!hairpin && !(st->flags & want))
 		return NF_ACCEPT;
 
 	memset(&range, 0, sizeof(range));
+	range.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY;
 	if (state->pf == NFPROTO_IPV4)
 		return nf_nat_masquerade_ipv4(skb, state->hook, &range,
 					      state->out);
@@ -271,6 +279,86 @@ static const struct nf_hook_ops lbipam_nat_ops[2][3] = {
 	},
 };
 
+/*
+ * A packet conntrack found INVALID (an out-of-window TCP segment, a stray
+ * RST) carries no entry, so NAT leaves it alone: one of a translated
+ * connection would go on untranslated, to the VIP (where a host that owns
+ * the address answers with a reset) or, a reply, to the client from the
+ * backend's own address (whose reset then kills the backend's side). As
+ * kube-proxy drops INVALID, drop those; only they pay for the lookup.
+ */
+static unsigned int lbipam_invalid(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct lbipam_net *ln = lbipam_pernet(state->net);
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_tuple tuple;
+	struct lbipam_svc_key key;
+	struct nf_conn *ct;
+	bool ours = false;
+
+	if (skb_nfct(skb) || !READ_ONCE(ln->nr_services))
+		return NF_ACCEPT;
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), state->pf,
+			       state->net, &tuple))
+		return NF_ACCEPT;
+	switch (tuple.dst.protonum) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		break;
+	default:
+		return NF_ACCEPT;
+	}
+	h = nf_conntrack_find_get(state->net, &nf_ct_zone_dflt, &tuple);
+	if (!h)
+		return NF_ACCEPT;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	if (ct->status & IPS_DST_NAT) {
+		lbipam_key_from_tuple(&key,
+				      &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
+				      state->pf);
+		ours = lbipam_svc_lookup(ln, &key);
+	}
+	nf_ct_put(ct);
+	return ours ? NF_DROP : NF_ACCEPT;
+}
+
+/*
+ * Where packets come in and where this host sends, just before our NAT
+ * hooks: after conntrack, and after the mangle chains, which still see them.
+ */
+static const struct nf_hook_ops lbipam_invalid_ops[2][2] = {
+	{
+		{
+			.hook = lbipam_invalid,
+			.pf = NFPROTO_IPV4,
+			.hooknum = NF_INET_PRE_ROUTING,
+			.priority = LBIPAM_PRI_NAT_DST - 1,
+		},
+		{
+			.hook = lbipam_invalid,
+			.pf = NFPROTO_IPV4,
+			.hooknum = NF_INET_LOCAL_OUT,
+			.priority = LBIPAM_PRI_NAT_DST - 1,
+		},
+	},
+	{
+		{
+			.hook = lbipam_invalid,
+			.pf = NFPROTO_IPV6,
+			.hooknum = NF_INET_PRE_ROUTING,
+			.priority = LBIPAM_PRI_NAT_DST - 1,
+		},
+		{
+			.hook = lbipam_invalid,
+			.pf = NFPROTO_IPV6,
+			.hooknum = NF_INET_LOCAL_OUT,
+			.priority = LBIPAM_PRI_NAT_DST - 1,
+		},
+	},
+};
+
 static void lbipam_nat_unregister(struct net *net, int fam, unsigned int n)
 {
 	while (n--) {
@@ -311,14 +399,20 @@ int lbipam_nat_enable(struct lbipam_net *ln, u8 family)
 		else
 			err = nf_nat_ipv4_register_fn(ln->net,
 						      &lbipam_nat_ops[fam][i]);
-		if (err) {
-			lbipam_nat_unregister(ln->net, fam, i);
-			nf_ct_netns_put(ln->net, family);
-			return err;
-		}
+		if (err)
+			goto err_nat;
 	}
+	err = nf_register_net_hooks(ln->net, lbipam_invalid_ops[fam],
+				    ARRAY_SIZE(lbipam_invalid_ops[fam]));
+	if (err)
+		goto err_nat;
 	ln->nat_on[fam] = true;
 	return 0;
+
+err_nat:
+	lbipam_nat_unregister(ln->net, fam, i);
+	nf_ct_netns_put(ln->net, family);
+	return err;
 }
 
 void lbipam_nat_disable(struct lbipam_net *ln, u8 family)
@@ -327,6 +421,8 @@ void lbipam_nat_disable(struct lbipam_net *ln, u8 family)
 
 	if (!ln->nat_on[fam])
 		return;
+	nf_unregister_net_hooks(ln->net, lbipam_invalid_ops[fam],
+				ARRAY_SIZE(lbipam_invalid_ops[fam]));
 	lbipam_nat_unregister(ln->net, fam, ARRAY_SIZE(lbipam_nat_ops[fam]));
 	nf_ct_netns_put(ln->net, family);
 	ln->nat_on[fam] = false;

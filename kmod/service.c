@@ -341,8 +341,8 @@ static struct lbipam_service *lbipam_svc_get(struct lbipam_net *ln,
 static void lbipam_masq_count(struct lbipam_net *ln, u32 old_flags,
 			      u32 new_flags)
 {
-	int d = !!(new_flags & LBIPAM_SVC_F_MASQUERADE) -
-		!!(old_flags & LBIPAM_SVC_F_MASQUERADE);
+	int d = !!(new_flags & LBIPAM_SVC_F_MASQ_ANY) -
+		!!(old_flags & LBIPAM_SVC_F_MASQ_ANY);
 
 	WRITE_ONCE(ln->nr_masquerade, ln->nr_masquerade + d);
 }
@@ -451,20 +451,32 @@ int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	}
 	if (st->affinity != old->affinity || st->sched != old->sched)
 		lbipam_aff_forget(ln, svc);
-	if (cfg->flags & LBIPAM_SVC_F_MASQUERADE)
+	if (cfg->flags & LBIPAM_SVC_F_MASQ_ANY)
 		lbipam_masq_count(ln, old_flags, cfg->flags);
 	lbipam_state_swap(ln, svc, st);
-	if (!(cfg->flags & LBIPAM_SVC_F_MASQUERADE))
+	if (!(cfg->flags & LBIPAM_SVC_F_MASQ_ANY))
 		lbipam_masq_count(ln, old_flags, cfg->flags);
 	return 0;
 }
 
+/*
+ * Whether the connections of a backend that leaves, or of the service
+ * when it goes, are deleted rather than left to drain: UDP flows would
+ * otherwise never end; the others on request (expire_nodest_conn).
+ */
+static bool lbipam_ct_expire(const struct lbipam_svc_key *key, u32 flags)
+{
+	return key->proto == IPPROTO_UDP ||
+	       (flags & LBIPAM_SVC_F_EXPIRE_NODEST);
+}
+
 static void lbipam_svc_unlink(struct lbipam_net *ln, struct lbipam_service *svc)
 {
+	bool expire = lbipam_ct_expire(&svc->key,
+				       lbipam_svc_state(ln, svc)->flags);
 	struct lbipam_ct_job *job = NULL;
 
-	/* The flows of a deleted UDP service would otherwise never end. */
-	if (svc->key.proto == IPPROTO_UDP)
+	if (expire)
 		job = lbipam_ct_job_new(&svc->key, LBIPAM_CT_ALL, 0);
 	rhashtable_remove_fast(&ln->svc_ht, &svc->node, lbipam_ht_params);
 	lbipam_aff_forget(ln, svc);
@@ -475,7 +487,7 @@ static void lbipam_svc_unlink(struct lbipam_net *ln, struct lbipam_service *svc)
 
 	if (job)
 		lbipam_ct_job_queue(ln, job);
-	else if (svc->key.proto == IPPROTO_UDP)
+	else if (expire)
 		lbipam_ct_flush_now(ln, &svc->key);
 	lbipam_svc_release(ln, svc, false);
 }
@@ -624,19 +636,19 @@ int lbipam_be_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 }
 
 /*
- * The UDP flows of backends that leave a service would otherwise never
- * end: a job to delete their entries, made before the change (the old
- * state may be freed once replaced). NULL without anything to delete;
- * -ENOMEM as an error pointer.
+ * A job to delete the entries of backends that leave a service (see
+ * lbipam_ct_expire()), made before the change (the old state may be freed
+ * once replaced). NULL without anything to delete; -ENOMEM as an error
+ * pointer.
  */
 static struct lbipam_ct_job *
-lbipam_be_gone_job(const struct lbipam_svc_key *key,
+lbipam_be_gone_job(const struct lbipam_svc_key *key, u32 flags,
 		   const struct lbipam_be_cfg *const *gone, u32 n)
 {
 	struct lbipam_ct_job *job;
 	u32 i;
 
-	if (!n || key->proto != IPPROTO_UDP)
+	if (!n || !lbipam_ct_expire(key, flags))
 		return NULL;
 	job = lbipam_ct_job_new(key, LBIPAM_CT_BACKENDS, n);
 	if (!job)
@@ -662,7 +674,7 @@ int lbipam_be_del(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 	if (idx < 0)
 		return idx;
 	gone = &old->be[idx].cfg;
-	job = lbipam_be_gone_job(key, &gone, 1);
+	job = lbipam_be_gone_job(key, old->flags, &gone, 1);
 	if (IS_ERR(job))
 		return PTR_ERR(job);
 	st = lbipam_state_like(ln, old, old->n - 1);
@@ -756,7 +768,7 @@ int lbipam_be_replace(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		}
 	}
 
-	job = lbipam_be_gone_job(key, gone, ngone);
+	job = lbipam_be_gone_job(key, old->flags, gone, ngone);
 	if (IS_ERR(job)) {
 		job = NULL;
 		goto out;

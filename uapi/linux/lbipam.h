@@ -120,16 +120,27 @@
  * translated nor counted as connections of the service. When a UDP
  * service is deleted, its entries are deleted; when a UDP backend leaves
  * its service (deleted or replaced away), the entries translated to it are
- * deleted. These deletions happen just after the request returns, after an
+ * deleted; with LBIPAM_SVC_F_EXPIRE_NODEST, the same for TCP and SCTP.
+ * These deletions happen just after the request returns, after an
  * RCU grace period (so that they also catch a connection whose first packet
  * was being translated with the old configuration while the change was
  * made) and batched: one walk of the conntrack table for all the changes
  * made meanwhile. A backend that stops being active (terminating, maintenance,
  * weight 0) keeps its connections, UDP included; TCP and SCTP connections
- * to removed backends and deleted services drain naturally. The translation
+ * to removed backends and deleted services drain naturally, unless the
+ * service has LBIPAM_SVC_F_EXPIRE_NODEST. The translation
  * hooks, set up in a namespace by its first service of a family, stay until
  * the namespace goes: deleting the last service also lets its connections
  * drain (and costs new connections one table lookup meanwhile).
+ *
+ * Packets conntrack finds INVALID (an out-of-window TCP segment, a stray
+ * RST) get no entry, and NAT leaves them alone: one of a translated
+ * connection would leave the node untranslated, to the VIP or, a reply,
+ * from the backend's own address to the client, whose reset would then
+ * kill the connection. Such packets of a connection translated to a
+ * backend of a service that exists are dropped, in both directions, as
+ * kube-proxy drops INVALID (only packets without an entry pay for the
+ * lookup); other INVALID packets are left to the rest of the ruleset.
  *
  * Commands
  * --------
@@ -301,7 +312,11 @@
  * describe the tracked connections, not totals since creation: they fall as
  * entries expire, and connections made while accounting was off count as
  * tracked without traffic. Without accounting the four traffic attributes
- * are absent.
+ * are absent. The request reads the conntrack table once, as a lookup
+ * does (under RCU, holding none of conntrack's locks: packets and other
+ * conntrack users go on meanwhile), at the cost of one service lookup and
+ * one binary search among its backends per entry; entries made or deleted
+ * during the walk may or may not be counted.
  */
 
 #ifndef _UAPI_LINUX_LBIPAM_H
@@ -359,15 +374,40 @@ enum lbipam_sched {
 
 enum lbipam_svc_flags {
 	/* SNAT external connections to the node's address, so replies come
-	 * back through this node (externalTrafficPolicy Cluster).
+	 * back through this node (externalTrafficPolicy Cluster). The source
+	 * port is chosen fully at random (NF_NAT_RANGE_PROTO_RANDOM_FULLY,
+	 * as kube-proxy's --random-fully), never kept from the client, so
+	 * that clients racing for one port do not collide in conntrack; the
+	 * same holds for hairpin connections, always masqueraded.
 	 */
 	LBIPAM_SVC_F_MASQUERADE	= 1 << 0,
 	/* External connections only to LBIPAM_BE_F_LOCAL backends
 	 * (externalTrafficPolicy Local).
 	 */
 	LBIPAM_SVC_F_LOCAL_ONLY	= 1 << 1,
+	/* SNAT the connections this host makes itself (LOCAL_OUT origin) to
+	 * the address of the interface they leave by, with random ports as
+	 * above: kube-proxy masquerades node-local clients of an LB IP, whose
+	 * source address the backend may not route back (the LB IP itself
+	 * when it is on a local interface). Independent of
+	 * LBIPAM_SVC_F_MASQUERADE, which leaves them alone.
+	 */
+	LBIPAM_SVC_F_MASQ_LOCAL	= 1 << 2,
+	/* Expire the connections of a backend that leaves the service
+	 * (deleted, or replaced away; not one that turns terminating or
+	 * maintenance, or gets weight 0), and of the service when it is
+	 * deleted, TCP and SCTP ones too: their conntrack entries are
+	 * deleted (see Conntrack), so that a client's next packet, a
+	 * retransmission, is translated anew to a live backend, which
+	 * resets a TCP connection it does not know, and the client
+	 * reconnects instead of retransmitting into the void until it
+	 * times out. IPVS's expire_nodest_conn, which kube-proxy turns on;
+	 * lbipamd sets it on every LB IP it programs. Without it those
+	 * connections drain (UDP flows are expired either way).
+	 */
+	LBIPAM_SVC_F_EXPIRE_NODEST = 1 << 3,
 
-	__LBIPAM_SVC_F_ALL	= (1 << 2) - 1
+	__LBIPAM_SVC_F_ALL	= (1 << 4) - 1
 };
 
 enum lbipam_svc_attr {

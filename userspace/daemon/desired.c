@@ -118,6 +118,8 @@ static void build_addr(const struct lbipamd_desired_cfg *cfg,
 		opts.affinity = s->affinity > LBIPAM_MAX_AFFINITY ?
 				LBIPAM_MAX_AFFINITY : s->affinity;
 	if (lb) {
+		/* kube-proxy's IPVS mode sets expire_nodest_conn: so do we. */
+		opts.flags |= LBIPAM_SVC_F_EXPIRE_NODEST;
 		if (s->etp_local)
 			opts.flags |= LBIPAM_SVC_F_LOCAL_ONLY;
 		else if (cfg->masquerade)

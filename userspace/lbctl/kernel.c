@@ -19,7 +19,8 @@ static void service_usage(FILE *f)
 		"SERVICE := ADDRESS:PORT/PROTO\n"
 		"ADDRESS := { IPV4 | [IPV6] }   PORT := 1-65535   PROTO := { tcp | udp | sctp }\n"
 		"SVC_OPTS := [ sched { maglev | random } ] [ affinity SECONDS ] [ masquerade ]\n"
-		"            [ local-only ] [ source-range CIDR ]...\n");
+		"            [ masq-local ] [ local-only ] [ expire-nodest ]\n"
+		"            [ source-range CIDR ]...\n");
 }
 
 static void backend_usage(FILE *f)
@@ -64,6 +65,20 @@ static int set_masquerade(void *obj, const char *val)
 {
 	(void)val;
 	((struct svc_target *)obj)->o->flags |= LBIPAM_SVC_F_MASQUERADE;
+	return 0;
+}
+
+static int set_masq_local(void *obj, const char *val)
+{
+	(void)val;
+	((struct svc_target *)obj)->o->flags |= LBIPAM_SVC_F_MASQ_LOCAL;
+	return 0;
+}
+
+static int set_expire_nodest(void *obj, const char *val)
+{
+	(void)val;
+	((struct svc_target *)obj)->o->flags |= LBIPAM_SVC_F_EXPIRE_NODEST;
 	return 0;
 }
 
@@ -121,7 +136,9 @@ static int set_source_range(void *obj, const char *val)
 
 static const struct opt_word svc_words[] = {
 	{ "masquerade", false, set_masquerade },
+	{ "masq-local", false, set_masq_local },
 	{ "local-only", false, set_local_only },
+	{ "expire-nodest", false, set_expire_nodest },
 	{ "sched", true, set_sched },
 	{ "affinity", true, set_affinity },
 	{ "source-range", true, set_source_range },

@@ -24,8 +24,12 @@ static void service_opts(struct lbctl_out *p, const struct lb_svc_opts *o,
 		       " affinity %llu" : NULL, o->affinity);
 	lbctl_out_bool(p, "masquerade", text ? " masquerade" : NULL,
 		       o->flags & LBIPAM_SVC_F_MASQUERADE);
+	lbctl_out_bool(p, "masq_local", text ? " masq-local" : NULL,
+		       o->flags & LBIPAM_SVC_F_MASQ_LOCAL);
 	lbctl_out_bool(p, "local_only", text ? " local-only" : NULL,
 		       o->flags & LBIPAM_SVC_F_LOCAL_ONLY);
+	lbctl_out_bool(p, "expire_nodest", text ? " expire-nodest" : NULL,
+		       o->flags & LBIPAM_SVC_F_EXPIRE_NODEST);
 	lbctl_out_open(p, "source_ranges", true);
 	for (i = 0; i < o->nranges; i++)
 		lbctl_out_str(p, "", text ? " source-range %s" : NULL,

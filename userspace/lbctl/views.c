@@ -328,6 +328,10 @@ static void describe_kernel(json_t *ksvcs)
 			printf(" local-only");
 		if (flags & LBIPAM_SVC_F_MASQUERADE)
 			printf(" masquerade");
+		if (flags & LBIPAM_SVC_F_MASQ_LOCAL)
+			printf(" masq-local");
+		if (flags & LBIPAM_SVC_F_EXPIRE_NODEST)
+			printf(" expire-nodest");
 		printf("\n");
 		if (!json_array_size(json_object_get(k, "backends")))
 			printf("    (no backends: new connections are refused)\n");

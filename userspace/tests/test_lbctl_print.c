@@ -177,7 +177,8 @@ static void test_service(void)
 	       list(&r, LBCTL_SHOW_CONFIG, true),
 	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
 	       "\"sched\":\"random\",\"affinity\":10,\"masquerade\":true,"
-	       "\"local_only\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
+	       "\"masq_local\":false,"
+	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
 	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity_lost\":0,\"tracked\":3},"
 	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
 	       "\"weight\":1,\"state\":\"active\",\"local\":false,"
@@ -203,7 +204,8 @@ static void test_service(void)
 	       list(&r, LBCTL_SHOW_STATS, true),
 	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
 	       "\"sched\":\"random\",\"affinity\":10,\"masquerade\":true,"
-	       "\"local_only\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
+	       "\"masq_local\":false,"
+	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
 	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity\":4,\"affinity_lost\":0,\"tracked\":3},"
 	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
 	       "\"weight\":1,\"state\":\"active\",\"local\":false,"
@@ -221,7 +223,8 @@ static void test_service(void)
 	       list(&r, LBCTL_SHOW_STATS, true),
 	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
 	       "\"sched\":\"random\",\"affinity\":0,\"masquerade\":true,"
-	       "\"local_only\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
+	       "\"masq_local\":false,"
+	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
 	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity_lost\":0,\"tracked\":3},"
 	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
 	       "\"weight\":1,\"state\":\"active\",\"local\":false,"

@@ -11,15 +11,18 @@
 # a segment would leave the node untranslated: to the VIP (where a host
 # owning the address answers with a reset), or from be1's own address to
 # the client (kube-proxy's "connection reset by peer" of #74839). lbipam
-# drops them, as kube-proxy drops INVALID. nftables counters in the node
-# see them arrive as INVALID (so the test tests something) and see that
-# none leaves untranslated; the connection itself goes on.
+# drops them, as kube-proxy drops INVALID. iptables counters (the kind node
+# image has iptables, not nft) see them arrive in the node as INVALID (so
+# the test tests something), see that none is forwarded still addressed to
+# the VIP, and, in the client, that none arrives from be1's own address;
+# the connection itself goes on. (Replies are translated back at
+# POSTROUTING, after every iptables chain of the node, hence the client.)
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 lb_require
-lb_require_tools jq conntrack nft python3
+lb_require_tools jq conntrack iptables python3
 lb_plan 9
 
 tsvc="$VIP:$VPORT/tcp"
@@ -42,28 +45,25 @@ sport=$(lb_conntrack "$LB_NODE" -p tcp --orig-src "$CLIENT_IP" --orig-dst "$VIP"
 	grep -o 'sport=[0-9]*' | head -n 1 | cut -d= -f2)
 lb_diag "the connection's client port: $sport"
 
+# ipt NS ARGS...: iptables in a namespace, waiting for its lock.
+ipt() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" iptables -w "$@"
+}
+
 # shellcheck disable=SC2317 # called through lb_check
 counters() {
-	ip netns exec "$LB_NODE" nft -f - <<EOF
-table inet lb_invalid {
-	counter invalid_in {}
-	counter invalid_out {}
-	counter leak_vip {}
-	counter leak_be {}
-	chain pre {
-		type filter hook prerouting priority -150;
-		ct state invalid ip daddr $VIP tcp dport $VPORT counter name invalid_in
-		ct state invalid ip daddr $CLIENT_IP tcp dport $sport counter name invalid_out
-	}
-	chain post {
-		type filter hook postrouting priority 300;
-		ip daddr $VIP tcp dport $VPORT counter name leak_vip
-		ip saddr $BE1_IP tcp sport $BPORT ip daddr $CLIENT_IP counter name leak_be
-	}
+	ipt "$LB_NODE" -t mangle -A PREROUTING -m conntrack --ctstate INVALID \
+		-d "$VIP" -p tcp --dport "$VPORT" -m comment --comment invalid_in &&
+		ipt "$LB_NODE" -t mangle -A PREROUTING -m conntrack --ctstate INVALID \
+			-d "$CLIENT_IP" -p tcp --dport "$sport" -m comment --comment invalid_out &&
+		ipt "$LB_NODE" -t filter -A FORWARD -d "$VIP" -p tcp --dport "$VPORT" \
+			-m comment --comment leak_vip &&
+		ipt "$LB_CLIENT" -t raw -A PREROUTING -s "$BE1_IP" -p tcp --sport "$BPORT" \
+			-m comment --comment leak_be
 }
-EOF
-}
-lb_check "nftables counters in the node" counters
+lb_check "iptables counters in the node and the client" counters
 
 # oow NS SRC SPORT DST DPORT: 20 TCP ACK segments with data and random
 # sequence and acknowledgement numbers: out of the connection's window.
@@ -94,17 +94,16 @@ for _ in range(20):
 EOF
 }
 
-# nft_count NAME: packets counted by the named counter.
-nft_count() {
-	ip netns exec "$LB_NODE" nft -j list counter inet lb_invalid "$1" |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+# count NS TABLE CHAIN NAME: packets counted by the rule commented NAME.
+count() {
+	ipt "$1" -t "$2" -L "$3" -v -x -n | awk -v c="/* $4 */" 'index($0, c) { print $1 }'
 }
 
 oow "$LB_CLIENT" "$CLIENT_IP" "$sport" "$VIP" "$VPORT"
 oow "$LB_RUN-be1" "$BE1_IP" "$BPORT" "$CLIENT_IP" "$sport"
 sleep 1
 for dir in in out; do
-	inv=$(nft_count "invalid_$dir")
+	inv=$(count "$LB_NODE" mangle PREROUTING "invalid_$dir")
 	lb_diag "INVALID in the node, $dir: $inv of 20"
 	if [ "${inv:-0}" -ge 1 ]; then
 		lb_ok "out-of-window segments ($dir) arrive in the node as INVALID"
@@ -113,8 +112,8 @@ for dir in in out; do
 			"counted $inv" "$(lb_conntrack "$LB_NODE" -p tcp)"
 	fi
 done
-lb_expect_eq "none leaves untranslated to the VIP" 0 "$(nft_count leak_vip)"
-lb_expect_eq "none leaves untranslated from be1's address" 0 "$(nft_count leak_be)"
+lb_expect_eq "none leaves untranslated to the VIP" 0 "$(count "$LB_NODE" filter FORWARD leak_vip)"
+lb_expect_eq "none leaves untranslated from be1's address" 0 "$(count "$LB_CLIENT" raw PREROUTING leak_be)"
 lb_expect_eq "the connection still echoes" "be1 msg2" "$(ask 2)"
 touch "$ctl.end"
 

@@ -378,10 +378,43 @@ json_t *lbipamd_bgp_status(const struct lbipamd_bgp *g)
 /* ------------------------------------------------------------- daemon */
 
 struct render_ctx {
+	const struct lbipamd_bgp *g;
 	char *text;
 	struct lbipamd_bgp_peer *peers;
 	size_t npeers;
 };
+
+/*
+ * Cilium accepts an ipv6 family for a peer with an IPv4 address (one
+ * session, both families); BIRD cannot send it (no IPv6 next hop), so the
+ * user hears of it once per new configuration rather than finding the
+ * routes missing.
+ */
+static void warn_families(const struct lb_bgp_node *n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n->n_instances; i++) {
+		const struct lb_bgp_instance *in = &n->instances[i];
+
+		for (j = 0; j < in->n_peers; j++) {
+			const struct lb_bgp_peer *p = &in->peers[j];
+			size_t k;
+
+			if (p->address.family != AF_INET)
+				continue;
+			for (k = 0; k < p->n_families; k++)
+				if (p->families[k].family == AF_INET6)
+					break;
+			if (k == p->n_families)
+				continue;
+			lbipamd_log(LB_LOG_WARN, "BGP ipv6 family not advertised over an IPv4 session (no IPv6 next hop); give the peer an IPv6 peerAddress",
+				    "cluster_config", in->cluster_config,
+				    "instance", in->name, "peer", p->name,
+				    NULL);
+		}
+	}
+}
 
 static int on_node(const struct lb_bgp_node *n, void *arg)
 {
@@ -389,12 +422,15 @@ static int on_node(const struct lb_bgp_node *n, void *arg)
 
 	c->text = lbipamd_bgp_render(n);
 	lbipamd_bgp_peers_of(n, &c->peers, &c->npeers);
+	if (c->text && (!c->g->applied || strcmp(c->g->applied, c->text)) &&
+	    (!c->g->rejected || strcmp(c->g->rejected, c->text)))
+		warn_families(n);
 	return 0;
 }
 
 int lbipamd_bgp_reconcile(struct lbipamd *d)
 {
-	struct render_ctx c = { 0 };
+	struct render_ctx c = { .g = &d->bgp };
 	struct lb_l2_self self;
 	int rc;
 

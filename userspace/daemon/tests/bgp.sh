@@ -216,6 +216,30 @@ check "a bad peer address is refused, naming it" grep -q "10.0.0.300" "$tmp/bad.
 check "... and the sessions are untouched" \
 	eval '[ -n "$before" ] && [ "$(since "$proto_e")" = "$before" ]'
 
+# An ipv6 family for tor-e, an IPv4 peer: Cilium accepts it, BIRD cannot
+# send it over that session; lbipamd says so and leaves the session be.
+peer_ebgp() {
+	"$LBCTL" apply -f - <<EOF
+apiVersion: cilium.io/v2
+kind: CiliumBGPPeerConfig
+metadata: {name: ebgp}
+spec:
+  transport: {peerPort: $pr}
+  ebgpMultihop: 2
+  gracefulRestart: {enabled: true, restartTimeSeconds: 120}
+  families:
+  - {afi: ipv4, safi: unicast, advertisements: {matchLabels: {adv: lb}}}
+$1
+EOF
+}
+check "ipv6 family added to an IPv4 peer's PeerConfig" peer_ebgp \
+	"  - {afi: ipv6, safi: unicast, advertisements: {matchLabels: {adv: lb}}}"
+check "... lbipamd warns that it is not advertised, naming the peer" eventually \
+	"grep 'level=warn' '$tmp/log' | grep 'ipv6 family not advertised' | grep -q 'peer=tor-e'"
+check "... the session is untouched, a still advertised" \
+	eval '[ "$(since "$proto_e")" = "$before" ] && [ "$(routes from_e)" = "$a/32" ]'
+check "the PeerConfig back as it was" peer_ebgp ""
+
 # The node's BIRD dies and comes back: lbipamd notices both.
 kill -9 "$(cat "$tmp/node.pid")"
 check "BIRD killed: lbipamd says unreachable" \

@@ -10,6 +10,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The objects one call changed, written to the store when it commits
+ * (each once, spec and status together).
+ */
+void lbe_note_change(struct lb_engine *e, enum lb_kind kind,
+			   const char *key, bool deleted)
+{
+	struct lb_objstat *st;
+	struct lb_change *c;
+
+	if (!e->store)
+		return;
+	/* Once per call: spec and status changes share one write. */
+	st = deleted ? NULL : lbe_objstat(e, kind, key);
+	if (st && st->noted)
+		return;
+	if (st)
+		st->noted = true;
+	LB_GROW(e->changes, e->nchanges, e->capchanges);
+	c = &e->changes[e->nchanges++];
+	c->kind = kind;
+	c->key = lb_xstrdup(key);
+	c->deleted = deleted;
+}
+
+void lbe_clear_changes(struct lb_engine *e)
+{
+	size_t i;
+
+	struct lb_objstat *st;
+
+	for (i = 0; i < e->nchanges; i++) {
+		st = e->changes[i].deleted ? NULL :
+			lbe_objstat(e, e->changes[i].kind,
+					  e->changes[i].key);
+		if (st)
+			st->noted = false;
+		free(e->changes[i].key);
+	}
+	e->nchanges = 0;
+}
+
 static void put_holdings(struct lb_engine *e, struct lb_service *s, int *rc)
 {
 	char (*buf)[LB_ADDR_STRLEN];

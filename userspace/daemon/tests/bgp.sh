@@ -87,6 +87,22 @@ since() {
 	birdc -s "$tmp/node.ctl" show protocols "$1" | awk 'NR == 3 { print $4, $5, $6 }'
 }
 
+# ebgp_peer_config [FAMILY-LINE]: tor-e's PeerConfig, ipv4 and FAMILY-LINE.
+ebgp_peer_config() {
+	cat <<EOF
+apiVersion: cilium.io/v2
+kind: CiliumBGPPeerConfig
+metadata: {name: ebgp}
+spec:
+  transport: {peerPort: $pr}
+  ebgpMultihop: 2
+  gracefulRestart: {enabled: true, restartTimeSeconds: 120}
+  families:
+  - {afi: ipv4, safi: unicast, advertisements: {matchLabels: {adv: lb}}}
+${1:-}
+EOF
+}
+
 objects() {
 	"$LBCTL" apply -f - <<EOF
 apiVersion: cilium.io/v2
@@ -111,15 +127,7 @@ spec:
     peers:
     - {name: tor-i, peerAddress: 127.0.0.3, peerASN: 65000, peerConfigRef: {name: ibgp}}
 ---
-apiVersion: cilium.io/v2
-kind: CiliumBGPPeerConfig
-metadata: {name: ebgp}
-spec:
-  transport: {peerPort: $pr}
-  ebgpMultihop: 2
-  gracefulRestart: {enabled: true, restartTimeSeconds: 120}
-  families:
-  - {afi: ipv4, safi: unicast, advertisements: {matchLabels: {adv: lb}}}
+$(ebgp_peer_config)
 ---
 apiVersion: cilium.io/v2
 kind: CiliumBGPPeerConfig
@@ -219,18 +227,7 @@ check "... and the sessions are untouched" \
 # An ipv6 family for tor-e, an IPv4 peer: Cilium accepts it, BIRD cannot
 # send it over that session; lbipamd says so and leaves the session be.
 peer_ebgp() {
-	"$LBCTL" apply -f - <<EOF
-apiVersion: cilium.io/v2
-kind: CiliumBGPPeerConfig
-metadata: {name: ebgp}
-spec:
-  transport: {peerPort: $pr}
-  ebgpMultihop: 2
-  gracefulRestart: {enabled: true, restartTimeSeconds: 120}
-  families:
-  - {afi: ipv4, safi: unicast, advertisements: {matchLabels: {adv: lb}}}
-$1
-EOF
+	ebgp_peer_config "$1" | "$LBCTL" apply -f -
 }
 check "ipv6 family added to an IPv4 peer's PeerConfig" peer_ebgp \
 	"  - {afi: ipv6, safi: unicast, advertisements: {matchLabels: {adv: lb}}}"

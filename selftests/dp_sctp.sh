@@ -37,16 +37,23 @@ ctl=$LB_TMP/ctl
 lb_check "topology with 2 backends, SCTP servers on each (be1 also IPv6)" \
 	lb_dp_setup 2 all/sctp/4 be1/sctp/6
 
-# sctp_peer NS ADDR: one association with lb_traffic conns; prints the
-# greeting "TAG PEER".
+# The associations to the VIP come from fixed, distinct client ports:
+# conntrack keeps a finished association's entry (CLOSED, 10 s), and an INIT
+# from the same port reuses it, with its translation and without a new
+# count. Ephemeral ports collide that way now and then, and the counters
+# below would then read one association short.
+SPORT_PEER=20001 SPORT_ASK=20002 SPORT_CONNS=20010 SPORT_HOLD=20030
+
+# sctp_peer NS ADDR SPORT: one association with lb_traffic conns from
+# SPORT; prints the greeting "TAG PEER".
 sctp_peer() {
-	lb_traffic "$1" conns -p sctp "$2" "$VPORT" 2>&1 | cut -d' ' -f2-
+	lb_traffic "$1" conns -p -s "$3" sctp "$2" "$VPORT" 2>&1 | cut -d' ' -f2-
 }
 
-# one_sctp NS ADDR PORT: lb_traffic's one-shot client (lb_ask), as a user
-# would test: one association, the answer printed as it arrives.
+# one_sctp NS ADDR PORT SPORT: lb_traffic's one-shot client (lb_ask), as a
+# user would test: one association, the answer printed as it arrives.
 one_sctp() {
-	lb_ask "$1" sctp "$2" "$3"
+	lb_ask "$1" sctp "$2" "$3" "$LB_TIMEOUT" -s "$4"
 }
 
 out=$(lb_traffic "$LB_CLIENT" conns -p sctp "$BE1_IP" "$BPORT" 2>&1 | cut -d' ' -f2-)
@@ -56,19 +63,19 @@ lb_expect_eq "unconfigured VIP: no SCTP association" timeout "$(awk '{print $2}'
 
 lb_cfg "service add $svc" lbctl -N "$LB_NODE" service add "$svc"
 lb_cfg "backend add $svc be1" lbctl -N "$LB_NODE" backend add "$svc" "$BE1_IP:$BPORT"
-out=$(sctp_peer "$LB_CLIENT" "$VIP")
+out=$(sctp_peer "$LB_CLIENT" "$VIP" "$SPORT_PEER")
 lb_expect_eq "SCTP to VIP:$VPORT reaches be1:$BPORT, client address kept" \
 	"be1 $CLIENT_IP" "$out"
-out=$(one_sctp "$LB_CLIENT" "$VIP" "$VPORT" 2>&1)
+out=$(one_sctp "$LB_CLIENT" "$VIP" "$VPORT" "$SPORT_ASK" 2>&1)
 lb_expect_eq "one-shot SCTP client to VIP:$VPORT gets be1's answer" "be1 $CLIENT_IP" "$out"
 
 lb_cfg "backend add $svc be2" lbctl -N "$LB_NODE" backend add "$svc" "$BE2_IP:$BPORT"
-out=$(lb_traffic "$LB_CLIENT" conns -c 16 sctp "$VIP" "$VPORT" 2>&1)
+out=$(lb_traffic "$LB_CLIENT" conns -c 16 -s "$SPORT_CONNS" sctp "$VIP" "$VPORT" 2>&1)
 used=$(awk '{print $2}' <<<"$out" | sort -u | tr '\n' ' ')
 lb_expect_eq "16 associations, all answered, spread over be1 and be2" "be1 be2 " "$used"
 
 # A long-lived association keeps echoing through the translation.
-lb_traffic_bg "$LB_CLIENT" "$LB_TMP/hold" hold -C "$ctl" sctp "$VIP" "$VPORT"
+lb_traffic_bg "$LB_CLIENT" "$LB_TMP/hold" hold -C "$ctl" -s "$SPORT_HOLD" sctp "$VIP" "$VPORT"
 lb_check "long-lived association established" lb_wait_grep "$LB_TMP/hold" '^greet be[12] '
 touch "$ctl.1" "$ctl.2"
 lb_wait_grep "$LB_TMP/hold" '^reply 2 ' >/dev/null 2>&1
@@ -92,7 +99,7 @@ conf6() {
 	lb_svc "$LB_NODE" "$svc6" -- "[$(lb_be6_ip 1)]:$BPORT"
 }
 lb_check "service $svc6 with be1" conf6
-out=$(sctp_peer "$LB_CLIENT" "$VIP6")
+out=$(sctp_peer "$LB_CLIENT" "$VIP6" "$SPORT_PEER")
 lb_expect_eq "IPv6 SCTP to [VIP6]:$VPORT reaches be1, client address kept" "be1 $CLIENT6" "$out"
 
 lb_exit

@@ -4,6 +4,13 @@
 #
 # Usage (run by scripts/kind-node.sh through scripts/vm-run.sh, as root):
 #   scripts/kind-node-vm.sh IMAGE.tar KSELFTEST.tar.gz [COLLECTION:TEST...]
+#   "walk" among the TESTs adds the walk-through, "vm-group" the VM-only
+#   groups (cluster and robustness) run afterwards in the VM itself, with
+#   the nodes and dockerd stopped: together with the node's functional group
+#   that is the whole suite on this kernel, each test run once.
+# Each part's TAP and status (0 = passed) are also kept in
+# build/kind/results/ (functional, walk, vm-group; .tap and .rc) for
+# scripts/check.sh to count.
 #
 # The VM is the "host" of a kind cluster: the module is installed on it
 # through DKMS and loaded there; the node containers share its kernel, each
@@ -104,16 +111,23 @@ for t in socat make gcc nft; do
 done
 
 # "walk" among the TESTs: the walk-through too (it runs by itself when no
-# TEST is named).
-do_walk=1
+# TEST is named); "vm-group": the VM-only groups after it.
+do_walk=1 do_vm_group=0
 if (($#)); then
 	do_walk=0
 	tests=()
 	for t in "$@"; do
-		if [[ "$t" == walk ]]; then do_walk=1; else tests+=("$t"); fi
+		case $t in
+		walk) do_walk=1 ;;
+		vm-group) do_vm_group=1 ;;
+		*) tests+=("$t") ;;
+		esac
 	done
 	set -- "${tests[@]}"
+	((${#tests[@]} || do_walk)) || do_walk=1
 fi
+results=$top/build/kind/results
+mkdir -p "$results"
 sel=(-c lbipam)
 if (($#)); then
 	sel=()
@@ -135,11 +149,41 @@ p=$((p - s))
 group_ok=0
 ((f == 0 && s == 0 && p == want)) || group_ok=1
 
+closing="kind-node: $p passed, $f failed, $s skipped (of $want, $((SECONDS - t0)) s)"
+{ cat "$out"; echo "$closing"; } >"$results/functional.tap"
+echo "$group_ok" >"$results/functional.rc"
+
 # The user's walk-through across the two nodes (item 4 of the kind issue).
 walk_ok=0
 if ((do_walk)); then
-	"$here/kind-walk-vm.sh" "$scratch" "${nodes[0]}" "${nodes[1]}" || walk_ok=1
+	"$here/kind-walk-vm.sh" "$scratch" "${nodes[0]}" "${nodes[1]}" |
+		tee "$results/walk.tap" || walk_ok=1
+	echo "$walk_ok" >"$results/walk.rc"
 	lap "walk-through done"
 fi
-echo "kind-node: $p passed, $f failed, $s skipped (of $want, $((SECONDS - t0)) s)"
-((group_ok == 0 && walk_ok == 0))
+echo "$closing"
+
+# The VM-only groups, from the source tree as `make vm-test` runs them, on
+# the DKMS-installed module: the nodes and dockerd go first, since
+# module_unload and rb_unload take the module away under them.
+vm_ok=0
+if ((do_vm_group)); then
+	"$docker" rm -f "${nodes[@]}" >/dev/null 2>&1 || true
+	dpid=$(cat "$scratch/exec/dockerd.pid" 2>/dev/null || true)
+	if [[ -n "$dpid" ]]; then
+		kill "$dpid" 2>/dev/null || true
+		for ((i = 0; i < 60; i++)); do
+			kill -0 "$dpid" 2>/dev/null || break
+			sleep 1
+		done
+	fi
+	lap "nodes and dockerd stopped; the VM-only groups"
+	vm_tests=$(make -s -C "$top/selftests" list-vm-only)
+	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$top/userspace/lbctl/lbctl \
+		make -s -C "$top/selftests" run_tests TEST_PROGS="$vm_tests" 2>&1 |
+		tee "$results/vm-group.tap" || vm_ok=1
+	grep -Eq '^not ok [0-9]+ ' "$results/vm-group.tap" && vm_ok=1
+	echo "$vm_ok" >"$results/vm-group.rc"
+	lap "VM-only groups done"
+fi
+((group_ok == 0 && walk_ok == 0 && vm_ok == 0))

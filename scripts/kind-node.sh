@@ -5,7 +5,9 @@
 #
 # Usage: scripts/kind-node.sh [--timeout SECS] [COLLECTION:TEST...]
 #   no TEST: the whole functional group (run_kselftest.sh -c lbipam) and
-#   the walk-through; "walk" among TESTs adds the walk-through to them
+#   the walk-through; "walk" among TESTs adds the walk-through to them,
+#   "vm-group" the VM-only groups, run in the VM afterwards (check.sh's
+#   6.1 suite: `scripts/kind-node.sh walk vm-group`)
 # Ends with "kind-node: N passed, N failed, N skipped"; exits non-zero unless
 # every test passed and none was skipped.
 set -euo pipefail
@@ -19,6 +21,7 @@ if [[ "${1:-}" == --timeout ]]; then
 fi
 
 start=$SECONDS
+rm -rf "$top/build/kind/results"
 image=$("$here/kind-image.sh")
 echo "# kind-node: node image $image ($((SECONDS - start)) s)"
 inst=$top/build/kind/kselftest_install

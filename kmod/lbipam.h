@@ -58,6 +58,30 @@ struct lbipam_cidr {
 	u8 plen;
 };
 
+/*
+ * Prefixes of the service's family that a connection's source is matched
+ * against: its source ranges, its cluster CIDRs. A published state owns @c;
+ * a request's options point it into their own arrays.
+ */
+struct lbipam_cidr_set {
+	u32 n;
+	struct lbipam_cidr *c;
+};
+
+static inline bool lbipam_cidr_set_match(const struct lbipam_cidr_set *set,
+					 const union nf_inet_addr *addr)
+{
+	union nf_inet_addr masked;
+	u32 i;
+
+	for (i = 0; i < set->n; i++) {
+		nf_inet_addr_mask(addr, &masked, &set->c[i].mask);
+		if (nf_inet_addr_cmp(&masked, &set->c[i].addr))
+			return true;
+	}
+	return false;
+}
+
 /* A backend as the control plane gives it, before it joins a set. */
 struct lbipam_be_cfg {
 	union nf_inet_addr addr;
@@ -80,8 +104,10 @@ struct lbipam_svc_cfg {
 	u8 sched;
 	u32 affinity;			/* seconds, 0: none */
 	u32 flags;
-	u32 nranges;
-	struct lbipam_cidr ranges[LBIPAM_MAX_SOURCE_RANGES];
+	struct lbipam_cidr_set ranges;	/* in range_buf */
+	struct lbipam_cidr_set cluster;	/* in cluster_buf */
+	struct lbipam_cidr range_buf[LBIPAM_MAX_SOURCE_RANGES];
+	struct lbipam_cidr cluster_buf[LBIPAM_MAX_CLUSTER_CIDRS];
 };
 
 /*
@@ -95,8 +121,8 @@ struct lbipam_state {
 	u8 sched;
 	u32 affinity;
 	u32 flags;
-	u32 nranges;
-	struct lbipam_cidr *ranges;
+	struct lbipam_cidr_set ranges;	/* the only sources allowed, if any */
+	struct lbipam_cidr_set cluster;	/* sources exempt from LOCAL_ONLY */
 	u32 m;				/* Maglev table over the usable backends */
 	u16 *lut;
 	u32 m_local;			/* ... over the usable local backends */

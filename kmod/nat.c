@@ -54,15 +54,22 @@ static unsigned int lbipam_reject(struct sk_buff *skb,
 static bool lbipam_src_allowed(const struct lbipam_state *st,
 			       const union nf_inet_addr *src)
 {
-	union nf_inet_addr masked;
-	u32 i;
+	return !st->ranges.n || lbipam_cidr_set_match(&st->ranges, src);
+}
 
-	for (i = 0; i < st->nranges; i++) {
-		nf_inet_addr_mask(src, &masked, &st->ranges[i].mask);
-		if (nf_inet_addr_cmp(&masked, &st->ranges[i].addr))
-			return true;
-	}
-	return !st->nranges;
+/*
+ * Whether a connection may only use local backends: external traffic of a
+ * LOCAL_ONLY service. Sources inside the cluster's CIDRs (pods, forwarded
+ * by this node's routing) are not external, as for kube-proxy's detect-local:
+ * they, like the node's own connections, may use every backend.
+ */
+static bool lbipam_local_only(const struct lbipam_state *st,
+			      const struct nf_hook_state *state,
+			      const union nf_inet_addr *src)
+{
+	return (st->flags & LBIPAM_SVC_F_LOCAL_ONLY) &&
+	       state->hook == NF_INET_PRE_ROUTING &&
+	       !lbipam_cidr_set_match(&st->cluster, src);
 }
 
 /* The service a connection was addressed to is named by its original tuple. */
@@ -156,8 +163,7 @@ static unsigned int lbipam_dnat(void *priv, struct sk_buff *skb,
 
 	if (!lbipam_src_allowed(st, &t->src.u3))
 		goto drop;
-	local_only = (st->flags & LBIPAM_SVC_F_LOCAL_ONLY) &&
-		     state->hook == NF_INET_PRE_ROUTING;
+	local_only = lbipam_local_only(st, state, &t->src.u3);
 	be = lbipam_select(ln, svc, st, t, local_only);
 	if (!be) {
 		/* kube-proxy drops external traffic with no local endpoint. */

@@ -39,6 +39,7 @@ static const struct nla_policy lbipam_svc_policy[LBIPAM_SVC_A_MAX + 1] = {
 		.type = NLA_REJECT,
 		.reject_message = "service counters are read-only",
 	},
+	[LBIPAM_SVC_A_CLUSTER_CIDR] = NLA_POLICY_NESTED(lbipam_cidr_policy),
 };
 
 static const struct nla_policy lbipam_be_policy[LBIPAM_BE_A_MAX + 1] = {
@@ -227,9 +228,86 @@ static int lbipam_parse_key(struct nlattr *nest, struct nlattr **tb,
 	return 0;
 }
 
-static int lbipam_parse_range(struct nlattr *attr, u8 family,
-			      struct lbipam_cidr *r,
-			      struct netlink_ext_ack *extack)
+/* What a set of prefixes is to the service; extack messages are per kind. */
+struct lbipam_cidr_kind {
+	int type;			/* enum lbipam_svc_attr */
+	u32 max;
+	bool cluster;			/* else source ranges */
+};
+
+static const struct lbipam_cidr_kind lbipam_source_ranges = {
+	.type = LBIPAM_SVC_A_SOURCE_RANGE,
+	.max = LBIPAM_MAX_SOURCE_RANGES,
+};
+
+static const struct lbipam_cidr_kind lbipam_cluster_cidrs = {
+	.type = LBIPAM_SVC_A_CLUSTER_CIDR,
+	.max = LBIPAM_MAX_CLUSTER_CIDRS,
+	.cluster = true,
+};
+
+enum lbipam_cidr_err {
+	LBIPAM_CIDR_BAD_FAMILY,
+	LBIPAM_CIDR_NO_PLEN,
+	LBIPAM_CIDR_LONG_PLEN,
+	LBIPAM_CIDR_HOST_BITS,
+	LBIPAM_CIDR_TOO_MANY,
+};
+
+/* extack messages must be string literals: one set per kind of prefix. */
+static void lbipam_cidr_err(struct netlink_ext_ack *extack,
+			    const struct nlattr *attr,
+			    const struct lbipam_cidr_kind *kind,
+			    enum lbipam_cidr_err err)
+{
+	switch (err) {
+	case LBIPAM_CIDR_BAD_FAMILY:
+		if (kind->cluster)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "cluster CIDR needs one address of the service's family");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "source range needs one address of the service's family");
+		break;
+	case LBIPAM_CIDR_NO_PLEN:
+		if (kind->cluster)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "cluster CIDR prefix length attribute is required");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "source range prefix length attribute is required");
+		break;
+	case LBIPAM_CIDR_LONG_PLEN:
+		if (kind->cluster)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "cluster CIDR prefix length is too long for its family");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "source range prefix length is too long for its family");
+		break;
+	case LBIPAM_CIDR_HOST_BITS:
+		if (kind->cluster)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "cluster CIDR has host bits set beyond its prefix length");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "source range has host bits set beyond its prefix length");
+		break;
+	case LBIPAM_CIDR_TOO_MANY:
+		if (kind->cluster)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "too many cluster CIDRs (at most 64)");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "too many source ranges (at most 64)");
+		break;
+	}
+}
+
+static int lbipam_parse_cidr(struct nlattr *attr, u8 family,
+			     const struct lbipam_cidr_kind *kind,
+			     struct lbipam_cidr *r,
+			     struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[LBIPAM_CIDR_A_MAX + 1];
 	union nf_inet_addr host;
@@ -250,20 +328,18 @@ static int lbipam_parse_range(struct nlattr *attr, u8 family,
 		r->addr.in6 = nla_get_in6_addr(tb[LBIPAM_CIDR_A_ADDR6]);
 		max = 128;
 	} else {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "source range needs one address of the service's family");
+		lbipam_cidr_err(extack, attr, kind, LBIPAM_CIDR_BAD_FAMILY);
 		return -EINVAL;
 	}
 	if (!tb[LBIPAM_CIDR_A_PREFIXLEN]) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "source range prefix length attribute is required");
+		lbipam_cidr_err(extack, attr, kind, LBIPAM_CIDR_NO_PLEN);
 		NL_SET_ERR_ATTR_MISS(extack, attr, LBIPAM_CIDR_A_PREFIXLEN);
 		return -EINVAL;
 	}
 	r->plen = nla_get_u8(tb[LBIPAM_CIDR_A_PREFIXLEN]);
 	if (r->plen > max) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_CIDR_A_PREFIXLEN],
-				    "source range prefix length is too long for its family");
+		lbipam_cidr_err(extack, tb[LBIPAM_CIDR_A_PREFIXLEN], kind,
+				LBIPAM_CIDR_LONG_PLEN);
 		return -ERANGE;
 	}
 	for (i = 0; i < 4; i++) {
@@ -273,9 +349,35 @@ static int lbipam_parse_range(struct nlattr *attr, u8 family,
 	}
 	nf_inet_addr_mask(&r->addr, &host, &r->mask);
 	if (!nf_inet_addr_cmp(&host, &r->addr)) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "source range has host bits set beyond its prefix length");
+		lbipam_cidr_err(extack, attr, kind, LBIPAM_CIDR_HOST_BITS);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every attribute of @kind in the service @nest, into @buf (room for kind->max). */
+static int lbipam_parse_cidrs(struct nlattr *nest, u8 family,
+			      const struct lbipam_cidr_kind *kind,
+			      struct lbipam_cidr_set *set,
+			      struct lbipam_cidr *buf,
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int rem, err;
+
+	set->n = 0;
+	set->c = buf;
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != kind->type)
+			continue;
+		if (set->n == kind->max) {
+			lbipam_cidr_err(extack, a, kind, LBIPAM_CIDR_TOO_MANY);
+			return -E2BIG;
+		}
+		err = lbipam_parse_cidr(a, family, kind, &buf[set->n], extack);
+		if (err)
+			return err;
+		set->n++;
 	}
 	return 0;
 }
@@ -285,13 +387,11 @@ static int lbipam_parse_svc_cfg(struct nlattr *nest, struct nlattr **tb,
 				u8 family, struct lbipam_svc_cfg *cfg,
 				struct netlink_ext_ack *extack)
 {
-	struct nlattr *a;
-	int rem, err;
+	int err;
 
 	cfg->sched = LBIPAM_SCHED_MAGLEV;
 	cfg->affinity = 0;
 	cfg->flags = 0;
-	cfg->nranges = 0;
 
 	if (tb[LBIPAM_SVC_A_SCHED]) {
 		cfg->sched = nla_get_u8(tb[LBIPAM_SVC_A_SCHED]);
@@ -317,26 +417,17 @@ static int lbipam_parse_svc_cfg(struct nlattr *nest, struct nlattr **tb,
 			return -EINVAL;
 		}
 	}
-	nla_for_each_nested(a, nest, rem) {
-		if (nla_type(a) != LBIPAM_SVC_A_SOURCE_RANGE)
-			continue;
-		if (cfg->nranges == LBIPAM_MAX_SOURCE_RANGES) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "too many source ranges (at most 64)");
-			return -E2BIG;
-		}
-		err = lbipam_parse_range(a, family, &cfg->ranges[cfg->nranges],
-					 extack);
-		if (err)
-			return err;
-		cfg->nranges++;
-	}
-	return 0;
+	err = lbipam_parse_cidrs(nest, family, &lbipam_source_ranges,
+				 &cfg->ranges, cfg->range_buf, extack);
+	if (err)
+		return err;
+	return lbipam_parse_cidrs(nest, family, &lbipam_cluster_cidrs,
+				  &cfg->cluster, cfg->cluster_buf, extack);
 }
 
 /*
  * The service of a request: its key and, if @cfg, its options. @cfg is
- * large (source ranges), so callers allocate it.
+ * large (source ranges, cluster CIDRs), so callers allocate it.
  */
 static int lbipam_parse_svc(struct genl_info *info, struct lbipam_svc_key *key,
 			    struct lbipam_svc_cfg *cfg)
@@ -505,20 +596,19 @@ static int lbipam_put_key(struct sk_buff *skb, const struct lbipam_svc_key *key)
 	return 0;
 }
 
-static int lbipam_put_ranges(struct sk_buff *skb, const struct lbipam_state *st,
-			     u8 family)
+static int lbipam_put_cidrs(struct sk_buff *skb, int type,
+			    const struct lbipam_cidr_set *set, u8 family)
 {
 	struct nlattr *nest;
 	u32 i;
 
-	for (i = 0; i < st->nranges; i++) {
-		nest = nla_nest_start(skb, LBIPAM_SVC_A_SOURCE_RANGE);
+	for (i = 0; i < set->n; i++) {
+		nest = nla_nest_start(skb, type);
 		if (!nest ||
 		    lbipam_put_addr(skb, LBIPAM_CIDR_A_ADDR4,
 				    LBIPAM_CIDR_A_ADDR6, family,
-				    &st->ranges[i].addr) ||
-		    nla_put_u8(skb, LBIPAM_CIDR_A_PREFIXLEN,
-			       st->ranges[i].plen))
+				    &set->c[i].addr) ||
+		    nla_put_u8(skb, LBIPAM_CIDR_A_PREFIXLEN, set->c[i].plen))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
@@ -540,7 +630,10 @@ static int lbipam_put_svc(struct sk_buff *skb, const struct lbipam_svc_key *key,
 	    (nla_put_u8(skb, LBIPAM_SVC_A_SCHED, st->sched) ||
 	     nla_put_u32(skb, LBIPAM_SVC_A_AFFINITY, st->affinity) ||
 	     nla_put_u32(skb, LBIPAM_SVC_A_FLAGS, st->flags) ||
-	     lbipam_put_ranges(skb, st, key->family)))
+	     lbipam_put_cidrs(skb, LBIPAM_SVC_A_SOURCE_RANGE, &st->ranges,
+			      key->family) ||
+	     lbipam_put_cidrs(skb, LBIPAM_SVC_A_CLUSTER_CIDR, &st->cluster,
+			      key->family)))
 		goto cancel;
 	if ((what & LBIPAM_PUT_COUNT) &&
 	    nla_put_u32(skb, LBIPAM_SVC_A_BACKEND_COUNT, st->n))
@@ -622,7 +715,8 @@ cancel:
 
 /* Generous upper bounds; a reply must never fail to fit. */
 #define LBIPAM_BE_MSG_SIZE	256
-#define LBIPAM_SVC_MSG_SIZE	(384 + LBIPAM_MAX_SOURCE_RANGES * 32)
+#define LBIPAM_SVC_MSG_SIZE \
+	(384 + (LBIPAM_MAX_SOURCE_RANGES + LBIPAM_MAX_CLUSTER_CIDRS) * 32)
 /*
  * The most a single-service GET asks for, as a dump's messages: beyond
  * PAGE_ALLOC_COSTLY_ORDER, a linear buffer may not be found at all. The

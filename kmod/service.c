@@ -103,7 +103,8 @@ static void lbipam_state_free(struct lbipam_state *st)
 			free_percpu(st->be[i].stats);
 	kvfree(st->lut);
 	kvfree(st->lut_local);
-	kfree(st->ranges);
+	kfree(st->ranges.c);
+	kfree(st->cluster.c);
 	kvfree(st);
 }
 
@@ -112,10 +113,27 @@ static void lbipam_state_free_rcu(struct rcu_head *head)
 	lbipam_state_free(container_of(head, struct lbipam_state, rcu));
 }
 
+/* A copy of @src that the state owns; empty on failure. */
+static int lbipam_cidr_set_dup(struct lbipam_cidr_set *dst,
+			       const struct lbipam_cidr_set *src)
+{
+	dst->n = 0;
+	dst->c = NULL;
+	if (!src->n)
+		return 0;
+	dst->c = kmemdup(src->c, src->n * sizeof(src->c[0]),
+			 GFP_KERNEL_ACCOUNT);
+	if (!dst->c)
+		return -ENOMEM;
+	dst->n = src->n;
+	return 0;
+}
+
 /* A new, unpublished state with the given options and room for @n backends. */
 static struct lbipam_state *
 lbipam_state_alloc(struct lbipam_net *ln, u8 sched, u32 affinity, u32 flags,
-		   const struct lbipam_cidr *ranges, u32 nranges, u32 n)
+		   const struct lbipam_cidr_set *ranges,
+		   const struct lbipam_cidr_set *cluster, u32 n)
 {
 	struct lbipam_state *st;
 
@@ -127,14 +145,11 @@ lbipam_state_alloc(struct lbipam_net *ln, u8 sched, u32 affinity, u32 flags,
 	st->affinity = affinity;
 	st->flags = flags;
 	st->n = n;
-	if (nranges) {
-		st->ranges = kmemdup(ranges, nranges * sizeof(ranges[0]),
-				     GFP_KERNEL_ACCOUNT);
-		if (!st->ranges) {
-			kvfree(st);
-			return NULL;
-		}
-		st->nranges = nranges;
+	if (lbipam_cidr_set_dup(&st->ranges, ranges) ||
+	    lbipam_cidr_set_dup(&st->cluster, cluster)) {
+		kfree(st->ranges.c);
+		kvfree(st);
+		return NULL;
 	}
 	return st;
 }
@@ -144,7 +159,7 @@ lbipam_state_from_cfg(struct lbipam_net *ln, const struct lbipam_svc_cfg *cfg,
 		      u32 n)
 {
 	return lbipam_state_alloc(ln, cfg->sched, cfg->affinity, cfg->flags,
-				  cfg->ranges, cfg->nranges, n);
+				  &cfg->ranges, &cfg->cluster, n);
 }
 
 /* Same options as @old, room for @n backends. */
@@ -152,7 +167,7 @@ static struct lbipam_state *
 lbipam_state_like(struct lbipam_net *ln, const struct lbipam_state *old, u32 n)
 {
 	return lbipam_state_alloc(ln, old->sched, old->affinity, old->flags,
-				  old->ranges, old->nranges, n);
+				  &old->ranges, &old->cluster, n);
 }
 
 /* Gives backends without counters their own; then builds the tables. */

@@ -22,6 +22,9 @@ ITEM  svc | be | l2   open an LBIPAM_A_SERVICE / _BACKEND / _L2 nest
       NAME=VALUE      attribute NAME of the open nest (top level before
                       any), encoded as the spec's type: addresses for
                       addr4/addr6, numbers for u8/u16/u32/u64
+      NAME=ADDR/LEN   a prefix nest (source-range, cluster-cidr): its
+                      address as addr4 or addr6 by ADDR's family, LEN as
+                      its prefixlen, host bits as given
       port32=N        the port as a u32 (a wrong size on purpose)
       attr=NAME:HEX   attribute NAME (or a number, e.g. an unknown one) of
                       the open nest with a raw payload
@@ -295,9 +298,15 @@ def encode(aset, key, val):
         return nla(attr_number(aset, "port"), u32(int(val, 0)))
     if key not in U.ATTRS[aset]:
         raise ValueError("no attribute %r in set %r" % (key, aset))
-    num, atype, _ = U.ATTRS[aset][key]
+    num, atype, sub = U.ATTRS[aset][key]
     if atype in INTS:
         return nla(num, INTS[atype](int(val, 0)))
+    if sub == "cidr":
+        addr, _, plen = val.partition("/")
+        ver, raw = packed(addr)
+        cidr = U.ATTRS["cidr"]
+        return nest(num, nla(cidr["addr%d" % ver][0], raw),
+                    nla(cidr["prefixlen"][0], u8(int(plen))))
     if key in ("addr4", "addr6"):
         return nla(num, packed(val)[1])
     raise ValueError("cannot encode %s=%s (type %s)" % (key, val, atype))

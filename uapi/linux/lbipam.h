@@ -67,6 +67,14 @@
  *                            LBIPAM_CIDR_A_ADDR6 (the service's family),
  *                            LBIPAM_CIDR_A_PREFIXLEN }. Host bits must be
  *                            zero.
+ *   LBIPAM_SVC_A_CLUSTER_CIDR  repeated, at most LBIPAM_MAX_CLUSTER_CIDRS:
+ *                            the prefixes of the cluster's own addresses
+ *                            (pods), as kube-proxy's --cluster-cidr; each
+ *                            a nest as for LBIPAM_SVC_A_SOURCE_RANGE, with
+ *                            the same rules. Only
+ *                            LBIPAM_SVC_F_LOCAL_ONLY uses them (see
+ *                            Selection); a source range still applies to
+ *                            every source
  *
  * Backends
  * --------
@@ -105,7 +113,12 @@
  * reset, UDP and SCTP with an ICMP (ICMPv6) port unreachable. It never
  * drops them silently. With LBIPAM_SVC_F_LOCAL_ONLY, external connections
  * may only use backends with LBIPAM_BE_F_LOCAL; with none, they are
- * dropped, as kube-proxy does for externalTrafficPolicy Local.
+ * dropped, as kube-proxy does for externalTrafficPolicy Local. External
+ * means arriving at the node (PRE_ROUTING) from a source outside every
+ * LBIPAM_SVC_A_CLUSTER_CIDR of the service: a connection from inside one
+ * (a pod, routed through the node) is in-cluster traffic and, like the
+ * node's own connections (LOCAL_OUT), is scheduled over all the usable
+ * backends, as kube-proxy does for sources inside its cluster CIDR.
  *
  * Conntrack
  * ---------
@@ -328,6 +341,7 @@
 
 #define LBIPAM_MAX_AFFINITY	86400
 #define LBIPAM_MAX_SOURCE_RANGES 64
+#define LBIPAM_MAX_CLUSTER_CIDRS 64
 
 enum lbipam_cmd {
 	LBIPAM_CMD_UNSPEC,
@@ -382,7 +396,8 @@ enum lbipam_svc_flags {
 	 */
 	LBIPAM_SVC_F_MASQUERADE	= 1 << 0,
 	/* External connections only to LBIPAM_BE_F_LOCAL backends
-	 * (externalTrafficPolicy Local).
+	 * (externalTrafficPolicy Local); sources inside the service's
+	 * LBIPAM_SVC_A_CLUSTER_CIDR prefixes are not external.
 	 */
 	LBIPAM_SVC_F_LOCAL_ONLY	= 1 << 1,
 	/* SNAT the connections this host makes itself (LOCAL_OUT origin) to
@@ -422,6 +437,7 @@ enum lbipam_svc_attr {
 	LBIPAM_SVC_A_FLAGS,		/* u32: enum lbipam_svc_flags */
 	LBIPAM_SVC_A_SOURCE_RANGE,	/* nest, repeated: enum lbipam_cidr_attr */
 	LBIPAM_SVC_A_STATS,		/* nest: enum lbipam_stats_attr, replies */
+	LBIPAM_SVC_A_CLUSTER_CIDR,	/* nest, repeated: enum lbipam_cidr_attr */
 
 	__LBIPAM_SVC_A_MAX
 };

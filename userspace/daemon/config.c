@@ -59,6 +59,18 @@ static json_t *show_masquerade(const struct lbipamd_config *c)
 	return json_boolean(c->masquerade);
 }
 
+static json_t *show_cluster_cidr(const struct lbipamd_config *c)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < c->ncluster_cidrs; i++)
+		json_array_append_new(a, json_string(lb_cidr_str(&c->cluster_cidrs[i],
+								 buf, sizeof(buf))));
+	return a;
+}
+
 static json_t *show_lb_classes(const struct lbipamd_config *c)
 {
 	json_t *a = json_array();
@@ -171,6 +183,8 @@ static const struct lbipamd_opt opts[] = {
 	  show_masquerade, false },
 	{ "no-masquerade", OPT_ACTION, NULL, lbipamd_set_no_masquerade, NULL,
 	  true },
+	{ "cluster-cidr", OPT_STR, "CIDR,...", lbipamd_set_cluster_cidr,
+	  show_cluster_cidr, false },
 	{ "lb-classes", OPT_STR, "CLASS,...", lbipamd_set_lb_classes,
 	  show_lb_classes, false },
 	{ "require-lb-class", OPT_BOOL, "BOOL", lbipamd_set_require_class,
@@ -245,6 +259,7 @@ void lbipamd_config_free(struct lbipamd_config *c)
 	free(c->netns);
 	free(c->node_name);
 	free(c->node_labels);
+	free(c->cluster_cidrs);
 	free(c->metrics_address);
 	free(c->etcd_endpoints);
 	free(c->etcd_cert);

@@ -68,6 +68,8 @@ int lbipamd_set_masquerade(struct lbipamd_config *c, const char *v,
 			   char *err, size_t len);
 int lbipamd_set_no_masquerade(struct lbipamd_config *c, const char *v,
 			      char *err, size_t len);
+int lbipamd_set_cluster_cidr(struct lbipamd_config *c, const char *v,
+			     char *err, size_t len);
 int lbipamd_set_lb_classes(struct lbipamd_config *c, const char *v,
 			   char *err, size_t len);
 int lbipamd_set_require_class(struct lbipamd_config *c, const char *v,

@@ -85,7 +85,8 @@ static int apply_pair(struct lbipamd_config *c, const char *file,
 	if (!o || o->flag_only)
 		return file_err(file, line, key, "unknown key");
 	if (v->type == YAML_SEQUENCE_NODE && o->set != lbipamd_set_lb_classes &&
-	    o->set != lbipamd_set_families)
+	    o->set != lbipamd_set_families &&
+	    o->set != lbipamd_set_cluster_cidr)
 		return file_err(file, line, key, "expected a single value, not a list");
 	if (v->type == YAML_MAPPING_NODE && o->set != lbipamd_set_node_labels)
 		return file_err(file, line, key, "expected a value, not a mapping");

@@ -129,6 +129,45 @@ int lbipamd_set_no_masquerade(struct lbipamd_config *c, const char *v,
 	return 0;
 }
 
+/*
+ * kube-proxy's --cluster-cidr: prefixes of either family, comma-separated;
+ * "" clears them. Host bits are refused, as a typo more likely than not.
+ */
+int lbipamd_set_cluster_cidr(struct lbipamd_config *c, const char *v,
+			     char *err, size_t len)
+{
+	char *copy = lb_xstrdup(v), *save = NULL, *tok, perr[200];
+	struct lb_cidr *set = NULL;
+	size_t n = 0, per[2] = { 0, 0 };
+	int rc = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " ");
+		tok[strcspn(tok, " ")] = '\0';
+		set = lb_xrealloc(set, (n + 1) * sizeof(*set));
+		if (lb_cidr_parse(tok, 0, &set[n], NULL, perr, sizeof(perr))) {
+			rc = BAD("invalid prefix %s", perr);
+			break;
+		}
+		if (++per[set[n].family == AF_INET6] > LBIPAM_MAX_CLUSTER_CIDRS) {
+			rc = BAD("too many prefixes of one family (at most %d)",
+				 LBIPAM_MAX_CLUSTER_CIDRS);
+			break;
+		}
+		n++;
+	}
+	free(copy);
+	if (rc) {
+		free(set);
+		return rc;
+	}
+	free(c->cluster_cidrs);
+	c->cluster_cidrs = set;
+	c->ncluster_cidrs = n;
+	return 0;
+}
+
 void lbipamd_config_free_classes(struct lbipamd_config *c)
 {
 	size_t i;

@@ -105,6 +105,18 @@ static void source_ranges(const struct lb_kservice *s, int family,
 	}
 }
 
+/* kube-proxy's --cluster-cidr: in-cluster sources use every endpoint. */
+static void cluster_cidrs(const struct lbipamd_desired_cfg *cfg, int family,
+			  struct lb_svc_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ncluster_cidrs; i++)
+		if (cfg->cluster_cidrs[i].family == family &&
+		    o->ncluster < LBIPAM_MAX_CLUSTER_CIDRS)
+			o->cluster[o->ncluster++] = cfg->cluster_cidrs[i];
+}
+
 /* All ports of s on one address (an LB IP when lb, else a ClusterIP). */
 static void build_addr(const struct lbipamd_desired_cfg *cfg,
 		       const struct lb_kservice *s, const struct lb_ip *ip,
@@ -120,9 +132,10 @@ static void build_addr(const struct lbipamd_desired_cfg *cfg,
 	if (lb) {
 		/* kube-proxy's IPVS mode sets expire_nodest_conn: so do we. */
 		opts.flags |= LBIPAM_SVC_F_EXPIRE_NODEST;
-		if (s->etp_local)
+		if (s->etp_local) {
 			opts.flags |= LBIPAM_SVC_F_LOCAL_ONLY;
-		else if (cfg->masquerade)
+			cluster_cidrs(cfg, ip->family, &opts);
+		} else if (cfg->masquerade)
 			opts.flags |= LBIPAM_SVC_F_MASQUERADE;
 	}
 	for (i = 0; i < s->n_ports; i++) {

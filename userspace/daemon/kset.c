@@ -60,22 +60,26 @@ int lbipamd_backend_cmp(const void *pa, const void *pb)
 	return (int)a->state - (int)b->state;
 }
 
-static bool opts_equal(const struct lb_svc_opts *a, const struct lb_svc_opts *b)
+static bool cidrs_equal(const struct lb_cidr *a, const struct lb_cidr *b,
+			size_t n)
 {
 	size_t i;
 
-	if (a->sched != b->sched || a->affinity != b->affinity ||
-	    a->flags != b->flags || a->nranges != b->nranges)
-		return false;
-	for (i = 0; i < a->nranges; i++) {
-		const struct lb_cidr *x = &a->ranges[i], *y = &b->ranges[i];
-
-		if (x->family != y->family || x->plen != y->plen ||
-		    memcmp(&x->addr, &y->addr,
-			   x->family == AF_INET ? 4 : 16))
+	for (i = 0; i < n; i++)
+		if (a[i].family != b[i].family || a[i].plen != b[i].plen ||
+		    memcmp(&a[i].addr, &b[i].addr,
+			   a[i].family == AF_INET ? 4 : 16))
 			return false;
-	}
 	return true;
+}
+
+static bool opts_equal(const struct lb_svc_opts *a, const struct lb_svc_opts *b)
+{
+	return a->sched == b->sched && a->affinity == b->affinity &&
+	       a->flags == b->flags && a->nranges == b->nranges &&
+	       a->ncluster == b->ncluster &&
+	       cidrs_equal(a->ranges, b->ranges, a->nranges) &&
+	       cidrs_equal(a->cluster, b->cluster, a->ncluster);
 }
 
 static bool backends_equal(const struct lbipamd_ksvc *a,

@@ -123,6 +123,9 @@ size_t lbipamd_kset_count_keys(const struct lbipamd_kset *s);
 struct lbipamd_desired_cfg {
 	const char *node_name;		/* NULL: every endpoint is local */
 	bool masquerade;		/* ETP Cluster -> LBIPAM_SVC_F_MASQUERADE */
+	/* ETP Local -> LBIPAM_SVC_A_CLUSTER_CIDR, those of the LB IP's family */
+	const struct lb_cidr *cluster_cidrs;
+	size_t ncluster_cidrs;
 };
 
 /* What the kernel should hold, and the same entries by Service. */
@@ -361,6 +364,9 @@ struct lbipamd_config {
 	char *node_labels;		/* "k=v,..." or NULL */
 	enum lb_log_level log_level;
 	bool masquerade;
+	/* cluster-cidr: in-cluster sources, exempt from ETP Local. */
+	struct lb_cidr *cluster_cidrs;
+	size_t ncluster_cidrs;
 	char **lb_classes;		/* lb-classes as given */
 	size_t nclasses;
 	bool require_lb_class;

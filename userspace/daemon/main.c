@@ -105,6 +105,8 @@ static int use_config(const struct lbipamd_config *c, struct lbipamd *d)
 	d->cfg = c;
 	d->netns = c->netns;
 	d->dcfg.masquerade = c->masquerade;
+	d->dcfg.cluster_cidrs = c->cluster_cidrs;
+	d->dcfg.ncluster_cidrs = c->ncluster_cidrs;
 	d->dcfg.node_name = c->node_name;
 	d->l2_disabled = !c->l2_announcements;
 	lbipamd_bgp_init(&d->bgp, c->bgp_bird_socket, c->bgp_bird_include);

@@ -20,7 +20,7 @@ static void service_usage(FILE *f)
 		"ADDRESS := { IPV4 | [IPV6] }   PORT := 1-65535   PROTO := { tcp | udp | sctp }\n"
 		"SVC_OPTS := [ sched { maglev | random } ] [ affinity SECONDS ] [ masquerade ]\n"
 		"            [ masq-local ] [ local-only ] [ expire-nodest ]\n"
-		"            [ source-range CIDR ]...\n");
+		"            [ source-range CIDR ]... [ cluster-cidr CIDR ]...\n");
 }
 
 static void backend_usage(FILE *f)
@@ -110,28 +110,44 @@ static int set_affinity(void *obj, const char *val)
 	return 0;
 }
 
+/* One more prefix of a set: source ranges, cluster CIDRs (named @word). */
+static int add_cidr(const struct svc_target *t, const char *word,
+		    const char *val, struct lb_cidr *set, size_t *n, size_t max)
+{
+	char err[256];
+
+	if (*n == max) {
+		lbctl_err("too many %s options (at most %zu)", word, max);
+		return -1;
+	}
+	if (lb_cidr_parse(val, LB_CIDR_HOST, &set[*n], NULL, err,
+			  sizeof(err))) {
+		lbctl_err("%s %s", word, err);
+		return -1;
+	}
+	if (set[*n].family != t->key->ep.family) {
+		lbctl_err("%s '%s' is not of the service's address family",
+			  word, val);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
 static int set_source_range(void *obj, const char *val)
 {
 	struct svc_target *t = obj;
-	struct lb_cidr *c = &t->o->ranges[t->o->nranges];
-	char err[256];
 
-	if (t->o->nranges == LBIPAM_MAX_SOURCE_RANGES) {
-		lbctl_err("too many source ranges (at most %d)",
-			  LBIPAM_MAX_SOURCE_RANGES);
-		return -1;
-	}
-	if (lb_cidr_parse(val, LB_CIDR_HOST, c, NULL, err, sizeof(err))) {
-		lbctl_err("source-range %s", err);
-		return -1;
-	}
-	if (c->family != t->key->ep.family) {
-		lbctl_err("source-range '%s' is not of the service's address family",
-			  val);
-		return -1;
-	}
-	t->o->nranges++;
-	return 0;
+	return add_cidr(t, "source-range", val, t->o->ranges, &t->o->nranges,
+			LBIPAM_MAX_SOURCE_RANGES);
+}
+
+static int set_cluster_cidr(void *obj, const char *val)
+{
+	struct svc_target *t = obj;
+
+	return add_cidr(t, "cluster-cidr", val, t->o->cluster,
+			&t->o->ncluster, LBIPAM_MAX_CLUSTER_CIDRS);
 }
 
 static const struct opt_word svc_words[] = {
@@ -142,6 +158,7 @@ static const struct opt_word svc_words[] = {
 	{ "sched", true, set_sched },
 	{ "affinity", true, set_affinity },
 	{ "source-range", true, set_source_range },
+	{ "cluster-cidr", true, set_cluster_cidr },
 	{ NULL, false, NULL },
 };
 

@@ -35,6 +35,11 @@ static void service_opts(struct lbctl_out *p, const struct lb_svc_opts *o,
 		lbctl_out_str(p, "", text ? " source-range %s" : NULL,
 			      lb_cidr_str(&o->ranges[i], buf, sizeof(buf)));
 	lbctl_out_close(p);
+	lbctl_out_open(p, "cluster_cidrs", true);
+	for (i = 0; i < o->ncluster; i++)
+		lbctl_out_str(p, "", text ? " cluster-cidr %s" : NULL,
+			      lb_cidr_str(&o->cluster[i], buf, sizeof(buf)));
+	lbctl_out_close(p);
 }
 
 /*

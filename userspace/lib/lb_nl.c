@@ -48,6 +48,7 @@ static const char *const svc_names[] = {
 	[LBIPAM_SVC_A_FLAGS] = "flags",
 	[LBIPAM_SVC_A_SOURCE_RANGE] = "source_range",
 	[LBIPAM_SVC_A_STATS] = "stats",
+	[LBIPAM_SVC_A_CLUSTER_CIDR] = "cluster_cidr",
 };
 
 static const char *const be_names[] = {

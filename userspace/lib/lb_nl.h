@@ -25,6 +25,9 @@ struct lb_svc_opts {
 	uint32_t flags;			/* enum lbipam_svc_flags */
 	size_t nranges;
 	struct lb_cidr ranges[LBIPAM_MAX_SOURCE_RANGES];
+	/* In-cluster sources, exempt from local-only (LBIPAM_SVC_A_CLUSTER_CIDR). */
+	size_t ncluster;
+	struct lb_cidr cluster[LBIPAM_MAX_CLUSTER_CIDRS];
 };
 
 /*

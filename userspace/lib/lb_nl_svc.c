@@ -34,11 +34,28 @@ void lb_backend_default(struct lb_backend *b)
 	b->state = LBIPAM_BE_ACTIVE;
 }
 
+static int put_cidrs(struct nl_msg *msg, int type, const struct lb_cidr *c,
+		     size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct nlattr *r = nla_nest_start(msg, type | NLA_F_NESTED);
+
+		if (!r ||
+		    lb_nl_put_addr(msg, LBIPAM_CIDR_A_ADDR4, LBIPAM_CIDR_A_ADDR6,
+				   c[i].family, &c[i].addr) ||
+		    nla_put_u8(msg, LBIPAM_CIDR_A_PREFIXLEN, c[i].plen))
+			return -EMSGSIZE;
+		nla_nest_end(msg, r);
+	}
+	return 0;
+}
+
 int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
 		      const struct lb_svc_opts *o)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBIPAM_A_SERVICE | NLA_F_NESTED);
-	size_t i;
 
 	if (!nest ||
 	    lb_nl_put_addr(msg, LBIPAM_SVC_A_ADDR4, LBIPAM_SVC_A_ADDR6,
@@ -49,22 +66,12 @@ int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
 	if (o) {
 		if (nla_put_u8(msg, LBIPAM_SVC_A_SCHED, o->sched) ||
 		    nla_put_u32(msg, LBIPAM_SVC_A_AFFINITY, o->affinity) ||
-		    nla_put_u32(msg, LBIPAM_SVC_A_FLAGS, o->flags))
+		    nla_put_u32(msg, LBIPAM_SVC_A_FLAGS, o->flags) ||
+		    put_cidrs(msg, LBIPAM_SVC_A_SOURCE_RANGE, o->ranges,
+			      o->nranges) ||
+		    put_cidrs(msg, LBIPAM_SVC_A_CLUSTER_CIDR, o->cluster,
+			      o->ncluster))
 			return -EMSGSIZE;
-		for (i = 0; i < o->nranges; i++) {
-			struct nlattr *r = nla_nest_start(msg,
-				LBIPAM_SVC_A_SOURCE_RANGE | NLA_F_NESTED);
-
-			if (!r ||
-			    lb_nl_put_addr(msg, LBIPAM_CIDR_A_ADDR4,
-				     LBIPAM_CIDR_A_ADDR6,
-					o->ranges[i].family,
-					&o->ranges[i].addr) ||
-			    nla_put_u8(msg, LBIPAM_CIDR_A_PREFIXLEN,
-				       o->ranges[i].plen))
-				return -EMSGSIZE;
-			nla_nest_end(msg, r);
-		}
 	}
 	nla_nest_end(msg, nest);
 	return 0;
@@ -143,10 +150,29 @@ void lb_nl_get_stats(struct nlattr *nest, struct lb_counters *c)
 	}
 }
 
+/* One prefix of a set; those beyond @max (a newer kernel's) are left out. */
+static int get_cidr(struct nlattr *c, struct lb_cidr *set, size_t *n,
+		    size_t max)
+{
+	struct nlattr *ct[LBIPAM_CIDR_A_MAX + 1];
+	struct lb_cidr *cidr = &set[*n];
+
+	if (*n == max)
+		return 0;
+	if (nla_parse_nested(ct, LBIPAM_CIDR_A_MAX, c, NULL) ||
+	    lb_nl_get_addr(ct[LBIPAM_CIDR_A_ADDR4], ct[LBIPAM_CIDR_A_ADDR6],
+			   &cidr->family, &cidr->addr) ||
+	    !ct[LBIPAM_CIDR_A_PREFIXLEN])
+		return -EBADMSG;
+	cidr->plen = nla_get_u8(ct[LBIPAM_CIDR_A_PREFIXLEN]);
+	(*n)++;
+	return 0;
+}
+
 static int parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 {
-	struct nlattr *tb[LBIPAM_SVC_A_MAX + 1], *c, *ct[LBIPAM_CIDR_A_MAX + 1];
-	int rem;
+	struct nlattr *tb[LBIPAM_SVC_A_MAX + 1], *c;
+	int rem, err;
 
 	if (nla_parse_nested(tb, LBIPAM_SVC_A_MAX, a, NULL) ||
 	    lb_nl_get_addr(tb[LBIPAM_SVC_A_ADDR4], tb[LBIPAM_SVC_A_ADDR6],
@@ -171,19 +197,16 @@ static int parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 	if (tb[LBIPAM_SVC_A_STATS])
 		lb_nl_get_stats(tb[LBIPAM_SVC_A_STATS], &r->stats);
 	nla_for_each_nested(c, a, rem) {
-		struct lb_cidr *cidr;
-
-		if (nla_type(c) != LBIPAM_SVC_A_SOURCE_RANGE ||
-		    r->opts.nranges == LBIPAM_MAX_SOURCE_RANGES)
-			continue;
-		cidr = &r->opts.ranges[r->opts.nranges];
-		if (nla_parse_nested(ct, LBIPAM_CIDR_A_MAX, c, NULL) ||
-		    lb_nl_get_addr(ct[LBIPAM_CIDR_A_ADDR4], ct[LBIPAM_CIDR_A_ADDR6],
-			     &cidr->family, &cidr->addr) ||
-		    !ct[LBIPAM_CIDR_A_PREFIXLEN])
-			return -EBADMSG;
-		cidr->plen = nla_get_u8(ct[LBIPAM_CIDR_A_PREFIXLEN]);
-		r->opts.nranges++;
+		if (nla_type(c) == LBIPAM_SVC_A_SOURCE_RANGE)
+			err = get_cidr(c, r->opts.ranges, &r->opts.nranges,
+				       LBIPAM_MAX_SOURCE_RANGES);
+		else if (nla_type(c) == LBIPAM_SVC_A_CLUSTER_CIDR)
+			err = get_cidr(c, r->opts.cluster, &r->opts.ncluster,
+				       LBIPAM_MAX_CLUSTER_CIDRS);
+		else
+			err = 0;
+		if (err)
+			return err;
 	}
 	return 0;
 }

@@ -110,6 +110,10 @@ static void service(struct lb_svc_reply *r, struct lb_backend *bes)
 			  err, sizeof(err)))
 		exit(1);
 	r->opts.nranges = 1;
+	if (lb_cidr_parse("10.244.0.0/16", LB_CIDR_HOST, &r->opts.cluster[0],
+			  NULL, err, sizeof(err)))
+		exit(1);
+	r->opts.ncluster = 1;
 	r->stats.conns = 5;
 	r->stats.rejects = 1;
 	r->stats.drops = 2;
@@ -157,7 +161,7 @@ static void test_service(void)
 	service(&r, bes);
 	expect("service list: options not at their default",
 	       list(&r, LBCTL_SHOW_CONFIG, false),
-	       "192.0.2.1:80/tcp sched random affinity 10 masquerade source-range 10.0.0.0/8\n"
+	       "192.0.2.1:80/tcp sched random affinity 10 masquerade source-range 10.0.0.0/8 cluster-cidr 10.244.0.0/16\n"
 	       "  -> 10.0.0.1:8080\n"
 	       "  -> 10.0.0.2:8080 weight 3 state terminating local\n");
 	expect("stats: counters",
@@ -178,7 +182,7 @@ static void test_service(void)
 	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
 	       "\"sched\":\"random\",\"affinity\":10,\"masquerade\":true,"
 	       "\"masq_local\":false,"
-	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
+	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],\"cluster_cidrs\":[\"10.244.0.0/16\"],"
 	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity_lost\":0,\"tracked\":3},"
 	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
 	       "\"weight\":1,\"state\":\"active\",\"local\":false,"
@@ -205,7 +209,7 @@ static void test_service(void)
 	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
 	       "\"sched\":\"random\",\"affinity\":10,\"masquerade\":true,"
 	       "\"masq_local\":false,"
-	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
+	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],\"cluster_cidrs\":[\"10.244.0.0/16\"],"
 	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity\":4,\"affinity_lost\":0,\"tracked\":3},"
 	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
 	       "\"weight\":1,\"state\":\"active\",\"local\":false,"
@@ -224,7 +228,7 @@ static void test_service(void)
 	       "[{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"tcp\","
 	       "\"sched\":\"random\",\"affinity\":0,\"masquerade\":true,"
 	       "\"masq_local\":false,"
-	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],"
+	       "\"local_only\":false,\"expire_nodest\":false,\"source_ranges\":[\"10.0.0.0/8\"],\"cluster_cidrs\":[\"10.244.0.0/16\"],"
 	       "\"stats\":{\"conns\":5,\"rejects\":1,\"drops\":2,\"affinity_lost\":0,\"tracked\":3},"
 	       "\"backends\":[{\"address\":\"10.0.0.1\",\"port\":8080,"
 	       "\"weight\":1,\"state\":\"active\",\"local\":false,"

@@ -43,6 +43,10 @@ refused "--node-name: must not be empty" "${C[@]}" --node-name ''
 refused "--node-labels: bad label 'zone'" "${C[@]}" --node-labels zone
 refused "--log-level: invalid value 'loud' (debug, info, warn or error)" "${C[@]}" --log-level loud
 refused "--masquerade: invalid value 'maybe' (true or false)" "${C[@]}" --masquerade=maybe
+refused "--cluster-cidr: invalid prefix '10.244.0.1/16': host bits set beyond /16" "${C[@]}" \
+	--cluster-cidr 10.244.0.0/16,10.244.0.1/16
+refused "--cluster-cidr: invalid prefix '10.244.0.0': invalid IP prefix" "${C[@]}" --cluster-cidr 10.244.0.0
+refused "--cluster-cidr: invalid prefix 'fd00::/129': prefix length must be 0-128" "${C[@]}" --cluster-cidr fd00::/129
 refused "--lb-classes: invalid class 'nope'" "${C[@]}" --lb-classes nope
 refused "--lb-classes: invalid class 'a/b/c'" "${C[@]}" --lb-classes example.com/x,a/b/c
 refused "--lb-classes: class 'io.cilium/node' is Node IPAM's, never allocated from pools (use --enable-node-ipam)" \
@@ -81,6 +85,7 @@ bad_file "1: enable-l2-announcements: invalid value 'sometimes'" 'enable-l2-anno
 bad_file "1: log-level: invalid value 'loud'" 'log-level: loud'
 bad_file "1: lb-classes: invalid class 'nope'" 'lb-classes: [example.com/a, nope]'
 bad_file "1: metrics-address: invalid value '9963'" 'metrics-address: "9963"'
+bad_file "1: cluster-cidr: invalid prefix 'bogus': invalid IP prefix" 'cluster-cidr: [10.244.0.0/16, bogus]'
 bad_file "1: socket-mode: invalid value '8'" 'socket-mode: 8'
 bad_file "2: colour: unknown key" $'log-level: info\ncolour: blue'
 bad_file "1: no-masquerade: unknown key" 'no-masquerade: true'
@@ -100,13 +105,15 @@ sharing-port-only: true
 out-of-pool-policy: keep
 node-name: cfg-node
 node-labels: {zone: a, rack: r1}
+cluster-cidr: [10.244.0.0/16, "fd00:10:244::/56"]
 YAML
 check "starts with a config file" start --config "$tmp/good.yaml" --log-level debug \
 	--out-of-pool-policy pending
 check "get status: file values" status '.config["masquerade"] == false and
 	.config["lb-classes"] == ["example.com/lb"] and
 	.config["ip-families"] == ["ipv4"] and .config["sharing-port-only"] == true and
-	.config["node-labels"] == "zone=a,rack=r1" and .config["node-name"] == "cfg-node"'
+	.config["node-labels"] == "zone=a,rack=r1" and .config["node-name"] == "cfg-node" and
+	.config["cluster-cidr"] == ["10.244.0.0/16", "fd00:10:244::/56"]'
 check "get status: flags override the file" status \
 	'.config["log-level"] == "debug" and .config["out-of-pool-policy"] == "pending"'
 check "get status: the file read" status ".config[\"config-file\"] == \"$tmp/good.yaml\""
@@ -127,7 +134,7 @@ check "an empty file is all defaults" sh -c ': >"$1/empty.yaml"' _ "$tmp"
 check "starts with it" start --config "$tmp/empty.yaml"
 check "defaults" status '.config == {"state": ":memory:", "socket": "'"$tmp"'/s.sock",
 	"socket-mode": "0660", "netns": "", "node-name": "", "node-labels": "",
-	"log-level": "info", "masquerade": true, "lb-classes": [],
+	"log-level": "info", "masquerade": true, "cluster-cidr": [], "lb-classes": [],
 	"require-lb-class": false, "enable-node-ipam": false,
 	"enable-l2-announcements": true,
 	"enable-bgp-control-plane": false, "bgp-bird-socket": "",

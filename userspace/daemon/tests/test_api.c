@@ -95,6 +95,33 @@ static const struct lb_backend *be(const struct lbipamd_ksvc *k,
 	return NULL;
 }
 
+/* The entry of Service @owner on an LB IP (expire-nodest) for @port/tcp. */
+static const struct lbipamd_ksvc *find_lb(struct lbipamd *d, const char *owner,
+					  uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < d->want.by_key.n; i++) {
+		const struct lbipamd_ksvc *k = d->want.by_key.v[i];
+
+		if (!strcmp(k->owner, owner) && k->key.ep.port == port &&
+		    k->key.proto == IPPROTO_TCP &&
+		    (k->opts.flags & LBIPAM_SVC_F_EXPIRE_NODEST))
+			return k;
+	}
+	return NULL;
+}
+
+static bool cidr_is(const struct lb_cidr *c, int family, const char *addr,
+		    uint8_t plen)
+{
+	unsigned char want[16];
+
+	return c->family == family && c->plen == plen &&
+	       inet_pton(family, addr, want) == 1 &&
+	       !memcmp(&c->addr, want, family == AF_INET ? 4 : 16);
+}
+
 /* What the incremental updates left equals a rebuild from the engine. */
 static void same_as_rebuild(struct lbipamd *d, const char *when)
 {
@@ -126,12 +153,20 @@ int main(void)
 					.log_level = LB_LOG_WARN,
 					.strict = true };
 	struct lbipamd d = { .dcfg.masquerade = true };
+	struct lb_cidr ccidrs[2];
+	struct lbipamd_ksvc copy;
 	const struct lbipamd_ksvc *k;
 	const struct lb_backend *b;
 	json_t *r, *items;
 	char *before, *after;
 
 	lbipamd_log_set_level(LB_LOG_ERROR);
+	/* cluster-cidr: one prefix of each family. */
+	if (lb_cidr_parse("10.244.0.0/16", 0, &ccidrs[0], NULL, NULL, 0) ||
+	    lb_cidr_parse("fd00:10:244::/56", 0, &ccidrs[1], NULL, NULL, 0))
+		return 1;
+	d.dcfg.cluster_cidrs = ccidrs;
+	d.dcfg.ncluster_cidrs = 2;
 	if (lbe_open(&cfg, &d.eng, NULL))
 		return 1;
 	d.want.by_owner.by_owner = true;
@@ -190,6 +225,44 @@ int main(void)
 	k = find(&d, "10.96.0.11", 80, IPPROTO_TCP);
 	ok(k && k->opts.flags == 0 && k->opts.nranges == 0 && k->nbe == 3,
 	   "ClusterIP programmed without LB flags or ranges");
+	ok(k && k->opts.ncluster == 0, "ClusterIP programmed without cluster CIDRs");
+	k = find(&d, "20.0.10.0", 80, IPPROTO_TCP);
+	ok(k && !(k->opts.flags & LBIPAM_SVC_F_LOCAL_ONLY) &&
+	   k->opts.ncluster == 0,
+	   "externalTrafficPolicy Cluster: no local-only, no cluster CIDRs");
+
+	/* externalTrafficPolicy Local: the configured cluster CIDRs too. */
+	r = req(&d, true, "{s:s, s:s}", "op", "apply", "yaml",
+		"apiVersion: v1\nkind: Service\n"
+		"metadata: {name: loc, namespace: default, labels: {color: red}}\n"
+		"spec:\n  type: LoadBalancer\n  clusterIP: 10.96.0.12\n"
+		"  externalTrafficPolicy: Local\n"
+		"  ports:\n  - {name: https, port: 443}\n");
+	ok(resp_ok(r), "apply an externalTrafficPolicy Local Service");
+	json_decref(r);
+	k = find_lb(&d, "default/loc", 443);
+	ok(k && (k->opts.flags & LBIPAM_SVC_F_LOCAL_ONLY) &&
+	   !(k->opts.flags & LBIPAM_SVC_F_MASQUERADE),
+	   "externalTrafficPolicy Local -> local-only, no masquerade");
+	ok(k && k->opts.ncluster == 1 &&
+	   cidr_is(&k->opts.cluster[0], AF_INET, "10.244.0.0", 16),
+	   "externalTrafficPolicy Local -> the cluster CIDR of the LB IP's family");
+	k = find(&d, "10.96.0.12", 443, IPPROTO_TCP);
+	ok(k && k->opts.flags == 0 && k->opts.ncluster == 0,
+	   "its ClusterIP: neither local-only nor cluster CIDRs");
+	k = find_lb(&d, "default/loc", 443);
+	if (k) {
+		copy = *k;
+		copy.opts.cluster[0].plen = 17;
+		ok(!lbipamd_ksvc_equal(k, &copy),
+		   "a changed cluster CIDR is a change to program");
+		copy.opts.ncluster = 0;
+		ok(!lbipamd_ksvc_equal(k, &copy),
+		   "a removed cluster CIDR is a change to program");
+	} else {
+		ok(false, "a changed cluster CIDR is a change to program");
+		ok(false, "a removed cluster CIDR is a change to program");
+	}
 
 	/* Terminating fallback: only serving terminating endpoints left. */
 	r = req(&d, true, "{s:s, s:s}", "op", "apply", "yaml",

@@ -145,14 +145,16 @@ ref_perf() {
 	src=172.16.$((srcn / 250)).$((srcn % 250 + 1))
 	ip -n "$C" addr add "$src/32" dev eth0 || return 1
 	inn conntrack -F >/dev/null 2>&1
-	perf record -q -e cpu-clock -F 999 -a -g -o "$f.data" -- \
+	# perf.data on the VM's tmpfs: writing it to the 9p share would be
+	# in the profile.
+	perf record -q -e cpu-clock -F 999 -a -g -o "/tmp/perf-$plane.data" -- \
 		ip netns exec "$C" taskset -c 1 "$flowgen" -c "$vip:$port" \
 		"-${proto:0:1}" -S "$src" -n 50000 -m 200 -d "$perf_secs" \
 		-P 10000 -L 60000 -w 2000 >"$f.flows" 2>"$f.err"
 	inn conntrack -F >/dev/null 2>&1
 	say "$plane N=$n $proto under perf: $(cat "$f.flows")"
-	perf_text "$f.data" "$plane $proto N=$n: perf record -e cpu-clock -F 999 -a -g, one flow run ($(cat "$f.flows"))" >"$f.txt"
-	rm -f "$f.data" "$f.err"
+	perf_text "/tmp/perf-$plane.data" "$plane $proto N=$n: perf record -e cpu-clock -F 999 -a -g, one flow run ($(cat "$f.flows"))" >"$f.txt"
+	rm -f "/tmp/perf-$plane.data" "$f.err"
 }
 
 # mg_build nb rep: one build of nb new backends, recorded in ms.
@@ -258,11 +260,11 @@ if [[ "$do_perf" == 1 ]]; then
 	nb=${mg_ns##* }
 	inn "$lbctl" service del 10.200.0.1:80/tcp >/dev/null 2>&1
 	inn "$lbctl" service add 10.200.0.1:80/tcp sched maglev || die "mg"
-	perf record -q -e cpu-clock -F 999 -a -g -o "$out/perf-build.data" -- \
+	perf record -q -e cpu-clock -F 999 -a -g -o /tmp/perf-build.data -- \
 		ip netns exec bn-mg-node python3 "$here/maglev-build.py" 10.200.0.1 80 \
 		"$nb" 9090 >"$out/perf-build.ms" 2>&1
-	perf_text "$out/perf-build.data" "backend replace of $nb backends, sched maglev: $(cat "$out/perf-build.ms") ms under perf" >"$out/perf-build.txt"
-	rm -f "$out/perf-build.data"
+	perf_text /tmp/perf-build.data "backend replace of $nb backends, sched maglev: $(cat "$out/perf-build.ms") ms under perf" >"$out/perf-build.txt"
+	rm -f /tmp/perf-build.data
 fi
 inn "$lbctl" service del 10.200.0.1:80/tcp >/dev/null 2>&1
 say "done"

@@ -172,6 +172,74 @@ build_md() {
 	}' "$raw"
 }
 
+# The profiles (LBIPAM_BENCH_PERF=1): every netfilter and lbipam function
+# with its share of the busy samples including what it calls, per plane
+# and protocol; the functions a flow of one plane pays for and not the
+# other's stand out.
+perf_md() {
+	local files=() f
+	for f in lbipam-udp nftmap-udp direct-udp lbipam-tcp nftmap-tcp direct-tcp; do
+		[[ -f "$run/perf-$f.txt" ]] && files+=("$run/perf-$f.txt")
+	done
+	((${#files[@]})) || return 0
+	grep -q '^## netfilter' "${files[0]}" || return 0
+	echo "### Where a new flow's time goes (perf, the largest N)"
+	echo
+	echo "One profiled run per plane and protocol (LBIPAM_BENCH_PERF=1: perf record -e cpu-clock"
+	echo "-F 999 -a -g over one flow run of LBIPAM_BENCH_PERF_SECS s): each netfilter and lbipam"
+	echo "function's share of the samples that were not idle, including its callees (children);"
+	echo "flows/s of that run in the header. Whole reports: build/bench/out/perf-*.txt."
+	echo
+	awk '
+	FNR == 1 {
+		col++
+		name = FILENAME
+		sub(/.*perf-/, "", name)
+		sub(/\.txt$/, "", name)
+		C[col] = name
+		rate = $0
+		sub(/.* rate=/, "", rate)
+		sub(/ .*/, "", rate)
+		R[col] = rate
+		nf = 0
+	}
+	/^## netfilter/ { nf = 1; next }
+	/^## / { nf = 0 }
+	nf && NF >= 4 {
+		sym = $4
+		v = $1
+		sub(/%/, "", v)
+		val[sym, col] = v
+		if (v + 0 > max[sym] + 0)
+			max[sym] = v
+		if (!(sym in seen)) {
+			seen[sym] = 1
+			S[++ns] = sym
+		}
+	}
+	END {
+		printf "| function (children %%) |"
+		for (c = 1; c <= col; c++)
+			printf " %s |", C[c]
+		printf "\n|---|"
+		for (c = 1; c <= col; c++)
+			printf "---:|"
+		printf "\n| flows/s of the profiled run |"
+		for (c = 1; c <= col; c++)
+			printf " %.0f |", R[c]
+		printf "\n"
+		for (i = 1; i <= ns; i++) {
+			if (max[S[i]] + 0 < 0.3 && S[i] !~ /^lbipam/)
+				continue
+			printf "| %s |", S[i]
+			for (c = 1; c <= col; c++)
+				printf " %s |", ((S[i], c) in val) ? sprintf("%.2f", val[S[i], c]) : "-"
+			printf "\n"
+		}
+	}' "${files[@]}"
+	echo
+}
+
 reps=$(awk -F'\t' '$1 == "lbipam" && $3 == "udp_rate" { r[$4] = 1 } END { print length(r) }' "$raw")
 cat <<EOF
 ## Reference planes: the least nftables DNAT, and no translation (issue 11)
@@ -200,6 +268,8 @@ decides); ratios: the median of the per-repetition ratios (lowest-highest), whic
 host's drift does not reach.
 
 $(flows_md)
+
+$(perf_md)
 
 ## Maglev build time (issue 11)
 

@@ -112,6 +112,8 @@ perf_text() {
 		--percent-limit 0 2>/dev/null |
 		awk -v re="$idle_re" '/^ *[0-9.]+%/ { sub(/%/, "", $1); t += $1; if ($0 !~ re) b += $1 }
 			END { printf "%.4f", (t > 0 ? b / t : 0) }')
+	echo "# samples: $(perf report -i "$data" --no-children --sort sym --stdio -g none \
+		-F sample,sym 2>/dev/null | awk '/^ *[0-9]+ / { t += $1 } END { print t + 0 }')"
 	echo "# busy (not idle): $(awk -v b="$busy" 'BEGIN { printf "%.1f%%", b * 100 }') of the samples; percentages below are of the busy ones"
 	for mode in --no-children --children; do
 		perf report -i "$data" "$mode" --sort sym --stdio -g none \

@@ -59,6 +59,8 @@ flows_md() {
 		RM = c ? med(a, c) : 0
 		RLO = a[1]
 		RHI = a[c]
+		RQ1 = c ? quant(a, c, 0.25) : 0
+		RQ3 = c ? quant(a, c, 0.75) : 0
 	}
 	$3 ~ /^(udp|tcp)_rate$/ && $5 != "" {
 		pr = substr($3, 1, 3)
@@ -89,26 +91,26 @@ flows_md() {
 					line = line (CNT ? sprintf(" %.0f (IQR %.0f-%.0f = %.0f%%; %.0f-%.0f) |", M, Q1, Q3, 100 * sp[P[i]], LO, HI) : " - |")
 				}
 				ratios("lbipam", "nftmap", n)
-				rn = RM; rnc = RC
+				rn = RM; rnc = RC; rnq1 = RQ1; rnq3 = RQ3
 				line = line (RC ? sprintf(" %.2fx (%.2f-%.2f) |", RM, RLO, RHI) : " - |")
 				ratios("lbipam", "direct", n)
-				rd = RM; rdc = RC
+				rd = RM; rdc = RC; rdq1 = RQ1; rdq3 = RQ3
 				line = line (RC ? sprintf(" %.2fx (%.2f-%.2f) |", RM, RLO, RHI) : " - |")
 				print line
 				if (rnc)
-					V[++nv] = sprintf("lbipam/nftmap %s N=%s: %.2fx (target >= 1.0x): %s",
-							  toupper(proto), n, rn, rn >= 1.0 ? "met" : "not met")
+					V[++nv] = sprintf("lbipam/nftmap %s N=%s: %.3fx (per-rep IQR %.2f-%.2f) (target >= 1.0x): %s",
+							  toupper(proto), n, rn, rnq1, rnq3, rn >= 1.0 ? "met" : "not met")
 				if (sp["lbipam"] >= 0 && sp["nftmap"] >= 0)
-					V[++nv] = sprintf("lbipam spread (IQR/median) %s N=%s: %.0f%% against nftmap %.0f%% (target: no wider): %s",
+					V[++nv] = sprintf("lbipam spread (IQR/median) %s N=%s: %.1f%% against nftmap %.1f%% (target: no wider): %s",
 							  toupper(proto), n, 100 * sp["lbipam"], 100 * sp["nftmap"],
 							  sp["lbipam"] <= sp["nftmap"] ? "met" : "not met")
 				if (rdc)
-					V[++nv] = sprintf("lbipam/direct %s N=%s: %.2fx (reported: the cost of translating, against none)",
-							  toupper(proto), n, rd)
+					V[++nv] = sprintf("lbipam/direct %s N=%s: %.3fx (per-rep IQR %.2f-%.2f) (reported: translating against not)",
+							  toupper(proto), n, rd, rdq1, rdq3)
 			}
 		}
 		print ""
-		print "Verdicts (the paired ratio decides the rate target):"
+		print "Verdicts (the paired ratio decides the rate target; its per-repetition interquartile range shows the noise):"
 		print ""
 		print "```"
 		for (i = 1; i <= nv; i++)
@@ -186,9 +188,10 @@ perf_md() {
 	echo "### Where a new flow's time goes (perf, the largest N)"
 	echo
 	echo "One profiled run per plane and protocol (LBIPAM_BENCH_PERF=1: perf record -e cpu-clock"
-	echo "-F 999 -a -g over one flow run of LBIPAM_BENCH_PERF_SECS s): each netfilter and lbipam"
-	echo "function's share of the samples that were not idle, including its callees (children);"
-	echo "flows/s of that run in the header. Whole reports: build/bench/out/perf-*.txt."
+	echo "-F 999 -a -g over one flow run of LBIPAM_BENCH_PERF_SECS s, perf.data on the VM's tmpfs):"
+	echo "each netfilter and lbipam function's samples including its callees (children), as"
+	echo "microseconds of (emulated) CPU per flow of that run: samples x 1/999 s / flows. The"
+	echo "whole reports, with the busiest symbols: build/bench/out/perf-*.txt."
 	echo
 	awk '
 	FNR == 1 {
@@ -197,28 +200,36 @@ perf_md() {
 		sub(/.*perf-/, "", name)
 		sub(/\.txt$/, "", name)
 		C[col] = name
+		fl = $0
+		sub(/.* flows=/, "", fl)
+		sub(/ .*/, "", fl)
+		F[col] = fl
 		rate = $0
 		sub(/.* rate=/, "", rate)
 		sub(/ .*/, "", rate)
 		R[col] = rate
 		nf = 0
 	}
+	/^# samples: / { T[col] = $3 }
+	/^# busy / { v = $5; sub(/%/, "", v); BUSY[col] = v / 100 }
 	/^## netfilter/ { nf = 1; next }
 	/^## / { nf = 0 }
 	nf && NF >= 4 {
 		sym = $4
 		v = $1
 		sub(/%/, "", v)
-		val[sym, col] = v
-		if (v + 0 > max[sym] + 0)
-			max[sym] = v
+		# percent of the busy samples -> samples -> us per flow
+		us = F[col] > 0 ? v / 100 * BUSY[col] * T[col] * 1e6 / 999 / F[col] : 0
+		val[sym, col] = us
+		if (us > max[sym])
+			max[sym] = us
 		if (!(sym in seen)) {
 			seen[sym] = 1
 			S[++ns] = sym
 		}
 	}
 	END {
-		printf "| function (children %%) |"
+		printf "| µs per flow (children) |"
 		for (c = 1; c <= col; c++)
 			printf " %s |", C[c]
 		printf "\n|---|"
@@ -227,13 +238,16 @@ perf_md() {
 		printf "\n| flows/s of the profiled run |"
 		for (c = 1; c <= col; c++)
 			printf " %.0f |", R[c]
+		printf "\n| all busy samples, µs per flow |"
+		for (c = 1; c <= col; c++)
+			printf " %.0f |", (F[c] > 0 ? BUSY[c] * T[c] * 1e6 / 999 / F[c] : 0)
 		printf "\n"
 		for (i = 1; i <= ns; i++) {
-			if (max[S[i]] + 0 < 0.3 && S[i] !~ /^lbipam/)
+			if (max[S[i]] < 2 && S[i] !~ /^lbipam/)
 				continue
 			printf "| %s |", S[i]
 			for (c = 1; c <= col; c++)
-				printf " %s |", ((S[i], c) in val) ? sprintf("%.2f", val[S[i], c]) : "-"
+				printf " %s |", ((S[i], c) in val) ? sprintf("%.1f", val[S[i], c]) : "-"
 			printf "\n"
 		}
 	}' "${files[@]}"

@@ -13,6 +13,7 @@ if [[ $# -ne 1 ]]; then
 	exit 2
 fi
 run=$1
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 raw=$run/ref-raw.tsv
 [[ -s "$raw" ]] || { echo "(no reference-plane run in $run)"; exit 0; }
 info() { sed -n "s/^$1=//p" "$run/ref-sysinfo" 2>/dev/null | head -n 1; }
@@ -258,8 +259,11 @@ reps=$(awk -F'\t' '$1 == "lbipam" && $3 == "udp_rate" { r[$4] = 1 } END { print 
 cat <<EOF
 ## Reference planes: the least nftables DNAT, and no translation (issue 11)
 
-\`make bench-ref\` (bench/ref-planes.sh in the VM, bench/ref-report.sh); VM kernel
-$(info kernel), $(info vcpus) vCPUs under TCG; $(info nft). Three copies of the topology,
+\`make bench-ref\` (bench/ref-planes.sh in the VM, bench/ref-report.sh), written
+$(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git -C "$top" log -1 --format='%h' 2>/dev/null || echo '?')
+(module built from that tree); VM kernel $(info kernel), $(info vcpus) vCPUs under TCG; $(info nft).
+The 2-core host was shared with other test VMs: its load average when the run ended was
+$(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min). Three copies of the topology,
 all loaded at once (each in its own namespaces; lbipam hooks only a namespace that has a
 service), N service-ports as in the tables above but **one backend each** (the target's is
 198.51.100.2:8080):

@@ -6,8 +6,8 @@
 # Usage: bench/ref-planes.sh OUTDIR TABLEDIR FLOWGEN LBCTL
 # Environment (scripts/bench.sh and make bench-ref set them):
 #   LBIPAM_BENCH_REF_NS    service counts (default "1 1000 10000")
-#   LBIPAM_BENCH_REF_REPS  repetitions per N (default 5)
-#   LBIPAM_BENCH_SECS      seconds per flow run (default 2)
+#   LBIPAM_BENCH_REF_REPS  repetitions per N (default 15)
+#   LBIPAM_BENCH_REF_SECS  seconds per flow run (default 1)
 #   LBIPAM_BENCH_MG_NS     Maglev build sizes in backends
 #                          (default "1000 16000 65000"; at most 65534)
 #   LBIPAM_BENCH_MG_REPS   builds per size and scheduler (default 3)
@@ -56,7 +56,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/vm-bench.sh" "$@"
 
 ref_ns=${LBIPAM_BENCH_REF_NS:-1 1000 10000}
-reps=${LBIPAM_BENCH_REF_REPS:-5}
+reps=${LBIPAM_BENCH_REF_REPS:-15}
+secs=${LBIPAM_BENCH_REF_SECS:-1}
 mg_ns=${LBIPAM_BENCH_MG_NS:-1000 16000 65000}
 mg_reps=${LBIPAM_BENCH_MG_REPS:-3}
 do_perf=${LBIPAM_BENCH_PERF:-0}

@@ -279,7 +279,7 @@ service), N service-ports as in the tables above but **one backend each** (the t
 
 Per N, $reps repetitions; in each, per protocol, one run on each plane seconds apart, the
 order rotating with the repetition (lbipam first, nftmap first, direct first, ...), each run
-${LBIPAM_BENCH_SECS:-2} s of sequential new flows (bench/flowgen, as above; \`conntrack -F\`
+${LBIPAM_BENCH_REF_SECS:-1} s of sequential new flows (bench/flowgen, as above; \`conntrack -F\`
 before and after). Cells: median flows/s (interquartile range = its share of the median,
 the spread the target judges; then lowest-highest run, which one stall of the shared host
 decides); ratios: the median of the per-repetition ratios (lowest-highest), which the

@@ -39,8 +39,9 @@
 #                        DNAT (one map) and against no translation, paired,
 #                        and the Maglev build time at 1k/16k/65k backends
 #                        (bench/ref-planes.sh, in its own VM run); 0 skips it
-#   LBIPAM_BENCH_REF_NS, LBIPAM_BENCH_REF_REPS, LBIPAM_BENCH_MG_NS,
-#   LBIPAM_BENCH_MG_REPS, LBIPAM_BENCH_PERF  see bench/ref-planes.sh
+#   LBIPAM_BENCH_REF_NS, LBIPAM_BENCH_REF_REPS, LBIPAM_BENCH_REF_SECS,
+#   LBIPAM_BENCH_MG_NS, LBIPAM_BENCH_MG_REPS, LBIPAM_BENCH_PERF,
+#   LBIPAM_BENCH_PERF_SECS  see bench/ref-planes.sh
 #   LBIPAM_BENCH_L2      1 (default): also ARP requests and NS answered per
 #                        second, the module's L2 announcement against the
 #                        kernel's own, and policy apply to first answer
@@ -60,7 +61,10 @@ cd "$top"
 
 export LBIPAM_BENCH_NS=${LBIPAM_BENCH_NS:-1 1000 10000 30000}
 export LBIPAM_BENCH_REF_NS=${LBIPAM_BENCH_REF_NS:-1 1000 10000}
-export LBIPAM_BENCH_REF_REPS=${LBIPAM_BENCH_REF_REPS:-5}
+# Many short runs: the shared host's stalls last seconds, and the paired
+# ratio only cancels what the runs of one repetition share.
+export LBIPAM_BENCH_REF_REPS=${LBIPAM_BENCH_REF_REPS:-15}
+export LBIPAM_BENCH_REF_SECS=${LBIPAM_BENCH_REF_SECS:-1}
 export LBIPAM_BENCH_MG_NS=${LBIPAM_BENCH_MG_NS:-1000 16000 65000}
 export LBIPAM_BENCH_MG_REPS=${LBIPAM_BENCH_MG_REPS:-3}
 export LBIPAM_BENCH_REPS=${LBIPAM_BENCH_REPS:-3}

@@ -283,7 +283,8 @@ ${LBIPAM_BENCH_REF_SECS:-1} s of sequential new flows (bench/flowgen, as above; 
 before and after). Cells: median flows/s (interquartile range = its share of the median,
 the spread the target judges; then lowest-highest run, which one stall of the shared host
 decides); ratios: the median of the per-repetition ratios (lowest-highest), which the
-host's drift does not reach.
+host's drift does not reach. Per-run values: build/bench/out/ref-raw.tsv (flowgen's lines:
+ref-flows.log).
 
 $(flows_md)
 

@@ -43,7 +43,7 @@ UNIT_TESTS := $(B)/tests/test_addr $(B)/tests/test_names $(B)/tests/test_mem
 .PHONY: all module userspace clean install install-userspace dkms-install deb \
 	check test bench \
 	style module-check unit-tests kselftest vm-test daemon-check cluster-check \
-	bench-apply bench-l2 bench-cluster bench-bgp debug-kernel vm-module
+	bench-apply bench-ref bench-l2 bench-cluster bench-bgp debug-kernel vm-module
 
 all: module userspace
 
@@ -135,9 +135,18 @@ test:
 # Not part of check: ratios against iptables, nftables and IPVS in one VM
 # run, and the engine at 100k services; writes bench/RESULTS.md (on
 # KV=6.12: bench/<KV>/RESULTS.md).
-bench: vm-module userspace
+bench: vm-module userspace kselftest
 	LBIPAM_BENCH_KERNEL=$(KV) \
 		LBIPAM_BENCH_MODULE=$(CURDIR)/$(VM_MODDIR)/lbipam.ko scripts/bench.sh
+
+# Only issue 11's part (bench/ref-planes.sh): lbipam paired with the least
+# nftables DNAT (one map) and with no translation at all, at 1/1k/10k
+# services, and the Maglev build time at 1k/16k/65k backends; rewrites that
+# section of bench/RESULTS.md. LBIPAM_BENCH_PERF=1 adds perf profiles.
+bench-ref: vm-module userspace kselftest
+	LBIPAM_BENCH_KERNEL=$(KV) \
+		LBIPAM_BENCH_MODULE=$(CURDIR)/$(VM_MODDIR)/lbipam.ko \
+		scripts/bench.sh ref
 
 # Only the L2 figures (bench/l2-rate.sh): ARP and NS answers per second,
 # module against kernel, and policy apply to first answer through lbipamd.

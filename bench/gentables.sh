@@ -34,7 +34,17 @@
 #   ipvs.addrs         ip -batch: the VIPs on the dummy device kube-ipvs0
 #   ipvs.rules         ipvsadm-restore: -A ... -s rr, -a ... -m (NAT)
 #   ipvs-add.addrs ipvs-add.rules ipvs-del.addrs ipvs-del.rules
-#   target             shell assignments: VIP=..., NSVC=..., NPORTS=...
+#   lbipam-1be.batch   lbctl -b: the same service-ports with one backend
+#                      each (the first of the four; the target's is
+#                      198.51.100.2), lbipam's side of the reference pair
+#   nftmap.rules       nft -f: the least rule machinery for the same
+#                      translation (reference plane "nftmap", issue 11):
+#                      one data map ip daddr . l4proto . dport ->
+#                      backend ip . port of the same N+1 service-ports and
+#                      single backends, one rule
+#                      "dnat ip to ip daddr . meta l4proto . th dport map"
+#   target             shell assignments: VIP=..., NSVC=..., NPORTS=...,
+#                      BE1=... (the target's single backend)
 set -euo pipefail
 
 if [[ $# -ne 2 || ! "$1" =~ ^[0-9]+$ || "$1" -lt 1 ]]; then
@@ -65,6 +75,11 @@ function nep(i, p, j) {
 function pcode(p) { return p == "udp" ? "U" : "T" }
 
 # lbipam
+# One backend (the first) per service-port: the reference pair.
+function lb_svc1(f, i, p) {
+	printf "service add %s:80/%s\n", vip(i), p > f
+	printf "backend replace %s:80/%s %s:8080\n", vip(i), p, be(i, 0) > f
+}
 function lb_svc(f, i, p, cmd,   j, l) {
 	printf "service add %s:80/%s\n", vip(i), p > f
 	l = "backend replace " vip(i) ":80/" p
@@ -172,6 +187,33 @@ function nft_table(f, dp,   i, k, l) {
 	}
 	close(f)
 }
+# nftmap: one data map, one dnat rule; elements in chunks like nft.rules.
+function nftmap_elem(i, p) {
+	return sprintf("%s . %s . 80 : %s . 8080", vip(i), p, be(i, 0))
+}
+function nftmap_table(f,   i, k, l) {
+	print "add table ip lbref" > f
+	print "add map ip lbref svc { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service ; }" > f
+	print "add chain ip lbref prerouting { type nat hook prerouting priority -100 ; }" > f
+	print "add rule ip lbref prerouting dnat ip to ip daddr . meta l4proto . th dport map @svc" > f
+	l = ""
+	k = 0
+	for (i = 0; i < n; i++) {
+		l = l (k ? ", " : "") nftmap_elem(i, "tcp")
+		k++
+		if (i == t) {
+			l = l ", " nftmap_elem(i, "udp")
+			k++
+		}
+		if (k >= 1000 || i == n - 1) {
+			printf "add element ip lbref svc { %s }\n", l > f
+			l = ""
+			k = 0
+		}
+	}
+	close(f)
+}
+
 # ipvs
 function ipvs_svc(f, i, p,   j, o) {
 	o = p == "udp" ? "-u" : "-t"
@@ -187,7 +229,7 @@ BEGIN {
 	X = 60000
 
 	f = out "/target"
-	printf "NSVC=%d\nNPORTS=%d\nTIDX=%d\nVIP=%s\nXVIP=%s\n", n, n + 1, t, vip(t), vip(X) > f
+	printf "NSVC=%d\nNPORTS=%d\nTIDX=%d\nVIP=%s\nXVIP=%s\nBE1=%s\n", n, n + 1, t, vip(t), vip(X), be(t, 0) > f
 	close(f)
 
 	# lbipam
@@ -196,6 +238,13 @@ BEGIN {
 		lb_svc(f, i, "tcp")
 		if (i == t)
 			lb_svc(f, i, "udp")
+	}
+	close(f)
+	f = out "/lbipam-1be.batch"
+	for (i = 0; i < n; i++) {
+		lb_svc1(f, i, "tcp")
+		if (i == t)
+			lb_svc1(f, i, "udp")
 	}
 	close(f)
 	lb_svc(out "/lbipam-add.batch", X, "tcp")
@@ -257,6 +306,7 @@ BEGIN {
 	# nftables
 	nft_table(out "/nft.rules", 0)
 	nft_table(out "/nft-dp.rules", 1)
+	nftmap_table(out "/nftmap.rules")
 
 	f = out "/nft-add.rules"
 	nft_chains(f, X, "tcp", 0)

@@ -4,7 +4,8 @@
 #
 # Usage: bench/report.sh RUNDIR DESTDIR
 # RUNDIR holds raw.tsv ("plane N metric rep value"), sysinfo, engine.txt,
-# apply.txt (bench/apply-latency.sh), l2.txt (bench/l2-rate.sh),
+# apply.txt (bench/apply-latency.sh), l2.txt (bench/l2-rate.sh), ref.md
+# (bench/ref-planes.sh through bench/ref-report.sh),
 # hostcpu, elapsed and vm.log. Data plane lbipam-ref is the reference run
 # alongside lbipam (bench/vm-bench.sh); metrics *_dp_* are nftables on
 # nft-dp.rules, and its other metrics at such an N were measured there too.
@@ -552,6 +553,12 @@ EOF
 	echo
 	targets
 	echo
+	if [[ -s "$run/ref.md" ]]; then
+		echo "<!-- bench-ref: begin (make bench-ref rewrites this section) -->"
+		cat "$run/ref.md"
+		echo "<!-- bench-ref: end -->"
+		echo
+	fi
 	echo "## Engine: 100k services, allocation and restart (host, not the VM)"
 	echo
 	echo '```'

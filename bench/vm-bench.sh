@@ -54,6 +54,9 @@
 # flow and add/remove ones as usual.
 #
 # The results go to OUTDIR/raw.tsv as "plane N metric rep value" lines.
+#
+# bench/ref-planes.sh sources this file (with the same four arguments) for
+# its helpers; everything below "main" then does not run.
 set -uo pipefail
 
 if [[ $# -ne 4 ]]; then
@@ -288,16 +291,17 @@ flush_all() {
 	return 0
 }
 
-# flows topo plane n rep proto vip: one flow run through topology topo
-# from a fresh source address, recorded as data plane plane's.
+# flows topo plane n rep proto vip [port]: one flow run to vip:port (80)
+# through topology topo from a fresh source address, recorded as data
+# plane plane's.
 flows() {
-	local topo=$1 plane=$2 n=$3 rep=$4 proto=$5 vip=$6 src line rc
+	local topo=$1 plane=$2 n=$3 rep=$4 proto=$5 vip=$6 port=${7:-80} src line rc
 	use_plane "$topo"
 	srcn=$((srcn + 1))
 	src=172.16.$((srcn / 250)).$((srcn % 250 + 1))
 	ip -n "$C" addr add "$src/32" dev eth0 || return 1
 	inn conntrack -F >/dev/null 2>&1
-	line=$(ip netns exec "$C" taskset -c 1 "$flowgen" -c "$vip:80" "-${proto:0:1}" \
+	line=$(ip netns exec "$C" taskset -c 1 "$flowgen" -c "$vip:$port" "-${proto:0:1}" \
 		-S "$src" -n 50000 -m "$minflows" -d "$secs" -P 10000 -L 60000 -w 2000)
 	rc=$?
 	# All namespaces share one conntrack hash: the next run, maybe in
@@ -430,6 +434,11 @@ bench_n() {
 }
 
 # ------------------------------------------------------------- main ---
+
+# Sourced (bench/ref-planes.sh): the helpers only.
+if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
+	return 0
+fi
 
 mkdir -p "$out"
 : >"$raw"

@@ -5,8 +5,12 @@
 # bench/vm-bench.sh), then the engine's 100k-service benchmark on the host;
 # writes bench/RESULTS.md and bench/results.png (see issue 6).
 #
-# Usage: scripts/bench.sh        (after make module userspace; make bench
-#                                 KV=6.12 runs it on Debian's 6.12)
+# Usage: scripts/bench.sh        (after make module userspace kselftest;
+#                                 make bench KV=6.12 runs it on Debian's 6.12)
+#        scripts/bench.sh ref    (make bench-ref) only lbipam against the
+#                                 reference planes and the Maglev build time
+#                                 (bench/ref-planes.sh, issue 11); replaces
+#                                 that section of RESULTS.md in place
 # Environment:
 #   LBIPAM_BENCH_KERNEL  the VM's kernel (vm-run.sh --kernel; default 6.1)
 #   LBIPAM_BENCH_MODULE  lbipam.ko built for it (default ./lbipam.ko)
@@ -31,17 +35,38 @@
 #                        kernel programmed (bench/apply-latency.sh, in its
 #                        own VM run); 0 skips it
 #   LBIPAM_BENCH_APPLY_NS, LBIPAM_BENCH_APPLY_REPS  see bench/apply-latency.sh
+#   LBIPAM_BENCH_REF     1 (default): also lbipam against the least nftables
+#                        DNAT (one map) and against no translation, paired,
+#                        and the Maglev build time at 1k/16k/65k backends
+#                        (bench/ref-planes.sh, in its own VM run); 0 skips it
+#   LBIPAM_BENCH_REF_NS, LBIPAM_BENCH_REF_REPS, LBIPAM_BENCH_REF_SECS,
+#   LBIPAM_BENCH_MG_NS, LBIPAM_BENCH_MG_REPS, LBIPAM_BENCH_PERF,
+#   LBIPAM_BENCH_PERF_SECS  see bench/ref-planes.sh
 #   LBIPAM_BENCH_L2      1 (default): also ARP requests and NS answered per
 #                        second, the module's L2 announcement against the
 #                        kernel's own, and policy apply to first answer
 #                        (bench/l2-rate.sh, in its own VM run); 0 skips it
 set -euo pipefail
 
+mode=all
+if [[ $# -eq 1 && "$1" == ref ]]; then
+	mode=ref
+elif [[ $# -ne 0 ]]; then
+	echo "usage: $0 [ref]" >&2
+	exit 2
+fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 cd "$top"
 
 export LBIPAM_BENCH_NS=${LBIPAM_BENCH_NS:-1 1000 10000 30000}
+export LBIPAM_BENCH_REF_NS=${LBIPAM_BENCH_REF_NS:-1 1000 10000}
+# Many short runs: the shared host's stalls last seconds, and the paired
+# ratio only cancels what the runs of one repetition share.
+export LBIPAM_BENCH_REF_REPS=${LBIPAM_BENCH_REF_REPS:-15}
+export LBIPAM_BENCH_REF_SECS=${LBIPAM_BENCH_REF_SECS:-1}
+export LBIPAM_BENCH_MG_NS=${LBIPAM_BENCH_MG_NS:-1000 16000 65000}
+export LBIPAM_BENCH_MG_REPS=${LBIPAM_BENCH_MG_REPS:-3}
 export LBIPAM_BENCH_REPS=${LBIPAM_BENCH_REPS:-3}
 # About 20 minutes on an idle 2-core host (REPS=3 SECS=3 UPD_REPS=3: ~25).
 export LBIPAM_BENCH_SECS=${LBIPAM_BENCH_SECS:-2}
@@ -76,22 +101,73 @@ for t in qemu-system-x86_64 iptables-restore nft ipvsadm-restore conntrack \
 done
 [[ -f "$module" && -x userspace/lbctl/lbctl ]] ||
 	{ say "build first: make module userspace"; exit 2; }
+# bench/maglev-build.py's netlink names (lb_genl.py imports them).
+[[ -f selftests/lbipam_uapi.py ]] ||
+	{ say "build first: make kselftest"; exit 2; }
 
 start=$SECONDS
 mkdir -p "$B/tables"
-rm -rf "$out"
+if [[ "$mode" == ref ]]; then
+	rm -f "$out"/ref-* "$out"/perf-*
+else
+	rm -rf "$out"
+fi
 mkdir -p "$out"
 
 gcc -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-o "$B/flowgen" bench/flowgen.c
 
 # The tables, generated here (seconds) rather than in the emulated VM.
-for n in 1 $LBIPAM_BENCH_NS; do
+ns_all=$LBIPAM_BENCH_REF_NS
+[[ "$mode" == ref ]] || ns_all="$LBIPAM_BENCH_NS $ns_all"
+# shellcheck disable=SC2086 # one N per word
+for n in $(printf '%s\n' 1 $ns_all | sort -nu); do
 	d=$B/tables/$n
 	if [[ ! -f "$d/target" || "$d/target" -ot bench/gentables.sh ]]; then
 		bench/gentables.sh "$n" "$d"
 	fi
 done
+
+# ref_run: the reference planes and the Maglev build in their own VM run
+# (bench/ref-planes.sh), then their section as $out/ref.md.
+ref_run() {
+	local rc=0
+	say "lbipam against the reference planes, and the Maglev build, in the VM"
+	scripts/vm-run.sh --kernel "$kv" --timeout "$timeout_s" --module "$module" -- \
+		"$top/bench/ref-planes.sh" "$out" "$B/tables" "$B/flowgen" \
+		"$top/userspace/lbctl/lbctl" 2>&1 | tee "$out/ref-vm.log" || rc=$?
+	((rc == 0)) || say "the reference-plane VM run failed (exit $rc)"
+	bench/ref-report.sh "$out" >"$out/ref.md"
+	return "$rc"
+}
+
+if [[ "$mode" == ref ]]; then
+	vmrc=0
+	ref_run || vmrc=$?
+	cat "$out/ref.md"
+	# In place: the section between the markers (report.sh writes them),
+	# else before the raw data section, else at the end.
+	mkdir -p "$dest"
+	[[ -f "$dest/RESULTS.md" ]] || : >"$dest/RESULTS.md"
+	awk -v f="$out/ref.md" '
+	function section() {
+		print "<!-- bench-ref: begin (make bench-ref rewrites this section) -->"
+		while ((getline l < f) > 0)
+			print l
+		print "<!-- bench-ref: end -->"
+		print ""
+		done = 1
+	}
+	/^<!-- bench-ref: begin/ { skip = 1; section(); next }
+	skip && /^<!-- bench-ref: end/ { skip = 0; getline; if ($0 != "") print; next }
+	skip { next }
+	!done && /^## Raw data/ { section() }
+	{ print }
+	END { if (!done) section() }' "$dest/RESULTS.md" >"$dest/RESULTS.md.tmp"
+	mv "$dest/RESULTS.md.tmp" "$dest/RESULTS.md"
+	say "wrote the reference-plane section of $dest/RESULTS.md in $((SECONDS - start)) s"
+	exit "$vmrc"
+fi
 
 say "data planes in the VM (N = $LBIPAM_BENCH_NS, $LBIPAM_BENCH_REPS reps, ${LBIPAM_BENCH_SECS}s per run)"
 vmrc=0
@@ -111,6 +187,13 @@ if [[ "${LBIPAM_BENCH_APPLY:-1}" != 0 ]]; then
 		rc=$?
 		say "the apply-latency VM run failed (exit $rc)"
 		vmrc=${vmrc:-0}
+		((vmrc != 0)) || vmrc=$rc
+	}
+fi
+
+if [[ "${LBIPAM_BENCH_REF:-1}" != 0 ]]; then
+	ref_run || {
+		rc=$?
 		((vmrc != 0)) || vmrc=$rc
 	}
 fi

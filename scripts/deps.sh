@@ -7,7 +7,8 @@
 # matching images), and both source packages for the debug kernel
 # (scripts/debug-kernel.sh; bc to libssl-dev are what its build needs).
 # The real servers the tests start themselves: etcd (cluster mode),
-# Prometheus (metrics), BIRD (BGP); debhelper, dh-dkms and lintian for `make deb`.
+# Prometheus (metrics), BIRD (BGP); debhelper, dh-dkms and lintian for `make deb`;
+# linux-perf for make bench-ref's profiles (LBIPAM_BENCH_PERF=1).
 set -euo pipefail
 
 PKGS=(
@@ -23,7 +24,7 @@ PKGS=(
 	docker.io debootstrap
 	etcd-server etcd-client libcurl4-openssl-dev
 	prometheus libmicrohttpd-dev
-	debhelper dh-dkms lintian bird2
+	debhelper dh-dkms lintian bird2 linux-perf
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

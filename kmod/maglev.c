@@ -10,6 +10,7 @@
  * build the same table and send a 5-tuple to the same backend.
  */
 
+#include <linux/bitops.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/slab.h>
@@ -85,7 +86,7 @@ u32 lbipam_flow_hash(const struct nf_conntrack_tuple *t)
 struct lbipam_mg_be {
 	const struct lbipam_be_cfg *cfg;
 	u32 idx;			/* into st->be[] */
-	u32 offset, skip, next;
+	u32 pos, skip;			/* next slot of its permutation */
 	u64 quota;
 };
 
@@ -115,27 +116,33 @@ static bool lbipam_be_usable(const struct lbipam_backend *be, bool local)
  * in every round would cost the largest quota times the backend count:
  * billions of steps for one backend at weight 65535 beside thousands at 1).
  * A turn probes its permutation for a free slot, about ln(m) probes on
- * average over a build. Process context under ln->lock: yields now and
- * then, a 65534-backend table being some ten million probes.
+ * average over a build. The probes read a bitmap of taken slots (800 kB at
+ * the largest m) rather than the table (13 MB), and step through the
+ * permutation by addition rather than a division per probe: the same slots
+ * in the same order, several times faster at 65k backends. Process context
+ * under ln->lock: yields now and then, a 65534-backend table being some ten
+ * million probes.
  */
 static void lbipam_maglev_claim(struct lbipam_mg_be *mg, u32 *live, u32 nlive,
-				u16 *lut, u32 m)
+				unsigned long *taken, u16 *lut, u32 m)
 {
 	u32 k, keep, probes = 0;
 
-	memset(lut, 0xff, m * sizeof(*lut));
 	while (nlive) {
 		for (k = 0, keep = 0; k < nlive; k++) {
 			struct lbipam_mg_be *b = &mg[live[k]];
 			u32 c;
 
 			do {
-				c = (u32)(((u64)b->offset +
-					   (u64)b->next * b->skip) % m);
-				b->next++;
+				c = b->pos;
+				/* pos and skip are below m */
+				b->pos += b->skip;
+				if (b->pos >= m)
+					b->pos -= m;
 				if (!(++probes % 4096))
 					cond_resched();
-			} while (lut[c] != U16_MAX);
+			} while (test_bit(c, taken));
+			__set_bit(c, taken);
 			lut[c] = b->idx;
 			if (--b->quota)
 				live[keep++] = live[k];
@@ -150,6 +157,7 @@ static int lbipam_maglev_fill(struct lbipam_state *st, bool local,
 	u32 n = 0, i, m, nlive = 0;
 	struct lbipam_mg_be *mg;
 	u64 wsum = 0, given = 0;
+	unsigned long *taken;
 	u32 *live;
 	u16 *lut;
 
@@ -176,7 +184,9 @@ static int lbipam_maglev_fill(struct lbipam_state *st, bool local,
 	m = lbipam_lut_size(n);
 	lut = kvmalloc_array(m, sizeof(*lut), gfp);
 	live = kvmalloc_array(n, sizeof(*live), gfp);
-	if (!lut || !live) {
+	taken = kvcalloc(BITS_TO_LONGS(m), sizeof(*taken), gfp);
+	if (!lut || !live || !taken) {
+		kvfree(taken);
 		kvfree(live);
 		kvfree(lut);
 		kvfree(mg);
@@ -184,7 +194,7 @@ static int lbipam_maglev_fill(struct lbipam_state *st, bool local,
 	}
 
 	for (i = 0; i < n; i++) {
-		mg[i].offset = lbipam_be_hash(mg[i].cfg, LBIPAM_SEED_OFFSET) % m;
+		mg[i].pos = lbipam_be_hash(mg[i].cfg, LBIPAM_SEED_OFFSET) % m;
 		mg[i].skip = lbipam_be_hash(mg[i].cfg, LBIPAM_SEED_SKIP) %
 			     (m - 1) + 1;
 		mg[i].quota = div64_u64((u64)m * mg[i].cfg->weight, wsum);
@@ -201,7 +211,8 @@ static int lbipam_maglev_fill(struct lbipam_state *st, bool local,
 	for (i = 0; i < n; i++)
 		if (mg[i].quota)
 			live[nlive++] = i;
-	lbipam_maglev_claim(mg, live, nlive, lut, m);
+	lbipam_maglev_claim(mg, live, nlive, taken, lut, m);
+	kvfree(taken);
 	kvfree(live);
 	kvfree(mg);
 	*lutp = lut;

@@ -282,7 +282,8 @@ static int lbipam_parse_range(struct nlattr *attr, u8 family,
 
 /* Options absent from @tb take their defaults: SET replaces them all. */
 static int lbipam_parse_svc_cfg(struct nlattr *nest, struct nlattr **tb,
-				u8 family, struct lbipam_svc_cfg *cfg,
+				const struct lbipam_svc_key *key,
+				struct lbipam_svc_cfg *cfg,
 				struct netlink_ext_ack *extack)
 {
 	struct nlattr *a;
@@ -317,6 +318,19 @@ static int lbipam_parse_svc_cfg(struct nlattr *nest, struct nlattr **tb,
 			return -EINVAL;
 		}
 	}
+	if ((cfg->flags & LBIPAM_SVC_F_ONE_PACKET) &&
+	    key->proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_SVC_A_FLAGS],
+				    "one-packet scheduling is for UDP services only");
+		return -EINVAL;
+	}
+	/* Without zones every datagram would meet the same entry. */
+	if ((cfg->flags & LBIPAM_SVC_F_ONE_PACKET) &&
+	    !IS_ENABLED(CONFIG_NF_CONNTRACK_ZONES)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_SVC_A_FLAGS],
+				    "one-packet scheduling needs conntrack zones (CONFIG_NF_CONNTRACK_ZONES)");
+		return -EOPNOTSUPP;
+	}
 	nla_for_each_nested(a, nest, rem) {
 		if (nla_type(a) != LBIPAM_SVC_A_SOURCE_RANGE)
 			continue;
@@ -325,7 +339,8 @@ static int lbipam_parse_svc_cfg(struct nlattr *nest, struct nlattr **tb,
 					    "too many source ranges (at most 64)");
 			return -E2BIG;
 		}
-		err = lbipam_parse_range(a, family, &cfg->ranges[cfg->nranges],
+		err = lbipam_parse_range(a, key->family,
+					 &cfg->ranges[cfg->nranges],
 					 extack);
 		if (err)
 			return err;
@@ -356,7 +371,7 @@ static int lbipam_parse_svc(struct genl_info *info, struct lbipam_svc_key *key,
 	err = lbipam_parse_key(nest, tb, key, info->extack);
 	if (err || !cfg)
 		return err;
-	return lbipam_parse_svc_cfg(nest, tb, key->family, cfg, info->extack);
+	return lbipam_parse_svc_cfg(nest, tb, key, cfg, info->extack);
 }
 
 static int lbipam_parse_be(struct nlattr *nest, const struct lbipam_svc_key *key,

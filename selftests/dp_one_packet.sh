@@ -26,7 +26,7 @@ source "$(dirname "$0")/lib.sh"
 
 lb_require
 lb_require_tools jq conntrack python3
-lb_plan 24
+lb_plan 26
 
 svc="$VIP:$VPORT/udp"
 svc6="[$VIP6]:$VPORT/udp"
@@ -36,6 +36,10 @@ N=40
 
 lb_check "topology with 2 backends, UDP servers, $svc and $svc6" \
 	lb_dp_setup 2 all/udp/4 all/udp/6 -- "$svc=be1+be2" "$svc6=be1+be2"
+# No entry may expire by itself meanwhile: only the module deletes them.
+lb_check "UDP conntrack timeouts of an hour in the node" \
+	ip netns exec "$LB_NODE" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=3600
 
 # dgrams NS ADDR COUNT [OPTION...]: COUNT datagrams from SPORT in NS to
 # ADDR:VPORT, the summary "TAG COUNT..." of who answered.
@@ -87,6 +91,9 @@ else
 	lb_not_ok "(a) without one-packet, 20 datagrams from one port reach one backend" \
 		"want: 'be1 20' or 'be2 20'" "got: '$out'"
 fi
+out=$(ct_flow)
+lb_expect_eq "(a) ... through one conntrack entry of the default zone" \
+	"1 0" "$(grep -c . <<<"$out") $(grep -c zone <<<"$out")"
 
 # (b) The flag.
 lb_cfg "service set $svc one-packet" lbctl -N "$LB_NODE" service set "$svc" one-packet

@@ -144,7 +144,10 @@
  *
  * Each backend of a service has a conntrack zone id (1-65534), fixed
  * while it stays in the service (a backend that leaves and comes back may
- * get another); backends of different services share ids. Before conntrack
+ * get another); backends of different services share ids. The id of a
+ * backend that leaves may go to one added at the same time or later: until
+ * the leaving backend's entries are deleted (see Conntrack), a datagram
+ * for the new one that meets one of them follows it. Before conntrack
  * sees a datagram to the service (priority NF_IP_PRI_RAW + 10, after the
  * raw tables, in PRE_ROUTING and LOCAL_OUT), the module picks its backend
  * as for a new connection, except that the scheduler's 5-tuple hash is not

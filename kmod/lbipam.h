@@ -96,6 +96,12 @@ struct lbipam_backend {
 	/* Shared by every set the backend is part of; freed with the last. */
 	struct lbipam_stats __percpu *stats;
 	bool stats_owner;		/* control path only: free on release */
+	/*
+	 * The conntrack zone of its one-packet entries (1-65534): kept while
+	 * it stays in the service, so that a zone's entries always name one
+	 * backend. Given to every backend, so that the flag can be set later.
+	 */
+	u16 zone;
 	struct lbipam_ct_stats ct;	/* copied along to the next state */
 };
 
@@ -127,6 +133,8 @@ struct lbipam_state {
 	u16 *lut;
 	u32 m_local;			/* ... over the usable local backends */
 	u16 *lut_local;
+	u32 zmax;			/* one-packet: the highest zone, */
+	u16 *zmap;			/* ... and each zone's backend or U16_MAX */
 	u32 n;
 	struct lbipam_backend be[];
 };
@@ -183,6 +191,8 @@ struct lbipam_net {
 	struct rb_root svc_tree;
 	u32 nr_services;
 	u32 nr_masquerade;		/* services with LBIPAM_SVC_F_MASQ_ANY */
+	u32 nr_one_packet;		/* ... with LBIPAM_SVC_F_ONE_PACKET */
+	bool op_hooks_on[2];
 	u32 gen;			/* bumped on every change, for dumps */
 	bool nat_on[2];
 	struct rhashtable aff_ht;	/* ClientIP affinity entries */
@@ -287,12 +297,31 @@ void lbipam_aff_forget(struct lbipam_net *ln, struct lbipam_service *svc);
 void lbipam_aff_count(struct lbipam_net *ln);
 
 /* nat.c */
+bool lbipam_src_allowed(const struct lbipam_state *st,
+			const union nf_inet_addr *src);
+bool lbipam_local_only(const struct lbipam_state *st,
+		       const struct nf_hook_state *state,
+		       const union nf_inet_addr *src);
+const struct lbipam_backend *
+lbipam_select(struct lbipam_net *ln, const struct lbipam_service *svc,
+	      const struct lbipam_state *st,
+	      const struct nf_conntrack_tuple *t, bool local_only);
 int lbipam_nat_enable(struct lbipam_net *ln, u8 family);
 void lbipam_nat_disable(struct lbipam_net *ln, u8 family);
 void lbipam_key_from_tuple(struct lbipam_svc_key *key,
 			   const struct nf_conntrack_tuple *t, u8 pf);
 bool lbipam_tuple_from_be(const struct nf_conntrack_tuple *reply,
 			  const struct lbipam_be_cfg *be);
+
+/* onepacket.c */
+struct nf_conn;
+
+int lbipam_op_init(void);
+void lbipam_op_exit(void);
+int lbipam_op_enable(struct lbipam_net *ln, u8 family);
+void lbipam_op_disable(struct lbipam_net *ln, u8 family);
+const struct lbipam_backend *lbipam_op_backend(const struct lbipam_state *st,
+					       const struct nf_conn *ct);
 
 /* ctflush.c: which conntrack entries of a service to delete. */
 enum lbipam_ct_what {

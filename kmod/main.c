@@ -70,6 +70,8 @@ static void __net_exit lbipam_net_pre_exit(struct net *net)
 	mutex_lock(&ln->lock);
 	lbipam_nat_disable(ln, NFPROTO_IPV4);
 	lbipam_nat_disable(ln, NFPROTO_IPV6);
+	lbipam_op_disable(ln, NFPROTO_IPV4);
+	lbipam_op_disable(ln, NFPROTO_IPV6);
 	lbipam_l2_hooks_off(ln);
 	mutex_unlock(&ln->lock);
 }
@@ -105,9 +107,12 @@ static int __init lbipam_init(void)
 	err = nf_nat_masquerade_inet_register_notifiers();
 	if (err)
 		return err;
-	err = register_pernet_subsys(&lbipam_net_ops);
+	err = lbipam_op_init();
 	if (err)
 		goto err_masq;
+	err = register_pernet_subsys(&lbipam_net_ops);
+	if (err)
+		goto err_op;
 	err = lbipam_l2_notifier_init();
 	if (err)
 		goto err_pernet;
@@ -121,6 +126,8 @@ err_notifier:
 	lbipam_l2_notifier_exit();
 err_pernet:
 	unregister_pernet_subsys(&lbipam_net_ops);
+err_op:
+	lbipam_op_exit();
 err_masq:
 	nf_nat_masquerade_inet_unregister_notifiers();
 	return err;
@@ -137,6 +144,7 @@ static void __exit lbipam_exit(void)
 	 */
 	lbipam_l2_notifier_exit();
 	unregister_pernet_subsys(&lbipam_net_ops);
+	lbipam_op_exit();
 	nf_nat_masquerade_inet_unregister_notifiers();
 	/* Old states and services are freed by our own RCU callbacks. */
 	rcu_barrier();

@@ -51,8 +51,8 @@ static unsigned int lbipam_reject(struct sk_buff *skb,
 	return NF_DROP;
 }
 
-static bool lbipam_src_allowed(const struct lbipam_state *st,
-			       const union nf_inet_addr *src)
+bool lbipam_src_allowed(const struct lbipam_state *st,
+			const union nf_inet_addr *src)
 {
 	return !st->ranges.n || lbipam_cidr_set_match(&st->ranges, src);
 }
@@ -63,9 +63,9 @@ static bool lbipam_src_allowed(const struct lbipam_state *st,
  * by this node's routing) are not external, as for kube-proxy's detect-local:
  * they, like the node's own connections, may use every backend.
  */
-static bool lbipam_local_only(const struct lbipam_state *st,
-			      const struct nf_hook_state *state,
-			      const union nf_inet_addr *src)
+bool lbipam_local_only(const struct lbipam_state *st,
+		       const struct nf_hook_state *state,
+		       const union nf_inet_addr *src)
 {
 	return (st->flags & LBIPAM_SVC_F_LOCAL_ONLY) &&
 	       state->hook == NF_INET_PRE_ROUTING &&
@@ -91,8 +91,12 @@ bool lbipam_tuple_from_be(const struct nf_conntrack_tuple *reply,
 	       nf_inet_addr_cmp(&reply->src.u3, &be->addr);
 }
 
-/* The backend for a new connection, or NULL if none may take it. */
-static const struct lbipam_backend *
+/*
+ * The backend for a new connection, or NULL if none may take it. The 5-tuple
+ * hash is of no use to one-packet services: every datagram of a client has
+ * the same, so each is drawn at random.
+ */
+const struct lbipam_backend *
 lbipam_select(struct lbipam_net *ln, const struct lbipam_service *svc,
 	      const struct lbipam_state *st,
 	      const struct nf_conntrack_tuple *t, bool local_only)
@@ -109,7 +113,8 @@ lbipam_select(struct lbipam_net *ln, const struct lbipam_service *svc,
 		if (be)
 			goto out;
 	}
-	if (st->sched == LBIPAM_SCHED_RANDOM)
+	if (st->sched == LBIPAM_SCHED_RANDOM ||
+	    (st->flags & LBIPAM_SVC_F_ONE_PACKET))
 		slot = get_random_u32_below(m);
 	else
 		slot = reciprocal_scale(lbipam_flow_hash(t), m);
@@ -163,6 +168,14 @@ static unsigned int lbipam_dnat(void *priv, struct sk_buff *skb,
 
 	if (!lbipam_src_allowed(st, &t->src.u3))
 		goto drop;
+	/*
+	 * A one-packet datagram was scheduled and counted before conntrack,
+	 * which put it in its backend's zone (see onepacket.c): that zone's
+	 * entries all go to that backend.
+	 */
+	be = lbipam_op_backend(st, ct);
+	if (be)
+		goto nat;
 	local_only = lbipam_local_only(st, state, &t->src.u3);
 	be = lbipam_select(ln, svc, st, t, local_only);
 	if (!be) {
@@ -175,6 +188,7 @@ static unsigned int lbipam_dnat(void *priv, struct sk_buff *skb,
 
 	LBIPAM_STATS_INC(svc->stats, conns);
 	LBIPAM_STATS_INC(be->stats, conns);
+nat:
 	memset(&range, 0, sizeof(range));
 	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
 	range.min_addr = be->cfg.addr;

@@ -384,7 +384,8 @@ static int lbipam_parse_cidrs(struct nlattr *nest, u8 family,
 
 /* Options absent from @tb take their defaults: SET replaces them all. */
 static int lbipam_parse_svc_cfg(struct nlattr *nest, struct nlattr **tb,
-				u8 family, struct lbipam_svc_cfg *cfg,
+				const struct lbipam_svc_key *key,
+				struct lbipam_svc_cfg *cfg,
 				struct netlink_ext_ack *extack)
 {
 	int err;
@@ -417,11 +418,24 @@ static int lbipam_parse_svc_cfg(struct nlattr *nest, struct nlattr **tb,
 			return -EINVAL;
 		}
 	}
-	err = lbipam_parse_cidrs(nest, family, &lbipam_source_ranges,
+	if ((cfg->flags & LBIPAM_SVC_F_ONE_PACKET) &&
+	    key->proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_SVC_A_FLAGS],
+				    "one-packet scheduling is for UDP services only");
+		return -EINVAL;
+	}
+	/* Without zones every datagram would meet the same entry. */
+	if ((cfg->flags & LBIPAM_SVC_F_ONE_PACKET) &&
+	    !IS_ENABLED(CONFIG_NF_CONNTRACK_ZONES)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBIPAM_SVC_A_FLAGS],
+				    "one-packet scheduling needs conntrack zones (CONFIG_NF_CONNTRACK_ZONES)");
+		return -EOPNOTSUPP;
+	}
+	err = lbipam_parse_cidrs(nest, key->family, &lbipam_source_ranges,
 				 &cfg->ranges, cfg->range_buf, extack);
 	if (err)
 		return err;
-	return lbipam_parse_cidrs(nest, family, &lbipam_cluster_cidrs,
+	return lbipam_parse_cidrs(nest, key->family, &lbipam_cluster_cidrs,
 				  &cfg->cluster, cfg->cluster_buf, extack);
 }
 
@@ -447,7 +461,7 @@ static int lbipam_parse_svc(struct genl_info *info, struct lbipam_svc_key *key,
 	err = lbipam_parse_key(nest, tb, key, info->extack);
 	if (err || !cfg)
 		return err;
-	return lbipam_parse_svc_cfg(nest, tb, key->family, cfg, info->extack);
+	return lbipam_parse_svc_cfg(nest, tb, key, cfg, info->extack);
 }
 
 static int lbipam_parse_be(struct nlattr *nest, const struct lbipam_svc_key *key,

@@ -11,6 +11,7 @@
  * freed with the last state that holds it.
  */
 
+#include <linux/bitmap.h>
 #include <linux/memcontrol.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -103,6 +104,7 @@ static void lbipam_state_free(struct lbipam_state *st)
 			free_percpu(st->be[i].stats);
 	kvfree(st->lut);
 	kvfree(st->lut_local);
+	kvfree(st->zmap);
 	kfree(st->ranges.c);
 	kfree(st->cluster.c);
 	kvfree(st);
@@ -170,6 +172,58 @@ lbipam_state_like(struct lbipam_net *ln, const struct lbipam_state *old, u32 n)
 				  &old->ranges, &old->cluster, n);
 }
 
+/*
+ * Gives backends new to the service a conntrack zone for one-packet
+ * scheduling: the lowest not taken, at most @st->n (so at most 65534), as
+ * there are @st->n - 1 others.
+ */
+static int lbipam_zones_assign(struct lbipam_state *st)
+{
+	unsigned long *used;
+	u32 i, max = st->n;
+	bool fresh = false;
+
+	for (i = 0; i < st->n; i++) {
+		max = max_t(u32, max, st->be[i].zone);
+		fresh |= !st->be[i].zone;
+	}
+	if (!fresh)
+		return 0;
+	used = bitmap_zalloc(max + 1, GFP_KERNEL);
+	if (!used)
+		return -ENOMEM;
+	__set_bit(0, used);
+	for (i = 0; i < st->n; i++)
+		__set_bit(st->be[i].zone, used);
+	for (i = 0; i < st->n; i++) {
+		if (st->be[i].zone)
+			continue;
+		st->be[i].zone = find_first_zero_bit(used, max + 1);
+		__set_bit(st->be[i].zone, used);
+	}
+	bitmap_free(used);
+	return 0;
+}
+
+/* Which backend each zone names, for the entries lbipam_dnat() binds. */
+static int lbipam_zmap_build(struct lbipam_state *st)
+{
+	u32 i;
+
+	if (!(st->flags & LBIPAM_SVC_F_ONE_PACKET))
+		return 0;
+	for (i = 0; i < st->n; i++)
+		st->zmax = max_t(u32, st->zmax, st->be[i].zone);
+	st->zmap = kvmalloc_array(st->zmax + 1, sizeof(*st->zmap),
+				  GFP_KERNEL_ACCOUNT);
+	if (!st->zmap)
+		return -ENOMEM;
+	memset(st->zmap, 0xff, (st->zmax + 1) * sizeof(*st->zmap));
+	for (i = 0; i < st->n; i++)
+		st->zmap[st->be[i].zone] = i;
+	return 0;
+}
+
 /* Gives backends without counters their own; then builds the tables. */
 static int lbipam_state_finish(struct lbipam_state *st)
 {
@@ -184,6 +238,12 @@ static int lbipam_state_finish(struct lbipam_state *st)
 			return -ENOMEM;
 		st->be[i].stats_owner = true;
 	}
+	err = lbipam_zones_assign(st);
+	if (err)
+		return err;
+	err = lbipam_zmap_build(st);
+	if (err)
+		return err;
 	err = lbipam_maglev_build(st, GFP_KERNEL_ACCOUNT);
 	if (err)
 		return err;
@@ -362,6 +422,31 @@ static void lbipam_masq_count(struct lbipam_net *ln, u32 old_flags,
 	WRITE_ONCE(ln->nr_masquerade, ln->nr_masquerade + d);
 }
 
+/* Likewise for lbipam_one_packet(), which looks services up before it. */
+static void lbipam_op_count(struct lbipam_net *ln, u32 old_flags,
+			    u32 new_flags)
+{
+	int d = !!(new_flags & LBIPAM_SVC_F_ONE_PACKET) -
+		!!(old_flags & LBIPAM_SVC_F_ONE_PACKET);
+
+	WRITE_ONCE(ln->nr_one_packet, ln->nr_one_packet + d);
+}
+
+/* The hooks a service's flags need, before it is published with them. */
+static int lbipam_svc_hooks(struct lbipam_net *ln,
+			    const struct lbipam_svc_key *key, u32 flags,
+			    struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (!(flags & LBIPAM_SVC_F_ONE_PACKET))
+		return 0;
+	err = lbipam_op_enable(ln, key->family);
+	if (err)
+		NL_SET_ERR_MSG(extack, "cannot register the one-packet hooks");
+	return err;
+}
+
 int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		   const struct lbipam_svc_cfg *cfg,
 		   struct netlink_ext_ack *extack)
@@ -417,11 +502,16 @@ int lbipam_svc_add(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		NL_SET_ERR_MSG(extack, "cannot register the NAT hooks");
 		goto err_free;
 	}
+	err = lbipam_svc_hooks(ln, key, st->flags, extack);
+	if (err)
+		goto err_free;
 	lbipam_masq_count(ln, 0, st->flags);
+	lbipam_op_count(ln, 0, st->flags);
 	err = rhashtable_lookup_insert_fast(&ln->svc_ht, &svc->node,
 					    lbipam_ht_params);
 	if (err) {
 		lbipam_masq_count(ln, st->flags, 0);
+		lbipam_op_count(ln, st->flags, 0);
 		goto err_free;
 	}
 	lbipam_tree_insert(ln, svc);
@@ -443,6 +533,7 @@ int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		   const struct lbipam_svc_cfg *cfg,
 		   struct netlink_ext_ack *extack)
 {
+	struct lbipam_ct_job *job = NULL;
 	struct lbipam_state *old, *st;
 	struct lbipam_service *svc;
 	u32 old_flags;
@@ -455,23 +546,50 @@ int lbipam_svc_set(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 		return -ENOENT;
 	old = lbipam_svc_state(ln, svc);
 	old_flags = old->flags;
+	err = lbipam_svc_hooks(ln, key, cfg->flags, extack);
+	if (err)
+		return err;
+	/*
+	 * An entry of the default zone and one of a backend's zone, both
+	 * translated to that backend, would have the same reply tuple, and
+	 * conntrack would drop the datagrams of the second kind until the
+	 * first expired: switching starts afresh.
+	 */
+	if ((old_flags ^ cfg->flags) & LBIPAM_SVC_F_ONE_PACKET) {
+		job = lbipam_ct_job_new(key, LBIPAM_CT_ALL, 0);
+		if (!job)
+			return -ENOMEM;
+	}
 	st = lbipam_state_from_cfg(ln, cfg, old->n);
-	if (!st)
-		return -ENOMEM;
+	if (!st) {
+		err = -ENOMEM;
+		goto out;
+	}
 	memcpy(st->be, old->be, old->n * sizeof(st->be[0]));
 	err = lbipam_state_finish(st);
 	if (err) {
 		lbipam_state_abort(st);
-		return err;
+		goto out;
 	}
 	if (st->affinity != old->affinity || st->sched != old->sched)
 		lbipam_aff_forget(ln, svc);
 	if (cfg->flags & LBIPAM_SVC_F_MASQ_ANY)
 		lbipam_masq_count(ln, old_flags, cfg->flags);
+	if (cfg->flags & LBIPAM_SVC_F_ONE_PACKET)
+		lbipam_op_count(ln, old_flags, cfg->flags);
 	lbipam_state_swap(ln, svc, st);
 	if (!(cfg->flags & LBIPAM_SVC_F_MASQ_ANY))
 		lbipam_masq_count(ln, old_flags, cfg->flags);
-	return 0;
+	if (!(cfg->flags & LBIPAM_SVC_F_ONE_PACKET))
+		lbipam_op_count(ln, old_flags, cfg->flags);
+	if (job) {
+		lbipam_ct_job_queue(ln, job);
+		job = NULL;
+	}
+out:
+	if (job)
+		lbipam_ct_job_free(job);
+	return err;
 }
 
 /*
@@ -496,6 +614,7 @@ static void lbipam_svc_unlink(struct lbipam_net *ln, struct lbipam_service *svc)
 	rhashtable_remove_fast(&ln->svc_ht, &svc->node, lbipam_ht_params);
 	lbipam_aff_forget(ln, svc);
 	lbipam_masq_count(ln, lbipam_svc_state(ln, svc)->flags, 0);
+	lbipam_op_count(ln, lbipam_svc_state(ln, svc)->flags, 0);
 	rb_erase(&svc->tree, &ln->svc_tree);
 	ln->nr_services--;
 	ln->gen++;
@@ -780,6 +899,7 @@ int lbipam_be_replace(struct lbipam_net *ln, const struct lbipam_svc_key *key,
 
 			nb->stats = ob->stats;
 			nb->ct = ob->ct;
+			nb->zone = ob->zone;
 		}
 	}
 

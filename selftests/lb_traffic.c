@@ -40,6 +40,7 @@
 
 struct opts {
 	int count;
+	int burst;
 	int tries;
 	int sport;
 	double timeout;
@@ -55,7 +56,7 @@ struct opts {
 };
 
 static struct opts o = {
-	.count = 1, .tries = 3, .timeout = 5.0, .wait = 2.0, .interval = 0.2,
+	.count = 1, .burst = 1, .tries = 3, .timeout = 5.0, .wait = 2.0, .interval = 0.2,
 };
 
 static int ms_left(double deadline)
@@ -749,6 +750,60 @@ static int hold_udp(void)
 	return 0;
 }
 
+/* dgrams, UDP: N datagrams from one connected socket (one source port),
+ * in bursts of o.burst, each burst's answers awaited for o.wait: "SPORT
+ * TAG" per answer, "SPORT refused" per ICMP error, "SPORT lost" per
+ * datagram left unanswered. A connected socket takes only datagrams from
+ * ADDR:PORT: an answer is a reply translated back.
+ */
+static int cmd_dgrams(void)
+{
+	char buf[2048];
+	int fd, sport, sent, i, k, got, len;
+	double t0;
+
+	fd = client_socket(o.sport);
+	if (connect(fd, (struct sockaddr *)&tgt.ss, tgt.len))
+		die("connect %s: %s", tgt.name, strerror(errno));
+	sport = local_port(fd);
+	for (sent = 0; sent < o.count; sent += k) {
+		k = o.count - sent < o.burst ? o.count - sent : o.burst;
+		got = 0;
+		t0 = now();
+		for (i = 0; i < k; i++) {
+			len = snprintf(buf, sizeof(buf), "%d\n", sent + i + 1);
+			if (send(fd, buf, len, 0) == len)
+				continue;
+			if (errno != ECONNREFUSED)
+				die("send %s: %s", tgt.name, strerror(errno));
+			print_result(sport, "refused", (now() - t0) * 1000);
+			got++;
+		}
+		while (got < k) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			double deadline = t0 + o.wait;
+			ssize_t n;
+
+			if (poll(&p, 1, ms_left(deadline)) != 1)
+				break;
+			n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+			if (n < 0 && errno == ECONNREFUSED) {
+				print_result(sport, "refused", (now() - t0) * 1000);
+				got++;
+			} else if (n > 0) {
+				buf[n] = '\0';
+				buf[strcspn(buf, "\n ")] = '\0';
+				print_result(sport, buf, (now() - t0) * 1000);
+				got++;
+			}
+		}
+		for (; got < k; got++)
+			print_result(sport, "lost", o.wait * 1000);
+	}
+	close(fd);
+	return 0;
+}
+
 static void write_progress(long answered)
 {
 	char tmp[512], path[512];
@@ -996,6 +1051,10 @@ static void usage(void)
 	      "      one long-lived flow; stream: \"greet LINE\", then on file\n"
 	      "      PREFIX.N send msgN, print \"reply N LINE\"; UDP: a datagram per\n"
 	      "      interval, \"answer SEQ LINE\" / \"refused SEQ\". Ends on PREFIX.end.\n"
+	      "  dgrams [-c N] [-B BURST] [-s SPORT] [-w S] [-m] [-q] udp ADDR PORT\n"
+	      "      N datagrams from one connected socket, BURST at a time:\n"
+	      "      \"SPORT TAG\" per answer, \"SPORT lost\" per datagram without\n"
+	      "      one within S, \"SPORT refused\"; -q: the summary as for conns.\n"
 	      "  flow  -S STOP -R REPORT [-i S] [-w S] PROTO ADDR PORT\n"
 	      "      numbered lines to an echo server until STOP exists; JSON report.\n"
 	      "  tick  [-i S] PROTO ADDR PORT   a line per interval until killed\n"
@@ -1017,10 +1076,15 @@ int main(int argc, char **argv)
 	argc--;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt(argc, argv, "+b:c:C:ei:k:mn:pqr:R:s:S:t:w:")) != -1) {
+	while ((c = getopt(argc, argv, "+b:B:c:C:ei:k:mn:pqr:R:s:S:t:w:")) != -1) {
 		switch (c) {
 		case 'b':
 			o.bind = optarg;
+			break;
+		case 'B':
+			o.burst = atoi(optarg);
+			if (o.burst < 1)
+				usage();
 			break;
 		case 'c':
 			o.count = atoi(optarg);
@@ -1083,6 +1147,14 @@ int main(int argc, char **argv)
 		return cmd_ask();
 	if (!strcmp(mode, "conns")) {
 		c = tgt.type == SOCK_STREAM ? conns_stream() : conns_udp();
+		if (o.summary)
+			print_tally();
+		return c;
+	}
+	if (!strcmp(mode, "dgrams")) {
+		if (tgt.type != SOCK_DGRAM || tgt.proto != IPPROTO_UDP)
+			usage();
+		c = cmd_dgrams();
 		if (o.summary)
 			print_tally();
 		return c;

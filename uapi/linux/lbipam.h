@@ -146,6 +146,51 @@
  * the namespace goes: deleting the last service also lets its connections
  * drain (and costs new connections one table lookup meanwhile).
  *
+ * One-packet scheduling
+ * ---------------------
+ *
+ * Conntrack keys a flow by its original tuple: every datagram of a UDP
+ * client with a fixed source port belongs to one entry, which NAT binds to
+ * the backend of its first datagram. With LBIPAM_SVC_F_ONE_PACKET (UDP
+ * services only), each datagram is scheduled on its own instead, as
+ * follows.
+ *
+ * Each backend of a service has a conntrack zone id (1-65534), fixed
+ * while it stays in the service (a backend that leaves and comes back may
+ * get another); backends of different services share ids. The id of a
+ * backend that leaves may go to one added at the same time or later: until
+ * the leaving backend's entries are deleted (see Conntrack), a datagram
+ * for the new one that meets one of them follows it. Before conntrack
+ * sees a datagram to the service (priority NF_IP_PRI_RAW + 10, after the
+ * raw tables, in PRE_ROUTING and LOCAL_OUT), the module picks its backend
+ * as for a new connection, except that the scheduler's 5-tuple hash is not
+ * used: the pick is random, weighted (as LBIPAM_SCHED_RANDOM), honouring
+ * the source ranges, LBIPAM_SVC_F_LOCAL_ONLY and ClientIP affinity (which,
+ * while it holds, sends all the client's datagrams to its backend). The
+ * datagram is then tracked in the zone of that backend, for the original
+ * direction only (NF_CT_ZONE_DIR_ORIG): the entry of that zone for the
+ * client's tuple, or a new one, translated to that backend. Replies (the
+ * backend's tuple, in the default zone, as the zone does not apply to the
+ * reply direction) find that entry and are translated back from the
+ * service's address. A datagram that finds no usable backend is rejected
+ * or dropped as a new connection is (see Selection). A packet that already
+ * carries conntrack state before conntrack (a raw-table CT or NOTRACK
+ * rule, a packet looped back) is left alone.
+ *
+ * So a client tuple has at most one entry per backend at a time, never
+ * two with the same reply tuple: two datagrams in flight to one backend
+ * share its entry, and both replies come back. Entries expire as UDP
+ * entries do (conntrack's UDP timeouts); the memory of one client is
+ * bounded by the service's backend count. LBIPAM_STATS_A_CONNS counts
+ * datagrams scheduled, not entries. The zones are in conntrack's zone id
+ * space: a ruleset of the namespace that uses zones 1-65534 for its own
+ * purposes for traffic to the service's address would share them.
+ * Setting or clearing the flag deletes the service's conntrack entries
+ * (as for a deleted UDP service), so that no datagram meets an entry of
+ * the other kind. ICMP errors a client sends about a reply are not
+ * related to the entry (they name the default zone). Needs a kernel with
+ * CONFIG_NF_CONNTRACK_ZONES; without, the flag is refused (-EOPNOTSUPP).
+ *
  * Packets conntrack finds INVALID (an out-of-window TCP segment, a stray
  * RST) get no entry, and NAT leaves them alone: one of a translated
  * connection would leave the node untranslated, to the VIP or, a reply,
@@ -421,8 +466,16 @@ enum lbipam_svc_flags {
 	 * connections drain (UDP flows are expired either way).
 	 */
 	LBIPAM_SVC_F_EXPIRE_NODEST = 1 << 3,
+	/* One-packet scheduling (IPVS's --ops), UDP services only: every
+	 * datagram is scheduled on its own, also those of a client that
+	 * always sends from one source port (a DNS forwarder, a syslog
+	 * relay), which would otherwise be one flow bound to one backend.
+	 * Replies still come back translated. See "One-packet scheduling".
+	 * Refused (-EINVAL) for TCP and SCTP services.
+	 */
+	LBIPAM_SVC_F_ONE_PACKET	= 1 << 4,
 
-	__LBIPAM_SVC_F_ALL	= (1 << 4) - 1
+	__LBIPAM_SVC_F_ALL	= (1 << 5) - 1
 };
 
 enum lbipam_svc_attr {

@@ -106,7 +106,7 @@ _lbctl()
 	3:l2) [[ ${_lbctl_ops[1]} == add || ${_lbctl_ops[1]} == del ]] && words="dev" ;;
 	*:service)
 		[[ ${_lbctl_ops[1]} == add || ${_lbctl_ops[1]} == set ]] &&
-			words="sched affinity masquerade masq-local local-only expire-nodest source-range cluster-cidr" ;;
+			words="sched affinity masquerade masq-local local-only expire-nodest one-packet source-range cluster-cidr" ;;
 	*:backend)
 		((n >= 4)) && [[ ${_lbctl_ops[1]} == add || ${_lbctl_ops[1]} == set ]] &&
 			words="weight state local" ;;

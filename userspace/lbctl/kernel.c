@@ -20,7 +20,7 @@ static void service_usage(FILE *f)
 		"ADDRESS := { IPV4 | [IPV6] }   PORT := 1-65535   PROTO := { tcp | udp | sctp }\n"
 		"SVC_OPTS := [ sched { maglev | random } ] [ affinity SECONDS ] [ masquerade ]\n"
 		"            [ masq-local ] [ local-only ] [ expire-nodest ]\n"
-		"            [ source-range CIDR ]... [ cluster-cidr CIDR ]...\n");
+		"            [ one-packet ] [ source-range CIDR ]... [ cluster-cidr CIDR ]...\n");
 }
 
 static void backend_usage(FILE *f)
@@ -79,6 +79,21 @@ static int set_expire_nodest(void *obj, const char *val)
 {
 	(void)val;
 	((struct svc_target *)obj)->o->flags |= LBIPAM_SVC_F_EXPIRE_NODEST;
+	return 0;
+}
+
+/* The kernel refuses it too; saying so here names the word at fault. */
+static int set_one_packet(void *obj, const char *val)
+{
+	struct svc_target *t = obj;
+
+	(void)val;
+	if (t->key->proto != IPPROTO_UDP) {
+		lbctl_err("one-packet is for UDP services only, not %s",
+			  lb_proto_name(t->key->proto));
+		return -1;
+	}
+	t->o->flags |= LBIPAM_SVC_F_ONE_PACKET;
 	return 0;
 }
 
@@ -155,6 +170,7 @@ static const struct opt_word svc_words[] = {
 	{ "masq-local", false, set_masq_local },
 	{ "local-only", false, set_local_only },
 	{ "expire-nodest", false, set_expire_nodest },
+	{ "one-packet", false, set_one_packet },
 	{ "sched", true, set_sched },
 	{ "affinity", true, set_affinity },
 	{ "source-range", true, set_source_range },

@@ -30,6 +30,8 @@ static void service_opts(struct lbctl_out *p, const struct lb_svc_opts *o,
 		       o->flags & LBIPAM_SVC_F_LOCAL_ONLY);
 	lbctl_out_bool(p, "expire_nodest", text ? " expire-nodest" : NULL,
 		       o->flags & LBIPAM_SVC_F_EXPIRE_NODEST);
+	lbctl_out_bool(p, "one_packet", text ? " one-packet" : NULL,
+		       o->flags & LBIPAM_SVC_F_ONE_PACKET);
 	lbctl_out_open(p, "source_ranges", true);
 	for (i = 0; i < o->nranges; i++)
 		lbctl_out_str(p, "", text ? " source-range %s" : NULL,

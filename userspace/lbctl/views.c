@@ -332,6 +332,8 @@ static void describe_kernel(json_t *ksvcs)
 			printf(" masq-local");
 		if (flags & LBIPAM_SVC_F_EXPIRE_NODEST)
 			printf(" expire-nodest");
+		if (flags & LBIPAM_SVC_F_ONE_PACKET)
+			printf(" one-packet");
 		printf("\n");
 		if (!json_array_size(json_object_get(k, "backends")))
 			printf("    (no backends: new connections are refused)\n");

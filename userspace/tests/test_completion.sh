@@ -55,7 +55,7 @@ expect "ippools" get ip
 expect "services status" -o yaml get s
 expect "events" describe ev
 expect "maglev random" service add 10.0.0.1:80/tcp sched ""
-expect "sched affinity masquerade masq-local local-only expire-nodest source-range cluster-cidr" service add 10.0.0.1:80/tcp ""
+expect "sched affinity masquerade masq-local local-only expire-nodest one-packet source-range cluster-cidr" service add 10.0.0.1:80/tcp ""
 expect "active terminating maintenance" backend set 10.0.0.1:80/tcp 10.0.1.1:80 state ""
 expect "weight state local" backend add 10.0.0.1:80/tcp 10.0.1.1:80 ""
 expect "wide yaml json" get services -o ""

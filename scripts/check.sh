@@ -148,9 +148,10 @@ step dkms scripts/dkms-check.sh
 # build/kmod/<KV>/.
 DEBUG_TESTS=(dp_ipv6.sh dp_sctp.sh dp_maglev.sh dp_terminating.sh
 	dp_affinity.sh dp_reject.sh dp_source_range.sh dp_hairpin.sh
-	dp_masquerade.sh dp_local_only.sh dp_udp_flush.sh dp_monitor.sh
-	dp_replace.sh dp_stats.sh rb_batch.sh rb_limits.sh rb_fuzz.sh
-	rb_churn.sh rb_dump.sh rb_leak.sh rb_unload.sh module_unload.sh)
+	dp_masquerade.sh dp_local_only.sh dp_udp_flush.sh dp_one_packet.sh
+	dp_monitor.sh dp_replace.sh dp_stats.sh rb_batch.sh rb_limits.sh
+	rb_fuzz.sh rb_churn.sh rb_dump.sh rb_leak.sh rb_unload.sh
+	module_unload.sh)
 declare -A vm_kv=([vm-selftests-6.1]=$kv61 [vm-selftests-6.12]=$kv612
 	[vm-selftests-debug]=debug)
 declare -A vm_label=([vm-selftests-6.1]="vm-selftests $kv61"

@@ -7,6 +7,9 @@
 # 1000 idle services, so there is a table to tear down) and, from each
 # client, a TCP stream and a UDP flood through the VIP (ping-pong as fast
 # as the echo server answers), A also a TCP line every 100 ms.
+# B's and C's UDP services schedule every datagram on its own (one-packet:
+# a conntrack template per datagram, entries in a backend's zone), so that
+# deletion and unload also meet datagrams holding the module's templates.
 #
 # 1. `ip netns del` B's node while everything flows: A's and C's flows keep
 #    passing (B's die with its node).
@@ -42,15 +45,16 @@ awk 'BEGIN { for (i = 0; i < 1000; i++)
 	printf "service add 10.1.%d.%d:%d/%s\n", i / 250, i % 250, 80 + i % 3, (i % 2 ? "udp" : "tcp") }' \
 	>"$LB_TMP/idle.batch"
 
-# setup P: topology, echo server, services, flows.
+# setup P [UDP_OPTION...]: topology, echo server, services, flows.
 setup() {
 	local p=$1
+	shift
 	lb_topology "$p" 1 || return 1
 	rb_echo "$p-be1" "$BPORT" || return 1
 	lbctl -N "$p-node" -b - <<B || return 1
 service add $svc
 backend add $svc $BE1_IP:$BPORT
-service add $usvc
+service add $usvc $*
 backend add $usvc $BE1_IP:$BPORT
 B
 	lbctl -N "$p-node" -b "$LB_TMP/idle.batch"
@@ -58,8 +62,8 @@ B
 
 lb_dmesg_mark
 lb_check "set up A" setup "$a"
-lb_check "set up B" setup "$b"
-lb_check "set up C" setup "$c"
+lb_check "set up B (UDP one-packet)" setup "$b" one-packet
+lb_check "set up C (UDP one-packet)" setup "$c" one-packet
 for p in a b c; do
 	eval "ns=\$$p"
 	rb_flow "${p}_stream" "$ns-client" tcp "$VIP" "$VPORT" 0

@@ -83,14 +83,20 @@ ct_flow_gone() {
 	return 1
 }
 
+# one_backend NAME: 20 datagrams from one port, all to one backend.
+one_backend() {
+	local out
+
+	out=$(dgrams "$LB_CLIENT" "$VIP" 20)
+	if [[ $out =~ ^be[12]\ 20$ ]]; then
+		lb_ok "$1"
+	else
+		lb_not_ok "$1" "want: 'be1 20' or 'be2 20'" "got: '$out'"
+	fi
+}
+
 # (a) One flow, one backend.
-out=$(dgrams "$LB_CLIENT" "$VIP" 20)
-if [[ $out =~ ^be[12]\ 20$ ]]; then
-	lb_ok "(a) without one-packet, 20 datagrams from one port reach one backend"
-else
-	lb_not_ok "(a) without one-packet, 20 datagrams from one port reach one backend" \
-		"want: 'be1 20' or 'be2 20'" "got: '$out'"
-fi
+one_backend "(a) without one-packet, 20 datagrams from one port reach one backend"
 out=$(ct_flow)
 lb_expect_eq "(a) ... through one conntrack entry of the default zone" \
 	"1 0" "$(grep -c . <<<"$out") $(grep -c zone <<<"$out")"
@@ -151,13 +157,7 @@ lb_expect_eq "(d) nothing changed: the TCP service has no one-packet, no SCTP se
 # (e) Clearing the flag: one flow, one backend again.
 lb_cfg "service set $svc (one-packet cleared)" lbctl -N "$LB_NODE" service set "$svc"
 lb_check "(e) clearing the flag deleted the flow's entries" ct_flow_gone
-out=$(dgrams "$LB_CLIENT" "$VIP" 20)
-if [[ $out =~ ^be[12]\ 20$ ]]; then
-	lb_ok "(e) without one-packet again, 20 datagrams reach one backend"
-else
-	lb_not_ok "(e) without one-packet again, 20 datagrams reach one backend" \
-		"want: 'be1 20' or 'be2 20'" "got: '$out'"
-fi
+one_backend "(e) without one-packet again, 20 datagrams reach one backend"
 out=$(ct_flow | grep -c .)
 lb_expect_eq "(e) ... through one conntrack entry" 1 "$out"
 out=$(ct_flow | grep -c zone)

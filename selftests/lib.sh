@@ -316,6 +316,18 @@ lb_require_module() {
 	fi
 }
 
+# lb_size FULL DEBUG: how many objects a scale test makes: FULL, or DEBUG on
+# the debug kernel (scripts/debug-kernel.sh). KASAN, lockdep and kmemleak
+# make the module's paths 3-10 times slower there under emulation, and they
+# judge each path as it runs, whatever the count; the counts themselves
+# are tested on Debian's kernels.
+lb_size() {
+	case $(uname -r) in
+	*-lbipam-debug) echo "$2" ;;
+	*) echo "$1" ;;
+	esac
+}
+
 # Tests that unload the module may run only in the throw-away test VM.
 # Anywhere else (a developer's host, a kind node) other users may depend on
 # the loaded module, so this is a foreign-machine skip, never a failure.

@@ -6,10 +6,10 @@
 # A long-lived TCP connection exchanging a line every 100 ms and a UDP flow
 # (a datagram every 100 ms) run from the client through VIP:80 to an echo
 # server on be1. Meanwhile, in the same node netns, batches add and delete
-# 10,000 other services in a loop: TCP and UDP on the flows' own VIP (ports
-# 1000-5999, so they sit right next to the flows' keys in every table, and
-# every UDP add and delete walks conntrack for its VIP:port), every 10th
-# with two backends.
+# 10,000 other services (2,000 on the debug kernel: lb_size) in a loop: TCP
+# and UDP on the flows' own VIP (ports from 1000, so they sit right next to
+# the flows' keys in every table, and every UDP add and delete walks
+# conntrack for its VIP:port), every 10th with two backends.
 #
 # Checks: every batch succeeds; the TCP connection is never broken and
 # every line is echoed (it "keeps answering throughout"); the UDP flow loses
@@ -34,17 +34,19 @@ lb_plan 15
 ROUNDS=${RB_CHURN_ROUNDS:-3}
 # Bound for the whole churn loop (seconds): an emulated VM is slow.
 MAXSECS=${RB_CHURN_SECONDS:-100}
+# Churn services per batch, half TCP and half UDP.
+C=$(lb_size 10000 2000)
 p=$LB_RUN-ch
 node=$p-node
 svc=$VIP:$VPORT/tcp
 usvc=$VIP:$VPORT/udp
 
-# The 10k churn services and their removal, as batch files.
+# The C churn services and their removal, as batch files.
 make_batches() {
 	awk -v vip="$VIP" -v be="$BE1_IP" -v add="$LB_TMP/add.batch" \
-		-v del="$LB_TMP/del.batch" 'BEGIN {
+		-v del="$LB_TMP/del.batch" -v c="$C" 'BEGIN {
 		n = 0
-		for (port = 1000; port < 6000; port++) {
+		for (port = 1000; port < 1000 + c / 2; port++) {
 			for (k = 0; k < 2; k++) {
 				s = vip ":" port "/" (k ? "udp" : "tcp")
 				print "service add " s > add
@@ -54,7 +56,7 @@ make_batches() {
 			}
 		}
 	}'
-	[ "$(grep -c '^service add' "$LB_TMP/add.batch")" -eq 10000 ]
+	[ "$(grep -c '^service add' "$LB_TMP/add.batch")" -eq "$C" ]
 }
 
 configure() {
@@ -68,7 +70,7 @@ lb_dmesg_mark
 lb_check "build topology" lb_topology "$p" 1
 lb_check "echo server in be1" rb_echo "$p-be1" "$BPORT"
 lb_check "configure $svc and $usvc" configure
-lb_check "write the churn batches (10000 services)" make_batches
+lb_check "write the churn batches ($C services)" make_batches
 
 rb_flow tcp "$p-client" tcp "$VIP" "$VPORT" 0.1
 rb_flow udp "$p-client" udp "$VIP" "$VPORT" 0.1
@@ -83,9 +85,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		churn_err="round $r add: $out"
 		break
 	fi
-	# Half-time check of the flows, with all 10k churn services present.
+	# Half-time check of the flows, with all the churn services present.
 	if [ "$r" -eq 1 ]; then
-		lb_check "the flows pass while the 10000 churn services exist" rb_growing tcp udp
+		lb_check "the flows pass while the $C churn services exist" rb_growing tcp udp
 	fi
 	if ! out=$(lbctl -N "$node" -b "$LB_TMP/del.batch" 2>&1); then
 		churn_err="round $r del: $out"
@@ -99,10 +101,10 @@ done
 ms=$(($(lb_now_ms) - t0))
 if [ "$done_rounds" -lt 1 ]; then
 	# The half-time point was never reached.
-	lb_not_ok "the flows pass while the 10000 churn services exist" "no round completed"
+	lb_not_ok "the flows pass while the $C churn services exist" "no round completed"
 fi
 lb_result "$([ -z "$churn_err" ] && [ "$done_rounds" -ge 1 ]; echo $?)" \
-	"churn: $done_rounds rounds of add+del of 10000 services, every batch succeeded" \
+	"churn: $done_rounds rounds of add+del of $C services, every batch succeeded" \
 	"$churn_err"
 lb_diag "churn: $done_rounds rounds (20000 service changes each) in $(rb_secs "$ms") s"
 lb_check "the flows still pass after the churn" rb_growing tcp udp

@@ -122,9 +122,6 @@ step build-module-W1 make -s module-check KV="$kv61"
 step build-module-W1-6.12 make -s module-check KV="$kv612"
 step build-userspace make -s userspace
 
-# Everything the VM suites share is built before any starts, so that the
-# runs only read the checkout; each kernel's module is built in its own
-# build/kmod/<KV>/.
 # The debug kernel's tests. Each runs 3-4 times as long as on Debian's
 # kernels (KASAN, lockdep and kmemleak under emulation), and the whole
 # data-plane and robustness groups (DEBUG_TESTS_ALL, 23 tests) took 1484 s
@@ -185,6 +182,9 @@ debug_chain() {
 	vm_suite vm-selftests-debug 5
 }
 declare -A vm_pid=() vm_rc=()
+# Everything the VM suites share is built before any starts, so that the
+# runs only read the checkout; each kernel's module is built in its own
+# build/kmod/<KV>/.
 if { ((${#vm_steps[@]})) || want kind-node || want deb; } &&
 	! make -s userspace kselftest >"$log/vm-prepare.log" 2>&1; then
 	vm_prepare_failed=1

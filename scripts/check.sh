@@ -5,11 +5,13 @@
 #
 # Usage: scripts/check.sh [STEP...]   only the named steps (default: all)
 #        scripts/check.sh --list      the steps, in the order they run
-# The VM suites run at once: Debian's 6.12, 6.1 (as the kind node's host),
-# the packages' VM, and the debug kernel (KASAN, lockdep, kmemleak...; built
-# once per machine by the debug-kernel step, then cached), which runs the
-# groups that exercise the module's locking and memory (DEBUG_TESTS below)
-# and starts first, beside the host's tests.
+# The VM suites run at once: Debian's 6.12; 6.1, as the kind node's host
+# (the functional group and the walk-through) and in a plain VM (the
+# VM-only groups); the packages' VM; and the debug kernel (KASAN, lockdep,
+# kmemleak...; built once per machine by the debug-kernel step, then
+# cached), which runs the groups that exercise the module's locking and
+# memory (DEBUG_TESTS below) and starts first, beside the host's tests,
+# followed by 6.1's VM-only groups.
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -144,7 +146,7 @@ if [[ "${LBIPAM_DEBUG_TESTS:-}" == all ]]; then
 	DEBUG_TESTS=("${DEBUG_TESTS_ALL[@]}")
 fi
 declare -A vm_kv=([vm-selftests-6.1]=$kv61 [vm-selftests-6.12]=$kv612
-	[vm-selftests-debug]=debug)
+	[vm-selftests-debug]=debug [vm-only-6.1]=$kv61)
 declare -A vm_label=([vm-selftests-6.1]="vm-selftests $kv61"
 	[vm-selftests-6.12]="vm-selftests $kv612"
 	[vm-selftests-debug]="vm-selftests debug (KASAN, lockdep)")
@@ -152,16 +154,24 @@ vm_steps=()
 for name in vm-selftests-6.1 vm-selftests-6.12 vm-selftests-debug; do
 	want "$name" && vm_steps+=("$name")
 done
-# vm_suite NAME [NICE]: one suite; its time in $log/NAME.secs.
-vm_suite() {
-	local name=$1 start=$SECONDS rc args=(KV="${vm_kv[$1]}")
-	if [[ "$name" == vm-selftests-debug ]]; then
-		args+=(T="${DEBUG_TESTS[*]}" VM_TIMEOUT=5400)
-	fi
-	nice -n "${2:-0}" make -s vm-test "${args[@]}" >"$log/$name.log" 2>&1
+# timed NAME NICE COMMAND...: COMMAND's output in $log/NAME.log, its
+# time in $log/NAME.secs (for the steps that run in the background).
+timed() {
+	local name=$1 nice=$2 start=$SECONDS rc
+	shift 2
+	nice -n "$nice" "$@" >"$log/$name.log" 2>&1
 	rc=$?
 	echo $((SECONDS - start)) >"$log/$name.secs"
 	return $rc
+}
+# vm_suite NAME [NICE]: one suite.
+vm_suite() {
+	local name=$1 args=(KV="${vm_kv[$1]}")
+	case $name in
+	vm-selftests-debug) args+=(T="${DEBUG_TESTS[*]}" VM_TIMEOUT=5400) ;;
+	vm-only-6.1) args+=(T="$(make -s -C selftests list-vm-only)") ;;
+	esac
+	timed "$name" "${2:-0}" make -s vm-test "${args[@]}"
 }
 # debug_chain: the debug kernel (cached under /var/cache/lbipam: seconds
 # once built; the first build runs under nice 10), then its suite. The
@@ -181,6 +191,21 @@ debug_chain() {
 	fi
 	vm_suite vm-selftests-debug 5
 }
+# first_chain: in the background from the start, at nice 5: the debug
+# chain, then 6.1's VM-only groups (cluster and robustness: they take the
+# module away and cannot run in a kind node) in a plain 6.1 VM, which
+# keeps the kind VM's share of the 6.1 suite to the functional group and
+# the walk-through. Verdicts in $log/NAME.rc.
+first_chain() {
+	if want debug-kernel || want vm-selftests-debug; then
+		debug_chain
+		echo $? >"$log/vm-selftests-debug.rc"
+	fi
+	if want vm-selftests-6.1; then
+		vm_suite vm-only-6.1 5
+		echo $? >"$log/vm-only-6.1.rc"
+	fi
+}
 declare -A vm_pid=() vm_rc=()
 # Everything the VM suites share is built before any starts, so that the
 # runs only read the checkout; each kernel's module is built in its own
@@ -194,11 +219,11 @@ if { ((${#vm_steps[@]})) || want kind-node || want deb; } &&
 		vm_rc[$name]=2
 	done
 	step debug-kernel make -s debug-kernel
-elif want debug-kernel || want vm-selftests-debug; then
+elif want debug-kernel || want vm-selftests-debug || want vm-selftests-6.1; then
 	# The debug kernel's run starts first, at nice 5, on the core the
 	# host's steps below leave idle most of their time.
-	debug_chain &
-	debug_pid=$!
+	first_chain &
+	first_pid=$!
 fi
 
 step install-destdir scripts/install-check.sh
@@ -207,15 +232,11 @@ step dkms scripts/dkms-check.sh
 # it runs beside the debug kernel's alone.
 tap cluster make -s cluster-check
 # 6.1 is the kind host: its VM runs the functional group inside a kind
-# node container, the walk-through across two nodes, then the VM-only
-# groups on the VM itself -- the whole suite on 6.1, each test once, and
-# one VM fewer on two cores than a separate 6.1 suite. It is the longest
-# of the rest and starts next, at nice 5 beside the host's tests.
+# node container and the walk-through across two nodes; with the VM-only
+# groups (first_chain) that is the whole suite on 6.1, each test once.
+# It starts next, at nice 5 beside the host's tests.
 if [[ -z "${vm_prepare_failed:-}" ]] && { want kind-node || want vm-selftests-6.1; }; then
-	kind_args=()
-	want vm-selftests-6.1 && kind_args=(walk vm-group)
-	kind_start=$SECONDS
-	nice -n 5 scripts/kind-node.sh "${kind_args[@]}" >"$log/kind-node.log" 2>&1 &
+	timed kind-node 5 scripts/kind-node.sh &
 	kind_pid=$!
 fi
 bg_step checkpatch-strict make -s style
@@ -238,20 +259,20 @@ if [[ -z "${vm_prepare_failed:-}" ]]; then
 	# after the host's steps that build in it), then apt-get install and
 	# DKMS in a VM of their own.
 	if want deb; then
-		deb_start=$SECONDS
-		scripts/deb-check.sh >"$log/deb.log" 2>&1 &
+		timed deb 0 scripts/deb-check.sh &
 		deb_pid=$!
 	fi
 fi
 
-if [[ -n "${debug_pid:-}" ]]; then
-	wait "$debug_pid"
-	debug_rc=$?
+if [[ -n "${first_pid:-}" ]]; then
+	wait "$first_pid"
 	if [[ -s $log/debug-kernel.rc ]]; then
 		read -r dk_rc dk_secs <"$log/debug-kernel.rc"
 		verdict debug-kernel "$dk_rc" $((SECONDS - dk_secs))
 	fi
-	want vm-selftests-debug && vm_rc[vm-selftests-debug]=$debug_rc
+	if want vm-selftests-debug; then
+		vm_rc[vm-selftests-debug]=$(cat "$log/vm-selftests-debug.rc" 2>/dev/null || echo 2)
+	fi
 fi
 for name in "${vm_steps[@]}"; do
 	[[ -n "${vm_pid[$name]:-}" ]] || continue
@@ -261,22 +282,25 @@ done
 if [[ -n "${kind_pid:-}" ]]; then
 	wait "$kind_pid"
 	kind_rc=$?
-	kind_secs=$((SECONDS - kind_start))
+	kind_secs=$(cat "$log/kind-node.secs")
 fi
-# The 6.1 suite's parts as kind-node-vm.sh kept them; without them (the
-# setup failed) the whole log, whose "not ok" says why.
+# The 6.1 suite's parts: the functional group as kind-node-vm.sh kept it
+# (without it, the setup failed: the whole log, whose "not ok" says why),
+# then the VM-only groups.
 kind_results=build/kind/results
 if want vm-selftests-6.1 && [[ -n "${kind_pid:-}" ]]; then
-	if [[ -s $kind_results/functional.rc && -s $kind_results/vm-group.rc ]]; then
-		cat "$kind_results/functional.tap" "$kind_results/vm-group.tap" \
-			>"$log/vm-selftests-6.1.log"
-		vm_rc[vm-selftests-6.1]=$(($(cat "$kind_results/functional.rc") +
-			$(cat "$kind_results/vm-group.rc")))
+	if [[ -s $kind_results/functional.rc ]]; then
+		cp "$kind_results/functional.tap" "$log/vm-selftests-6.1.log"
+		k_rc=$(cat "$kind_results/functional.rc")
 	else
 		cp "$log/kind-node.log" "$log/vm-selftests-6.1.log"
-		vm_rc[vm-selftests-6.1]=$((kind_rc ? kind_rc : 1))
+		k_rc=$((kind_rc ? kind_rc : 1))
 	fi
-	echo "$kind_secs" >"$log/vm-selftests-6.1.secs"
+	cat "$log/vm-only-6.1.log" >>"$log/vm-selftests-6.1.log"
+	v_rc=$(cat "$log/vm-only-6.1.rc" 2>/dev/null || echo 2)
+	vm_rc[vm-selftests-6.1]=$((k_rc + v_rc))
+	echo "kind VM $kind_secs s + VM-only groups $(cat "$log/vm-only-6.1.secs")" \
+		>"$log/vm-selftests-6.1.secs"
 fi
 for name in "${vm_steps[@]}"; do
 	count "$name" "${vm_label[$name]}" "${vm_rc[$name]}" "$(cat "$log/$name.secs")"
@@ -301,7 +325,7 @@ fi
 if [[ -n "${deb_pid:-}" ]]; then
 	wait "$deb_pid"
 	deb_rc=$?
-	count deb deb "$deb_rc" $((SECONDS - deb_start))
+	count deb deb "$deb_rc" "$(cat "$log/deb.secs")"
 elif want deb && [[ -n "${vm_prepare_failed:-}" ]]; then
 	cp "$log/vm-prepare.log" "$log/deb.log"
 	count deb deb 2 0

@@ -3,17 +3,18 @@
 # and the installed selftests' functional group run in a node container.
 #
 # Usage (run by scripts/kind-node.sh through scripts/vm-run.sh, as root):
-#   scripts/kind-node-vm.sh IMAGE.tar KSELFTEST.tar.gz [COLLECTION:TEST...]
-#   "walk" among the TESTs adds the walk-through, "vm-group" the VM-only
-#   groups (cluster and robustness) run afterwards in the VM itself, with
-#   the nodes and dockerd stopped: together with the node's functional group
-#   that is the whole suite on this kernel, each test run once.
+#   scripts/kind-node-vm.sh --import IMAGE.tar
+#       on a fresh ext4 disk (/dev/vda): docker's data root with IMAGE.tar
+#       imported as lbipam/kind-node:latest, which kind-node.sh then caches
+#   scripts/kind-node-vm.sh KSELFTEST.tar.gz [COLLECTION:TEST...]
+#       on that disk (as a snapshot): the tests; "walk" among the TESTs adds
+#       the walk-through
 # Each part's TAP and status (0 = passed) are also kept in
-# build/kind/results/ (functional, walk, vm-group; .tap and .rc) for
-# scripts/check.sh to count.
+# build/kind/results/ (functional, walk; .tap and .rc) for scripts/check.sh
+# to count.
 #
-# The VM is the "host" of a kind cluster: the module is installed on it
-# through DKMS and loaded there; the node containers share its kernel, each
+# The VM is the "host" of a kind cluster: the module DKMS installed for its
+# kernel is loaded there; the node containers share its kernel, each
 # with its own network namespace. The nodes are started with kind's own
 # `docker run` flags on a user-defined bridge network "kind" (IPv4 + IPv6)
 # from an image with only kind's packages, so the tests see what they would
@@ -27,44 +28,52 @@ top=$(cd "$here/.." && pwd)
 say() { echo "# kind-node: $*"; }
 die() { echo "not ok 1 kind-node setup: $*"; exit 1; }
 
-(($# >= 2)) || { echo "usage: $0 IMAGE.tar KSELFTEST.tar.gz [TEST...]" >&2; exit 2; }
-image_tar=$1 ksft_tgz=$2
-shift 2
+usage() {
+	echo "usage: $0 --import IMAGE.tar | $0 KSELFTEST.tar.gz [TEST...]" >&2
+	exit 2
+}
+import_tar=""
+if [[ "${1:-}" == --import ]]; then
+	(($# == 2)) || usage
+	import_tar=$2
+else
+	(($# >= 1)) || usage
+	ksft_tgz=$1
+	shift
+fi
 # /usr/local/bin may hold another docker client; use Debian's.
 docker=/usr/bin/docker
 nodes=(kind-control-plane kind-worker)
-kv=$(uname -r)
 t0=$SECONDS
 lap() { say "$1 ($((SECONDS - t0)) s since start)"; }
 
-# Scratch for DKMS and docker's data: the VM's root is read-only 9p.
+# Scratch: the VM's root is read-only 9p. docker's data root is the disk
+# (ext4), with the node image already in it: importing the 235 MB image
+# under TCG took 75-130 s a run, so kind-node.sh does it once per machine.
 scratch=/tmp/lbipam-kind
 mkdir -p "$scratch"
-mount -t tmpfs -o size=85% tmpfs "$scratch"
+mount -t tmpfs -o size=50% tmpfs "$scratch"
+mkdir -p "$scratch/docker" "$scratch/exec"
+modprobe -a virtio_blk ext4 || die "modprobe virtio_blk ext4 failed"
+for ((i = 0; i < 50; i++)); do
+	[[ -b /dev/vda ]] && break
+	sleep 0.1
+done
+mount -t ext4 /dev/vda "$scratch/docker" || die "cannot mount docker's disk /dev/vda"
 
-# --- the module, through DKMS, as a user installs it on the kind host ---
-# scripts/kind-node.sh ran `dkms add` + `dkms build` on the build host
-# against this kernel's headers (compiling under TCG takes many minutes);
-# here `dkms install` installs that build into this kernel's module tree,
-# and modprobe loads it, as on a user's machine.
-ver=$(cat "$top/VERSION")
-dk=$top/build/kind/dkms
-[[ -d "$dk/tree/lbipam/$ver/$kv" ]] || die "no DKMS build for $kv in $dk (run scripts/kind-node.sh)"
-cp -a "$dk/tree" "$scratch/dkms"
-if ! dkms install -m lbipam -v "$ver" -k "$kv" --sourcetree "$dk/src/usr/src" \
-	--dkmstree "$scratch/dkms" >"$scratch/dkms.log" 2>&1; then
-	sed 's/^/#   /' "$scratch/dkms.log"
-	die "dkms install failed"
+if [[ -z "$import_tar" ]]; then
+	# --- the module DKMS installed (scripts/kind-node.sh: dkms add, build
+	# and install on the build host, for this kernel), loaded as on a
+	# kind host ---
+	modprobe lbipam || die "modprobe lbipam failed"
+	lap "modprobe lbipam: $(modinfo -F filename lbipam)"
 fi
-modprobe lbipam || die "modprobe lbipam failed after dkms install"
-lap "dkms install + modprobe lbipam: $(modinfo -F filename lbipam)"
 
 # --- Debian's dockerd (measured recipe: vm-harness-notes.md) ---
 modprobe -a overlay br_netfilter veth bridge
 mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
 mount -t tmpfs tmpfs /etc/docker 2>/dev/null ||
 	{ mkdir -p "$scratch/etc" && mount --bind "$scratch/etc" /etc/docker; }
-mkdir -p "$scratch/docker" "$scratch/exec"
 dockerd --data-root "$scratch/docker" --exec-root "$scratch/exec" \
 	--pidfile "$scratch/exec/dockerd.pid" >"$scratch/dockerd.log" 2>&1 &
 for ((i = 0; i < 300; i++)); do
@@ -74,9 +83,28 @@ done
 "$docker" info >/dev/null 2>&1 || { tail -n 30 "$scratch/dockerd.log"; die "dockerd did not come up"; }
 lap "dockerd up: $("$docker" info -f '{{.ServerVersion}} {{.Driver}} cgroup v{{.CgroupVersion}}')"
 
-"$docker" import "$image_tar" lbipam/kind-node:latest >/dev/null ||
-	die "docker import $image_tar failed"
-lap "node image imported"
+# stop_dockerd: dockerd gone, so that its data root is complete on disk.
+stop_dockerd() {
+	local dpid i
+	dpid=$(cat "$scratch/exec/dockerd.pid" 2>/dev/null) || return 0
+	kill "$dpid" 2>/dev/null || return 0
+	for ((i = 0; i < 60; i++)); do
+		kill -0 "$dpid" 2>/dev/null || return 0
+		sleep 1
+	done
+	return 1
+}
+
+if [[ -n "$import_tar" ]]; then
+	"$docker" import "$import_tar" lbipam/kind-node:latest >/dev/null ||
+		die "docker import $import_tar failed"
+	lap "node image imported"
+	stop_dockerd || die "dockerd did not stop"
+	umount "$scratch/docker" || die "cannot unmount docker's disk"
+	exit 0
+fi
+"$docker" image inspect lbipam/kind-node:latest >/dev/null 2>&1 ||
+	die "docker's disk lacks the image lbipam/kind-node:latest"
 
 # kind's network: a user-defined bridge, IPv6 too (kind's default ULA).
 "$docker" network create -d bridge --ipv6 --subnet fc00:f853:ccd:e793::/64 \
@@ -111,15 +139,14 @@ for t in socat make gcc nft; do
 done
 
 # "walk" among the TESTs: the walk-through too (it runs by itself when no
-# TEST is named); "vm-group": the VM-only groups after it.
-do_walk=1 do_vm_group=0
+# TEST is named).
+do_walk=1
 if (($#)); then
 	do_walk=0
 	tests=()
 	for t in "$@"; do
 		case $t in
 		walk) do_walk=1 ;;
-		vm-group) do_vm_group=1 ;;
 		*) tests+=("$t") ;;
 		esac
 	done
@@ -163,27 +190,4 @@ if ((do_walk)); then
 fi
 echo "$closing"
 
-# The VM-only groups, from the source tree as `make vm-test` runs them, on
-# the DKMS-installed module: the nodes and dockerd go first, since
-# module_unload and rb_unload take the module away under them.
-vm_ok=0
-if ((do_vm_group)); then
-	"$docker" rm -f "${nodes[@]}" >/dev/null 2>&1 || true
-	dpid=$(cat "$scratch/exec/dockerd.pid" 2>/dev/null || true)
-	if [[ -n "$dpid" ]]; then
-		kill "$dpid" 2>/dev/null || true
-		for ((i = 0; i < 60; i++)); do
-			kill -0 "$dpid" 2>/dev/null || break
-			sleep 1
-		done
-	fi
-	lap "nodes and dockerd stopped; the VM-only groups"
-	vm_tests=$(make -s -C "$top/selftests" list-vm-only)
-	LBIPAM_REQUIRE_MODULE=1 LBIPAM_LBCTL=$top/userspace/lbctl/lbctl \
-		make -s -C "$top/selftests" run_tests TEST_PROGS="$vm_tests" 2>&1 |
-		tee "$results/vm-group.tap" || vm_ok=1
-	grep -Eq '^not ok [0-9]+ ' "$results/vm-group.tap" && vm_ok=1
-	echo "$vm_ok" >"$results/vm-group.rc"
-	lap "VM-only groups done"
-fi
-((group_ok == 0 && walk_ok == 0 && vm_ok == 0))
+((group_ok == 0 && walk_ok == 0))

@@ -3,13 +3,16 @@
 # and run one command in it as root, in the caller's current directory.
 #
 # Usage: scripts/vm-run.sh [--kernel KERNEL] [--timeout SECS]
-#                          [--module PATH.ko]... [--keep] -- COMMAND [ARGS...]
+#                          [--module PATH.ko]... [--disk FILE [--snapshot]]
+#                          [--keep] -- COMMAND [ARGS...]
 #
 # KERNEL: a Debian kernel series (6.1, the default (scripts/kver.sh), or
 # 6.12: the newest installed headers' release), a release
 # (6.12.117+deb12-amd64), or "debug"
 # for the debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, kmemleak...,
 # built on first use). A --module must be built for that kernel.
+# --disk: a raw disk image, the guest's /dev/vda (virtio_blk); the guest's
+# writes go to FILE, or with --snapshot to a scratch copy qemu drops at exit.
 #
 # Output of COMMAND streams to stdout live (via the serial console). The exit
 # status comes back through a writable 9p share, never from the console:
@@ -55,6 +58,7 @@ timeout_s=600
 keep=${LBIPAM_VM_KEEP:-0}
 kernel=""
 modules=()
+disk="" snapshot=""
 while (($#)); do
 	case $1 in
 	--kernel)
@@ -86,6 +90,15 @@ while (($#)); do
 		modules+=("${1#*=}")
 		shift
 		;;
+	--disk)
+		[[ $# -ge 2 && -n "$2" ]] || usage
+		disk=$2
+		shift 2
+		;;
+	--snapshot)
+		snapshot=,snapshot=on
+		shift
+		;;
 	--keep)
 		keep=1
 		shift
@@ -103,6 +116,8 @@ done
 for m in "${modules[@]}"; do
 	[[ -f "$m" ]] || { say "module $m not found"; exit 2; }
 done
+[[ -z "$disk" || -f "$disk" ]] || { say "disk $disk not found"; exit 2; }
+[[ -z "$snapshot" || -n "$disk" ]] || { say "--snapshot needs a --disk"; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || { say "qemu-system-x86_64 missing (run scripts/deps.sh)"; exit 2; }
 
 img=$("$here/vm-image.sh" "$kernel")
@@ -214,6 +229,11 @@ mapfile -d '' -t fs_args < <(
 	virtfs results "$run" rw
 	virtfs repo "$share" rw
 )
+# cache=unsafe: qemu ignores the guest's flushes; what the guest wrote is
+# in FILE once qemu has exited, which is all a test VM's disk needs.
+if [[ -n "$disk" ]]; then
+	fs_args+=(-drive "file=$(qpath "$disk"),format=raw,if=virtio,cache=unsafe$snapshot")
+fi
 
 # Any kernel warning or oops panics the guest, and a panic ends qemu
 # (-no-reboot): no status file then. loglevel=5 shows warnings on the console.

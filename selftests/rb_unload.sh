@@ -90,6 +90,10 @@ lb_check "no kernel warnings after rmmod" rb_dmesg_clean
 # NAT bindings still in conntrack, go on). Just stop them.
 rb_flows_stop a_stream a_flood a_slow b_stream b_flood c_stream c_flood
 lb_diag "A's slow TCP flow: $(cat "$LB_TMP/a_slow.json" 2>/dev/null)"
+for f in a_stream a_flood c_stream c_flood; do
+	rb_answers n "$f"
+	lb_diag "$f: $n answers"
+done
 
 # --- 3. load again ---
 lb_check "modprobe lbipam again" modprobe lbipam

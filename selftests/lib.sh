@@ -204,12 +204,21 @@ lb_expect_refused() {
 # lb_timed CMD...: run CMD, its output (stdout and stderr) in LB_OUT, its
 # exit status in LB_RC, the milliseconds it took in LB_MS.
 lb_timed() {
-	local t0
+	lb_timed_to "$_lb_tmp/timed" "$@"
+	LB_OUT=$(cat "$_lb_tmp/timed")
+}
+
+# lb_timed_to FILE CMD...: lb_timed with the output left in FILE (LB_OUT
+# unset): for outputs of megabytes, which a shell variable takes seconds
+# to hold in an emulated VM.
+lb_timed_to() {
+	local f=$1 t0
+	shift
+	unset LB_OUT
 	t0=$(lb_now_ms)
-	"$@" >"$_lb_tmp/timed" 2>&1
+	"$@" >"$f" 2>&1
 	LB_RC=$?
 	LB_MS=$(($(lb_now_ms) - t0))
-	LB_OUT=$(cat "$_lb_tmp/timed")
 }
 
 # lb_cfg DESC CMD...: a configuration step. Per the lbctl contract add/del

@@ -108,8 +108,7 @@ lb_timed lbctl -N "$ns" -b "$stable"
 lb_result "$LB_RC" "lbctl -b loads $N services" "exit $LB_RC" "$LB_OUT"
 lb_diag "loaded $N services in $(secs "$LB_MS") s"
 
-lb_timed lbctl -N "$ns" -j service list
-printf '%s\n' "$LB_OUT" >"$LB_TMP/list.json"
+lb_timed_to "$LB_TMP/list.json" lbctl -N "$ns" -j service list
 lb_result "$LB_RC" "lbctl -j service list of $N services" "exit $LB_RC" \
 	"$(head -c 500 "$LB_TMP/list.json")"
 lb_diag "listed $N services in $(secs "$LB_MS") s"
@@ -156,8 +155,7 @@ pid=$LB_PID
 list_quiet() {
 	lbctl -N "$ns" -j service list 2>"$LB_TMP/list2.err"
 }
-lb_timed list_quiet
-printf '%s\n' "$LB_OUT" >"$LB_TMP/list2.json"
+lb_timed_to "$LB_TMP/list2.json" list_quiet
 if [ -s "$LB_TMP/list2.err" ]; then
 	lb_diag "lbctl said: $(cat "$LB_TMP/list2.err")"
 fi

@@ -162,7 +162,7 @@ if (($#)); then
 fi
 lap "running run_kselftest.sh ${sel[*]} in $node"
 out=$scratch/ksft.out
-"$docker" exec -e LBIPAM_REQUIRE_MODULE=1 "$node" \
+"$docker" exec -e LBIPAM_REQUIRE_MODULE=1 -e LBIPAM_SCALE="${LBIPAM_SCALE:-}" "$node" \
 	/root/kselftest/run_kselftest.sh "${sel[@]}" 2>&1 | tee "$out"
 lap "run_kselftest.sh done"
 

@@ -106,7 +106,7 @@ fi
 lb_result "$([ -z "$churn_err" ] && [ "$done_rounds" -ge 1 ]; echo $?)" \
 	"churn: $done_rounds rounds of add+del of $C services, every batch succeeded" \
 	"$churn_err"
-lb_diag "churn: $done_rounds rounds (20000 service changes each) in $(rb_secs "$ms") s"
+lb_diag "churn: $done_rounds rounds ($((2 * C)) service changes each) in $(rb_secs "$ms") s"
 lb_check "the flows still pass after the churn" rb_growing tcp udp
 
 rb_flows_stop tcp udp

@@ -39,7 +39,7 @@ rb_flow() {
 # only: it is polled beside floods, where every fork waits its turn.
 rb_answers() {
 	local _v=0
-	read -r _v <"$LB_TMP/$2.json.progress" 2>/dev/null
+	read -r _v 2>/dev/null <"$LB_TMP/$2.json.progress"
 	printf -v "$1" '%d' "${_v:-0}"
 }
 

@@ -90,18 +90,20 @@ static void source_ranges(const struct lb_kservice *s, int family,
 
 		if (r->ip.family != family)
 			continue;
-		if (o->nranges == LBIPAM_MAX_SOURCE_RANGES) {
+		struct lb_cidr c = { .family = family, .plen = r->plen };
+		int err;
+
+		memcpy(&c.addr, &r->ip.v6, family == AF_INET ? 4 : 16);
+		err = lb_cidr_set_add(&o->ranges, &c, LBIPAM_MAX_SOURCE_RANGES);
+		if (err == -ENOMEM)
+			lb_oom("malloc");
+		if (err) {
 			/* Fewer ranges only narrows who may connect. */
 			lbipamd_log(LB_LOG_WARN,
 				    "Too many loadBalancerSourceRanges, ignoring the rest",
 				    "service", owner, NULL);
 			return;
 		}
-		o->ranges[o->nranges].family = family;
-		memcpy(&o->ranges[o->nranges].addr, &r->ip.v6,
-		       family == AF_INET ? 4 : 16);
-		o->ranges[o->nranges].plen = r->plen;
-		o->nranges++;
 	}
 }
 
@@ -113,8 +115,9 @@ static void cluster_cidrs(const struct lbipamd_desired_cfg *cfg, int family,
 
 	for (i = 0; i < cfg->ncluster_cidrs; i++)
 		if (cfg->cluster_cidrs[i].family == family &&
-		    o->ncluster < LBIPAM_MAX_CLUSTER_CIDRS)
-			o->cluster[o->ncluster++] = cfg->cluster_cidrs[i];
+		    lb_cidr_set_add(&o->cluster, &cfg->cluster_cidrs[i],
+				    LBIPAM_MAX_CLUSTER_CIDRS) == -ENOMEM)
+			lb_oom("malloc");
 }
 
 /* All ports of s on one address (an LB IP when lb, else a ClusterIP). */
@@ -146,13 +149,15 @@ static void build_addr(const struct lbipamd_desired_cfg *cfg,
 		       ip->family == AF_INET ? 4 : 16);
 		k->key.ep.port = s->ports[i].port;
 		k->key.proto = s->ports[i].proto;
-		k->opts = opts;
+		if (lb_svc_opts_copy(&k->opts, &opts))
+			lb_oom("malloc");
 		snprintf(k->owner, sizeof(k->owner), "%s/%s", s->ns, s->name);
 		if (lb)
 			source_ranges(s, ip->family, &k->opts, k->owner);
 		backends(cfg, &s->ports[i], ip->family, k);
 		lbipamd_kset_append(out, k);
 	}
+	lb_svc_opts_free(&opts);
 }
 
 struct build {

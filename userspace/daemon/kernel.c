@@ -88,6 +88,8 @@ static int k_take(struct lbipamd_kset *s, struct lb_svc_list *l)
 		v->opts = l->v[i].opts;
 		v->be = l->v[i].backends;
 		v->nbe = l->v[i].nbackends;
+		/* Both moved: the list's free must not see them. */
+		lb_svc_opts_default(&l->v[i].opts);
 		l->v[i].backends = NULL;
 	}
 	lbipamd_kset_sort(s);

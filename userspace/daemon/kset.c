@@ -15,6 +15,7 @@ void lbipamd_ksvc_free(struct lbipamd_ksvc *k)
 	if (!k)
 		return;
 	free(k->be);
+	lb_svc_opts_free(&k->opts);
 	free(k);
 }
 
@@ -24,6 +25,8 @@ struct lbipamd_ksvc *lbipamd_ksvc_dup(const struct lbipamd_ksvc *k)
 
 	*d = *k;
 	d->be = NULL;
+	if (lb_svc_opts_copy(&d->opts, &k->opts))
+		lb_oom("malloc");
 	if (k->nbe) {
 		d->be = lb_xreallocarray(NULL, k->nbe, sizeof(*d->be));
 		memcpy(d->be, k->be, k->nbe * sizeof(*d->be));
@@ -60,12 +63,15 @@ int lbipamd_backend_cmp(const void *pa, const void *pb)
 	return (int)a->state - (int)b->state;
 }
 
-static bool cidrs_equal(const struct lb_cidr *a, const struct lb_cidr *b,
-			size_t n)
+static bool cidrs_equal(const struct lb_cidr_set *sa,
+			const struct lb_cidr_set *sb)
 {
+	const struct lb_cidr *a = sa->v, *b = sb->v;
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	if (sa->n != sb->n)
+		return false;
+	for (i = 0; i < sa->n; i++)
 		if (a[i].family != b[i].family || a[i].plen != b[i].plen ||
 		    memcmp(&a[i].addr, &b[i].addr,
 			   a[i].family == AF_INET ? 4 : 16))
@@ -76,10 +82,8 @@ static bool cidrs_equal(const struct lb_cidr *a, const struct lb_cidr *b,
 static bool opts_equal(const struct lb_svc_opts *a, const struct lb_svc_opts *b)
 {
 	return a->sched == b->sched && a->affinity == b->affinity &&
-	       a->flags == b->flags && a->nranges == b->nranges &&
-	       a->ncluster == b->ncluster &&
-	       cidrs_equal(a->ranges, b->ranges, a->nranges) &&
-	       cidrs_equal(a->cluster, b->cluster, a->ncluster);
+	       a->flags == b->flags && cidrs_equal(&a->ranges, &b->ranges) &&
+	       cidrs_equal(&a->cluster, &b->cluster);
 }
 
 static bool backends_equal(const struct lbipamd_ksvc *a,

@@ -127,33 +127,34 @@ static int set_affinity(void *obj, const char *val)
 
 /* One more prefix of a set: source ranges, cluster CIDRs (named @word). */
 static int add_cidr(const struct svc_target *t, const char *word,
-		    const char *val, struct lb_cidr *set, size_t *n, size_t max)
+		    const char *val, struct lb_cidr_set *set, size_t max)
 {
+	struct lb_cidr c;
 	char err[256];
+	int rc;
 
-	if (*n == max) {
-		lbctl_err("too many %s options (at most %zu)", word, max);
-		return -1;
-	}
-	if (lb_cidr_parse(val, LB_CIDR_HOST, &set[*n], NULL, err,
-			  sizeof(err))) {
+	if (lb_cidr_parse(val, LB_CIDR_HOST, &c, NULL, err, sizeof(err))) {
 		lbctl_err("%s %s", word, err);
 		return -1;
 	}
-	if (set[*n].family != t->key->ep.family) {
+	if (c.family != t->key->ep.family) {
 		lbctl_err("%s '%s' is not of the service's address family",
 			  word, val);
 		return -1;
 	}
-	(*n)++;
-	return 0;
+	rc = lb_cidr_set_add(set, &c, max);
+	if (rc == -ENOSPC)
+		lbctl_err("too many %s options (at most %zu)", word, max);
+	else if (rc)
+		lbctl_err("out of memory");
+	return rc ? -1 : 0;
 }
 
 static int set_source_range(void *obj, const char *val)
 {
 	struct svc_target *t = obj;
 
-	return add_cidr(t, "source-range", val, t->o->ranges, &t->o->nranges,
+	return add_cidr(t, "source-range", val, &t->o->ranges,
 			LBIPAM_MAX_SOURCE_RANGES);
 }
 
@@ -161,8 +162,8 @@ static int set_cluster_cidr(void *obj, const char *val)
 {
 	struct svc_target *t = obj;
 
-	return add_cidr(t, "cluster-cidr", val, t->o->cluster,
-			&t->o->ncluster, LBIPAM_MAX_CLUSTER_CIDRS);
+	return add_cidr(t, "cluster-cidr", val, &t->o->cluster,
+			LBIPAM_MAX_CLUSTER_CIDRS);
 }
 
 static const struct opt_word svc_words[] = {
@@ -427,7 +428,7 @@ int lbctl_do_service(const struct lbctl_opts *o)
 	struct nl_msg *msg;
 	const char *cmd;
 	uint8_t op;
-	int argc = o->argc;
+	int argc = o->argc, rc;
 	char **argv = o->argv;
 
 	if (argc < 1 || lbctl_matches(argv[0], "list") ||
@@ -461,16 +462,21 @@ int lbctl_do_service(const struct lbctl_opts *o)
 		return LBCTL_EXIT_USAGE;
 	if (op == LBIPAM_CMD_SERVICE_GET)
 		return show(&key, LBCTL_SHOW_CONFIG, o->fmt == LBCTL_FMT_JSON);
-	if (parse_svc_opts(argc - 2, argv + 2, &key, &opts))
+	if (parse_svc_opts(argc - 2, argv + 2, &key, &opts)) {
+		lb_svc_opts_free(&opts);
 		return LBCTL_EXIT_USAGE;
+	}
 
 	msg = new_request(op, 0);
 	if (!msg)
-		return LBCTL_EXIT_FAIL;
-	if (lb_nl_put_service(msg, &key,
-			      op == LBIPAM_CMD_SERVICE_DEL ? NULL : &opts))
-		return build_failed(msg);
-	return send_request(msg);
+		rc = LBCTL_EXIT_FAIL;
+	else if (lb_nl_put_service(msg, &key,
+				   op == LBIPAM_CMD_SERVICE_DEL ? NULL : &opts))
+		rc = build_failed(msg);
+	else
+		rc = send_request(msg);
+	lb_svc_opts_free(&opts);
+	return rc;
 }
 
 static int backend_replace(const struct lb_service_key *key, int argc,

@@ -33,14 +33,14 @@ static void service_opts(struct lbctl_out *p, const struct lb_svc_opts *o,
 	lbctl_out_bool(p, "one_packet", text ? " one-packet" : NULL,
 		       o->flags & LBIPAM_SVC_F_ONE_PACKET);
 	lbctl_out_open(p, "source_ranges", true);
-	for (i = 0; i < o->nranges; i++)
+	for (i = 0; i < o->ranges.n; i++)
 		lbctl_out_str(p, "", text ? " source-range %s" : NULL,
-			      lb_cidr_str(&o->ranges[i], buf, sizeof(buf)));
+			      lb_cidr_str(&o->ranges.v[i], buf, sizeof(buf)));
 	lbctl_out_close(p);
 	lbctl_out_open(p, "cluster_cidrs", true);
-	for (i = 0; i < o->ncluster; i++)
+	for (i = 0; i < o->cluster.n; i++)
 		lbctl_out_str(p, "", text ? " cluster-cidr %s" : NULL,
-			      lb_cidr_str(&o->cluster[i], buf, sizeof(buf)));
+			      lb_cidr_str(&o->cluster.v[i], buf, sizeof(buf)));
 	lbctl_out_close(p);
 }
 

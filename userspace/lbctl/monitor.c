@@ -67,7 +67,7 @@ static int event(struct nlmsghdr *nlh, void *arg)
 		err = lbctl_out_finish(&p) ? -ENOMEM : 0;
 		break;
 	}
-	free(r.backends);
+	lb_svc_reply_free(&r);
 	/* Someone may be reading through a pipe, line by line. */
 	fflush(stdout);
 	return err;

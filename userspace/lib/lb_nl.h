@@ -19,15 +19,24 @@ struct lb_nl {
 typedef int (*lb_nl_reply_fn)(struct nlmsghdr *nlh, void *arg);
 
 /* A service's options, as in LBIPAM_A_SERVICE. */
+/*
+ * Prefixes of one option, malloc'd to their number: a service has none or
+ * a few, and the daemon keeps two copies of every service (desired and
+ * the kernel's), so room for the maximum would cost 3 KB each.
+ */
+struct lb_cidr_set {
+	size_t n;
+	struct lb_cidr *v;
+};
+
+/* Owns its sets: lb_svc_opts_free() them, lb_svc_opts_copy() to copy. */
 struct lb_svc_opts {
 	uint8_t sched;			/* enum lbipam_sched */
 	uint32_t affinity;		/* seconds, 0: none */
 	uint32_t flags;			/* enum lbipam_svc_flags */
-	size_t nranges;
-	struct lb_cidr ranges[LBIPAM_MAX_SOURCE_RANGES];
+	struct lb_cidr_set ranges;	/* LBIPAM_SVC_A_SOURCE_RANGE */
 	/* In-cluster sources, exempt from local-only (LBIPAM_SVC_A_CLUSTER_CIDR). */
-	size_t ncluster;
-	struct lb_cidr cluster[LBIPAM_MAX_CLUSTER_CIDRS];
+	struct lb_cidr_set cluster;
 };
 
 /*
@@ -80,7 +89,17 @@ int lb_nl_request(struct lb_nl *nl, struct nl_msg *msg, lb_nl_reply_fn fn,
 /* Joins the "events" group and calls @fn for every event, until it fails. */
 int lb_nl_monitor(struct lb_nl *nl, lb_nl_reply_fn fn, void *arg);
 
+/* Appends @c to @s: 0, -ENOSPC when @s holds @max already, or -ENOMEM. */
+int lb_cidr_set_add(struct lb_cidr_set *s, const struct lb_cidr *c,
+		    size_t max);
+/* No prefixes, Maglev, no affinity, no flags: nothing to free. */
 void lb_svc_opts_default(struct lb_svc_opts *o);
+/* @dst gets its own sets (its old ones are not freed). 0 or -ENOMEM. */
+int lb_svc_opts_copy(struct lb_svc_opts *dst, const struct lb_svc_opts *src);
+/* Frees the sets; @o is then empty of prefixes. */
+void lb_svc_opts_free(struct lb_svc_opts *o);
+/* Frees what a parsed reply owns: its backends and its options' sets. */
+void lb_svc_reply_free(struct lb_svc_reply *r);
 void lb_backend_default(struct lb_backend *b);
 /* @opts may be NULL: the key only. */
 int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,

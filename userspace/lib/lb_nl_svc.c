@@ -21,10 +21,72 @@ int lb_nl_put_addr(struct nl_msg *msg, int a4, int a6, int family,
 	return nla_put(msg, a4, sizeof(struct in_addr), addr);
 }
 
+int lb_cidr_set_add(struct lb_cidr_set *s, const struct lb_cidr *c,
+		    size_t max)
+{
+	struct lb_cidr *v;
+
+	if (s->n >= max)
+		return -ENOSPC;
+	/* One at a time: sets are short, and exact sizes are the point. */
+	v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v[s->n++] = *c;
+	s->v = v;
+	return 0;
+}
+
+static int cidr_set_copy(struct lb_cidr_set *dst,
+			 const struct lb_cidr_set *src)
+{
+	dst->n = 0;
+	dst->v = NULL;
+	if (!src->n)
+		return 0;
+	dst->v = malloc(src->n * sizeof(*dst->v));
+	if (!dst->v)
+		return -ENOMEM;
+	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = src->n;
+	return 0;
+}
+
 void lb_svc_opts_default(struct lb_svc_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->sched = LBIPAM_SCHED_MAGLEV;
+}
+
+int lb_svc_opts_copy(struct lb_svc_opts *dst, const struct lb_svc_opts *src)
+{
+	*dst = *src;
+	if (cidr_set_copy(&dst->ranges, &src->ranges))
+		goto nomem;
+	if (cidr_set_copy(&dst->cluster, &src->cluster)) {
+		free(dst->ranges.v);
+		goto nomem;
+	}
+	return 0;
+nomem:
+	lb_svc_opts_default(dst);
+	return -ENOMEM;
+}
+
+void lb_svc_opts_free(struct lb_svc_opts *o)
+{
+	free(o->ranges.v);
+	free(o->cluster.v);
+	o->ranges = (struct lb_cidr_set){ 0 };
+	o->cluster = (struct lb_cidr_set){ 0 };
+}
+
+void lb_svc_reply_free(struct lb_svc_reply *r)
+{
+	free(r->backends);
+	r->backends = NULL;
+	r->nbackends = 0;
+	lb_svc_opts_free(&r->opts);
 }
 
 void lb_backend_default(struct lb_backend *b)
@@ -34,12 +96,13 @@ void lb_backend_default(struct lb_backend *b)
 	b->state = LBIPAM_BE_ACTIVE;
 }
 
-static int put_cidrs(struct nl_msg *msg, int type, const struct lb_cidr *c,
-		     size_t n)
+static int put_cidrs(struct nl_msg *msg, int type,
+		     const struct lb_cidr_set *s)
 {
+	const struct lb_cidr *c = s->v;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < s->n; i++) {
 		struct nlattr *r = nla_nest_start(msg, type | NLA_F_NESTED);
 
 		if (!r ||
@@ -67,10 +130,8 @@ int lb_nl_put_service(struct nl_msg *msg, const struct lb_service_key *key,
 		if (nla_put_u8(msg, LBIPAM_SVC_A_SCHED, o->sched) ||
 		    nla_put_u32(msg, LBIPAM_SVC_A_AFFINITY, o->affinity) ||
 		    nla_put_u32(msg, LBIPAM_SVC_A_FLAGS, o->flags) ||
-		    put_cidrs(msg, LBIPAM_SVC_A_SOURCE_RANGE, o->ranges,
-			      o->nranges) ||
-		    put_cidrs(msg, LBIPAM_SVC_A_CLUSTER_CIDR, o->cluster,
-			      o->ncluster))
+		    put_cidrs(msg, LBIPAM_SVC_A_SOURCE_RANGE, &o->ranges) ||
+		    put_cidrs(msg, LBIPAM_SVC_A_CLUSTER_CIDR, &o->cluster))
 			return -EMSGSIZE;
 	}
 	nla_nest_end(msg, nest);
@@ -151,22 +212,20 @@ void lb_nl_get_stats(struct nlattr *nest, struct lb_counters *c)
 }
 
 /* One prefix of a set; those beyond @max (a newer kernel's) are left out. */
-static int get_cidr(struct nlattr *c, struct lb_cidr *set, size_t *n,
-		    size_t max)
+static int get_cidr(struct nlattr *c, struct lb_cidr_set *set, size_t max)
 {
 	struct nlattr *ct[LBIPAM_CIDR_A_MAX + 1];
-	struct lb_cidr *cidr = &set[*n];
+	struct lb_cidr cidr = { 0 };
+	int err;
 
-	if (*n == max)
-		return 0;
 	if (nla_parse_nested(ct, LBIPAM_CIDR_A_MAX, c, NULL) ||
 	    lb_nl_get_addr(ct[LBIPAM_CIDR_A_ADDR4], ct[LBIPAM_CIDR_A_ADDR6],
-			   &cidr->family, &cidr->addr) ||
+			   &cidr.family, &cidr.addr) ||
 	    !ct[LBIPAM_CIDR_A_PREFIXLEN])
 		return -EBADMSG;
-	cidr->plen = nla_get_u8(ct[LBIPAM_CIDR_A_PREFIXLEN]);
-	(*n)++;
-	return 0;
+	cidr.plen = nla_get_u8(ct[LBIPAM_CIDR_A_PREFIXLEN]);
+	err = lb_cidr_set_add(set, &cidr, max);
+	return err == -ENOSPC ? 0 : err;
 }
 
 static int parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
@@ -198,10 +257,10 @@ static int parse_svc_nest(struct nlattr *a, struct lb_svc_reply *r)
 		lb_nl_get_stats(tb[LBIPAM_SVC_A_STATS], &r->stats);
 	nla_for_each_nested(c, a, rem) {
 		if (nla_type(c) == LBIPAM_SVC_A_SOURCE_RANGE)
-			err = get_cidr(c, r->opts.ranges, &r->opts.nranges,
+			err = get_cidr(c, &r->opts.ranges,
 				       LBIPAM_MAX_SOURCE_RANGES);
 		else if (nla_type(c) == LBIPAM_SVC_A_CLUSTER_CIDR)
-			err = get_cidr(c, r->opts.cluster, &r->opts.ncluster,
+			err = get_cidr(c, &r->opts.cluster,
 				       LBIPAM_MAX_CLUSTER_CIDRS);
 		else
 			err = 0;
@@ -264,8 +323,7 @@ int lb_nl_parse_service(struct nlmsghdr *nlh, struct lb_svc_reply *r)
 	}
 	return 0;
 bad:
-	free(r->backends);
-	r->backends = NULL;
+	lb_svc_reply_free(r);
 	return -EBADMSG;
 }
 
@@ -274,7 +332,7 @@ void lb_svc_list_free(struct lb_svc_list *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		free(l->v[i].backends);
+		lb_svc_reply_free(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
@@ -307,7 +365,7 @@ static int svc_list_add(struct nlmsghdr *nlh, void *arg)
 			nb = realloc(nb, (last->nbackends + r.nbackends) *
 					 sizeof(*nb));
 			if (!nb) {
-				free(r.backends);
+				lb_svc_reply_free(&r);
 				return -ENOMEM;
 			}
 			memcpy(nb + last->nbackends, r.backends,
@@ -315,7 +373,7 @@ static int svc_list_add(struct nlmsghdr *nlh, void *arg)
 		}
 		last->backends = nb;
 		last->nbackends += r.nbackends;
-		free(r.backends);
+		lb_svc_reply_free(&r);
 		return 0;
 	}
 	if (l->n == l->cap) {
@@ -323,7 +381,7 @@ static int svc_list_add(struct nlmsghdr *nlh, void *arg)
 		struct lb_svc_reply *nv = realloc(l->v, cap * sizeof(*nv));
 
 		if (!nv) {
-			free(r.backends);
+			lb_svc_reply_free(&r);
 			return -ENOMEM;
 		}
 		l->v = nv;

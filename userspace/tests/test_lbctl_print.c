@@ -96,6 +96,8 @@ static void be(struct lb_backend *b, const char *ep, uint16_t weight,
 /* A service as a dump returns it: options, counters, two backends. */
 static void service(struct lb_svc_reply *r, struct lb_backend *bes)
 {
+	/* The test's reply is never freed: its sets are static. */
+	static struct lb_cidr range, cluster;
 	char err[128];
 
 	memset(r, 0, sizeof(*r));
@@ -106,14 +108,14 @@ static void service(struct lb_svc_reply *r, struct lb_backend *bes)
 	r->opts.sched = LBIPAM_SCHED_RANDOM;
 	r->opts.affinity = 10;
 	r->opts.flags = LBIPAM_SVC_F_MASQUERADE;
-	if (lb_cidr_parse("10.0.0.0/8", LB_CIDR_HOST, &r->opts.ranges[0], NULL,
-			  err, sizeof(err)))
+	if (lb_cidr_parse("10.0.0.0/8", LB_CIDR_HOST, &range, NULL, err,
+			  sizeof(err)))
 		exit(1);
-	r->opts.nranges = 1;
-	if (lb_cidr_parse("10.244.0.0/16", LB_CIDR_HOST, &r->opts.cluster[0],
-			  NULL, err, sizeof(err)))
+	r->opts.ranges = (struct lb_cidr_set){ .n = 1, .v = &range };
+	if (lb_cidr_parse("10.244.0.0/16", LB_CIDR_HOST, &cluster, NULL, err,
+			  sizeof(err)))
 		exit(1);
-	r->opts.ncluster = 1;
+	r->opts.cluster = (struct lb_cidr_set){ .n = 1, .v = &cluster };
 	r->stats.conns = 5;
 	r->stats.rejects = 1;
 	r->stats.drops = 2;

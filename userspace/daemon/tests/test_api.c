@@ -154,7 +154,7 @@ int main(void)
 					.strict = true };
 	struct lbipamd d = { .dcfg.masquerade = true };
 	struct lb_cidr ccidrs[2];
-	struct lbipamd_ksvc copy;
+	struct lbipamd_ksvc *copy;
 	const struct lbipamd_ksvc *k;
 	const struct lb_backend *b;
 	json_t *r, *items;
@@ -208,8 +208,8 @@ int main(void)
 	ok(k && k->opts.affinity == 10800, "sessionAffinity ClientIP -> 10800 s");
 	ok(k && (k->opts.flags & LBIPAM_SVC_F_MASQUERADE),
 	   "externalTrafficPolicy Cluster -> masquerade");
-	ok(k && k->opts.nranges == 1 && k->opts.ranges[0].plen == 24 &&
-	   k->opts.ranges[0].addr.v4.s_addr == inet_addr("192.0.2.0"),
+	ok(k && k->opts.ranges.n == 1 && k->opts.ranges.v[0].plen == 24 &&
+	   k->opts.ranges.v[0].addr.v4.s_addr == inet_addr("192.0.2.0"),
 	   "source range of the family, host bits cleared");
 	b = be(k, "198.51.100.2");
 	ok(b && b->ep.port == 8080 && b->state == LBIPAM_BE_ACTIVE &&
@@ -223,12 +223,12 @@ int main(void)
 	ok(k && be(k, "198.51.100.2") && be(k, "198.51.100.2")->ep.port == 5353,
 	   "UDP port maps to the slice's UDP port");
 	k = find(&d, "10.96.0.11", 80, IPPROTO_TCP);
-	ok(k && k->opts.flags == 0 && k->opts.nranges == 0 && k->nbe == 3,
+	ok(k && k->opts.flags == 0 && k->opts.ranges.n == 0 && k->nbe == 3,
 	   "ClusterIP programmed without LB flags or ranges");
-	ok(k && k->opts.ncluster == 0, "ClusterIP programmed without cluster CIDRs");
+	ok(k && k->opts.cluster.n == 0, "ClusterIP programmed without cluster CIDRs");
 	k = find(&d, "20.0.10.0", 80, IPPROTO_TCP);
 	ok(k && !(k->opts.flags & LBIPAM_SVC_F_LOCAL_ONLY) &&
-	   k->opts.ncluster == 0,
+	   k->opts.cluster.n == 0,
 	   "externalTrafficPolicy Cluster: no local-only, no cluster CIDRs");
 
 	/* externalTrafficPolicy Local: the configured cluster CIDRs too. */
@@ -244,22 +244,25 @@ int main(void)
 	ok(k && (k->opts.flags & LBIPAM_SVC_F_LOCAL_ONLY) &&
 	   !(k->opts.flags & LBIPAM_SVC_F_MASQUERADE),
 	   "externalTrafficPolicy Local -> local-only, no masquerade");
-	ok(k && k->opts.ncluster == 1 &&
-	   cidr_is(&k->opts.cluster[0], AF_INET, "10.244.0.0", 16),
+	ok(k && k->opts.cluster.n == 1 &&
+	   cidr_is(&k->opts.cluster.v[0], AF_INET, "10.244.0.0", 16),
 	   "externalTrafficPolicy Local -> the cluster CIDR of the LB IP's family");
 	k = find(&d, "10.96.0.12", 443, IPPROTO_TCP);
-	ok(k && k->opts.flags == 0 && k->opts.ncluster == 0,
+	ok(k && k->opts.flags == 0 && k->opts.cluster.n == 0,
 	   "its ClusterIP: neither local-only nor cluster CIDRs");
 	k = find_lb(&d, "default/loc", 443);
 	if (k) {
-		copy = *k;
-		copy.opts.cluster[0].plen = 17;
-		ok(!lbipamd_ksvc_equal(k, &copy),
+		copy = lbipamd_ksvc_dup(k);
+		ok(lbipamd_ksvc_equal(k, copy), "a copy is no change");
+		copy->opts.cluster.v[0].plen = 17;
+		ok(!lbipamd_ksvc_equal(k, copy),
 		   "a changed cluster CIDR is a change to program");
-		copy.opts.ncluster = 0;
-		ok(!lbipamd_ksvc_equal(k, &copy),
+		copy->opts.cluster.n = 0;
+		ok(!lbipamd_ksvc_equal(k, copy),
 		   "a removed cluster CIDR is a change to program");
+		lbipamd_ksvc_free(copy);
 	} else {
+		ok(false, "a copy is no change");
 		ok(false, "a changed cluster CIDR is a change to program");
 		ok(false, "a removed cluster CIDR is a change to program");
 	}

@@ -74,7 +74,31 @@ modprobe -a overlay br_netfilter veth bridge
 mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
 mount -t tmpfs tmpfs /etc/docker 2>/dev/null ||
 	{ mkdir -p "$scratch/etc" && mount --bind "$scratch/etc" /etc/docker; }
+# containerd first, as dockerd would start it (its root and state where
+# dockerd keeps them, no CRI): dockerd gives its own containerd 15 s, and
+# under the load of CI's other VMs this guest once needed more ("failed to
+# start containerd: timeout waiting for containerd to start").
+ctrd_sock=$scratch/exec/containerd/containerd.sock
+mkdir -p "$scratch/exec/containerd"
+cat >"$scratch/exec/containerd/containerd.toml" <<CONF
+version = 2
+root = "$scratch/docker/containerd/daemon"
+state = "$scratch/exec/containerd/daemon"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$ctrd_sock"
+CONF
+containerd --config "$scratch/exec/containerd/containerd.toml" \
+	>"$scratch/containerd.log" 2>&1 &
+ctrd_pid=$!
+for ((i = 0; i < 300; i++)); do
+	ctr --address "$ctrd_sock" version >/dev/null 2>&1 && break
+	sleep 1
+done
+ctr --address "$ctrd_sock" version >/dev/null 2>&1 ||
+	{ tail -n 30 "$scratch/containerd.log"; die "containerd did not come up"; }
 dockerd --data-root "$scratch/docker" --exec-root "$scratch/exec" \
+	--containerd "$ctrd_sock" \
 	--pidfile "$scratch/exec/dockerd.pid" >"$scratch/dockerd.log" 2>&1 &
 for ((i = 0; i < 300; i++)); do
 	"$docker" info >/dev/null 2>&1 && break
@@ -83,16 +107,24 @@ done
 "$docker" info >/dev/null 2>&1 || { tail -n 30 "$scratch/dockerd.log"; die "dockerd did not come up"; }
 lap "dockerd up: $("$docker" info -f '{{.ServerVersion}} {{.Driver}} cgroup v{{.CgroupVersion}}')"
 
-# stop_dockerd: dockerd gone, so that its data root is complete on disk.
-stop_dockerd() {
-	local dpid i
-	dpid=$(cat "$scratch/exec/dockerd.pid" 2>/dev/null) || return 0
-	kill "$dpid" 2>/dev/null || return 0
+# stop_pid PID: PID gone within 60 s of a SIGTERM.
+stop_pid() {
+	local i
+	kill "$1" 2>/dev/null || return 0
 	for ((i = 0; i < 60; i++)); do
-		kill -0 "$dpid" 2>/dev/null || return 0
+		kill -0 "$1" 2>/dev/null || return 0
 		sleep 1
 	done
 	return 1
+}
+# stop_dockerd: dockerd, then containerd, gone, so that the data root is
+# complete on disk.
+stop_dockerd() {
+	local dpid
+	if dpid=$(cat "$scratch/exec/dockerd.pid" 2>/dev/null); then
+		stop_pid "$dpid" || return 1
+	fi
+	stop_pid "$ctrd_pid"
 }
 
 if [[ -n "$import_tar" ]]; then

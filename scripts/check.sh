@@ -211,10 +211,9 @@ first_chain() {
 }
 declare -A vm_pid=() vm_rc=()
 # A first build of the debug kernel (nothing cached) runs alone, before
-# everything else. Beside the VMs and the host's steps, at nice 10, it took
-# 2210 s and 1080 s user + 407 s system CPU instead of 394 s and 662 + 107
-# alone, ended after every other suite, and its suite then ran with one
-# core idle.
+# everything else. Beside the VMs and the host's steps, at nice 10, it
+# ended after every other suite (2210 s), and its suite and 6.1's VM-only
+# groups then ran one after the other with a core idle (about 800 s).
 dk_first_rc=
 if want debug-kernel && ! scripts/debug-kernel.sh --dir >/dev/null 2>&1; then
 	dk_start=$SECONDS dk_first_rc=0

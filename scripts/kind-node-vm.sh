@@ -74,6 +74,19 @@ modprobe -a overlay br_netfilter veth bridge
 mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
 mount -t tmpfs tmpfs /etc/docker 2>/dev/null ||
 	{ mkdir -p "$scratch/etc" && mount --bind "$scratch/etc" /etc/docker; }
+# up_within_300s NAME LOG COMMAND...: COMMAND succeeds within 300 s, else
+# LOG's tail and "NAME did not come up".
+up_within_300s() {
+	local name=$1 log=$2 i
+	shift 2
+	for ((i = 0; i < 300; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 1
+	done
+	"$@" >/dev/null 2>&1 && return 0
+	tail -n 30 "$log"
+	die "$name did not come up"
+}
 # containerd first, as dockerd would start it (its root and state where
 # dockerd keeps them, no CRI): dockerd gives its own containerd 15 s, and
 # under the load of CI's other VMs this guest once needed more ("failed to
@@ -91,20 +104,12 @@ CONF
 containerd --config "$scratch/exec/containerd/containerd.toml" \
 	>"$scratch/containerd.log" 2>&1 &
 ctrd_pid=$!
-for ((i = 0; i < 300; i++)); do
-	ctr --address "$ctrd_sock" version >/dev/null 2>&1 && break
-	sleep 1
-done
-ctr --address "$ctrd_sock" version >/dev/null 2>&1 ||
-	{ tail -n 30 "$scratch/containerd.log"; die "containerd did not come up"; }
+up_within_300s containerd "$scratch/containerd.log" \
+	ctr --address "$ctrd_sock" version
 dockerd --data-root "$scratch/docker" --exec-root "$scratch/exec" \
 	--containerd "$ctrd_sock" \
 	--pidfile "$scratch/exec/dockerd.pid" >"$scratch/dockerd.log" 2>&1 &
-for ((i = 0; i < 300; i++)); do
-	"$docker" info >/dev/null 2>&1 && break
-	sleep 1
-done
-"$docker" info >/dev/null 2>&1 || { tail -n 30 "$scratch/dockerd.log"; die "dockerd did not come up"; }
+up_within_300s dockerd "$scratch/dockerd.log" "$docker" info
 lap "dockerd up: $("$docker" info -f '{{.ServerVersion}} {{.Driver}} cgroup v{{.CgroupVersion}}')"
 
 # stop_pid PID: PID gone within 60 s of a SIGTERM.

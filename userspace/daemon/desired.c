@@ -87,12 +87,11 @@ static void source_ranges(const struct lb_kservice *s, int family,
 
 	for (i = 0; i < s->n_ranges; i++) {
 		const struct lb_ip_prefix *r = &s->ranges[i];
-
-		if (r->ip.family != family)
-			continue;
 		struct lb_cidr c = { .family = family, .plen = r->plen };
 		int err;
 
+		if (r->ip.family != family)
+			continue;
 		memcpy(&c.addr, &r->ip.v6, family == AF_INET ? 4 : 16);
 		err = lb_cidr_set_add(&o->ranges, &c, LBIPAM_MAX_SOURCE_RANGES);
 		if (err == -ENOMEM)

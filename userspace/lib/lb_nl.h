@@ -18,7 +18,6 @@ struct lb_nl {
 /* Called for every reply message of a request or dump. */
 typedef int (*lb_nl_reply_fn)(struct nlmsghdr *nlh, void *arg);
 
-/* A service's options, as in LBIPAM_A_SERVICE. */
 /*
  * Prefixes of one option, malloc'd to their number: a service has none or
  * a few, and the daemon keeps two copies of every service (desired and
@@ -29,7 +28,10 @@ struct lb_cidr_set {
 	struct lb_cidr *v;
 };
 
-/* Owns its sets: lb_svc_opts_free() them, lb_svc_opts_copy() to copy. */
+/*
+ * A service's options, as in LBIPAM_A_SERVICE. Owns its sets:
+ * lb_svc_opts_free() them, lb_svc_opts_copy() to copy.
+ */
 struct lb_svc_opts {
 	uint8_t sched;			/* enum lbipam_sched */
 	uint32_t affinity;		/* seconds, 0: none */

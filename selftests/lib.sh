@@ -62,14 +62,23 @@ readonly CLIENT6=2001:db8:1::2
 readonly NODE_CLIENT6=2001:db8:1::1
 readonly NODE_BACKEND6=2001:db8:2::1
 
+# lb_debug_kernel: true on the debug kernel (scripts/debug-kernel.sh).
+lb_debug_kernel() {
+	case $(uname -r) in
+	*-lbipam-debug) return 0 ;;
+	esac
+	return 1
+}
+
 # Upper bound (seconds) on any single client call. Emulated (TCG) VMs are
 # 10-50x slower than hardware, so be generous for things expected to work.
 # The debug kernel (KASAN, lockdep) runs in CI at nice 5 beside the host's
 # tests: rb_unload's flows there had not all answered after 60 s, then did.
-case $(uname -r) in
-*-lbipam-debug) LB_TIMEOUT=${LB_TIMEOUT:-30} ;;
-*) LB_TIMEOUT=${LB_TIMEOUT:-10} ;;
-esac
+if lb_debug_kernel; then
+	LB_TIMEOUT=${LB_TIMEOUT:-30}
+else
+	LB_TIMEOUT=${LB_TIMEOUT:-10}
+fi
 # How long a UDP client waits for an answer after sending. Also the time a
 # "nothing answers" UDP check costs, so keep it modest.
 LB_UDP_WAIT=${LB_UDP_WAIT:-2}
@@ -338,10 +347,11 @@ lb_require_module() {
 # 6.1 (scripts/check.sh): the code paths are the same at both sizes, and
 # the full ones cost 160 s of a core per kernel.
 lb_size() {
-	case ${LBIPAM_SCALE:-}:$(uname -r) in
-	small:* | *-lbipam-debug) echo "$2" ;;
-	*) echo "$1" ;;
-	esac
+	if [ "${LBIPAM_SCALE:-}" = small ] || lb_debug_kernel; then
+		echo "$2"
+	else
+		echo "$1"
+	fi
 }
 
 # Tests that unload the module may run only in the throw-away test VM.
